@@ -1,0 +1,46 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   create .venv, install, run the motivating-trial design
+#   make test   create .venv, install, run the whole test suite
+# PYTHON may be set to an interpreter >= 3.12; otherwise scripts/find-python.sh finds one.
+
+VENV     := .venv
+VPY      := $(VENV)/bin/python
+STAMP    := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint format bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ ! -x "$(VPY)" ]; then \
+		py="$(PYTHON)"; \
+		if [ -z "$$py" ]; then py=$$(sh scripts/find-python.sh) || exit 1; fi; \
+		echo "Creating $(VENV) with $$py"; \
+		"$$py" -m venv $(VENV) || exit 1; \
+	fi
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/adaptive-pilot demo
+
+test: $(STAMP)
+	$(VPY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(VPY) -m pytest -q -m "not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format src tests benchmarks
+	$(VENV)/bin/ruff check --fix src tests benchmarks
+
+bench: $(STAMP)
+	$(VPY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache .hypothesis

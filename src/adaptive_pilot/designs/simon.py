@@ -1,0 +1,512 @@
+"""Simon's two-stage designs: optimal, minimax and admissible.
+
+Conventions (Simon 1989): enrol ``n1`` evaluable patients; stop for futility
+if ``x1 <= r1``; otherwise enrol to ``n`` and reject H0 (GO) if the total
+``x > r``. ``alpha = P(reject | p0)``, ``power = P(reject | p1)``,
+``PET(p0) = P(x1 <= r1 | p0)``, ``EN(p0) = n1 + (1 - PET(p0)) (n - n1)``.
+
+* optimal: minimum EN(p0) among feasible designs with ``n <= nmax``;
+* minimax: minimum ``n``, ties broken by minimum EN(p0);
+* admissible (Jung, Lee, Kim & George 2004): the designs that minimise
+  ``q n + (1 - q) EN(p0)`` for some ``q`` in [0, 1], each reported with the
+  interval of ``q`` over which it is the minimiser.
+
+Feasibility follows clinfun's ``ph2simon`` by default (``convention="clinfun"``):
+``alpha < target`` and ``1 - power < beta`` strictly. ``convention="inclusive"``
+uses ``<=`` in both. Among designs of one ``n`` with the same EN(p0), the one
+found first by ph2simon is kept: the smallest ``n1``, then the largest ``r1``,
+then the largest feasible ``r`` (smallest alpha). The search is exhaustive
+over ``2 <= n <= nmax`` and ``1 <= n1 < n``; a total ``n`` is skipped only
+when a lower bound on EN(p0) (from the stage-1 power requirement alone) proves
+it cannot reach the best EN(p0) already found at a smaller ``n``, so it can be
+neither optimal nor admissible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .._validate import open_probability, positive_int
+from ..errors import InputError
+from ..provenance import content_hash, package_version
+from ._binomial_tables import BinomialTables
+from .boundary_table import BoundaryTable
+from .single_stage import SingleStageDesign, single_stage_design
+
+__all__ = ["SimonDesign", "SimonSearch", "simon_designs"]
+
+Convention = Literal["clinfun", "inclusive"]
+NMAX_LIMIT = 2000
+_TIE = 1e-12
+# Largest (n1 x r1 x r) block evaluated at once, to bound memory.
+_BLOCK_ELEMENTS = 4_000_000
+
+
+@dataclass(frozen=True)
+class SimonDesign:
+    """One Simon two-stage design with its exact characteristics.
+
+    Attributes
+    ----------
+    r1, n1, r, n : int
+        Stop after stage 1 if at most ``r1`` responses among ``n1``; reject
+        H0 if more than ``r`` responses among ``n``.
+    p0, p1 : float
+        Hypothesised response rates.
+    en0, pet0 : float
+        Expected sample size and probability of early termination under p0.
+    alpha, power : float
+        Exact type I error and power.
+    kind : str
+        ``"minimax"``, ``"optimal"``, ``"admissible"`` or ``"candidate"``.
+    q_lo, q_hi : float or None
+        For admissible designs, the interval of ``q`` over which the design
+        minimises ``q n + (1 - q) EN(p0)``.
+    """
+
+    r1: int
+    n1: int
+    r: int
+    n: int
+    p0: float
+    p1: float
+    en0: float
+    pet0: float
+    alpha: float
+    power: float
+    kind: str = "candidate"
+    q_lo: float | None = None
+    q_hi: float | None = None
+
+    @property
+    def notation(self) -> str:
+        """Simon's notation, e.g. ``"1/10, 5/29"``."""
+        return f"{self.r1}/{self.n1}, {self.r}/{self.n}"
+
+    def boundary_table(self) -> BoundaryTable:
+        """The design as a boundary table: looks (n1, n), futility (r1, r)."""
+        return BoundaryTable(looks=(self.n1, self.n), futility=(self.r1, self.r), efficacy=(None, self.r + 1))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict with the keys of ``adaptive-pilot simon --json``."""
+        return {
+            "kind": self.kind,
+            "r1": self.r1,
+            "n1": self.n1,
+            "r": self.r,
+            "n": self.n,
+            "en0": self.en0,
+            "pet0": self.pet0,
+            "alpha": self.alpha,
+            "power": self.power,
+            "q_lo": self.q_lo,
+            "q_hi": self.q_hi,
+        }
+
+    def __str__(self) -> str:
+        return (
+            f"{self.kind} {self.notation}: EN(p0) {self.en0:.2f}, PET(p0) {self.pet0:.3f}, "
+            f"alpha {self.alpha:.4f}, power {self.power:.4f}"
+        )
+
+
+@dataclass(frozen=True)
+class SimonSearch:
+    """Result of a Simon two-stage design search.
+
+    Attributes
+    ----------
+    p0, p1, alpha, beta : float
+        The design targets.
+    nmax : int
+        Largest total sample size searched.
+    convention : str
+        Feasibility convention (``"clinfun"``: strict ``<``; ``"inclusive"``: ``<=``).
+    admissible : tuple of SimonDesign
+        The admissible designs by increasing ``n``: the first is the minimax,
+        the last the optimal design.
+    candidates : pandas.DataFrame
+        For each total ``n`` examined, the feasible design with the smallest
+        EN(p0) (columns ``r1, n1, r, n, en0, pet0, alpha, power``).
+    single_stage : SingleStageDesign
+        The exact single-stage binomial design, for comparison.
+    """
+
+    p0: float
+    p1: float
+    alpha: float
+    beta: float
+    nmax: int
+    convention: str
+    admissible: tuple[SimonDesign, ...]
+    candidates: pd.DataFrame = field(repr=False)
+    single_stage: SingleStageDesign
+
+    @property
+    def minimax(self) -> SimonDesign:
+        """The minimax design (smallest n; ties: smallest EN(p0))."""
+        return self.admissible[0]
+
+    @property
+    def optimal(self) -> SimonDesign:
+        """The optimal design (smallest EN(p0))."""
+        return self.admissible[-1]
+
+    @property
+    def designs(self) -> list[SimonDesign]:
+        """Minimax, the admissible designs between, and optimal, each labelled.
+
+        When one design is both minimax and optimal it is listed twice, once
+        under each label.
+        """
+        chosen = list(self.admissible)
+        if len(chosen) == 1:
+            only = chosen[0]
+            return [_relabel(only, "minimax"), _relabel(only, "optimal")]
+        return chosen
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table of :attr:`designs` (one row per design)."""
+        return pd.DataFrame([design.to_dict() for design in self.designs])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result with inputs, designs and provenance."""
+        return {
+            "inputs": self._inputs(),
+            "designs": [design.to_dict() for design in self.designs],
+            "single_stage": self.single_stage.to_dict(),
+            "provenance": {
+                "package": "adaptive_pilot",
+                "version": package_version(),
+                "method": "exact",
+                "design_hash": content_hash({"simon": self._inputs()}),
+            },
+        }
+
+    def _inputs(self) -> dict[str, Any]:
+        return {
+            "p0": self.p0,
+            "p1": self.p1,
+            "alpha": self.alpha,
+            "beta": self.beta,
+            "nmax": self.nmax,
+            "convention": self.convention,
+        }
+
+    def summary(self) -> str:
+        """Plain-text summary in Simon's notation."""
+        relation = "<" if self.convention == "clinfun" else "<="
+        header = [
+            "Simon two-stage designs (exact binomial)",
+            f"H0: p <= {self.p0:g}   H1: p >= {self.p1:g}   "
+            f"alpha {relation} {self.alpha:g}, beta {relation} {self.beta:g} "
+            f"(power {'>' if relation == '<' else '>='} {1 - self.beta:g})",
+            f"feasibility convention: {self.convention}; total n searched up to {self.nmax}",
+            "",
+        ]
+        rows = []
+        for design in self.designs:
+            rows.append(
+                {
+                    "design": design.kind,
+                    "r1/n1": f"{design.r1}/{design.n1}",
+                    "r/n": f"{design.r}/{design.n}",
+                    "EN(p0)": f"{design.en0:.2f}",
+                    "PET(p0)": f"{design.pet0:.3f}",
+                    "alpha": f"{design.alpha:.4f}",
+                    "power": f"{design.power:.4f}",
+                    "q interval": _q_text(design),
+                }
+            )
+        table = pd.DataFrame(rows).to_string(index=False)
+        single = self.single_stage
+        footer = [
+            "",
+            "Stage 1: enrol n1 evaluable patients; stop for futility if at most r1 respond.",
+            "Stage 2: enrol up to n; reject H0 (GO) if more than r respond in total.",
+            "Admissible designs minimise q*n + (1-q)*EN(p0) for q in their interval (Jung et al. 2004).",
+            f"Single-stage exact binomial design for comparison: n = {single.n}, reject H0 if more "
+            f"than {single.r} respond (alpha {single.alpha:.4f}, power {single.power:.4f}).",
+        ]
+        if self.optimal.n > self.nmax - 10:
+            footer.append(
+                f"Warning: the optimal n ({self.optimal.n}) is close to nmax ({self.nmax}); "
+                "a larger nmax may find a design with smaller EN(p0)."
+            )
+        return "\n".join(header) + table + "\n" + "\n".join(footer)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def simon_designs(
+    p0: float,
+    p1: float,
+    alpha: float = 0.05,
+    beta: float = 0.20,
+    nmax: int = 100,
+    *,
+    convention: Convention = "clinfun",
+) -> SimonSearch:
+    """Search Simon two-stage designs.
+
+    Parameters
+    ----------
+    p0 : float
+        Response rate under H0 (uninteresting), in (0, 1).
+    p1 : float
+        Response rate under H1 (target), in (p0, 1).
+    alpha : float, default 0.05
+        Upper bound on the type I error.
+    beta : float, default 0.20
+        Upper bound on the type II error (power at least ``1 - beta``).
+    nmax : int, default 100
+        Largest total sample size searched (up to 2000).
+    convention : {"clinfun", "inclusive"}
+        ``"clinfun"``: feasible if ``alpha_exact < alpha`` and
+        ``1 - power < beta`` (as clinfun's ``ph2simon``); ``"inclusive"``:
+        with ``<=`` instead.
+
+    Returns
+    -------
+    SimonSearch
+        Minimax, optimal and admissible designs, the per-n candidates and the
+        single-stage design.
+
+    Raises
+    ------
+    InputError
+        For invalid inputs, or when no design is feasible up to ``nmax``.
+
+    Examples
+    --------
+    >>> search = simon_designs(0.1, 0.3, alpha=0.05, beta=0.2)
+    >>> search.optimal.notation, search.minimax.notation
+    ('1/10, 5/29', '1/15, 5/25')
+    """
+    p0, p1, alpha, beta, nmax, strict = _validate(p0, p1, alpha, beta, nmax, convention)
+    tables0 = BinomialTables.build(p0, nmax)
+    tables1 = BinomialTables.build(p1, nmax)
+    rows = _best_design_per_n(tables0, tables1, alpha, beta, nmax, strict)
+    if not rows:
+        raise InputError(
+            "nmax",
+            f"no two-stage design with alpha {'<' if strict else '<='} {alpha:g} and power "
+            f"{'>' if strict else '>='} {1 - beta:g} exists with n up to {nmax}; increase nmax",
+        )
+    candidates = pd.DataFrame(rows, columns=["r1", "n1", "r", "n", "en0", "pet0", "alpha", "power"])
+    admissible = _admissible(candidates, p0, p1)
+    single = single_stage_design(p0, p1, alpha, beta, nmax=nmax, convention=convention)
+    return SimonSearch(
+        p0=p0,
+        p1=p1,
+        alpha=alpha,
+        beta=beta,
+        nmax=nmax,
+        convention=convention,
+        admissible=admissible,
+        candidates=candidates,
+        single_stage=single,
+    )
+
+
+# ---------------------------------------------------------------- internals
+def _validate(
+    p0: float, p1: float, alpha: float, beta: float, nmax: int, convention: str
+) -> tuple[float, float, float, float, int, bool]:
+    p0 = open_probability("p0", p0)
+    p1 = open_probability("p1", p1)
+    if p0 >= p1:
+        raise InputError("p1", f"must be greater than p0 (got p0={p0:g}, p1={p1:g})")
+    alpha = open_probability("alpha", alpha)
+    beta = open_probability("beta", beta)
+    nmax = positive_int("nmax", nmax, minimum=2)
+    if nmax > NMAX_LIMIT:
+        raise InputError("nmax", f"must be at most {NMAX_LIMIT} (got {nmax})")
+    if convention not in ("clinfun", "inclusive"):
+        raise InputError("convention", f"must be 'clinfun' or 'inclusive' (got {convention!r})")
+    return p0, p1, alpha, beta, nmax, convention == "clinfun"
+
+
+def _meets(value: np.ndarray, target: float, strict: bool) -> np.ndarray:
+    """``value < target`` (strict) or ``value <= target`` (inclusive, with rounding slack)."""
+    return value < target if strict else value <= target + _TIE
+
+
+def _stage1_lower_bounds(t0: BinomialTables, t1: BinomialTables, beta: float, nmax: int) -> np.ndarray:
+    """Lower bound on EN(p0) of any feasible design with total n, for n = 0..nmax.
+
+    Power <= P(x1 > r1 | p1) = 1 - PET(p1), so a feasible (n1, r1) needs
+    PET(p1) <= beta; among those, the largest r1 maximises PET(p0). Hence
+    EN(p0) >= min over n1 < n of n1 + (1 - PET0*(n1)) (n - n1).
+    """
+    n1 = np.arange(1, nmax + 1)
+    cdf1 = t1.cdf[1:, :]  # rows n1 = 1..nmax
+    cdf0 = t0.cdf[1:, :]
+    allowed = (cdf1 <= beta + _TIE) & (np.arange(nmax + 1)[None, :] < n1[:, None])
+    has_r1 = allowed.any(axis=1)
+    best_r1 = np.where(has_r1, (allowed * np.arange(nmax + 1)[None, :]).max(axis=1), 0)
+    pet0 = np.where(has_r1, cdf0[np.arange(nmax), best_r1], np.nan)
+    bounds = np.full(nmax + 1, np.inf)
+    for n in range(2, nmax + 1):
+        m = n1[: n - 1]
+        cont = 1.0 - pet0[: n - 1]
+        values = np.where(np.isnan(cont), np.inf, m + cont * (n - m))
+        bounds[n] = values.min()
+    return bounds
+
+
+def _best_design_per_n(
+    t0: BinomialTables, t1: BinomialTables, alpha: float, beta: float, nmax: int, strict: bool
+) -> list[tuple]:
+    """For each total n, the feasible design with the smallest EN(p0) (ph2simon's table)."""
+    lower = _stage1_lower_bounds(t0, t1, beta, nmax)
+    rows: list[tuple] = []
+    best_en = np.inf
+    for n in range(2, nmax + 1):
+        if lower[n] > best_en + 1e-9:
+            continue
+        found = _best_design_at_n(t0, t1, alpha, beta, n, strict)
+        if found is None:
+            continue
+        rows.append(found)
+        best_en = min(best_en, found[4])
+    return rows
+
+
+def _best_design_at_n(
+    t0: BinomialTables, t1: BinomialTables, alpha: float, beta: float, n: int, strict: bool
+) -> tuple | None:
+    # Power <= P(X > r | p1) for X ~ Bin(n, p1): r above r_max can never be feasible.
+    power_single = t1.sf[n, : n + 1]
+    ok_power_single = _meets(1.0 - power_single, beta, strict)
+    if not ok_power_single.any():
+        return None
+    r_max = int(np.flatnonzero(ok_power_single).max())
+    width = r_max + 1  # r = 0..r_max, r1 = 0..r_max
+    best: tuple | None = None
+    n1_all = np.arange(1, n)
+    # Process n1 in blocks to bound the size of the (n1, x1, r) arrays.
+    block = max(1, _BLOCK_ELEMENTS // ((width + 1) * width))
+    for start in range(0, n1_all.size, block):
+        n1 = n1_all[start : start + block]
+        candidate = _scan_block(t0, t1, alpha, beta, n, n1, width, strict)
+        if candidate is not None and (best is None or candidate[4] < best[4] - _TIE * n):
+            best = candidate
+    return best
+
+
+def _scan_block(
+    t0: BinomialTables,
+    t1: BinomialTables,
+    alpha: float,
+    beta: float,
+    n: int,
+    n1: np.ndarray,
+    width: int,
+    strict: bool,
+) -> tuple | None:
+    """Best feasible (n1, r1, r) for one block of n1 values at total n."""
+    n2 = n - n1
+    # x1 = 0..width-1 exactly, plus a last bin x1 >= width, which exceeds every r <= r_max.
+    x1 = np.arange(width)
+    r = np.arange(width)
+    shift = r[None, :] - x1[:, None]  # r - x1, shape (x1, r)
+    reject_both = []
+    for tables in (t0, t1):
+        pmf = tables.pmf[n1][:, :width]  # P(X1 = x1), shape (n1, x1)
+        tail = 1.0 - tables.cdf[n1, width - 1]  # P(X1 >= width)
+        sf2 = tables.sf[n2][:, np.clip(shift, 0, None)]  # P(X2 > r - x1), (n1, x1, r)
+        sf2 = np.where(shift[None, :, :] < 0, 1.0, sf2)
+        terms = pmf[:, :, None] * sf2
+        # reject[n1, r1, r] = P(X1 > r1, X1 + X2 > r) = sum over x1 > r1.
+        upper = np.cumsum(terms[:, ::-1, :], axis=1)[:, ::-1, :]
+        reject = np.empty_like(upper)
+        reject[:, :-1, :] = upper[:, 1:, :]
+        reject[:, -1, :] = 0.0
+        reject += tail[:, None, None]
+        reject_both.append(reject)
+    reject0, reject1 = reject_both
+    r1 = np.arange(width)
+    valid = (r1[None, :, None] <= r[None, None, :]) & (r1[None, :, None] < n1[:, None, None])
+    feasible = valid & _meets(reject0, alpha, strict) & _meets(1.0 - reject1, beta, strict)
+    any_r = feasible.any(axis=2)  # (n1, r1)
+    if not any_r.any():
+        return None
+    pet0 = t0.cdf[n1][:, :width]  # P(X1 <= r1 | p0), (n1, r1)
+    en0 = n1[:, None] + (1.0 - pet0) * n2[:, None]
+    en0 = np.where(any_r, en0, np.inf)
+    best_en = en0.min()
+    # ph2simon keeps the first design found: smallest n1, then largest r1.
+    ties = np.argwhere(en0 <= best_en + _TIE * n)
+    i, j = min(ties, key=lambda ij: (ij[0], -ij[1]))
+    largest_r = int(np.flatnonzero(feasible[i, j]).max())
+    return (
+        int(j),
+        int(n1[i]),
+        largest_r,
+        n,
+        float(en0[i, j]),
+        float(pet0[i, j]),
+        float(reject0[i, j, largest_r]),
+        float(reject1[i, j, largest_r]),
+    )
+
+
+def _admissible(candidates: pd.DataFrame, p0: float, p1: float) -> tuple[SimonDesign, ...]:
+    """Lower convex hull of (n, EN(p0)) from the minimax to the optimal design."""
+    ns = candidates["n"].to_numpy(dtype=float)
+    ens = candidates["en0"].to_numpy()
+    optimal = int(np.argmin(ens))  # first minimum: smallest n among ties
+    chain: list[tuple[int, float, float]] = []  # (row, q_lo, q_hi)
+    current, q_hi = 0, 1.0
+    while current != optimal:
+        later = np.arange(current + 1, optimal + 1)
+        later = later[ens[later] < ens[current]]
+        slope = (ens[current] - ens[later]) / (ns[later] - ns[current])
+        q = slope / (1.0 + slope)
+        q_best = q.max()
+        # Among designs tying at the same breakpoint the largest n wins below it.
+        nxt = int(later[np.flatnonzero(q >= q_best - 1e-12).max()])
+        chain.append((current, float(q_best), q_hi))
+        current, q_hi = nxt, float(q_best)
+    chain.append((optimal, 0.0, q_hi))
+    designs = []
+    last = len(chain) - 1
+    for position, (row, q_lo, q_hi) in enumerate(chain):
+        kind = "minimax" if position == 0 else "optimal" if position == last else "admissible"
+        values = candidates.iloc[row]
+        designs.append(
+            SimonDesign(
+                r1=int(values["r1"]),
+                n1=int(values["n1"]),
+                r=int(values["r"]),
+                n=int(values["n"]),
+                p0=p0,
+                p1=p1,
+                en0=float(values["en0"]),
+                pet0=float(values["pet0"]),
+                alpha=float(values["alpha"]),
+                power=float(values["power"]),
+                kind=kind,
+                q_lo=q_lo,
+                q_hi=q_hi,
+            )
+        )
+    return tuple(designs)
+
+
+def _relabel(design: SimonDesign, kind: str) -> SimonDesign:
+    from dataclasses import replace
+
+    return replace(design, kind=kind)
+
+
+def _q_text(design: SimonDesign) -> str:
+    if design.q_lo is None or design.q_hi is None:
+        return ""
+    return f"[{design.q_lo:.3f}, {design.q_hi:.3f}]"

@@ -1,0 +1,86 @@
+"""The exact single-stage binomial design (for comparison with two-stage designs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from scipy import stats
+
+from .._validate import open_probability, positive_int
+from ..errors import InputError
+from .boundary_table import BoundaryTable
+
+__all__ = ["SingleStageDesign", "single_stage_design"]
+
+
+@dataclass(frozen=True)
+class SingleStageDesign:
+    """Enrol ``n`` evaluable patients; reject H0 (GO) if more than ``r`` respond.
+
+    Attributes
+    ----------
+    n, r : int
+        Sample size and critical number of responses.
+    alpha, power : float
+        Exact ``P(X > r | p0)`` and ``P(X > r | p1)``.
+    """
+
+    n: int
+    r: int
+    alpha: float
+    power: float
+
+    def boundary_table(self) -> BoundaryTable:
+        """The design as a one-look boundary table."""
+        return BoundaryTable(looks=(self.n,), futility=(self.r,), efficacy=(self.r + 1,))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"n": self.n, "r": self.r, "alpha": self.alpha, "power": self.power}
+
+
+def single_stage_design(
+    p0: float,
+    p1: float,
+    alpha: float = 0.05,
+    beta: float = 0.20,
+    *,
+    nmax: int = 1000,
+    convention: Literal["clinfun", "inclusive"] = "clinfun",
+) -> SingleStageDesign:
+    """Smallest exact single-stage design meeting the error targets.
+
+    For each ``n`` the critical value ``r`` is the smallest with
+    ``P(X > r | p0)`` below ``alpha`` (most power); the smallest ``n`` whose
+    power then meets ``1 - beta`` is returned. ``convention`` is as in
+    :func:`adaptive_pilot.simon_designs` (strict ``<`` or inclusive ``<=``).
+
+    Raises
+    ------
+    InputError
+        For invalid inputs, or when no ``n <= nmax`` is feasible.
+    """
+    p0 = open_probability("p0", p0)
+    p1 = open_probability("p1", p1)
+    if p0 >= p1:
+        raise InputError("p1", f"must be greater than p0 (got p0={p0:g}, p1={p1:g})")
+    alpha = open_probability("alpha", alpha)
+    beta = open_probability("beta", beta)
+    nmax = positive_int("nmax", nmax)
+    strict = convention == "clinfun"
+    n = np.arange(1, nmax + 1)[:, None]
+    r = np.arange(nmax + 1)[None, :]
+    size = stats.binom.sf(r, n, p0)
+    meets_alpha = (size < alpha) if strict else (size <= alpha + 1e-12)
+    r_crit = np.argmax(meets_alpha, axis=1)  # smallest r meeting alpha (always exists: r = n)
+    rows = np.arange(nmax)
+    power = stats.binom.sf(r_crit, n[:, 0], p1)
+    meets_power = (1.0 - power < beta) if strict else (1.0 - power <= beta + 1e-12)
+    if not meets_power.any():
+        raise InputError("nmax", f"no single-stage design exists with n up to {nmax}; increase nmax")
+    i = int(np.flatnonzero(meets_power)[0])
+    return SingleStageDesign(
+        n=int(n[i, 0]), r=int(r_crit[i]), alpha=float(size[rows[i], r_crit[i]]), power=float(power[i])
+    )
