@@ -1,31 +1,34 @@
-"""Cached binomial pmf / tail tables for the design searches (internal)."""
+"""Binomial pmf / tail tables for the design searches, grown on demand (internal)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
 
-@dataclass(frozen=True)
 class BinomialTables:
-    """pmf and upper tails of Binomial(n, p) for n = 0..n_max.
+    """pmf, cdf and upper tails of Binomial(n, p) for n = 0..capacity.
 
-    ``pmf[n, x] = P(X = x)`` and ``sf[n, x] = P(X > x)`` for ``x = 0..n_max``
-    (zero beyond ``n``).
+    ``pmf[n, x] = P(X = x)``, ``cdf[n, x] = P(X <= x)`` and
+    ``sf[n, x] = P(X > x)`` for ``x = 0..capacity`` (pmf and sf are zero and
+    cdf one beyond ``n``). :meth:`ensure` grows the tables (doubling) so that
+    a search pays only for the sizes it actually examines.
     """
 
-    p: float
-    pmf: np.ndarray
-    sf: np.ndarray
-    cdf: np.ndarray
+    def __init__(self, p: float, n: int = 64) -> None:
+        self.p = p
+        self.capacity = -1
+        self.pmf = self.cdf = self.sf = np.empty((0, 0))
+        self.ensure(n)
 
-    @classmethod
-    def build(cls, p: float, n_max: int) -> BinomialTables:
-        n = np.arange(n_max + 1)[:, None]
-        x = np.arange(n_max + 1)[None, :]
-        pmf = stats.binom.pmf(x, n, p)
-        sf = stats.binom.sf(x, n, p)
-        cdf = stats.binom.cdf(x, n, p)
-        return cls(p=p, pmf=pmf, sf=sf, cdf=cdf)
+    def ensure(self, n: int) -> None:
+        """Make rows and columns 0..n available."""
+        if n <= self.capacity:
+            return
+        capacity = max(n, 2 * self.capacity, 64)
+        sizes = np.arange(capacity + 1)[:, None]
+        counts = np.arange(capacity + 1)[None, :]
+        self.pmf = stats.binom.pmf(counts, sizes, self.p)
+        self.cdf = stats.binom.cdf(counts, sizes, self.p)
+        self.sf = stats.binom.sf(counts, sizes, self.p)
+        self.capacity = capacity

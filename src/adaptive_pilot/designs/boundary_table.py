@@ -15,6 +15,7 @@ At the final look every outcome is decided: ``x >= e_K`` is GO (reject H0),
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -61,9 +62,11 @@ class BoundaryTable:
     Simon's optimal design for p0 = 0.1, p1 = 0.3 (1/10, 5/29):
 
     >>> table = BoundaryTable(looks=(10, 29), futility=(1, 5), efficacy=(None, 6))
-    >>> print(table.describe())
-    Look 1 (10 evaluable patients): stop for futility if at most 1 response; otherwise continue.
-    Look 2 (29 evaluable patients, final): GO (reject H0) if at least 6 responses; NO-GO if at most 5.
+    >>> print(table.describe())  # doctest: +NORMALIZE_WHITESPACE
+    Look 1 (10 evaluable patients): stop for futility if at most 1 response;
+      otherwise continue.
+    Look 2 (29 evaluable patients, final): GO (reject H0) if at least 6 responses;
+      NO-GO if at most 5.
     """
 
     looks: tuple[int, ...]
@@ -149,8 +152,7 @@ class BoundaryTable:
             if k == self.n_looks - 1:
                 label = f"Look {k + 1} ({n} evaluable patients, final)"
                 lines.append(
-                    f"{label}: GO (reject H0) if at least {_responses(e)}; "
-                    f"NO-GO if at most {f}."
+                    f"{label}: GO (reject H0) if at least {_responses(e)}; NO-GO if at most {f}."
                 )
                 continue
             label = f"Look {k + 1} ({n} evaluable patients)"
@@ -227,7 +229,7 @@ def _validate_looks(looks: Sequence[int]) -> tuple[int, ...]:
     values = tuple(_as_int("looks", n) for n in looks)
     if values[0] < 1:
         raise InputError("looks", f"must be positive patient numbers (got {values[0]})")
-    for previous, current in zip(values, values[1:], strict=False):
+    for previous, current in itertools.pairwise(values):
         if current <= previous:
             raise InputError(
                 "looks",

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .._validate import open_probability, positive_int
 from ..errors import InputError
@@ -89,7 +90,9 @@ class SimonDesign:
 
     def boundary_table(self) -> BoundaryTable:
         """The design as a boundary table: looks (n1, n), futility (r1, r)."""
-        return BoundaryTable(looks=(self.n1, self.n), futility=(self.r1, self.r), efficacy=(None, self.r + 1))
+        return BoundaryTable(
+            looks=(self.n1, self.n), futility=(self.r1, self.r), efficacy=(None, self.r + 1)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with the keys of ``adaptive-pilot simon --json``."""
@@ -228,7 +231,8 @@ class SimonSearch:
             "",
             "Stage 1: enrol n1 evaluable patients; stop for futility if at most r1 respond.",
             "Stage 2: enrol up to n; reject H0 (GO) if more than r respond in total.",
-            "Admissible designs minimise q*n + (1-q)*EN(p0) for q in their interval (Jung et al. 2004).",
+            "Admissible designs minimise q*n + (1-q)*EN(p0) for q in their interval "
+            "(Jung et al. 2004).",
             f"Single-stage exact binomial design for comparison: n = {single.n}, reject H0 if more "
             f"than {single.r} respond (alpha {single.alpha:.4f}, power {single.power:.4f}).",
         ]
@@ -289,8 +293,8 @@ def simon_designs(
     ('1/10, 5/29', '1/15, 5/25')
     """
     p0, p1, alpha, beta, nmax, strict = _validate(p0, p1, alpha, beta, nmax, convention)
-    tables0 = BinomialTables.build(p0, nmax)
-    tables1 = BinomialTables.build(p1, nmax)
+    tables0 = BinomialTables(p0)
+    tables1 = BinomialTables(p1)
     rows = _best_design_per_n(tables0, tables1, alpha, beta, nmax, strict)
     if not rows:
         raise InputError(
@@ -337,7 +341,7 @@ def _meets(value: np.ndarray, target: float, strict: bool) -> np.ndarray:
     return value < target if strict else value <= target + _TIE
 
 
-def _stage1_lower_bounds(t0: BinomialTables, t1: BinomialTables, beta: float, nmax: int) -> np.ndarray:
+def _stage1_lower_bounds(p0: float, p1: float, beta: float, nmax: int) -> np.ndarray:
     """Lower bound on EN(p0) of any feasible design with total n, for n = 0..nmax.
 
     Power <= P(x1 > r1 | p1) = 1 - PET(p1), so a feasible (n1, r1) needs
@@ -345,18 +349,16 @@ def _stage1_lower_bounds(t0: BinomialTables, t1: BinomialTables, beta: float, nm
     EN(p0) >= min over n1 < n of n1 + (1 - PET0*(n1)) (n - n1).
     """
     n1 = np.arange(1, nmax + 1)
-    cdf1 = t1.cdf[1:, :]  # rows n1 = 1..nmax
-    cdf0 = t0.cdf[1:, :]
-    allowed = (cdf1 <= beta + _TIE) & (np.arange(nmax + 1)[None, :] < n1[:, None])
-    has_r1 = allowed.any(axis=1)
-    best_r1 = np.where(has_r1, (allowed * np.arange(nmax + 1)[None, :]).max(axis=1), 0)
-    pet0 = np.where(has_r1, cdf0[np.arange(nmax), best_r1], np.nan)
+    # Largest r1 with P(X1 <= r1 | p1) <= beta, from the quantile and a check.
+    r1 = stats.binom.ppf(beta, n1, p1).astype(int)
+    r1 = np.where(stats.binom.cdf(r1, n1, p1) <= beta + _TIE, r1, r1 - 1)
+    r1 = np.minimum(r1, n1 - 1)
+    continuing = np.where(r1 >= 0, 1.0 - stats.binom.cdf(r1, n1, p0), np.nan)
     bounds = np.full(nmax + 1, np.inf)
     for n in range(2, nmax + 1):
         m = n1[: n - 1]
-        cont = 1.0 - pet0[: n - 1]
-        values = np.where(np.isnan(cont), np.inf, m + cont * (n - m))
-        bounds[n] = values.min()
+        values = m + continuing[: n - 1] * (n - m)
+        bounds[n] = np.nanmin(values) if np.isfinite(values).any() else np.inf
     return bounds
 
 
@@ -364,12 +366,14 @@ def _best_design_per_n(
     t0: BinomialTables, t1: BinomialTables, alpha: float, beta: float, nmax: int, strict: bool
 ) -> list[tuple]:
     """For each total n, the feasible design with the smallest EN(p0) (ph2simon's table)."""
-    lower = _stage1_lower_bounds(t0, t1, beta, nmax)
+    lower = _stage1_lower_bounds(t0.p, t1.p, beta, nmax)
     rows: list[tuple] = []
     best_en = np.inf
     for n in range(2, nmax + 1):
         if lower[n] > best_en + 1e-9:
             continue
+        t0.ensure(n)
+        t1.ensure(n)
         found = _best_design_at_n(t0, t1, alpha, beta, n, strict)
         if found is None:
             continue

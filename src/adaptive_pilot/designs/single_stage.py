@@ -70,17 +70,30 @@ def single_stage_design(
     beta = open_probability("beta", beta)
     nmax = positive_int("nmax", nmax)
     strict = convention == "clinfun"
-    n = np.arange(1, nmax + 1)[:, None]
-    r = np.arange(nmax + 1)[None, :]
+    n = np.arange(1, nmax + 1)
+    # Smallest r meeting alpha: start from the quantile and step to the exact answer.
+    r = np.clip(stats.binom.isf(alpha, n, p0).astype(int) - 2, 0, None)
+    while True:
+        size = stats.binom.sf(r, n, p0)
+        short = ~((size < alpha) if strict else (size <= alpha + 1e-12))
+        if not short.any():
+            break
+        r = r + short
+    # Step down while the smaller r still meets alpha (the quantile may overshoot).
+    while True:
+        lower = np.maximum(r - 1, 0)
+        size_lower = stats.binom.sf(lower, n, p0)
+        ok = (size_lower < alpha) if strict else (size_lower <= alpha + 1e-12)
+        step = ok & (r > 0)
+        if not step.any():
+            break
+        r = r - step
     size = stats.binom.sf(r, n, p0)
-    meets_alpha = (size < alpha) if strict else (size <= alpha + 1e-12)
-    r_crit = np.argmax(meets_alpha, axis=1)  # smallest r meeting alpha (always exists: r = n)
-    rows = np.arange(nmax)
-    power = stats.binom.sf(r_crit, n[:, 0], p1)
+    power = stats.binom.sf(r, n, p1)
     meets_power = (1.0 - power < beta) if strict else (1.0 - power <= beta + 1e-12)
     if not meets_power.any():
-        raise InputError("nmax", f"no single-stage design exists with n up to {nmax}; increase nmax")
+        raise InputError(
+            "nmax", f"no single-stage design exists with n up to {nmax}; increase nmax"
+        )
     i = int(np.flatnonzero(meets_power)[0])
-    return SingleStageDesign(
-        n=int(n[i, 0]), r=int(r_crit[i]), alpha=float(size[rows[i], r_crit[i]]), power=float(power[i])
-    )
+    return SingleStageDesign(n=int(n[i]), r=int(r[i]), alpha=float(size[i]), power=float(power[i]))

@@ -152,7 +152,9 @@ class OperatingCharacteristics:
     def to_records(self) -> list[dict[str, float]]:
         """One JSON-ready dict per rate with the summary figures."""
         frame = self.to_frame().drop(columns=["method", "p_nogo", "sd_n"])
-        return [{key: float(value) for key, value in row.items()} for row in frame.to_dict("records")]
+        return [
+            {key: float(value) for key, value in row.items()} for row in frame.to_dict("records")
+        ]
 
     def provenance(self) -> dict[str, Any]:
         """Version, method and design hash for the record."""
@@ -208,7 +210,7 @@ def exact_oc(
     --------
     >>> table = BoundaryTable(looks=(10, 29), futility=(1, 5), efficacy=(None, 6))
     >>> oc = exact_oc(table, [0.1, 0.3])
-    >>> [round(v, 4) for v in oc.p_go]
+    >>> oc.p_go.round(4).tolist()
     [0.0471, 0.8051]
     """
     rates = _as_rates(p)

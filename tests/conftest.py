@@ -1,0 +1,35 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import settings
+
+settings.register_profile("ci", max_examples=60, deadline=None)
+settings.load_profile("ci")
+
+
+def enumerate_outcomes(looks, futility, efficacy, p):
+    """Brute-force OC: walk every one of the 2**N response sequences.
+
+    Returns (P(stop futility at look k), P(stop efficacy at look k)) as lists.
+    ``futility``/``efficacy`` use None for "never"; the final look must have both.
+    """
+    n_max = looks[-1]
+    fut = [0.0] * len(looks)
+    eff = [0.0] * len(looks)
+    for sequence in itertools.product((0, 1), repeat=n_max):
+        x = sum(sequence)
+        prob = p**x * (1 - p) ** (n_max - x)
+        for k, n in enumerate(looks):
+            responses = sum(sequence[:n])
+            f, e = futility[k], efficacy[k]
+            if f is not None and responses <= f:
+                fut[k] += prob
+                break
+            if e is not None and responses >= e:
+                eff[k] += prob
+                break
+    return np.array(fut), np.array(eff)

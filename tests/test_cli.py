@@ -1,0 +1,194 @@
+"""The command line: JSON contracts, readable tables and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adaptive_pilot.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(capsys, *argv):
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    try:
+        code = main(list(argv))
+    except SystemExit as stop:
+        code = stop.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_simon_json_contract(capsys):
+    code, out, err = run(
+        capsys, "simon", "--p0", "0.1", "--p1", "0.3", "--alpha", "0.05", "--beta", "0.2", "--json"
+    )
+    assert code == 0 and err == ""
+    payload = json.loads(out)
+    keys = {"kind", "r1", "n1", "r", "n", "en0", "pet0", "alpha", "power", "q_lo", "q_hi"}
+    assert all(set(design) == keys for design in payload["designs"])
+    by_kind = {d["kind"]: d for d in payload["designs"]}
+    assert (by_kind["optimal"]["r1"], by_kind["optimal"]["n1"]) == (1, 10)
+    assert (by_kind["optimal"]["r"], by_kind["optimal"]["n"]) == (5, 29)
+    assert (by_kind["minimax"]["r1"], by_kind["minimax"]["n1"]) == (1, 15)
+    assert (by_kind["minimax"]["r"], by_kind["minimax"]["n"]) == (5, 25)
+    assert round(by_kind["optimal"]["en0"], 1) == 15.0
+    assert round(by_kind["optimal"]["pet0"], 3) == 0.736
+    assert by_kind["optimal"]["q_lo"] == 0.0 and by_kind["minimax"]["q_hi"] == 1.0
+    assert {d["kind"] for d in payload["designs"]} == {"minimax", "optimal", "admissible"}
+
+
+def test_simon_table(capsys):
+    code, out, _ = run(capsys, "simon", "--p0", "0.1", "--p1", "0.3")
+    assert code == 0
+    assert "1/10" in out and "5/29" in out and "EN(p0)" in out and "q interval" in out
+
+
+def test_oc_json_contract(capsys):
+    code, out, err = run(
+        capsys,
+        "oc",
+        "--looks",
+        "10,29",
+        "--futility",
+        "1,5",
+        "--efficacy",
+        "never,6",
+        "--p",
+        "0.05:0.5:0.05",
+        "--json",
+    )
+    assert code == 0 and err == ""
+    payload = json.loads(out)
+    rows = payload["oc"]
+    assert [round(row["p"], 2) for row in rows] == [round(0.05 * k, 2) for k in range(1, 11)]
+    assert all(
+        set(row) == {"p", "p_go", "p_early_futility", "p_early_efficacy", "pet", "en"}
+        for row in rows
+    )
+    at_p0 = rows[1]
+    assert round(at_p0["p_go"], 4) == 0.0471 and round(at_p0["pet"], 3) == 0.736
+    assert payload["boundaries"] == {"looks": [10, 29], "futility": [1, 5], "efficacy": [None, 6]}
+    assert payload["provenance"]["method"] == "exact"
+
+
+def test_oc_table_and_by_look(capsys):
+    code, out, _ = run(
+        capsys,
+        "oc",
+        "--looks",
+        "10,20,30",
+        "--futility",
+        "1,4,8",
+        "--efficacy",
+        "never,9,9",
+        "--p",
+        "0.1,0.3",
+        "--by-look",
+    )
+    assert code == 0
+    assert "stop early for efficacy (GO) if at least 9 responses" in out
+    assert "P(GO)" in out and "Per-look stopping probabilities" in out and "p_stop_efficacy" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["simon", "--p0", "0.3", "--p1", "0.1"], "--p1: must be greater than p0"),
+        (
+            ["simon", "--p0", "1.2", "--p1", "0.3"],
+            "--p0: must be a probability strictly between 0 and 1",
+        ),
+        (["simon", "--p0", "0.1", "--p1", "0.3", "--nmax", "10"], "--nmax: no two-stage design"),
+        (
+            ["simon", "--p0", "0.1", "--p1", "0.3", "--nmax", "ten"],
+            "--nmax: must be a whole number",
+        ),
+        (["simon", "--p1", "0.3"], "required: --p0"),
+        (
+            ["oc", "--looks", "10,5", "--futility", "1,2", "--efficacy", "never,3", "--p", "0.1"],
+            "--looks: must be strictly increasing",
+        ),
+        (
+            ["oc", "--looks", "10,29", "--futility", "1", "--efficacy", "never,6", "--p", "0.1"],
+            "--futility: needs one bound per look",
+        ),
+        (
+            ["oc", "--looks", "10,29", "--futility", "4,5", "--efficacy", "3,6", "--p", "0.1"],
+            "--futility: at look 1 (n=10) the futility bound 4 is not below the efficacy bound 3",
+        ),
+        (
+            ["oc", "--looks", "10,29", "--futility", "1,5", "--efficacy", "never,8", "--p", "0.1"],
+            "one less than the efficacy bound",
+        ),
+        (
+            [
+                "oc",
+                "--looks",
+                "10,29",
+                "--futility",
+                "1,5",
+                "--efficacy",
+                "never,6",
+                "--p",
+                "0.1:2:0.5",
+            ],
+            "--p: response rates must be between 0 and 1",
+        ),
+        (
+            ["oc", "--looks", "10,29", "--futility", "1,5", "--efficacy", "never,6", "--p", "a:b"],
+            "--p: a range is start:stop:step",
+        ),
+        (
+            ["oc", "--looks", "1O,29", "--futility", "1,5", "--efficacy", "never,6", "--p", "0.1"],
+            "--looks: must list whole numbers",
+        ),
+        (["demo", "missing.toml"], "missing.toml does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_with_exit_code_2(capsys, argv, fragment):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert fragment in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_design_file_errors_name_the_key(capsys, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[hypotheses]\np0 = 0.05\np1 = 0.2\n[errors]\nalpah = 0.05\n")
+    code, out, err = run(capsys, "demo", str(bad))
+    assert code == 2 and out == ""
+    assert "errors.alpah: unknown key; allowed: alpha, beta" in err
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[hypotheses\n")
+    code, _, err = run(capsys, "demo", str(broken))
+    assert code == 2 and "is not valid TOML" in err
+
+
+def test_demo_runs_on_the_shipped_design(capsys):
+    code, out, _ = run(capsys, "demo", str(REPO / "designs" / "motivating_trial.toml"))
+    assert code == 0
+    assert "Simon two-stage designs" in out and "Exact operating characteristics" in out
+    assert "0/10" in out and "3/29" in out  # Simon's optimal design for p0 0.05, p1 0.20
+
+
+def test_console_script_prints_no_traceback():
+    exe = shutil.which("adaptive-pilot", path=str(Path(sys.executable).parent))
+    assert exe, "console script not installed"
+    done = subprocess.run(
+        [exe, "simon", "--p0", "0.5", "--p1", "0.2"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert (
+        done.stderr.strip()
+        == "adaptive-pilot simon: error: --p1: must be greater than p0 (got p0=0.5, p1=0.2)"
+    )
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)
+    assert version.returncode == 0 and version.stdout.startswith("adaptive-pilot ")
