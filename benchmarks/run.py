@@ -1,0 +1,69 @@
+"""Benchmarks for the exact engines. Run with ``make bench``.
+
+Each benchmark is timed several times after a warm-up and reported as the
+median and the best wall time, next to its target.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import adaptive_pilot as ap
+
+
+def timed(function: Callable[[], object], repeats: int) -> tuple[float, float]:
+    function()  # warm-up (imports, caches)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times)
+
+
+def continuous_monitoring_table(n_max: int = 40) -> ap.BoundaryTable:
+    """A 40-look table (a look after every patient) with futility and efficacy bounds."""
+    looks = tuple(range(1, n_max + 1))
+    futility = [max(-1, int(0.2 * n) - 2) for n in looks]
+    efficacy = [min(n + 1, int(np.ceil(0.45 * n)) + 3) for n in looks]
+    futility[-1], efficacy[-1] = 11, 12
+    return ap.BoundaryTable(looks=looks, futility=tuple(futility), efficacy=tuple(efficacy))
+
+
+def main() -> None:
+    print(
+        f"adaptive_pilot {ap.__version__} | Python {platform.python_version()} | "
+        f"numpy {np.__version__} | {os.cpu_count()} CPUs | {platform.machine()}"
+    )
+    rows = []
+
+    median, best = timed(lambda: ap.simon_designs(0.05, 0.15, 0.05, 0.20, nmax=600), repeats=7)
+    rows.append(("Simon search p0 .05, p1 .15, a .05, b .2, n <= 600", median, best, 0.5))
+
+    median, best = timed(lambda: ap.simon_designs(0.05, 0.15, 0.05, 0.20, nmax=1000), repeats=5)
+    rows.append(("Simon search, same targets, n <= 1000", median, best, None))
+
+    median, best = timed(lambda: ap.simon_designs(0.10, 0.30, 0.05, 0.20, nmax=100), repeats=7)
+    rows.append(("Simon search p0 .1, p1 .3, n <= 100 (clinfun default)", median, best, None))
+
+    table = continuous_monitoring_table()
+    rates = np.linspace(0.0, 1.0, 1001)
+    median, best = timed(lambda: ap.exact_oc(table, rates), repeats=15)
+    rows.append(("Exact OC, 40-look table, 1001 values of p", median, best, 0.05))
+
+    width = max(len(name) for name, *_ in rows)
+    print(f"{'benchmark':<{width}}  {'median':>9}  {'best':>9}  {'target':>8}  status")
+    for name, median, best, target in rows:
+        target_text = f"{target:.3f} s" if target else "-"
+        status = "" if target is None else ("ok" if median < target else "SLOW")
+        print(f"{name:<{width}}  {median:8.4f}s  {best:8.4f}s  {target_text:>8}  {status}")
+
+
+if __name__ == "__main__":
+    main()
