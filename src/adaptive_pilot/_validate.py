@@ -36,6 +36,27 @@ def positive_int(field: str, value: int, *, minimum: int = 1) -> int:
     return number
 
 
+def response_hypotheses(
+    p0: float, p1: float, *, p0_field: str = "p0", p1_field: str = "p1"
+) -> tuple[float, float]:
+    """Validate the null and target response rates: 0 < p0 < p1 < 1."""
+    p0 = open_probability(p0_field, p0)
+    p1 = open_probability(p1_field, p1)
+    if p0 >= p1:
+        raise InputError(p1_field, f"must be greater than p0 (got p0={p0:g}, p1={p1:g})")
+    return p0, p1
+
+
+FEASIBILITY_CONVENTIONS = ("clinfun", "inclusive")
+
+
+def feasibility_convention(value: str, field: str = "convention") -> str:
+    """Validate a feasibility convention name ("clinfun" or "inclusive")."""
+    if value not in FEASIBILITY_CONVENTIONS:
+        raise InputError(field, f"must be 'clinfun' or 'inclusive' (got {value!r})")
+    return value
+
+
 def _as_float(field: str, value: float) -> float:
     if isinstance(value, bool):
         raise InputError(field, f"must be a number (got {value})")

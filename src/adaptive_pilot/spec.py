@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._validate import open_probability, positive_int
+from ._validate import (
+    feasibility_convention,
+    open_probability,
+    positive_int,
+    response_hypotheses,
+)
 from .errors import InputError
 
 __all__ = ["PrimaryDesignSpec", "load_design_file"]
@@ -66,20 +71,18 @@ def load_design_file(path: str | Path) -> PrimaryDesignSpec:
     def key(section: str, name: str) -> str:
         return f"{path}: {section}.{name}"
 
-    p0 = open_probability(key("hypotheses", "p0"), _required(path, hypotheses, "hypotheses", "p0"))
-    p1 = open_probability(key("hypotheses", "p1"), _required(path, hypotheses, "hypotheses", "p1"))
+    p0, p1 = response_hypotheses(
+        _required(path, hypotheses, "hypotheses", "p0"),
+        _required(path, hypotheses, "hypotheses", "p1"),
+        p0_field=key("hypotheses", "p0"),
+        p1_field=key("hypotheses", "p1"),
+    )
     alpha = open_probability(key("errors", "alpha"), errors.get("alpha", 0.05))
     beta = open_probability(key("errors", "beta"), errors.get("beta", 0.20))
     nmax = positive_int(key("simon", "nmax"), simon.get("nmax", 100), minimum=2)
-    if p0 >= p1:
-        raise InputError(
-            key("hypotheses", "p1"), f"must be greater than p0 (got p0={p0:g}, p1={p1:g})"
-        )
-    convention = simon.get("convention", "clinfun")
-    if convention not in ("clinfun", "inclusive"):
-        raise InputError(
-            key("simon", "convention"), f"must be 'clinfun' or 'inclusive' (got {convention!r})"
-        )
+    convention = feasibility_convention(
+        simon.get("convention", "clinfun"), key("simon", "convention")
+    )
     return PrimaryDesignSpec(
         name=str(data.get("name", path.stem)),
         title=str(data.get("title", "")),

@@ -24,14 +24,19 @@ neither optimal nor admissible.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import open_probability, positive_int
+from .._validate import (
+    feasibility_convention,
+    open_probability,
+    positive_int,
+    response_hypotheses,
+)
 from ..errors import InputError
 from ..provenance import content_hash, package_version
 from ._binomial_tables import BinomialTables
@@ -322,18 +327,13 @@ def simon_designs(
 def _validate(
     p0: float, p1: float, alpha: float, beta: float, nmax: int, convention: str
 ) -> tuple[float, float, float, float, int, bool]:
-    p0 = open_probability("p0", p0)
-    p1 = open_probability("p1", p1)
-    if p0 >= p1:
-        raise InputError("p1", f"must be greater than p0 (got p0={p0:g}, p1={p1:g})")
+    p0, p1 = response_hypotheses(p0, p1)
     alpha = open_probability("alpha", alpha)
     beta = open_probability("beta", beta)
     nmax = positive_int("nmax", nmax, minimum=2)
     if nmax > NMAX_LIMIT:
         raise InputError("nmax", f"must be at most {NMAX_LIMIT} (got {nmax})")
-    if convention not in ("clinfun", "inclusive"):
-        raise InputError("convention", f"must be 'clinfun' or 'inclusive' (got {convention!r})")
-    return p0, p1, alpha, beta, nmax, convention == "clinfun"
+    return p0, p1, alpha, beta, nmax, feasibility_convention(convention) == "clinfun"
 
 
 def _meets(value: np.ndarray, target: float, strict: bool) -> np.ndarray:
@@ -505,8 +505,6 @@ def _admissible(candidates: pd.DataFrame, p0: float, p1: float) -> tuple[SimonDe
 
 
 def _relabel(design: SimonDesign, kind: str) -> SimonDesign:
-    from dataclasses import replace
-
     return replace(design, kind=kind)
 
 

@@ -8,7 +8,12 @@ from typing import Any, Literal
 import numpy as np
 from scipy import stats
 
-from .._validate import open_probability, positive_int
+from .._validate import (
+    feasibility_convention,
+    open_probability,
+    positive_int,
+    response_hypotheses,
+)
 from ..errors import InputError
 from .boundary_table import BoundaryTable
 
@@ -62,14 +67,11 @@ def single_stage_design(
     InputError
         For invalid inputs, or when no ``n <= nmax`` is feasible.
     """
-    p0 = open_probability("p0", p0)
-    p1 = open_probability("p1", p1)
-    if p0 >= p1:
-        raise InputError("p1", f"must be greater than p0 (got p0={p0:g}, p1={p1:g})")
+    p0, p1 = response_hypotheses(p0, p1)
     alpha = open_probability("alpha", alpha)
     beta = open_probability("beta", beta)
     nmax = positive_int("nmax", nmax)
-    strict = convention == "clinfun"
+    strict = feasibility_convention(convention) == "clinfun"
     n = np.arange(1, nmax + 1)
     # Smallest r meeting alpha: start from the quantile and step to the exact answer.
     r = np.clip(stats.binom.isf(alpha, n, p0).astype(int) - 2, 0, None)
