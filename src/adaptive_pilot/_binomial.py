@@ -28,8 +28,9 @@ def add_binomial(state: np.ndarray, m: int, p: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    state : ndarray, shape (P, s)
-        Sub-probability distribution of the current count x, one row per rate.
+    state : ndarray, shape (..., P, s)
+        Sub-probability distribution of the current count x, one row per rate
+        (leading batch dimensions allowed).
     m : int
         Number of new patients.
     p : ndarray, shape (P,)
@@ -37,20 +38,21 @@ def add_binomial(state: np.ndarray, m: int, p: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (P, s + m)
+    ndarray, shape (..., P, s + m)
     """
     if m == 0:
         return state
     increment = binomial_pmf_matrix(m, p)
-    n_rates, width = state.shape
+    width = state.shape[-1]
     if width > _FFT_THRESHOLD and m + 1 > _FFT_THRESHOLD:
-        out = fftconvolve(state, increment, axes=1)
+        kernel = increment.reshape((1,) * (state.ndim - 2) + increment.shape)
+        out = fftconvolve(state, kernel, axes=-1)
         return np.clip(out, 0.0, None)
-    out = np.zeros((n_rates, width + m))
+    out = np.zeros((*state.shape[:-1], width + m))
     if m + 1 <= width:
         for j in range(m + 1):
-            out[:, j : j + width] += state * increment[:, j : j + 1]
+            out[..., j : j + width] += state * increment[:, j : j + 1]
     else:
         for x in range(width):
-            out[:, x : x + m + 1] += increment * state[:, x : x + 1]
+            out[..., x : x + m + 1] += increment * state[..., x : x + 1]
     return out

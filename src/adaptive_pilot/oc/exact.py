@@ -214,24 +214,50 @@ def exact_oc(
     [0.0471, 0.8051]
     """
     rates = _as_rates(p)
-    n_rates, n_looks = rates.size, table.n_looks
-    stop_futility = np.zeros((n_rates, n_looks))
-    stop_efficacy = np.zeros((n_rates, n_looks))
-    state = np.ones((n_rates, 1))  # P(x = 0 among 0 patients) = 1
-    previous = 0
-    for k, n in enumerate(table.looks):
-        state = add_binomial(state, n - previous, rates)
-        previous = n
-        f, e = table.futility[k], table.efficacy[k]
-        if f >= 0:
-            stop_futility[:, k] = state[:, : f + 1].sum(axis=1)
-            state[:, : f + 1] = 0.0
-        if e <= n:
-            stop_efficacy[:, k] = state[:, e:].sum(axis=1)
-            state[:, e:] = 0.0
+    futility = np.asarray(table.futility)[None, :]
+    efficacy = np.asarray(table.efficacy)[None, :]
+    stops = batch_stopping_probabilities(table.looks, futility, efficacy, rates)
+    stop_futility, stop_efficacy = stops[0][0], stops[1][0]
     for array in (rates, stop_futility, stop_efficacy):
         array.setflags(write=False)
     return OperatingCharacteristics(table, rates, stop_futility, stop_efficacy)
+
+
+def batch_stopping_probabilities(
+    looks: tuple[int, ...], futility: np.ndarray, efficacy: np.ndarray, rates: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact per-look stopping probabilities for a batch of tables sharing looks.
+
+    Parameters
+    ----------
+    looks : tuple of int
+        Common look schedule (K looks).
+    futility, efficacy : ndarray of int, shape (B, K)
+        Bounds of B tables (sentinels -1 and n_k + 1 for "never").
+    rates : ndarray, shape (P,)
+        True response rates.
+
+    Returns
+    -------
+    (stop_futility, stop_efficacy) : ndarrays of shape (B, P, K)
+    """
+    futility = np.asarray(futility)
+    efficacy = np.asarray(efficacy)
+    n_tables, n_looks = futility.shape
+    stop_futility = np.zeros((n_tables, rates.size, n_looks))
+    stop_efficacy = np.zeros((n_tables, rates.size, n_looks))
+    state = np.ones((n_tables, rates.size, 1))  # P(x = 0 among 0 patients) = 1
+    previous = 0
+    for k, n in enumerate(looks):
+        state = add_binomial(state, n - previous, rates)
+        previous = n
+        x = np.arange(n + 1)
+        low = (x[None, :] <= futility[:, k, None])[:, None, :]  # (B, 1, n + 1)
+        high = (x[None, :] >= efficacy[:, k, None])[:, None, :]
+        stop_futility[:, :, k] = np.sum(state * low, axis=-1)
+        stop_efficacy[:, :, k] = np.sum(state * high, axis=-1)
+        state = state * ~(low | high)
+    return stop_futility, stop_efficacy
 
 
 def _as_rates(p: float | Sequence[float] | np.ndarray) -> np.ndarray:

@@ -1,0 +1,93 @@
+"""Beta-Binomial toxicity stopping rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._validate import open_probability
+from ..errors import InputError
+from ..priors import BetaMixturePrior, BetaPrior
+from ._common import threshold
+
+__all__ = ["ToxicityRule"]
+
+
+@dataclass(frozen=True)
+class ToxicityRule:
+    """Stop for toxicity if P(p_tox > t | y toxicities among n) > c at the stated looks.
+
+    Parameters
+    ----------
+    threshold : float
+        Highest acceptable toxicity rate t.
+    probability : float
+        Posterior probability c that triggers the stop.
+    prior : BetaPrior or BetaMixturePrior
+        Prior for the toxicity rate.
+    looks : sequence of int
+        Numbers of evaluable patients at which toxicity is checked.
+    """
+
+    threshold: float
+    probability: float
+    prior: BetaPrior | BetaMixturePrior
+    looks: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "threshold", open_probability("toxicity.threshold", self.threshold)
+        )
+        object.__setattr__(self, "probability", threshold("toxicity.probability", self.probability))
+        looks = self.looks
+        if isinstance(looks, str) or not isinstance(looks, Sequence) or not looks:
+            raise InputError("toxicity.looks", "must be a non-empty list of patient numbers")
+        values = tuple(int(n) for n in looks)
+        if any(n < 1 for n in values) or any(
+            b <= a for a, b in zip(values, values[1:], strict=False)
+        ):
+            raise InputError(
+                "toxicity.looks", f"must be positive and strictly increasing (got {list(looks)})"
+            )
+        object.__setattr__(self, "looks", values)
+
+    def stops(self, n: int, y: Any) -> np.ndarray:
+        """True where the rule stops for toxicity with y toxicities among n."""
+        return self.prior.prob_greater(self.threshold, y, n) > self.probability
+
+    def bound(self, n: int) -> int:
+        """Smallest number of toxicities among n that stops the trial (n + 1: never)."""
+        y = np.arange(n + 1)
+        stop = self.stops(n, y)
+        if not stop.any():
+            return n + 1
+        first = int(np.argmax(stop))
+        if not stop[first:].all():
+            raise InputError("toxicity", f"the toxicity rule is not monotone at n = {n}")
+        return first
+
+    def bounds(self) -> dict[int, int]:
+        """{look: smallest toxicity count that stops}, for the rule's looks."""
+        return {n: self.bound(n) for n in self.looks}
+
+    def describe(self) -> str:
+        """The rule in words, with its compiled bounds."""
+        stops = ", ".join(
+            f">= {s} of {n}" if s <= n else f"never at {n}" for n, s in self.bounds().items()
+        )
+        return (
+            f"Stop for toxicity if P(p_tox > {self.threshold:g} | data) > {self.probability:g} "
+            f"under a {self.prior} prior: {stops} patients with toxicity."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters."""
+        return {
+            "threshold": self.threshold,
+            "probability": self.probability,
+            "prior": self.prior.to_dict(),
+            "looks": list(self.looks),
+        }
