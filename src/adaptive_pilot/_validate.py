@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 
 from .errors import InputError
 
@@ -67,3 +69,22 @@ def _as_float(field: str, value: float) -> float:
     if math.isnan(number):
         raise InputError(field, "must be a number (got NaN)")
     return number
+
+
+def increasing_looks(field: str, looks: Sequence[int]) -> tuple[int, ...]:
+    """Validate a look schedule: a non-empty, strictly increasing list of positive integers."""
+    if isinstance(looks, str | bytes) or not isinstance(looks, Sequence) or len(looks) == 0:
+        raise InputError(field, "must be a non-empty list of patient numbers, e.g. 10,29")
+    values = []
+    for value in looks:
+        if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+            raise InputError(field, f"must be whole numbers (got {value!r})")
+        values.append(int(value))
+    if values[0] < 1:
+        raise InputError(field, f"must be positive patient numbers (got {values[0]})")
+    for previous, current in itertools.pairwise(values):
+        if current <= previous:
+            raise InputError(
+                field, f"must be strictly increasing (got {previous} followed by {current})"
+            )
+    return tuple(values)

@@ -182,7 +182,8 @@ class BetaMixturePrior(_BetaFamily):
         if len(values) != len(components):
             raise InputError(
                 "prior.weights",
-                f"needs one weight per component ({len(components)} components, {len(values)} weights)",
+                f"needs one weight per component ({len(components)} components, "
+                f"{len(values)} weights)",
             )
         if any(not math.isfinite(w) or w < 0 for w in values) or sum(values) <= 0:
             raise InputError(

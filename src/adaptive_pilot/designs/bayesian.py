@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .._validate import increasing_looks
 from ..errors import InputError
 from ..provenance import content_hash
 from .boundary_table import BoundaryTable
@@ -68,16 +69,13 @@ class BayesianDesign:
     efficacy_on: tuple[bool, ...] | None = None
 
     def __post_init__(self) -> None:
-        looks = tuple(int(n) for n in self.looks)
-        if not looks or any(b <= a for a, b in zip(looks, looks[1:], strict=False)) or looks[0] < 1:
-            raise InputError(
-                "looks", f"must be positive and strictly increasing (got {list(self.looks)})"
-            )
+        looks = increasing_looks("looks", self.looks)
         n_max = getattr(self.rule, "n_max", None)
         if n_max is not None and looks[-1] != n_max:
             raise InputError(
                 "looks",
-                f"the last look ({looks[-1]}) must equal the rule's maximum sample size N = {n_max}",
+                f"the last look ({looks[-1]}) must equal the rule's maximum sample size "
+                f"N = {n_max}",
             )
         object.__setattr__(self, "looks", looks)
         object.__setattr__(
@@ -107,7 +105,8 @@ class BayesianDesign:
                     what = "never" if e is None else "always"
                     raise InputError(
                         _threshold_field(self.rule),
-                        f"the final analysis (n={n}) would {what} declare GO; adjust the thresholds",
+                        f"the final analysis (n={n}) would {what} declare GO; "
+                        "adjust the thresholds",
                     )
                 futility.append(e - 1)
                 efficacy.append(e)
@@ -135,8 +134,8 @@ class BayesianDesign:
         ):
             raise InputError(
                 _threshold_field(self.rule),
-                "the rule can never stop early: no outcome at any interim look crosses a threshold; "
-                "change the thresholds or remove the interim looks",
+                "the rule can never stop early: no outcome at any interim look crosses a "
+                "threshold; change the thresholds or remove the interim looks",
             )
         return BoundaryTable(looks=self.looks, futility=tuple(futility), efficacy=tuple(efficacy))
 

@@ -15,13 +15,13 @@ At the final look every outcome is decided: ``x >= e_K`` is GO (reject H0),
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._validate import increasing_looks
 from ..errors import InputError
 from ..provenance import content_hash
 
@@ -224,18 +224,7 @@ def _as_int(field: str, value: Any) -> int:
 
 
 def _validate_looks(looks: Sequence[int]) -> tuple[int, ...]:
-    if isinstance(looks, str | bytes) or not isinstance(looks, Sequence) or len(looks) == 0:
-        raise InputError("looks", "must be a non-empty list of patient numbers, e.g. 10,29")
-    values = tuple(_as_int("looks", n) for n in looks)
-    if values[0] < 1:
-        raise InputError("looks", f"must be positive patient numbers (got {values[0]})")
-    for previous, current in itertools.pairwise(values):
-        if current <= previous:
-            raise InputError(
-                "looks",
-                f"must be strictly increasing (got {previous} followed by {current})",
-            )
-    return values
+    return increasing_looks("looks", looks)
 
 
 def _normalise_bounds(

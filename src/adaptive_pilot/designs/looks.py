@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .._validate import increasing_looks
 from ..errors import InputError
 
 __all__ = ["look_schedule"]
@@ -40,13 +41,7 @@ def look_schedule(
     if looks is not None:
         if every is not None or first is not None:
             raise InputError("looks", "give either an explicit list or every/first, not both")
-        values = tuple(int(n) for n in looks)
-        if not values:
-            raise InputError("looks", "must not be empty")
-        if any(b <= a for a, b in zip(values, values[1:], strict=False)) or values[0] < 1:
-            raise InputError(
-                "looks", f"must be positive and strictly increasing (got {list(values)})"
-            )
+        values = increasing_looks("looks", looks)
         if values[-1] != n_max:
             beyond = [n for n in values if n > n_max]
             if beyond:

@@ -111,7 +111,8 @@ class BOP2Rule:
         """The rule in words."""
         text = (
             f"q = P(p > {self.p0:g} | data) under a {self.prior} prior. At n of N = {self.n_max}: "
-            f"stop for futility if q < {self.lam:g} (n/N)^{self.gamma:g}; final GO if q >= {self.lam:g}."
+            f"stop for futility if q < {self.lam:g} (n/N)^{self.gamma:g}; "
+            f"final GO if q >= {self.lam:g}."
         )
         if self.efficacy == "power":
             text += f" Stop for efficacy if q >= 1 - {1 - self.lam:g} (n/N)^{self.eta:g}."

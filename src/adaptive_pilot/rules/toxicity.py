@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._validate import open_probability
+from .._validate import increasing_looks, open_probability
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
 from ._common import threshold
@@ -42,16 +41,7 @@ class ToxicityRule:
             self, "threshold", open_probability("toxicity.threshold", self.threshold)
         )
         object.__setattr__(self, "probability", threshold("toxicity.probability", self.probability))
-        looks = self.looks
-        if isinstance(looks, str) or not isinstance(looks, Sequence) or not looks:
-            raise InputError("toxicity.looks", "must be a non-empty list of patient numbers")
-        values = tuple(int(n) for n in looks)
-        if any(n < 1 for n in values) or any(
-            b <= a for a, b in zip(values, values[1:], strict=False)
-        ):
-            raise InputError(
-                "toxicity.looks", f"must be positive and strictly increasing (got {list(looks)})"
-            )
+        values = increasing_looks("toxicity.looks", self.looks)
         object.__setattr__(self, "looks", values)
 
     def stops(self, n: int, y: Any) -> np.ndarray:
