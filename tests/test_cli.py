@@ -74,7 +74,10 @@ def test_oc_json_contract(capsys):
     )
     at_p0 = rows[1]
     assert round(at_p0["p_go"], 4) == 0.0471 and round(at_p0["pet"], 3) == 0.736
-    assert payload["boundaries"] == {"looks": [10, 29], "futility": [1, 5], "efficacy": [None, 6]}
+    assert payload["boundaries"] == [
+        {"n": 10, "futility": 1, "efficacy": None},
+        {"n": 29, "futility": 5, "efficacy": 6},
+    ]
     assert payload["provenance"]["method"] == "exact"
 
 
@@ -160,23 +163,12 @@ def test_bad_input_is_one_line_with_exit_code_2(capsys, argv, fragment):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_design_file_errors_name_the_key(capsys, tmp_path):
-    bad = tmp_path / "bad.toml"
-    bad.write_text("[hypotheses]\np0 = 0.05\np1 = 0.2\n[errors]\nalpah = 0.05\n")
-    code, out, err = run(capsys, "demo", str(bad))
-    assert code == 2 and out == ""
-    assert "errors.alpah: unknown key; allowed: alpha, beta" in err
-    broken = tmp_path / "broken.toml"
-    broken.write_text("[hypotheses\n")
-    code, _, err = run(capsys, "demo", str(broken))
-    assert code == 2 and "is not valid TOML" in err
-
-
 def test_demo_runs_on_the_shipped_design(capsys):
-    code, out, _ = run(capsys, "demo", str(REPO / "designs" / "motivating_trial.toml"))
+    code, out, _ = run(capsys, "demo", str(REPO / "designs" / "motivating_trial.yaml"))
     assert code == 0
     assert "Simon two-stage designs" in out and "Exact operating characteristics" in out
     assert "0/10" in out and "3/29" in out  # Simon's optimal design for p0 0.05, p1 0.20
+    assert "BOP2 P(GO)" in out and "Toxicity co-monitoring" in out
 
 
 def test_console_script_prints_no_traceback():
@@ -192,3 +184,119 @@ def test_console_script_prints_no_traceback():
     )
     version = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)
     assert version.returncode == 0 and version.stdout.startswith("adaptive-pilot ")
+
+
+def test_design_json_contract(capsys):
+    code, out, err = run(
+        capsys, "design", str(REPO / "designs" / "lee_liu_example.yaml"), "--p", "0.2,0.4", "--json"
+    )
+    assert code == 0 and err == ""
+    payload = json.loads(out)
+    assert all(set(b) == {"n", "futility", "efficacy"} for b in payload["boundaries"])
+    assert payload["boundaries"][0] == {"n": 10, "futility": 1, "efficacy": None}
+    assert [row["p"] for row in payload["oc"]] == [0.2, 0.4]
+    assert set(payload["oc"][0]) == {
+        "p",
+        "p_go",
+        "p_early_futility",
+        "p_early_efficacy",
+        "pet",
+        "en",
+    }
+
+
+def test_design_json_with_toxicity(capsys):
+    code, out, _ = run(
+        capsys,
+        "design",
+        str(REPO / "designs" / "motivating_trial.yaml"),
+        "--p",
+        "0.05,0.2",
+        "--json",
+    )
+    assert code == 0
+    payload = json.loads(out)
+    assert {"p_stop_toxicity", "p_toxicity"} <= set(payload["oc"][0])
+    assert len(payload["oc"]) == 2 * 3  # two response rates x three toxicity rates
+    assert payload["toxicity_boundaries"][0]["n"] == 5
+
+
+def test_calibrate_command(capsys):
+    code, out, _ = run(
+        capsys, "calibrate", str(REPO / "designs" / "motivating_trial.yaml"), "--json"
+    )
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["chosen"]["rule"]["lambda"] == 0.83
+    assert payload["grids"]["gamma"][0] == 0.1 and payload["feasible"]
+    code, out, _ = run(
+        capsys, "calibrate", str(REPO / "designs" / "motivating_trial.yaml"), "--top", "3"
+    )
+    assert code == 0 and "Chosen design" in out
+
+
+def test_calculators(capsys):
+    code, out, _ = run(capsys, "predprob", "--x", "16", "--n", "23", "--nmax", "40", "--p0", "0.6",
+                       "--prior", "0.6,0.4", "--theta-t", "0.9", "--json")  # fmt: skip
+    assert code == 0 and round(json.loads(out)["pp"], 4) == 0.5656
+    code, out, _ = run(
+        capsys, "postprob", "--x", "16", "--n", "23", "--p0", "0.6", "--prior", "0.6,0.4", "--json"
+    )
+    assert code == 0 and round(json.loads(out)["prob"], 4) == 0.8360
+    code, out, _ = run(capsys, "postprob", "--x", "3", "--n", "10", "--p0", "0.2")
+    assert code == 0 and "posterior Beta(4, 8)" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (
+            [
+                "predprob",
+                "--x",
+                "30",
+                "--n",
+                "23",
+                "--nmax",
+                "40",
+                "--p0",
+                "0.6",
+                "--theta-t",
+                "0.9",
+            ],
+            "--x: must be between 0 and n",
+        ),
+        (
+            [
+                "predprob",
+                "--x",
+                "3",
+                "--n",
+                "23",
+                "--nmax",
+                "20",
+                "--p0",
+                "0.6",
+                "--theta-t",
+                "0.9",
+            ],
+            "--nmax: must be at least n",
+        ),
+        (
+            ["postprob", "--x", "3", "--n", "10", "--p0", "0.2", "--prior", "0,1"],
+            "--prior: must be two positive numbers",
+        ),
+        (["postprob", "--x", "3", "--n", "10", "--p0", "1.2"], "--p0: must be a probability"),
+        (["design", "nowhere.yaml"], "nowhere.yaml does not exist"),
+        (["calibrate", str(REPO / "designs" / "simon_example.toml")], "calibration: is missing"),
+    ],
+)
+def test_new_commands_bad_input(capsys, argv, fragment):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and fragment in err
+    assert err.count("\n") == 1
+
+
+def test_schema_command(capsys):
+    code, out, _ = run(capsys, "schema")
+    assert code == 0 and json.loads(out)["title"] == "DesignSpec"

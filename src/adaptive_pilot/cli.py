@@ -1,8 +1,9 @@
 """The ``adaptive-pilot`` command line.
 
-Every input problem ends in one line on standard error naming the option and
-what is allowed, with exit status 2 and no traceback. Output is assembled in
-full before anything is printed, so a failed command prints nothing to stdout.
+Every input problem ends in one line on standard error naming the option (or
+file, line and key) and what is allowed, with exit status 2 and no traceback.
+Output is assembled in full before anything is printed, so a failed command
+prints nothing to stdout.
 """
 
 from __future__ import annotations
@@ -14,19 +15,25 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import numpy as np
+import pandas as pd
 
 from ._grid import parse_rate_grid
 from .designs.boundary_table import BoundaryTable
+from .designs.calibration import CalibrationResult, calibrate_bop2, calibrate_predictive
 from .designs.simon import simon_designs
 from .errors import InputError
 from .oc.exact import exact_oc
+from .oc.joint import joint_oc
+from .priors import BetaPrior
 from .provenance import package_version
-from .spec import load_design_file
+from .rules.predictive import predictive_probability
+from .spec import ResolvedDesign, json_schema, load_design_file
 
 __all__ = ["main"]
 
 PROG = "adaptive-pilot"
 EXIT_INPUT = 2
+DEFAULT_DESIGN = "designs/motivating_trial.yaml"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,6 +69,19 @@ def _whole_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
 
 
+def _beta_prior(text: str) -> BetaPrior:
+    parts = text.split(",")
+    try:
+        a, b = (float(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be two positive numbers a,b, e.g. 0.6,0.4 (got {text!r})"
+        ) from None
+    if not (a > 0 and b > 0):
+        raise argparse.ArgumentTypeError(f"must be two positive numbers a,b (got {text})")
+    return BetaPrior(a, b)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = _Parser(
@@ -80,23 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Search Simon two-stage designs (exact binomial).",
     )
     simon.add_argument("--p0", type=_probability, required=True, help="response rate under H0")
-    simon.add_argument(
-        "--p1", type=_probability, required=True, help="response rate under H1 (> p0)"
-    )
-    simon.add_argument(
-        "--alpha", type=_probability, default=0.05, help="type I error bound (default 0.05)"
-    )
-    simon.add_argument(
-        "--beta", type=_probability, default=0.20, help="type II error bound (default 0.20)"
-    )
-    simon.add_argument(
-        "--nmax", type=_whole_number, default=100, help="largest total n searched (default 100)"
-    )
+    simon.add_argument("--p1", type=_probability, required=True, help="response rate under H1")
+    simon.add_argument("--alpha", type=_probability, default=0.05, help="type I error bound")
+    simon.add_argument("--beta", type=_probability, default=0.20, help="type II error bound")
+    simon.add_argument("--nmax", type=_whole_number, default=100, help="largest total n searched")
     simon.add_argument(
         "--convention",
         choices=("clinfun", "inclusive"),
         default="clinfun",
-        help="feasibility: clinfun (alpha < target, beta < target; default) or inclusive (<=)",
+        help="feasibility: clinfun (strict <, default) or inclusive (<=)",
     )
     simon.add_argument("--json", action="store_true", help="print one JSON object")
     simon.set_defaults(handler=_run_simon)
@@ -107,29 +119,78 @@ def build_parser() -> argparse.ArgumentParser:
         description="Exact operating characteristics of a boundary table (no Monte Carlo).",
     )
     oc.add_argument("--looks", required=True, help="evaluable patients at each look, e.g. 10,29")
-    oc.add_argument(
-        "--futility", required=True, help="stop if responses <= f at each look ('never' for none)"
-    )
-    oc.add_argument(
-        "--efficacy", required=True, help="stop for efficacy if responses >= e ('never' for none)"
-    )
+    oc.add_argument("--futility", required=True, help="stop if responses <= f ('never': none)")
+    oc.add_argument("--efficacy", required=True, help="stop if responses >= e ('never': none)")
     oc.add_argument("--p", required=True, help="true rates: start:stop:step or a,b,c")
-    oc.add_argument(
-        "--by-look", action="store_true", help="also show per-look stopping probabilities"
-    )
+    oc.add_argument("--by-look", action="store_true", help="also per-look stopping probabilities")
     oc.add_argument("--json", action="store_true", help="print one JSON object")
     oc.set_defaults(handler=_run_oc)
 
+    design = commands.add_parser(
+        "design",
+        help="compile a design file: boundary table and exact OC",
+        description="Compile a design file into its boundary table and exact OC.",
+    )
+    design.add_argument("file", help="design file (.yaml, .yml or .toml)")
+    design.add_argument("--p", default=None, help="true rates (default 0.05:0.6:0.05, p0, p1)")
+    design.add_argument("--json", action="store_true", help="print one JSON object")
+    design.set_defaults(handler=_run_design)
+
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="run the calibration a design file describes",
+        description="Run the calibration search in a design file (exact OC).",
+    )
+    calibrate.add_argument("file", help="design file with a calibration section")
+    calibrate.add_argument("--top", type=_whole_number, default=10, help="feasible designs shown")
+    calibrate.add_argument("--json", action="store_true", help="print one JSON object")
+    calibrate.set_defaults(handler=_run_calibrate)
+
+    predprob = commands.add_parser(
+        "predprob",
+        help="predictive probability of success (Lee & Liu 2008)",
+        description="Predictive probability that the final analysis will succeed.",
+    )
+    _data_arguments(predprob)
+    predprob.add_argument("--nmax", type=_whole_number, required=True, help="maximum N")
+    predprob.add_argument(
+        "--theta-t", type=_probability, required=True, help="final success threshold"
+    )
+    predprob.set_defaults(handler=_run_predprob)
+
+    postprob = commands.add_parser(
+        "postprob",
+        help="posterior probability P(p > p0 | data)",
+        description="Posterior probability that the response rate exceeds p0.",
+    )
+    _data_arguments(postprob)
+    postprob.set_defaults(handler=_run_postprob)
+
+    schema = commands.add_parser(
+        "schema",
+        help="JSON Schema of design files (for editors)",
+        description="Print the JSON Schema of design files.",
+    )
+    schema.set_defaults(handler=_run_schema)
+
     demo = commands.add_parser(
         "demo",
-        help="the motivating trial: Simon designs and their exact OC",
-        description="Design the motivating trial's primary endpoint and print the exact OC.",
+        help="the motivating trial: Simon and Bayesian designs with exact OC",
+        description="Design the motivating trial and print the exact OC of its designs.",
     )
-    demo.add_argument(
-        "design", nargs="?", default="designs/motivating_trial.toml", help="design file"
-    )
+    demo.add_argument("design", nargs="?", default=DEFAULT_DESIGN, help="design file")
     demo.set_defaults(handler=_run_demo)
     return parser
+
+
+def _data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--x", type=_whole_number, required=True, help="responses so far")
+    parser.add_argument("--n", type=_whole_number, required=True, help="evaluable patients so far")
+    parser.add_argument("--p0", type=_probability, required=True, help="uninteresting rate")
+    parser.add_argument(
+        "--prior", type=_beta_prior, default=BetaPrior(1.0, 1.0), help="Beta prior a,b"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,23 +211,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+_OPTIONS = {
+    "simon": {"p0", "p1", "alpha", "beta", "nmax", "convention"},
+    "oc": {"looks", "futility", "efficacy", "p"},
+    "design": {"p"},
+    "predprob": {"x", "n", "nmax", "p0", "prior", "theta_t"},
+    "postprob": {"x", "n", "p0", "prior"},
+}
+
+
 def _option_name(command: str, field: str) -> str:
     """Map a library field name to the command-line option that set it."""
-    if command == "demo":
-        return field
-    options = {
-        "p0",
-        "p1",
-        "alpha",
-        "beta",
-        "nmax",
-        "convention",
-        "looks",
-        "futility",
-        "efficacy",
-        "p",
-    }
-    return f"--{field}" if field in options else field
+    if field in _OPTIONS.get(command, set()):
+        return "--" + field.replace("_", "-")
+    return field
 
 
 # ------------------------------------------------------------------ commands
@@ -174,18 +232,15 @@ def _run_simon(args: argparse.Namespace) -> str:
     search = simon_designs(
         args.p0, args.p1, args.alpha, args.beta, nmax=args.nmax, convention=args.convention
     )
-    if args.json:
-        return _json(search.to_dict())
-    return search.summary()
+    return _json(search.to_dict()) if args.json else search.summary()
 
 
 def _run_oc(args: argparse.Namespace) -> str:
     table = BoundaryTable.from_strings(args.looks, args.futility, args.efficacy)
-    rates = parse_rate_grid(args.p)
-    oc = exact_oc(table, rates)
+    oc = exact_oc(table, parse_rate_grid(args.p))
     if args.json:
         payload: dict[str, Any] = {
-            "boundaries": table.to_dict(),
+            "boundaries": table.to_records(),
             "oc": oc.to_records(),
             "provenance": oc.provenance(),
         }
@@ -199,35 +254,241 @@ def _run_oc(args: argparse.Namespace) -> str:
     return "\n".join(parts)
 
 
+def _run_design(args: argparse.Namespace) -> str:
+    resolved = load_design_file(args.file)
+    table = resolved.boundary_table()
+    hyp = resolved.spec.hypotheses
+    if args.p is None:
+        rates = np.unique(np.concatenate([parse_rate_grid("0.05:0.6:0.05"), [hyp.p0, hyp.p1]]))
+    else:
+        rates = parse_rate_grid(args.p)
+    oc = exact_oc(table, rates)
+    rows = oc.to_records()
+    tox_rows = _toxicity_rows(resolved, table, rates)
+    provenance = oc.provenance() | {"design_file": args.file, "design_hash": _hash(resolved, table)}
+    if args.json:
+        payload: dict[str, Any] = {
+            "design": resolved.spec.name,
+            "rule": resolved.rule_type,
+            "boundaries": table.to_records(),
+            "oc": tox_rows if tox_rows is not None else rows,
+            "provenance": provenance,
+        }
+        tox_rule = resolved.toxicity_rule(table.looks)
+        if tox_rule is not None:
+            payload["toxicity_boundaries"] = [
+                {"n": n, "stop_if_toxicities_at_least": None if s > n else s}
+                for n, s in tox_rule.bounds().items()
+            ]
+        return _json(payload)
+    return "\n".join(
+        [*_design_text(resolved, table, oc, tox_rows), "", _provenance_line(provenance)]
+    )
+
+
+def _run_calibrate(args: argparse.Namespace) -> str:
+    resolved = load_design_file(args.file)
+    result = _calibrate(resolved)
+    if args.json:
+        payload = result.to_dict()
+        payload["provenance"] = {
+            "package": "adaptive_pilot",
+            "version": package_version(),
+            "method": "exact",
+            "design_file": args.file,
+        }
+        return _json(payload)
+    return result.summary(top=args.top)
+
+
+def _run_predprob(args: argparse.Namespace) -> str:
+    _check_data(args.x, args.n, args.nmax)
+    pp = float(predictive_probability(args.x, args.n, args.nmax, args.p0, args.prior, args.theta_t))
+    if args.json:
+        return _json(
+            {"pp": pp, "inputs": _data_inputs(args) | {"nmax": args.nmax, "theta_t": args.theta_t}}
+        )
+    return (
+        f"Predictive probability of success PP = {pp:.4f}\n"
+        f"{args.x} responses among {args.n} evaluable patients, {args.nmax - args.n} to come "
+        f"(N = {args.nmax}); success at the end means P(p > {args.p0:g} | data) > "
+        f"{args.theta_t:g}; prior {args.prior}."
+    )
+
+
+def _run_postprob(args: argparse.Namespace) -> str:
+    _check_data(args.x, args.n, None)
+    prob = float(args.prior.prob_greater(args.p0, args.x, args.n))
+    if args.json:
+        return _json({"prob": prob, "inputs": _data_inputs(args)})
+    post_a, post_b = args.prior.a + args.x, args.prior.b + args.n - args.x
+    return (
+        f"P(p > {args.p0:g} | data) = {prob:.4f}\n"
+        f"{args.x} responses among {args.n} evaluable patients; prior {args.prior}, "
+        f"posterior Beta({post_a:g}, {post_b:g})."
+    )
+
+
+def _run_schema(args: argparse.Namespace) -> str:
+    return _json(json_schema())
+
+
 def _run_demo(args: argparse.Namespace) -> str:
-    spec = load_design_file(args.design)
-    search = simon_designs(
-        spec.p0, spec.p1, spec.alpha, spec.beta, nmax=spec.nmax, convention=spec.convention
-    )
-    rates = np.unique(
-        np.round(np.concatenate([np.arange(0.0, 0.401, 0.05), [spec.p0, spec.p1]]), 10)
-    )
+    resolved = load_design_file(args.design)
+    spec = resolved.spec
+    hyp, errors = spec.hypotheses, spec.errors
+    search = simon_designs(hyp.p0, hyp.p1, errors.alpha, errors.beta)
+    bayes = resolved.boundary_table()
+    rates = np.unique(np.round(np.concatenate([np.arange(0.0, 0.401, 0.05), [hyp.p0, hyp.p1]]), 10))
+    designs = {
+        "Simon optimal": (search.optimal.notation, search.optimal.boundary_table()),
+        "Simon minimax": (search.minimax.notation, search.minimax.boundary_table()),
+        resolved.rule_type.upper(): ("this file", bayes),
+    }
     parts = [
         spec.title or spec.name,
-        f"Primary endpoint: {spec.endpoint} ({spec.endpoint_definition}); "
-        f"H0: p <= {spec.p0:g}, H1: p >= {spec.p1:g}",
+        f"Primary endpoint: {spec.endpoint.name} ({spec.endpoint.definition}); "
+        f"H0: p <= {hyp.p0:g}, H1: p >= {hyp.p1:g}",
         "",
         search.summary(),
+        "",
     ]
-    for design in (search.minimax, search.optimal):
-        table = design.boundary_table()
-        oc = table.oc(rates)
-        parts += [
-            "",
-            f"{design.kind.capitalize()} design {design.notation}",
-            table.describe(),
-            oc.summary(),
-            _provenance_line(oc.provenance()),
-        ]
+    oc = exact_oc(bayes, rates)
+    tox_rows = _toxicity_rows(resolved, bayes, rates)
+    parts += _design_text(resolved, bayes, oc, tox_rows)
+    parts += [
+        "",
+        "Side by side (exact): P(GO) and E[N] by true response rate",
+        _comparison(designs, rates),
+    ]
+    parts += ["", _provenance_line(oc.provenance() | {"design_hash": _hash(resolved, bayes)})]
     return "\n".join(parts)
 
 
 # ------------------------------------------------------------------ helpers
+def _calibrate(resolved: ResolvedDesign) -> CalibrationResult:
+    grids = resolved.calibration_grids()
+    hyp, errors = resolved.spec.hypotheses, resolved.spec.errors
+    if grids["method"] == "predictive":
+        return calibrate_predictive(
+            hyp.p0,
+            hyp.p1,
+            errors.alpha,
+            errors.beta,
+            resolved.prior,
+            n_range=grids["n_range"],
+            theta_t=grids["theta_t"],
+            theta_l=grids["theta_l"],
+            first_look=grids["first_look"],
+            every=grids["every"],
+            theta_u=grids["theta_u"],
+        )
+    n_max = resolved.n_max()
+    return calibrate_bop2(
+        hyp.p0,
+        hyp.p1,
+        errors.alpha,
+        resolved.prior,
+        looks=resolved.looks(n_max),
+        lam=grids["lam"],
+        gamma=grids["gamma"],
+        efficacy=grids["efficacy"],
+        eta=grids["eta"],
+    )
+
+
+def _toxicity_rows(
+    resolved: ResolvedDesign, table: BoundaryTable, rates: np.ndarray
+) -> list[dict[str, float]] | None:
+    """OC rows per (p, p_toxicity) when the design monitors toxicity."""
+    rule = resolved.toxicity_rule(table.looks)
+    if rule is None:
+        return None
+    odds_ratio = resolved.spec.toxicity.odds_ratio  # type: ignore[union-attr]
+    rows: list[dict[str, float]] = []
+    for tox_rate in resolved.toxicity_rates():
+        joint = joint_oc(table, rule, rates, np.full_like(rates, tox_rate), odds_ratio)
+        ended = joint.stop_toxicity + joint.stop_futility + joint.stop_efficacy
+        sizes = np.asarray(joint.looks, dtype=float)
+        for i, p in enumerate(rates):
+            rows.append(
+                {
+                    "p": float(p),
+                    "p_toxicity": float(tox_rate),
+                    "p_go": float(joint.p_go[i]),
+                    "p_early_futility": float(joint.p_stop_futility[i]),
+                    "p_early_efficacy": float(joint.p_early_efficacy[i]),
+                    "p_stop_toxicity": float(joint.p_stop_toxicity[i]),
+                    "pet": float(ended[i, :-1].sum()),
+                    "en": float(ended[i] @ sizes),
+                }
+            )
+    return rows
+
+
+def _design_text(
+    resolved: ResolvedDesign, table: BoundaryTable, oc: Any, tox_rows: list[dict[str, float]] | None
+) -> list[str]:
+    spec = resolved.spec
+    lines = [f"Design: {spec.title or spec.name} ({resolved.rule_type})"]
+    if resolved.rule_type != "simon":
+        lines.append(resolved.bayesian_design().rule.describe())
+    lines += ["", "Boundary table", table.describe(), "", oc.summary()]
+    if tox_rows is not None:
+        rule = resolved.toxicity_rule(table.looks)
+        frame = pd.DataFrame(tox_rows)
+        shown = pd.DataFrame(
+            {
+                "p": frame["p"].map("{:.3f}".format),
+                "p_tox": frame["p_toxicity"].map("{:.2f}".format),
+                "P(GO)": frame["p_go"].map("{:.4f}".format),
+                "P(tox stop)": frame["p_stop_toxicity"].map("{:.4f}".format),
+                "P(early futility)": frame["p_early_futility"].map("{:.4f}".format),
+                "P(early efficacy)": frame["p_early_efficacy"].map("{:.4f}".format),
+                "E[N]": frame["en"].map("{:.2f}".format),
+            }
+        )
+        lines += [
+            "",
+            "Toxicity co-monitoring",
+            rule.describe(),  # type: ignore[union-attr]
+            "Exact joint OC (response and toxicity independent unless an odds ratio is given):",
+            shown.to_string(index=False),
+        ]
+    return lines
+
+
+def _comparison(designs: dict[str, tuple[str, BoundaryTable]], rates: np.ndarray) -> str:
+    columns: dict[str, Any] = {"p": [f"{p:.3f}" for p in rates]}
+    for label, (_, table) in designs.items():
+        oc = exact_oc(table, rates)
+        columns[f"{label} P(GO)"] = [f"{v:.4f}" for v in oc.p_go]
+        columns[f"{label} E[N]"] = [f"{v:.1f}" for v in oc.en]
+    legend = "; ".join(
+        f"{label}: {detail}, N = {table.n_max}" for label, (detail, table) in designs.items()
+    )
+    return pd.DataFrame(columns).to_string(index=False) + "\n" + legend
+
+
+def _hash(resolved: ResolvedDesign, table: BoundaryTable) -> str:
+    from .provenance import content_hash
+
+    return content_hash({"spec": resolved.spec.model_dump(mode="json"), "table": table.to_dict()})
+
+
+def _check_data(x: int, n: int, n_max: int | None) -> None:
+    if n < 1:
+        raise InputError("n", f"must be a whole number >= 1 (got {n})")
+    if not 0 <= x <= n:
+        raise InputError("x", f"must be between 0 and n = {n} (got {x})")
+    if n_max is not None and n_max < n:
+        raise InputError("nmax", f"must be at least n = {n} (got {n_max})")
+
+
+def _data_inputs(args: argparse.Namespace) -> dict[str, Any]:
+    return {"x": args.x, "n": args.n, "p0": args.p0, "prior": args.prior.to_dict()}
+
+
 def _json(payload: dict[str, Any]) -> str:
     return json.dumps(payload, indent=2, allow_nan=False)
 
@@ -239,7 +500,7 @@ def _provenance_line(provenance: dict[str, Any]) -> str:
     )
 
 
-def _by_look_text(frame: Any) -> str:
+def _by_look_text(frame: pd.DataFrame) -> str:
     shown = frame.copy()
     for column in ("p_reach", "p_stop_futility", "p_stop_efficacy", "p_end"):
         shown[column] = shown[column].map("{:.4f}".format)

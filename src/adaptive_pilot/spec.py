@@ -1,128 +1,610 @@
-"""Design files (TOML): loading and validation.
+"""Design files (YAML or TOML): schema, loading and resolution into designs.
 
-This first version reads the primary-endpoint hypotheses and the Simon search
-settings; unknown keys are rejected so that typos never pass silently.
+A design file describes the hypotheses, the prior, the stopping rule and its
+thresholds, the look schedule, an optional toxicity rule and optional
+calibration grids. It is validated with pydantic; unknown keys are rejected
+with a "did you mean" suggestion, and errors name the file, the line (YAML)
+and the key. :func:`json_schema` exports the schema for editors.
 """
 
 from __future__ import annotations
 
+import difflib
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from ._validate import (
-    feasibility_convention,
-    open_probability,
-    positive_int,
-    response_hypotheses,
-)
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .designs.bayesian import BayesianDesign
+from .designs.boundary_table import BoundaryTable
+from .designs.calibration import grid as make_grid
+from .designs.looks import look_schedule
+from .designs.simon import simon_designs
 from .errors import InputError
+from .priors import BetaMixturePrior, BetaPrior, prior_from_historical
+from .rules.bop2 import BOP2Rule
+from .rules.posterior import PosteriorRule
+from .rules.predictive import PredictiveRule
+from .rules.toxicity import ToxicityRule
 
-__all__ = ["PrimaryDesignSpec", "load_design_file"]
+__all__ = ["DesignSpec", "ResolvedDesign", "json_schema", "load_design_file"]
 
-_ALLOWED = {
-    "": {"name", "title", "endpoint", "hypotheses", "errors", "simon"},
-    "endpoint": {"name", "definition"},
-    "hypotheses": {"p0", "p1"},
-    "errors": {"alpha", "beta"},
-    "simon": {"nmax", "convention"},
-}
-
-
-@dataclass(frozen=True)
-class PrimaryDesignSpec:
-    """Hypotheses and error targets for the primary binary endpoint."""
-
-    name: str
-    title: str
-    endpoint: str
-    endpoint_definition: str
-    p0: float
-    p1: float
-    alpha: float
-    beta: float
-    nmax: int = 100
-    convention: str = "clinfun"
+Probability = Annotated[float, Field(gt=0, lt=1)]
+ClosedProbability = Annotated[float, Field(ge=0, le=1)]
+Positive = Annotated[float, Field(gt=0)]
+Count = Annotated[int, Field(ge=1)]
 
 
-def load_design_file(path: str | Path) -> PrimaryDesignSpec:
-    """Read and validate a design file.
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# ------------------------------------------------------------------ pieces
+class EndpointSpec(_Spec):
+    """The primary binary endpoint."""
+
+    name: str = "response"
+    definition: str = ""
+
+
+class HypothesesSpec(_Spec):
+    """Null (uninteresting) and target response rates."""
+
+    p0: Probability
+    p1: Probability
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HypothesesSpec:
+        if self.p0 >= self.p1:
+            raise ValueError(f"p1 must be greater than p0 (got p0={self.p0:g}, p1={self.p1:g})")
+        return self
+
+
+class ErrorsSpec(_Spec):
+    """Error targets: type I error alpha at p0, type II error beta at p1."""
+
+    alpha: Probability = 0.05
+    beta: Probability = 0.20
+
+
+class BetaSpec(_Spec):
+    """A Beta(a, b) distribution."""
+
+    a: Positive
+    b: Positive
+
+
+class MixtureComponentSpec(_Spec):
+    """One weighted Beta component of a mixture prior."""
+
+    weight: Annotated[float, Field(ge=0)]
+    a: Positive
+    b: Positive
+
+
+class HistoricalSpec(_Spec):
+    """Power prior from historical data: Beta(a0 + w x, b0 + w (n - x))."""
+
+    x: Annotated[int, Field(ge=0)]
+    n: Count
+    weight: ClosedProbability = 1.0
+    base: BetaSpec = BetaSpec(a=1.0, b=1.0)
+
+    @model_validator(mode="after")
+    def _x_within_n(self) -> HistoricalSpec:
+        if self.x > self.n:
+            raise ValueError(f"x must not exceed n (got x={self.x}, n={self.n})")
+        return self
+
+
+class PriorSpec(_Spec):
+    """A prior: give a and b, or a mixture, or historical data."""
+
+    a: Positive | None = None
+    b: Positive | None = None
+    mixture: list[MixtureComponentSpec] | None = None
+    historical: HistoricalSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> PriorSpec:
+        kinds = [
+            self.a is not None or self.b is not None,
+            self.mixture is not None,
+            self.historical is not None,
+        ]
+        if sum(kinds) != 1:
+            raise ValueError("give exactly one of: a and b, mixture, historical")
+        if kinds[0] and (self.a is None or self.b is None):
+            raise ValueError("a Beta prior needs both a and b")
+        if self.mixture is not None and not self.mixture:
+            raise ValueError("a mixture needs at least one component")
+        return self
+
+    def build(self) -> BetaPrior | BetaMixturePrior:
+        """The prior object."""
+        if self.mixture is not None:
+            return BetaMixturePrior(
+                [BetaPrior(c.a, c.b) for c in self.mixture], [c.weight for c in self.mixture]
+            )
+        if self.historical is not None:
+            h = self.historical
+            return prior_from_historical(h.x, h.n, h.weight, BetaPrior(h.base.a, h.base.b))
+        return BetaPrior(self.a, self.b)  # type: ignore[arg-type]
+
+
+class LooksSpec(_Spec):
+    """A look schedule: every k patients (from ``first``) or continuous from ``first``."""
+
+    every: Count | None = None
+    first: Count | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> LooksSpec:
+        if self.every is None and self.first is None:
+            raise ValueError(
+                "give every (and optionally first), or first for continuous monitoring"
+            )
+        return self
+
+
+class GridSpec(_Spec):
+    """An inclusive grid: from, to, by."""
+
+    from_: float = Field(alias="from")
+    to: float
+    by: Positive
+
+    @model_validator(mode="after")
+    def _ordered(self) -> GridSpec:
+        if self.to < self.from_:
+            raise ValueError(f"'to' must not be below 'from' (got from={self.from_}, to={self.to})")
+        return self
+
+    def values(self) -> tuple[float, ...]:
+        return make_grid(self.from_, self.to, self.by)
+
+
+Grid = list[float] | GridSpec
+
+
+def _grid_values(value: Grid) -> tuple[float, ...]:
+    return value.values() if isinstance(value, GridSpec) else tuple(value)
+
+
+# ------------------------------------------------------------------ rules
+class SimonSearchSpec(_Spec):
+    """Search a Simon design from the hypotheses and error targets."""
+
+    kind: Literal["optimal", "minimax"] = "optimal"
+    nmax: Annotated[int, Field(ge=2, le=2000)] = 100
+    convention: Literal["clinfun", "inclusive"] = "clinfun"
+
+
+class SimonRuleSpec(_Spec):
+    """Simon two-stage rule: explicit r1/n1, r/n, or a search."""
+
+    type: Literal["simon"]
+    r1: Annotated[int, Field(ge=0)] | None = None
+    n1: Count | None = None
+    r: Annotated[int, Field(ge=0)] | None = None
+    n: Count | None = None
+    search: SimonSearchSpec | None = None
+
+    @model_validator(mode="after")
+    def _explicit_or_search(self) -> SimonRuleSpec:
+        explicit = [v is not None for v in (self.r1, self.n1, self.r, self.n)]
+        if self.search is None and not all(explicit):
+            raise ValueError("give r1, n1, r and n, or a search section")
+        if self.search is not None and any(explicit):
+            raise ValueError("give either r1, n1, r, n or a search section, not both")
+        if all(explicit) and not (
+            self.n1 < self.n and self.r1 < self.n1 and self.r1 <= self.r < self.n
+        ):  # type: ignore[operator]
+            raise ValueError("needs n1 < n, r1 < n1 and r1 <= r < n")
+        return self
+
+
+class PosteriorRuleSpec(_Spec):
+    """Posterior-probability rule (Thall & Simon 1994)."""
+
+    type: Literal["posterior"]
+    theta_final: Probability | None = None
+    theta_futility: Probability | None = None
+    theta_efficacy: Probability | None = None
+
+
+class PredictiveRuleSpec(_Spec):
+    """Predictive-probability rule (Lee & Liu 2008)."""
+
+    type: Literal["predictive"]
+    theta_t: Probability | None = None
+    theta_l: Probability | None = None
+    theta_u: Probability | None = None
+
+
+class BOP2RuleSpec(_Spec):
+    """BOP2 rule (Zhou, Lee & Yuan 2017), optional efficacy stop (BOP2-FE)."""
+
+    type: Literal["bop2"]
+    lambda_: Probability | None = Field(default=None, alias="lambda")
+    gamma: Positive | None = None
+    efficacy: Literal["power", "obrien-fleming"] | None = None
+    eta: Positive | None = None
+
+
+RuleSpec = Annotated[
+    SimonRuleSpec | PosteriorRuleSpec | PredictiveRuleSpec | BOP2RuleSpec,
+    Field(discriminator="type"),
+]
+
+
+class ToxicitySpec(_Spec):
+    """Toxicity co-monitoring: stop if P(p_tox > threshold | data) > probability."""
+
+    threshold: Probability
+    probability: Probability
+    prior: PriorSpec = PriorSpec(a=1.0, b=1.0)
+    looks: list[Count] | LooksSpec | None = None
+    evaluate_at: list[ClosedProbability] | None = None
+    odds_ratio: Positive = 1.0
+
+
+# ------------------------------------------------------------- calibration
+class PredictiveCalibrationSpec(_Spec):
+    """Lee & Liu search grids."""
+
+    n_range: tuple[Count, Count]
+    theta_t: Grid
+    theta_l: Grid
+    first_look: Count
+    every: Count = 1
+    theta_u: Probability | None = None
+
+
+class BOP2CalibrationSpec(_Spec):
+    """BOP2 search grids."""
+
+    lambda_: Grid = Field(alias="lambda")
+    gamma: Grid
+    eta: Grid | None = None
+
+
+class CalibrationSpec(_Spec):
+    """Calibration grids (one method)."""
+
+    predictive: PredictiveCalibrationSpec | None = None
+    bop2: BOP2CalibrationSpec | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> CalibrationSpec:
+        if (self.predictive is None) == (self.bop2 is None):
+            raise ValueError("give exactly one of: predictive, bop2")
+        return self
+
+
+# ------------------------------------------------------------------ design
+class DesignSpec(_Spec):
+    """A single-cohort design file."""
+
+    name: str = "design"
+    title: str = ""
+    endpoint: EndpointSpec = EndpointSpec()
+    hypotheses: HypothesesSpec
+    errors: ErrorsSpec = ErrorsSpec()
+    prior: PriorSpec = PriorSpec(a=1.0, b=1.0)
+    n_max: Count | None = None
+    looks: list[Count] | LooksSpec | None = None
+    futility_on: list[bool] | None = None
+    efficacy_on: list[bool] | None = None
+    rule: RuleSpec
+    toxicity: ToxicitySpec | None = None
+    calibration: CalibrationSpec | None = None
+
+
+# ------------------------------------------------------------------ resolved
+class ResolvedDesign:
+    """A validated design file turned into objects the engine uses."""
+
+    def __init__(self, spec: DesignSpec, source: str = "") -> None:
+        self.spec = spec
+        self.source = source
+        self.prior = spec.prior.build()
+
+    @property
+    def rule_type(self) -> str:
+        """``simon``, ``posterior``, ``predictive`` or ``bop2``."""
+        return self.spec.rule.type
+
+    def _field(self, name: str) -> str:
+        return f"{self.source}: {name}" if self.source else name
+
+    def looks(self, n_max: int) -> tuple[int, ...]:
+        """The look schedule resolved against N."""
+        looks = self.spec.looks
+        if looks is None:
+            return (n_max,)
+        if isinstance(looks, LooksSpec):
+            return look_schedule(n_max, every=looks.every, first=looks.first)
+        return look_schedule(n_max, looks=looks)
+
+    def n_max(self) -> int:
+        """Maximum sample size: n_max, or the last explicit look."""
+        if self.spec.n_max is not None:
+            return self.spec.n_max
+        if isinstance(self.spec.looks, list) and self.spec.looks:
+            return self.spec.looks[-1]
+        raise InputError(self._field("n_max"), "is required (or give an explicit list of looks)")
+
+    def boundary_table(self) -> BoundaryTable:
+        """The compiled boundary table of the design."""
+        rule = self.spec.rule
+        if isinstance(rule, SimonRuleSpec):
+            return self._simon_table(rule)
+        return self.bayesian_design().boundary_table
+
+    def bayesian_design(self) -> BayesianDesign:
+        """The Bayesian design (not for Simon rules)."""
+        rule = self.spec.rule
+        if isinstance(rule, SimonRuleSpec):
+            raise InputError(self._field("rule.type"), "a Simon rule is not a Bayesian design")
+        n_max = self.n_max()
+        looks = self.looks(n_max)
+        p0 = self.spec.hypotheses.p0
+        if isinstance(rule, PosteriorRuleSpec):
+            built = PosteriorRule(
+                p0,
+                self.prior,
+                self._required(rule.theta_final, "rule.theta_final"),
+                rule.theta_futility,
+                rule.theta_efficacy,
+            )
+        elif isinstance(rule, PredictiveRuleSpec):
+            built = PredictiveRule(
+                p0,
+                self.prior,
+                n_max,
+                self._required(rule.theta_t, "rule.theta_t"),
+                rule.theta_l,
+                rule.theta_u,
+            )
+        else:
+            built = BOP2Rule(
+                p0,
+                self.prior,
+                n_max,
+                self._required(rule.lambda_, "rule.lambda"),
+                self._required(rule.gamma, "rule.gamma"),
+                rule.efficacy,
+                rule.eta,
+            )
+        try:
+            return BayesianDesign(built, looks, self.spec.futility_on, self.spec.efficacy_on)
+        except InputError as error:
+            raise InputError(self._field(error.field), error.message) from None
+
+    def toxicity_rule(self, looks: tuple[int, ...]) -> ToxicityRule | None:
+        """The toxicity rule on its looks (default: the efficacy looks)."""
+        tox = self.spec.toxicity
+        if tox is None:
+            return None
+        n_max = looks[-1]
+        if tox.looks is None:
+            tox_looks = looks
+        elif isinstance(tox.looks, LooksSpec):
+            tox_looks = look_schedule(n_max, every=tox.looks.every, first=tox.looks.first)
+        else:
+            tox_looks = tuple(tox.looks)
+            if tox_looks and tox_looks[-1] > n_max:
+                raise InputError(
+                    self._field("toxicity.looks"),
+                    f"look {tox_looks[-1]} is beyond the maximum sample size N = {n_max}",
+                )
+        return ToxicityRule(tox.threshold, tox.probability, tox.prior.build(), tox_looks)
+
+    def toxicity_rates(self) -> tuple[float, ...]:
+        """Toxicity rates at which OC are reported (default: the threshold)."""
+        tox = self.spec.toxicity
+        if tox is None:
+            return ()
+        return tuple(tox.evaluate_at) if tox.evaluate_at else (tox.threshold,)
+
+    def _required(self, value: float | None, name: str) -> float:
+        if value is None:
+            hint = (
+                " (or run `adaptive-pilot calibrate` on this file)" if self.spec.calibration else ""
+            )
+            raise InputError(self._field(name), f"is required to build the design{hint}")
+        return value
+
+    def _simon_table(self, rule: SimonRuleSpec) -> BoundaryTable:
+        if rule.search is None:
+            return BoundaryTable(
+                looks=(rule.n1, rule.n),  # type: ignore[arg-type]
+                futility=(rule.r1, rule.r),  # type: ignore[arg-type]
+                efficacy=(None, rule.r + 1),  # type: ignore[operator]
+            )
+        hyp, errors = self.spec.hypotheses, self.spec.errors
+        search = simon_designs(
+            hyp.p0,
+            hyp.p1,
+            errors.alpha,
+            errors.beta,
+            nmax=rule.search.nmax,
+            convention=rule.search.convention,
+        )
+        chosen = search.optimal if rule.search.kind == "optimal" else search.minimax
+        return chosen.boundary_table()
+
+    def calibration_grids(self) -> dict[str, Any]:
+        """The calibration section as plain values."""
+        cal = self.spec.calibration
+        if cal is None:
+            raise InputError(self._field("calibration"), "is missing: add a calibration section")
+        if cal.predictive is not None:
+            c = cal.predictive
+            return {
+                "method": "predictive",
+                "n_range": tuple(c.n_range),
+                "theta_t": _grid_values(c.theta_t),
+                "theta_l": _grid_values(c.theta_l),
+                "first_look": c.first_look,
+                "every": c.every,
+                "theta_u": c.theta_u,
+            }
+        c = cal.bop2  # type: ignore[assignment]
+        rule = self.spec.rule
+        efficacy = rule.efficacy if isinstance(rule, BOP2RuleSpec) else None
+        if efficacy == "power" and c.eta is None:
+            raise InputError(
+                self._field("calibration.bop2.eta"),
+                "is required for the power-form efficacy cut-off",
+            )
+        return {
+            "method": "bop2",
+            "lam": _grid_values(c.lambda_),
+            "gamma": _grid_values(c.gamma),
+            "efficacy": efficacy,
+            "eta": None if c.eta is None else _grid_values(c.eta),
+        }
+
+
+# ------------------------------------------------------------------ loading
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of the design file, for editors."""
+    return DesignSpec.model_json_schema(by_alias=True)
+
+
+def load_design_file(path: str | Path) -> ResolvedDesign:
+    """Read, validate and resolve a YAML (.yaml/.yml) or TOML (.toml) design file.
 
     Raises
     ------
     InputError
-        If the file is missing, is not valid TOML, has unknown keys or
-        invalid values; the message names the file and the key.
+        One-line, naming the file, the line (YAML) and the key at fault.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError("design file", f"{path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise InputError(str(path), f"is not valid TOML: {error}") from None
+        root = None
+    elif suffix in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text)
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise InputError(where, f"is not valid YAML: {problem}") from None
+    else:
+        raise InputError(str(path), "must end in .yaml, .yml or .toml")
+    if not isinstance(data, dict):
+        raise InputError(str(path), "must be a mapping of keys to values at the top level")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(str(path), f"is not valid TOML: {error}") from None
-    _reject_unknown(path, data)
-    hypotheses = _table(path, data, "hypotheses")
-    errors = _table(path, data, "errors")
-    simon = data.get("simon", {})
-    endpoint = data.get("endpoint", {})
-
-    def key(section: str, name: str) -> str:
-        return f"{path}: {section}.{name}"
-
-    p0, p1 = response_hypotheses(
-        _required(path, hypotheses, "hypotheses", "p0"),
-        _required(path, hypotheses, "hypotheses", "p1"),
-        p0_field=key("hypotheses", "p0"),
-        p1_field=key("hypotheses", "p1"),
-    )
-    alpha = open_probability(key("errors", "alpha"), errors.get("alpha", 0.05))
-    beta = open_probability(key("errors", "beta"), errors.get("beta", 0.20))
-    nmax = positive_int(key("simon", "nmax"), simon.get("nmax", 100), minimum=2)
-    convention = feasibility_convention(
-        simon.get("convention", "clinfun"), key("simon", "convention")
-    )
-    return PrimaryDesignSpec(
-        name=str(data.get("name", path.stem)),
-        title=str(data.get("title", "")),
-        endpoint=str(endpoint.get("name", "response")),
-        endpoint_definition=str(endpoint.get("definition", "")),
-        p0=p0,
-        p1=p1,
-        alpha=alpha,
-        beta=beta,
-        nmax=nmax,
-        convention=convention,
-    )
+        spec = DesignSpec.model_validate(data)
+    except ValidationError as error:
+        raise _one_line(error, path, root) from None
+    return ResolvedDesign(spec, source=str(path))
 
 
-def _reject_unknown(path: Path, data: dict[str, Any]) -> None:
-    for name in data:
-        if name not in _ALLOWED[""]:
-            raise InputError(
-                f"{path}: {name}", f"unknown key; allowed: {', '.join(sorted(_ALLOWED['']))}"
-            )
-    for section, allowed in _ALLOWED.items():
-        if not section or section not in data:
+def _one_line(error: ValidationError, path: Path, root: Any) -> InputError:
+    first = error.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    key_path = _readable_path(loc)
+    line = _yaml_line(root, first["loc"])
+    where = f"{path}:{line}" if line else str(path)
+    if first["type"] == "extra_forbidden":
+        allowed = _allowed_keys(first["loc"][:-1])
+        unknown = loc[-1]
+        message = f"unknown key '{unknown}'"
+        close = difflib.get_close_matches(unknown, allowed, n=1)
+        if close:
+            message += f"; did you mean '{close[0]}'?"
+        if allowed:
+            message += f" (allowed: {', '.join(allowed)})"
+        return InputError(f"{where}: {key_path}", message)
+    if first["type"] == "union_tag_invalid":
+        tag = first.get("input", {}).get("type") if isinstance(first.get("input"), dict) else None
+        expected = ["simon", "posterior", "predictive", "bop2"]
+        message = f"unknown rule type {tag!r}; allowed: {', '.join(expected)}"
+        close = difflib.get_close_matches(str(tag), expected, n=1)
+        if close:
+            message += f"; did you mean '{close[0]}'?"
+        return InputError(f"{where}: {key_path}.type", message)
+    message = first["msg"].removeprefix("Value error, ")
+    return InputError(f"{where}: {key_path or '(top level)'}", message)
+
+
+def _readable_path(loc: list[str]) -> str:
+    tags = {"simon", "posterior", "predictive", "bop2", "list[float]", "GridSpec", "LooksSpec"}
+    parts: list[str] = []
+    for part in loc:
+        if part in tags or part.startswith(("list[", "tuple[")):
             continue
-        if not isinstance(data[section], dict):
-            raise InputError(f"{path}: {section}", "must be a table, e.g. [" + section + "]")
-        for name in data[section]:
-            if name not in allowed:
-                raise InputError(
-                    f"{path}: {section}.{name}",
-                    f"unknown key; allowed: {', '.join(sorted(allowed))}",
-                )
+        if part.isdigit() and parts:
+            parts[-1] += f"[{part}]"
+        else:
+            parts.append(part)
+    return ".".join(parts)
 
 
-def _table(path: Path, data: dict[str, Any], section: str) -> dict[str, Any]:
-    if section not in data:
-        raise InputError(f"{path}: {section}", "missing section")
-    return data[section]
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Keys allowed at a location, read from the JSON Schema."""
+    schema = DesignSpec.model_json_schema(by_alias=True)
+    defs = schema.get("$defs", {})
+    node: dict[str, Any] = schema
+
+    def resolve(n: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in n:
+            n = defs[n["$ref"].split("/")[-1]]
+        return n
+
+    node = resolve(node)
+    for part in loc:
+        node = resolve(node)
+        if "properties" in node and part in node["properties"]:
+            node = resolve(node["properties"][part])
+            if "anyOf" in node:
+                objects = [resolve(o) for o in node["anyOf"] if "$ref" in o or "properties" in o]
+                if len(objects) == 1:
+                    node = objects[0]
+            continue
+        options = node.get("oneOf") or node.get("anyOf") or []
+        mapping = node.get("discriminator", {}).get("mapping", {})
+        if part in mapping:
+            node = resolve({"$ref": mapping[part]})
+            continue
+        matching = [resolve(o) for o in options if part in resolve(o).get("properties", {})]
+        if isinstance(part, int) and "items" in node:
+            node = resolve(node["items"])
+        elif matching:
+            node = resolve(matching[0]["properties"][part])
+    return sorted(node.get("properties", {}))
 
 
-def _required(path: Path, table: dict[str, Any], section: str, name: str) -> Any:
-    if name not in table:
-        raise InputError(f"{path}: {section}.{name}", "missing key")
-    return table[name]
+def _yaml_line(root: Any, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the deepest YAML node on the error's path."""
+    if root is None:
+        return None
+    node, line = root, root.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    line = key.start_mark.line + 1
+                    node = value
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+    return line

@@ -111,6 +111,13 @@ class BoundaryTable:
             "efficacy": [self.efficacy_at(k) for k in range(self.n_looks)],
         }
 
+    def to_records(self) -> list[dict[str, int | None]]:
+        """One JSON-ready dict per look: ``n``, ``futility``, ``efficacy`` (None: never)."""
+        return [
+            {"n": n, "futility": self.futility_at(k), "efficacy": self.efficacy_at(k)}
+            for k, n in enumerate(self.looks)
+        ]
+
     def design_hash(self) -> str:
         """Short SHA-256 hash of the table's content (for provenance)."""
         return content_hash({"boundary_table": self.to_dict()})

@@ -1,0 +1,144 @@
+"""Design files: the shipped ones, the schema and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adaptive_pilot import InputError
+from adaptive_pilot.spec import json_schema, load_design_file
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((REPO / "designs").glob("*.y*ml")) + sorted((REPO / "designs").glob("*.toml"))
+
+BASE = """\
+hypotheses: {p0: 0.2, p1: 0.4}
+prior: {a: 0.2, b: 0.8}
+n_max: 30
+looks: [10, 20, 30]
+rule:
+  type: bop2
+  lambda: 0.8
+  gamma: 1.0
+"""
+
+
+def write(tmp_path, text, name="design.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_designs_compile_and_meet_their_targets(path):
+    resolved = load_design_file(path)
+    table = resolved.boundary_table()
+    hyp, errors = resolved.spec.hypotheses, resolved.spec.errors
+    oc = table.oc([hyp.p0, hyp.p1])
+    assert oc.p_go[0] <= errors.alpha + 1e-12
+    assert oc.p_go[1] >= 1 - errors.beta - 1e-12
+
+
+def test_motivating_trial_file():
+    resolved = load_design_file(REPO / "designs" / "motivating_trial.yaml")
+    spec = resolved.spec
+    assert (spec.hypotheses.p0, spec.hypotheses.p1) == (0.05, 0.20)
+    assert spec.endpoint.name == "ORR" and "RECIST 1.1" in spec.endpoint.definition
+    assert resolved.toxicity_rule(resolved.boundary_table().looks) is not None
+
+
+def test_calibrated_values_in_shipped_files_are_what_calibration_chooses():
+    from adaptive_pilot.cli import _calibrate
+
+    for name in ("motivating_trial.yaml", "bop2_example.yaml"):
+        resolved = load_design_file(REPO / "designs" / name)
+        chosen = _calibrate(resolved).design
+        assert chosen.boundary_table == resolved.boundary_table(), name
+
+
+def test_toml_and_yaml_describe_the_same_design(tmp_path):
+    toml = write(
+        tmp_path,
+        "[hypotheses]\np0 = 0.2\np1 = 0.4\n[prior]\na = 0.2\nb = 0.8\nn_max = 30\n",
+        "design.toml",
+    )
+    # n_max after a table belongs to [prior] in TOML: rejected with the key named.
+    with pytest.raises(InputError, match="unknown key 'n_max'"):
+        load_design_file(toml)
+    toml.write_text(
+        "n_max = 30\nlooks = [10, 20, 30]\n[hypotheses]\np0 = 0.2\np1 = 0.4\n"
+        '[prior]\na = 0.2\nb = 0.8\n[rule]\ntype = "bop2"\nlambda = 0.8\ngamma = 1.0\n'
+    )
+    yaml_path = write(tmp_path, BASE)
+    assert load_design_file(toml).boundary_table() == load_design_file(yaml_path).boundary_table()
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            BASE.replace("  gamma: 1.0", "  gama: 1.0"),
+            ":8: rule.gama: unknown key 'gama'; did you mean 'gamma'?",
+        ),
+        (
+            BASE.replace("n_max: 30", "n_maxx: 30"),
+            ":3: n_maxx: unknown key 'n_maxx'; did you mean 'n_max'?",
+        ),
+        (BASE.replace("prior: {a: 0.2, b: 0.8}", "prior: {a: 0.2, bb: 0.8}"), "did you mean 'b'?"),
+        (BASE.replace("type: bop2", "type: bopp2"), "unknown rule type 'bopp2'"),
+        (
+            BASE.replace("lambda: 0.8", "lambda: 1.4"),
+            ":7: rule.lambda: Input should be less than 1",
+        ),
+        (
+            BASE.replace("prior: {a: 0.2, b: 0.8}", "prior: {a: -1, b: 0.8}"),
+            "prior.a: Input should be greater than 0",
+        ),
+        (BASE.replace("p1: 0.4", "p1: 0.1"), "p1 must be greater than p0"),
+        (
+            BASE.replace("looks: [10, 20, 30]", "looks: [10, 20, 40]"),
+            "beyond the maximum sample size N = 30",
+        ),
+        (BASE.replace("rule:", "rule:\n  colour: red"), "unknown key 'colour'"),
+        ("hypotheses: [\n", "is not valid YAML"),
+        ("- 1\n- 2\n", "must be a mapping"),
+    ],
+)
+def test_bad_files_give_one_line_errors(tmp_path, text, fragment):
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as raised:
+        load_design_file(path).boundary_table()
+    message = str(raised.value)
+    assert fragment in message, message
+    assert "\n" not in message
+
+
+def test_rule_that_can_never_stop(tmp_path):
+    text = BASE.replace(
+        "type: bop2\n  lambda: 0.8\n  gamma: 1.0",
+        "type: predictive\n  theta_t: 0.9\n  theta_l: 0.000000001",
+    )
+    with pytest.raises(InputError, match="can never stop early"):
+        load_design_file(write(tmp_path, text)).boundary_table()
+
+
+def test_missing_thresholds_point_to_calibrate(tmp_path):
+    text = BASE.replace("  lambda: 0.8\n  gamma: 1.0\n", "") + (
+        "calibration:\n  bop2:\n    lambda: [0.7, 0.8]\n    gamma: [1.0]\n"
+    )
+    with pytest.raises(InputError, match="calibrate"):
+        load_design_file(write(tmp_path, text)).boundary_table()
+
+
+def test_bad_toml_and_suffix(tmp_path):
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_design_file(write(tmp_path, "[hypotheses\n", "design.toml"))
+    with pytest.raises(InputError, match=r"\.yaml, \.yml or \.toml"):
+        load_design_file(write(tmp_path, "{}", "design.json"))
+
+
+def test_schema_exports_and_forbids_extra_keys():
+    schema = json_schema()
+    assert schema["additionalProperties"] is False
+    assert {"hypotheses", "rule", "looks", "toxicity", "calibration"} <= set(schema["properties"])
