@@ -6,11 +6,36 @@ All functions are vectorised over a vector of true response rates ``p``.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 from scipy.signal import fftconvolve
 
 # Above this many terms on both sides a convolution goes through the FFT.
 _FFT_THRESHOLD = 256
+
+
+# SciPy's binomial pmf fails (OverflowError) for rates within a few ulps of the
+# smallest normal double; such extreme rates are computed in log space instead.
+_EXTREME = 1e-250
+
+
+def binomial_pmf(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Binomial pmf, broadcast over k, n and p, safe for extreme p."""
+    k, n, p = np.broadcast_arrays(np.asarray(k), np.asarray(n), np.asarray(p, dtype=float))
+    extreme = (p < _EXTREME) | (1.0 - p < _EXTREME)
+    if not extreme.any():
+        return stats.binom.pmf(k, n, p)
+    out = np.zeros(k.shape)
+    regular = ~extreme
+    out[regular] = stats.binom.pmf(k[regular], n[regular], p[regular])
+    ke, ne, pe = k[extreme].astype(float), n[extreme].astype(float), p[extreme]
+    inside = (ke >= 0) & (ke <= ne)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_choose = (
+            special.gammaln(ne + 1) - special.gammaln(ke + 1) - special.gammaln(ne - ke + 1)
+        )
+        log_pmf = log_choose + special.xlogy(ke, pe) + special.xlog1py(ne - ke, -pe)
+    out[extreme] = np.where(inside, np.exp(log_pmf), 0.0)
+    return out
 
 
 def binomial_pmf_matrix(m: int, p: np.ndarray) -> np.ndarray:
@@ -20,7 +45,7 @@ def binomial_pmf_matrix(m: int, p: np.ndarray) -> np.ndarray:
         return np.ones((p.size, 1))
     if m == 1:
         return np.column_stack([1.0 - p, p])
-    return stats.binom.pmf(np.arange(m + 1)[None, :], m, p[:, None])
+    return binomial_pmf(np.arange(m + 1)[None, :], m, p[:, None])
 
 
 def add_binomial(state: np.ndarray, m: int, p: np.ndarray) -> np.ndarray:

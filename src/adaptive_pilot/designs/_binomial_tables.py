@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from .._binomial import binomial_pmf
+
 
 class BinomialTables:
     """pmf, cdf and upper tails of Binomial(n, p) for n = 0..capacity.
@@ -28,7 +30,7 @@ class BinomialTables:
         capacity = max(n, 2 * self.capacity, 64)
         sizes = np.arange(capacity + 1)[:, None]
         counts = np.arange(capacity + 1)[None, :]
-        self.pmf = stats.binom.pmf(counts, sizes, self.p)
+        self.pmf = binomial_pmf(counts, sizes, self.p)
         self.cdf = stats.binom.cdf(counts, sizes, self.p)
         self.sf = stats.binom.sf(counts, sizes, self.p)
         self.capacity = capacity
