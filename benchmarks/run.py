@@ -15,6 +15,8 @@ from collections.abc import Callable
 import numpy as np
 
 import adaptive_pilot as ap
+from adaptive_pilot.designs.calibration import calibrate_bop2, calibrate_predictive, grid
+from adaptive_pilot.priors import BetaPrior
 
 
 def timed(function: Callable[[], object], repeats: int) -> tuple[float, float]:
@@ -56,6 +58,36 @@ def main() -> None:
     rates = np.linspace(0.0, 1.0, 1001)
     median, best = timed(lambda: ap.exact_oc(table, rates), repeats=15)
     rows.append(("Exact OC, 40-look table, 1001 values of p", median, best, 0.05))
+
+    def lee_liu() -> None:
+        calibrate_predictive(
+            0.2,
+            0.4,
+            0.1,
+            0.1,
+            BetaPrior(0.2, 0.8),
+            n_range=(10, 50),
+            theta_t=grid(0.80, 0.99, 0.01),
+            theta_l=grid(0.005, 0.200, 0.005),
+            first_look=10,
+        )
+
+    median, best = timed(lee_liu, repeats=3)
+    rows.append(("Lee & Liu search: N 10-50 x 20 theta_T x 40 theta_L", median, best, 30.0))
+
+    def bop2() -> None:
+        calibrate_bop2(
+            0.2,
+            0.4,
+            0.1,
+            BetaPrior(0.2, 0.8),
+            looks=(10, 20, 30, 40),
+            lam=grid(0.50, 0.99, 0.01),
+            gamma=grid(0.10, 3.00, 0.05),
+        )
+
+    median, best = timed(bop2, repeats=5)
+    rows.append(("BOP2 search: 50 lambda x 59 gamma, 4 looks", median, best, None))
 
     width = max(len(name) for name, *_ in rows)
     print(f"{'benchmark':<{width}}  {'median':>9}  {'best':>9}  {'target':>8}  status")
