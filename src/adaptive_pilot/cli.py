@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._grid import parse_rate_grid
+from ._text import text_table
 from .designs.boundary_table import BoundaryTable
 from .designs.calibration import CalibrationResult, calibrate_bop2, calibrate_predictive
 from .designs.simon import simon_designs
@@ -25,7 +26,7 @@ from .errors import InputError
 from .oc.exact import exact_oc
 from .oc.joint import joint_oc
 from .priors import BetaPrior
-from .provenance import package_version
+from .provenance import content_hash, package_version
 from .rules.predictive import predictive_probability
 from .spec import ResolvedDesign, json_schema, load_design_file
 
@@ -436,24 +437,24 @@ def _design_text(
     lines += ["", "Boundary table", table.describe(), "", oc.summary()]
     if tox_rows is not None:
         rule = resolved.toxicity_rule(table.looks)
-        frame = pd.DataFrame(tox_rows)
-        shown = pd.DataFrame(
+        shown = text_table(
+            pd.DataFrame(tox_rows),
             {
-                "p": frame["p"].map("{:.3f}".format),
-                "p_tox": frame["p_toxicity"].map("{:.2f}".format),
-                "P(GO)": frame["p_go"].map("{:.4f}".format),
-                "P(tox stop)": frame["p_stop_toxicity"].map("{:.4f}".format),
-                "P(early futility)": frame["p_early_futility"].map("{:.4f}".format),
-                "P(early efficacy)": frame["p_early_efficacy"].map("{:.4f}".format),
-                "E[N]": frame["en"].map("{:.2f}".format),
-            }
+                "p": ("p", ".3f"),
+                "p_tox": ("p_toxicity", ".2f"),
+                "P(GO)": ("p_go", ".4f"),
+                "P(tox stop)": ("p_stop_toxicity", ".4f"),
+                "P(early futility)": ("p_early_futility", ".4f"),
+                "P(early efficacy)": ("p_early_efficacy", ".4f"),
+                "E[N]": ("en", ".2f"),
+            },
         )
         lines += [
             "",
             "Toxicity co-monitoring",
             rule.describe(),  # type: ignore[union-attr]
             "Exact joint OC (response and toxicity independent unless an odds ratio is given):",
-            shown.to_string(index=False),
+            shown,
         ]
     return lines
 
@@ -471,8 +472,6 @@ def _comparison(designs: dict[str, tuple[str, BoundaryTable]], rates: np.ndarray
 
 
 def _hash(resolved: ResolvedDesign, table: BoundaryTable) -> str:
-    from .provenance import content_hash
-
     return content_hash({"spec": resolved.spec.model_dump(mode="json"), "table": table.to_dict()})
 
 
@@ -501,11 +500,9 @@ def _provenance_line(provenance: dict[str, Any]) -> str:
 
 
 def _by_look_text(frame: pd.DataFrame) -> str:
-    shown = frame.copy()
-    for column in ("p_reach", "p_stop_futility", "p_stop_efficacy", "p_end"):
-        shown[column] = shown[column].map("{:.4f}".format)
-    shown["p"] = shown["p"].map("{:.3f}".format)
-    return shown.to_string(index=False)
+    probabilities = ("p_reach", "p_stop_futility", "p_stop_efficacy", "p_end")
+    columns = {"p": ("p", ".3f"), "look": ("look", "d"), "n": ("n", "d")}
+    return text_table(frame, columns | {name: (name, ".4f") for name in probabilities})
 
 
 if __name__ == "__main__":  # pragma: no cover

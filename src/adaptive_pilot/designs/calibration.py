@@ -16,7 +16,7 @@ result, so that the calibration can be reproduced.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -391,22 +391,22 @@ def _finish(
 
 
 def _probability_grid(name: str, values: Sequence[float]) -> tuple[float, ...]:
-    values = tuple(values)
-    if not values:
-        raise InputError(name, "the grid is empty")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < 1:
-            raise InputError(name, f"grid values must be strictly between 0 and 1 (got {v!r})")
-    return tuple(float(v) for v in values)
+    return _checked_grid(name, values, lambda v: 0 < v < 1, "strictly between 0 and 1")
 
 
 def _positive_grid(name: str, values: Sequence[float]) -> tuple[float, ...]:
+    return _checked_grid(name, values, lambda v: v > 0, "positive")
+
+
+def _checked_grid(
+    name: str, values: Sequence[float], ok: Callable[[float], bool], allowed: str
+) -> tuple[float, ...]:
     values = tuple(values)
     if not values:
         raise InputError(name, "the grid is empty")
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
-            raise InputError(name, f"grid values must be positive (got {v!r})")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not ok(v):
+            raise InputError(name, f"grid values must be {allowed} (got {v!r})")
     return tuple(float(v) for v in values)
 
 

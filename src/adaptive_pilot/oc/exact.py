@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._binomial import add_binomial
+from .._text import text_table
 from .._validate import closed_probability
 from ..designs.boundary_table import BoundaryTable
 from ..errors import InputError
@@ -167,17 +168,17 @@ class OperatingCharacteristics:
 
     def summary(self) -> str:
         """A plain-text OC table a statistician can read in a terminal."""
-        frame = self.to_frame()
-        text = pd.DataFrame(
+        text = text_table(
+            self.to_frame(),
             {
-                "p": frame["p"].map("{:.3f}".format),
-                "P(GO)": frame["p_go"].map("{:.4f}".format),
-                "P(early futility)": frame["p_early_futility"].map("{:.4f}".format),
-                "P(early efficacy)": frame["p_early_efficacy"].map("{:.4f}".format),
-                "PET": frame["pet"].map("{:.4f}".format),
-                "E[N]": frame["en"].map("{:.2f}".format),
-            }
-        ).to_string(index=False)
+                "p": ("p", ".3f"),
+                "P(GO)": ("p_go", ".4f"),
+                "P(early futility)": ("p_early_futility", ".4f"),
+                "P(early efficacy)": ("p_early_efficacy", ".4f"),
+                "PET": ("pet", ".4f"),
+                "E[N]": ("en", ".2f"),
+            },
+        )
         return (
             f"Exact operating characteristics (no Monte Carlo error), "
             f"N = {self.table.n_max}, {self.table.n_looks} looks\n{text}"
