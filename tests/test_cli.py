@@ -300,3 +300,43 @@ def test_new_commands_bad_input(capsys, argv, fragment):
 def test_schema_command(capsys):
     code, out, _ = run(capsys, "schema")
     assert code == 0 and json.loads(out)["title"] == "DesignSpec"
+
+
+def test_borrow_json_contract(capsys):
+    code, out, err = run(
+        capsys, "borrow", "--n", "20,20,20,20", "--x", "2,3,8,9", "--p0", "0.2", "--json"
+    )
+    assert code == 0 and err == ""
+    payload = json.loads(out)
+    cohorts = payload["cohorts"]
+    assert len(cohorts) == 4
+    keys = {"n", "x", "prob_gt_p0", "post_mean", "ci_low", "ci_high"}
+    assert all(set(c) == keys for c in cohorts)
+    assert cohorts[3]["prob_gt_p0"] > cohorts[0]["prob_gt_p0"]
+    assert payload["method"] == "fast"
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (
+            ["borrow", "--n", "20,20", "--x", "2,30", "--p0", "0.2"],
+            "--x: each count must be between 0",
+        ),
+        (
+            ["borrow", "--n", "20,a", "--x", "2,3", "--p0", "0.2"],
+            "--n: must be a comma-separated list",
+        ),
+        (
+            ["borrow", "--n", "20,20", "--x", "2,3", "--p0", "0.2,0.3,0.4"],
+            "--p0: give one value or one per cohort",
+        ),
+        (
+            ["borrow", "--n", "20,20", "--x", "2,3", "--p0", "0.2", "--tau-sd", "0"],
+            "--tau-sd: must be positive",
+        ),
+    ],
+)
+def test_borrow_bad_input(capsys, argv, fragment):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and fragment in err

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ._grid import parse_rate_grid
 from ._text import text_table
+from .cohorts.hierarchical import HierarchicalModel, HierarchicalPrior
 from .designs.boundary_table import BoundaryTable
 from .designs.calibration import CalibrationResult, calibrate_bop2, calibrate_predictive
 from .designs.simon import simon_designs
@@ -167,6 +168,32 @@ def build_parser() -> argparse.ArgumentParser:
     _data_arguments(postprob)
     postprob.set_defaults(handler=_run_postprob)
 
+    borrow = commands.add_parser(
+        "borrow",
+        help="hierarchical posterior across cohorts for one dataset",
+        description=(
+            "Posterior of each cohort's response rate under the hierarchical model "
+            "logit p_j ~ N(mu, tau^2), mu ~ N(M, S^2), tau ~ HalfNormal(T)."
+        ),
+    )
+    borrow.add_argument(
+        "--n", required=True, help="evaluable patients per cohort, e.g. 20,20,20,20"
+    )
+    borrow.add_argument("--x", required=True, help="responses per cohort, e.g. 2,3,8,9")
+    borrow.add_argument("--p0", required=True, help="null rate: one value or one per cohort")
+    borrow.add_argument(
+        "--mu-mean", type=float, default=None, help="prior mean of mu (default logit p0)"
+    )
+    borrow.add_argument("--mu-sd", type=float, default=2.0, help="prior SD of mu (default 2)")
+    borrow.add_argument(
+        "--tau-sd", type=float, default=1.0, help="half-normal scale of tau (default 1)"
+    )
+    borrow.add_argument("--method", choices=("fast", "pymc"), default="fast", help="fast or pymc")
+    borrow.add_argument("--draws", type=_whole_number, default=2000, help="PyMC draws per chain")
+    borrow.add_argument("--seed", type=_whole_number, default=1, help="PyMC random seed")
+    borrow.add_argument("--json", action="store_true", help="print one JSON object")
+    borrow.set_defaults(handler=_run_borrow)
+
     schema = commands.add_parser(
         "schema",
         help="JSON Schema of design files (for editors)",
@@ -218,6 +245,7 @@ _OPTIONS = {
     "design": {"p"},
     "predprob": {"x", "n", "nmax", "p0", "prior", "theta_t"},
     "postprob": {"x", "n", "p0", "prior"},
+    "borrow": {"x", "n", "p0", "mu_mean", "mu_sd", "tau_sd"},
 }
 
 
@@ -328,6 +356,88 @@ def _run_postprob(args: argparse.Namespace) -> str:
         f"{args.x} responses among {args.n} evaluable patients; prior {args.prior}, "
         f"posterior Beta({post_a:g}, {post_b:g})."
     )
+
+
+def _run_borrow(args: argparse.Namespace) -> str:
+    n = _int_list("n", args.n)
+    x = _int_list("x", args.x)
+    p0 = [float(v) for v in _number_list("p0", args.p0)]
+    if len(p0) not in (1, len(n)):
+        raise InputError(
+            "p0", f"give one value or one per cohort ({len(n)} cohorts, got {len(p0)})"
+        )
+    if any(not 0 < v < 1 for v in p0):
+        raise InputError("p0", f"must be strictly between 0 and 1 (got {p0})")
+    mu_mean = args.mu_mean
+    if mu_mean is None:
+        centre = float(np.mean(p0))
+        mu_mean = float(np.log(centre / (1 - centre)))
+    prior = HierarchicalPrior(mu_mean=mu_mean, mu_sd=args.mu_sd, tau_sd=args.tau_sd)
+    model = HierarchicalModel(prior, anchor=float(np.log(p0[0] / (1 - p0[0]))))
+    if args.method == "fast":
+        result = model.posterior(n, x, p0 if len(p0) > 1 else p0[0])
+    else:
+        result = model.pymc_posterior(
+            n, x, p0 if len(p0) > 1 else p0[0], draws=args.draws, seed=args.seed
+        )
+    if args.json:
+        return _json(
+            {
+                "cohorts": result.to_records(),
+                "method": result.method,
+                "prior": prior.to_dict(),
+                "diagnostics": result.diagnostics,
+                "provenance": {"package": "adaptive_pilot", "version": package_version()},
+            }
+        )
+    method = (
+        "fast quadrature (exact to numerical precision)" if result.method == "fast" else "PyMC NUTS"
+    )
+    table = text_table(
+        result.to_frame(),
+        {
+            "cohort": ("cohort", "d"),
+            "n": ("n", "d"),
+            "x": ("x", "d"),
+            "p0": ("p0", ".3f"),
+            "P(p > p0)": ("prob_gt_p0", ".4f"),
+            "mean": ("post_mean", ".4f"),
+            "95% low": ("ci_low", ".4f"),
+            "95% high": ("ci_high", ".4f"),
+        },
+    )
+    lines = [
+        "Hierarchical model: logit p_j ~ N(mu, tau^2), "
+        f"mu ~ N({prior.mu_mean:.3f}, {prior.mu_sd:g}^2), tau ~ HalfNormal({prior.tau_sd:g})",
+        f"Method: {method}",
+        table,
+    ]
+    if result.diagnostics:
+        d = result.diagnostics
+        lines.append(
+            f"NUTS: {d['chains']} chains x {d['draws']} draws; max R-hat {d['max_r_hat']:.3f}, "
+            f"min bulk ESS {d['min_ess_bulk']:.0f}"
+        )
+    return "\n".join(lines)
+
+
+def _int_list(field: str, text: str) -> list[int]:
+    values = _number_list(field, text)
+    if any(v != int(v) for v in values):
+        raise InputError(field, f"must list whole numbers (got {text!r})")
+    return [int(v) for v in values]
+
+
+def _number_list(field: str, text: str) -> list[float]:
+    try:
+        values = [float(item) for item in text.split(",") if item.strip()]
+    except ValueError:
+        raise InputError(
+            field, f"must be a comma-separated list of numbers (got {text!r})"
+        ) from None
+    if not values:
+        raise InputError(field, "must not be empty")
+    return values
 
 
 def _run_schema(args: argparse.Namespace) -> str:

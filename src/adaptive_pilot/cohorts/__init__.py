@@ -1,0 +1,5 @@
+"""Cohorts and borrowing models across KRAS-subtype cohorts."""
+
+from .hierarchical import BorrowingResult, HierarchicalModel, HierarchicalPrior
+
+__all__ = ["BorrowingResult", "HierarchicalModel", "HierarchicalPrior"]

@@ -1,0 +1,117 @@
+"""Hierarchical borrowing: fast quadrature posterior against independent computations and PyMC."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, special, stats
+
+from adaptive_pilot import InputError
+from adaptive_pilot.cohorts.hierarchical import HierarchicalModel, HierarchicalPrior
+
+LOGIT_02 = math.log(0.2 / 0.8)
+DATASETS = [
+    ([20, 20, 20, 20], [2, 3, 8, 9], 0.2),
+    ([10, 15, 25, 12], [0, 6, 5, 4], 0.2),
+    ([30, 30, 30], [3, 4, 20], [0.1, 0.15, 0.3]),
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return HierarchicalModel(
+        HierarchicalPrior(mu_mean=LOGIT_02, mu_sd=2.0, tau_sd=1.0), anchor=LOGIT_02
+    )
+
+
+def test_complete_pooling_limit_matches_one_dimensional_integral():
+    # With tau ~ 0 every cohort shares theta = mu: a 1-D posterior we integrate adaptively.
+    prior = HierarchicalPrior(mu_mean=LOGIT_02, mu_sd=1.5, tau_sd=1e-5)
+    n, x = [12, 20, 15], [2, 7, 3]
+    fast = HierarchicalModel(prior, anchor=LOGIT_02).prob_greater(n, np.array(x), [0.2] * 3)
+
+    def density(mu):
+        log = stats.norm.logpdf(mu, prior.mu_mean, prior.mu_sd)
+        log += sum(
+            stats.binom.logpmf(xj, nj, special.expit(mu)) for nj, xj in zip(n, x, strict=True)
+        )
+        return math.exp(log)
+
+    total = integrate.quad(density, -15, 15, epsabs=0, epsrel=1e-12, limit=200)[0]
+    upper = integrate.quad(density, LOGIT_02, 15, epsabs=0, epsrel=1e-12, limit=200)[0]
+    # Known limitation (see the module docstring): O(h^2) error in this limit.
+    np.testing.assert_allclose(fast, upper / total, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_quadrature_has_converged(model):
+    fine = HierarchicalModel(model.prior, mu_step=0.0125, tau_points=96, anchor=LOGIT_02)
+    for n, x, p0 in DATASETS[:2]:
+        p0s = np.broadcast_to(p0, len(n))
+        coarse_p = model.prob_greater(n, np.array(x), p0s)
+        fine_p = fine.prob_greater(n, np.array(x), p0s)
+        np.testing.assert_allclose(coarse_p, fine_p, atol=1e-5)
+
+
+def test_vectorised_probabilities_equal_single_dataset_posteriors(model):
+    n = [20, 20, 20]
+    data = np.array([[0, 5, 10], [3, 3, 3], [12, 1, 7]])
+    batch = model.prob_greater(n, data, [0.2] * 3)
+    for row, x in zip(batch, data, strict=True):
+        np.testing.assert_allclose(row, model.posterior(n, x, 0.2).prob_gt_p0, atol=1e-12)
+
+
+def test_borrowing_shrinks_towards_the_other_cohorts(model):
+    alone = HierarchicalModel(HierarchicalPrior(LOGIT_02, 2.0, 1e-3))  # near-complete pooling
+    result = model.posterior([20, 20, 20, 20], [2, 3, 8, 9], 0.2)
+    assert np.all(np.diff(result.prob_gt_p0) > 0)
+    assert np.all((result.ci_low < result.post_mean) & (result.post_mean < result.ci_high))
+    pooled = alone.posterior([20, 20, 20, 20], [2, 3, 8, 9], 0.2)
+    assert np.ptp(pooled.post_mean) < np.ptp(result.post_mean)
+
+
+def _within_mcse(fast, pymc):
+    ess = pymc.diagnostics["min_ess_bulk"]
+    p = np.clip(fast.prob_gt_p0, 1e-3, 1 - 1e-3)
+    return np.abs(fast.prob_gt_p0 - pymc.prob_gt_p0) <= 4 * np.sqrt(p * (1 - p) / ess) + 1e-3
+
+
+@pytest.mark.parametrize(("n", "x", "p0"), DATASETS[:2])
+def test_pymc_agrees_within_monte_carlo_error(model, n, x, p0):
+    fast = model.posterior(n, x, p0)
+    nuts = model.pymc_posterior(n, x, p0, draws=1000, tune=500, chains=2, seed=3)
+    assert nuts.diagnostics["max_r_hat"] < 1.02
+    assert np.all(_within_mcse(fast, nuts)), (fast.prob_gt_p0, nuts.prob_gt_p0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("n", "x", "p0"), DATASETS)
+def test_pymc_agrees_within_001_with_a_full_budget(model, n, x, p0):
+    fast = model.posterior(n, x, p0)
+    nuts = model.pymc_posterior(n, x, p0, draws=10000, tune=1500, chains=2, seed=11)
+    np.testing.assert_allclose(fast.prob_gt_p0, nuts.prob_gt_p0, atol=0.01)
+    np.testing.assert_allclose(fast.post_mean, nuts.post_mean, atol=0.01)
+    np.testing.assert_allclose(fast.ci_low, nuts.ci_low, atol=0.01)
+    np.testing.assert_allclose(fast.ci_high, nuts.ci_high, atol=0.01)
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (([20, 20], [2, 30], 0.2), "x"),
+        (([20, 20], [2], 0.2), "x"),
+        (([20, 0], [2, 0], 0.2), "n"),
+        (([20, 20], [2, 3], 1.2), "p0"),
+    ],
+)
+def test_bad_data(model, args, field):
+    with pytest.raises(InputError) as raised:
+        model.posterior(*args)
+    assert raised.value.field == field
+
+
+def test_bad_prior():
+    with pytest.raises(InputError, match="tau_sd"):
+        HierarchicalPrior(0.0, 1.0, 0.0)
