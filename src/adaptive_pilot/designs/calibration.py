@@ -163,9 +163,7 @@ def calibrate_predictive(
     lam = np.array(theta_l_grid)
     rows: list[dict[str, Any]] = []
     for n_max in range(n_low, n_high + 1):
-        looks = (
-            look_schedule(n_max, every=every, first=first_look) if first_look < n_max else (n_max,)
-        )
+        looks = _predictive_looks(n_max, first_look, every)
         x_final = np.arange(n_max + 1)
         q_final = prior.prob_greater(p0, x_final, n_max)
         pp_by_success: dict[int, np.ndarray] = {}
@@ -222,9 +220,7 @@ def calibrate_predictive(
             theta_l=float(best["theta_l"]),
             theta_u=theta_u,
         )
-        looks = (
-            look_schedule(n_max, every=every, first=first_look) if first_look < n_max else (n_max,)
-        )
+        looks = _predictive_looks(n_max, first_look, every)
         design = BayesianDesign(rule, looks)
     return CalibrationResult("predictive", design, table, grids)
 
@@ -272,7 +268,6 @@ def calibrate_bop2(
     looks = look_schedule(n_max, looks=looks)
     rates = np.array([p0, p1])
     q = _posterior_matrix(prior, p0, looks)  # (K, N + 1), +inf beyond n_k
-    t = np.asarray(looks, dtype=float) / n_max
     combos = [(lv, gv, ev) for lv in lam_grid for gv in gamma_grid for ev in eta_grid]
     futility = np.empty((len(combos), len(looks)), dtype=int)
     efficacy_bounds = np.empty((len(combos), len(looks)), dtype=int)
@@ -287,7 +282,6 @@ def calibrate_bop2(
         ]
         efficacy_bounds[i, -1] = futility[i, -1] + 1
     valid = (efficacy_bounds[:, -1] >= 1) & (efficacy_bounds[:, -1] <= n_max)
-    del t
     rows: list[dict[str, Any]] = []
     if valid.any():
         stop_f, stop_e = batch_stopping_probabilities(
@@ -327,6 +321,11 @@ def calibrate_bop2(
 
 
 # ---------------------------------------------------------------- internals
+def _predictive_looks(n_max: int, first_look: int, every: int) -> tuple[int, ...]:
+    """Looks from ``first_look`` every ``every`` patients to N (only N if N <= first_look)."""
+    return look_schedule(n_max, every=every, first=first_look) if first_look < n_max else (n_max,)
+
+
 def _predictive_matrix(prior, looks: tuple[int, ...], s: int, n_max: int) -> np.ndarray:
     """PP(n_k, x) for the interim looks, padded with +inf beyond n_k: shape (K - 1, N + 1)."""
     interim = looks[:-1]
