@@ -373,7 +373,7 @@ def _run_borrow(args: argparse.Namespace) -> str:
         centre = float(np.mean(p0))
         mu_mean = float(np.log(centre / (1 - centre)))
     prior = HierarchicalPrior(mu_mean=mu_mean, mu_sd=args.mu_sd, tau_sd=args.tau_sd)
-    model = HierarchicalModel(prior, anchor=float(np.log(p0[0] / (1 - p0[0]))))
+    model = HierarchicalModel(prior, [float(np.log(v / (1 - v))) for v in p0])
     if args.method == "fast":
         result = model.posterior(n, x, p0 if len(p0) > 1 else p0[0])
     else:
