@@ -284,6 +284,57 @@ class CalibrationSpec(_Spec):
         return self
 
 
+# ------------------------------------------------------------ multi-cohort
+class CohortSpec(_Spec):
+    """One cohort (e.g. one KRAS subtype) of a multi-cohort trial.
+
+    ``design`` holds keys of the single-cohort design that differ for this cohort
+    (merged over the top-level design); ``max_size`` sets its N.
+    """
+
+    name: Annotated[str, Field(min_length=1)]
+    prevalence: Annotated[float, Field(gt=0, le=1)] | None = None
+    allocation: Positive | None = None
+    max_size: Count | None = None
+    design: dict[str, Any] | None = None
+
+
+class AccrualSpec(_Spec):
+    """Accrual: Poisson arrivals, response-assessment delay and maximum duration (months)."""
+
+    rate: Positive
+    allocation: Literal["prevalence", "fixed"] = "prevalence"
+    assessment_delay: Annotated[float, Field(ge=0)] = 0.0
+    max_duration: Positive | None = None
+
+
+LookThresholds = Probability | list[Probability | None] | None
+
+
+class BorrowingSpec(_Spec):
+    """How cohorts are analysed: independently, or with a Bayesian hierarchical model.
+
+    Hierarchical decisions use P(p_j > p0_j | all cohorts' data) at each cohort's looks:
+    stop for futility if it is below ``futility`` (interim looks), stop for efficacy if
+    it is at least ``efficacy`` (interim looks), and GO at the final look if it is at
+    least ``go``. Thresholds are one number or one per interim look (null: no stop).
+    """
+
+    model: Literal["independent", "hierarchical"] = "independent"
+    mu_mean: float | None = None
+    mu_sd: Positive = 2.0
+    tau_sd: Positive = 1.0
+    futility: LookThresholds = None
+    efficacy: LookThresholds = None
+    go: Probability | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> BorrowingSpec:
+        if self.model == "hierarchical" and self.go is None:
+            raise ValueError("hierarchical borrowing needs 'go' (the final-look GO threshold)")
+        return self
+
+
 # ------------------------------------------------------------------ design
 class DesignSpec(_Spec):
     """A single-cohort design file."""
@@ -301,16 +352,66 @@ class DesignSpec(_Spec):
     rule: RuleSpec
     toxicity: ToxicitySpec | None = None
     calibration: CalibrationSpec | None = None
+    cohorts: list[CohortSpec] | None = None
+    accrual: AccrualSpec | None = None
+    borrowing: BorrowingSpec = BorrowingSpec()
+
+    @model_validator(mode="after")
+    def _cohorts_consistent(self) -> DesignSpec:
+        if not self.cohorts:
+            return self
+        names = [c.name for c in self.cohorts]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"cohort names must be unique (repeated: {', '.join(duplicated)})")
+        allocation = self.accrual.allocation if self.accrual else "prevalence"
+        key = "prevalence" if allocation == "prevalence" else "allocation"
+        missing = [c.name for c in self.cohorts if getattr(c, key) is None]
+        if missing:
+            raise ValueError(f"every cohort needs '{key}' (missing for: {', '.join(missing)})")
+        if key == "prevalence":
+            total = sum(c.prevalence for c in self.cohorts)  # type: ignore[misc]
+            if abs(total - 1.0) > 1e-6:
+                parts = ", ".join(f"{c.name} {c.prevalence:g}" for c in self.cohorts)
+                raise ValueError(f"cohort prevalences must sum to 1 (got {total:g}: {parts})")
+        return self
 
 
 # ------------------------------------------------------------------ resolved
 class ResolvedDesign:
     """A validated design file turned into objects the engine uses."""
 
-    def __init__(self, spec: DesignSpec, source: str = "") -> None:
+    def __init__(self, spec: DesignSpec, source: str = "", yaml_root: Any = None) -> None:
         self.spec = spec
         self.source = source
         self.prior = spec.prior.build()
+        self._yaml_root = yaml_root
+
+    def cohort_designs(self) -> list[tuple[CohortSpec, ResolvedDesign]]:
+        """Each cohort with its own resolved single-cohort design.
+
+        Without a ``cohorts`` section the design is one cohort named after the design.
+        """
+        if not self.spec.cohorts:
+            alone = CohortSpec(name=self.spec.name, prevalence=1.0, allocation=1.0)
+            return [(alone, self)]
+        base = self.spec.model_dump(
+            by_alias=True, exclude_unset=True, exclude={"cohorts", "accrual", "borrowing"}
+        )
+        out = []
+        for i, cohort in enumerate(self.spec.cohorts):
+            merged = _deep_merge(base, cohort.design or {})
+            if cohort.max_size is not None:
+                merged["n_max"] = cohort.max_size
+            merged["name"] = cohort.name
+            try:
+                spec = DesignSpec.model_validate(merged)
+            except ValidationError as error:
+                raise _one_line(
+                    error, Path(self.source or "design"), self._yaml_root, ("cohorts", i, "design")
+                ) from None
+            out.append((cohort, ResolvedDesign(spec, f"{self.source}: cohorts[{i}] {cohort.name}")))
+        return out
 
     @property
     def rule_type(self) -> str:
@@ -485,8 +586,18 @@ def load_design_file(path: str | Path) -> ResolvedDesign:
         One-line, naming the file, the line (YAML) and the key at fault.
     """
     path = Path(path)
+    data, root = read_document(path, "design file")
+    try:
+        spec = DesignSpec.model_validate(data)
+    except ValidationError as error:
+        raise _one_line(error, path, root) from None
+    return ResolvedDesign(spec, source=str(path), yaml_root=root)
+
+
+def read_document(path: Path, what: str) -> tuple[dict[str, Any], Any]:
+    """Read a YAML or TOML file into a mapping (and the YAML node tree, for line numbers)."""
     if not path.is_file():
-        raise InputError("design file", f"{path} does not exist")
+        raise InputError(what, f"{path} does not exist")
     text = path.read_text(encoding="utf-8")
     suffix = path.suffix.lower()
     if suffix == ".toml":
@@ -508,21 +619,33 @@ def load_design_file(path: str | Path) -> ResolvedDesign:
         raise InputError(str(path), "must end in .yaml, .yml or .toml")
     if not isinstance(data, dict):
         raise InputError(str(path), "must be a mapping of keys to values at the top level")
-    try:
-        spec = DesignSpec.model_validate(data)
-    except ValidationError as error:
-        raise _one_line(error, path, root) from None
-    return ResolvedDesign(spec, source=str(path))
+    return data, root
 
 
-def _one_line(error: ValidationError, path: Path, root: Any) -> InputError:
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and "type" not in value:
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _one_line(
+    error: ValidationError,
+    path: Path,
+    root: Any,
+    prefix: tuple[Any, ...] = (),
+    model: type[BaseModel] | None = None,
+) -> InputError:
     first = error.errors()[0]
-    loc = [str(part) for part in first["loc"]]
+    loc = [str(part) for part in (*prefix, *first["loc"])]
     key_path = _readable_path(loc)
-    line = _yaml_line(root, first["loc"])
+    line = _yaml_line(root, (*prefix, *first["loc"]))
     where = f"{path}:{line}" if line else str(path)
     if first["type"] == "extra_forbidden":
-        allowed = _allowed_keys(first["loc"][:-1])
+        allowed = _allowed_keys(first["loc"][:-1], model or DesignSpec)
         unknown = loc[-1]
         message = f"unknown key '{unknown}'"
         close = difflib.get_close_matches(unknown, allowed, n=1)
@@ -556,9 +679,9 @@ def _readable_path(loc: list[str]) -> str:
     return ".".join(parts)
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+def _allowed_keys(loc: tuple[Any, ...], model: type[BaseModel]) -> list[str]:
     """Keys allowed at a location, read from the JSON Schema."""
-    schema = DesignSpec.model_json_schema(by_alias=True)
+    schema = model.model_json_schema(by_alias=True)
     defs = schema.get("$defs", {})
     node: dict[str, Any] = schema
 

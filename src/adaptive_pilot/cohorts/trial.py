@@ -1,0 +1,235 @@
+"""A multi-cohort trial: cohorts, accrual and the borrowing model, resolved from a design file.
+
+Conventions (stated in every simulation report):
+
+* Patients arrive as a Poisson process at ``rate`` patients per month. With
+  ``allocation: prevalence`` each arrival belongs to cohort j with probability
+  equal to its prevalence (so cohort j's arrivals are a Poisson process at rate
+  ``prevalence_j x rate``); with ``allocation: fixed`` arrivals are dealt to the
+  cohorts in a fixed repeating pattern in proportion to the allocation weights.
+  An arrival for a cohort that is stopped or full is not enrolled.
+* A patient's response is known ``assessment_delay`` months after enrolment.
+  A look at n evaluable patients happens when the n-th patient's response is
+  known; patients enrolled meanwhile (still pending) are not counted in that
+  decision but are enrolled (over-run). A stopped cohort enrols no one else.
+* Enrolment closes at ``max_duration`` months; a cohort that has not reached its
+  final look by then ends "incomplete", which counts as NO-GO.
+* Toxicity is monitored per cohort with its Beta-Binomial rule at its own looks
+  (also counted in evaluable patients); a toxicity stop takes precedence over a
+  response decision made at the same number of evaluable patients.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..designs.boundary_table import BoundaryTable
+from ..errors import InputError
+from ..provenance import content_hash
+from ..rules.toxicity import ToxicityRule
+from .hierarchical import HierarchicalModel, HierarchicalPrior
+
+__all__ = ["Accrual", "Cohort", "HierarchicalBorrowing", "TrialDesign", "trial_from_design"]
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """One cohort: its name, share of accrual, boundary table, p0 and toxicity rule."""
+
+    name: str
+    share: float
+    table: BoundaryTable
+    p0: float
+    toxicity: ToxicityRule | None = None
+
+    @property
+    def n_max(self) -> int:
+        """Maximum number of patients."""
+        return self.table.n_max
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready description."""
+        return {
+            "name": self.name,
+            "share": self.share,
+            "p0": self.p0,
+            "boundaries": self.table.to_dict(),
+            "toxicity": None if self.toxicity is None else self.toxicity.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Accrual:
+    """Overall accrual rate (patients/month), allocation, assessment delay, maximum duration."""
+
+    rate: float
+    allocation: str = "prevalence"
+    assessment_delay: float = 0.0
+    max_duration: float | None = None
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.rate) and self.rate > 0):
+            raise InputError("accrual.rate", f"must be a positive number (got {self.rate})")
+        if self.allocation not in ("prevalence", "fixed"):
+            raise InputError("accrual.allocation", "must be 'prevalence' or 'fixed'")
+        if not self.assessment_delay >= 0:
+            raise InputError("accrual.assessment_delay", "must be >= 0")
+        if self.max_duration is not None and not self.max_duration > 0:
+            raise InputError("accrual.max_duration", "must be positive")
+
+
+@dataclass(frozen=True)
+class HierarchicalBorrowing:
+    """Decisions on P(p_j > p0_j | all cohorts' data) under the hierarchical model.
+
+    ``futility[k]`` / ``efficacy[k]`` are the thresholds at interim look k (NaN: no
+    stop); ``go`` is the final-look GO threshold.
+    """
+
+    prior: HierarchicalPrior
+    futility: tuple[float, ...]
+    efficacy: tuple[float, ...]
+    go: float
+
+    def model(self, p0s: tuple[float, ...]) -> HierarchicalModel:
+        """The fast quadrature model with cuts at every cohort's logit(p0)."""
+        return HierarchicalModel(self.prior, [math.log(p / (1 - p)) for p in p0s])
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready description."""
+
+        def clean(values: tuple[float, ...]) -> list[float | None]:
+            return [None if math.isnan(v) else v for v in values]
+
+        return {
+            "model": "hierarchical",
+            "prior": self.prior.to_dict(),
+            "futility": clean(self.futility),
+            "efficacy": clean(self.efficacy),
+            "go": self.go,
+        }
+
+
+@dataclass(frozen=True)
+class TrialDesign:
+    """A multi-cohort trial ready to simulate."""
+
+    name: str
+    cohorts: tuple[Cohort, ...]
+    accrual: Accrual
+    borrowing: HierarchicalBorrowing | None = None
+
+    @property
+    def cohort_names(self) -> tuple[str, ...]:
+        """Cohort names in design order."""
+        return tuple(c.name for c in self.cohorts)
+
+    @property
+    def monitors_toxicity(self) -> bool:
+        """Whether any cohort has a toxicity rule."""
+        return any(c.toxicity is not None for c in self.cohorts)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready description of everything that determines the simulation."""
+        return {
+            "name": self.name,
+            "cohorts": [c.to_dict() for c in self.cohorts],
+            "accrual": {
+                "rate": self.accrual.rate,
+                "allocation": self.accrual.allocation,
+                "assessment_delay": self.accrual.assessment_delay,
+                "max_duration": self.accrual.max_duration,
+            },
+            "borrowing": (
+                {"model": "independent"} if self.borrowing is None else self.borrowing.to_dict()
+            ),
+        }
+
+    def design_hash(self) -> str:
+        """Content hash of the resolved trial."""
+        return content_hash(self.to_dict())
+
+    def with_independent_analysis(self) -> TrialDesign:
+        """The same trial with each cohort analysed on its own boundary table."""
+        return TrialDesign(self.name, self.cohorts, self.accrual, None)
+
+
+def trial_from_design(resolved: object, borrowing: str | None = None) -> TrialDesign:
+    """Build a :class:`TrialDesign` from a resolved design file.
+
+    Parameters
+    ----------
+    resolved : ResolvedDesign
+        From :func:`adaptive_pilot.spec.load_design_file`.
+    borrowing : {"independent", "hierarchical"}, optional
+        Override the file's borrowing model.
+    """
+    spec = resolved.spec  # type: ignore[attr-defined]
+    source = resolved.source  # type: ignore[attr-defined]
+    if spec.accrual is None:
+        raise InputError(
+            f"{source}: accrual", "is required to simulate (rate in patients per month)"
+        )
+    cohorts = []
+    pairs = resolved.cohort_designs()  # type: ignore[attr-defined]
+    allocation = spec.accrual.allocation
+    weights = np.array(
+        [(c.prevalence if allocation == "prevalence" else c.allocation) for c, _ in pairs],
+        dtype=float,
+    )
+    weights = weights / weights.sum()
+    for (cohort_spec, design), share in zip(pairs, weights, strict=True):
+        table = design.boundary_table()
+        cohorts.append(
+            Cohort(
+                name=cohort_spec.name,
+                share=float(share),
+                table=table,
+                p0=float(design.spec.hypotheses.p0),
+                toxicity=design.toxicity_rule(table.looks),
+            )
+        )
+    acc = spec.accrual
+    accrual = Accrual(acc.rate, acc.allocation, acc.assessment_delay, acc.max_duration)
+    model = borrowing or spec.borrowing.model
+    hier = None
+    if model == "hierarchical":
+        hier = _hierarchical(spec.borrowing, cohorts, source)
+    return TrialDesign(spec.name, tuple(cohorts), accrual, hier)
+
+
+def _hierarchical(spec: object, cohorts: list[Cohort], source: str) -> HierarchicalBorrowing:
+    if spec.go is None:  # type: ignore[attr-defined]
+        raise InputError(
+            f"{source}: borrowing.go", "is required for hierarchical borrowing (final GO threshold)"
+        )
+    interims = {len(c.table.looks) - 1 for c in cohorts}
+    n_interims = max(interims)
+    thresholds = {}
+    for key in ("futility", "efficacy"):
+        value = getattr(spec, key)
+        if value is None:
+            values = [math.nan] * n_interims
+        elif isinstance(value, list):
+            if len(interims) > 1 or len(value) != n_interims:
+                raise InputError(
+                    f"{source}: borrowing.{key}",
+                    f"needs one value per interim look ({n_interims}), or one number",
+                )
+            values = [math.nan if v is None else float(v) for v in value]
+        else:
+            values = [float(value)] * n_interims
+        thresholds[key] = tuple(values)
+    mu_mean = spec.mu_mean  # type: ignore[attr-defined]
+    if mu_mean is None:
+        mu_mean = float(np.mean([math.log(c.p0 / (1 - c.p0)) for c in cohorts]))
+    prior = HierarchicalPrior(mu_mean, spec.mu_sd, spec.tau_sd)  # type: ignore[attr-defined]
+    return HierarchicalBorrowing(
+        prior,
+        thresholds["futility"],
+        thresholds["efficacy"],
+        float(spec.go),  # type: ignore[attr-defined]
+    )

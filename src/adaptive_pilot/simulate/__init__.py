@@ -1,0 +1,1 @@
+"""Monte Carlo simulation of multi-cohort trials: kernel, scenarios, seeded parallel runner."""

@@ -1,0 +1,302 @@
+"""Vectorised multi-cohort trial kernel: one call simulates a whole chunk of trials.
+
+The random draws of a chunk (arrival times and one uniform per patient for
+response and for toxicity) are made once and shared by every scenario, so
+scenarios are compared on common random numbers. A patient responds if their
+uniform is below the cohort's true rate.
+
+The trial is a sequence of *events*: for each cohort, its response looks and its
+toxicity looks, each at a number of evaluable patients n, happening when the n-th
+patient's outcome is known (arrival + assessment delay). With independent
+analysis the events of a cohort are processed in order of n (toxicity first on
+ties); with hierarchical borrowing, in order of calendar time across cohorts,
+because a cohort's decision uses the other cohorts' data available at that time.
+Loops run over events (a few dozen), never over patients or trials.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..cohorts.trial import TrialDesign
+
+__all__ = ["OUTCOMES", "ChunkDraws", "HierarchicalTables", "TrialOutcomes", "draw", "run_trials"]
+
+#: Outcome codes per cohort.
+OUTCOMES = {
+    0: "GO at the final look",
+    1: "NO-GO at the final look",
+    2: "stopped early for futility",
+    3: "stopped early for efficacy (GO)",
+    4: "stopped for toxicity",
+    5: "incomplete at the maximum duration (NO-GO)",
+}
+GO, NOGO, FUTILITY, EFFICACY, TOXICITY, INCOMPLETE = range(6)
+_ACTIVE = -1
+_TOX, _RESPONSE = 0, 1
+_SUB_BATCH = 512
+
+
+@dataclass(frozen=True)
+class ChunkDraws:
+    """Random draws for one chunk: arrivals (B, J, Nmax) sorted, +inf beyond N_j; uniforms."""
+
+    arrivals: np.ndarray
+    response_u: np.ndarray
+    toxicity_u: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class TrialOutcomes:
+    """Per-trial, per-cohort results of one scenario: outcome code, patients, end time."""
+
+    code: np.ndarray  # (B, J) int8, see OUTCOMES
+    enrolled: np.ndarray  # (B, J) int32
+    end_time: np.ndarray  # (B, J) float64, months from the first arrival-clock start
+
+
+class HierarchicalTables:
+    """Float32 quadrature tables for the simulator (built once, shared by all chunks).
+
+    Rows are (n, x) with row n (n + 1) / 2 + x. ``log_lik`` rows are shifted by their
+    maximum (a constant per row cancels in the normalised weights), so float32
+    keeps ~1e-7 relative precision where the weights matter.
+    """
+
+    def __init__(self, trial: TrialDesign) -> None:
+        borrowing = trial.borrowing
+        if borrowing is None:
+            raise ValueError("the trial has no hierarchical borrowing")
+        p0s = tuple(c.p0 for c in trial.cohorts)
+        model = borrowing.model(p0s)
+        n_max = max(c.n_max for c in trial.cohorts)
+        log_lik = model.row_tables(n_max)["log_lik"]
+        finite_max = np.max(np.where(np.isfinite(log_lik), log_lik, -np.inf), axis=1)
+        self.log_prior = (model.log_prior - model.log_prior.max()).astype(np.float32)
+        self.log_lik = (log_lik - finite_max[:, None]).astype(np.float32)
+        distinct = sorted(set(p0s))
+        self.cut_index = np.array([distinct.index(p0) for p0 in p0s])
+        self.tail = np.stack([model.tail_table(n_max, p0) for p0 in distinct]).astype(np.float32)
+        self.n_points = model.n_points
+
+    def prob_greater(self, n: np.ndarray, x: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """P(p_target > p0_target | all cohorts' data) for datasets n, x of shape (S, J)."""
+        rows = n * (n + 1) // 2 + x
+        out = np.empty(rows.shape[0])
+        for start in range(0, rows.shape[0], _SUB_BATCH):
+            sl = slice(start, start + _SUB_BATCH)
+            r = rows[sl]
+            log_w = self.log_prior + self.log_lik[r[:, 0]]
+            for i in range(1, r.shape[1]):
+                log_w += self.log_lik[r[:, i]]
+            log_w -= log_w.max(axis=1, keepdims=True)
+            w = np.exp(log_w)
+            tgt = target[sl]
+            tail_rows = self.tail[
+                self.cut_index[tgt], np.take_along_axis(r, tgt[:, None], axis=1)[:, 0]
+            ]
+            num = np.einsum("ij,ij->i", w, tail_rows, dtype=np.float64)
+            out[sl] = num / w.sum(axis=1, dtype=np.float64)
+        return out
+
+
+# ------------------------------------------------------------------ draws
+def draw(trial: TrialDesign, rng: np.random.Generator, size: int) -> ChunkDraws:
+    """Arrival times and per-patient uniforms for ``size`` trials (one fixed draw order)."""
+    n_max = np.array([c.n_max for c in trial.cohorts])
+    width = int(n_max.max())
+    beyond = np.arange(width)[None, :] >= n_max[:, None]  # (J, width)
+    rate = trial.accrual.rate
+    if trial.accrual.allocation == "prevalence":
+        shares = np.array([c.share for c in trial.cohorts])
+        gaps = rng.standard_exponential((size, len(trial.cohorts), width))
+        arrivals = np.cumsum(gaps, axis=2) / (shares * rate)[None, :, None]
+    else:
+        slots = _fixed_slots(np.array([c.share for c in trial.cohorts]), n_max)
+        clock = np.cumsum(rng.standard_exponential((size, int(slots.max()) + 1)), axis=1) / rate
+        arrivals = clock[:, slots]  # (B, J, width)
+    arrivals[:, beyond] = np.inf
+    response_u = rng.random((size, len(trial.cohorts), width))
+    toxicity_u = rng.random(response_u.shape) if trial.monitors_toxicity else None
+    return ChunkDraws(arrivals, response_u, toxicity_u)
+
+
+def _fixed_slots(shares: np.ndarray, n_max: np.ndarray) -> np.ndarray:
+    """Arrival index of each cohort's i-th slot under smooth weighted round-robin."""
+    width = int(n_max.max())
+    slots = np.zeros((shares.size, width), dtype=np.int64)
+    filled = np.zeros(shares.size, dtype=np.int64)
+    credit = np.zeros(shares.size)
+    position = 0
+    while np.any(filled < width):
+        credit += shares
+        j = int(np.argmax(credit))
+        credit[j] -= 1.0
+        if filled[j] < width:
+            slots[j, filled[j]] = position
+            filled[j] += 1
+        position += 1
+    return slots
+
+
+# ------------------------------------------------------------------ events
+@dataclass(frozen=True)
+class _Events:
+    cohort: np.ndarray
+    kind: np.ndarray
+    look: np.ndarray
+    count: np.ndarray
+    lower: np.ndarray  # response: futility bound (x <= lower stops); tox: unused
+    upper: np.ndarray  # response: efficacy bound (x >= upper); tox: stopping count
+    final: np.ndarray
+    fut_prob: np.ndarray  # hierarchical thresholds (NaN: none)
+    eff_prob: np.ndarray
+
+
+def _events(trial: TrialDesign) -> _Events:
+    rows = []
+    borrowing = trial.borrowing
+    for j, cohort in enumerate(trial.cohorts):
+        table = cohort.table
+        if cohort.toxicity is not None:
+            for n, bound in cohort.toxicity.bounds().items():
+                rows.append((j, _TOX, -1, n, -1, bound, False, math.nan, math.nan))
+        for k, n in enumerate(table.looks):
+            final = k == table.n_looks - 1
+            if borrowing is None or final:
+                fut = eff = math.nan
+            else:
+                fut, eff = borrowing.futility[k], borrowing.efficacy[k]
+            rows.append((j, _RESPONSE, k, n, table.futility[k], table.efficacy[k], final, fut, eff))
+    # cohort-major, then number of evaluable patients, toxicity first on ties
+    rows.sort(key=lambda r: (r[0], r[3], r[1]))
+    cols = list(zip(*rows, strict=True))
+    return _Events(
+        cohort=np.array(cols[0]),
+        kind=np.array(cols[1]),
+        look=np.array(cols[2]),
+        count=np.array(cols[3]),
+        lower=np.array(cols[4]),
+        upper=np.array(cols[5]),
+        final=np.array(cols[6]),
+        fut_prob=np.array(cols[7], dtype=float),
+        eff_prob=np.array(cols[8], dtype=float),
+    )
+
+
+# ------------------------------------------------------------------ kernel
+def run_trials(
+    trial: TrialDesign,
+    draws: ChunkDraws,
+    response_rates: np.ndarray,
+    toxicity_rates: np.ndarray | None,
+    tables: HierarchicalTables | None = None,
+) -> TrialOutcomes:
+    """Simulate one scenario on a chunk of draws.
+
+    Parameters
+    ----------
+    trial : TrialDesign
+        Cohorts, accrual and borrowing model.
+    draws : ChunkDraws
+        From :func:`draw`.
+    response_rates, toxicity_rates : ndarray of shape (J,)
+        True rates per cohort (toxicity may be None when nothing is monitored).
+    tables : HierarchicalTables, optional
+        Required with hierarchical borrowing.
+    """
+    arrivals = draws.arrivals
+    size, n_cohorts, width = arrivals.shape
+    delay = trial.accrual.assessment_delay
+    closes = math.inf if trial.accrual.max_duration is None else trial.accrual.max_duration
+    responses = _cumulative(draws.response_u, response_rates)
+    toxicities = None
+    if draws.toxicity_u is not None:
+        rates = np.zeros(n_cohorts) if toxicity_rates is None else toxicity_rates
+        toxicities = _cumulative(draws.toxicity_u, rates)
+    events = _events(trial)
+    n_events = events.cohort.size
+    trials = np.arange(size)
+    event_times = arrivals[:, events.cohort, events.count - 1] + delay  # (B, E)
+    if trial.borrowing is None:
+        order = np.broadcast_to(np.arange(n_events), (size, n_events))
+    else:
+        if tables is None:
+            raise ValueError("hierarchical borrowing needs HierarchicalTables")
+        order = np.lexsort((np.broadcast_to(events.kind, event_times.shape), event_times), axis=1)
+
+    code = np.full((size, n_cohorts), _ACTIVE, dtype=np.int8)
+    stop_time = np.full((size, n_cohorts), math.inf)
+    for r in range(n_events):
+        e = order[:, r]
+        j = events.cohort[e]
+        active = code[trials, j] == _ACTIVE
+        if not active.any():
+            continue
+        count = events.count[e]
+        time = event_times[trials, e]
+        late = active & (arrivals[trials, j, count - 1] > closes)
+        if late.any():
+            code[trials[late], j[late]] = INCOMPLETE
+            active &= ~late
+        is_tox = active & (events.kind[e] == _TOX)
+        if is_tox.any():
+            b = trials[is_tox]
+            stop = toxicities[b, j[is_tox], count[is_tox]] >= events.upper[e[is_tox]]
+            _decide(code, stop_time, b[stop], j[is_tox][stop], TOXICITY, time[is_tox][stop])
+        is_resp = active & (events.kind[e] == _RESPONSE)
+        if not is_resp.any():
+            continue
+        b = trials[is_resp]
+        jj, ee, tt = j[is_resp], e[is_resp], time[is_resp]
+        final = events.final[ee]
+        if trial.borrowing is None:
+            x = responses[b, jj, count[is_resp]]
+            fut = x <= events.lower[ee]
+            eff = x >= events.upper[ee]
+        else:
+            limit = np.minimum(np.minimum(stop_time[b], closes), (tt - delay)[:, None])
+            n_eval = np.sum(arrivals[b] <= limit[:, :, None], axis=2)
+            x_eval = np.take_along_axis(responses[b], n_eval[:, :, None], axis=2)[:, :, 0]
+            prob = tables.prob_greater(n_eval, x_eval, jj)  # type: ignore[union-attr]
+            go = trial.borrowing.go
+            fut = np.where(final, prob < go, prob < events.fut_prob[ee])  # NaN compares False
+            eff = np.where(final, prob >= go, prob >= events.eff_prob[ee])
+        for mask, outcome_final, outcome_early in ((fut, NOGO, FUTILITY), (eff, GO, EFFICACY)):
+            outcome = np.where(final[mask], outcome_final, outcome_early).astype(np.int8)
+            _decide(code, stop_time, b[mask], jj[mask], outcome, tt[mask])
+
+    # Enrolment: arrivals up to the decision (or the close of enrolment).
+    incomplete = code == INCOMPLETE
+    stop_time[incomplete] = closes
+    enrolled = np.sum(arrivals <= np.minimum(stop_time, closes)[:, :, None], axis=2)
+    end_time = stop_time.copy()
+    if incomplete.any():
+        last = np.take_along_axis(arrivals, np.maximum(enrolled - 1, 0)[:, :, None], axis=2)[
+            :, :, 0
+        ]
+        end_time[incomplete] = np.where(enrolled > 0, last + delay, closes)[incomplete]
+    return TrialOutcomes(code, enrolled.astype(np.int32), end_time)
+
+
+def _decide(
+    code: np.ndarray,
+    stop_time: np.ndarray,
+    b: np.ndarray,
+    j: np.ndarray,
+    outcome: int | np.ndarray,
+    time: np.ndarray,
+) -> None:
+    code[b, j] = outcome
+    stop_time[b, j] = time
+
+
+def _cumulative(uniforms: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Counts among the first n patients, n = 0..width: shape (B, J, width + 1)."""
+    hits = uniforms < np.asarray(rates, dtype=float)[None, :, None]
+    out = np.zeros((*hits.shape[:2], hits.shape[2] + 1), dtype=np.int16)
+    np.cumsum(hits, axis=2, out=out[:, :, 1:])
+    return out

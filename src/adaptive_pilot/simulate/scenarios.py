@@ -1,0 +1,124 @@
+"""Scenario files: true response (and toxicity) rates per cohort, one block per scenario.
+
+Example (YAML)::
+
+    design: ../designs/motivating_trial.yaml   # informative only
+    scenarios:
+      - name: global-null
+        description: no subtype responds above p0
+        response: 0.05                 # one rate for every cohort
+        toxicity: 0.15
+      - name: G12D-active
+        response: {G12C: 0.05, G12D: 0.20, G12V: 0.05, other: 0.05}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..cohorts.trial import TrialDesign
+from ..errors import InputError
+from ..provenance import content_hash
+from ..spec import _one_line, read_document
+
+__all__ = ["Scenario", "load_scenarios"]
+
+Rate = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioSpec(_Spec):
+    """One scenario: true rates, one number for all cohorts or one per cohort name."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    response: Rate | dict[str, Rate]
+    toxicity: Rate | dict[str, Rate] | None = None
+
+
+class ScenarioFileSpec(_Spec):
+    """A scenario file."""
+
+    design: str | None = None
+    scenarios: Annotated[list[ScenarioSpec], Field(min_length=1)]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """True rates per cohort (in the trial's cohort order)."""
+
+    name: str
+    response: np.ndarray
+    toxicity: np.ndarray | None
+    description: str = ""
+
+    def to_dict(self, cohorts: tuple[str, ...]) -> dict[str, Any]:
+        """JSON-ready form keyed by cohort name."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "response": dict(zip(cohorts, self.response.tolist(), strict=True)),
+            "toxicity": None
+            if self.toxicity is None
+            else dict(zip(cohorts, self.toxicity.tolist(), strict=True)),
+        }
+
+
+def load_scenarios(path: str | Path, trial: TrialDesign) -> list[Scenario]:
+    """Read and validate a scenario file against the trial's cohorts.
+
+    Raises
+    ------
+    InputError
+        One line naming the file, line and key: unknown or missing cohort names,
+        rates outside [0, 1], repeated scenario names.
+    """
+    path = Path(path)
+    data, root = read_document(path, "scenario file")
+    try:
+        spec = ScenarioFileSpec.model_validate(data)
+    except ValidationError as error:
+        raise _one_line(error, path, root, model=ScenarioFileSpec) from None
+    names = trial.cohort_names
+    seen: set[str] = set()
+    out = []
+    for i, item in enumerate(spec.scenarios):
+        where = f"{path}: scenarios[{i}] ({item.name})"
+        if item.name in seen:
+            raise InputError(where, f"repeats the scenario name '{item.name}'")
+        seen.add(item.name)
+        response = _per_cohort(item.response, names, f"{where}.response")
+        toxicity = (
+            None
+            if item.toxicity is None
+            else _per_cohort(item.toxicity, names, f"{where}.toxicity")
+        )
+        out.append(Scenario(item.name, response, toxicity, item.description))
+    return out
+
+
+def scenarios_hash(scenarios: list[Scenario], cohorts: tuple[str, ...]) -> str:
+    """Content hash of the resolved scenarios."""
+    return content_hash([s.to_dict(cohorts) for s in scenarios])
+
+
+def _per_cohort(value: float | dict[str, float], names: tuple[str, ...], field: str) -> np.ndarray:
+    if not isinstance(value, dict):
+        return np.full(len(names), float(value))
+    unknown = [k for k in value if k not in names]
+    if unknown:
+        raise InputError(
+            field, f"names unknown cohort '{unknown[0]}'; the design's cohorts: {', '.join(names)}"
+        )
+    missing = [n for n in names if n not in value]
+    if missing:
+        raise InputError(field, f"has no rate for cohort(s): {', '.join(missing)}")
+    return np.array([float(value[n]) for n in names])

@@ -1,0 +1,225 @@
+"""Chunk statistics (additive, checkpointable) and simulation results with Monte Carlo SEs.
+
+Each chunk is reduced to counts, histograms of sample size and sums of durations.
+Chunks are combined in chunk order, so every figure is identical for any number of
+workers. Monte Carlo standard errors:
+
+* a proportion p from n trials: sqrt(p (1 - p) / n);
+* a mean: the sample standard deviation / sqrt(n);
+* a sample-size quantile Q(q): (Q(q + s) - Q(q - s)) / 2 with s = sqrt(q (1 - q) / n),
+  the half-width of the distribution-free interval at one standard error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._text import text_table
+from ..cohorts.trial import TrialDesign
+from .kernel import EFFICACY, FUTILITY, GO, INCOMPLETE, TOXICITY, TrialOutcomes
+from .scenarios import Scenario
+
+__all__ = ["SimulationResult", "chunk_statistics", "combine"]
+
+QUANTILES = (0.1, 0.5, 0.9)
+ALL = "ALL"
+
+
+def chunk_statistics(
+    trial: TrialDesign, scenario: Scenario, outcomes: TrialOutcomes
+) -> dict[str, np.ndarray]:
+    """Reduce one chunk's per-trial outcomes to additive statistics."""
+    code, enrolled, end = outcomes.code, outcomes.enrolled, outcomes.end_time
+    size, n_cohorts = code.shape
+    stats: dict[str, np.ndarray] = {"trials": np.array([size], dtype=np.int64)}
+    go = (code == GO) | (code == EFFICACY)
+    for j, cohort in enumerate(trial.cohorts):
+        stats[f"outcomes/{j}"] = np.bincount(code[:, j], minlength=6).astype(np.int64)
+        stats[f"n_hist/{j}"] = np.bincount(enrolled[:, j], minlength=cohort.n_max + 1).astype(
+            np.int64
+        )
+        stats[f"time/{j}"] = np.array([end[:, j].sum(), np.square(end[:, j]).sum()])
+    null = np.array([scenario.response[j] <= c.p0 for j, c in enumerate(trial.cohorts)])
+    total = enrolled.sum(axis=1)
+    duration = end.max(axis=1)
+    n_total_max = sum(c.n_max for c in trial.cohorts)
+    stats["any_go"] = np.array([go.any(axis=1).sum()], dtype=np.int64)
+    stats["false_go"] = np.array([go[:, null].any(axis=1).sum()], dtype=np.int64)
+    stats["n_hist/all"] = np.bincount(total, minlength=n_total_max + 1).astype(np.int64)
+    stats["time/all"] = np.array([duration.sum(), np.square(duration).sum()])
+    return stats
+
+
+def combine(chunks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Add chunk statistics in the given (chunk) order."""
+    out = {key: value.copy() for key, value in chunks[0].items()}
+    for chunk in chunks[1:]:
+        for key, value in chunk.items():
+            out[key] = out[key] + value
+    return out
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Simulated operating characteristics per scenario and cohort, with MCSEs.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Tidy: scenario, cohort ("ALL" for trial-level rows), metric, estimate, mcse.
+    provenance : dict
+        Package version, seed, n_trials, chunk size, design and scenario hashes, wall time.
+    """
+
+    frame: pd.DataFrame
+    provenance: dict[str, Any]
+    trial: TrialDesign
+    scenarios: tuple[Scenario, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy results table."""
+        return self.frame.copy()
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """JSON-ready rows with keys scenario, cohort, metric, estimate, mcse."""
+        return [
+            {
+                "scenario": r.scenario,
+                "cohort": r.cohort,
+                "metric": r.metric,
+                "estimate": float(r.estimate),
+                "mcse": float(r.mcse),
+            }
+            for r in self.frame.itertuples(index=False)
+        ]
+
+    def wide(self, scenario: str) -> pd.DataFrame:
+        """One row per cohort (and ALL) for a scenario, estimates as columns."""
+        sub = self.frame[self.frame["scenario"] == scenario]
+        table = sub.pivot(index="cohort", columns="metric", values="estimate")
+        order = [*self.trial.cohort_names, ALL]
+        return table.reindex([c for c in order if c in table.index])
+
+    def summary(self) -> str:
+        """Per-scenario, per-cohort OC tables as text (estimates with MCSE)."""
+        lines = [
+            f"Simulated operating characteristics: {self.provenance['n_trials']:,} trials, "
+            f"seed {self.provenance['seed']}, analysis: {self.meta.get('analysis', '')}",
+            "Monte Carlo standard errors in parentheses; GO includes early efficacy stops.",
+        ]
+        columns = [
+            ("P(GO)", "p_go", 3),
+            ("P(early fut.)", "p_early_futility", 3),
+            ("P(early eff.)", "p_early_efficacy", 3),
+        ]
+        if self.trial.monitors_toxicity:
+            columns.append(("P(tox stop)", "p_toxicity_stop", 3))
+        if self.trial.accrual.max_duration is not None:
+            columns.append(("P(incomplete)", "p_incomplete", 3))
+        columns += [("E[N]", "expected_n", 1), ("E[months]", "expected_duration", 1)]
+        for scenario in self.scenarios:
+            sub = self.frame[self.frame["scenario"] == scenario.name]
+            est = sub.pivot(index="cohort", columns="metric", values="estimate")
+            se = sub.pivot(index="cohort", columns="metric", values="mcse")
+            rows = []
+            for j, name in enumerate(self.trial.cohort_names):
+                row: dict[str, Any] = {"cohort": name, "rate": f"{scenario.response[j]:.3f}"}
+                for label, metric, digits in columns:
+                    row[label] = _with_se(est.loc[name, metric], se.loc[name, metric], digits)
+                q = [est.loc[name, f"n_q{int(100 * p)}"] for p in QUANTILES]
+                row["N 10/50/90%"] = "/".join(f"{v:.0f}" for v in q)
+                rows.append(row)
+            frame = pd.DataFrame(rows)
+            spec = {c: (c, "s") for c in frame.columns}
+            lines += [
+                "",
+                f"Scenario: {scenario.name}"
+                + (f" ({scenario.description})" if scenario.description else ""),
+                text_table(frame, spec),
+            ]
+            trial_bits = [
+                f"P(at least one GO) {_with_se(est.loc[ALL, 'p_any_go'], se.loc[ALL, 'p_any_go'], 3)}"
+            ]
+            if "fwer" in est.columns and not math.isnan(est.loc[ALL, "fwer"]):
+                trial_bits.append(
+                    f"P(any false GO) {_with_se(est.loc[ALL, 'fwer'], se.loc[ALL, 'fwer'], 3)}"
+                )
+            trial_bits.append(
+                f"E[total N] {_with_se(est.loc[ALL, 'expected_n'], se.loc[ALL, 'expected_n'], 1)}"
+            )
+            trial_bits.append(
+                "E[duration] "
+                f"{_with_se(est.loc[ALL, 'expected_duration'], se.loc[ALL, 'expected_duration'], 1)}"
+                " months"
+            )
+            lines.append("Trial: " + "; ".join(trial_bits))
+        return "\n".join(lines)
+
+
+def result_frame(
+    trial: TrialDesign, scenarios: list[Scenario], totals: list[dict[str, np.ndarray]]
+) -> pd.DataFrame:
+    """Tidy rows of estimates and MCSEs from combined statistics (one dict per scenario)."""
+    rows: list[tuple[str, str, str, float, float]] = []
+    for scenario, stats in zip(scenarios, totals, strict=True):
+        n = int(stats["trials"][0])
+
+        def add(cohort: str, metric: str, estimate: float, mcse: float) -> None:
+            rows.append((scenario.name, cohort, metric, float(estimate), float(mcse)))  # noqa: B023
+
+        for j, cohort in enumerate(trial.cohorts):
+            counts = stats[f"outcomes/{j}"]
+            go = counts[GO] + counts[EFFICACY]
+            add(cohort.name, "p_go", *_proportion(go, n))
+            add(cohort.name, "p_early_futility", *_proportion(counts[FUTILITY], n))
+            add(cohort.name, "p_early_efficacy", *_proportion(counts[EFFICACY], n))
+            if cohort.toxicity is not None:
+                add(cohort.name, "p_toxicity_stop", *_proportion(counts[TOXICITY], n))
+            if trial.accrual.max_duration is not None:
+                add(cohort.name, "p_incomplete", *_proportion(counts[INCOMPLETE], n))
+            _distribution_rows(add, cohort.name, stats[f"n_hist/{j}"], stats[f"time/{j}"], n)
+        add(ALL, "p_any_go", *_proportion(stats["any_go"][0], n))
+        if any(scenario.response[j] <= c.p0 for j, c in enumerate(trial.cohorts)):
+            add(ALL, "fwer", *_proportion(stats["false_go"][0], n))
+        _distribution_rows(add, ALL, stats["n_hist/all"], stats["time/all"], n)
+    return pd.DataFrame(rows, columns=["scenario", "cohort", "metric", "estimate", "mcse"])
+
+
+def _distribution_rows(add: Any, cohort: str, hist: np.ndarray, time: np.ndarray, n: int) -> None:
+    values = np.arange(hist.size)
+    mean = float(hist @ values) / n
+    second = float(hist @ values.astype(float) ** 2) / n
+    add(cohort, "expected_n", mean, _mean_se(mean, second, n))
+    t_mean = time[0] / n
+    add(cohort, "expected_duration", t_mean, _mean_se(t_mean, time[1] / n, n))
+    cdf = np.cumsum(hist) / n
+    for q in QUANTILES:
+        s = math.sqrt(q * (1 - q) / n)
+        lo, mid, hi = (_quantile(cdf, v) for v in (max(q - s, 0.0), q, min(q + s, 1.0)))
+        add(cohort, f"n_q{int(round(100 * q))}", mid, (hi - lo) / 2)
+
+
+def _quantile(cdf: np.ndarray, q: float) -> float:
+    return float(np.searchsorted(cdf, q - 1e-12, side="left"))
+
+
+def _proportion(count: float, n: int) -> tuple[float, float]:
+    p = float(count) / n
+    return p, math.sqrt(p * (1 - p) / n)
+
+
+def _mean_se(mean: float, second: float, n: int) -> float:
+    if n < 2:
+        return math.nan
+    var = max(second - mean * mean, 0.0) * n / (n - 1)
+    return math.sqrt(var / n)
+
+
+def _with_se(estimate: float, mcse: float, digits: int) -> str:
+    return f"{estimate:.{digits}f} ({mcse:.{digits}f})"
