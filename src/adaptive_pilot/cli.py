@@ -20,6 +20,7 @@ import pandas as pd
 from ._grid import parse_rate_grid
 from ._text import text_table
 from .cohorts.hierarchical import HierarchicalModel, HierarchicalPrior
+from .cohorts.trial import trial_from_design
 from .designs.boundary_table import BoundaryTable
 from .designs.calibration import CalibrationResult, calibrate_bop2, calibrate_predictive
 from .designs.simon import simon_designs
@@ -29,6 +30,8 @@ from .oc.joint import joint_oc
 from .priors import BetaPrior
 from .provenance import content_hash, package_version
 from .rules.predictive import predictive_probability
+from .simulate.runner import CHUNK_SIZE, simulate
+from .simulate.scenarios import load_scenarios
 from .spec import ResolvedDesign, json_schema, load_design_file
 
 __all__ = ["main"]
@@ -194,6 +197,40 @@ def build_parser() -> argparse.ArgumentParser:
     borrow.add_argument("--json", action="store_true", help="print one JSON object")
     borrow.set_defaults(handler=_run_borrow)
 
+    simulate = commands.add_parser(
+        "simulate",
+        help="Monte Carlo OC of a multi-cohort trial under scenarios",
+        description=(
+            "Simulate the trial in a design file (cohorts, accrual, borrowing) under each "
+            "scenario of a scenario file. Results are identical for any --n-jobs and backend; "
+            "with --out, finished chunks are checkpointed and a rerun resumes."
+        ),
+    )
+    simulate.add_argument("design", help="design file with cohorts and accrual")
+    simulate.add_argument("--scenarios", required=True, help="scenario file (YAML or TOML)")
+    simulate.add_argument(
+        "--n-trials", type=_whole_number, default=10_000, help="trials per scenario"
+    )
+    simulate.add_argument("--seed", type=_whole_number, default=1, help="root random seed")
+    simulate.add_argument("--n-jobs", type=_whole_number, default=1, help="parallel workers")
+    simulate.add_argument(
+        "--backend", choices=("loky", "dask"), default="loky", help="joblib backend"
+    )
+    simulate.add_argument("--scheduler", default=None, help="dask scheduler address (backend dask)")
+    simulate.add_argument(
+        "--analysis",
+        choices=("independent", "hierarchical"),
+        default=None,
+        help="override the design file's borrowing model",
+    )
+    simulate.add_argument("--out", default=None, help="folder for checkpoints and results")
+    simulate.add_argument(
+        "--chunk-size", type=_whole_number, default=CHUNK_SIZE, help=argparse.SUPPRESS
+    )
+    simulate.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    simulate.add_argument("--json", action="store_true", help="print one JSON object")
+    simulate.set_defaults(handler=_run_simulate)
+
     schema = commands.add_parser(
         "schema",
         help="JSON Schema of design files (for editors)",
@@ -246,6 +283,7 @@ _OPTIONS = {
     "predprob": {"x", "n", "nmax", "p0", "prior", "theta_t"},
     "postprob": {"x", "n", "p0", "prior"},
     "borrow": {"x", "n", "p0", "mu_mean", "mu_sd", "tau_sd"},
+    "simulate": {"n_trials", "seed", "n_jobs", "backend", "scheduler", "out", "chunk_size"},
 }
 
 
@@ -438,6 +476,39 @@ def _number_list(field: str, text: str) -> list[float]:
     if not values:
         raise InputError(field, "must not be empty")
     return values
+
+
+def _run_simulate(args: argparse.Namespace) -> str:
+    trial = trial_from_design(load_design_file(args.design), args.analysis)
+    scenarios = load_scenarios(args.scenarios, trial)
+    result = simulate(
+        trial,
+        scenarios,
+        args.n_trials,
+        args.seed,
+        n_jobs=args.n_jobs,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        out=args.out,
+        chunk_size=args.chunk_size,
+        progress=False if args.no_progress else None,
+    )
+    provenance = result.provenance | {"design_file": args.design, "scenario_file": args.scenarios}
+    if args.json:
+        return _json({"results": result.to_records(), "provenance": provenance})
+    lines = [result.summary(), "", _simulation_provenance(provenance)]
+    if args.out:
+        lines.append(f"Results written to {args.out}/results.csv and {args.out}/results.json")
+    return "\n".join(lines)
+
+
+def _simulation_provenance(p: dict[str, Any]) -> str:
+    resumed = f"; {p['resumed_chunks']} chunks resumed" if p["resumed_chunks"] else ""
+    return (
+        f"[adaptive_pilot {p['package_version']}; Monte Carlo, seed {p['seed']}, "
+        f"{p['n_trials']:,} trials in {p['n_chunks']} chunks of {p['chunk_size']}{resumed}; "
+        f"design {p['design_hash']}; {p['wall_time_s']:.1f} s]"
+    )
 
 
 def _run_schema(args: argparse.Namespace) -> str:

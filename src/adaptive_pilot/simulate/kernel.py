@@ -209,7 +209,7 @@ def run_trials(
         Required with hierarchical borrowing.
     """
     arrivals = draws.arrivals
-    size, n_cohorts, width = arrivals.shape
+    size, n_cohorts, _ = arrivals.shape
     delay = trial.accrual.assessment_delay
     closes = math.inf if trial.accrual.max_duration is None else trial.accrual.max_duration
     responses = _cumulative(draws.response_u, response_rates)

@@ -35,7 +35,7 @@ def chunk_statistics(
 ) -> dict[str, np.ndarray]:
     """Reduce one chunk's per-trial outcomes to additive statistics."""
     code, enrolled, end = outcomes.code, outcomes.enrolled, outcomes.end_time
-    size, n_cohorts = code.shape
+    size = code.shape[0]
     stats: dict[str, np.ndarray] = {"trials": np.array([size], dtype=np.int64)}
     go = (code == GO) | (code == EFFICACY)
     for j, cohort in enumerate(trial.cohorts):
@@ -102,7 +102,7 @@ class SimulationResult:
     def wide(self, scenario: str) -> pd.DataFrame:
         """One row per cohort (and ALL) for a scenario, estimates as columns."""
         sub = self.frame[self.frame["scenario"] == scenario]
-        table = sub.pivot(index="cohort", columns="metric", values="estimate")
+        table = sub.pivot_table(index="cohort", columns="metric", values="estimate")
         order = [*self.trial.cohort_names, ALL]
         return table.reindex([c for c in order if c in table.index])
 
@@ -113,52 +113,40 @@ class SimulationResult:
             f"seed {self.provenance['seed']}, analysis: {self.meta.get('analysis', '')}",
             "Monte Carlo standard errors in parentheses; GO includes early efficacy stops.",
         ]
-        columns = [
-            ("P(GO)", "p_go", 3),
-            ("P(early fut.)", "p_early_futility", 3),
-            ("P(early eff.)", "p_early_efficacy", 3),
-        ]
-        if self.trial.monitors_toxicity:
-            columns.append(("P(tox stop)", "p_toxicity_stop", 3))
-        if self.trial.accrual.max_duration is not None:
-            columns.append(("P(incomplete)", "p_incomplete", 3))
+        metrics = set(self.frame["metric"])
+        columns = [("P(GO)", "p_go", 3), ("P(early fut.)", "p_early_futility", 3)]
+        if self.frame.loc[self.frame["metric"] == "p_early_efficacy", "estimate"].any():
+            columns.append(("P(early eff.)", "p_early_efficacy", 3))
+        optional = [("P(tox stop)", "p_toxicity_stop"), ("P(incomplete)", "p_incomplete")]
+        columns += [(label, metric, 3) for label, metric in optional if metric in metrics]
         columns += [("E[N]", "expected_n", 1), ("E[months]", "expected_duration", 1)]
+        quantiles = [f"n_q{round(100 * q)}" for q in QUANTILES]
         for scenario in self.scenarios:
             sub = self.frame[self.frame["scenario"] == scenario.name]
-            est = sub.pivot(index="cohort", columns="metric", values="estimate")
-            se = sub.pivot(index="cohort", columns="metric", values="mcse")
+            est = sub.pivot_table(index="cohort", columns="metric", values="estimate")
+            se = sub.pivot_table(index="cohort", columns="metric", values="mcse")
+
+            def cell(cohort: str, metric: str, digits: int, est=est, se=se) -> str:
+                return _with_se(est.loc[cohort, metric], se.loc[cohort, metric], digits)
+
             rows = []
             for j, name in enumerate(self.trial.cohort_names):
                 row: dict[str, Any] = {"cohort": name, "rate": f"{scenario.response[j]:.3f}"}
                 for label, metric, digits in columns:
-                    row[label] = _with_se(est.loc[name, metric], se.loc[name, metric], digits)
-                q = [est.loc[name, f"n_q{int(100 * p)}"] for p in QUANTILES]
-                row["N 10/50/90%"] = "/".join(f"{v:.0f}" for v in q)
+                    row[label] = cell(name, metric, digits)
+                row["N 10/50/90%"] = "/".join(f"{est.loc[name, q]:.0f}" for q in quantiles)
                 rows.append(row)
             frame = pd.DataFrame(rows)
-            spec = {c: (c, "s") for c in frame.columns}
-            lines += [
-                "",
-                f"Scenario: {scenario.name}"
-                + (f" ({scenario.description})" if scenario.description else ""),
-                text_table(frame, spec),
-            ]
-            trial_bits = [
-                f"P(at least one GO) {_with_se(est.loc[ALL, 'p_any_go'], se.loc[ALL, 'p_any_go'], 3)}"
-            ]
+            title = f"Scenario: {scenario.name}"
+            if scenario.description:
+                title += f" ({scenario.description})"
+            lines += ["", title, text_table(frame, {c: (c, "s") for c in frame.columns})]
+            bits = [f"P(at least one GO) {cell(ALL, 'p_any_go', 3)}"]
             if "fwer" in est.columns and not math.isnan(est.loc[ALL, "fwer"]):
-                trial_bits.append(
-                    f"P(any false GO) {_with_se(est.loc[ALL, 'fwer'], se.loc[ALL, 'fwer'], 3)}"
-                )
-            trial_bits.append(
-                f"E[total N] {_with_se(est.loc[ALL, 'expected_n'], se.loc[ALL, 'expected_n'], 1)}"
-            )
-            trial_bits.append(
-                "E[duration] "
-                f"{_with_se(est.loc[ALL, 'expected_duration'], se.loc[ALL, 'expected_duration'], 1)}"
-                " months"
-            )
-            lines.append("Trial: " + "; ".join(trial_bits))
+                bits.append(f"P(any false GO) {cell(ALL, 'fwer', 3)}")
+            bits.append(f"E[total N] {cell(ALL, 'expected_n', 1)}")
+            bits.append(f"E[duration] {cell(ALL, 'expected_duration', 1)} months")
+            lines.append("Trial: " + "; ".join(bits))
         return "\n".join(lines)
 
 
@@ -202,7 +190,7 @@ def _distribution_rows(add: Any, cohort: str, hist: np.ndarray, time: np.ndarray
     for q in QUANTILES:
         s = math.sqrt(q * (1 - q) / n)
         lo, mid, hi = (_quantile(cdf, v) for v in (max(q - s, 0.0), q, min(q + s, 1.0)))
-        add(cohort, f"n_q{int(round(100 * q))}", mid, (hi - lo) / 2)
+        add(cohort, f"n_q{round(100 * q)}", mid, (hi - lo) / 2)
 
 
 def _quantile(cdf: np.ndarray, q: float) -> float:
