@@ -639,7 +639,9 @@ def _one_line(
     prefix: tuple[Any, ...] = (),
     model: type[BaseModel] | None = None,
 ) -> InputError:
-    first = error.errors()[0]
+    errors = error.errors()
+    # A misspelt key also shows up as a missing one: report the misspelling.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = [str(part) for part in (*prefix, *first["loc"])]
     key_path = _readable_path(loc)
     line = _yaml_line(root, (*prefix, *first["loc"]))

@@ -1,0 +1,322 @@
+"""Multi-cohort simulator: exact cross-checks, reproducibility, resume, borrowing, bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive_pilot import InputError
+from adaptive_pilot.cli import main
+from adaptive_pilot.cohorts.hierarchical import HierarchicalModel
+from adaptive_pilot.cohorts.trial import trial_from_design
+from adaptive_pilot.oc.joint import joint_oc
+from adaptive_pilot.simulate.kernel import HierarchicalTables, _fixed_slots, draw, run_trials
+from adaptive_pilot.simulate.runner import simulate
+from adaptive_pilot.simulate.scenarios import load_scenarios
+from adaptive_pilot.spec import load_design_file
+
+ROOT = Path(__file__).resolve().parents[1]
+MOTIVATING = ROOT / "designs" / "motivating_trial.yaml"
+MOTIVATING_SCENARIOS = ROOT / "simulations" / "motivating_trial.yaml"
+
+TWO_COHORTS = """
+name: two-cohorts
+hypotheses: {p0: 0.10, p1: 0.30}
+prior: {a: 0.1, b: 0.9}
+n_max: 24
+looks: [8, 16, 24]
+rule: {type: bop2, lambda: 0.8, gamma: 1.0}
+cohorts:
+  - {name: A, prevalence: 0.6}
+  - name: B
+    prevalence: 0.4
+    design:
+      rule: {type: simon, n1: 10, r1: 1, n: 29, r: 5}
+accrual: {rate: 3, assessment_delay: DELAY}
+borrowing: {model: independent, futility: 0.1, go: 0.9}
+"""
+
+SCENARIOS = """
+scenarios:
+  - {name: inactive, response: 0.10}
+  - {name: alt, response: {A: 0.30, B: 0.25}}
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def two_cohort_trial(tmp_path: Path, delay: float = 0.0, analysis: str | None = None):
+    design = write(tmp_path, f"d{delay}.yaml", TWO_COHORTS.replace("DELAY", str(delay)))
+    trial = trial_from_design(load_design_file(design), analysis)
+    return trial, load_scenarios(write(tmp_path, "s.yaml", SCENARIOS), trial)
+
+
+def estimates(result, scenario, cohort):
+    sub = result.frame[(result.frame.scenario == scenario) & (result.frame.cohort == cohort)]
+    return sub.set_index("metric")[["estimate", "mcse"]]
+
+
+# ------------------------------------------------------------- cross-checks
+def test_simulated_oc_agree_with_exact_oc_within_4_mcse(tmp_path):
+    trial, scenarios = two_cohort_trial(tmp_path)
+    result = simulate(trial, scenarios, 60_000, seed=11, n_jobs=2)
+    for scenario in scenarios:
+        for j, cohort in enumerate(trial.cohorts):
+            oc = cohort.table.oc(float(scenario.response[j]))
+            sim = estimates(result, scenario.name, cohort.name)
+            for metric, exact in (
+                ("p_go", oc.p_go[0]),
+                ("p_early_futility", oc.p_early_futility[0]),
+                ("expected_n", oc.en[0]),
+            ):
+                est, se = sim.loc[metric]
+                assert abs(est - exact) <= 4 * se, (scenario.name, cohort.name, metric, est, exact)
+
+
+def test_simulated_toxicity_stops_agree_with_exact_joint_oc(tmp_path):
+    resolved = load_design_file(MOTIVATING)
+    trial = trial_from_design(resolved)
+    text = "scenarios:\n  - {name: t, response: 0.15, toxicity: 0.35}\n"
+    scenarios = load_scenarios(write(tmp_path, "s.yaml", text), trial)
+    # No delay or duration limit, so every cohort's decisions follow the exact recursion.
+    trial = type(trial)(trial.name, trial.cohorts, type(trial.accrual)(6.0), None)
+    result = simulate(trial, scenarios, 40_000, seed=5)
+    cohort = trial.cohorts[0]
+    exact = joint_oc(cohort.table, cohort.toxicity, [0.15], [0.35])
+    sim = estimates(result, "t", cohort.name)
+    for metric, value in (
+        ("p_go", exact.p_go[0]),
+        ("p_toxicity_stop", exact.p_stop_toxicity[0]),
+        ("p_early_futility", exact.p_stop_futility[0]),
+    ):
+        est, se = sim.loc[metric]
+        assert abs(est - value) <= 4 * se, (metric, est, value)
+
+
+def test_delay_changes_sample_size_but_not_independent_decisions(tmp_path):
+    quick, _ = two_cohort_trial(tmp_path, delay=0.0)
+    slow, _ = two_cohort_trial(tmp_path, delay=3.0)
+    rates = np.array([0.2, 0.2])
+    a = run_trials(quick, draw(quick, np.random.default_rng(1), 3000), rates, None)
+    b = run_trials(slow, draw(slow, np.random.default_rng(1), 3000), rates, None)
+    np.testing.assert_array_equal(a.code, b.code)  # same patients, same decisions
+    assert np.all(b.enrolled >= a.enrolled) and b.enrolled.mean() > a.enrolled.mean()
+    # Without delay a stopped cohort has exactly the patients of its deciding look.
+    for j, cohort in enumerate(quick.cohorts):
+        assert set(np.unique(a.enrolled[:, j])) <= set(cohort.table.looks)
+
+
+def test_max_duration_makes_cohorts_incomplete(tmp_path):
+    text = TWO_COHORTS.replace("DELAY", "1").replace("rate: 3,", "rate: 3, max_duration: 6,")
+    trial = trial_from_design(load_design_file(write(tmp_path, "d.yaml", text)))
+    out = run_trials(trial, draw(trial, np.random.default_rng(2), 2000), np.array([0.3, 0.3]), None)
+    incomplete = out.code == 5
+    assert incomplete.any()
+    arrivals = draw(trial, np.random.default_rng(2), 2000).arrivals
+    # Nobody is enrolled after enrolment closes.
+    enrolled_by_close = np.sum(arrivals <= 6.0, axis=2)
+    assert np.all(out.enrolled <= enrolled_by_close)
+
+
+def test_fixed_allocation_deals_arrivals_in_proportion():
+    slots = _fixed_slots(np.array([0.5, 0.25, 0.25]), np.array([8, 8, 8]))
+    first_eight = np.sort(np.concatenate([s[s < 8] for s in slots]))
+    np.testing.assert_array_equal(first_eight, np.arange(8))
+    counts = [(s < 8).sum() for s in slots]
+    assert counts == [4, 2, 2]
+
+
+# ---------------------------------------------------------- reproducibility
+def test_results_identical_for_any_n_jobs_and_chunk_order(tmp_path):
+    trial, scenarios = two_cohort_trial(tmp_path, delay=1.5)
+    one = simulate(trial, scenarios, 9_000, seed=3, n_jobs=1, chunk_size=1000)
+    two = simulate(trial, scenarios, 9_000, seed=3, n_jobs=2, chunk_size=1000)
+    pd.testing.assert_frame_equal(one.frame, two.frame, check_exact=True)
+
+
+def test_dask_backend_gives_identical_results(tmp_path):
+    trial, scenarios = two_cohort_trial(tmp_path, delay=1.0)
+    loky = simulate(trial, scenarios, 6_000, seed=4, n_jobs=2, chunk_size=1000)
+    dask = simulate(trial, scenarios, 6_000, seed=4, n_jobs=2, backend="dask", chunk_size=1000)
+    pd.testing.assert_frame_equal(loky.frame, dask.frame, check_exact=True)
+
+
+def test_checkpoints_are_reused_and_results_written(tmp_path):
+    trial, scenarios = two_cohort_trial(tmp_path)
+    out = tmp_path / "run"
+    first = simulate(trial, scenarios, 5_000, seed=9, out=out, chunk_size=1000)
+    assert len(list((out / "chunks").glob("chunk-*.npz"))) == 5
+    again = simulate(trial, scenarios, 5_000, seed=9, out=out, chunk_size=1000)
+    assert again.provenance["resumed_chunks"] == 5
+    pd.testing.assert_frame_equal(first.frame, again.frame, check_exact=True)
+    written = json.loads((out / "results.json").read_text())
+    assert written["provenance"]["seed"] == 9 and written["provenance"]["design_hash"]
+    assert {"scenario", "cohort", "metric", "estimate", "mcse"} <= set(written["results"][0])
+    assert pd.read_csv(out / "results.csv").shape[0] == first.frame.shape[0]
+    with pytest.raises(InputError, match="different simulation"):
+        simulate(trial, scenarios, 5_000, seed=10, out=out, chunk_size=1000)
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_to_identical_results(tmp_path):
+    scenarios = write(tmp_path, "s.yaml", "scenarios:\n  - {name: mixed, response: [RATES]}\n")
+    scenarios.write_text(
+        scenarios.read_text().replace("[RATES]", "{G12D: 0.2, G12V: 0.05, G12C: 0.3, other: 0.05}")
+    )
+    command = [
+        sys.executable, "-m", "adaptive_pilot.cli", "simulate", str(MOTIVATING),
+        "--scenarios", str(scenarios), "--analysis", "hierarchical",
+        "--n-trials", "4000", "--seed", "8", "--chunk-size", "100", "--no-progress",
+    ]  # fmt: skip
+    killed = tmp_path / "killed"
+    process = subprocess.Popen([*command, "--out", str(killed)], stdout=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(killed.glob("chunks/chunk-*.npz"))) < 3:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    partial = len(list(killed.glob("chunks/chunk-*.npz")))
+    assert 3 <= partial < 40, partial
+    assert not (killed / "results.csv").exists()
+    subprocess.run([*command, "--out", str(killed)], check=True, stdout=subprocess.DEVNULL)
+    clean = tmp_path / "clean"
+    subprocess.run([*command, "--out", str(clean)], check=True, stdout=subprocess.DEVNULL)
+    assert (killed / "results.csv").read_bytes() == (clean / "results.csv").read_bytes()
+    resumed = json.loads((killed / "results.json").read_text())["provenance"]["resumed_chunks"]
+    assert resumed >= partial
+
+
+# ---------------------------------------------------------------- borrowing
+def test_simulator_posterior_matches_the_float64_model(tmp_path):
+    trial, _ = two_cohort_trial(tmp_path, analysis="hierarchical")
+    tables = HierarchicalTables(trial)
+    model = HierarchicalModel(trial.borrowing.prior, [math.log(0.1 / 0.9)])
+    rng = np.random.default_rng(0)
+    n = rng.integers(0, 25, size=(200, 2))
+    x = rng.binomial(n, 0.2)
+    target = rng.integers(0, 2, size=200)
+    fast = tables.prob_greater(n, x, target)
+    ref = np.array(
+        [model.prob_greater(list(n[i]), x[i], [0.1, 0.1])[target[i]] for i in range(200)]
+    )
+    np.testing.assert_allclose(fast, ref, atol=2e-6)
+
+
+def test_hierarchical_borrowing_pulls_null_cohorts_towards_active_ones(tmp_path):
+    independent, _ = two_cohort_trial(tmp_path, delay=1.0)
+    hierarchical, _ = two_cohort_trial(tmp_path, delay=1.0, analysis="hierarchical")
+    text = "scenarios:\n  - {name: one-active, response: {A: 0.40, B: 0.10}}\n"
+    mixed = load_scenarios(write(tmp_path, "m.yaml", text), hierarchical)
+    res = simulate(hierarchical, mixed, 4_000, seed=2, n_jobs=2)
+    go = estimates(res, "one-active", "B").loc["p_go"]
+    null_alone = simulate(
+        hierarchical,
+        load_scenarios(write(tmp_path, "n.yaml", "scenarios:\n  - {name: n, response: 0.1}\n"),
+                       hierarchical),
+        4_000, seed=2, n_jobs=2,
+    )  # fmt: skip
+    go_null = estimates(null_alone, "n", "B").loc["p_go"]
+    assert go.estimate > go_null.estimate + 4 * math.hypot(go.mcse, go_null.mcse)
+    assert res.meta["analysis"] == "hierarchical borrowing"
+    assert independent.borrowing is None
+
+
+# ---------------------------------------------------------------- bad input
+def run_cli(capsys, *args):
+    with pytest.raises(SystemExit) as raised:
+        main(list(args))
+    captured = capsys.readouterr()
+    return raised.value.code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (("prevalence: 0.6", "prevalence: 0.5"), "prevalences must sum to 1"),
+        (("rate: 3", "rate: 0"), "accrual.rate"),
+        (("rate: 3", "rate: -2"), "accrual.rate"),
+        (("name: B", "name: A"), "unique"),
+    ],
+)
+def test_bad_design_files(tmp_path, capsys, edit, needle):
+    design = write(tmp_path, "d.yaml", TWO_COHORTS.replace("DELAY", "0").replace(*edit))
+    scenarios = write(tmp_path, "s.yaml", SCENARIOS)
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(
+        capsys, "simulate", str(design), "--scenarios", str(scenarios), "--out", str(out)
+    )
+    assert code == 2 and stdout == "" and needle in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("scenario_text", "needle"),
+    [
+        ("scenarios:\n  - {name: x, response: {A: 0.1, C: 0.2}}\n", "unknown cohort 'C'"),
+        ("scenarios:\n  - {name: x, response: {A: 0.1}}\n", "no rate for cohort(s): B"),
+        ("scenarios:\n  - {name: x, response: 1.2}\n", "less than or equal to 1"),
+        ("scenarios:\n  - {name: x, response: 0.1, toxicity: -0.1}\n", "greater than or equal"),
+        ("scenarios:\n  - {name: x, respons: 0.1}\n", "did you mean 'response'"),
+    ],
+)
+def test_bad_scenario_files(tmp_path, capsys, scenario_text, needle):
+    design = write(tmp_path, "d.yaml", TWO_COHORTS.replace("DELAY", "0"))
+    scenarios = write(tmp_path, "s.yaml", scenario_text)
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(
+        capsys, "simulate", str(design), "--scenarios", str(scenarios), "--out", str(out)
+    )
+    assert code == 2 and stdout == "" and needle in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--n-trials", "0"], "--n-trials: must be an integer >= 1"),
+        (["--n-jobs", "0"], "--n-jobs"),
+        (["--backend", "dask", "--scheduler", "tcp://127.0.0.1:9"], "--scheduler: cannot reach"),
+    ],
+)
+def test_bad_run_options(tmp_path, capsys, extra, needle):
+    design = write(tmp_path, "d.yaml", TWO_COHORTS.replace("DELAY", "0"))
+    scenarios = write(tmp_path, "s.yaml", SCENARIOS)
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(
+        capsys, "simulate", str(design), "--scenarios", str(scenarios), "--out", str(out), *extra
+    )
+    assert code == 2 and stdout == "" and needle in err, err
+    assert not out.exists()
+
+
+def test_simulate_cli_json_contract(tmp_path, capsys):
+    args = ["--scenarios", str(MOTIVATING_SCENARIOS), "--n-trials", "2000", "--json"]
+    code = main(["simulate", str(MOTIVATING), *args])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0
+    rows = payload["results"]
+    assert {tuple(sorted(r)) for r in rows} == {
+        ("cohort", "estimate", "mcse", "metric", "scenario")
+    }
+    cohorts = {r["cohort"] for r in rows}
+    assert cohorts == {"G12D", "G12V", "G12C", "other", "ALL"}
+    null = {(r["cohort"], r["metric"]): r for r in rows if r["scenario"] == "global-null"}
+    assert ("ALL", "fwer") in null and ("G12C", "p_toxicity_stop") in null
+    assert all(r["mcse"] >= 0 for r in rows)
+    assert payload["provenance"]["n_trials"] == 2000
