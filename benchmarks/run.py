@@ -1,22 +1,38 @@
-"""Benchmarks for the exact engines. Run with ``make bench``.
+"""Benchmarks for the exact engines and the simulator. Run with ``make bench``.
 
 Each benchmark is timed several times after a warm-up and reported as the
-median and the best wall time, next to its target.
+median and the best wall time, next to its target. Simulations are timed once,
+end to end.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 import adaptive_pilot as ap
+from adaptive_pilot.cohorts.hierarchical import HierarchicalPrior
+from adaptive_pilot.cohorts.trial import (
+    Accrual,
+    Cohort,
+    HierarchicalBorrowing,
+    TrialDesign,
+    trial_from_design,
+)
 from adaptive_pilot.designs.calibration import calibrate_bop2, calibrate_predictive, grid
 from adaptive_pilot.priors import BetaPrior
+from adaptive_pilot.simulate.runner import simulate
+from adaptive_pilot.simulate.scenarios import Scenario
+from adaptive_pilot.spec import load_design_file
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def timed(function: Callable[[], object], repeats: int) -> tuple[float, float]:
@@ -36,6 +52,41 @@ def continuous_monitoring_table(n_max: int = 40) -> ap.BoundaryTable:
     efficacy = [min(n + 1, int(np.ceil(0.45 * n)) + 3) for n in looks]
     futility[-1], efficacy[-1] = 11, 12
     return ap.BoundaryTable(looks=looks, futility=tuple(futility), efficacy=tuple(efficacy))
+
+
+def six_cohort_hierarchical_trial() -> TrialDesign:
+    """6 cohorts, 4 looks each (8/16/24/32 patients), hierarchical borrowing, 2-month delay."""
+    table = ap.BoundaryTable(
+        looks=(8, 16, 24, 32), futility=(0, 1, 3, 5), efficacy=(None,) * 3 + (6,)
+    )
+    cohorts = tuple(Cohort(f"C{j + 1}", 1 / 6, table, 0.10) for j in range(6))
+    borrowing = HierarchicalBorrowing(
+        HierarchicalPrior(math.log(0.1 / 0.9), 2.0, 1.0), (0.05,) * 3, (math.nan,) * 3, 0.9
+    )
+    return TrialDesign("bench-6x4", cohorts, Accrual(6.0, assessment_delay=2.0), borrowing)
+
+
+def simulation_benchmarks() -> list[tuple[str, float, float]]:
+    """End-to-end simulate() runs on 2 workers (tables, worker start-up and all included)."""
+    motivating = trial_from_design(load_design_file(ROOT / "designs" / "motivating_trial.yaml"))
+    mixed = Scenario("mixed", np.array([0.20, 0.05, 0.30, 0.05]), np.full(4, 0.15))
+    start = time.perf_counter()
+    simulate(motivating, [mixed], 1_000_000, seed=1, n_jobs=2, chunk_size=10_000)
+    independent = time.perf_counter() - start
+
+    six = six_cohort_hierarchical_trial()
+    scenario = Scenario("mixed", np.array([0.1, 0.1, 0.1, 0.3, 0.3, 0.1]), None)
+    start = time.perf_counter()
+    simulate(six, [scenario], 100_000, seed=1, n_jobs=2)
+    hierarchical = time.perf_counter() - start
+    return [
+        ("Simulate 1,000,000 trials, 4 cohorts, independent (2 workers)", independent, 30.0),
+        (
+            "Simulate 100,000 trials, 6 cohorts x 4 looks, hierarchical (2 workers)",
+            hierarchical,
+            60.0,
+        ),
+    ]
 
 
 def main() -> None:
@@ -88,6 +139,9 @@ def main() -> None:
 
     median, best = timed(bop2, repeats=5)
     rows.append(("BOP2 search: 50 lambda x 59 gamma, 4 looks", median, best, None))
+
+    for name, seconds, target in simulation_benchmarks():
+        rows.append((name, seconds, seconds, target))
 
     width = max(len(name) for name, *_ in rows)
     print(f"{'benchmark':<{width}}  {'median':>9}  {'best':>9}  {'target':>8}  status")
