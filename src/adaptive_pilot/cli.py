@@ -39,6 +39,7 @@ __all__ = ["main"]
 PROG = "adaptive-pilot"
 EXIT_INPUT = 2
 DEFAULT_DESIGN = "designs/motivating_trial.yaml"
+DEFAULT_SCENARIOS = "simulations/motivating_trial.yaml"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -244,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Design the motivating trial and print the exact OC of its designs.",
     )
     demo.add_argument("design", nargs="?", default=DEFAULT_DESIGN, help="design file")
+    demo.add_argument(
+        "--scenarios", default=DEFAULT_SCENARIOS, help="scenario file for the short simulation"
+    )
+    demo.add_argument(
+        "--n-trials", type=_whole_number, default=10_000, help="simulated trials per scenario"
+    )
     demo.set_defaults(handler=_run_demo)
     return parser
 
@@ -544,6 +551,27 @@ def _run_demo(args: argparse.Namespace) -> str:
         _comparison(designs, rates),
     ]
     parts += ["", _provenance_line(oc.provenance() | {"design_hash": _hash(resolved, bayes)})]
+    if spec.cohorts and spec.accrual is not None:
+        trial = trial_from_design(resolved)
+        result = simulate(
+            trial, load_scenarios(args.scenarios, trial), args.n_trials, seed=2026, progress=False
+        )
+        parts += [
+            "",
+            f"Multi-cohort trial: {len(trial.cohorts)} KRAS-subtype cohorts, "
+            f"{trial.accrual.rate:g} patients/month ({trial.accrual.allocation}), "
+            f"response known {trial.accrual.assessment_delay:g} months after enrolment"
+            + (
+                f", enrolment closes at {trial.accrual.max_duration:g} months"
+                if trial.accrual.max_duration
+                else ""
+            ),
+            result.summary(),
+            "",
+            _simulation_provenance(result.provenance),
+            "With borrowing between cohorts: adaptive-pilot simulate "
+            f"{args.design} --scenarios {args.scenarios} --analysis hierarchical",
+        ]
     return "\n".join(parts)
 
 
