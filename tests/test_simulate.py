@@ -140,6 +140,22 @@ def test_fixed_allocation_deals_arrivals_in_proportion():
     assert counts == [4, 2, 2]
 
 
+def test_fixed_allocation_trial_enrols_in_proportion(tmp_path):
+    text = (
+        TWO_COHORTS.replace("DELAY", "0")
+        .replace("prevalence: 0.6", "allocation: 2")
+        .replace("prevalence: 0.4", "allocation: 1")
+        .replace("rate: 3,", "rate: 3, allocation: fixed,")
+    )
+    trial = trial_from_design(load_design_file(write(tmp_path, "d.yaml", text)))
+    assert [c.share for c in trial.cohorts] == pytest.approx([2 / 3, 1 / 3])
+    arrivals = draw(trial, np.random.default_rng(0), 50).arrivals
+    # cohort A's 2k-th and (2k+1)-th patients arrive around cohort B's k-th
+    order = np.argsort(np.concatenate([arrivals[0, 0, :12], arrivals[0, 1, :6]]))
+    labels = np.array([0] * 12 + [1] * 6)[order]
+    assert labels.tolist() == [0, 1, 0] * 6
+
+
 # ---------------------------------------------------------- reproducibility
 def test_results_identical_for_any_n_jobs_and_chunk_order(tmp_path):
     trial, scenarios = two_cohort_trial(tmp_path, delay=1.5)
@@ -250,6 +266,8 @@ def run_cli(capsys, *args):
         (("rate: 3", "rate: 0"), "accrual.rate"),
         (("rate: 3", "rate: -2"), "accrual.rate"),
         (("name: B", "name: A"), "unique"),
+        (("{type: simon, n1: 10", "{type: simon, nn1: 10"), "cohorts[1].design.rule.nn1"),
+        (("assessment_delay: 0", "assessment_delay: -1"), "accrual.assessment_delay"),
     ],
 )
 def test_bad_design_files(tmp_path, capsys, edit, needle):
