@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from ..errors import InputError
 from ..provenance import content_hash
 from ..rules.toxicity import ToxicityRule
 from .hierarchical import HierarchicalModel, HierarchicalPrior
+
+if TYPE_CHECKING:
+    from ..spec import BorrowingSpec, ResolvedDesign
 
 __all__ = ["Accrual", "Cohort", "HierarchicalBorrowing", "TrialDesign", "trial_from_design"]
 
@@ -157,7 +161,7 @@ class TrialDesign:
         return TrialDesign(self.name, self.cohorts, self.accrual, None)
 
 
-def trial_from_design(resolved: object, borrowing: str | None = None) -> TrialDesign:
+def trial_from_design(resolved: ResolvedDesign, borrowing: str | None = None) -> TrialDesign:
     """Build a :class:`TrialDesign` from a resolved design file.
 
     Parameters
@@ -167,14 +171,14 @@ def trial_from_design(resolved: object, borrowing: str | None = None) -> TrialDe
     borrowing : {"independent", "hierarchical"}, optional
         Override the file's borrowing model.
     """
-    spec = resolved.spec  # type: ignore[attr-defined]
-    source = resolved.source  # type: ignore[attr-defined]
+    spec = resolved.spec
+    source = resolved.source
     if spec.accrual is None:
         raise InputError(
             f"{source}: accrual", "is required to simulate (rate in patients per month)"
         )
     cohorts = []
-    pairs = resolved.cohort_designs()  # type: ignore[attr-defined]
+    pairs = resolved.cohort_designs()
     allocation = spec.accrual.allocation
     weights = np.array(
         [(c.prevalence if allocation == "prevalence" else c.allocation) for c, _ in pairs],
@@ -201,8 +205,8 @@ def trial_from_design(resolved: object, borrowing: str | None = None) -> TrialDe
     return TrialDesign(spec.name, tuple(cohorts), accrual, hier)
 
 
-def _hierarchical(spec: object, cohorts: list[Cohort], source: str) -> HierarchicalBorrowing:
-    if spec.go is None:  # type: ignore[attr-defined]
+def _hierarchical(spec: BorrowingSpec, cohorts: list[Cohort], source: str) -> HierarchicalBorrowing:
+    if spec.go is None:
         raise InputError(
             f"{source}: borrowing.go", "is required for hierarchical borrowing (final GO threshold)"
         )
@@ -223,13 +227,13 @@ def _hierarchical(spec: object, cohorts: list[Cohort], source: str) -> Hierarchi
         else:
             values = [float(value)] * n_interims
         thresholds[key] = tuple(values)
-    mu_mean = spec.mu_mean  # type: ignore[attr-defined]
+    mu_mean = spec.mu_mean
     if mu_mean is None:
         mu_mean = float(np.mean([math.log(c.p0 / (1 - c.p0)) for c in cohorts]))
-    prior = HierarchicalPrior(mu_mean, spec.mu_sd, spec.tau_sd)  # type: ignore[attr-defined]
+    prior = HierarchicalPrior(mu_mean, spec.mu_sd, spec.tau_sd)
     return HierarchicalBorrowing(
         prior,
         thresholds["futility"],
         thresholds["efficacy"],
-        float(spec.go),  # type: ignore[attr-defined]
+        float(spec.go),
     )

@@ -99,13 +99,6 @@ class SimulationResult:
             for r in self.frame.itertuples(index=False)
         ]
 
-    def wide(self, scenario: str) -> pd.DataFrame:
-        """One row per cohort (and ALL) for a scenario, estimates as columns."""
-        sub = self.frame[self.frame["scenario"] == scenario]
-        table = sub.pivot_table(index="cohort", columns="metric", values="estimate")
-        order = [*self.trial.cohort_names, ALL]
-        return table.reindex([c for c in order if c in table.index])
-
     def summary(self) -> str:
         """Per-scenario, per-cohort OC tables as text (estimates with MCSE)."""
         lines = [
