@@ -15,6 +15,10 @@ from adaptive_pilot.cli import main
 REPO = Path(__file__).resolve().parents[1]
 
 
+# Simon's optimal design for p0 = 0.1, p1 = 0.3 as an oc command (rates to add)
+SIMON_OC = ["oc", "--looks", "10,29", "--futility", "1,5", "--efficacy", "never,6"]
+
+
 def run(capsys, *argv):
     """Run the CLI in-process; return (exit code, stdout, stderr)."""
     try:
@@ -51,19 +55,7 @@ def test_simon_table(capsys):
 
 
 def test_oc_json_contract(capsys):
-    code, out, err = run(
-        capsys,
-        "oc",
-        "--looks",
-        "10,29",
-        "--futility",
-        "1,5",
-        "--efficacy",
-        "never,6",
-        "--p",
-        "0.05:0.5:0.05",
-        "--json",
-    )
+    code, out, err = run(capsys, *SIMON_OC, "--p", "0.05:0.5:0.05", "--json")
     assert code == 0 and err == ""
     payload = json.loads(out)
     rows = payload["oc"]
@@ -131,17 +123,7 @@ def test_oc_table_and_by_look(capsys):
             "one less than the efficacy bound",
         ),
         (
-            [
-                "oc",
-                "--looks",
-                "10,29",
-                "--futility",
-                "1,5",
-                "--efficacy",
-                "never,6",
-                "--p",
-                "0.1:2:0.5",
-            ],
+            [*SIMON_OC, "--p", "0.1:2:0.5"],
             "--p: response rates must be between 0 and 1",
         ),
         (

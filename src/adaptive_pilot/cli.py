@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="clinfun",
         help="feasibility: clinfun (strict <, default) or inclusive (<=)",
     )
-    simon.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_option(simon)
     simon.set_defaults(handler=_run_simon)
 
     oc = commands.add_parser(
@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     oc.add_argument("--efficacy", required=True, help="stop if responses >= e ('never': none)")
     oc.add_argument("--p", required=True, help="true rates: start:stop:step or a,b,c")
     oc.add_argument("--by-look", action="store_true", help="also per-look stopping probabilities")
-    oc.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_option(oc)
     oc.set_defaults(handler=_run_oc)
 
     design = commands.add_parser(
@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     design.add_argument("file", help="design file (.yaml, .yml or .toml)")
     design.add_argument("--p", default=None, help="true rates (default 0.05:0.6:0.05, p0, p1)")
-    design.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_option(design)
     design.set_defaults(handler=_run_design)
 
     calibrate = commands.add_parser(
@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calibrate.add_argument("file", help="design file with a calibration section")
     calibrate.add_argument("--top", type=_whole_number, default=10, help="feasible designs shown")
-    calibrate.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_option(calibrate)
     calibrate.set_defaults(handler=_run_calibrate)
 
     predprob = commands.add_parser(
@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     borrow.add_argument("--method", choices=("fast", "pymc"), default="fast", help="fast or pymc")
     borrow.add_argument("--draws", type=_whole_number, default=2000, help="PyMC draws per chain")
     borrow.add_argument("--seed", type=_whole_number, default=1, help="PyMC random seed")
-    borrow.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_option(borrow)
     borrow.set_defaults(handler=_run_borrow)
 
     simulate = commands.add_parser(
@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--chunk-size", type=_whole_number, default=CHUNK_SIZE, help=argparse.SUPPRESS
     )
     simulate.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    simulate.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_option(simulate)
     simulate.set_defaults(handler=_run_simulate)
 
     schema = commands.add_parser(
@@ -255,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
 def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--x", type=_whole_number, required=True, help="responses so far")
     parser.add_argument("--n", type=_whole_number, required=True, help="evaluable patients so far")
@@ -262,7 +266,7 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prior", type=_beta_prior, default=BetaPrior(1.0, 1.0), help="Beta prior a,b"
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_option(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -233,7 +233,7 @@ class HierarchicalModel:
 
     def tables(self, n: int, p0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(log L, U / L, M / L) for x = 0..n, each of shape (n + 1, points)."""
-        rows = slice(n * (n + 1) // 2, (n + 1) * (n + 2) // 2)
+        rows = slice(row_index(n, 0), row_index(n + 1, 0))
         tables = self.row_tables(n)
         return tables["log_lik"][rows], self.tail_table(n, p0)[rows], tables["mean"][rows]
 
@@ -243,7 +243,7 @@ class HierarchicalModel:
         x = np.asarray(x)
         n = np.asarray(n)
         log_lik = self.row_tables(int(n.max()))["log_lik"]
-        log_w = self.log_prior + log_lik[n * (n + 1) // 2 + x].sum(axis=-2)
+        log_w = self.log_prior + log_lik[row_index(n, x)].sum(axis=-2)
         log_w -= special.logsumexp(log_w, axis=-1, keepdims=True)
         return log_w
 
@@ -255,7 +255,7 @@ class HierarchicalModel:
         n_max = int(np.max(n))
         for j, (n_j, p0_j) in enumerate(zip(n, p0, strict=True)):
             tail = self.tail_table(n_max, p0_j)
-            out[..., j] = np.sum(w * tail[n_j * (n_j + 1) // 2 + x[..., j]], axis=-1)
+            out[..., j] = np.sum(w * tail[row_index(n_j, x[..., j])], axis=-1)
         return out
 
     def posterior(
@@ -288,7 +288,7 @@ class HierarchicalModel:
         theta = np.linspace(-14, 14, 5601)
         step = theta[1] - theta[0]
         log_lik = x * -np.logaddexp(0, -theta) + (n - x) * -np.logaddexp(0, theta)
-        log_total = self.row_tables(n)["log_lik"][n * (n + 1) // 2 :]
+        log_total = self.row_tables(n)["log_lik"][row_index(n, 0) :]
         keep = w > 1e-14 * w.max()
         tau = self.tau[keep]
         mu = self.mu[keep]
@@ -371,6 +371,11 @@ class HierarchicalModel:
 
 
 # ---------------------------------------------------------------- internals
+def row_index(n: Any, x: Any) -> Any:
+    """Row of (n, x) in the tables, which list x = 0..n for n = 0, 1, 2, ..."""
+    return n * (n + 1) // 2 + x
+
+
 def _normal_pdf(value: np.ndarray, mean: np.ndarray, sd: np.ndarray | float) -> np.ndarray:
     return np.exp(-0.5 * ((value - mean) / sd) ** 2) / (sd * math.sqrt(2.0 * math.pi))
 

@@ -209,8 +209,8 @@ def calibrate_predictive(
         "prior": prior.to_dict(),
     }
     design = None
-    if table["feasible"].any():
-        best = table[table["feasible"]].iloc[0]
+    best = _best_feasible(table)
+    if best is not None:
         n_max = int(best["n_max"])
         rule = PredictiveRule(
             p0,
@@ -305,8 +305,8 @@ def calibrate_bop2(
         "prior": prior.to_dict(),
     }
     design = None
-    if table["feasible"].any():
-        best = table[table["feasible"]].iloc[0]
+    best = _best_feasible(table)
+    if best is not None:
         rule = BOP2Rule(
             p0,
             prior,
@@ -419,3 +419,9 @@ def _n_range(n_range: tuple[int, int]) -> tuple[int, int]:
     if low < 1 or high < low:
         raise InputError("n_range", f"needs 1 <= min <= max (got {low}, {high})")
     return low, high
+
+
+def _best_feasible(table: pd.DataFrame) -> pd.Series | None:
+    """The first feasible row of a table sorted best first (None when none is feasible)."""
+    feasible = table[table["feasible"]]
+    return None if feasible.empty else feasible.iloc[0]

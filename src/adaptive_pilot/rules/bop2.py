@@ -12,7 +12,7 @@ from scipy import stats
 from .._validate import open_probability
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
-from ._common import max_sample_size, threshold
+from ._common import max_sample_size, rule_fields, threshold
 
 __all__ = ["BOP2Rule"]
 
@@ -122,13 +122,5 @@ class BOP2Rule:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready parameters."""
-        return {
-            "type": self.name,
-            "p0": self.p0,
-            "prior": self.prior.to_dict(),
-            "n_max": self.n_max,
-            "lambda": self.lam,
-            "gamma": self.gamma,
-            "efficacy": self.efficacy,
-            "eta": self.eta,
-        }
+        parameters = {"n_max": self.n_max, "lambda": self.lam, "gamma": self.gamma}
+        return rule_fields(self, **parameters, efficacy=self.efficacy, eta=self.eta)

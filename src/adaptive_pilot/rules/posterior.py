@@ -9,7 +9,7 @@ import numpy as np
 
 from .._validate import open_probability
 from ..priors import BetaMixturePrior, BetaPrior
-from ._common import threshold
+from ._common import interim_sentences, rule_fields, threshold
 
 __all__ = ["PosteriorRule"]
 
@@ -75,20 +75,15 @@ class PosteriorRule:
     def describe(self) -> str:
         """The rule in words."""
         parts = [f"q = P(p > {self.p0:g} | data) under a {self.prior} prior."]
-        if self.theta_futility is not None:
-            parts.append(f"Interim: stop for futility if q < {self.theta_futility:g}.")
-        if self.theta_efficacy is not None:
-            parts.append(f"Interim: stop for efficacy if q > {self.theta_efficacy:g}.")
+        parts += interim_sentences("q", self.theta_futility, self.theta_efficacy)
         parts.append(f"Final: GO if q > {self.theta_final:g}.")
         return " ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready parameters."""
-        return {
-            "type": self.name,
-            "p0": self.p0,
-            "prior": self.prior.to_dict(),
-            "theta_final": self.theta_final,
-            "theta_futility": self.theta_futility,
-            "theta_efficacy": self.theta_efficacy,
-        }
+        return rule_fields(
+            self,
+            theta_final=self.theta_final,
+            theta_futility=self.theta_futility,
+            theta_efficacy=self.theta_efficacy,
+        )

@@ -10,7 +10,7 @@ import numpy as np
 from .._validate import open_probability
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
-from ._common import max_sample_size, threshold
+from ._common import interim_sentences, max_sample_size, rule_fields, threshold
 
 __all__ = ["PredictiveRule", "predictive_probability"]
 
@@ -117,21 +117,16 @@ class PredictiveRule:
             f"PP = predictive probability that P(p > {self.p0:g} | data at N = {self.n_max}) "
             f"> {self.theta_t:g}, under a {self.prior} prior."
         ]
-        if self.theta_l is not None:
-            parts.append(f"Interim: stop for futility if PP < {self.theta_l:g}.")
-        if self.theta_u is not None:
-            parts.append(f"Interim: stop for efficacy if PP > {self.theta_u:g}.")
+        parts += interim_sentences("PP", self.theta_l, self.theta_u)
         parts.append(f"Final: GO if P(p > {self.p0:g} | data) > {self.theta_t:g}.")
         return " ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready parameters."""
-        return {
-            "type": self.name,
-            "p0": self.p0,
-            "prior": self.prior.to_dict(),
-            "n_max": self.n_max,
-            "theta_t": self.theta_t,
-            "theta_l": self.theta_l,
-            "theta_u": self.theta_u,
-        }
+        return rule_fields(
+            self,
+            n_max=self.n_max,
+            theta_t=self.theta_t,
+            theta_l=self.theta_l,
+            theta_u=self.theta_u,
+        )

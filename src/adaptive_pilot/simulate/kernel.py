@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..cohorts.hierarchical import row_index
 from ..cohorts.trial import TrialDesign
 
 __all__ = ["OUTCOMES", "ChunkDraws", "HierarchicalTables", "TrialOutcomes", "draw", "run_trials"]
@@ -84,7 +85,7 @@ class HierarchicalTables:
 
     def prob_greater(self, n: np.ndarray, x: np.ndarray, target: np.ndarray) -> np.ndarray:
         """P(p_target > p0_target | all cohorts' data) for datasets n, x of shape (S, J)."""
-        rows = n * (n + 1) // 2 + x
+        rows = row_index(n, x)
         out = np.empty(rows.shape[0])
         for start in range(0, rows.shape[0], _SUB_BATCH):
             sl = slice(start, start + _SUB_BATCH)
