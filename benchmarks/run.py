@@ -24,13 +24,12 @@ from adaptive_pilot.cohorts.trial import (
     Cohort,
     HierarchicalBorrowing,
     TrialDesign,
-    trial_from_design,
 )
 from adaptive_pilot.designs.calibration import calibrate_bop2, calibrate_predictive, grid
 from adaptive_pilot.priors import BetaPrior
-from adaptive_pilot.simulate.runner import simulate
-from adaptive_pilot.simulate.scenarios import Scenario
-from adaptive_pilot.spec import load_design_file
+from adaptive_pilot.simulation.runner import simulate
+from adaptive_pilot.simulation.scenarios import Scenario
+from adaptive_pilot.spec import load_design
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,7 +67,7 @@ def six_cohort_hierarchical_trial() -> TrialDesign:
 
 def simulation_benchmarks() -> list[tuple[str, float, float]]:
     """End-to-end simulate() runs on 2 workers (tables, worker start-up and all included)."""
-    motivating = trial_from_design(load_design_file(ROOT / "designs" / "motivating_trial.yaml"))
+    motivating = load_design(ROOT / "designs" / "motivating_trial.yaml").trial()
     mixed = Scenario("mixed", np.array([0.20, 0.05, 0.30, 0.05]), np.full(4, 0.15))
     start = time.perf_counter()
     simulate(motivating, [mixed], 1_000_000, seed=1, n_jobs=2, chunk_size=10_000)
@@ -96,13 +95,13 @@ def main() -> None:
     )
     rows = []
 
-    median, best = timed(lambda: ap.simon_designs(0.05, 0.15, 0.05, 0.20, nmax=600), repeats=7)
+    median, best = timed(lambda: ap.simon_designs(0.05, 0.15, 0.05, 0.20, n_max=600), repeats=7)
     rows.append(("Simon search p0 .05, p1 .15, a .05, b .2, n <= 600", median, best, 0.5))
 
-    median, best = timed(lambda: ap.simon_designs(0.05, 0.15, 0.05, 0.20, nmax=1000), repeats=5)
+    median, best = timed(lambda: ap.simon_designs(0.05, 0.15, 0.05, 0.20, n_max=1000), repeats=5)
     rows.append(("Simon search, same targets, n <= 1000", median, best, None))
 
-    median, best = timed(lambda: ap.simon_designs(0.10, 0.30, 0.05, 0.20, nmax=100), repeats=7)
+    median, best = timed(lambda: ap.simon_designs(0.10, 0.30, 0.05, 0.20, n_max=100), repeats=7)
     rows.append(("Simon search p0 .1, p1 .3, n <= 100 (clinfun default)", median, best, None))
 
     table = continuous_monitoring_table()

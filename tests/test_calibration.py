@@ -67,7 +67,7 @@ def test_bop2_calibration_maximises_power_under_alpha():
     assert oc.p_go[1] == pytest.approx(best_power, rel=1e-12)
     assert oc.p_go[0] <= 0.1
     assert result.grids["lambda"] == list(grid(0.6, 0.95, 0.05))
-    assert "Chosen design" in result.summary()
+    assert "Chosen design" in result.summary().as_text()
     payload = result.to_dict()
     assert payload["method"] == "bop2" and payload["boundaries"]
 
@@ -86,7 +86,7 @@ def test_infeasible_targets_give_no_design():
         0.2, 0.4, 0.001, BetaPrior(0.2, 0.8), looks=(5, 10), lam=(0.6,), gamma=(1.0,)
     )
     assert result.design is None
-    assert "No design" in result.summary()
+    assert "No design" in result.summary().as_text()
 
 
 @pytest.mark.parametrize(

@@ -61,16 +61,17 @@ def test_oc_json_contract(capsys):
     rows = payload["oc"]
     assert [round(row["p"], 2) for row in rows] == [round(0.05 * k, 2) for k in range(1, 11)]
     assert all(
-        set(row) == {"p", "p_go", "p_early_futility", "p_early_efficacy", "pet", "en"}
+        set(row)
+        == {"p", "p_go", "p_nogo", "p_early_futility", "p_early_efficacy", "pet", "en", "sd_n"}
         for row in rows
     )
     at_p0 = rows[1]
     assert round(at_p0["p_go"], 4) == 0.0471 and round(at_p0["pet"], 3) == 0.736
-    assert payload["boundaries"] == [
-        {"n": 10, "futility": 1, "efficacy": None},
-        {"n": 29, "futility": 5, "efficacy": 6},
-    ]
+    assert payload["boundaries"] == {"looks": [10, 29], "futility": [1, 5], "efficacy": [None, 6]}
     assert payload["provenance"]["method"] == "exact"
+    assert set(payload["provenance"]) == {
+        "package", "version", "method", "design_hash", "seed", "n_trials", "created_utc", "details"
+    }  # fmt: skip
 
 
 def test_oc_table_and_by_look(capsys):
@@ -89,7 +90,7 @@ def test_oc_table_and_by_look(capsys):
     )
     assert code == 0
     assert "stop early for efficacy (GO) if at least 9 responses" in out
-    assert "P(GO)" in out and "Per-look stopping probabilities" in out and "p_stop_efficacy" in out
+    assert "P(GO)" in out and "Per-look stopping probabilities" in out and "P(stop efficacy)" in out
 
 
 @pytest.mark.parametrize(
@@ -100,10 +101,10 @@ def test_oc_table_and_by_look(capsys):
             ["simon", "--p0", "1.2", "--p1", "0.3"],
             "--p0: must be a probability strictly between 0 and 1",
         ),
-        (["simon", "--p0", "0.1", "--p1", "0.3", "--nmax", "10"], "--nmax: no two-stage design"),
+        (["simon", "--p0", "0.1", "--p1", "0.3", "--n-max", "10"], "--n-max: no two-stage design"),
         (
-            ["simon", "--p0", "0.1", "--p1", "0.3", "--nmax", "ten"],
-            "--nmax: must be a whole number",
+            ["simon", "--p0", "0.1", "--p1", "0.3", "--n-max", "ten"],
+            "--n-max: must be a whole number",
         ),
         (["simon", "--p1", "0.3"], "required: --p0"),
         (
@@ -174,16 +175,20 @@ def test_design_json_contract(capsys):
     )
     assert code == 0 and err == ""
     payload = json.loads(out)
-    assert all(set(b) == {"n", "futility", "efficacy"} for b in payload["boundaries"])
-    assert payload["boundaries"][0] == {"n": 10, "futility": 1, "efficacy": None}
+    assert set(payload["boundaries"]) == {"looks", "futility", "efficacy"}
+    assert payload["boundaries"]["looks"][0] == 10
+    assert payload["boundaries"]["futility"][0] == 1
+    assert payload["boundaries"]["efficacy"][0] is None
     assert [row["p"] for row in payload["oc"]] == [0.2, 0.4]
     assert set(payload["oc"][0]) == {
         "p",
         "p_go",
+        "p_nogo",
         "p_early_futility",
         "p_early_efficacy",
         "pet",
         "en",
+        "sd_n",
     }
 
 
@@ -218,7 +223,7 @@ def test_calibrate_command(capsys):
 
 
 def test_calculators(capsys):
-    code, out, _ = run(capsys, "predprob", "--x", "16", "--n", "23", "--nmax", "40", "--p0", "0.6",
+    code, out, _ = run(capsys, "predprob", "--x", "16", "--n", "23", "--n-max", "40", "--p0", "0.6",
                        "--prior", "0.6,0.4", "--theta-t", "0.9", "--json")  # fmt: skip
     assert code == 0 and round(json.loads(out)["pp"], 4) == 0.5656
     code, out, _ = run(
@@ -239,7 +244,7 @@ def test_calculators(capsys):
                 "30",
                 "--n",
                 "23",
-                "--nmax",
+                "--n-max",
                 "40",
                 "--p0",
                 "0.6",
@@ -255,14 +260,14 @@ def test_calculators(capsys):
                 "3",
                 "--n",
                 "23",
-                "--nmax",
+                "--n-max",
                 "20",
                 "--p0",
                 "0.6",
                 "--theta-t",
                 "0.9",
             ],
-            "--nmax: must be at least n",
+            "--n-max: must be at least n",
         ),
         (
             ["postprob", "--x", "3", "--n", "10", "--p0", "0.2", "--prior", "0,1"],
@@ -292,10 +297,10 @@ def test_borrow_json_contract(capsys):
     payload = json.loads(out)
     cohorts = payload["cohorts"]
     assert len(cohorts) == 4
-    keys = {"n", "x", "prob_gt_p0", "post_mean", "ci_low", "ci_high"}
+    keys = {"cohort", "n", "x", "p0", "prob_gt_p0", "post_mean", "ci_low", "ci_high"}
     assert all(set(c) == keys for c in cohorts)
     assert cohorts[3]["prob_gt_p0"] > cohorts[0]["prob_gt_p0"]
-    assert payload["method"] == "fast"
+    assert payload["provenance"]["details"]["algorithm"] == "quadrature"
 
 
 @pytest.mark.parametrize(
@@ -315,7 +320,7 @@ def test_borrow_json_contract(capsys):
         ),
         (
             ["borrow", "--n", "20,20", "--x", "2,3", "--p0", "0.2", "--tau-sd", "0"],
-            "--tau-sd: must be positive",
+            "--tau-sd: must be a positive number",
         ),
     ],
 )

@@ -37,7 +37,7 @@ def test_simon_closed_form():
     p = np.array([0.1, 0.2, 0.3])
     x1 = np.arange(r1 + 1, n1 + 1)
     reject = [np.sum(stats.binom.pmf(x1, n1, q) * stats.binom.sf(r - x1, n - n1, q)) for q in p]
-    oc = BoundaryTable(looks=(n1, n), futility=(r1, r), efficacy=(None, r + 1)).oc(p)
+    oc = exact_oc(BoundaryTable(looks=(n1, n), futility=(r1, r), efficacy=(None, r + 1)), p)
     np.testing.assert_allclose(oc.p_go, reject, rtol=1e-12)
     np.testing.assert_allclose(oc.pet, stats.binom.cdf(r1, n1, p), rtol=1e-12)
     np.testing.assert_allclose(oc.en, n1 + (1 - stats.binom.cdf(r1, n1, p)) * (n - n1), rtol=1e-12)
@@ -69,9 +69,12 @@ def test_summaries_and_views():
     np.testing.assert_allclose(first["p_reach"], 1.0)
     np.testing.assert_allclose(by_look.groupby("p")["p_end"].sum(), 1.0, atol=1e-14)
     record = oc.at(0.4)
-    assert set(record) == {"p", "p_go", "p_early_futility", "p_early_efficacy", "pet", "en"}
-    assert "exact" in oc.summary().lower()
-    assert oc.provenance()["design_hash"] == table.design_hash()
+    assert set(record) == {
+        "p", "p_go", "p_nogo", "p_early_futility", "p_early_efficacy", "pet", "en", "sd_n"
+    }  # fmt: skip
+    assert "exact" in oc.summary().as_text().lower()
+    assert oc.provenance.to_dict()["design_hash"] == table.design_hash()
+    assert oc.provenance.method == "exact"
 
 
 def test_results_are_read_only():

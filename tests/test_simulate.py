@@ -15,15 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adaptive_pilot import InputError
+from adaptive_pilot import InputError, exact_oc
 from adaptive_pilot.cli import main
 from adaptive_pilot.cohorts.hierarchical import HierarchicalModel
-from adaptive_pilot.cohorts.trial import trial_from_design
 from adaptive_pilot.oc.joint import joint_oc
-from adaptive_pilot.simulate.kernel import HierarchicalTables, _fixed_slots, draw, run_trials
-from adaptive_pilot.simulate.runner import simulate
-from adaptive_pilot.simulate.scenarios import load_scenarios
-from adaptive_pilot.spec import load_design_file
+from adaptive_pilot.simulation.kernel import _fixed_slots, draw, posterior_tables, run_trials
+from adaptive_pilot.simulation.runner import simulate
+from adaptive_pilot.spec import load_design, load_scenarios
 
 ROOT = Path(__file__).resolve().parents[1]
 MOTIVATING = ROOT / "designs" / "motivating_trial.yaml"
@@ -61,7 +59,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def two_cohort_trial(tmp_path: Path, delay: float = 0.0, analysis: str | None = None):
     design = write(tmp_path, f"d{delay}.yaml", TWO_COHORTS.replace("DELAY", str(delay)))
-    trial = trial_from_design(load_design_file(design), analysis)
+    trial = load_design(design).trial(analysis)
     return trial, load_scenarios(write(tmp_path, "s.yaml", SCENARIOS), trial)
 
 
@@ -76,20 +74,20 @@ def test_simulated_oc_agree_with_exact_oc_within_4_mcse(tmp_path):
     result = simulate(trial, scenarios, 60_000, seed=11, n_jobs=2)
     for scenario in scenarios:
         for j, cohort in enumerate(trial.cohorts):
-            oc = cohort.table.oc(float(scenario.response[j]))
+            oc = exact_oc(cohort.table, float(scenario.response[j]))
             sim = estimates(result, scenario.name, cohort.name)
             for metric, exact in (
                 ("p_go", oc.p_go[0]),
                 ("p_early_futility", oc.p_early_futility[0]),
-                ("expected_n", oc.en[0]),
+                ("en", oc.en[0]),
             ):
                 est, se = sim.loc[metric]
                 assert abs(est - exact) <= 4 * se, (scenario.name, cohort.name, metric, est, exact)
 
 
 def test_simulated_toxicity_stops_agree_with_exact_joint_oc(tmp_path):
-    resolved = load_design_file(MOTIVATING)
-    trial = trial_from_design(resolved)
+    resolved = load_design(MOTIVATING)
+    trial = resolved.trial()
     text = "scenarios:\n  - {name: t, response: 0.15, toxicity: 0.35}\n"
     scenarios = load_scenarios(write(tmp_path, "s.yaml", text), trial)
     # No delay or duration limit, so every cohort's decisions follow the exact recursion.
@@ -100,8 +98,8 @@ def test_simulated_toxicity_stops_agree_with_exact_joint_oc(tmp_path):
     sim = estimates(result, "t", cohort.name)
     for metric, value in (
         ("p_go", exact.p_go[0]),
-        ("p_toxicity_stop", exact.p_stop_toxicity[0]),
-        ("p_early_futility", exact.p_stop_futility[0]),
+        ("p_stop_toxicity", exact.p_stop_toxicity[0]),
+        ("p_early_futility", exact.p_early_futility[0]),
     ):
         est, se = sim.loc[metric]
         assert abs(est - value) <= 4 * se, (metric, est, value)
@@ -122,7 +120,7 @@ def test_delay_changes_sample_size_but_not_independent_decisions(tmp_path):
 
 def test_max_duration_makes_cohorts_incomplete(tmp_path):
     text = TWO_COHORTS.replace("DELAY", "1").replace("rate: 3,", "rate: 3, max_duration: 6,")
-    trial = trial_from_design(load_design_file(write(tmp_path, "d.yaml", text)))
+    trial = load_design(write(tmp_path, "d.yaml", text)).trial()
     out = run_trials(trial, draw(trial, np.random.default_rng(2), 2000), np.array([0.3, 0.3]), None)
     incomplete = out.code == 5
     assert incomplete.any()
@@ -147,7 +145,7 @@ def test_fixed_allocation_trial_enrols_in_proportion(tmp_path):
         .replace("prevalence: 0.4", "allocation: 1")
         .replace("rate: 3,", "rate: 3, allocation: fixed,")
     )
-    trial = trial_from_design(load_design_file(write(tmp_path, "d.yaml", text)))
+    trial = load_design(write(tmp_path, "d.yaml", text)).trial()
     assert [c.share for c in trial.cohorts] == pytest.approx([2 / 3, 1 / 3])
     arrivals = draw(trial, np.random.default_rng(0), 50).arrivals
     # cohort A's 2k-th and (2k+1)-th patients arrive around cohort B's k-th
@@ -177,7 +175,7 @@ def test_checkpoints_are_reused_and_results_written(tmp_path):
     first = simulate(trial, scenarios, 5_000, seed=9, out=out, chunk_size=1000)
     assert len(list((out / "chunks").glob("chunk-*.npz"))) == 5
     again = simulate(trial, scenarios, 5_000, seed=9, out=out, chunk_size=1000)
-    assert again.provenance["resumed_chunks"] == 5
+    assert again.provenance.details["resumed_chunks"] == 5
     pd.testing.assert_frame_equal(first.frame, again.frame, check_exact=True)
     written = json.loads((out / "results.json").read_text())
     assert written["provenance"]["seed"] == 9 and written["provenance"]["design_hash"]
@@ -212,14 +210,16 @@ def test_killed_run_resumes_to_identical_results(tmp_path):
     clean = tmp_path / "clean"
     subprocess.run([*command, "--out", str(clean)], check=True, stdout=subprocess.DEVNULL)
     assert (killed / "results.csv").read_bytes() == (clean / "results.csv").read_bytes()
-    resumed = json.loads((killed / "results.json").read_text())["provenance"]["resumed_chunks"]
+    resumed = json.loads((killed / "results.json").read_text())["provenance"]["details"][
+        "resumed_chunks"
+    ]
     assert resumed >= partial
 
 
 # ---------------------------------------------------------------- borrowing
 def test_simulator_posterior_matches_the_float64_model(tmp_path):
     trial, _ = two_cohort_trial(tmp_path, analysis="hierarchical")
-    tables = HierarchicalTables(trial)
+    tables = posterior_tables(trial)
     model = HierarchicalModel(trial.borrowing.prior, [math.log(0.1 / 0.9)])
     rng = np.random.default_rng(0)
     n = rng.integers(0, 25, size=(200, 2))
@@ -247,7 +247,7 @@ def test_hierarchical_borrowing_pulls_null_cohorts_towards_active_ones(tmp_path)
     )  # fmt: skip
     go_null = estimates(null_alone, "n", "B").loc["p_go"]
     assert go.estimate > go_null.estimate + 4 * math.hypot(go.mcse, go_null.mcse)
-    assert res.meta["analysis"] == "hierarchical borrowing"
+    assert res.analysis == "hierarchical borrowing"
     assert independent.borrowing is None
 
 
@@ -287,8 +287,14 @@ def test_bad_design_files(tmp_path, capsys, edit, needle):
     [
         ("scenarios:\n  - {name: x, response: {A: 0.1, C: 0.2}}\n", "unknown cohort 'C'"),
         ("scenarios:\n  - {name: x, response: {A: 0.1}}\n", "no rate for cohort(s): B"),
-        ("scenarios:\n  - {name: x, response: 1.2}\n", "less than or equal to 1"),
-        ("scenarios:\n  - {name: x, response: 0.1, toxicity: -0.1}\n", "greater than or equal"),
+        (
+            "scenarios:\n  - {name: x, response: 1.2}\n",
+            "scenarios[0].response: must be at most 1 (got 1.2)",
+        ),
+        (
+            "scenarios:\n  - {name: x, response: 0.1, toxicity: -0.1}\n",
+            "scenarios[0].toxicity: must be at least 0 (got -0.1)",
+        ),
         ("scenarios:\n  - {name: x, respons: 0.1}\n", "did you mean 'response'"),
     ],
 )
@@ -307,7 +313,7 @@ def test_bad_scenario_files(tmp_path, capsys, scenario_text, needle):
 @pytest.mark.parametrize(
     ("extra", "needle"),
     [
-        (["--n-trials", "0"], "--n-trials: must be an integer >= 1"),
+        (["--n-trials", "0"], "--n-trials: must be a whole number from 1 to 100,000,000 (got 0)"),
         (["--n-jobs", "0"], "--n-jobs"),
         (["--backend", "dask", "--scheduler", "tcp://127.0.0.1:9"], "--scheduler: cannot reach"),
     ],
@@ -335,6 +341,6 @@ def test_simulate_cli_json_contract(tmp_path, capsys):
     cohorts = {r["cohort"] for r in rows}
     assert cohorts == {"G12D", "G12V", "G12C", "other", "ALL"}
     null = {(r["cohort"], r["metric"]): r for r in rows if r["scenario"] == "global-null"}
-    assert ("ALL", "fwer") in null and ("G12C", "p_toxicity_stop") in null
+    assert ("ALL", "fwer") in null and ("G12C", "p_stop_toxicity") in null
     assert all(r["mcse"] >= 0 for r in rows)
     assert payload["provenance"]["n_trials"] == 2000

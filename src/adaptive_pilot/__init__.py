@@ -1,7 +1,11 @@
 """adaptive_pilot: design, tune, simulate and run Bayesian adaptive pilot trials.
 
 Every single-cohort design compiles to a :class:`BoundaryTable`; exact
-operating characteristics follow from it by :func:`exact_oc`.
+operating characteristics follow from it by :func:`exact_oc`. Every result
+offers ``to_frame()``, ``to_dict()`` and ``summary()`` (a :class:`Summary`).
+
+The public names below are imported lazily, on first use, so that
+``import adaptive_pilot`` (and the command line's ``--help``) stays fast.
 
 Examples
 --------
@@ -9,34 +13,108 @@ Examples
 >>> search = ap.simon_designs(p0=0.1, p1=0.3, alpha=0.05, beta=0.2)
 >>> search.optimal.notation
 '1/10, 5/29'
->>> oc = search.optimal.boundary_table().oc([0.1, 0.3])
+>>> oc = ap.exact_oc(search.optimal.boundary_table(), [0.1, 0.3])
 >>> round(float(oc.pet[0]), 3)
 0.736
 """
 
-from .designs import (
-    BoundaryTable,
-    SimonDesign,
-    SimonSearch,
-    SingleStageDesign,
-    simon_designs,
-    single_stage_design,
-)
-from .errors import InputError
-from .oc import OperatingCharacteristics, exact_oc
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .provenance import package_version
 
 __version__ = package_version()
 
+#: Public name -> module that defines it (imported on first access).
+_EXPORTS: dict[str, str] = {
+    "BOP2Rule": "rules.bop2",
+    "BayesianDesign": "designs.bayesian",
+    "BetaMixturePrior": "priors",
+    "BetaPrior": "priors",
+    "BoundaryTable": "boundary_table",
+    "HierarchicalModel": "cohorts.hierarchical",
+    "HierarchicalPrior": "cohorts.hierarchical",
+    "InputError": "errors",
+    "PosteriorRule": "rules.posterior",
+    "PredictiveRule": "rules.predictive",
+    "Scenario": "simulation.scenarios",
+    "Summary": "results",
+    "ToxicityRule": "rules.toxicity",
+    "calibrate_bop2": "designs.calibration",
+    "calibrate_predictive": "designs.calibration",
+    "exact_oc": "oc.exact",
+    "grid": "designs.calibration",
+    "joint_oc": "oc.joint",
+    "load_design": "spec",
+    "load_scenarios": "spec",
+    "look_schedule": "designs.looks",
+    "predictive_probability": "rules.predictive",
+    "prior_from_historical": "priors",
+    "simon_designs": "designs.simon",
+    "simulate": "simulation.runner",
+}
+
 __all__ = [
+    "BOP2Rule",
+    "BayesianDesign",
+    "BetaMixturePrior",
+    "BetaPrior",
     "BoundaryTable",
+    "HierarchicalModel",
+    "HierarchicalPrior",
     "InputError",
-    "OperatingCharacteristics",
-    "SimonDesign",
-    "SimonSearch",
-    "SingleStageDesign",
+    "PosteriorRule",
+    "PredictiveRule",
+    "Scenario",
+    "Summary",
+    "ToxicityRule",
     "__version__",
+    "calibrate_bop2",
+    "calibrate_predictive",
     "exact_oc",
+    "grid",
+    "joint_oc",
+    "load_design",
+    "load_scenarios",
+    "look_schedule",
+    "predictive_probability",
+    "prior_from_historical",
     "simon_designs",
-    "single_stage_design",
+    "simulate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'adaptive_pilot' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .boundary_table import BoundaryTable
+    from .cohorts.hierarchical import HierarchicalModel, HierarchicalPrior
+    from .designs.bayesian import BayesianDesign
+    from .designs.calibration import calibrate_bop2, calibrate_predictive, grid
+    from .designs.looks import look_schedule
+    from .designs.simon import simon_designs
+    from .errors import InputError
+    from .oc.exact import exact_oc
+    from .oc.joint import joint_oc
+    from .priors import BetaMixturePrior, BetaPrior, prior_from_historical
+    from .results import Summary
+    from .rules.bop2 import BOP2Rule
+    from .rules.posterior import PosteriorRule
+    from .rules.predictive import PredictiveRule, predictive_probability
+    from .rules.toxicity import ToxicityRule
+    from .simulation.runner import simulate
+    from .simulation.scenarios import Scenario
+    from .spec import load_design, load_scenarios

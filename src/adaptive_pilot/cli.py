@@ -1,45 +1,38 @@
-"""The ``adaptive-pilot`` command line.
+"""The ``adaptive-pilot`` command line: a thin layer that calls the library and renders results.
 
 Every input problem ends in one line on standard error naming the option (or
 file, line and key) and what is allowed, with exit status 2 and no traceback.
 Output is assembled in full before anything is printed, so a failed command
-prints nothing to stdout.
+prints nothing to stdout. Table-printing commands take ``--format
+text|json|csv|md``: text and Markdown render the result's ``Summary``, JSON its
+``to_dict()`` and CSV its tidy ``to_frame()``.
+
+The library is imported inside each command, never at the top of this module,
+so that ``--help`` and ``--version`` answer at once. argparse (standard library)
+rather than click: it costs nothing to import, needs no dependency, and with
+its defaults-showing help formatter and an overridden ``error`` it meets the
+one-line, exit-2 contract directly.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-import numpy as np
-import pandas as pd
-
-from ._grid import parse_rate_grid
-from ._text import text_table
-from .cohorts.hierarchical import HierarchicalModel, HierarchicalPrior
-from .cohorts.trial import trial_from_design
-from .designs.boundary_table import BoundaryTable
-from .designs.calibration import CalibrationResult, calibrate_bop2, calibrate_predictive
-from .designs.simon import simon_designs
-from .errors import InputError
-from .oc.exact import exact_oc
-from .oc.joint import joint_oc
-from .priors import BetaPrior
-from .provenance import content_hash, package_version
-from .rules.predictive import predictive_probability
-from .simulate.runner import CHUNK_SIZE, simulate
-from .simulate.scenarios import load_scenarios
-from .spec import ResolvedDesign, json_schema, load_design_file
-
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 PROG = "adaptive-pilot"
 EXIT_INPUT = 2
-DEFAULT_DESIGN = "designs/motivating_trial.yaml"
-DEFAULT_SCENARIOS = "simulations/motivating_trial.yaml"
+FORMATS = ("text", "json", "csv", "md")
+#: Limits on sizes accepted from the command line (stated in the help).
+MAX_TRIALS = 100_000_000
+MAX_DRAWS = 1_000_000
+SIMON_N_LIMIT = 2000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,18 +42,23 @@ class _Parser(argparse.ArgumentParser):
         _fail(f"{self.prog}: error: {message}")
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except where there is none worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False, argparse.SUPPRESS) or action.required:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _fail(line: str) -> NoReturn:
     print(line, file=sys.stderr)
     raise SystemExit(EXIT_INPUT)
 
 
+# ------------------------------------------------------------------ types
 def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a probability strictly between 0 and 1 (got {text!r})"
-        ) from None
+    value = _finite(text, "a probability strictly between 0 and 1")
     if not 0.0 < value < 1.0:
         raise argparse.ArgumentTypeError(
             f"must be a probability strictly between 0 and 1 (got {text})"
@@ -68,14 +66,42 @@ def _probability(text: str) -> float:
     return value
 
 
-def _whole_number(text: str) -> int:
+def _finite(text: str, what: str = "a number") -> float:
     try:
-        return int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        raise argparse.ArgumentTypeError(f"must be {what} (got {text!r})") from None
+    if math.isnan(value):
+        raise argparse.ArgumentTypeError(f"must be {what} (got not a number)")
+    if math.isinf(value):
+        raise argparse.ArgumentTypeError(f"must be {what} (got infinity)")
+    return value
 
 
-def _beta_prior(text: str) -> BetaPrior:
+def _positive_number(text: str) -> float:
+    value = _finite(text, "a positive number")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number (got {text})")
+    return value
+
+
+def _count(minimum: int, maximum: int | None = None) -> Any:
+    """A whole number in [minimum, maximum]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            allowed = f">= {minimum:,}" if maximum is None else f"from {minimum:,} to {maximum:,}"
+            raise argparse.ArgumentTypeError(f"must be a whole number {allowed} (got {text})")
+        return value
+
+    return parse
+
+
+def _beta_prior(text: str) -> tuple[float, float]:
     parts = text.split(",")
     try:
         a, b = (float(part) for part in parts)
@@ -83,102 +109,129 @@ def _beta_prior(text: str) -> BetaPrior:
         raise argparse.ArgumentTypeError(
             f"must be two positive numbers a,b, e.g. 0.6,0.4 (got {text!r})"
         ) from None
-    if not (a > 0 and b > 0):
+    if not (math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0):
         raise argparse.ArgumentTypeError(f"must be two positive numbers a,b (got {text})")
-    return BetaPrior(a, b)
+    return a, b
 
 
+def _max_jobs() -> int:
+    return 4 * (os.cpu_count() or 1)
+
+
+# ------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
+    from .provenance import package_version
+
     parser = _Parser(
         prog=PROG,
         description=(
-            "Design, tune and evaluate adaptive pilot trials with exact operating characteristics."
+            "Design, tune, simulate and evaluate adaptive pilot trials with exact operating "
+            "characteristics."
         ),
+        formatter_class=_Help,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    simon = commands.add_parser(
+    def command(name: str, help: str, description: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=description, formatter_class=_Help)
+
+    simon = command(
         "simon",
-        help="Simon two-stage designs: optimal, minimax and admissible",
-        description="Search Simon two-stage designs (exact binomial).",
+        "Simon two-stage designs: optimal, minimax and admissible",
+        "Search Simon two-stage designs (exact binomial).",
     )
     simon.add_argument("--p0", type=_probability, required=True, help="response rate under H0")
     simon.add_argument("--p1", type=_probability, required=True, help="response rate under H1")
     simon.add_argument("--alpha", type=_probability, default=0.05, help="type I error bound")
     simon.add_argument("--beta", type=_probability, default=0.20, help="type II error bound")
-    simon.add_argument("--nmax", type=_whole_number, default=100, help="largest total n searched")
+    simon.add_argument(
+        "--n-max",
+        type=_count(2, SIMON_N_LIMIT),
+        default=100,
+        help=f"largest total n searched (2 to {SIMON_N_LIMIT:,})",
+    )
     simon.add_argument(
         "--convention",
         choices=("clinfun", "inclusive"),
         default="clinfun",
-        help="feasibility: clinfun (strict <, default) or inclusive (<=)",
+        help="feasibility: clinfun (strict <) or inclusive (<=)",
     )
-    _json_option(simon)
+    _format_option(simon)
     simon.set_defaults(handler=_run_simon)
 
-    oc = commands.add_parser(
+    oc = command(
         "oc",
-        help="exact operating characteristics of a boundary table",
-        description="Exact operating characteristics of a boundary table (no Monte Carlo).",
+        "exact operating characteristics of a boundary table",
+        "Exact operating characteristics of a boundary table (no Monte Carlo).",
     )
-    oc.add_argument("--looks", required=True, help="evaluable patients at each look, e.g. 10,29")
+    oc.add_argument(
+        "--looks", required=True, help="evaluable patients at each look, e.g. 10,29 (at most 5,000)"
+    )
     oc.add_argument("--futility", required=True, help="stop if responses <= f ('never': none)")
     oc.add_argument("--efficacy", required=True, help="stop if responses >= e ('never': none)")
     oc.add_argument("--p", required=True, help="true rates: start:stop:step or a,b,c")
     oc.add_argument("--by-look", action="store_true", help="also per-look stopping probabilities")
-    _json_option(oc)
+    _format_option(oc)
     oc.set_defaults(handler=_run_oc)
 
-    design = commands.add_parser(
+    design = command(
         "design",
-        help="compile a design file: boundary table and exact OC",
-        description="Compile a design file into its boundary table and exact OC.",
+        "compile a design file: boundary table and exact OC",
+        "Compile a design file into its boundary table and exact OC.",
     )
     design.add_argument("file", help="design file (.yaml, .yml or .toml)")
-    design.add_argument("--p", default=None, help="true rates (default 0.05:0.6:0.05, p0, p1)")
-    _json_option(design)
+    design.add_argument(
+        "--p", default=None, help="true rates (default: 0.05:0.6:0.05 with p0 and p1)"
+    )
+    _format_option(design)
     design.set_defaults(handler=_run_design)
 
-    calibrate = commands.add_parser(
+    calibrate = command(
         "calibrate",
-        help="run the calibration a design file describes",
-        description="Run the calibration search in a design file (exact OC).",
+        "run the calibration a design file describes",
+        "Run the calibration search in a design file (exact OC). With --write, save the "
+        "design file with the calibrated thresholds filled in.",
     )
     calibrate.add_argument("file", help="design file with a calibration section")
-    calibrate.add_argument("--top", type=_whole_number, default=10, help="feasible designs shown")
-    _json_option(calibrate)
+    calibrate.add_argument(
+        "--top", type=_count(0), default=10, help="feasible designs shown (0 or more)"
+    )
+    calibrate.add_argument("--write", default=None, help="write the calibrated design file here")
+    _format_option(calibrate)
     calibrate.set_defaults(handler=_run_calibrate)
 
-    predprob = commands.add_parser(
+    predprob = command(
         "predprob",
-        help="predictive probability of success (Lee & Liu 2008)",
-        description="Predictive probability that the final analysis will succeed.",
+        "predictive probability of success (Lee & Liu 2008)",
+        "Predictive probability that the final analysis will succeed.",
     )
     _data_arguments(predprob)
-    predprob.add_argument("--nmax", type=_whole_number, required=True, help="maximum N")
+    predprob.add_argument(
+        "--n-max", type=_count(1, 5000), required=True, help="maximum N (at most 5,000)"
+    )
     predprob.add_argument(
         "--theta-t", type=_probability, required=True, help="final success threshold"
     )
+    _format_option(predprob)
     predprob.set_defaults(handler=_run_predprob)
 
-    postprob = commands.add_parser(
+    postprob = command(
         "postprob",
-        help="posterior probability P(p > p0 | data)",
-        description="Posterior probability that the response rate exceeds p0.",
+        "posterior probability P(p > p0 | data)",
+        "Posterior probability that the response rate exceeds p0.",
     )
     _data_arguments(postprob)
+    _format_option(postprob)
     postprob.set_defaults(handler=_run_postprob)
 
-    borrow = commands.add_parser(
+    borrow = command(
         "borrow",
-        help="hierarchical posterior across cohorts for one dataset",
-        description=(
-            "Posterior of each cohort's response rate under the hierarchical model "
-            "logit p_j ~ N(mu, tau^2), mu ~ N(M, S^2), tau ~ HalfNormal(T)."
-        ),
+        "hierarchical posterior across cohorts for one dataset",
+        "Posterior of each cohort's response rate under the hierarchical model "
+        "logit p_j ~ N(mu, tau^2), mu ~ N(M, S^2), tau ~ HalfNormal(T).",
     )
     borrow.add_argument(
         "--n", required=True, help="evaluable patients per cohort, e.g. 20,20,20,20"
@@ -186,34 +239,48 @@ def build_parser() -> argparse.ArgumentParser:
     borrow.add_argument("--x", required=True, help="responses per cohort, e.g. 2,3,8,9")
     borrow.add_argument("--p0", required=True, help="null rate: one value or one per cohort")
     borrow.add_argument(
-        "--mu-mean", type=float, default=None, help="prior mean of mu (default logit p0)"
+        "--mu-mean",
+        type=_finite,
+        default=None,
+        help="prior mean of mu (default: the mean of the cohorts' logit p0)",
     )
-    borrow.add_argument("--mu-sd", type=float, default=2.0, help="prior SD of mu (default 2)")
+    borrow.add_argument("--mu-sd", type=_positive_number, default=2.0, help="prior SD of mu")
     borrow.add_argument(
-        "--tau-sd", type=float, default=1.0, help="half-normal scale of tau (default 1)"
+        "--tau-sd", type=_positive_number, default=1.0, help="half-normal scale of tau"
     )
     borrow.add_argument("--method", choices=("fast", "pymc"), default="fast", help="fast or pymc")
-    borrow.add_argument("--draws", type=_whole_number, default=2000, help="PyMC draws per chain")
-    borrow.add_argument("--seed", type=_whole_number, default=1, help="PyMC random seed")
-    _json_option(borrow)
+    borrow.add_argument(
+        "--draws",
+        type=_count(1, MAX_DRAWS),
+        default=2000,
+        help=f"PyMC draws per chain (1 to {MAX_DRAWS:,})",
+    )
+    borrow.add_argument("--seed", type=_count(0), default=1, help="PyMC random seed")
+    _format_option(borrow)
     borrow.set_defaults(handler=_run_borrow)
 
-    simulate = commands.add_parser(
+    simulate = command(
         "simulate",
-        help="Monte Carlo OC of a multi-cohort trial under scenarios",
-        description=(
-            "Simulate the trial in a design file (cohorts, accrual, borrowing) under each "
-            "scenario of a scenario file. Results are identical for any --n-jobs and backend; "
-            "with --out, finished chunks are checkpointed and a rerun resumes."
-        ),
+        "Monte Carlo OC of a multi-cohort trial under scenarios",
+        "Simulate the trial in a design file (cohorts, accrual, borrowing) under each "
+        "scenario of a scenario file. Results are identical for any --n-jobs and backend; "
+        "with --out, finished chunks are checkpointed and a rerun resumes.",
     )
     simulate.add_argument("design", help="design file with cohorts and accrual")
     simulate.add_argument("--scenarios", required=True, help="scenario file (YAML or TOML)")
     simulate.add_argument(
-        "--n-trials", type=_whole_number, default=10_000, help="trials per scenario"
+        "--n-trials",
+        type=_count(1, MAX_TRIALS),
+        default=10_000,
+        help=f"trials per scenario (1 to {MAX_TRIALS:,})",
     )
-    simulate.add_argument("--seed", type=_whole_number, default=1, help="root random seed")
-    simulate.add_argument("--n-jobs", type=_whole_number, default=1, help="parallel workers")
+    simulate.add_argument("--seed", type=_count(0), default=1, help="root random seed")
+    simulate.add_argument(
+        "--n-jobs",
+        type=_count(1, _max_jobs()),
+        default=1,
+        help=f"parallel workers (1 to 4 x the CPUs = {_max_jobs()})",
+    )
     simulate.add_argument(
         "--backend", choices=("loky", "dask"), default="loky", help="joblib backend"
     )
@@ -226,53 +293,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--out", default=None, help="folder for checkpoints and results")
     simulate.add_argument(
-        "--chunk-size", type=_whole_number, default=CHUNK_SIZE, help=argparse.SUPPRESS
+        "--chunk-size", type=_count(1, 100_000), default=None, help=argparse.SUPPRESS
     )
-    simulate.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    _json_option(simulate)
+    simulate.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
+    _format_option(simulate)
     simulate.set_defaults(handler=_run_simulate)
 
-    schema = commands.add_parser(
+    schema = command(
         "schema",
-        help="JSON Schema of design files (for editors)",
-        description="Print the JSON Schema of design files.",
+        "JSON Schema of design files (for editors)",
+        "Print the JSON Schema of design files.",
     )
     schema.set_defaults(handler=_run_schema)
 
-    demo = commands.add_parser(
+    demo = command(
         "demo",
-        help="the motivating trial: Simon and Bayesian designs with exact OC",
-        description="Design the motivating trial and print the exact OC of its designs.",
+        "the motivating trial: Simon and Bayesian designs, exact OC, a short simulation",
+        "Design the motivating trial (shipped with the package) and print the exact OC of its "
+        "designs side by side, then simulate its KRAS-subtype cohorts. Runs from any folder.",
     )
-    demo.add_argument("design", nargs="?", default=DEFAULT_DESIGN, help="design file")
+    demo.add_argument("design", nargs="?", default=None, help="design file (default: shipped)")
+    demo.add_argument("--scenarios", default=None, help="scenario file (default: shipped)")
     demo.add_argument(
-        "--scenarios", default=DEFAULT_SCENARIOS, help="scenario file for the short simulation"
-    )
-    demo.add_argument(
-        "--n-trials", type=_whole_number, default=10_000, help="simulated trials per scenario"
+        "--n-trials",
+        type=_count(1, MAX_TRIALS),
+        default=10_000,
+        help="simulated trials per scenario",
     )
     demo.set_defaults(handler=_run_demo)
     return parser
 
 
-def _json_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+def _format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="output: text, json, csv or md"
+    )
+    parser.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="same as --format json"
+    )
 
 
 def _data_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--x", type=_whole_number, required=True, help="responses so far")
-    parser.add_argument("--n", type=_whole_number, required=True, help="evaluable patients so far")
-    parser.add_argument("--p0", type=_probability, required=True, help="uninteresting rate")
+    parser.add_argument("--x", type=_count(0), required=True, help="responses so far")
     parser.add_argument(
-        "--prior", type=_beta_prior, default=BetaPrior(1.0, 1.0), help="Beta prior a,b"
+        "--n", type=_count(1, 5000), required=True, help="evaluable patients so far"
     )
-    _json_option(parser)
+    parser.add_argument("--p0", type=_probability, required=True, help="uninteresting rate")
+    parser.add_argument("--prior", type=_beta_prior, default=(1.0, 1.0), help="Beta prior a,b")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``adaptive-pilot`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .errors import InputError
+
     try:
         output = args.handler(args)
     except InputError as error:
@@ -288,12 +363,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 _OPTIONS = {
-    "simon": {"p0", "p1", "alpha", "beta", "nmax", "convention"},
+    "simon": {"p0", "p1", "alpha", "beta", "n_max", "convention"},
     "oc": {"looks", "futility", "efficacy", "p"},
     "design": {"p"},
-    "predprob": {"x", "n", "nmax", "p0", "prior", "theta_t"},
+    "calibrate": {"write", "top"},
+    "predprob": {"x", "n", "n_max", "p0", "prior", "theta_t"},
     "postprob": {"x", "n", "p0", "prior"},
-    "borrow": {"x", "n", "p0", "mu_mean", "mu_sd", "tau_sd"},
+    "borrow": {"x", "n", "p0", "mu_mean", "mu_sd", "tau_sd", "draws"},
     "simulate": {"n_trials", "seed", "n_jobs", "backend", "scheduler", "out", "chunk_size"},
 }
 
@@ -305,172 +381,149 @@ def _option_name(command: str, field: str) -> str:
     return field
 
 
+# ------------------------------------------------------------------ output
+def _render(result: Any, fmt: str, **options: Any) -> str:
+    """A result in the chosen format: its Summary, its to_dict() or its tidy frame."""
+    if fmt == "json":
+        return json.dumps(result.to_dict(**options.get("dict", {})), indent=2, allow_nan=False)
+    if fmt == "csv":
+        return str(result.to_frame().to_csv(index=False, lineterminator="\n"))
+    summary = result.summary(**options.get("summary", {}))
+    return summary.as_markdown() if fmt == "md" else summary.as_text()
+
+
 # ------------------------------------------------------------------ commands
 def _run_simon(args: argparse.Namespace) -> str:
+    from .designs.simon import simon_designs
+
     search = simon_designs(
-        args.p0, args.p1, args.alpha, args.beta, nmax=args.nmax, convention=args.convention
+        args.p0, args.p1, args.alpha, args.beta, n_max=args.n_max, convention=args.convention
     )
-    return _json(search.to_dict()) if args.json else search.summary()
+    return _render(search, args.format)
 
 
 def _run_oc(args: argparse.Namespace) -> str:
+    from ._grid import parse_rate_grid
+    from .boundary_table import BoundaryTable
+    from .oc.exact import exact_oc
+
     table = BoundaryTable.from_strings(args.looks, args.futility, args.efficacy)
     oc = exact_oc(table, parse_rate_grid(args.p))
-    if args.json:
-        payload: dict[str, Any] = {
-            "boundaries": table.to_records(),
-            "oc": oc.to_records(),
-            "provenance": oc.provenance(),
-        }
-        if args.by_look:
-            payload["by_look"] = oc.by_look().to_dict("records")
-        return _json(payload)
-    parts = ["Boundary table", table.describe(), "", oc.summary()]
-    if args.by_look:
-        parts += ["", "Per-look stopping probabilities", _by_look_text(oc.by_look())]
-    parts += ["", _provenance_line(oc.provenance())]
-    return "\n".join(parts)
+    if args.format == "csv" and args.by_look:
+        return str(oc.by_look().to_csv(index=False, lineterminator="\n"))
+    if args.format in ("text", "md"):
+        parts = [table.summary(), oc.summary(by_look=args.by_look)]
+        render = "as_markdown" if args.format == "md" else "as_text"
+        return "\n\n".join(getattr(part, render)() for part in parts)
+    return _render(oc, args.format, dict={"by_look": args.by_look})
 
 
 def _run_design(args: argparse.Namespace) -> str:
-    resolved = load_design_file(args.file)
-    table = resolved.boundary_table()
-    hyp = resolved.spec.hypotheses
-    if args.p is None:
-        rates = np.unique(np.concatenate([parse_rate_grid("0.05:0.6:0.05"), [hyp.p0, hyp.p1]]))
-    else:
-        rates = parse_rate_grid(args.p)
-    oc = exact_oc(table, rates)
-    rows = oc.to_records()
-    tox_rows = _toxicity_rows(resolved, table, rates)
-    provenance = oc.provenance() | {"design_file": args.file, "design_hash": _hash(resolved, table)}
-    if args.json:
-        payload: dict[str, Any] = {
-            "design": resolved.spec.name,
-            "rule": resolved.rule_type,
-            "boundaries": table.to_records(),
-            "oc": tox_rows if tox_rows is not None else rows,
-            "provenance": provenance,
-        }
-        tox_rule = resolved.toxicity_rule(table.looks)
-        if tox_rule is not None:
-            payload["toxicity_boundaries"] = [
-                {"n": n, "stop_if_toxicities_at_least": None if s > n else s}
-                for n, s in tox_rule.bounds().items()
-            ]
-        return _json(payload)
-    return "\n".join(
-        [*_design_text(resolved, table, oc, tox_rows), "", _provenance_line(provenance)]
-    )
+    from ._grid import parse_rate_grid
+    from .spec import load_design
+
+    resolved = load_design(args.file)
+    rates = None if args.p is None else parse_rate_grid(args.p)
+    return _render(resolved.evaluate(rates), args.format)
 
 
 def _run_calibrate(args: argparse.Namespace) -> str:
-    resolved = load_design_file(args.file)
-    result = _calibrate(resolved)
-    if args.json:
-        payload = result.to_dict()
-        payload["provenance"] = {
-            "package": "adaptive_pilot",
-            "version": package_version(),
-            "method": "exact",
-            "design_file": args.file,
-        }
-        return _json(payload)
-    return result.summary(top=args.top)
+    from .spec import load_design
+
+    resolved = load_design(args.file)
+    if args.write is not None:
+        _check_writable_file(args.write, "write")
+    result = resolved.calibrate()
+    output = _render(result, args.format, dict={"top": args.top}, summary={"top": args.top})
+    if args.write is not None:
+        document = resolved.calibrated_document(result)
+        _write_document(args.write, document)
+        if args.format == "text":
+            output += f"\n\nCalibrated design file written to {args.write}"
+    return output
 
 
 def _run_predprob(args: argparse.Namespace) -> str:
-    _check_data(args.x, args.n, args.nmax)
-    pp = float(predictive_probability(args.x, args.n, args.nmax, args.p0, args.prior, args.theta_t))
-    if args.json:
-        return _json(
-            {"pp": pp, "inputs": _data_inputs(args) | {"nmax": args.nmax, "theta_t": args.theta_t}}
-        )
-    return (
-        f"Predictive probability of success PP = {pp:.4f}\n"
-        f"{args.x} responses among {args.n} evaluable patients, {args.nmax - args.n} to come "
-        f"(N = {args.nmax}); success at the end means P(p > {args.p0:g} | data) > "
-        f"{args.theta_t:g}; prior {args.prior}."
+    import pandas as pd
+
+    from .priors import BetaPrior
+    from .results import Summary, Table
+    from .rules.predictive import predictive_probability
+
+    _check_data(args.x, args.n, args.n_max)
+    prior = BetaPrior(*args.prior)
+    pp = float(predictive_probability(args.x, args.n, args.n_max, args.p0, prior, args.theta_t))
+    inputs = {"x": args.x, "n": args.n, "n_max": args.n_max, "p0": args.p0}
+    frame = pd.DataFrame([inputs | {"theta_t": args.theta_t, "pp": pp}])
+    summary = Summary(
+        "Predictive probability of success (Lee & Liu 2008)",
+        header=(
+            f"{args.x} responses among {args.n} evaluable patients, {args.n_max - args.n} to "
+            f"come; success at N means P(p > {args.p0:g} | data) > {args.theta_t:g}; "
+            f"prior {prior}",
+        ),
+        tables=(Table(frame),),
     )
+    payload = {"pp": pp, "inputs": inputs | {"theta_t": args.theta_t, "prior": prior.to_dict()}}
+    return _plain_result(summary, frame, payload, args.format)
 
 
 def _run_postprob(args: argparse.Namespace) -> str:
+    import pandas as pd
+
+    from .priors import BetaPrior
+    from .results import Summary, Table
+
     _check_data(args.x, args.n, None)
-    prob = float(args.prior.prob_greater(args.p0, args.x, args.n))
-    if args.json:
-        return _json({"prob": prob, "inputs": _data_inputs(args)})
-    post_a, post_b = args.prior.a + args.x, args.prior.b + args.n - args.x
-    return (
-        f"P(p > {args.p0:g} | data) = {prob:.4f}\n"
-        f"{args.x} responses among {args.n} evaluable patients; prior {args.prior}, "
-        f"posterior Beta({post_a:g}, {post_b:g})."
+    prior = BetaPrior(*args.prior)
+    prob = float(prior.prob_greater(args.p0, args.x, args.n))
+    inputs = {"x": args.x, "n": args.n, "p0": args.p0}
+    frame = pd.DataFrame([inputs | {"prob_gt_p0": prob}])
+    summary = Summary(
+        "Posterior probability that the response rate exceeds p0",
+        header=(
+            f"{args.x} responses among {args.n} evaluable patients; prior {prior}, posterior "
+            f"Beta({prior.a + args.x:g}, {prior.b + args.n - args.x:g})",
+        ),
+        tables=(Table(frame),),
     )
+    payload = {"prob": prob, "inputs": inputs | {"prior": prior.to_dict()}}
+    return _plain_result(summary, frame, payload, args.format)
+
+
+def _plain_result(summary: Any, frame: Any, payload: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(payload, indent=2, allow_nan=False)
+    if fmt == "csv":
+        return str(frame.to_csv(index=False, lineterminator="\n"))
+    return str(summary.as_markdown() if fmt == "md" else summary.as_text())
 
 
 def _run_borrow(args: argparse.Namespace) -> str:
+    from .cohorts.hierarchical import HierarchicalModel, hierarchical_prior
+
     n = _int_list("n", args.n)
     x = _int_list("x", args.x)
-    p0 = [float(v) for v in _number_list("p0", args.p0)]
+    p0 = _number_list("p0", args.p0)
     if len(p0) not in (1, len(n)):
+        from .errors import InputError
+
         raise InputError(
             "p0", f"give one value or one per cohort ({len(n)} cohorts, got {len(p0)})"
         )
-    if any(not 0 < v < 1 for v in p0):
-        raise InputError("p0", f"must be strictly between 0 and 1 (got {p0})")
-    mu_mean = args.mu_mean
-    if mu_mean is None:
-        centre = float(np.mean(p0))
-        mu_mean = float(np.log(centre / (1 - centre)))
-    prior = HierarchicalPrior(mu_mean=mu_mean, mu_sd=args.mu_sd, tau_sd=args.tau_sd)
-    model = HierarchicalModel(prior, [float(np.log(v / (1 - v))) for v in p0])
+    p0s = p0 * len(n) if len(p0) == 1 else p0
+    prior = hierarchical_prior(p0s, mu_mean=args.mu_mean, mu_sd=args.mu_sd, tau_sd=args.tau_sd)
+    model = HierarchicalModel(prior, [math.log(v / (1 - v)) for v in p0s])
     if args.method == "fast":
-        result = model.posterior(n, x, p0 if len(p0) > 1 else p0[0])
+        result = model.posterior(n, x, p0s)
     else:
-        result = model.pymc_posterior(
-            n, x, p0 if len(p0) > 1 else p0[0], draws=args.draws, seed=args.seed
-        )
-    if args.json:
-        return _json(
-            {
-                "cohorts": result.to_records(),
-                "method": result.method,
-                "prior": prior.to_dict(),
-                "diagnostics": result.diagnostics,
-                "provenance": {"package": "adaptive_pilot", "version": package_version()},
-            }
-        )
-    method = (
-        "fast quadrature (exact to numerical precision)" if result.method == "fast" else "PyMC NUTS"
-    )
-    table = text_table(
-        result.to_frame(),
-        {
-            "cohort": ("cohort", "d"),
-            "n": ("n", "d"),
-            "x": ("x", "d"),
-            "p0": ("p0", ".3f"),
-            "P(p > p0)": ("prob_gt_p0", ".4f"),
-            "mean": ("post_mean", ".4f"),
-            "95% low": ("ci_low", ".4f"),
-            "95% high": ("ci_high", ".4f"),
-        },
-    )
-    lines = [
-        "Hierarchical model: logit p_j ~ N(mu, tau^2), "
-        f"mu ~ N({prior.mu_mean:.3f}, {prior.mu_sd:g}^2), tau ~ HalfNormal({prior.tau_sd:g})",
-        f"Method: {method}",
-        table,
-    ]
-    if result.diagnostics:
-        d = result.diagnostics
-        lines.append(
-            f"NUTS: {d['chains']} chains x {d['draws']} draws; max R-hat {d['max_r_hat']:.3f}, "
-            f"min bulk ESS {d['min_ess_bulk']:.0f}"
-        )
-    return "\n".join(lines)
+        result = model.pymc_posterior(n, x, p0s, draws=args.draws, seed=args.seed)
+    return _render(result, args.format)
 
 
 def _int_list(field: str, text: str) -> list[int]:
+    from .errors import InputError
+
     values = _number_list(field, text)
     if any(v != int(v) for v in values):
         raise InputError(field, f"must list whole numbers (got {text!r})")
@@ -478,6 +531,8 @@ def _int_list(field: str, text: str) -> list[int]:
 
 
 def _number_list(field: str, text: str) -> list[float]:
+    from .errors import InputError
+
     try:
         values = [float(item) for item in text.split(",") if item.strip()]
     except ValueError:
@@ -486,11 +541,16 @@ def _number_list(field: str, text: str) -> list[float]:
         ) from None
     if not values:
         raise InputError(field, "must not be empty")
+    if not all(math.isfinite(v) for v in values):
+        raise InputError(field, f"must list finite numbers, not NaN or infinity (got {text!r})")
     return values
 
 
 def _run_simulate(args: argparse.Namespace) -> str:
-    trial = trial_from_design(load_design_file(args.design), args.analysis)
+    from .simulation.runner import CHUNK_SIZE, simulate
+    from .spec import load_design, load_scenarios
+
+    trial = load_design(args.design).trial(args.analysis)
     scenarios = load_scenarios(args.scenarios, trial)
     result = simulate(
         trial,
@@ -501,221 +561,67 @@ def _run_simulate(args: argparse.Namespace) -> str:
         backend=args.backend,
         scheduler=args.scheduler,
         out=args.out,
-        chunk_size=args.chunk_size,
+        chunk_size=args.chunk_size or CHUNK_SIZE,
         progress=False if args.no_progress else None,
     )
-    provenance = result.provenance | {"design_file": args.design, "scenario_file": args.scenarios}
-    if args.json:
-        return _json({"results": result.to_records(), "provenance": provenance})
-    lines = [result.summary(), "", _simulation_provenance(provenance)]
-    if args.out:
-        lines.append(f"Results written to {args.out}/results.csv and {args.out}/results.json")
-    return "\n".join(lines)
-
-
-def _simulation_provenance(p: dict[str, Any]) -> str:
-    resumed = f"; {p['resumed_chunks']} chunks resumed" if p["resumed_chunks"] else ""
-    return (
-        f"[adaptive_pilot {p['package_version']}; Monte Carlo, seed {p['seed']}, "
-        f"{p['n_trials']:,} trials in {p['n_chunks']} chunks of {p['chunk_size']}{resumed}; "
-        f"design {p['design_hash']}; {p['wall_time_s']:.1f} s]"
-    )
+    output = _render(result, args.format)
+    if args.out and args.format == "text":
+        output += f"\nResults written to {args.out}/results.csv and {args.out}/results.json"
+    return output
 
 
 def _run_schema(args: argparse.Namespace) -> str:
-    return _json(json_schema())
+    from .spec import json_schema
+
+    return json.dumps(json_schema(), indent=2)
 
 
 def _run_demo(args: argparse.Namespace) -> str:
-    resolved = load_design_file(args.design)
-    spec = resolved.spec
-    hyp, errors = spec.hypotheses, spec.errors
-    search = simon_designs(hyp.p0, hyp.p1, errors.alpha, errors.beta)
-    bayes = resolved.boundary_table()
-    rates = np.unique(np.round(np.concatenate([np.arange(0.0, 0.401, 0.05), [hyp.p0, hyp.p1]]), 10))
-    designs = {
-        "Simon optimal": (search.optimal.notation, search.optimal.boundary_table()),
-        "Simon minimax": (search.minimax.notation, search.minimax.boundary_table()),
-        resolved.rule_type.upper(): ("this file", bayes),
-    }
-    parts = [
-        spec.title or spec.name,
-        f"Primary endpoint: {spec.endpoint.name} ({spec.endpoint.definition}); "
-        f"H0: p <= {hyp.p0:g}, H1: p >= {hyp.p1:g}",
-        "",
-        search.summary(),
-        "",
-    ]
-    oc = exact_oc(bayes, rates)
-    tox_rows = _toxicity_rows(resolved, bayes, rates)
-    parts += _design_text(resolved, bayes, oc, tox_rows)
-    parts += [
-        "",
-        "Side by side (exact): P(GO) and E[N] by true response rate",
-        _comparison(designs, rates),
-    ]
-    parts += ["", _provenance_line(oc.provenance() | {"design_hash": _hash(resolved, bayes)})]
-    if spec.cohorts and spec.accrual is not None:
-        trial = trial_from_design(resolved)
-        result = simulate(
-            trial, load_scenarios(args.scenarios, trial), args.n_trials, seed=2026, progress=False
-        )
-        parts += [
-            "",
-            f"Multi-cohort trial: {len(trial.cohorts)} KRAS-subtype cohorts, "
-            f"{trial.accrual.rate:g} patients/month ({trial.accrual.allocation}), "
-            f"response known {trial.accrual.assessment_delay:g} months after enrolment"
-            + (
-                f", enrolment closes at {trial.accrual.max_duration:g} months"
-                if trial.accrual.max_duration
-                else ""
-            ),
-            result.summary(),
-            "",
-            _simulation_provenance(result.provenance),
-            "With borrowing between cohorts: adaptive-pilot simulate "
-            f"{args.design} --scenarios {args.scenarios} --analysis hierarchical",
-        ]
-    return "\n".join(parts)
+    from .demo import demo_summaries
+
+    return "\n\n".join(
+        s.as_text() for s in demo_summaries(args.design, args.scenarios, args.n_trials)
+    )
 
 
 # ------------------------------------------------------------------ helpers
-def _calibrate(resolved: ResolvedDesign) -> CalibrationResult:
-    grids = resolved.calibration_grids()
-    hyp, errors = resolved.spec.hypotheses, resolved.spec.errors
-    if grids["method"] == "predictive":
-        return calibrate_predictive(
-            hyp.p0,
-            hyp.p1,
-            errors.alpha,
-            errors.beta,
-            resolved.prior,
-            n_range=grids["n_range"],
-            theta_t=grids["theta_t"],
-            theta_l=grids["theta_l"],
-            first_look=grids["first_look"],
-            every=grids["every"],
-            theta_u=grids["theta_u"],
-        )
-    n_max = resolved.n_max()
-    return calibrate_bop2(
-        hyp.p0,
-        hyp.p1,
-        errors.alpha,
-        resolved.prior,
-        looks=resolved.looks(n_max),
-        lam=grids["lam"],
-        gamma=grids["gamma"],
-        efficacy=grids["efficacy"],
-        eta=grids["eta"],
-    )
-
-
-def _toxicity_rows(
-    resolved: ResolvedDesign, table: BoundaryTable, rates: np.ndarray
-) -> list[dict[str, float]] | None:
-    """OC rows per (p, p_toxicity) when the design monitors toxicity."""
-    rule = resolved.toxicity_rule(table.looks)
-    if rule is None:
-        return None
-    odds_ratio = resolved.spec.toxicity.odds_ratio  # type: ignore[union-attr]
-    rows: list[dict[str, float]] = []
-    for tox_rate in resolved.toxicity_rates():
-        joint = joint_oc(table, rule, rates, np.full_like(rates, tox_rate), odds_ratio)
-        ended = joint.stop_toxicity + joint.stop_futility + joint.stop_efficacy
-        sizes = np.asarray(joint.looks, dtype=float)
-        for i, p in enumerate(rates):
-            rows.append(
-                {
-                    "p": float(p),
-                    "p_toxicity": float(tox_rate),
-                    "p_go": float(joint.p_go[i]),
-                    "p_early_futility": float(joint.p_stop_futility[i]),
-                    "p_early_efficacy": float(joint.p_early_efficacy[i]),
-                    "p_stop_toxicity": float(joint.p_stop_toxicity[i]),
-                    "pet": float(ended[i, :-1].sum()),
-                    "en": float(ended[i] @ sizes),
-                }
-            )
-    return rows
-
-
-def _design_text(
-    resolved: ResolvedDesign, table: BoundaryTable, oc: Any, tox_rows: list[dict[str, float]] | None
-) -> list[str]:
-    spec = resolved.spec
-    lines = [f"Design: {spec.title or spec.name} ({resolved.rule_type})"]
-    if resolved.rule_type != "simon":
-        lines.append(resolved.bayesian_design().rule.describe())
-    lines += ["", "Boundary table", table.describe(), "", oc.summary()]
-    if tox_rows is not None:
-        rule = resolved.toxicity_rule(table.looks)
-        shown = text_table(
-            pd.DataFrame(tox_rows),
-            {
-                "p": ("p", ".3f"),
-                "p_tox": ("p_toxicity", ".2f"),
-                "P(GO)": ("p_go", ".4f"),
-                "P(tox stop)": ("p_stop_toxicity", ".4f"),
-                "P(early futility)": ("p_early_futility", ".4f"),
-                "P(early efficacy)": ("p_early_efficacy", ".4f"),
-                "E[N]": ("en", ".2f"),
-            },
-        )
-        lines += [
-            "",
-            "Toxicity co-monitoring",
-            rule.describe(),  # type: ignore[union-attr]
-            "Exact joint OC (response and toxicity independent unless an odds ratio is given):",
-            shown,
-        ]
-    return lines
-
-
-def _comparison(designs: dict[str, tuple[str, BoundaryTable]], rates: np.ndarray) -> str:
-    columns: dict[str, Any] = {"p": [f"{p:.3f}" for p in rates]}
-    for label, (_, table) in designs.items():
-        oc = exact_oc(table, rates)
-        columns[f"{label} P(GO)"] = [f"{v:.4f}" for v in oc.p_go]
-        columns[f"{label} E[N]"] = [f"{v:.1f}" for v in oc.en]
-    legend = "; ".join(
-        f"{label}: {detail}, N = {table.n_max}" for label, (detail, table) in designs.items()
-    )
-    return pd.DataFrame(columns).to_string(index=False) + "\n" + legend
-
-
-def _hash(resolved: ResolvedDesign, table: BoundaryTable) -> str:
-    return content_hash({"spec": resolved.spec.model_dump(mode="json"), "table": table.to_dict()})
-
-
 def _check_data(x: int, n: int, n_max: int | None) -> None:
-    if n < 1:
-        raise InputError("n", f"must be a whole number >= 1 (got {n})")
+    from .errors import InputError
+
     if not 0 <= x <= n:
         raise InputError("x", f"must be between 0 and n = {n} (got {x})")
     if n_max is not None and n_max < n:
-        raise InputError("nmax", f"must be at least n = {n} (got {n_max})")
+        raise InputError("n_max", f"must be at least n = {n} (got {n_max})")
 
 
-def _data_inputs(args: argparse.Namespace) -> dict[str, Any]:
-    return {"x": args.x, "n": args.n, "p0": args.p0, "prior": args.prior.to_dict()}
+def _check_writable_file(path: str, field: str) -> None:
+    """Refuse, before any work, a target whose folder is missing, read-only or a file."""
+    from pathlib import Path
+
+    from .errors import InputError
+
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(field, f"{path} is a folder; give a file name ending in .yaml")
+    if target.suffix.lower() not in (".yaml", ".yml"):
+        raise InputError(field, f"{path} must end in .yaml or .yml")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(field, f"the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(field, f"cannot write in {parent}: permission denied")
 
 
-def _json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, indent=2, allow_nan=False)
+def _write_document(path: str, document: dict[str, Any]) -> None:
+    from pathlib import Path
 
+    import yaml
 
-def _provenance_line(provenance: dict[str, Any]) -> str:
-    return (
-        f"[adaptive_pilot {provenance['version']}; {provenance['method']}; "
-        f"design {provenance['design_hash']}]"
-    )
+    from ._files import atomic_write
 
-
-def _by_look_text(frame: pd.DataFrame) -> str:
-    probabilities = ("p_reach", "p_stop_futility", "p_stop_efficacy", "p_end")
-    columns = {"p": ("p", ".3f"), "look": ("look", "d"), "n": ("n", "d")}
-    return text_table(frame, columns | {name: (name, ".4f") for name in probabilities})
+    text = "# Written by adaptive-pilot calibrate: the design file with calibrated thresholds.\n"
+    text += yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    atomic_write(Path(path), text.encode("utf-8"))
 
 
 if __name__ == "__main__":  # pragma: no cover

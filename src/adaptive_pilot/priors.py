@@ -94,10 +94,11 @@ class _BetaFamily:
 
         return float(brentq(lambda p: cdf(p) - q, 0.0, 1.0, xtol=1e-12))
 
-    def predictive_sf(self, k: Any, m: int, x: Any, n: Any) -> np.ndarray:
+    def predictive_sf(self, k: Any, m: Any, x: Any, n: Any) -> np.ndarray:
         """P(Y >= k) for Y future responses among m, given x of n (beta-binomial)."""
         weights, post_a, post_b = self._posterior_parts(x, n)
         k = np.asarray(k, dtype=float)[..., None]
+        m = np.asarray(m)[..., None]
         tail = stats.betabinom.sf(k - 1, m, post_a, post_b)
         return np.sum(weights * tail, axis=-1)
 

@@ -1,13 +1,30 @@
-"""Provenance stamped on every result: package version, content hashes."""
+"""Provenance stamped on every result: one shape, one design-hash recipe.
+
+Every result's ``to_dict()`` carries ``provenance`` with the same keys::
+
+    package, version, method ("exact" or "monte carlo"), design_hash,
+    seed, n_trials (None for exact results), created_utc, details
+
+``details`` holds what is specific to the method (algorithm, chunking, wall
+time, file names...). The design hash is :func:`design_hash` of the design's
+``to_dict()``: one recipe for boundary tables, Bayesian designs, Simon searches
+and multi-cohort trials.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
-__all__ = ["content_hash", "package_version"]
+__all__ = ["METHODS", "Provenance", "content_hash", "design_hash", "package_version"]
+
+#: The two kinds of figures the engine produces.
+METHODS = ("exact", "monte carlo")
 
 
 def package_version() -> str:
@@ -26,3 +43,74 @@ def content_hash(obj: Any) -> str:
     """
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def design_hash(design: Mapping[str, Any]) -> str:
+    """The design hash: :func:`content_hash` of a design's ``to_dict()``.
+
+    Examples
+    --------
+    >>> design_hash({"looks": [10, 29], "futility": [1, 5], "efficacy": [None, 6]})
+    'd16eec0553967975'
+    """
+    return content_hash({"adaptive_pilot_design": dict(design)})
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a result came from.
+
+    Parameters
+    ----------
+    method : {"exact", "monte carlo"}
+        Exact figures (no Monte Carlo error) or simulated ones (with MCSE).
+    design_hash : str
+        :func:`design_hash` of the design evaluated.
+    seed, n_trials : int, optional
+        Root seed and number of simulated trials (Monte Carlo only).
+    details : mapping
+        Method-specific facts (algorithm, chunking, file names, wall time...).
+    """
+
+    method: str
+    design_hash: str
+    seed: int | None = None
+    n_trials: int | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    version: str = field(default_factory=package_version)
+    created_utc: str = field(default_factory=_utc_now)
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS} (got {self.method!r})")
+
+    def with_details(self, **more: Any) -> Provenance:
+        """A copy with more details."""
+        return replace(self, details={**self.details, **more})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form with the fixed keys."""
+        return {
+            "package": "adaptive_pilot",
+            "version": self.version,
+            "method": self.method,
+            "design_hash": self.design_hash,
+            "seed": self.seed,
+            "n_trials": self.n_trials,
+            "created_utc": self.created_utc,
+            "details": dict(self.details),
+        }
+
+    def line(self) -> str:
+        """One bracketed line for the foot of a printed summary."""
+        parts = [f"adaptive_pilot {self.version}", self.method]
+        if self.seed is not None:
+            parts.append(f"seed {self.seed}")
+        if self.n_trials is not None:
+            parts.append(f"{self.n_trials:,} trials")
+        parts += [f"design {self.design_hash}", self.created_utc]
+        return "[" + "; ".join(parts) + "]"

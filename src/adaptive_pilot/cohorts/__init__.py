@@ -1,7 +1,12 @@
 """Cohorts and borrowing models across KRAS-subtype cohorts."""
 
-from .hierarchical import BorrowingResult, HierarchicalModel, HierarchicalPrior
-from .trial import Accrual, Cohort, HierarchicalBorrowing, TrialDesign, trial_from_design
+from .hierarchical import (
+    BorrowingResult,
+    HierarchicalModel,
+    HierarchicalPrior,
+    hierarchical_prior,
+)
+from .trial import Accrual, Cohort, HierarchicalBorrowing, TrialDesign
 
 __all__ = [
     "Accrual",
@@ -11,5 +16,5 @@ __all__ = [
     "HierarchicalModel",
     "HierarchicalPrior",
     "TrialDesign",
-    "trial_from_design",
+    "hierarchical_prior",
 ]

@@ -23,20 +23,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ..designs.boundary_table import BoundaryTable
+from ..boundary_table import BoundaryTable
 from ..errors import InputError
-from ..provenance import content_hash
+from ..provenance import design_hash
 from ..rules.toxicity import ToxicityRule
 from .hierarchical import HierarchicalModel, HierarchicalPrior
 
-if TYPE_CHECKING:
-    from ..spec import BorrowingSpec, ResolvedDesign
-
-__all__ = ["Accrual", "Cohort", "HierarchicalBorrowing", "TrialDesign", "trial_from_design"]
+__all__ = ["Accrual", "Cohort", "HierarchicalBorrowing", "TrialDesign"]
 
 
 @dataclass(frozen=True)
@@ -153,87 +147,9 @@ class TrialDesign:
         }
 
     def design_hash(self) -> str:
-        """Content hash of the resolved trial."""
-        return content_hash(self.to_dict())
+        """The design hash of the resolved trial."""
+        return design_hash(self.to_dict())
 
     def with_independent_analysis(self) -> TrialDesign:
         """The same trial with each cohort analysed on its own boundary table."""
         return TrialDesign(self.name, self.cohorts, self.accrual, None)
-
-
-def trial_from_design(resolved: ResolvedDesign, borrowing: str | None = None) -> TrialDesign:
-    """Build a :class:`TrialDesign` from a resolved design file.
-
-    Parameters
-    ----------
-    resolved : ResolvedDesign
-        From :func:`adaptive_pilot.spec.load_design_file`.
-    borrowing : {"independent", "hierarchical"}, optional
-        Override the file's borrowing model.
-    """
-    spec = resolved.spec
-    source = resolved.source
-    if spec.accrual is None:
-        raise InputError(
-            f"{source}: accrual", "is required to simulate (rate in patients per month)"
-        )
-    cohorts = []
-    pairs = resolved.cohort_designs()
-    allocation = spec.accrual.allocation
-    weights = np.array(
-        [(c.prevalence if allocation == "prevalence" else c.allocation) for c, _ in pairs],
-        dtype=float,
-    )
-    weights = weights / weights.sum()
-    for (cohort_spec, design), share in zip(pairs, weights, strict=True):
-        table = design.boundary_table()
-        cohorts.append(
-            Cohort(
-                name=cohort_spec.name,
-                share=float(share),
-                table=table,
-                p0=float(design.spec.hypotheses.p0),
-                toxicity=design.toxicity_rule(table.looks),
-            )
-        )
-    acc = spec.accrual
-    accrual = Accrual(acc.rate, acc.allocation, acc.assessment_delay, acc.max_duration)
-    model = borrowing or spec.borrowing.model
-    hier = None
-    if model == "hierarchical":
-        hier = _hierarchical(spec.borrowing, cohorts, source)
-    return TrialDesign(spec.name, tuple(cohorts), accrual, hier)
-
-
-def _hierarchical(spec: BorrowingSpec, cohorts: list[Cohort], source: str) -> HierarchicalBorrowing:
-    if spec.go is None:
-        raise InputError(
-            f"{source}: borrowing.go", "is required for hierarchical borrowing (final GO threshold)"
-        )
-    interims = {len(c.table.looks) - 1 for c in cohorts}
-    n_interims = max(interims)
-    thresholds = {}
-    for key in ("futility", "efficacy"):
-        value = getattr(spec, key)
-        if value is None:
-            values = [math.nan] * n_interims
-        elif isinstance(value, list):
-            if len(interims) > 1 or len(value) != n_interims:
-                raise InputError(
-                    f"{source}: borrowing.{key}",
-                    f"needs one value per interim look ({n_interims}), or one number",
-                )
-            values = [math.nan if v is None else float(v) for v in value]
-        else:
-            values = [float(value)] * n_interims
-        thresholds[key] = tuple(values)
-    mu_mean = spec.mu_mean
-    if mu_mean is None:
-        mu_mean = float(np.mean([math.log(c.p0 / (1 - c.p0)) for c in cohorts]))
-    prior = HierarchicalPrior(mu_mean, spec.mu_sd, spec.tau_sd)
-    return HierarchicalBorrowing(
-        prior,
-        thresholds["futility"],
-        thresholds["efficacy"],
-        float(spec.go),
-    )

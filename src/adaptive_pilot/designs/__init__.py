@@ -1,14 +1,22 @@
-"""Single-cohort designs; each compiles to a :class:`BoundaryTable`."""
+"""Single-cohort designs; each compiles to a :class:`~adaptive_pilot.BoundaryTable`."""
 
-from .boundary_table import BoundaryTable
+from .bayesian import BayesianDesign, Decision
+from .calibration import CalibrationResult, calibrate_bop2, calibrate_predictive, grid
+from .looks import look_schedule
 from .simon import SimonDesign, SimonSearch, simon_designs
 from .single_stage import SingleStageDesign, single_stage_design
 
 __all__ = [
-    "BoundaryTable",
+    "BayesianDesign",
+    "CalibrationResult",
+    "Decision",
     "SimonDesign",
     "SimonSearch",
     "SingleStageDesign",
+    "calibrate_bop2",
+    "calibrate_predictive",
+    "grid",
+    "look_schedule",
     "simon_designs",
     "single_stage_design",
 ]

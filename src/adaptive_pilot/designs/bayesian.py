@@ -5,28 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from .._validate import increasing_looks
+from ..boundary_table import BoundaryTable
 from ..errors import InputError
-from ..provenance import content_hash
-from .boundary_table import BoundaryTable
+from ..oc.exact import OperatingCharacteristics, exact_oc
+from ..provenance import design_hash
+from ..rules.compile import Rule, compile_rules, decide_sets, final_go
 
-__all__ = ["BayesianDesign", "Decision", "Rule"]
-
-
-class Rule(Protocol):
-    """What a stopping rule provides: decisions at any (n, x)."""
-
-    name: str
-
-    def interim(self, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]: ...
-    def final_go(self, n: int, x: Any) -> np.ndarray: ...
-    def statistic(self, n: int, x: Any) -> np.ndarray: ...
-    def describe(self) -> str: ...
-    def to_dict(self) -> dict[str, Any]: ...
+__all__ = ["BayesianDesign", "Decision"]
 
 
 @dataclass(frozen=True)
@@ -92,52 +82,8 @@ class BayesianDesign:
 
     @cached_property
     def boundary_table(self) -> BoundaryTable:
-        """The compiled boundary table."""
-        futility: list[int | None] = []
-        efficacy: list[int | None] = []
-        last = len(self.looks) - 1
-        for k, n in enumerate(self.looks):
-            x = np.arange(n + 1)
-            if k == last:
-                go = np.asarray(self.rule.final_go(n, x), dtype=bool)
-                e = _upper_set_start("final GO", go, n)
-                if e is None or e == 0:
-                    what = "never" if e is None else "always"
-                    raise InputError(
-                        _threshold_field(self.rule),
-                        f"the final analysis (n={n}) would {what} declare GO; "
-                        "adjust the thresholds",
-                    )
-                futility.append(e - 1)
-                efficacy.append(e)
-                continue
-            stop_f, stop_e = self.rule.interim(n, x)
-            f = (
-                _lower_set_end("futility", np.asarray(stop_f, bool), n)
-                if self.futility_on[k]
-                else None
-            )
-            e = (
-                _upper_set_start("efficacy", np.asarray(stop_e, bool), n)
-                if self.efficacy_on[k]
-                else None
-            )
-            futility.append(f)
-            efficacy.append(e)
-        has_interim_switch = any(self.futility_on[:-1]) or any(self.efficacy_on[:-1])
-        if (
-            last > 0
-            and has_interim_switch
-            and all(
-                f is None and e is None for f, e in zip(futility[:-1], efficacy[:-1], strict=True)
-            )
-        ):
-            raise InputError(
-                _threshold_field(self.rule),
-                "the rule can never stop early: no outcome at any interim look crosses a "
-                "threshold; change the thresholds or remove the interim looks",
-            )
-        return BoundaryTable(looks=self.looks, futility=tuple(futility), efficacy=tuple(efficacy))
+        """The compiled boundary table (see :func:`adaptive_pilot.rules.compile.compile_rules`)."""
+        return compile_rules([self.rule], self.looks, self.futility_on, self.efficacy_on).table(0)
 
     def decide(self, n: int, x: int) -> Decision:
         """Evaluate the rule directly at (n, x); n is a look or any number up to N."""
@@ -147,10 +93,10 @@ class BayesianDesign:
             raise InputError("n", f"must be between 1 and N = {self.n_max} (got {n})")
         statistic = float(np.asarray(self.rule.statistic(n, x)))
         if n == self.n_max:
-            go = bool(np.asarray(self.rule.final_go(n, x)))
+            go = bool(final_go(self.rule, n, x))
             return Decision(n, x, "go" if go else "no_go", statistic, True)
         k = self.looks.index(n) if n in self.looks else None
-        stop_f, stop_e = (bool(np.asarray(v)) for v in self.rule.interim(n, x))
+        stop_f, stop_e = (bool(v) for v in decide_sets(self.rule, n, x))
         f_on = self.futility_on[k] if k is not None else True
         e_on = self.efficacy_on[k] if k is not None else True
         if stop_f and f_on:
@@ -161,9 +107,9 @@ class BayesianDesign:
             action = "continue"
         return Decision(n, x, action, statistic, False)
 
-    def oc(self, p: Any):
+    def oc(self, p: Any) -> OperatingCharacteristics:
         """Exact operating characteristics (see :func:`adaptive_pilot.exact_oc`)."""
-        return self.boundary_table.oc(p)
+        return exact_oc(self.boundary_table, p, design=self.to_dict())
 
     def describe(self) -> str:
         """The rule in words, then its compiled boundaries."""
@@ -176,11 +122,12 @@ class BayesianDesign:
             "looks": list(self.looks),
             "futility_on": list(self.futility_on),
             "efficacy_on": list(self.efficacy_on),
+            "boundaries": self.boundary_table.to_dict(),
         }
 
     def design_hash(self) -> str:
         """Hash of the resolved design."""
-        return content_hash(self.to_dict())
+        return design_hash(self.to_dict())
 
 
 def _switches(field_name: str, values: Sequence[bool] | None, count: int) -> tuple[bool, ...]:
@@ -192,29 +139,3 @@ def _switches(field_name: str, values: Sequence[bool] | None, count: int) -> tup
             field_name, f"needs one true/false per look ({count} looks, got {list(values)})"
         )
     return tuple(bool(v) for v in values)
-
-
-def _lower_set_end(kind: str, stop: np.ndarray, n: int) -> int | None:
-    """f such that stop == (x <= f); None when empty."""
-    if not stop.any():
-        return None
-    f = int(np.flatnonzero(stop).max())
-    if not stop[: f + 1].all():
-        raise InputError(kind, f"the {kind} region at n = {n} is not of the form x <= f")
-    return f
-
-
-def _upper_set_start(kind: str, stop: np.ndarray, n: int) -> int | None:
-    """e such that stop == (x >= e); None when empty."""
-    if not stop.any():
-        return None
-    e = int(np.flatnonzero(stop).min())
-    if not stop[e:].all():
-        raise InputError(kind, f"the {kind} region at n = {n} is not of the form x >= e")
-    return e
-
-
-def _threshold_field(rule: Rule) -> str:
-    return {"posterior": "theta_final", "predictive": "theta_t", "bop2": "lambda"}.get(
-        rule.name, "rule"
-    )

@@ -2,16 +2,26 @@
 
 * :func:`calibrate_predictive` (Lee & Liu 2008): over a range of maximum
   sample sizes N and grids of theta_T and theta_L, the designs with
-  type I error <= alpha and power >= 1 - beta; the one with the smallest
-  EN(p0) is chosen (ties: smaller N, then higher power).
+  type I error <= alpha and power >= 1 - beta. Criterion ``"en0"`` (default)
+  chooses the smallest EN(p0) (ties: smaller N, then higher power);
+  ``"n_then_en0"`` the smallest N, then the smallest EN(p0), as the MD
+  Anderson software does.
 * :func:`calibrate_bop2` (Zhou, Lee & Yuan 2017): over explicit grids of
-  (lambda, gamma) (and eta for the power-form efficacy cut-off), the design
-  with the highest power among those with type I error <= alpha (ties:
-  smaller EN(p0)).
+  (lambda, gamma) (and eta for the power-form efficacy cut-off). Criterion
+  ``"power"`` (default) chooses the highest power among designs with type I
+  error <= alpha (ties: smaller EN(p0)); ``"en0"`` (the paper's second
+  criterion) the smallest EN(p0) among designs with type I error <= alpha and
+  power >= 1 - beta (ties: higher power).
 
-Type I error is P(GO | p0) and power P(GO | p1), computed exactly; the
-comparisons are inclusive (<= alpha, >= 1 - beta). The grids are part of the
-result, so that the calibration can be reproduced.
+Every candidate is compiled by the one compile path
+(:func:`adaptive_pilot.rules.compile.compile_rules`) with the design's per-look
+switches, so the chosen design's boundary table and OC are exactly what
+:class:`~adaptive_pilot.designs.bayesian.BayesianDesign` gives for the same
+rule. Candidates that make no valid design (never or always GO, never
+stopping early) are left out and counted. Type I error is P(GO | p0) and
+power P(GO | p1), computed exactly; the comparisons are inclusive
+(<= alpha, >= 1 - beta). The grids are part of the result, so that the
+calibration can be reproduced.
 """
 
 from __future__ import annotations
@@ -27,14 +37,32 @@ from .._validate import open_probability, response_hypotheses
 from ..errors import InputError
 from ..oc.exact import batch_stopping_probabilities
 from ..priors import BetaMixturePrior, BetaPrior
+from ..provenance import Provenance, content_hash
+from ..results import ResultMixin, Summary, Table, json_safe, records
 from ..rules.bop2 import BOP2Rule
+from ..rules.compile import Rule, compile_rules
 from ..rules.predictive import PredictiveRule
 from .bayesian import BayesianDesign
 from .looks import look_schedule
 
-__all__ = ["CalibrationResult", "calibrate_bop2", "calibrate_predictive", "grid"]
+__all__ = [
+    "BOP2_CRITERIA",
+    "GRID_LIMIT",
+    "PREDICTIVE_CRITERIA",
+    "CalibrationResult",
+    "calibrate_bop2",
+    "calibrate_predictive",
+    "grid",
+]
 
 _SLACK = 1e-12
+#: Largest number of candidate designs a calibration evaluates.
+GRID_LIMIT = 10_000_000
+#: Choice criteria (the first is the default).
+BOP2_CRITERIA = ("power", "en0")
+PREDICTIVE_CRITERIA = ("en0", "n_then_en0")
+
+Switches = Sequence[bool] | None
 
 
 def grid(start: float, stop: float, step: float) -> tuple[float, ...]:
@@ -45,14 +73,21 @@ def grid(start: float, stop: float, step: float) -> tuple[float, ...]:
     >>> grid(0.80, 0.83, 0.01)
     (0.8, 0.81, 0.82, 0.83)
     """
+    values = (start, stop, step)
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values) or not all(
+        np.isfinite(values)
+    ):
+        raise InputError("grid", f"from, to and by must be finite numbers (got {values})")
     if step <= 0 or stop < start:
         raise InputError("grid", f"needs step > 0 and stop >= start (got {start}, {stop}, {step})")
     count = int(np.floor((stop - start) / step + 1e-9)) + 1
+    if count > GRID_LIMIT:
+        raise InputError("grid", f"has {count:,} points; at most {GRID_LIMIT:,} are allowed")
     return tuple(float(v) for v in np.round(start + step * np.arange(count), 10))
 
 
 @dataclass(frozen=True)
-class CalibrationResult:
+class CalibrationResult(ResultMixin):
     """Result of a calibration search.
 
     Attributes
@@ -62,54 +97,78 @@ class CalibrationResult:
     design : BayesianDesign or None
         The chosen design (None when no design is feasible).
     table : pandas.DataFrame
-        Every evaluated design with its exact alpha, power, EN(p0), EN(p1),
-        PET(p0) and a ``feasible`` flag.
+        Every valid candidate with its exact alpha, power, EN(p0), EN(p1),
+        PET(p0) and a ``feasible`` flag, best first.
     grids : dict
-        The searched grids and targets, for the record.
+        The searched grids, targets, criterion and switches, for the record.
+    n_invalid : int
+        Candidates left out because they make no valid design.
     """
 
     method: str
     design: BayesianDesign | None
     table: pd.DataFrame = field(repr=False)
     grids: dict[str, Any]
+    n_invalid: int = 0
 
     @property
     def feasible(self) -> pd.DataFrame:
         """The feasible designs, best first."""
         return self.table[self.table["feasible"]].reset_index(drop=True)
 
-    def summary(self, top: int = 10) -> str:
-        """Chosen design and the best feasible ones, as text."""
-        lines = [f"Calibration ({self.method}), exact operating characteristics"]
-        targets = self.grids["targets"]
-        lines.append(
-            "targets: " + ", ".join(f"{k} {v:g}" for k, v in targets.items() if v is not None)
+    @property
+    def provenance(self) -> Provenance:
+        """Exact; the design hash of the chosen design (of the grids when none)."""
+        chosen = self.design.design_hash() if self.design is not None else content_hash(self.grids)
+        return Provenance(
+            "exact", chosen, details={"algorithm": f"{self.method} calibration on exact OC"}
         )
-        lines.append(
-            f"designs evaluated: {len(self.table)}, feasible: {int(self.table['feasible'].sum())}"
-        )
-        if self.design is None:
-            lines.append("No design in the grids meets the targets.")
-            return "\n".join(lines)
-        lines += ["", "Chosen design:", self.design.describe(), ""]
-        shown = self.feasible.head(top).drop(columns=["feasible"])
-        lines.append(f"Best {min(top, len(shown))} feasible designs:")
-        lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-        return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def to_frame(self) -> pd.DataFrame:
+        """Every valid candidate, best first (glossary columns)."""
+        return self.table.copy()
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready result."""
+    def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
+        """JSON-safe result: chosen design, its boundaries, the feasible designs, grids."""
+        feasible = self.feasible.drop(columns=["feasible"])
+        if top is not None:
+            feasible = feasible.head(top)
         return {
             "method": self.method,
-            "chosen": None if self.design is None else self.design.to_dict(),
+            "chosen": None if self.design is None else json_safe(self.design.to_dict()),
             "boundaries": None if self.design is None else self.design.boundary_table.to_dict(),
-            "feasible": self.feasible.drop(columns=["feasible"]).to_dict("records"),
+            "feasible": records(feasible),
             "n_evaluated": len(self.table),
-            "grids": self.grids,
+            "n_invalid": self.n_invalid,
+            "grids": json_safe(self.grids),
+            "provenance": self.provenance.to_dict(),
         }
+
+    def summary(self, top: int = 10) -> Summary:
+        """Chosen design and the best feasible ones."""
+        targets = self.grids["targets"]
+        n_feasible = int(self.table["feasible"].sum())
+        header = [
+            "targets: "
+            + ", ".join(f"{k} {v:g}" for k, v in targets.items() if v is not None)
+            + f"; criterion: {self.grids['criterion']}",
+            f"designs evaluated: {len(self.table):,}, feasible: {n_feasible:,}"
+            + (f", left out as invalid: {self.n_invalid:,}" if self.n_invalid else ""),
+        ]
+        title = f"Calibration ({self.method}), exact operating characteristics"
+        if self.design is None:
+            return Summary(
+                title,
+                header=(*header, "No design in the grids meets the targets."),
+                provenance=self.provenance,
+            )
+        shown = self.feasible.head(top).drop(columns=["feasible"])
+        return Summary(
+            title,
+            header=(*header, "Chosen design:", *self.design.describe().splitlines()),
+            tables=(Table(shown, title=f"Best {len(shown)} feasible designs"),),
+            provenance=self.provenance,
+        )
 
 
 def calibrate_predictive(
@@ -125,6 +184,9 @@ def calibrate_predictive(
     first_look: int,
     every: int = 1,
     theta_u: float | None = None,
+    criterion: str = "en0",
+    futility_on: Switches = None,
+    efficacy_on: Switches = None,
 ) -> CalibrationResult:
     """Lee & Liu (2008) search over N, theta_T and theta_L.
 
@@ -146,6 +208,11 @@ def calibrate_predictive(
         Spacing of looks (1: continuous monitoring).
     theta_u : float, optional
         Fixed efficacy threshold on PP (None: no efficacy stop).
+    criterion : {"en0", "n_then_en0"}
+        Smallest EN(p0) (ties: smaller N, higher power), or smallest N then
+        smallest EN(p0) (MD Anderson's choice).
+    futility_on, efficacy_on : sequence of bool, optional
+        Per-look switches; they need the same number of looks for every N.
 
     Returns
     -------
@@ -154,58 +221,43 @@ def calibrate_predictive(
     p0, p1 = response_hypotheses(p0, p1)
     alpha = open_probability("alpha", alpha)
     beta = open_probability("beta", beta)
+    criterion = _criterion(criterion, PREDICTIVE_CRITERIA)
     theta_t_grid = _probability_grid("theta_t", theta_t)
     theta_l_grid = _probability_grid("theta_l", theta_l)
     n_low, n_high = _n_range(n_range)
+    _check_size((n_high - n_low + 1) * len(theta_t_grid) * len(theta_l_grid))
     if theta_u is not None and min(theta_l_grid) >= theta_u:
         raise InputError("theta_u", "must exceed every theta_l")
     rates = np.array([p0, p1])
-    lam = np.array(theta_l_grid)
     rows: list[dict[str, Any]] = []
+    n_invalid = 0
+    pairs = [(t, lv) for t in theta_t_grid for lv in theta_l_grid]
     for n_max in range(n_low, n_high + 1):
         looks = _predictive_looks(n_max, first_look, every)
-        x_final = np.arange(n_max + 1)
-        q_final = prior.prob_greater(p0, x_final, n_max)
-        pp_by_success: dict[int, np.ndarray] = {}
-        for t in theta_t_grid:
-            success = q_final > t
-            if not success.any() or success[0]:
-                continue  # GO never or always possible at N: not a design
-            s = int(np.argmax(success))
-            if s not in pp_by_success:
-                pp_by_success[s] = _predictive_matrix(prior, looks, s, n_max)
-            pp = pp_by_success[s]
-            interim = len(looks) - 1
-            futility = np.empty((lam.size, len(looks)), dtype=int)
-            efficacy = np.empty((lam.size, len(looks)), dtype=int)
-            futility[:, :interim] = np.sum(pp[None, :, :] < lam[:, None, None], axis=2) - 1
-            if theta_u is None:
-                efficacy[:, :interim] = np.asarray(looks[:interim]) + 1
-            else:
-                efficacy[:, :interim] = _first_above(pp, theta_u, looks[:interim])[None, :]
-            futility[:, interim] = s - 1
-            efficacy[:, interim] = s
-            stop_f, stop_e = batch_stopping_probabilities(looks, futility, efficacy, rates)
-            for i, theta_l_value in enumerate(theta_l_grid):
-                rows.append(
-                    _oc_row(looks, stop_f[i], stop_e[i])
-                    | {"n_max": n_max, "theta_t": t, "theta_l": theta_l_value}
-                )
-    table = _finish(
-        rows,
-        ["n_max", "theta_t", "theta_l"],
-        alpha,
-        beta,
-        order=(["en0", "n_max", "power"], [True, True, False]),
-    )
+        _check_switches(looks, futility_on, efficacy_on, "varies N")
+        rules: list[Rule] = [
+            PredictiveRule(p0, prior, n_max, theta_t=t, theta_l=lv, theta_u=theta_u)
+            for t, lv in pairs
+        ]
+        keys = [{"n_max": n_max, "theta_t": t, "theta_l": lv} for t, lv in pairs]
+        new_rows, invalid = _evaluate(rules, keys, looks, rates, futility_on, efficacy_on)
+        rows += new_rows
+        n_invalid += invalid
+    order = (["en0", "n_max", "power"], [True, True, False])
+    if criterion == "n_then_en0":
+        order = (["n_max", "en0", "power"], [True, True, False])
+    table = _finish(rows, ["n_max", "theta_t", "theta_l"], alpha, beta, order=order)
     grids = {
         "targets": {"p0": p0, "p1": p1, "alpha": alpha, "beta": beta},
+        "criterion": criterion,
         "n_range": [n_low, n_high],
         "theta_t": list(theta_t_grid),
         "theta_l": list(theta_l_grid),
         "theta_u": theta_u,
         "first_look": first_look,
         "every": every,
+        "futility_on": _list(futility_on),
+        "efficacy_on": _list(efficacy_on),
         "prior": prior.to_dict(),
     }
     design = None
@@ -213,16 +265,11 @@ def calibrate_predictive(
     if best is not None:
         n_max = int(best["n_max"])
         rule = PredictiveRule(
-            p0,
-            prior,
-            n_max,
-            theta_t=float(best["theta_t"]),
-            theta_l=float(best["theta_l"]),
-            theta_u=theta_u,
+            p0, prior, n_max, float(best["theta_t"]), float(best["theta_l"]), theta_u
         )
         looks = _predictive_looks(n_max, first_look, every)
-        design = BayesianDesign(rule, looks)
-    return CalibrationResult("predictive", design, table, grids)
+        design = BayesianDesign(rule, looks, _tuple(futility_on), _tuple(efficacy_on))
+    return CalibrationResult("predictive", design, table, grids, n_invalid)
 
 
 def calibrate_bop2(
@@ -236,8 +283,12 @@ def calibrate_bop2(
     gamma: Sequence[float],
     efficacy: Literal["power", "obrien-fleming"] | None = None,
     eta: Sequence[float] | None = None,
+    criterion: str = "power",
+    beta: float | None = None,
+    futility_on: Switches = None,
+    efficacy_on: Switches = None,
 ) -> CalibrationResult:
-    """BOP2 search: maximise power over (lambda, gamma[, eta]) with alpha <= target.
+    """BOP2 search over (lambda, gamma[, eta]).
 
     Parameters
     ----------
@@ -255,53 +306,56 @@ def calibrate_bop2(
         Efficacy cut-off form (BOP2-FE); None for futility only.
     eta : sequence of float, optional
         Grid of eta for the power-form efficacy cut-off.
+    criterion : {"power", "en0"}
+        Highest power with alpha <= target (ties: smaller EN(p0)); or smallest
+        EN(p0) with alpha <= target and power >= 1 - beta (ties: higher power).
+    beta : float, optional
+        Type II error bound; required by criterion "en0".
+    futility_on, efficacy_on : sequence of bool, optional
+        Per-look switches of the design.
     """
     p0, p1 = response_hypotheses(p0, p1)
     alpha = open_probability("alpha", alpha)
+    criterion = _criterion(criterion, BOP2_CRITERIA)
+    if criterion == "en0":
+        if beta is None:
+            raise InputError("beta", "is required by the criterion 'en0' (power >= 1 - beta)")
+        beta = open_probability("beta", beta)
     lam_grid = _probability_grid("lambda", lam)
     gamma_grid = _positive_grid("gamma", gamma)
+    eta_grid: tuple[float | None, ...] = (None,)
     if efficacy == "power":
         eta_grid = _positive_grid("eta", eta if eta is not None else ())
-    else:
-        eta_grid = (None,)
-    n_max = int(looks[-1])
-    looks = look_schedule(n_max, looks=looks)
+    _check_size(len(lam_grid) * len(gamma_grid) * len(eta_grid))
+    looks = look_schedule(int(looks[-1]), looks=looks)
+    n_max = looks[-1]
+    _check_switches(looks, futility_on, efficacy_on, None)
     rates = np.array([p0, p1])
-    q = _posterior_matrix(prior, p0, looks)  # (K, N + 1), +inf beyond n_k
     combos = [(lv, gv, ev) for lv in lam_grid for gv in gamma_grid for ev in eta_grid]
-    futility = np.empty((len(combos), len(looks)), dtype=int)
-    efficacy_bounds = np.empty((len(combos), len(looks)), dtype=int)
-    for i, (lv, gv, ev) in enumerate(combos):
-        rule = BOP2Rule(p0, prior, n_max, lam=lv, gamma=gv, efficacy=efficacy, eta=ev)
-        cut_f = np.array([rule.futility_cutoff(n) for n in looks])
-        futility[i] = np.sum(q < cut_f[:, None], axis=1) - 1
-        cut_e = [rule.efficacy_cutoff(n) for n in looks[:-1]]
-        efficacy_bounds[i, :-1] = [
-            n + 1 if c is None else _first_at_least(q[k, : n + 1], c, n)
-            for k, (n, c) in enumerate(zip(looks[:-1], cut_e, strict=True))
-        ]
-        efficacy_bounds[i, -1] = futility[i, -1] + 1
-    valid = (efficacy_bounds[:, -1] >= 1) & (efficacy_bounds[:, -1] <= n_max)
-    rows: list[dict[str, Any]] = []
-    if valid.any():
-        stop_f, stop_e = batch_stopping_probabilities(
-            looks, futility[valid], efficacy_bounds[valid], rates
-        )
-        for j, i in enumerate(np.flatnonzero(valid)):
-            lv, gv, ev = combos[i]
-            row = _oc_row(looks, stop_f[j], stop_e[j]) | {"lambda": lv, "gamma": gv}
-            if efficacy == "power":
-                row["eta"] = ev
-            rows.append(row)
-    keys = ["lambda", "gamma"] + (["eta"] if efficacy == "power" else [])
-    table = _finish(rows, keys, alpha, None, order=(["power", "en0"], [False, True]))
+    rules: list[Rule] = [
+        BOP2Rule(p0, prior, n_max, lam=lv, gamma=gv, efficacy=efficacy, eta=ev)
+        for lv, gv, ev in combos
+    ]
+    keys = [
+        {"lambda": lv, "gamma": gv} | ({"eta": ev} if efficacy == "power" else {})
+        for lv, gv, ev in combos
+    ]
+    rows, n_invalid = _evaluate(rules, keys, looks, rates, futility_on, efficacy_on)
+    columns = ["lambda", "gamma"] + (["eta"] if efficacy == "power" else [])
+    if criterion == "power":
+        table = _finish(rows, columns, alpha, None, order=(["power", "en0"], [False, True]))
+    else:
+        table = _finish(rows, columns, alpha, beta, order=(["en0", "power"], [True, False]))
     grids = {
-        "targets": {"p0": p0, "p1": p1, "alpha": alpha},
+        "targets": {"p0": p0, "p1": p1, "alpha": alpha, "beta": beta},
+        "criterion": criterion,
         "lambda": list(lam_grid),
         "gamma": list(gamma_grid),
         "eta": None if efficacy != "power" else list(eta_grid),
         "efficacy": efficacy,
         "looks": list(looks),
+        "futility_on": _list(futility_on),
+        "efficacy_on": _list(efficacy_on),
         "prior": prior.to_dict(),
     }
     design = None
@@ -316,44 +370,68 @@ def calibrate_bop2(
             efficacy=efficacy,
             eta=float(best["eta"]) if efficacy == "power" else None,
         )
-        design = BayesianDesign(rule, looks)
-    return CalibrationResult("bop2", design, table, grids)
+        design = BayesianDesign(rule, looks, _tuple(futility_on), _tuple(efficacy_on))
+    return CalibrationResult("bop2", design, table, grids, n_invalid)
 
 
 # ---------------------------------------------------------------- internals
+def _evaluate(
+    rules: list[Rule],
+    keys: list[dict[str, Any]],
+    looks: tuple[int, ...],
+    rates: np.ndarray,
+    futility_on: Switches,
+    efficacy_on: Switches,
+) -> tuple[list[dict[str, Any]], int]:
+    """Compile the rules (the one compile path), then exact OC at (p0, p1) of the valid ones."""
+    compiled = compile_rules(rules, looks, futility_on, efficacy_on)
+    valid = np.flatnonzero(compiled.valid)
+    rows: list[dict[str, Any]] = []
+    if valid.size:
+        stop_f, stop_e = batch_stopping_probabilities(
+            looks, compiled.futility[valid], compiled.efficacy[valid], rates
+        )
+        for j, i in enumerate(valid):
+            rows.append(keys[i] | _oc_row(looks, stop_f[j], stop_e[j]))
+    return rows, len(rules) - int(valid.size)
+
+
 def _predictive_looks(n_max: int, first_look: int, every: int) -> tuple[int, ...]:
     """Looks from ``first_look`` every ``every`` patients to N (only N if N <= first_look)."""
     return look_schedule(n_max, every=every, first=first_look) if first_look < n_max else (n_max,)
 
 
-def _predictive_matrix(prior, looks: tuple[int, ...], s: int, n_max: int) -> np.ndarray:
-    """PP(n_k, x) for the interim looks, padded with +inf beyond n_k: shape (K - 1, N + 1)."""
-    interim = looks[:-1]
-    pp = np.full((len(interim), n_max + 1), np.inf)
-    for k, n in enumerate(interim):
-        x = np.arange(n + 1)
-        pp[k, : n + 1] = prior.predictive_sf(s - x, n_max - n, x, n)
-    return pp
+def _check_switches(
+    looks: tuple[int, ...], futility_on: Switches, efficacy_on: Switches, varying: str | None
+) -> None:
+    for name, values in (("futility_on", futility_on), ("efficacy_on", efficacy_on)):
+        if values is not None and len(values) != len(looks):
+            why = f" (this calibration {varying}, so the schedule changes)" if varying else ""
+            raise InputError(
+                name, f"needs one true/false per look: {len(looks)} looks at N = {looks[-1]}{why}"
+            )
 
 
-def _posterior_matrix(prior, p0: float, looks: tuple[int, ...]) -> np.ndarray:
-    q = np.full((len(looks), looks[-1] + 1), np.inf)
-    for k, n in enumerate(looks):
-        q[k, : n + 1] = prior.prob_greater(p0, np.arange(n + 1), n)
-    return q
+def _tuple(values: Switches) -> tuple[bool, ...] | None:
+    return None if values is None else tuple(bool(v) for v in values)
 
 
-def _first_above(pp: np.ndarray, level: float, looks: tuple[int, ...]) -> np.ndarray:
-    out = np.empty(len(looks), dtype=int)
-    for k, n in enumerate(looks):
-        above = pp[k, : n + 1] > level
-        out[k] = int(np.argmax(above)) if above.any() else n + 1
-    return out
+def _list(values: Switches) -> list[bool] | None:
+    return None if values is None else [bool(v) for v in values]
 
 
-def _first_at_least(values: np.ndarray, level: float, n: int) -> int:
-    hit = values >= level
-    return int(np.argmax(hit)) if hit.any() else n + 1
+def _criterion(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InputError("criterion", f"must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _check_size(count: int) -> None:
+    if count > GRID_LIMIT:
+        raise InputError(
+            "calibration",
+            f"the grids make {count:,} candidate designs; at most {GRID_LIMIT:,} are allowed",
+        )
 
 
 def _oc_row(looks: tuple[int, ...], stop_f: np.ndarray, stop_e: np.ndarray) -> dict[str, float]:

@@ -5,7 +5,7 @@ if ``x1 <= r1``; otherwise enrol to ``n`` and reject H0 (GO) if the total
 ``x > r``. ``alpha = P(reject | p0)``, ``power = P(reject | p1)``,
 ``PET(p0) = P(x1 <= r1 | p0)``, ``EN(p0) = n1 + (1 - PET(p0)) (n - n1)``.
 
-* optimal: minimum EN(p0) among feasible designs with ``n <= nmax``;
+* optimal: minimum EN(p0) among feasible designs with ``n <= n_max``;
 * minimax: minimum ``n``, ties broken by minimum EN(p0);
 * admissible (Jung, Lee, Kim & George 2004): the designs that minimise
   ``q n + (1 - q) EN(p0)`` for some ``q`` in [0, 1], each reported with the
@@ -16,7 +16,7 @@ Feasibility follows clinfun's ``ph2simon`` by default (``convention="clinfun"``)
 uses ``<=`` in both. Among designs of one ``n`` with the same EN(p0), the one
 found first by ph2simon is kept: the smallest ``n1``, then the largest ``r1``,
 then the largest feasible ``r`` (smallest alpha). The search is exhaustive
-over ``2 <= n <= nmax`` and ``1 <= n1 < n``; a total ``n`` is skipped only
+over ``2 <= n <= n_max`` and ``1 <= n1 < n``; a total ``n`` is skipped only
 when a lower bound on EN(p0) (from the stage-1 power requirement alone) proves
 it cannot reach the best EN(p0) already found at a smaller ``n``, so it can be
 neither optimal nor admissible.
@@ -37,16 +37,17 @@ from .._validate import (
     positive_int,
     response_hypotheses,
 )
+from ..boundary_table import BoundaryTable
 from ..errors import InputError
-from ..provenance import content_hash, package_version
+from ..provenance import Provenance, design_hash
+from ..results import ResultMixin, Summary, Table, json_safe
 from ._binomial_tables import BinomialTables
-from .boundary_table import BoundaryTable
 from .single_stage import SingleStageDesign, single_stage_design
 
 __all__ = ["SimonDesign", "SimonSearch", "simon_designs"]
 
 Convention = Literal["clinfun", "inclusive"]
-NMAX_LIMIT = 2000
+N_MAX_LIMIT = 2000
 _TIE = 1e-12
 # Largest (n1 x r1 x r) block evaluated at once, to bound memory.
 _BLOCK_ELEMENTS = 4_000_000
@@ -123,14 +124,14 @@ class SimonDesign:
 
 
 @dataclass(frozen=True)
-class SimonSearch:
+class SimonSearch(ResultMixin):
     """Result of a Simon two-stage design search.
 
     Attributes
     ----------
     p0, p1, alpha, beta : float
         The design targets.
-    nmax : int
+    n_max : int
         Largest total sample size searched.
     convention : str
         Feasibility convention (``"clinfun"``: strict ``<``; ``"inclusive"``: ``<=``).
@@ -148,7 +149,7 @@ class SimonSearch:
     p1: float
     alpha: float
     beta: float
-    nmax: int
+    n_max: int
     convention: str
     admissible: tuple[SimonDesign, ...]
     candidates: pd.DataFrame = field(repr=False)
@@ -181,18 +182,22 @@ class SimonSearch:
         """Tidy table of :attr:`designs` (one row per design)."""
         return pd.DataFrame([design.to_dict() for design in self.designs])
 
+    @property
+    def provenance(self) -> Provenance:
+        """Exact; the design hash of the search's inputs."""
+        return Provenance(
+            "exact",
+            design_hash({"simon_search": self._inputs()}),
+            details={"algorithm": "exhaustive search on exact binomial probabilities"},
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready result with inputs, designs and provenance."""
+        """JSON-safe result with inputs, designs, the single-stage design and provenance."""
         return {
             "inputs": self._inputs(),
-            "designs": [design.to_dict() for design in self.designs],
-            "single_stage": self.single_stage.to_dict(),
-            "provenance": {
-                "package": "adaptive_pilot",
-                "version": package_version(),
-                "method": "exact",
-                "design_hash": content_hash({"simon": self._inputs()}),
-            },
+            "designs": [json_safe(design.to_dict()) for design in self.designs],
+            "single_stage": json_safe(self.single_stage.to_dict()),
+            "provenance": self.provenance.to_dict(),
         }
 
     def _inputs(self) -> dict[str, Any]:
@@ -201,39 +206,27 @@ class SimonSearch:
             "p1": self.p1,
             "alpha": self.alpha,
             "beta": self.beta,
-            "nmax": self.nmax,
+            "n_max": self.n_max,
             "convention": self.convention,
         }
 
-    def summary(self) -> str:
-        """Plain-text summary in Simon's notation."""
+    def summary(self) -> Summary:
+        """Minimax, admissible and optimal designs in Simon's notation."""
         relation = "<" if self.convention == "clinfun" else "<="
-        header = [
-            "Simon two-stage designs (exact binomial)",
-            f"H0: p <= {self.p0:g}   H1: p >= {self.p1:g}   "
-            f"alpha {relation} {self.alpha:g}, beta {relation} {self.beta:g} "
-            f"(power {'>' if relation == '<' else '>='} {1 - self.beta:g})",
-            f"feasibility convention: {self.convention}; total n searched up to {self.nmax}",
-            "",
-        ]
-        rows = []
-        for design in self.designs:
-            rows.append(
-                {
-                    "design": design.kind,
-                    "r1/n1": f"{design.r1}/{design.n1}",
-                    "r/n": f"{design.r}/{design.n}",
-                    "EN(p0)": f"{design.en0:.2f}",
-                    "PET(p0)": f"{design.pet0:.3f}",
-                    "alpha": f"{design.alpha:.4f}",
-                    "power": f"{design.power:.4f}",
-                    "q interval": _q_text(design),
-                }
-            )
-        table = pd.DataFrame(rows).to_string(index=False)
+        frame = pd.DataFrame(
+            {
+                "kind": [d.kind for d in self.designs],
+                "r1/n1": [f"{d.r1}/{d.n1}" for d in self.designs],
+                "r/n": [f"{d.r}/{d.n}" for d in self.designs],
+                "en0": [d.en0 for d in self.designs],
+                "pet0": [d.pet0 for d in self.designs],
+                "alpha": [d.alpha for d in self.designs],
+                "power": [d.power for d in self.designs],
+                "q interval": [_q_text(d) for d in self.designs],
+            }
+        )
         single = self.single_stage
-        footer = [
-            "",
+        notes = [
             "Stage 1: enrol n1 evaluable patients; stop for futility if at most r1 respond.",
             "Stage 2: enrol up to n; reject H0 (GO) if more than r respond in total.",
             "Admissible designs minimise q*n + (1-q)*EN(p0) for q in their interval "
@@ -241,15 +234,23 @@ class SimonSearch:
             f"Single-stage exact binomial design for comparison: n = {single.n}, reject H0 if more "
             f"than {single.r} respond (alpha {single.alpha:.4f}, power {single.power:.4f}).",
         ]
-        if self.optimal.n > self.nmax - 10:
-            footer.append(
-                f"Warning: the optimal n ({self.optimal.n}) is close to nmax ({self.nmax}); "
-                "a larger nmax may find a design with smaller EN(p0)."
+        if self.optimal.n > self.n_max - 10:
+            notes.append(
+                f"Warning: the optimal n ({self.optimal.n}) is close to the largest n searched "
+                f"({self.n_max}); a larger --n-max may find a design with smaller EN(p0)."
             )
-        return "\n".join(header) + table + "\n" + "\n".join(footer)
-
-    def __str__(self) -> str:
-        return self.summary()
+        return Summary(
+            "Simon two-stage designs (exact binomial)",
+            header=(
+                f"H0: p <= {self.p0:g}   H1: p >= {self.p1:g}   "
+                f"alpha {relation} {self.alpha:g}, beta {relation} {self.beta:g} "
+                f"(power {'>' if relation == '<' else '>='} {1 - self.beta:g})",
+                f"feasibility convention: {self.convention}; total n searched up to {self.n_max}",
+            ),
+            tables=(Table(frame),),
+            notes=tuple(notes),
+            provenance=self.provenance,
+        )
 
 
 def simon_designs(
@@ -257,7 +258,7 @@ def simon_designs(
     p1: float,
     alpha: float = 0.05,
     beta: float = 0.20,
-    nmax: int = 100,
+    n_max: int = 100,
     *,
     convention: Convention = "clinfun",
 ) -> SimonSearch:
@@ -273,7 +274,7 @@ def simon_designs(
         Upper bound on the type I error.
     beta : float, default 0.20
         Upper bound on the type II error (power at least ``1 - beta``).
-    nmax : int, default 100
+    n_max : int, default 100
         Largest total sample size searched (up to 2000).
     convention : {"clinfun", "inclusive"}
         ``"clinfun"``: feasible if ``alpha_exact < alpha`` and
@@ -289,7 +290,7 @@ def simon_designs(
     Raises
     ------
     InputError
-        For invalid inputs, or when no design is feasible up to ``nmax``.
+        For invalid inputs, or when no design is feasible up to ``n_max``.
 
     Examples
     --------
@@ -297,25 +298,25 @@ def simon_designs(
     >>> search.optimal.notation, search.minimax.notation
     ('1/10, 5/29', '1/15, 5/25')
     """
-    p0, p1, alpha, beta, nmax, strict = _validate(p0, p1, alpha, beta, nmax, convention)
+    p0, p1, alpha, beta, n_max, strict = _validate(p0, p1, alpha, beta, n_max, convention)
     tables0 = BinomialTables(p0)
     tables1 = BinomialTables(p1)
-    rows = _best_design_per_n(tables0, tables1, alpha, beta, nmax, strict)
+    rows = _best_design_per_n(tables0, tables1, alpha, beta, n_max, strict)
     if not rows:
         raise InputError(
-            "nmax",
+            "n_max",
             f"no two-stage design with alpha {'<' if strict else '<='} {alpha:g} and power "
-            f"{'>' if strict else '>='} {1 - beta:g} exists with n up to {nmax}; increase nmax",
+            f"{'>' if strict else '>='} {1 - beta:g} exists with n up to {n_max}; increase n_max",
         )
     candidates = pd.DataFrame(rows, columns=["r1", "n1", "r", "n", "en0", "pet0", "alpha", "power"])
     admissible = _admissible(candidates, p0, p1)
-    single = single_stage_design(p0, p1, alpha, beta, nmax=nmax, convention=convention)
+    single = single_stage_design(p0, p1, alpha, beta, n_max=n_max, convention=convention)
     return SimonSearch(
         p0=p0,
         p1=p1,
         alpha=alpha,
         beta=beta,
-        nmax=nmax,
+        n_max=n_max,
         convention=convention,
         admissible=admissible,
         candidates=candidates,
@@ -325,15 +326,15 @@ def simon_designs(
 
 # ---------------------------------------------------------------- internals
 def _validate(
-    p0: float, p1: float, alpha: float, beta: float, nmax: int, convention: str
+    p0: float, p1: float, alpha: float, beta: float, n_max: int, convention: str
 ) -> tuple[float, float, float, float, int, bool]:
     p0, p1 = response_hypotheses(p0, p1)
     alpha = open_probability("alpha", alpha)
     beta = open_probability("beta", beta)
-    nmax = positive_int("nmax", nmax, minimum=2)
-    if nmax > NMAX_LIMIT:
-        raise InputError("nmax", f"must be at most {NMAX_LIMIT} (got {nmax})")
-    return p0, p1, alpha, beta, nmax, feasibility_convention(convention) == "clinfun"
+    n_max = positive_int("n_max", n_max, minimum=2)
+    if n_max > N_MAX_LIMIT:
+        raise InputError("n_max", f"must be at most {N_MAX_LIMIT} (got {n_max})")
+    return p0, p1, alpha, beta, n_max, feasibility_convention(convention) == "clinfun"
 
 
 def _meets(value: np.ndarray, target: float, strict: bool) -> np.ndarray:
@@ -341,21 +342,21 @@ def _meets(value: np.ndarray, target: float, strict: bool) -> np.ndarray:
     return value < target if strict else value <= target + _TIE
 
 
-def _stage1_lower_bounds(p0: float, p1: float, beta: float, nmax: int) -> np.ndarray:
-    """Lower bound on EN(p0) of any feasible design with total n, for n = 0..nmax.
+def _stage1_lower_bounds(p0: float, p1: float, beta: float, n_max: int) -> np.ndarray:
+    """Lower bound on EN(p0) of any feasible design with total n, for n = 0..n_max.
 
     Power <= P(x1 > r1 | p1) = 1 - PET(p1), so a feasible (n1, r1) needs
     PET(p1) <= beta; among those, the largest r1 maximises PET(p0). Hence
     EN(p0) >= min over n1 < n of n1 + (1 - PET0*(n1)) (n - n1).
     """
-    n1 = np.arange(1, nmax + 1)
+    n1 = np.arange(1, n_max + 1)
     # Largest r1 with P(X1 <= r1 | p1) <= beta, from the quantile and a check.
     r1 = stats.binom.ppf(beta, n1, p1).astype(int)
     r1 = np.where(stats.binom.cdf(r1, n1, p1) <= beta + _TIE, r1, r1 - 1)
     r1 = np.minimum(r1, n1 - 1)
     continuing = np.where(r1 >= 0, 1.0 - stats.binom.cdf(r1, n1, p0), np.nan)
-    bounds = np.full(nmax + 1, np.inf)
-    for n in range(2, nmax + 1):
+    bounds = np.full(n_max + 1, np.inf)
+    for n in range(2, n_max + 1):
         m = n1[: n - 1]
         values = m + continuing[: n - 1] * (n - m)
         bounds[n] = np.nanmin(values) if np.isfinite(values).any() else np.inf
@@ -363,13 +364,13 @@ def _stage1_lower_bounds(p0: float, p1: float, beta: float, nmax: int) -> np.nda
 
 
 def _best_design_per_n(
-    t0: BinomialTables, t1: BinomialTables, alpha: float, beta: float, nmax: int, strict: bool
+    t0: BinomialTables, t1: BinomialTables, alpha: float, beta: float, n_max: int, strict: bool
 ) -> list[tuple]:
     """For each total n, the feasible design with the smallest EN(p0) (ph2simon's table)."""
-    lower = _stage1_lower_bounds(t0.p, t1.p, beta, nmax)
+    lower = _stage1_lower_bounds(t0.p, t1.p, beta, n_max)
     rows: list[tuple] = []
     best_en = np.inf
-    for n in range(2, nmax + 1):
+    for n in range(2, n_max + 1):
         if lower[n] > best_en + 1e-9:
             continue
         t0.ensure(n)

@@ -14,8 +14,8 @@ from .._validate import (
     positive_int,
     response_hypotheses,
 )
+from ..boundary_table import BoundaryTable
 from ..errors import InputError
-from .boundary_table import BoundaryTable
 
 __all__ = ["SingleStageDesign", "single_stage_design"]
 
@@ -52,7 +52,7 @@ def single_stage_design(
     alpha: float = 0.05,
     beta: float = 0.20,
     *,
-    nmax: int = 1000,
+    n_max: int = 1000,
     convention: Literal["clinfun", "inclusive"] = "clinfun",
 ) -> SingleStageDesign:
     """Smallest exact single-stage design meeting the error targets.
@@ -65,14 +65,14 @@ def single_stage_design(
     Raises
     ------
     InputError
-        For invalid inputs, or when no ``n <= nmax`` is feasible.
+        For invalid inputs, or when no ``n <= n_max`` is feasible.
     """
     p0, p1 = response_hypotheses(p0, p1)
     alpha = open_probability("alpha", alpha)
     beta = open_probability("beta", beta)
-    nmax = positive_int("nmax", nmax)
+    n_max = positive_int("n_max", n_max)
     strict = feasibility_convention(convention) == "clinfun"
-    n = np.arange(1, nmax + 1)
+    n = np.arange(1, n_max + 1)
     # Smallest r meeting alpha: start from the quantile and step to the exact answer.
     r = np.clip(stats.binom.isf(alpha, n, p0).astype(int) - 2, 0, None)
     while True:
@@ -95,7 +95,7 @@ def single_stage_design(
     meets_power = (1.0 - power < beta) if strict else (1.0 - power <= beta + 1e-12)
     if not meets_power.any():
         raise InputError(
-            "nmax", f"no single-stage design exists with n up to {nmax}; increase nmax"
+            "n_max", f"no single-stage design exists with n up to {n_max}; increase n_max"
         )
     i = int(np.flatnonzero(meets_power)[0])
     return SingleStageDesign(n=int(n[i]), r=int(r[i]), alpha=float(size[i]), power=float(power[i]))

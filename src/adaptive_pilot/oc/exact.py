@@ -10,25 +10,27 @@ error: every figure is exact up to floating-point rounding.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._binomial import add_binomial
-from .._text import text_table
 from .._validate import closed_probability
-from ..designs.boundary_table import BoundaryTable
+from ..boundary_table import BoundaryTable
 from ..errors import InputError
-from ..provenance import package_version
+from ..provenance import Provenance, design_hash
+from ..results import ResultMixin, Summary, Table, records
 
-__all__ = ["OperatingCharacteristics", "exact_oc"]
+__all__ = ["OperatingCharacteristics", "batch_stopping_probabilities", "exact_oc"]
+
+_SUMMARY_COLUMNS = ["p", "p_go", "p_early_futility", "p_early_efficacy", "pet", "en"]
 
 
 @dataclass(frozen=True)
-class OperatingCharacteristics:
+class OperatingCharacteristics(ResultMixin):
     """Exact operating characteristics of a boundary table over true rates.
 
     Attributes
@@ -43,6 +45,8 @@ class OperatingCharacteristics:
     stop_efficacy : ndarray, shape (P, K)
         Probability of stopping for efficacy at each look; at the final look
         this is the probability of GO there.
+    provenance : Provenance
+        Method "exact" and the design hash.
 
     Notes
     -----
@@ -55,7 +59,7 @@ class OperatingCharacteristics:
     p: np.ndarray
     stop_futility: np.ndarray
     stop_efficacy: np.ndarray
-    method: str = field(default="exact")
+    provenance: Provenance
 
     # -------------------------------------------------------------- summaries
     @property
@@ -105,7 +109,7 @@ class OperatingCharacteristics:
         index = np.flatnonzero(np.isclose(self.p, p, rtol=0, atol=1e-12))
         if index.size == 0:
             raise InputError("p", f"{p} is not among the evaluated rates")
-        return self.to_records()[int(index[0])]
+        return records(self.to_frame().drop(columns=["method"]))[int(index[0])]
 
     # ------------------------------------------------------------------ views
     def to_frame(self) -> pd.DataFrame:
@@ -124,7 +128,7 @@ class OperatingCharacteristics:
                 "pet": self.pet,
                 "en": self.en,
                 "sd_n": self.sd_n,
-                "method": self.method,
+                "method": "exact",
             }
         )
 
@@ -150,46 +154,39 @@ class OperatingCharacteristics:
             }
         )
 
-    def to_records(self) -> list[dict[str, float]]:
-        """One JSON-ready dict per rate with the summary figures."""
-        frame = self.to_frame().drop(columns=["method", "p_nogo", "sd_n"])
-        return [
-            {key: float(value) for key, value in row.items()} for row in frame.to_dict("records")
-        ]
-
-    def provenance(self) -> dict[str, Any]:
-        """Version, method and design hash for the record."""
-        return {
-            "package": "adaptive_pilot",
-            "version": package_version(),
-            "method": "exact",
-            "design_hash": self.table.design_hash(),
+    def to_dict(self, *, by_look: bool = False) -> dict[str, Any]:
+        """JSON-safe result: ``boundaries``, ``oc`` rows (and ``by_look`` rows), ``provenance``."""
+        payload: dict[str, Any] = {
+            "boundaries": self.table.to_dict(),
+            "oc": records(self.to_frame().drop(columns=["method"])),
         }
+        if by_look:
+            payload["by_look"] = records(self.by_look())
+        payload["provenance"] = self.provenance.to_dict()
+        return payload
 
-    def summary(self) -> str:
-        """A plain-text OC table a statistician can read in a terminal."""
-        text = text_table(
-            self.to_frame(),
-            {
-                "p": ("p", ".3f"),
-                "P(GO)": ("p_go", ".4f"),
-                "P(early futility)": ("p_early_futility", ".4f"),
-                "P(early efficacy)": ("p_early_efficacy", ".4f"),
-                "PET": ("pet", ".4f"),
-                "E[N]": ("en", ".2f"),
-            },
+    def summary(self, *, by_look: bool = False) -> Summary:
+        """The OC table (and the per-look table) as a :class:`~adaptive_pilot.results.Summary`."""
+        tables = [Table(self.to_frame()[_SUMMARY_COLUMNS])]
+        if by_look:
+            tables.append(Table(self.by_look(), title="Per-look stopping probabilities"))
+        return Summary(
+            "Exact operating characteristics",
+            header=(
+                f"N = {self.table.n_max}, {self.table.n_looks} looks at n = "
+                f"{', '.join(str(n) for n in self.table.looks)}; exact (no Monte Carlo error)",
+            ),
+            tables=tuple(tables),
+            notes=("GO counts early efficacy stops and the final GO; PET = P(early termination).",),
+            provenance=self.provenance,
         )
-        return (
-            f"Exact operating characteristics (no Monte Carlo error), "
-            f"N = {self.table.n_max}, {self.table.n_looks} looks\n{text}"
-        )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def exact_oc(
-    table: BoundaryTable, p: float | Sequence[float] | np.ndarray
+    table: BoundaryTable,
+    p: float | Sequence[float] | np.ndarray,
+    *,
+    design: Mapping[str, Any] | None = None,
 ) -> OperatingCharacteristics:
     """Exact operating characteristics of a boundary table.
 
@@ -199,6 +196,9 @@ def exact_oc(
         Looks and bounds.
     p : float or array_like
         True response rate(s) in [0, 1].
+    design : mapping, optional
+        ``to_dict()`` of the design the table was compiled from, for the
+        design hash in the provenance (default: the table itself).
 
     Returns
     -------
@@ -221,7 +221,12 @@ def exact_oc(
     stop_futility, stop_efficacy = stops[0][0], stops[1][0]
     for array in (rates, stop_futility, stop_efficacy):
         array.setflags(write=False)
-    return OperatingCharacteristics(table, rates, stop_futility, stop_efficacy)
+    provenance = Provenance(
+        "exact",
+        design_hash(design) if design is not None else table.design_hash(),
+        details={"algorithm": "forward recursion over the boundary table"},
+    )
+    return OperatingCharacteristics(table, rates, stop_futility, stop_efficacy, provenance)
 
 
 def batch_stopping_probabilities(

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..designs.boundary_table import BoundaryTable
+from ..boundary_table import BoundaryTable
 from ..errors import InputError
+from ..provenance import Provenance, design_hash
+from ..results import ResultMixin, Summary, Table, records
 from ..rules.toxicity import ToxicityRule
 
 __all__ = ["JointOperatingCharacteristics", "category_probabilities", "joint_oc"]
@@ -57,7 +59,7 @@ def category_probabilities(p_response: Any, p_toxicity: Any, odds_ratio: Any = 1
 
 
 @dataclass(frozen=True)
-class JointOperatingCharacteristics:
+class JointOperatingCharacteristics(ResultMixin):
     """Exact OC with toxicity co-monitoring, one row per scenario.
 
     Attributes
@@ -69,6 +71,8 @@ class JointOperatingCharacteristics:
     stop_toxicity, stop_futility, stop_efficacy : ndarray, shape (S, K)
         Per-look probabilities; at the final look futility is NO-GO and
         efficacy is GO.
+    provenance : Provenance
+        Method "exact" and the design hash (boundaries and toxicity rule).
     """
 
     looks: tuple[int, ...]
@@ -76,6 +80,7 @@ class JointOperatingCharacteristics:
     stop_toxicity: np.ndarray
     stop_futility: np.ndarray
     stop_efficacy: np.ndarray
+    provenance: Provenance
 
     @property
     def p_response(self) -> np.ndarray:
@@ -98,7 +103,7 @@ class JointOperatingCharacteristics:
         return self.stop_toxicity.sum(axis=1)
 
     @property
-    def p_stop_futility(self) -> np.ndarray:
+    def p_early_futility(self) -> np.ndarray:
         """P(stop for futility) at an interim look."""
         return self.stop_futility[:, :-1].sum(axis=1)
 
@@ -113,31 +118,56 @@ class JointOperatingCharacteristics:
         return self.stop_futility[:, -1]
 
     @property
+    def _ended(self) -> np.ndarray:
+        return self.stop_toxicity + self.stop_futility + self.stop_efficacy
+
+    @property
+    def pet(self) -> np.ndarray:
+        """P(the trial stops before the final look), for any reason."""
+        return self._ended[:, :-1].sum(axis=1)
+
+    @property
     def en(self) -> np.ndarray:
         """Expected sample size."""
-        ended = self.stop_toxicity + self.stop_futility + self.stop_efficacy
-        return ended @ np.asarray(self.looks, dtype=float)
+        return self._ended @ np.asarray(self.looks, dtype=float)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table, one row per scenario."""
         return pd.DataFrame(
             {
-                "p_response": self.p_response,
+                "p": self.p_response,
                 "p_toxicity": self.p_toxicity,
                 "p_go": self.p_go,
-                "p_stop_futility": self.p_stop_futility,
+                "p_early_futility": self.p_early_futility,
+                "p_early_efficacy": self.p_early_efficacy,
                 "p_stop_toxicity": self.p_stop_toxicity,
-                "p_stop_efficacy": self.p_early_efficacy,
                 "p_nogo_final": self.p_nogo_final,
+                "pet": self.pet,
                 "en": self.en,
                 "method": "exact",
             }
         )
 
-    def to_records(self) -> list[dict[str, float]]:
-        """JSON-ready rows."""
-        frame = self.to_frame().drop(columns=["method"])
-        return [{k: float(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: ``oc`` rows and ``provenance``."""
+        return {
+            "oc": records(self.to_frame().drop(columns=["method"])),
+            "provenance": self.provenance.to_dict(),
+        }
+
+    def summary(self) -> Summary:
+        """The joint OC table."""
+        columns = ["p", "p_toxicity", "p_go", "p_stop_toxicity", "p_early_futility"]
+        columns += ["p_early_efficacy", "en"]
+        return Summary(
+            "Exact joint operating characteristics (response and toxicity)",
+            header=(
+                f"looks at n = {', '.join(str(n) for n in self.looks)}; toxicity checked first, "
+                "then futility, then efficacy; exact (no Monte Carlo error)",
+            ),
+            tables=(Table(self.to_frame()[columns]),),
+            provenance=self.provenance,
+        )
 
 
 def joint_oc(
@@ -214,4 +244,9 @@ def joint_oc(
             stop_f[:, k] = state[:, low, :].sum(axis=(1, 2))
             stop_e[:, k] = state[:, high, :].sum(axis=(1, 2))
             state[:, low | high, :] = 0.0
-    return JointOperatingCharacteristics(looks, probs, stop_t, stop_f, stop_e)
+    provenance = Provenance(
+        "exact",
+        design_hash({"boundaries": table.to_dict(), "toxicity": toxicity.to_dict()}),
+        details={"algorithm": "forward recursion over (responses, toxicities)"},
+    )
+    return JointOperatingCharacteristics(looks, probs, stop_t, stop_f, stop_e, provenance)

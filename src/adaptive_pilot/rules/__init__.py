@@ -1,8 +1,19 @@
 """Stopping rules, each evaluable at any (n, x) and compiled onto a look schedule."""
 
 from .bop2 import BOP2Rule
+from .compile import CompiledBounds, Cutoffs, Rule, compile_rules
 from .posterior import PosteriorRule
 from .predictive import PredictiveRule, predictive_probability
 from .toxicity import ToxicityRule
 
-__all__ = ["BOP2Rule", "PosteriorRule", "PredictiveRule", "ToxicityRule", "predictive_probability"]
+__all__ = [
+    "BOP2Rule",
+    "CompiledBounds",
+    "Cutoffs",
+    "PosteriorRule",
+    "PredictiveRule",
+    "Rule",
+    "ToxicityRule",
+    "compile_rules",
+    "predictive_probability",
+]

@@ -1,11 +1,43 @@
-"""Shared validation and description helpers for rules (internal)."""
+"""Shared helpers for rules (internal): validation, JSON header, descriptions, statistics."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..errors import InputError
+from ..priors import BetaMixturePrior, BetaPrior
+from .compile import decide_sets, final_go
+
+
+class ThresholdRuleMixin:
+    """``interim`` and ``final_go`` of a rule, through the one compile path."""
+
+    def interim(self, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(stop for futility, stop for efficacy) at an interim look with n patients."""
+        return decide_sets(self, n, x)  # type: ignore[arg-type]
+
+    def final_go(self, n: int, x: Any) -> np.ndarray:
+        """GO at a final analysis with n patients."""
+        return final_go(self, n, x)  # type: ignore[arg-type]
+
+
+def posterior_matrix(
+    prior: BetaPrior | BetaMixturePrior, p0: float, looks: Sequence[int]
+) -> np.ndarray:
+    """P(p > p0 | x, n_k) for x = 0..N on every look at once: (K, N + 1), NaN beyond n_k."""
+    n = np.asarray(looks)[:, None]
+    x = np.arange(int(n.max()) + 1)[None, :]
+    q = np.asarray(prior.prob_greater(p0, np.minimum(x, n), n), dtype=float)
+    return np.where(x <= n, q, np.nan)
+
+
+def constant(value: float | None, count: int) -> np.ndarray:
+    """A per-look cut-off array (NaN where the stop does not exist)."""
+    return np.full(count, np.nan if value is None else float(value))
 
 
 def rule_fields(rule: Any, **parameters: Any) -> dict[str, Any]:
@@ -29,14 +61,23 @@ def threshold(field: str, value: float | None, *, optional: bool = False) -> flo
         if optional:
             return None
         raise InputError(field, "is required: a probability strictly between 0 and 1")
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(field, f"must be a probability strictly between 0 and 1 (got {value!r})")
+    if math.isnan(value):
+        raise InputError(field, "must be a probability strictly between 0 and 1 (got not a number)")
     if not 0.0 < value < 1.0:
         raise InputError(field, f"must be a probability strictly between 0 and 1 (got {value})")
     return float(value)
 
 
-def max_sample_size(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError("n_max", f"must be a whole number >= 1 (got {value!r})")
-    return value
+#: Largest maximum sample size (and look) accepted anywhere.
+N_LIMIT = 5000
+
+
+def max_sample_size(value: int, field: str = "n_max") -> int:
+    """A maximum sample size: a whole number from 1 to 5,000."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise InputError(field, f"must be a whole number >= 1 (got {value!r})")
+    if value > N_LIMIT:
+        raise InputError(field, f"must be at most {N_LIMIT:,} (got {value:,})")
+    return int(value)

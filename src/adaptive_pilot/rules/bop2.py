@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from scipy import stats
@@ -12,13 +13,14 @@ from scipy import stats
 from .._validate import open_probability
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
-from ._common import max_sample_size, rule_fields, threshold
+from ._common import ThresholdRuleMixin, max_sample_size, posterior_matrix, rule_fields, threshold
+from .compile import Cutoffs
 
 __all__ = ["BOP2Rule"]
 
 
 @dataclass(frozen=True)
-class BOP2Rule:
+class BOP2Rule(ThresholdRuleMixin):
     """Bayesian optimal phase II rule for a binary endpoint.
 
     With q(n, x) = P(p > p0 | x responses among n) and t = n / N:
@@ -55,57 +57,62 @@ class BOP2Rule:
     efficacy: Literal["power", "obrien-fleming"] | None = None
     eta: float | None = None
     name: str = "bop2"
+    go_field: ClassVar[str] = "lambda"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "p0", open_probability("p0", self.p0))
         object.__setattr__(self, "n_max", max_sample_size(self.n_max))
         object.__setattr__(self, "lam", threshold("lambda", self.lam))
-        if isinstance(self.gamma, bool) or not isinstance(self.gamma, int | float):
-            raise InputError("gamma", f"must be a positive number (got {self.gamma!r})")
-        if not (math.isfinite(self.gamma) and self.gamma > 0):
-            raise InputError("gamma", f"must be a positive number (got {self.gamma})")
-        object.__setattr__(self, "gamma", float(self.gamma))
+        object.__setattr__(self, "gamma", _positive("gamma", self.gamma))
         if self.efficacy not in (None, "power", "obrien-fleming"):
             raise InputError(
                 "efficacy", f"must be 'power', 'obrien-fleming' or absent (got {self.efficacy!r})"
             )
         if self.efficacy == "power":
-            if self.eta is None or not isinstance(self.eta, int | float) or not self.eta > 0:
-                raise InputError(
-                    "eta", f"the power-form efficacy cut-off needs eta > 0 (got {self.eta!r})"
-                )
-            object.__setattr__(self, "eta", float(self.eta))
+            if self.eta is None:
+                raise InputError("eta", "the power-form efficacy cut-off needs eta > 0")
+            object.__setattr__(self, "eta", _positive("eta", self.eta))
 
-    def statistic(self, n: int, x: Any) -> np.ndarray:
-        """P(p > p0 | x responses among n)."""
+    def statistic(self, n: Any, x: Any) -> np.ndarray:
+        """q = P(p > p0 | x responses among n)."""
         return self.prior.prob_greater(self.p0, x, n)
 
-    def futility_cutoff(self, n: int) -> float:
-        """Stop for futility if q < lambda (n/N)^gamma."""
-        return self.lam * (n / self.n_max) ** self.gamma
+    def look_statistics(self, looks: Sequence[int]) -> np.ndarray:
+        """q on every look at once: shape (K, N + 1), NaN beyond n_k."""
+        return posterior_matrix(self.prior, self.p0, looks)
 
-    def efficacy_cutoff(self, n: int) -> float | None:
-        """Stop for efficacy if q >= this cut-off (None without efficacy stop)."""
-        t = n / self.n_max
+    def final_statistics(self, n: int) -> np.ndarray:
+        """q at the final analysis, x = 0..n."""
+        return self.statistic(n, np.arange(n + 1))
+
+    def futility_cutoff(self, n: Any) -> Any:
+        """Stop for futility if q < lambda (n/N)^gamma (vectorised over n)."""
+        return self.lam * (np.asarray(n, dtype=float) / self.n_max) ** self.gamma
+
+    def efficacy_cutoff(self, n: Any) -> Any:
+        """Stop for efficacy if q >= this cut-off (NaN without efficacy stop)."""
+        t = np.asarray(n, dtype=float) / self.n_max
         if self.efficacy == "power":
             return 1.0 - (1.0 - self.lam) * t**self.eta
         if self.efficacy == "obrien-fleming":
-            return float(
-                2.0 * stats.norm.cdf(stats.norm.ppf((1.0 + self.lam) / 2.0) / math.sqrt(t)) - 1.0
-            )
-        return None
+            z = stats.norm.ppf((1.0 + self.lam) / 2.0)
+            return 2.0 * stats.norm.cdf(z / np.sqrt(t)) - 1.0
+        return np.full(t.shape, np.nan)
 
-    def interim(self, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
-        """(stop for futility, stop for efficacy) at an interim look with n patients."""
-        q = self.statistic(n, x)
-        futility = q < self.futility_cutoff(n)
-        cutoff = self.efficacy_cutoff(n)
-        efficacy = q >= cutoff if cutoff is not None else np.zeros_like(q, bool)
-        return futility, efficacy
+    def cutoffs(self, looks: Sequence[int]) -> Cutoffs:
+        """lambda (n/N)^gamma for futility and GO (inclusive), C_e(n) for efficacy."""
+        n = np.asarray(looks, dtype=float)
+        return Cutoffs(
+            futility=self.futility_cutoff(n),
+            efficacy=self.efficacy_cutoff(n),
+            go=float(self.futility_cutoff(n[-1])),
+            efficacy_inclusive=True,
+            go_inclusive=True,
+        )
 
-    def final_go(self, n: int, x: Any) -> np.ndarray:
-        """GO at the final analysis: q >= lambda (n/N)^gamma (= lambda at n = N)."""
-        return self.statistic(n, x) >= self.futility_cutoff(n)
+    def statistic_key(self) -> Hashable:
+        """BOP2 and posterior-probability rules on the same prior and p0 share q."""
+        return ("q", self.p0, self.prior)
 
     def describe(self) -> str:
         """The rule in words."""
@@ -124,3 +131,13 @@ class BOP2Rule:
         """JSON-ready parameters."""
         parameters = {"n_max": self.n_max, "lambda": self.lam, "gamma": self.gamma}
         return rule_fields(self, **parameters, efficacy=self.efficacy, eta=self.eta)
+
+
+def _positive(field: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(field, f"must be a positive number (got {value!r})")
+    if math.isnan(value):
+        raise InputError(field, "must be a positive number (got not a number)")
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(field, f"must be a positive number (got {value})")
+    return float(value)

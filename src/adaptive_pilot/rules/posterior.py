@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._validate import open_probability
 from ..priors import BetaMixturePrior, BetaPrior
-from ._common import interim_sentences, rule_fields, threshold
+from ._common import (
+    ThresholdRuleMixin,
+    constant,
+    interim_sentences,
+    posterior_matrix,
+    rule_fields,
+    threshold,
+)
+from .compile import Cutoffs
 
 __all__ = ["PosteriorRule"]
 
 
 @dataclass(frozen=True)
-class PosteriorRule:
+class PosteriorRule(ThresholdRuleMixin):
     """Stop on the posterior probability that the response rate exceeds p0.
 
     With q(n, x) = P(p > p0 | x responses among n):
@@ -42,6 +51,7 @@ class PosteriorRule:
     theta_futility: float | None = None
     theta_efficacy: float | None = None
     name: str = "posterior"
+    go_field: ClassVar[str] = "theta_final"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "p0", open_probability("p0", self.p0))
@@ -53,24 +63,30 @@ class PosteriorRule:
             self, "theta_efficacy", threshold("theta_efficacy", self.theta_efficacy, optional=True)
         )
 
-    def statistic(self, n: int, x: Any) -> np.ndarray:
-        """P(p > p0 | x responses among n)."""
+    def statistic(self, n: Any, x: Any) -> np.ndarray:
+        """q = P(p > p0 | x responses among n)."""
         return self.prior.prob_greater(self.p0, x, n)
 
-    def interim(self, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
-        """(stop for futility, stop for efficacy) at an interim look with n patients."""
-        q = self.statistic(n, x)
-        futility = (
-            q < self.theta_futility if self.theta_futility is not None else np.zeros_like(q, bool)
-        )
-        efficacy = (
-            q > self.theta_efficacy if self.theta_efficacy is not None else np.zeros_like(q, bool)
-        )
-        return futility, efficacy
+    def look_statistics(self, looks: Sequence[int]) -> np.ndarray:
+        """q on every look at once: shape (K, N + 1), NaN beyond n_k."""
+        return posterior_matrix(self.prior, self.p0, looks)
 
-    def final_go(self, n: int, x: Any) -> np.ndarray:
-        """GO at the final analysis with n patients."""
-        return self.statistic(n, x) > self.theta_final
+    def final_statistics(self, n: int) -> np.ndarray:
+        """q at the final analysis, x = 0..n."""
+        return self.statistic(n, np.arange(n + 1))
+
+    def cutoffs(self, looks: Sequence[int]) -> Cutoffs:
+        """Constant thresholds at every look."""
+        count = len(looks)
+        return Cutoffs(
+            constant(self.theta_futility, count),
+            constant(self.theta_efficacy, count),
+            self.theta_final,
+        )
+
+    def statistic_key(self) -> Hashable:
+        """Posterior-probability rules on the same prior and p0 share q."""
+        return ("q", self.p0, self.prior)
 
     def describe(self) -> str:
         """The rule in words."""

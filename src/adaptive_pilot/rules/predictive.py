@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._validate import open_probability
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
-from ._common import interim_sentences, max_sample_size, rule_fields, threshold
+from ._common import (
+    ThresholdRuleMixin,
+    constant,
+    interim_sentences,
+    max_sample_size,
+    rule_fields,
+    threshold,
+)
+from .compile import Cutoffs
 
 __all__ = ["PredictiveRule", "predictive_probability"]
 
 
-def _final_success_threshold(prior, p0: float, theta_t: float, n_max: int) -> int:
+@functools.lru_cache(maxsize=4096)
+def success_threshold(
+    prior: BetaPrior | BetaMixturePrior, p0: float, theta_t: float, n_max: int
+) -> int:
     """Smallest total x with P(p > p0 | x, N) > theta_T (N + 1 when none)."""
     x = np.arange(n_max + 1)
     success = prior.prob_greater(p0, x, n_max) > theta_t
@@ -32,7 +45,7 @@ def predictive_probability(
 
     Because the posterior probability increases with the total number of
     responses, the indicator is 1[x + i >= s] for a single success threshold
-    s, and PP = P(Y >= s - x): one beta-binomial tail.
+    s, and PP = P(Y >= s - x): one beta-binomial tail, vectorised over (x, n).
 
     Examples
     --------
@@ -47,20 +60,12 @@ def predictive_probability(
     n = np.asarray(n)
     if np.any(n > n_max) or np.any(n < 0) or np.any(x < 0) or np.any(x > n):
         raise InputError("n", f"needs 0 <= x <= n <= N = {n_max}")
-    s = _final_success_threshold(prior, p0, theta_t, n_max)
-    m = n_max - n
-    if np.ndim(m) == 0:
-        return prior.predictive_sf(s - x, int(m), x, n)
-    out = np.empty(np.broadcast_shapes(x.shape, n.shape))
-    xb, nb = np.broadcast_arrays(x, n)
-    for value in np.unique(nb):
-        mask = nb == value
-        out[mask] = prior.predictive_sf(s - xb[mask], int(n_max - value), xb[mask], value)
-    return out
+    s = success_threshold(prior, float(p0), float(theta_t), n_max)
+    return prior.predictive_sf(s - x, n_max - n, x, n)
 
 
 @dataclass(frozen=True)
-class PredictiveRule:
+class PredictiveRule(ThresholdRuleMixin):
     """Stop on the predictive probability of success at the final analysis.
 
     * final analysis (n = N): GO if P(p > p0 | x, N) > ``theta_t``;
@@ -88,6 +93,7 @@ class PredictiveRule:
     theta_l: float | None = None
     theta_u: float | None = None
     name: str = "predictive"
+    go_field: ClassVar[str] = "theta_t"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "p0", open_probability("p0", self.p0))
@@ -96,20 +102,30 @@ class PredictiveRule:
         object.__setattr__(self, "theta_l", threshold("theta_l", self.theta_l, optional=True))
         object.__setattr__(self, "theta_u", threshold("theta_u", self.theta_u, optional=True))
 
-    def statistic(self, n: int, x: Any) -> np.ndarray:
+    def statistic(self, n: Any, x: Any) -> np.ndarray:
         """Predictive probability of success given x responses among n."""
         return predictive_probability(x, n, self.n_max, self.p0, self.prior, self.theta_t)
 
-    def interim(self, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
-        """(stop for futility, stop for efficacy) at an interim look with n patients."""
-        pp = self.statistic(n, x)
-        futility = pp < self.theta_l if self.theta_l is not None else np.zeros_like(pp, bool)
-        efficacy = pp > self.theta_u if self.theta_u is not None else np.zeros_like(pp, bool)
-        return futility, efficacy
+    def look_statistics(self, looks: Sequence[int]) -> np.ndarray:
+        """PP on every look at once: shape (K, N + 1), NaN beyond n_k."""
+        n = np.asarray(looks)[:, None]
+        x = np.arange(self.n_max + 1)[None, :]
+        pp = self.statistic(n, np.minimum(x, n))
+        return np.where(x <= n, pp, np.nan)
 
-    def final_go(self, n: int, x: Any) -> np.ndarray:
-        """GO at the final analysis: P(p > p0 | x, n) > theta_T."""
-        return self.prior.prob_greater(self.p0, x, n) > self.theta_t
+    def final_statistics(self, n: int) -> np.ndarray:
+        """P(p > p0 | x, n) at the final analysis, x = 0..n."""
+        return self.prior.prob_greater(self.p0, np.arange(n + 1), n)
+
+    def cutoffs(self, looks: Sequence[int]) -> Cutoffs:
+        """theta_L and theta_U at every interim look; theta_T at the end."""
+        count = len(looks)
+        return Cutoffs(constant(self.theta_l, count), constant(self.theta_u, count), self.theta_t)
+
+    def statistic_key(self) -> Hashable:
+        """Rules with the same success threshold s share PP."""
+        s = success_threshold(self.prior, self.p0, self.theta_t, self.n_max)
+        return ("pp", self.p0, self.prior, self.n_max, s)
 
     def describe(self) -> str:
         """The rule in words."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,8 @@ import numpy as np
 from .._validate import increasing_looks, open_probability
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
-from ._common import threshold
+from ._common import posterior_matrix, threshold
+from .compile import upper_bounds
 
 __all__ = ["ToxicityRule"]
 
@@ -48,20 +50,30 @@ class ToxicityRule:
         """True where the rule stops for toxicity with y toxicities among n."""
         return self.prior.prob_greater(self.threshold, y, n) > self.probability
 
+    def stopping_counts(self, looks: Sequence[int]) -> np.ndarray:
+        """Smallest toxicity count that stops at each look (n_k + 1: never), vectorised.
+
+        Compiled by :func:`adaptive_pilot.rules.compile.upper_bounds`, which
+        also checks that each stopping region is of the form y >= s.
+        """
+        stats = posterior_matrix(self.prior, self.threshold, looks)
+        with np.errstate(invalid="ignore"):
+            stop = stats > self.probability
+        bounds, ok = upper_bounds(stop[None], looks)
+        if not ok.all():
+            n = looks[int(np.argmin(ok[0]))]
+            raise InputError("toxicity", f"the toxicity rule is not monotone at n = {n}")
+        return bounds[0]
+
     def bound(self, n: int) -> int:
         """Smallest number of toxicities among n that stops the trial (n + 1: never)."""
-        y = np.arange(n + 1)
-        stop = self.stops(n, y)
-        if not stop.any():
-            return n + 1
-        first = int(np.argmax(stop))
-        if not stop[first:].all():
-            raise InputError("toxicity", f"the toxicity rule is not monotone at n = {n}")
-        return first
+        return int(self.stopping_counts((n,))[0])
 
     def bounds(self) -> dict[int, int]:
         """{look: smallest toxicity count that stops}, for the rule's looks."""
-        return {n: self.bound(n) for n in self.looks}
+        return dict(
+            zip(self.looks, (int(s) for s in self.stopping_counts(self.looks)), strict=True)
+        )
 
     def describe(self) -> str:
         """The rule in words, with its compiled bounds."""

@@ -11,24 +11,24 @@ A design for a binary endpoint is a look schedule ``n_1 < ... < n_K = N``
 At the final look every outcome is decided: ``x >= e_K`` is GO (reject H0),
 ``x <= f_K = e_K - 1`` is NO-GO. Simon's two-stage design is looks
 ``(n1, n)``, futility ``(r1, r)``, efficacy ``(never, r + 1)``.
+
+This module sits at the bottom of the package: it imports nothing above the
+validators, so exact OC, simulation, calibration and reports all import it and
+it imports none of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from .._validate import increasing_looks
-from ..errors import InputError
-from ..provenance import content_hash
-
-if TYPE_CHECKING:
-    import numpy as np
-
-    from ..oc.exact import OperatingCharacteristics
+from ._validate import increasing_looks
+from .errors import InputError
+from .provenance import design_hash
+from .results import Summary, Table
 
 __all__ = ["BoundaryTable"]
 
@@ -111,16 +111,9 @@ class BoundaryTable:
             "efficacy": [self.efficacy_at(k) for k in range(self.n_looks)],
         }
 
-    def to_records(self) -> list[dict[str, int | None]]:
-        """One JSON-ready dict per look: ``n``, ``futility``, ``efficacy`` (None: never)."""
-        return [
-            {"n": n, "futility": self.futility_at(k), "efficacy": self.efficacy_at(k)}
-            for k, n in enumerate(self.looks)
-        ]
-
     def design_hash(self) -> str:
-        """Short SHA-256 hash of the table's content (for provenance)."""
-        return content_hash({"boundary_table": self.to_dict()})
+        """The design hash (:func:`adaptive_pilot.provenance.design_hash` of :meth:`to_dict`)."""
+        return design_hash(self.to_dict())
 
     # ---------------------------------------------------------------- views
     def to_frame(self) -> pd.DataFrame:
@@ -181,15 +174,17 @@ class BoundaryTable:
     def __str__(self) -> str:
         return self.describe()
 
-    # ------------------------------------------------------------------ OC
-    def oc(self, p: float | Sequence[float] | np.ndarray) -> OperatingCharacteristics:
-        """Exact operating characteristics at true response rate(s) ``p``.
-
-        See :func:`adaptive_pilot.exact_oc`.
-        """
-        from ..oc.exact import exact_oc
-
-        return exact_oc(self, p)
+    def summary(self) -> Summary:
+        """The boundary table as a :class:`~adaptive_pilot.results.Summary`."""
+        frame = self.to_frame()[
+            ["look", "n", "stop_futility_if", "continue_if", "stop_efficacy_if"]
+        ]
+        return Summary(
+            "Boundary table",
+            header=(f"N = {self.n_max}, {self.n_looks} looks; x = responses among n",),
+            tables=(Table(frame),),
+            notes=tuple(self.describe().splitlines()),
+        )
 
     # ------------------------------------------------------------ parsing
     @classmethod

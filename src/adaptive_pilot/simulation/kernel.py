@@ -21,10 +21,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cohorts.hierarchical import row_index
+from ..cohorts.hierarchical import PosteriorTables
 from ..cohorts.trial import TrialDesign
 
-__all__ = ["OUTCOMES", "ChunkDraws", "HierarchicalTables", "TrialOutcomes", "draw", "run_trials"]
+__all__ = [
+    "OUTCOMES",
+    "ChunkDraws",
+    "TrialOutcomes",
+    "draw",
+    "posterior_tables",
+    "run_trials",
+]
 
 #: Outcome codes per cohort.
 OUTCOMES = {
@@ -38,7 +45,6 @@ OUTCOMES = {
 GO, NOGO, FUTILITY, EFFICACY, TOXICITY, INCOMPLETE = range(6)
 _ACTIVE = -1
 _TOX, _RESPONSE = 0, 1
-_SUB_BATCH = 512
 
 
 @dataclass(frozen=True)
@@ -59,49 +65,13 @@ class TrialOutcomes:
     end_time: np.ndarray  # (B, J) float64, months from the first arrival-clock start
 
 
-class HierarchicalTables:
-    """Float32 quadrature tables for the simulator (built once, shared by all chunks).
-
-    Rows are (n, x) with row n (n + 1) / 2 + x. ``log_lik`` rows are shifted by their
-    maximum (a constant per row cancels in the normalised weights), so float32
-    keeps ~1e-7 relative precision where the weights matter.
-    """
-
-    def __init__(self, trial: TrialDesign) -> None:
-        borrowing = trial.borrowing
-        if borrowing is None:
-            raise ValueError("the trial has no hierarchical borrowing")
-        p0s = tuple(c.p0 for c in trial.cohorts)
-        model = borrowing.model(p0s)
-        n_max = max(c.n_max for c in trial.cohorts)
-        log_lik = model.row_tables(n_max)["log_lik"]
-        finite_max = np.max(np.where(np.isfinite(log_lik), log_lik, -np.inf), axis=1)
-        self.log_prior = (model.log_prior - model.log_prior.max()).astype(np.float32)
-        self.log_lik = (log_lik - finite_max[:, None]).astype(np.float32)
-        distinct = sorted(set(p0s))
-        self.cut_index = np.array([distinct.index(p0) for p0 in p0s])
-        self.tail = np.stack([model.tail_table(n_max, p0) for p0 in distinct]).astype(np.float32)
-        self.n_points = model.n_points
-
-    def prob_greater(self, n: np.ndarray, x: np.ndarray, target: np.ndarray) -> np.ndarray:
-        """P(p_target > p0_target | all cohorts' data) for datasets n, x of shape (S, J)."""
-        rows = row_index(n, x)
-        out = np.empty(rows.shape[0])
-        for start in range(0, rows.shape[0], _SUB_BATCH):
-            sl = slice(start, start + _SUB_BATCH)
-            r = rows[sl]
-            log_w = self.log_prior + self.log_lik[r[:, 0]]
-            for i in range(1, r.shape[1]):
-                log_w += self.log_lik[r[:, i]]
-            log_w -= log_w.max(axis=1, keepdims=True)
-            w = np.exp(log_w)
-            tgt = target[sl]
-            tail_rows = self.tail[
-                self.cut_index[tgt], np.take_along_axis(r, tgt[:, None], axis=1)[:, 0]
-            ]
-            num = np.einsum("ij,ij->i", w, tail_rows, dtype=np.float64)
-            out[sl] = num / w.sum(axis=1, dtype=np.float64)
-        return out
+def posterior_tables(trial: TrialDesign) -> PosteriorTables:
+    """Float32 tables of the trial's hierarchical model (built once, shared by all chunks)."""
+    if trial.borrowing is None:
+        raise ValueError("the trial has no hierarchical borrowing")
+    p0s = tuple(c.p0 for c in trial.cohorts)
+    n_max = max(c.n_max for c in trial.cohorts)
+    return trial.borrowing.model(p0s).compact_tables(n_max, p0s, np.float32)
 
 
 # ------------------------------------------------------------------ draws
@@ -194,7 +164,7 @@ def run_trials(
     draws: ChunkDraws,
     response_rates: np.ndarray,
     toxicity_rates: np.ndarray | None,
-    tables: HierarchicalTables | None = None,
+    tables: PosteriorTables | None = None,
 ) -> TrialOutcomes:
     """Simulate one scenario on a chunk of draws.
 
@@ -206,8 +176,8 @@ def run_trials(
         From :func:`draw`.
     response_rates, toxicity_rates : ndarray of shape (J,)
         True rates per cohort (toxicity may be None when nothing is monitored).
-    tables : HierarchicalTables, optional
-        Required with hierarchical borrowing.
+    tables : PosteriorTables, optional
+        Required with hierarchical borrowing (see :func:`posterior_tables`).
     """
     arrivals = draws.arrivals
     size, n_cohorts, _ = arrivals.shape
@@ -226,7 +196,7 @@ def run_trials(
         order = np.broadcast_to(np.arange(n_events), (size, n_events))
     else:
         if tables is None:
-            raise ValueError("hierarchical borrowing needs HierarchicalTables")
+            raise ValueError("hierarchical borrowing needs posterior tables")
         order = np.lexsort((np.broadcast_to(events.kind, event_times.shape), event_times), axis=1)
 
     code = np.full((size, n_cohorts), _ACTIVE, dtype=np.int8)

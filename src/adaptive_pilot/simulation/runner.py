@@ -15,11 +15,10 @@ results as an uninterrupted one.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,10 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from .._files import atomic_write
+from ..cohorts.hierarchical import PosteriorTables
 from ..cohorts.trial import TrialDesign
 from ..errors import InputError
-from ..provenance import package_version
-from .kernel import HierarchicalTables, draw, run_trials
+from ..provenance import Provenance, package_version
+from .kernel import draw, posterior_tables, run_trials
 from .scenarios import Scenario, scenarios_hash
 from .summary import SimulationResult, chunk_statistics, combine, result_frame
 
@@ -111,7 +112,7 @@ def simulate(
         client = stack.enter_context(_dask_client(scheduler, n_jobs)) if backend == "dask" else None
         folder = _prepare_folder(out, manifest) if out is not None else None
         done = _load_chunks(folder, n_chunks) if folder is not None else {}
-        tables = HierarchicalTables(trial) if trial.borrowing is not None else None
+        tables = posterior_tables(trial) if trial.borrowing is not None else None
         children = np.random.SeedSequence(int(seed)).spawn(n_chunks)
         pending = [i for i in range(n_chunks) if i not in done]
         bar = _progress_bar(progress, n_trials, sum(sizes[i] for i in done))
@@ -127,16 +128,18 @@ def simulate(
 
     per_scenario = [combine([done[i][s] for i in range(n_chunks)]) for s in range(len(scenarios))]
     frame = result_frame(trial, scenarios, per_scenario)
-    provenance = {
-        **manifest,
+    details = {key: manifest[key] for key in ("numpy_version", "chunk_size", "scenarios_hash")} | {
         "n_chunks": n_chunks,
         "resumed_chunks": n_chunks - len(pending),
         "backend": backend,
         "n_jobs": n_jobs,
         "wall_time_s": round(time.perf_counter() - started, 3),
     }
+    provenance = Provenance(
+        "monte carlo", manifest["design_hash"], int(seed), n_trials, details=details
+    )
     analysis = "independent" if trial.borrowing is None else "hierarchical borrowing"
-    result = SimulationResult(frame, provenance, trial, tuple(scenarios), {"analysis": analysis})
+    result = SimulationResult(frame, provenance, trial, tuple(scenarios), analysis)
     if folder is not None:
         _write_results(folder, result)
     return result
@@ -146,7 +149,7 @@ def simulate(
 def _run_chunk(
     trial: TrialDesign,
     scenarios: list[Scenario],
-    tables: HierarchicalTables | None,
+    tables: PosteriorTables | None,
     index: int,
     seed: np.random.SeedSequence,
     size: int,
@@ -163,7 +166,7 @@ def _run_chunk(
 def _execute(
     trial: TrialDesign,
     scenarios: list[Scenario],
-    tables: HierarchicalTables | None,
+    tables: PosteriorTables | None,
     jobs: list[tuple[int, np.random.SeedSequence, int]],
     n_jobs: int,
     client: Any,
@@ -254,7 +257,7 @@ def _prepare_folder(out: str | Path, manifest: dict[str, Any]) -> Path:
     elif folder.exists() and any(folder.iterdir()):
         raise InputError("out", f"{folder} is not empty and holds no adaptive-pilot simulation")
     (folder / "chunks").mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, json.dumps(manifest, indent=2).encode())
+    atomic_write(path, json.dumps(manifest, indent=2).encode())
     return folder
 
 
@@ -264,11 +267,9 @@ def _chunk_path(folder: Path, index: int) -> Path:
 
 def _save_chunk(folder: Path, index: int, stats: list[dict[str, np.ndarray]]) -> None:
     arrays = {f"{s}|{key}": value for s, block in enumerate(stats) for key, value in block.items()}
-    path = _chunk_path(folder, index)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        np.savez(handle, **arrays)
-    os.replace(tmp, path)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write(_chunk_path(folder, index), buffer.getvalue())
 
 
 def _load_chunks(folder: Path, n_chunks: int) -> dict[int, list[dict[str, np.ndarray]]]:
@@ -290,21 +291,9 @@ def _load_chunks(folder: Path, n_chunks: int) -> dict[int, list[dict[str, np.nda
 
 
 def _write_results(folder: Path, result: SimulationResult) -> None:
-    _atomic_write(folder / "results.csv", result.frame.to_csv(index=False).encode())
-    payload = {
-        "results": result.to_records(),
-        "provenance": result.provenance,
-        "design": result.trial.to_dict(),
-        "scenarios": [s.to_dict(result.trial.cohort_names) for s in result.scenarios],
-    }
-    _atomic_write(folder / "results.json", (json.dumps(payload, indent=2) + "\n").encode())
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
+    atomic_write(folder / "results.csv", result.frame.to_csv(index=False).encode())
+    text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
+    atomic_write(folder / "results.json", text.encode())
 
 
 def _positive_int(name: str, value: Any) -> int:

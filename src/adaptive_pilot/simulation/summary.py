@@ -13,14 +13,16 @@ workers. Monte Carlo standard errors:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._text import text_table
 from ..cohorts.trial import TrialDesign
+from ..glossary import label
+from ..provenance import Provenance
+from ..results import ResultMixin, Summary, Table, json_safe, records
 from .kernel import EFFICACY, FUTILITY, GO, INCOMPLETE, TOXICITY, TrialOutcomes
 from .scenarios import Scenario
 
@@ -65,82 +67,92 @@ def combine(chunks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 
 @dataclass(frozen=True)
-class SimulationResult:
+class SimulationResult(ResultMixin):
     """Simulated operating characteristics per scenario and cohort, with MCSEs.
 
     Attributes
     ----------
     frame : DataFrame
         Tidy: scenario, cohort ("ALL" for trial-level rows), metric, estimate, mcse.
-    provenance : dict
-        Package version, seed, n_trials, chunk size, design and scenario hashes, wall time.
+    provenance : Provenance
+        Method "monte carlo", seed, n_trials, the trial's design hash; details:
+        chunking, scenario hash, numpy version, backend, wall time.
+    trial, scenarios
+        What was simulated.
+    analysis : str
+        "independent" or "hierarchical borrowing".
     """
 
     frame: pd.DataFrame
-    provenance: dict[str, Any]
+    provenance: Provenance
     trial: TrialDesign
     scenarios: tuple[Scenario, ...]
-    meta: dict[str, Any] = field(default_factory=dict)
+    analysis: str = "independent"
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy results table."""
         return self.frame.copy()
 
-    def to_records(self) -> list[dict[str, Any]]:
-        """JSON-ready rows with keys scenario, cohort, metric, estimate, mcse."""
-        return [
-            {
-                "scenario": r.scenario,
-                "cohort": r.cohort,
-                "metric": r.metric,
-                "estimate": float(r.estimate),
-                "mcse": float(r.mcse),
-            }
-            for r in self.frame.itertuples(index=False)
-        ]
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: ``results`` rows, the trial, the scenarios and ``provenance``."""
+        return {
+            "results": records(self.frame),
+            "analysis": self.analysis,
+            "design": json_safe(self.trial.to_dict()),
+            "scenarios": [json_safe(s.to_dict(self.trial.cohort_names)) for s in self.scenarios],
+            "provenance": self.provenance.to_dict(),
+        }
 
-    def summary(self) -> str:
-        """Per-scenario, per-cohort OC tables as text (estimates with MCSE)."""
-        lines = [
-            f"Simulated operating characteristics: {self.provenance['n_trials']:,} trials, "
-            f"seed {self.provenance['seed']}, analysis: {self.meta.get('analysis', '')}",
-            "Monte Carlo standard errors in parentheses; GO includes early efficacy stops.",
-        ]
+    def summary(self) -> Summary:
+        """One table per scenario: estimates with MCSE per cohort, then the trial-level line."""
         metrics = set(self.frame["metric"])
-        columns = [("P(GO)", "p_go", 3), ("P(early fut.)", "p_early_futility", 3)]
+        columns = ["p_go", "p_early_futility"]
         if self.frame.loc[self.frame["metric"] == "p_early_efficacy", "estimate"].any():
-            columns.append(("P(early eff.)", "p_early_efficacy", 3))
-        optional = [("P(tox stop)", "p_toxicity_stop"), ("P(incomplete)", "p_incomplete")]
-        columns += [(label, metric, 3) for label, metric in optional if metric in metrics]
-        columns += [("E[N]", "expected_n", 1), ("E[months]", "expected_duration", 1)]
+            columns.append("p_early_efficacy")
+        columns += [m for m in ("p_stop_toxicity", "p_incomplete") if m in metrics]
+        columns += ["en", "duration"]
+        digits = {"en": 1, "duration": 1}
         quantiles = [f"n_q{round(100 * q)}" for q in QUANTILES]
+        tables = []
+        notes = []
         for scenario in self.scenarios:
             sub = self.frame[self.frame["scenario"] == scenario.name]
             est = sub.pivot_table(index="cohort", columns="metric", values="estimate")
             se = sub.pivot_table(index="cohort", columns="metric", values="mcse")
 
-            def cell(cohort: str, metric: str, digits: int, est=est, se=se) -> str:
-                return _with_se(est.loc[cohort, metric], se.loc[cohort, metric], digits)
+            def cell(cohort: str, metric: str, est: Any = est, se: Any = se) -> str:
+                return _with_se(
+                    est.loc[cohort, metric], se.loc[cohort, metric], digits.get(metric, 3)
+                )
 
             rows = []
             for j, name in enumerate(self.trial.cohort_names):
-                row: dict[str, Any] = {"cohort": name, "rate": f"{scenario.response[j]:.3f}"}
-                for label, metric, digits in columns:
-                    row[label] = cell(name, metric, digits)
+                row: dict[str, Any] = {"cohort": name, "p": scenario.response[j]}
+                row |= {label(m): cell(name, m) for m in columns}
                 row["N 10/50/90%"] = "/".join(f"{est.loc[name, q]:.0f}" for q in quantiles)
                 rows.append(row)
-            frame = pd.DataFrame(rows)
             title = f"Scenario: {scenario.name}"
             if scenario.description:
                 title += f" ({scenario.description})"
-            lines += ["", title, text_table(frame, {c: (c, "s") for c in frame.columns})]
-            bits = [f"P(at least one GO) {cell(ALL, 'p_any_go', 3)}"]
+            bits = [f"P(at least one GO) {cell(ALL, 'p_any_go')}"]
             if "fwer" in est.columns and not math.isnan(est.loc[ALL, "fwer"]):
-                bits.append(f"P(any false GO) {cell(ALL, 'fwer', 3)}")
-            bits.append(f"E[total N] {cell(ALL, 'expected_n', 1)}")
-            bits.append(f"E[duration] {cell(ALL, 'expected_duration', 1)} months")
-            lines.append("Trial: " + "; ".join(bits))
-        return "\n".join(lines)
+                bits.append(f"P(any false GO) {cell(ALL, 'fwer')}")
+            bits.append(f"E[total N] {cell(ALL, 'en')}")
+            bits.append(f"E[duration] {cell(ALL, 'duration')} months")
+            tables.append(Table(pd.DataFrame(rows), title=f"{title}. Trial: " + "; ".join(bits)))
+        notes.append(
+            "Monte Carlo standard errors in parentheses; GO includes early efficacy stops."
+        )
+        return Summary(
+            "Simulated operating characteristics",
+            header=(
+                f"{self.provenance.n_trials:,} trials per scenario, seed {self.provenance.seed}, "
+                f"analysis: {self.analysis}",
+            ),
+            tables=tuple(tables),
+            notes=tuple(notes),
+            provenance=self.provenance,
+        )
 
 
 def result_frame(
@@ -161,7 +173,7 @@ def result_frame(
             add(cohort.name, "p_early_futility", *_proportion(counts[FUTILITY], n))
             add(cohort.name, "p_early_efficacy", *_proportion(counts[EFFICACY], n))
             if cohort.toxicity is not None:
-                add(cohort.name, "p_toxicity_stop", *_proportion(counts[TOXICITY], n))
+                add(cohort.name, "p_stop_toxicity", *_proportion(counts[TOXICITY], n))
             if trial.accrual.max_duration is not None:
                 add(cohort.name, "p_incomplete", *_proportion(counts[INCOMPLETE], n))
             _distribution_rows(add, cohort.name, stats[f"n_hist/{j}"], stats[f"time/{j}"], n)
@@ -176,9 +188,9 @@ def _distribution_rows(add: Any, cohort: str, hist: np.ndarray, time: np.ndarray
     values = np.arange(hist.size)
     mean = float(hist @ values) / n
     second = float(hist @ values.astype(float) ** 2) / n
-    add(cohort, "expected_n", mean, _mean_se(mean, second, n))
+    add(cohort, "en", mean, _mean_se(mean, second, n))
     t_mean = time[0] / n
-    add(cohort, "expected_duration", t_mean, _mean_se(t_mean, time[1] / n, n))
+    add(cohort, "duration", t_mean, _mean_se(t_mean, time[1] / n, n))
     cdf = np.cumsum(hist) / n
     for q in QUANTILES:
         s = math.sqrt(q * (1 - q) / n)

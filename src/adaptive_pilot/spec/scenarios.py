@@ -14,25 +14,24 @@ Example (YAML)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..cohorts.trial import TrialDesign
 from ..errors import InputError
-from ..provenance import content_hash
-from ..spec import _one_line, read_document
+from ..simulation.scenarios import Scenario
+from .reading import one_line, read_document
 
-__all__ = ["Scenario", "load_scenarios"]
+__all__ = ["load_scenarios"]
 
 Rate = Annotated[float, Field(ge=0, le=1)]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ScenarioSpec(_Spec):
@@ -51,27 +50,6 @@ class ScenarioFileSpec(_Spec):
     scenarios: Annotated[list[ScenarioSpec], Field(min_length=1)]
 
 
-@dataclass(frozen=True)
-class Scenario:
-    """True rates per cohort (in the trial's cohort order)."""
-
-    name: str
-    response: np.ndarray
-    toxicity: np.ndarray | None
-    description: str = ""
-
-    def to_dict(self, cohorts: tuple[str, ...]) -> dict[str, Any]:
-        """JSON-ready form keyed by cohort name."""
-        return {
-            "name": self.name,
-            "description": self.description,
-            "response": dict(zip(cohorts, self.response.tolist(), strict=True)),
-            "toxicity": None
-            if self.toxicity is None
-            else dict(zip(cohorts, self.toxicity.tolist(), strict=True)),
-        }
-
-
 def load_scenarios(path: str | Path, trial: TrialDesign) -> list[Scenario]:
     """Read and validate a scenario file against the trial's cohorts.
 
@@ -79,14 +57,15 @@ def load_scenarios(path: str | Path, trial: TrialDesign) -> list[Scenario]:
     ------
     InputError
         One line naming the file, line and key: unknown or missing cohort names,
-        rates outside [0, 1], repeated scenario names.
+        rates outside [0, 1], repeated scenario names, a toxicity rate for a
+        trial that monitors no toxicity.
     """
     path = Path(path)
     data, root = read_document(path, "scenario file")
     try:
         spec = ScenarioFileSpec.model_validate(data)
     except ValidationError as error:
-        raise _one_line(error, path, root, model=ScenarioFileSpec) from None
+        raise one_line(error, path, root, ScenarioFileSpec) from None
     names = trial.cohort_names
     seen: set[str] = set()
     out = []
@@ -96,18 +75,17 @@ def load_scenarios(path: str | Path, trial: TrialDesign) -> list[Scenario]:
             raise InputError(where, f"repeats the scenario name '{item.name}'")
         seen.add(item.name)
         response = _per_cohort(item.response, names, f"{where}.response")
-        toxicity = (
-            None
-            if item.toxicity is None
-            else _per_cohort(item.toxicity, names, f"{where}.toxicity")
-        )
+        toxicity = None
+        if item.toxicity is not None:
+            if not trial.monitors_toxicity:
+                raise InputError(
+                    f"{where}.toxicity",
+                    "sets a toxicity rate, but the design has no toxicity rule; "
+                    "add a toxicity section to the design or remove the rate",
+                )
+            toxicity = _per_cohort(item.toxicity, names, f"{where}.toxicity")
         out.append(Scenario(item.name, response, toxicity, item.description))
     return out
-
-
-def scenarios_hash(scenarios: list[Scenario], cohorts: tuple[str, ...]) -> str:
-    """Content hash of the resolved scenarios."""
-    return content_hash([s.to_dict(cohorts) for s in scenarios])
 
 
 def _per_cohort(value: float | dict[str, float], names: tuple[str, ...], field: str) -> np.ndarray:

@@ -1,0 +1,139 @@
+"""One glossary of the names used in results, tables, JSON and CSV.
+
+Every column of a result's ``to_frame()``, every key of its ``to_dict()``
+records and every metric in a simulation's tidy table is a name listed here,
+with the label shown in printed tables and a one-line definition. A test fails
+when a result uses a name that is not here; the README's glossary is generated
+from :data:`GLOSSARY`.
+
+Conventions: ``p_*`` are probabilities over trials (exact, or Monte Carlo with
+an MCSE); "early" means at an interim look, before the final analysis; GO
+counts early efficacy stops and the final GO.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["FIELDS", "GLOSSARY", "METRICS", "Term", "label", "number_format"]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry: display label, definition and number format."""
+
+    label: str
+    definition: str
+    format: str = ""
+
+
+#: Operating characteristics and other figures computed by the engine.
+METRICS: dict[str, Term] = {
+    "p_go": Term("P(GO)", "probability of GO: early efficacy stop or GO at the final look", ".4f"),
+    "p_nogo": Term("P(NO-GO)", "probability of NO-GO, 1 - P(GO)", ".4f"),
+    "p_early_futility": Term(
+        "P(early futility)", "probability of stopping for futility at an interim look", ".4f"
+    ),
+    "p_early_efficacy": Term(
+        "P(early efficacy)", "probability of stopping for efficacy (GO) at an interim look", ".4f"
+    ),
+    "p_stop_toxicity": Term(
+        "P(toxicity stop)", "probability of stopping for toxicity at any look", ".4f"
+    ),
+    "p_nogo_final": Term(
+        "P(final NO-GO)", "probability of reaching the final look and being NO-GO there", ".4f"
+    ),
+    "p_incomplete": Term(
+        "P(incomplete)",
+        "probability that enrolment closed before the final look (counted as NO-GO)",
+        ".4f",
+    ),
+    "pet": Term("PET", "probability of early termination, for any reason", ".4f"),
+    "en": Term("E[N]", "expected number of evaluable patients (sample size)", ".2f"),
+    "sd_n": Term("SD[N]", "standard deviation of the sample size", ".2f"),
+    "n_q10": Term("N 10%", "10th percentile of the sample size", ".0f"),
+    "n_q50": Term("N 50%", "median sample size", ".0f"),
+    "n_q90": Term("N 90%", "90th percentile of the sample size", ".0f"),
+    "duration": Term("E[months]", "expected duration in months", ".1f"),
+    "p_any_go": Term("P(any GO)", "probability that at least one cohort is GO", ".4f"),
+    "fwer": Term(
+        "P(any false GO)",
+        "family-wise error: probability of GO in at least one cohort whose rate is <= its p0",
+        ".4f",
+    ),
+    "alpha": Term("alpha", "type I error: P(GO) at p0 (exact)", ".4f"),
+    "power": Term("power", "P(GO) at p1 (exact)", ".4f"),
+    "en0": Term("EN(p0)", "expected sample size under p0", ".2f"),
+    "en1": Term("EN(p1)", "expected sample size under p1", ".2f"),
+    "pet0": Term("PET(p0)", "probability of early termination under p0", ".3f"),
+    "p_reach": Term("P(reach)", "probability that the look takes place", ".4f"),
+    "p_stop_futility": Term(
+        "P(stop futility)",
+        "probability of stopping for futility at this look (NO-GO at the final look)",
+        ".4f",
+    ),
+    "p_stop_efficacy": Term(
+        "P(stop efficacy)",
+        "probability of stopping for efficacy at this look (GO at the final look)",
+        ".4f",
+    ),
+    "p_end": Term("P(end here)", "probability that the trial ends at this look", ".4f"),
+    "prob_gt_p0": Term("P(p > p0)", "posterior probability that the rate exceeds p0", ".4f"),
+    "post_mean": Term("mean", "posterior mean of the response rate", ".4f"),
+    "ci_low": Term("95% low", "lower end of the equal-tailed 95% credible interval", ".4f"),
+    "ci_high": Term("95% high", "upper end of the equal-tailed 95% credible interval", ".4f"),
+    "pp": Term("PP", "predictive probability that the final analysis is GO", ".4f"),
+    "estimate": Term("estimate", "estimate of the metric", ".4f"),
+    "mcse": Term("MCSE", "Monte Carlo standard error of the estimate", ".4f"),
+}
+
+#: Coordinates, design parameters and identifiers.
+FIELDS: dict[str, Term] = {
+    "p": Term("p", "true response rate", ".3f"),
+    "p_toxicity": Term("p_tox", "true toxicity rate", ".2f"),
+    "p_response": Term("p", "true response rate (marginal)", ".3f"),
+    "p0": Term("p0", "uninteresting (null) response rate", ".3f"),
+    "p1": Term("p1", "target response rate", ".3f"),
+    "look": Term("look", "look number, 1-based", "d"),
+    "n": Term("n", "number of evaluable patients", "d"),
+    "x": Term("x", "number of responses", "d"),
+    "futility": Term("futility", "stop for futility if x <= this bound", ""),
+    "efficacy": Term("efficacy", "stop for efficacy (GO) if x >= this bound", ""),
+    "toxicity": Term("toxicity", "stop for toxicity if toxicities >= this bound", ""),
+    "final": Term("final", "whether the look is the final analysis", ""),
+    "stop_futility_if": Term("stop for futility if", "the futility region in words", ""),
+    "stop_efficacy_if": Term("stop for efficacy if", "the efficacy region in words", ""),
+    "continue_if": Term("continue if", "the continuation region in words", ""),
+    "n_max": Term("N", "maximum sample size", "d"),
+    "kind": Term("design", "which design of a search: minimax, admissible, optimal", ""),
+    "r1": Term("r1", "Simon: stop after stage 1 if x1 <= r1", "d"),
+    "n1": Term("n1", "Simon: evaluable patients in stage 1", "d"),
+    "r": Term("r", "Simon: GO if the total x > r", "d"),
+    "q_lo": Term("q from", "lower end of the q interval of an admissible design", ".3f"),
+    "q_hi": Term("q to", "upper end of the q interval of an admissible design", ".3f"),
+    "theta_t": Term("theta_T", "predictive rule: final success threshold", ".3f"),
+    "theta_l": Term("theta_L", "predictive rule: futility threshold on PP", ".3f"),
+    "theta_u": Term("theta_U", "predictive rule: efficacy threshold on PP", ".3f"),
+    "lambda": Term("lambda", "BOP2 cut-off parameter", ".3f"),
+    "gamma": Term("gamma", "BOP2 cut-off exponent", ".3f"),
+    "eta": Term("eta", "BOP2-FE efficacy cut-off exponent", ".3f"),
+    "feasible": Term("feasible", "whether the design meets the error targets", ""),
+    "scenario": Term("scenario", "scenario name", ""),
+    "cohort": Term("cohort", "cohort name ('ALL': the whole trial)", ""),
+    "metric": Term("metric", "name of the metric (from this glossary)", ""),
+    "method": Term("method", "'exact' or 'monte carlo'", ""),
+}
+
+GLOSSARY: dict[str, Term] = {**METRICS, **FIELDS}
+
+
+def label(name: str) -> str:
+    """Display label of a glossary name (the name itself when unknown)."""
+    term = GLOSSARY.get(name)
+    return term.label if term is not None else name
+
+
+def number_format(name: str) -> str:
+    """Format spec of a glossary name ('' when unknown or not numeric)."""
+    term = GLOSSARY.get(name)
+    return term.format if term is not None else ""

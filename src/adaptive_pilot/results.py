@@ -1,0 +1,312 @@
+"""The results contract: every result is a tidy table, a JSON-safe dict and a `Summary`.
+
+Every result object of the engine (a Simon search, exact OC, joint OC, a
+calibration, a hierarchical posterior, a simulation, a design evaluation)
+follows :class:`Result`:
+
+* ``to_frame()``: a tidy :class:`pandas.DataFrame` whose columns are names from
+  :mod:`adaptive_pilot.glossary`;
+* ``to_dict()``: JSON-safe (no NaN, no numpy types), with a ``provenance`` key
+  of the one shape of :class:`adaptive_pilot.provenance.Provenance`;
+* ``summary()``: a :class:`Summary` (title, header lines, tables, notes,
+  provenance) rendered by the same code to text, Markdown, HTML, LaTeX and CSV.
+
+Examples
+--------
+>>> import pandas as pd
+>>> s = Summary("Exact OC", header=("N = 29",),
+...             tables=(Table(pd.DataFrame({"p": [0.1, 0.3], "p_go": [0.0471, 0.8051]})),))
+>>> print(s.as_text())
+Exact OC
+N = 29
+<BLANKLINE>
+    p  P(GO)
+0.100 0.0471
+0.300 0.8051
+>>> print(s.as_markdown().splitlines()[-4])
+|     p |  P(GO) |
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from .glossary import label, number_format
+from .provenance import Provenance
+
+__all__ = ["Result", "ResultMixin", "Summary", "Table", "json_safe", "records"]
+
+
+@runtime_checkable
+class Result(Protocol):
+    """What every result offers (see the module docstring)."""
+
+    @property
+    def provenance(self) -> Provenance: ...
+
+    def to_frame(self) -> pd.DataFrame: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def summary(self) -> Summary: ...
+
+
+class ResultMixin:
+    """``str()`` and notebook display of a result through its :class:`Summary`."""
+
+    def summary(self) -> Summary:  # pragma: no cover - every result overrides it
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+
+# ------------------------------------------------------------------ tables
+@dataclass(frozen=True)
+class Table:
+    """One table of a summary: raw values plus how to show them.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Raw values (CSV shows them at full precision).
+    title : str
+        Caption.
+    formats : mapping, optional
+        Column -> format spec (``".4f"``); default: the glossary's format.
+    labels : mapping, optional
+        Column -> display label; default: the glossary's label.
+    """
+
+    frame: pd.DataFrame
+    title: str = ""
+    formats: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def header(self) -> list[str]:
+        """Display labels of the columns."""
+        return [self.labels.get(c, label(c)) for c in self.frame.columns]
+
+    def cells(self) -> list[list[str]]:
+        """Formatted cells, row by row."""
+        specs = [self.formats.get(c, number_format(c)) for c in self.frame.columns]
+        return [
+            [_format_value(value, spec) for value, spec in zip(row, specs, strict=True)]
+            for row in self.frame.itertuples(index=False, name=None)
+        ]
+
+
+def _format_value(value: Any, spec: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if spec and isinstance(value, int | float | np.integer | np.floating):
+        try:
+            if spec.endswith("d"):
+                return format(int(value), spec)
+            return format(float(value), spec)
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.6g}"
+    return str(value)
+
+
+# ---------------------------------------------------------------- summary
+@dataclass(frozen=True)
+class Summary:
+    """A result as a statistician reads it: title, header lines, tables, notes.
+
+    Rendered by :meth:`as_text`, :meth:`as_markdown`, :meth:`as_html`,
+    :meth:`as_latex` and :meth:`as_csv`; shown as HTML in notebooks.
+    """
+
+    title: str
+    header: Sequence[str] = ()
+    tables: Sequence[Table] = ()
+    notes: Sequence[str] = ()
+    provenance: Provenance | None = None
+
+    # -------------------------------------------------------------- text
+    def as_text(self) -> str:
+        """Plain text for a terminal: aligned columns."""
+        lines = [self.title, *self.header]
+        for table in self.tables:
+            lines.append("")
+            if table.title:
+                lines.append(table.title)
+            lines.append(_aligned(table.header(), table.cells()))
+        if self.notes:
+            lines += ["", *self.notes]
+        if self.provenance is not None:
+            lines += ["", self.provenance.line()]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    # ---------------------------------------------------------- markdown
+    def as_markdown(self) -> str:
+        """GitHub-flavoured Markdown: a heading, paragraphs and pipe tables."""
+        out = [f"### {_md(self.title)}"]
+        if self.header:
+            out += ["", "  \n".join(_md(line) for line in self.header)]
+        for table in self.tables:
+            if table.title:
+                out += ["", f"**{_md(table.title)}**"]
+            out += ["", _markdown_table(table)]
+        if self.notes:
+            out += ["", *(f"- {_md(note)}" for note in self.notes)]
+        if self.provenance is not None:
+            out += ["", f"_{_md(self.provenance.line())}_"]
+        return "\n".join(out)
+
+    # -------------------------------------------------------------- html
+    def as_html(self) -> str:
+        """An HTML fragment (a ``<section>``), every text escaped."""
+        out = ['<section class="ap-summary">', f"<h3>{html.escape(self.title)}</h3>"]
+        if self.header:
+            out.append("<p>" + "<br>".join(html.escape(line) for line in self.header) + "</p>")
+        for table in self.tables:
+            out.append(_html_table(table))
+        if self.notes:
+            out.append(
+                "<ul>" + "".join(f"<li>{html.escape(note)}</li>" for note in self.notes) + "</ul>"
+            )
+        if self.provenance is not None:
+            out.append(f'<p class="ap-provenance">{html.escape(self.provenance.line())}</p>')
+        out.append("</section>")
+        return "\n".join(out)
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+    # ------------------------------------------------------------- latex
+    def as_latex(self) -> str:
+        """LaTeX: paragraphs and ``tabular`` tables (needs ``\\usepackage{booktabs}``)."""
+        out = [f"\\paragraph{{{_tex(self.title)}}}"]
+        out += [f"{_tex(line)}\\\\" for line in self.header]
+        for table in self.tables:
+            out.append(_latex_table(table))
+        out += [_tex(note) + "\\\\" for note in self.notes]
+        if self.provenance is not None:
+            out.append(f"{{\\footnotesize {_tex(self.provenance.line())}}}")
+        return "\n".join(out)
+
+    # --------------------------------------------------------------- csv
+    def as_csv(self) -> str:
+        """Raw values at full precision; several tables are separated by ``# title`` lines."""
+        blocks = []
+        for table in self.tables:
+            text = table.frame.to_csv(index=False, lineterminator="\n")
+            if len(self.tables) > 1:
+                text = f"# {table.title}\n{text}"
+            blocks.append(text.rstrip("\n"))
+        return "\n\n".join(blocks) + "\n"
+
+
+def _aligned(header: list[str], rows: list[list[str]]) -> str:
+    widths = [len(h) for h in header]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    lines = [" ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
+    lines += [" ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+def _markdown_table(table: Table) -> str:
+    header = [_md(h) for h in table.header()]
+    rows = [[_md(c) for c in row] for row in table.cells()]
+    widths = [max(3, len(h)) for h in header]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|"
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def _html_table(table: Table) -> str:
+    out = ['<table class="ap-table">']
+    if table.title:
+        out.append(f"<caption>{html.escape(table.title)}</caption>")
+    out.append("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in table.header()))
+    out.append("</tr></thead><tbody>")
+    for row in table.cells():
+        out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+_TEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+}
+
+
+def _tex(text: str) -> str:
+    return "".join(_TEX_ESCAPES.get(ch, ch) for ch in text)
+
+
+def _latex_table(table: Table) -> str:
+    header = table.header()
+    out = ["\\begin{table}[ht]", "\\centering"]
+    if table.title:
+        out.append(f"\\caption{{{_tex(table.title)}}}")
+    out += [f"\\begin{{tabular}}{{{'r' * len(header)}}}", "\\toprule"]
+    out.append(" & ".join(_tex(h) for h in header) + " \\\\")
+    out.append("\\midrule")
+    out += [" & ".join(_tex(c) for c in row) + " \\\\" for row in table.cells()]
+    out += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------ JSON safety
+def json_safe(value: Any) -> Any:
+    """Recursively turn numpy scalars/arrays, tuples and NaN into JSON-safe values (NaN: None)."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [json_safe(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return None if not math.isfinite(number) else number
+    if value is pd.NA:
+        return None
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-safe records of a tidy frame."""
+    return [json_safe(row) for row in frame.to_dict("records")]

@@ -1,0 +1,314 @@
+"""One path from a stopping rule to boundaries: :func:`compile_rules`.
+
+Every Bayesian rule here monitors a statistic S(n, x) that increases with the
+number of responses x (a posterior or predictive probability) and compares it
+with per-look cut-offs:
+
+* interim futility stop if S < c_f(n) (NaN: no futility stop);
+* interim efficacy stop if S > c_e(n), or S >= c_e(n) for rules whose
+  convention is inclusive (BOP2);
+* final analysis: GO if S_final > c_go (or >=), otherwise NO-GO.
+
+A rule provides its statistic on a whole look schedule at once
+(``look_statistics``, vectorised over looks), its cut-offs (``cutoffs``) and a
+``statistic_key``: rules with equal keys share their statistics, so a
+calibration search compiles thousands of rules with one statistic matrix.
+:func:`compile_rules` turns the comparisons into the bounds of a
+:class:`~adaptive_pilot.boundary_table.BoundaryTable`, applying the per-look
+switches and checking that every stopping region is of the form x <= f or
+x >= e. :class:`~adaptive_pilot.designs.bayesian.BayesianDesign`, both
+calibration searches and the toxicity rule use this module and nothing else to
+compile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..boundary_table import BoundaryTable
+from ..errors import InputError
+
+__all__ = [
+    "CompiledBounds",
+    "Cutoffs",
+    "Rule",
+    "compile_rules",
+    "decide_sets",
+    "lower_bounds",
+    "upper_bounds",
+]
+
+# Largest (rules x looks x outcomes) block compared at once, to bound memory.
+_BLOCK_ELEMENTS = 4_000_000
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """Per-look cut-offs of a rule on its statistic.
+
+    Attributes
+    ----------
+    futility : ndarray, shape (K,)
+        Stop for futility if S < futility[k]; NaN: no futility stop at look k.
+    efficacy : ndarray, shape (K,)
+        Stop for efficacy if S > efficacy[k] (>= when ``efficacy_inclusive``);
+        NaN: no efficacy stop at look k.
+    go : float
+        Final GO if S_final > go (>= when ``go_inclusive``).
+    """
+
+    futility: np.ndarray
+    efficacy: np.ndarray
+    go: float
+    efficacy_inclusive: bool = False
+    go_inclusive: bool = False
+
+
+@runtime_checkable
+class Rule(Protocol):
+    """What a stopping rule provides to be compiled and evaluated at any (n, x)."""
+
+    @property
+    def name(self) -> str:
+        """Short name: posterior, predictive, bop2..."""
+        ...
+
+    @property
+    def p0(self) -> float:
+        """The uninteresting response rate."""
+        ...
+
+    @property
+    def go_field(self) -> str:
+        """The parameter to blame when the final analysis never or always says GO."""
+        ...
+
+    def statistic(self, n: Any, x: Any) -> np.ndarray:
+        """The monitored statistic at (n, x), vectorised."""
+        ...
+
+    def look_statistics(self, looks: Sequence[int]) -> np.ndarray:
+        """S(n_k, x) for x = 0..N on every look: shape (K, N + 1), NaN beyond n_k."""
+        ...
+
+    def final_statistics(self, n: int) -> np.ndarray:
+        """The statistic that decides GO at a final analysis with n patients, x = 0..n."""
+        ...
+
+    def cutoffs(self, looks: Sequence[int]) -> Cutoffs:
+        """Cut-offs at each look (the last one is the final analysis)."""
+        ...
+
+    def statistic_key(self) -> Hashable:
+        """Rules with equal keys have equal statistics on any look schedule."""
+        ...
+
+    def describe(self) -> str:
+        """The rule in words."""
+        ...
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters."""
+        ...
+
+
+# ------------------------------------------------------------ primitives
+def lower_bounds(stop: np.ndarray, looks: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds f with ``stop == (x <= f)`` on x = 0..n_k.
+
+    Parameters
+    ----------
+    stop : ndarray of bool, shape (B, K, W)
+        Stopping sets (entries beyond n_k are ignored).
+
+    Returns
+    -------
+    (f, ok) : ndarrays of shape (B, K)
+        f = -1 where the set is empty; ok is False where the set is not of the
+        form x <= f.
+    """
+    inside = np.arange(stop.shape[-1])[None, :] <= np.asarray(looks)[:, None]  # (K, W)
+    stop = stop & inside
+    count = stop.sum(axis=-1)
+    # of the form x <= f  <=>  no x stops while x - 1 does not
+    ok = ~np.any(stop[..., 1:] & ~stop[..., :-1], axis=-1)
+    return count - 1, ok
+
+
+def upper_bounds(stop: np.ndarray, looks: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds e with ``stop == (x >= e)`` on x = 0..n_k (e = n_k + 1 where empty)."""
+    n = np.asarray(looks)
+    inside = np.arange(stop.shape[-1])[None, :] <= n[:, None]
+    stop = stop & inside
+    count = stop.sum(axis=-1)
+    ok = ~np.any(stop[..., :-1] & ~stop[..., 1:] & inside[:, 1:], axis=-1)
+    return n + 1 - count, ok
+
+
+def _above(values: np.ndarray, cut: np.ndarray, inclusive: np.ndarray) -> np.ndarray:
+    """values > cut, or >= where inclusive (NaN never passes)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(inclusive, values >= cut, values > cut)
+
+
+def _below(values: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return values < cut
+
+
+def decide_sets(rule: Rule, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(stop for futility, stop for efficacy) of a rule at an interim look with n patients."""
+    s = np.asarray(rule.statistic(n, x), dtype=float)
+    cut = rule.cutoffs((n,))
+    futility = _below(s, cut.futility[0])
+    efficacy = _above(s, cut.efficacy[0], np.asarray(cut.efficacy_inclusive))
+    return futility, efficacy
+
+
+def final_go(rule: Rule, n: int, x: Any) -> np.ndarray:
+    """GO of a rule at a final analysis with n patients."""
+    s = np.asarray(rule.final_statistics(n), dtype=float)[np.asarray(x)]
+    cut = rule.cutoffs((n,))
+    return _above(s, np.asarray(cut.go), np.asarray(cut.go_inclusive))
+
+
+# --------------------------------------------------------------- compile
+@dataclass(frozen=True)
+class CompiledBounds:
+    """Bounds of B rules on one look schedule (sentinels -1 and n_k + 1 for "never").
+
+    ``problems[i]`` is None for a valid design, otherwise ``(field, message)``
+    saying why rule i does not make a design on this schedule.
+    """
+
+    looks: tuple[int, ...]
+    futility: np.ndarray  # (B, K) int
+    efficacy: np.ndarray  # (B, K) int
+    problems: tuple[tuple[str, str] | None, ...]
+
+    @property
+    def valid(self) -> np.ndarray:
+        """True for the rules that compile to a valid boundary table."""
+        return np.array([p is None for p in self.problems], dtype=bool)
+
+    def table(self, i: int = 0) -> BoundaryTable:
+        """Boundary table of rule i (raises the rule's problem as an InputError)."""
+        problem = self.problems[i]
+        if problem is not None:
+            raise InputError(*problem)
+        return BoundaryTable(
+            looks=self.looks,
+            futility=tuple(int(v) for v in self.futility[i]),
+            efficacy=tuple(int(v) for v in self.efficacy[i]),
+        )
+
+
+def compile_rules(
+    rules: Sequence[Rule],
+    looks: Sequence[int],
+    futility_on: Sequence[bool] | None = None,
+    efficacy_on: Sequence[bool] | None = None,
+) -> CompiledBounds:
+    """Compile rules onto one look schedule, vectorised over rules and looks.
+
+    Parameters
+    ----------
+    rules : sequence of Rule
+        The rules (any mix; those with equal ``statistic_key`` share statistics).
+    looks : sequence of int
+        The look schedule; the last look is the final analysis.
+    futility_on, efficacy_on : sequence of bool, optional
+        Per-look switches for interim stopping (default: on). The final look
+        always decides.
+
+    Returns
+    -------
+    CompiledBounds
+        Bounds per rule and, for rules that make no valid design on these looks
+        (non-monotone region, never or always GO, never stopping early while an
+        interim switch is on), the reason.
+    """
+    looks = tuple(int(n) for n in looks)
+    n_looks, n_max = len(looks), looks[-1]
+    fut_on = np.ones(n_looks, bool) if futility_on is None else np.asarray(futility_on, bool)
+    eff_on = np.ones(n_looks, bool) if efficacy_on is None else np.asarray(efficacy_on, bool)
+    futility = np.empty((len(rules), n_looks), dtype=int)
+    efficacy = np.empty((len(rules), n_looks), dtype=int)
+    problems: list[tuple[str, str] | None] = [None] * len(rules)
+    groups: dict[Hashable, list[int]] = {}
+    for i, rule in enumerate(rules):
+        groups.setdefault(rule.statistic_key(), []).append(i)
+    interim = looks[:-1]
+    block = max(1, _BLOCK_ELEMENTS // (n_looks * (n_max + 1)))
+    for members in groups.values():
+        first = rules[members[0]]
+        stats = first.look_statistics(looks)[:-1]  # (K - 1, W)
+        final = np.asarray(first.final_statistics(n_max), dtype=float)  # (W,)
+        for start in range(0, len(members), block):
+            idx = members[start : start + block]
+            cuts = [rules[i].cutoffs(looks) for i in idx]
+            c_fut = np.array([c.futility[:-1] for c in cuts], dtype=float)  # (G, K - 1)
+            c_eff = np.array([c.efficacy[:-1] for c in cuts], dtype=float)
+            e_incl = np.array([c.efficacy_inclusive for c in cuts])[:, None, None]
+            c_go = np.array([c.go for c in cuts], dtype=float)[:, None]
+            g_incl = np.array([c.go_inclusive for c in cuts])[:, None]
+            stop_f = _below(stats[None], c_fut[:, :, None]) & fut_on[None, :-1, None]
+            stop_e = _above(stats[None], c_eff[:, :, None], e_incl) & eff_on[None, :-1, None]
+            f, f_ok = lower_bounds(stop_f, interim)
+            e, e_ok = upper_bounds(stop_e, interim)
+            go = _above(final[None, :], c_go, g_incl)[:, None, :]  # (G, 1, W)
+            e_final, go_ok = upper_bounds(go, (n_max,))
+            futility[idx, :-1], efficacy[idx, :-1] = f, e
+            futility[idx, -1], efficacy[idx, -1] = e_final[:, 0] - 1, e_final[:, 0]
+            for row, i in enumerate(idx):
+                problems[i] = _problem(
+                    rules[i], looks, f[row], e[row], f_ok[row], e_ok[row], e_final[row, 0],
+                    bool(go_ok[row, 0]), bool(fut_on[:-1].any() or eff_on[:-1].any()),
+                )  # fmt: skip
+    return CompiledBounds(looks, futility, efficacy, tuple(problems))
+
+
+def _problem(
+    rule: Rule,
+    looks: tuple[int, ...],
+    f: np.ndarray,
+    e: np.ndarray,
+    f_ok: np.ndarray,
+    e_ok: np.ndarray,
+    e_final: int,
+    go_ok: bool,
+    any_switch: bool,
+) -> tuple[str, str] | None:
+    """Why bounds make no design (None when they do)."""
+    for k, n in enumerate(looks[:-1]):
+        if not f_ok[k]:
+            return "futility", f"the futility region at n = {n} is not of the form x <= f"
+        if not e_ok[k]:
+            return "efficacy", f"the efficacy region at n = {n} is not of the form x >= e"
+        if f[k] >= e[k] and f[k] >= 0 and e[k] <= n:
+            return (
+                "futility",
+                f"at n = {n} outcomes x = {e[k]}..{f[k]} would stop both for futility and "
+                "for efficacy; the futility threshold must be below the efficacy threshold",
+            )
+    n_max = looks[-1]
+    if not go_ok:
+        return "final GO", f"the final GO region at n = {n_max} is not of the form x >= e"
+    if e_final > n_max or e_final == 0:
+        what = "never" if e_final > n_max else "always"
+        return (
+            rule.go_field,
+            f"the final analysis (n={n_max}) would {what} declare GO; adjust the thresholds",
+        )
+    stops_early = np.any(f >= 0) or np.any(e <= np.asarray(looks[:-1]))
+    if len(looks) > 1 and any_switch and not stops_early:
+        return (
+            rule.go_field,
+            "the rule can never stop early: no outcome at any interim look crosses a "
+            "threshold; change the thresholds or remove the interim looks",
+        )
+    return None

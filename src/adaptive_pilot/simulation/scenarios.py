@@ -1,0 +1,41 @@
+"""Scenarios: the true response (and toxicity) rates per cohort that a simulation runs under.
+
+Scenario files are read by :func:`adaptive_pilot.spec.load_scenarios`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..provenance import content_hash
+
+__all__ = ["Scenario", "scenarios_hash"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """True rates per cohort (in the trial's cohort order)."""
+
+    name: str
+    response: np.ndarray
+    toxicity: np.ndarray | None
+    description: str = ""
+
+    def to_dict(self, cohorts: tuple[str, ...]) -> dict[str, Any]:
+        """JSON-ready form keyed by cohort name."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "response": dict(zip(cohorts, self.response.tolist(), strict=True)),
+            "toxicity": None
+            if self.toxicity is None
+            else dict(zip(cohorts, self.toxicity.tolist(), strict=True)),
+        }
+
+
+def scenarios_hash(scenarios: list[Scenario], cohorts: tuple[str, ...]) -> str:
+    """Content hash of the resolved scenarios."""
+    return content_hash([s.to_dict(cohorts) for s in scenarios])

@@ -1,0 +1,449 @@
+"""Resolution: a validated design file turned into designs, calibrations and trials.
+
+This is the one step from the file format to the engine's objects; nothing
+outside :mod:`adaptive_pilot.spec` knows the file format.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from ..boundary_table import BoundaryTable
+from ..cohorts.hierarchical import hierarchical_prior
+from ..cohorts.trial import Accrual, Cohort, HierarchicalBorrowing, TrialDesign
+from ..designs.bayesian import BayesianDesign
+from ..designs.calibration import CalibrationResult, calibrate_bop2, calibrate_predictive
+from ..designs.evaluation import DesignEvaluation, evaluate_design
+from ..designs.looks import look_schedule
+from ..designs.simon import simon_designs
+from ..errors import InputError
+from ..provenance import design_hash
+from ..rules.bop2 import BOP2Rule
+from ..rules.posterior import PosteriorRule
+from ..rules.predictive import PredictiveRule
+from ..rules.toxicity import ToxicityRule
+from .reading import one_line, read_document
+from .schema import (
+    BOP2RuleSpec,
+    CohortSpec,
+    DesignSpec,
+    LooksSpec,
+    PosteriorRuleSpec,
+    PredictiveRuleSpec,
+    SimonRuleSpec,
+    grid_values,
+)
+
+__all__ = ["ResolvedDesign", "load_design"]
+
+
+def load_design(path: str | Path) -> ResolvedDesign:
+    """Read, validate and resolve a YAML (.yaml/.yml) or TOML (.toml) design file.
+
+    Raises
+    ------
+    InputError
+        One line, naming the file, the line (YAML) and the key at fault.
+    """
+    path = Path(path)
+    data, root = read_document(path, "design file")
+    try:
+        spec = DesignSpec.model_validate(data)
+    except ValidationError as error:
+        raise one_line(error, path, root, DesignSpec) from None
+    return ResolvedDesign(spec, source=str(path), yaml_root=root, data=data)
+
+
+class ResolvedDesign:
+    """A validated design file turned into objects the engine uses."""
+
+    def __init__(
+        self,
+        spec: DesignSpec,
+        source: str = "",
+        yaml_root: Any = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.source = source
+        self.prior = spec.prior.build()
+        self._yaml_root = yaml_root
+        self.data = data if data is not None else spec.model_dump(by_alias=True, exclude_unset=True)
+
+    def cohort_designs(self) -> list[tuple[CohortSpec, ResolvedDesign]]:
+        """Each cohort with its own resolved single-cohort design.
+
+        Without a ``cohorts`` section the design is one cohort named after the design.
+        """
+        if not self.spec.cohorts:
+            alone = CohortSpec(name=self.spec.name, prevalence=1.0, allocation=1.0)
+            return [(alone, self)]
+        base = self.spec.model_dump(
+            by_alias=True, exclude_unset=True, exclude={"cohorts", "accrual", "borrowing"}
+        )
+        out = []
+        for i, cohort in enumerate(self.spec.cohorts):
+            merged = _deep_merge(base, cohort.design or {})
+            if cohort.max_size is not None:
+                merged["n_max"] = cohort.max_size
+            merged["name"] = cohort.name
+            try:
+                spec = DesignSpec.model_validate(merged)
+            except ValidationError as error:
+                raise one_line(
+                    error,
+                    self.source or "design",
+                    self._yaml_root,
+                    DesignSpec,
+                    ("cohorts", i, "design"),
+                ) from None
+            out.append((cohort, ResolvedDesign(spec, f"{self.source}: cohorts[{i}] {cohort.name}")))
+        return out
+
+    @property
+    def rule_type(self) -> str:
+        """``simon``, ``posterior``, ``predictive`` or ``bop2``."""
+        return self.spec.rule.type
+
+    def _field(self, name: str) -> str:
+        return f"{self.source}: {name}" if self.source else name
+
+    def looks(self, n_max: int) -> tuple[int, ...]:
+        """The look schedule resolved against N."""
+        looks = self.spec.looks
+        if looks is None:
+            return (n_max,)
+        if isinstance(looks, LooksSpec):
+            return look_schedule(n_max, every=looks.every, first=looks.first)
+        return look_schedule(n_max, looks=looks)
+
+    def n_max(self) -> int:
+        """Maximum sample size: n_max, or the last explicit look."""
+        if self.spec.n_max is not None:
+            return self.spec.n_max
+        if isinstance(self.spec.looks, list) and self.spec.looks:
+            return self.spec.looks[-1]
+        raise InputError(self._field("n_max"), "is required (or give an explicit list of looks)")
+
+    def boundary_table(self) -> BoundaryTable:
+        """The compiled boundary table of the design."""
+        rule = self.spec.rule
+        if isinstance(rule, SimonRuleSpec):
+            return self._simon_table(rule)
+        return self.bayesian_design().boundary_table
+
+    def design(self) -> BayesianDesign | BoundaryTable:
+        """The single-cohort design: a BayesianDesign, or a Simon design's boundary table."""
+        if isinstance(self.spec.rule, SimonRuleSpec):
+            return self._simon_table(self.spec.rule)
+        return self.bayesian_design()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved single-cohort design: name, design (rule, looks, bounds), toxicity rule."""
+        table = self.boundary_table()
+        tox = self.toxicity_rule(table.looks)
+        return {
+            "name": self.spec.name,
+            "design": self.design().to_dict(),
+            "toxicity": None if tox is None else tox.to_dict(),
+        }
+
+    def design_hash(self) -> str:
+        """The design hash of the resolved single-cohort design."""
+        return design_hash(self.to_dict())
+
+    def evaluate(self, rates: Sequence[float] | np.ndarray | None = None) -> DesignEvaluation:
+        """Boundaries and exact OC (joint with toxicity when it is monitored).
+
+        Default rates: 0.05 to 0.60 by 0.05, plus p0 and p1.
+        """
+        hyp = self.spec.hypotheses
+        if rates is None:
+            rates = np.unique(np.round(np.r_[np.arange(1, 13) * 0.05, hyp.p0, hyp.p1], 10))
+        table = self.boundary_table()
+        rule_text = "" if self.rule_type == "simon" else self.bayesian_design().rule.describe()
+        tox = self.spec.toxicity
+        return evaluate_design(
+            table,
+            rates,
+            design=self.to_dict(),
+            name=self.spec.name,
+            title=self.spec.title,
+            rule_text=rule_text,
+            toxicity=self.toxicity_rule(table.looks),
+            toxicity_rates=self.toxicity_rates(),
+            odds_ratio=1.0 if tox is None else tox.odds_ratio,
+        )
+
+    def bayesian_design(self) -> BayesianDesign:
+        """The Bayesian design (not for Simon rules)."""
+        rule = self.spec.rule
+        if isinstance(rule, SimonRuleSpec):
+            raise InputError(self._field("rule.type"), "a Simon rule is not a Bayesian design")
+        n_max = self.n_max()
+        looks = self.looks(n_max)
+        p0 = self.spec.hypotheses.p0
+        if isinstance(rule, PosteriorRuleSpec):
+            built = PosteriorRule(
+                p0,
+                self.prior,
+                self._required(rule.theta_final, "rule.theta_final"),
+                rule.theta_futility,
+                rule.theta_efficacy,
+            )
+        elif isinstance(rule, PredictiveRuleSpec):
+            built = PredictiveRule(
+                p0,
+                self.prior,
+                n_max,
+                self._required(rule.theta_t, "rule.theta_t"),
+                rule.theta_l,
+                rule.theta_u,
+            )
+        else:
+            built = BOP2Rule(
+                p0,
+                self.prior,
+                n_max,
+                self._required(rule.lambda_, "rule.lambda"),
+                self._required(rule.gamma, "rule.gamma"),
+                rule.efficacy,
+                rule.eta,
+            )
+        try:
+            return BayesianDesign(built, looks, self.spec.futility_on, self.spec.efficacy_on)
+        except InputError as error:
+            raise InputError(self._field(error.field), error.message) from None
+
+    def toxicity_rule(self, looks: tuple[int, ...]) -> ToxicityRule | None:
+        """The toxicity rule on its looks (default: the efficacy looks)."""
+        tox = self.spec.toxicity
+        if tox is None:
+            return None
+        n_max = looks[-1]
+        if tox.looks is None:
+            tox_looks = looks
+        elif isinstance(tox.looks, LooksSpec):
+            tox_looks = look_schedule(n_max, every=tox.looks.every, first=tox.looks.first)
+        else:
+            tox_looks = tuple(tox.looks)
+            if tox_looks and tox_looks[-1] > n_max:
+                raise InputError(
+                    self._field("toxicity.looks"),
+                    f"look {tox_looks[-1]} is beyond the maximum sample size N = {n_max}",
+                )
+        return ToxicityRule(tox.threshold, tox.probability, tox.prior.build(), tox_looks)
+
+    def toxicity_rates(self) -> tuple[float, ...]:
+        """Toxicity rates at which OC are reported (default: the threshold)."""
+        tox = self.spec.toxicity
+        if tox is None:
+            return ()
+        return tuple(tox.evaluate_at) if tox.evaluate_at else (tox.threshold,)
+
+    def _required(self, value: float | None, name: str) -> float:
+        if value is None:
+            hint = (
+                " (or run `adaptive-pilot calibrate` on this file)" if self.spec.calibration else ""
+            )
+            raise InputError(self._field(name), f"is required to build the design{hint}")
+        return value
+
+    def _simon_table(self, rule: SimonRuleSpec) -> BoundaryTable:
+        if rule.search is None:
+            return BoundaryTable(
+                looks=(rule.n1, rule.n),  # type: ignore[arg-type]
+                futility=(rule.r1, rule.r),  # type: ignore[arg-type]
+                efficacy=(None, rule.r + 1),  # type: ignore[operator]
+            )
+        hyp, errors = self.spec.hypotheses, self.spec.errors
+        search = simon_designs(
+            hyp.p0,
+            hyp.p1,
+            errors.alpha,
+            errors.beta,
+            n_max=rule.search.n_max,
+            convention=rule.search.convention,
+        )
+        chosen = search.optimal if rule.search.kind == "optimal" else search.minimax
+        return chosen.boundary_table()
+
+    def calibration_grids(self) -> dict[str, Any]:
+        """The calibration section as plain values."""
+        cal = self.spec.calibration
+        if cal is None:
+            raise InputError(self._field("calibration"), "is missing: add a calibration section")
+        if cal.predictive is not None:
+            c = cal.predictive
+            return {
+                "method": "predictive",
+                "n_range": tuple(c.n_range),
+                "theta_t": grid_values(c.theta_t),
+                "theta_l": grid_values(c.theta_l),
+                "first_look": c.first_look,
+                "every": c.every,
+                "theta_u": c.theta_u,
+                "criterion": c.criterion,
+            }
+        c = cal.bop2  # type: ignore[assignment]
+        rule = self.spec.rule
+        efficacy = rule.efficacy if isinstance(rule, BOP2RuleSpec) else None
+        if efficacy == "power" and c.eta is None:
+            raise InputError(
+                self._field("calibration.bop2.eta"),
+                "is required for the power-form efficacy cut-off",
+            )
+        return {
+            "method": "bop2",
+            "lam": grid_values(c.lambda_),
+            "gamma": grid_values(c.gamma),
+            "efficacy": efficacy,
+            "eta": None if c.eta is None else grid_values(c.eta),
+            "criterion": c.criterion,
+        }
+
+    def calibrate(self) -> CalibrationResult:
+        """Run the calibration the file describes, with the file's per-look switches."""
+        grids = self.calibration_grids()
+        hyp, errors = self.spec.hypotheses, self.spec.errors
+        switches = {"futility_on": self.spec.futility_on, "efficacy_on": self.spec.efficacy_on}
+        try:
+            if grids["method"] == "predictive":
+                return calibrate_predictive(
+                    hyp.p0,
+                    hyp.p1,
+                    errors.alpha,
+                    errors.beta,
+                    self.prior,
+                    n_range=grids["n_range"],
+                    theta_t=grids["theta_t"],
+                    theta_l=grids["theta_l"],
+                    first_look=grids["first_look"],
+                    every=grids["every"],
+                    theta_u=grids["theta_u"],
+                    criterion=grids["criterion"],
+                    **switches,
+                )
+            n_max = self.n_max()
+            return calibrate_bop2(
+                hyp.p0,
+                hyp.p1,
+                errors.alpha,
+                self.prior,
+                looks=self.looks(n_max),
+                lam=grids["lam"],
+                gamma=grids["gamma"],
+                efficacy=grids["efficacy"],
+                eta=grids["eta"],
+                criterion=grids["criterion"],
+                beta=errors.beta,
+                **switches,
+            )
+        except InputError as error:
+            raise InputError(self._field(error.field), error.message) from None
+
+    def calibrated_document(self, result: CalibrationResult) -> dict[str, Any]:
+        """The design file's content with the calibrated thresholds (and N) filled in."""
+        if result.design is None:
+            raise InputError(self._field("calibration"), "found no feasible design to write")
+        data = copy.deepcopy(self.data)
+        rule = result.design.rule
+        section = dict(data.get("rule", {}))
+        if isinstance(rule, PredictiveRule):
+            section.update(theta_t=rule.theta_t, theta_l=rule.theta_l)
+            data["n_max"] = rule.n_max
+            if isinstance(data.get("looks"), list):
+                data["looks"] = list(result.design.looks)
+        elif isinstance(rule, BOP2Rule):
+            section.update({"lambda": rule.lam, "gamma": rule.gamma})
+            if rule.eta is not None:
+                section["eta"] = rule.eta
+        data["rule"] = section
+        return data
+
+    # ------------------------------------------------------------ trials
+    def trial(self, borrowing: str | None = None) -> TrialDesign:
+        """The multi-cohort trial (cohorts, accrual, borrowing) the file describes.
+
+        Parameters
+        ----------
+        borrowing : {"independent", "hierarchical"}, optional
+            Override the file's borrowing model.
+        """
+        spec = self.spec
+        if spec.accrual is None:
+            raise InputError(
+                self._field("accrual"), "is required to simulate (rate in patients per month)"
+            )
+        pairs = self.cohort_designs()
+        allocation = spec.accrual.allocation
+        weights = np.array(
+            [(c.prevalence if allocation == "prevalence" else c.allocation) for c, _ in pairs],
+            dtype=float,
+        )
+        weights = weights / weights.sum()
+        cohorts = []
+        for (cohort_spec, design), share in zip(pairs, weights, strict=True):
+            table = design.boundary_table()
+            cohorts.append(
+                Cohort(
+                    name=cohort_spec.name,
+                    share=float(share),
+                    table=table,
+                    p0=float(design.spec.hypotheses.p0),
+                    toxicity=design.toxicity_rule(table.looks),
+                )
+            )
+        acc = spec.accrual
+        accrual = Accrual(acc.rate, acc.allocation, acc.assessment_delay, acc.max_duration)
+        model = borrowing or spec.borrowing.model
+        hier = self._hierarchical(cohorts) if model == "hierarchical" else None
+        return TrialDesign(spec.name, tuple(cohorts), accrual, hier)
+
+    def _hierarchical(self, cohorts: list[Cohort]) -> HierarchicalBorrowing:
+        spec = self.spec.borrowing
+        if spec.go is None:
+            raise InputError(
+                self._field("borrowing.go"),
+                "is required for hierarchical borrowing (final GO threshold)",
+            )
+        interims = {len(c.table.looks) - 1 for c in cohorts}
+        n_interims = max(interims)
+        thresholds = {}
+        for key in ("futility", "efficacy"):
+            value = getattr(spec, key)
+            if value is None:
+                values = [math.nan] * n_interims
+            elif isinstance(value, list):
+                if len(interims) > 1 or len(value) != n_interims:
+                    raise InputError(
+                        self._field(f"borrowing.{key}"),
+                        f"needs one value per interim look ({n_interims}), or one number",
+                    )
+                values = [math.nan if v is None else float(v) for v in value]
+            else:
+                values = [float(value)] * n_interims
+            thresholds[key] = tuple(values)
+        prior = hierarchical_prior(
+            [c.p0 for c in cohorts], mu_mean=spec.mu_mean, mu_sd=spec.mu_sd, tau_sd=spec.tau_sd
+        )
+        return HierarchicalBorrowing(
+            prior, thresholds["futility"], thresholds["efficacy"], float(spec.go)
+        )
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and "type" not in value:
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

@@ -1,0 +1,375 @@
+"""The design-file schema (pydantic): hypotheses, prior, rule, looks, toxicity,
+calibration, cohorts, accrual and borrowing.
+
+Unknown keys are rejected (with a "did you mean" from :mod:`.reading`), numbers
+must be finite, and sizes are bounded: a maximum sample size, a look or a
+cohort's ``max_size`` at most 5,000. :func:`json_schema` exports the schema for
+editors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..designs.calibration import grid as make_grid
+from ..priors import BetaMixturePrior, BetaPrior, prior_from_historical
+from ..rules._common import N_LIMIT
+
+__all__ = ["DesignSpec", "json_schema"]
+
+Probability = Annotated[float, Field(gt=0, lt=1)]
+ClosedProbability = Annotated[float, Field(ge=0, le=1)]
+Positive = Annotated[float, Field(gt=0)]
+Count = Annotated[int, Field(ge=1)]
+Size = Annotated[int, Field(ge=1, le=N_LIMIT)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
+
+
+# ------------------------------------------------------------------ pieces
+class EndpointSpec(_Spec):
+    """The primary binary endpoint."""
+
+    name: str = "response"
+    definition: str = ""
+
+
+class HypothesesSpec(_Spec):
+    """Null (uninteresting) and target response rates."""
+
+    p0: Probability
+    p1: Probability
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HypothesesSpec:
+        if self.p0 >= self.p1:
+            raise ValueError(f"p1 must be greater than p0 (got p0={self.p0:g}, p1={self.p1:g})")
+        return self
+
+
+class ErrorsSpec(_Spec):
+    """Error targets: type I error alpha at p0, type II error beta at p1."""
+
+    alpha: Probability = 0.05
+    beta: Probability = 0.20
+
+
+class BetaSpec(_Spec):
+    """A Beta(a, b) distribution."""
+
+    a: Positive
+    b: Positive
+
+
+class MixtureComponentSpec(_Spec):
+    """One weighted Beta component of a mixture prior."""
+
+    weight: Annotated[float, Field(ge=0)]
+    a: Positive
+    b: Positive
+
+
+class HistoricalSpec(_Spec):
+    """Power prior from historical data: Beta(a0 + w x, b0 + w (n - x))."""
+
+    x: Annotated[int, Field(ge=0)]
+    n: Count
+    weight: ClosedProbability = 1.0
+    base: BetaSpec = BetaSpec(a=1.0, b=1.0)
+
+    @model_validator(mode="after")
+    def _x_within_n(self) -> HistoricalSpec:
+        if self.x > self.n:
+            raise ValueError(f"x must not exceed n (got x={self.x}, n={self.n})")
+        return self
+
+
+class PriorSpec(_Spec):
+    """A prior: give a and b, or a mixture, or historical data."""
+
+    a: Positive | None = None
+    b: Positive | None = None
+    mixture: list[MixtureComponentSpec] | None = None
+    historical: HistoricalSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> PriorSpec:
+        kinds = [
+            self.a is not None or self.b is not None,
+            self.mixture is not None,
+            self.historical is not None,
+        ]
+        if sum(kinds) != 1:
+            raise ValueError("give exactly one of: a and b, mixture, historical")
+        if kinds[0] and (self.a is None or self.b is None):
+            raise ValueError("a Beta prior needs both a and b")
+        if self.mixture is not None and not self.mixture:
+            raise ValueError("a mixture needs at least one component")
+        return self
+
+    def build(self) -> BetaPrior | BetaMixturePrior:
+        """The prior object."""
+        if self.mixture is not None:
+            return BetaMixturePrior(
+                [BetaPrior(c.a, c.b) for c in self.mixture], [c.weight for c in self.mixture]
+            )
+        if self.historical is not None:
+            h = self.historical
+            return prior_from_historical(h.x, h.n, h.weight, BetaPrior(h.base.a, h.base.b))
+        return BetaPrior(self.a, self.b)  # type: ignore[arg-type]
+
+
+class LooksSpec(_Spec):
+    """A look schedule: every k patients (from ``first``) or continuous from ``first``."""
+
+    every: Size | None = None
+    first: Size | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> LooksSpec:
+        if self.every is None and self.first is None:
+            raise ValueError(
+                "give every (and optionally first), or first for continuous monitoring"
+            )
+        return self
+
+
+class GridSpec(_Spec):
+    """An inclusive grid: from, to, by."""
+
+    from_: float = Field(alias="from")
+    to: float
+    by: Positive
+
+    @model_validator(mode="after")
+    def _ordered(self) -> GridSpec:
+        if self.to < self.from_:
+            raise ValueError(f"'to' must not be below 'from' (got from={self.from_}, to={self.to})")
+        return self
+
+    def values(self) -> tuple[float, ...]:
+        return make_grid(self.from_, self.to, self.by)
+
+
+Grid = list[float] | GridSpec
+
+
+def grid_values(value: Grid) -> tuple[float, ...]:
+    return value.values() if isinstance(value, GridSpec) else tuple(value)
+
+
+# ------------------------------------------------------------------ rules
+class SimonSearchSpec(_Spec):
+    """Search a Simon design from the hypotheses and error targets."""
+
+    kind: Literal["optimal", "minimax"] = "optimal"
+    n_max: Annotated[int, Field(ge=2, le=2000)] = 100
+    convention: Literal["clinfun", "inclusive"] = "clinfun"
+
+
+class SimonRuleSpec(_Spec):
+    """Simon two-stage rule: explicit r1/n1, r/n, or a search."""
+
+    type: Literal["simon"]
+    r1: Annotated[int, Field(ge=0)] | None = None
+    n1: Size | None = None
+    r: Annotated[int, Field(ge=0)] | None = None
+    n: Size | None = None
+    search: SimonSearchSpec | None = None
+
+    @model_validator(mode="after")
+    def _explicit_or_search(self) -> SimonRuleSpec:
+        explicit = [v is not None for v in (self.r1, self.n1, self.r, self.n)]
+        if self.search is None and not all(explicit):
+            raise ValueError("give r1, n1, r and n, or a search section")
+        if self.search is not None and any(explicit):
+            raise ValueError("give either r1, n1, r, n or a search section, not both")
+        if all(explicit) and not (
+            self.n1 < self.n and self.r1 < self.n1 and self.r1 <= self.r < self.n
+        ):  # type: ignore[operator]
+            raise ValueError("needs n1 < n, r1 < n1 and r1 <= r < n")
+        return self
+
+
+class PosteriorRuleSpec(_Spec):
+    """Posterior-probability rule (Thall & Simon 1994)."""
+
+    type: Literal["posterior"]
+    theta_final: Probability | None = None
+    theta_futility: Probability | None = None
+    theta_efficacy: Probability | None = None
+
+
+class PredictiveRuleSpec(_Spec):
+    """Predictive-probability rule (Lee & Liu 2008)."""
+
+    type: Literal["predictive"]
+    theta_t: Probability | None = None
+    theta_l: Probability | None = None
+    theta_u: Probability | None = None
+
+
+class BOP2RuleSpec(_Spec):
+    """BOP2 rule (Zhou, Lee & Yuan 2017), optional efficacy stop (BOP2-FE)."""
+
+    type: Literal["bop2"]
+    lambda_: Probability | None = Field(default=None, alias="lambda")
+    gamma: Positive | None = None
+    efficacy: Literal["power", "obrien-fleming"] | None = None
+    eta: Positive | None = None
+
+
+RuleSpec = Annotated[
+    SimonRuleSpec | PosteriorRuleSpec | PredictiveRuleSpec | BOP2RuleSpec,
+    Field(discriminator="type"),
+]
+
+
+class ToxicitySpec(_Spec):
+    """Toxicity co-monitoring: stop if P(p_tox > threshold | data) > probability."""
+
+    threshold: Probability
+    probability: Probability
+    prior: PriorSpec = PriorSpec(a=1.0, b=1.0)
+    looks: list[Size] | LooksSpec | None = None
+    evaluate_at: list[ClosedProbability] | None = None
+    odds_ratio: Positive = 1.0
+
+
+# ------------------------------------------------------------- calibration
+class PredictiveCalibrationSpec(_Spec):
+    """Lee & Liu search grids."""
+
+    n_range: tuple[Size, Size]
+    theta_t: Grid
+    theta_l: Grid
+    first_look: Size
+    every: Size = 1
+    theta_u: Probability | None = None
+    criterion: Literal["en0", "n_then_en0"] = "en0"
+
+
+class BOP2CalibrationSpec(_Spec):
+    """BOP2 search grids."""
+
+    lambda_: Grid = Field(alias="lambda")
+    gamma: Grid
+    eta: Grid | None = None
+    criterion: Literal["power", "en0"] = "power"
+
+
+class CalibrationSpec(_Spec):
+    """Calibration grids (one method)."""
+
+    predictive: PredictiveCalibrationSpec | None = None
+    bop2: BOP2CalibrationSpec | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> CalibrationSpec:
+        if (self.predictive is None) == (self.bop2 is None):
+            raise ValueError("give exactly one of: predictive, bop2")
+        return self
+
+
+# ------------------------------------------------------------ multi-cohort
+class CohortSpec(_Spec):
+    """One cohort (e.g. one KRAS subtype) of a multi-cohort trial.
+
+    ``design`` holds keys of the single-cohort design that differ for this cohort
+    (merged over the top-level design); ``max_size`` sets its N.
+    """
+
+    name: Annotated[str, Field(min_length=1)]
+    prevalence: Annotated[float, Field(gt=0, le=1)] | None = None
+    allocation: Positive | None = None
+    max_size: Size | None = None
+    design: dict[str, Any] | None = None
+
+
+class AccrualSpec(_Spec):
+    """Accrual: Poisson arrivals, response-assessment delay and maximum duration (months)."""
+
+    rate: Positive
+    allocation: Literal["prevalence", "fixed"] = "prevalence"
+    assessment_delay: Annotated[float, Field(ge=0)] = 0.0
+    max_duration: Positive | None = None
+
+
+LookThresholds = Probability | list[Probability | None] | None
+
+
+class BorrowingSpec(_Spec):
+    """How cohorts are analysed: independently, or with a Bayesian hierarchical model.
+
+    Hierarchical decisions use P(p_j > p0_j | all cohorts' data) at each cohort's looks:
+    stop for futility if it is below ``futility`` (interim looks), stop for efficacy if
+    it is at least ``efficacy`` (interim looks), and GO at the final look if it is at
+    least ``go``. Thresholds are one number or one per interim look (null: no stop).
+    """
+
+    model: Literal["independent", "hierarchical"] = "independent"
+    mu_mean: float | None = None
+    mu_sd: Positive = 2.0
+    tau_sd: Positive = 1.0
+    futility: LookThresholds = None
+    efficacy: LookThresholds = None
+    go: Probability | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> BorrowingSpec:
+        if self.model == "hierarchical" and self.go is None:
+            raise ValueError("hierarchical borrowing needs 'go' (the final-look GO threshold)")
+        return self
+
+
+# ------------------------------------------------------------------ design
+class DesignSpec(_Spec):
+    """A single-cohort design file."""
+
+    name: str = "design"
+    title: str = ""
+    endpoint: EndpointSpec = EndpointSpec()
+    hypotheses: HypothesesSpec
+    errors: ErrorsSpec = ErrorsSpec()
+    prior: PriorSpec = PriorSpec(a=1.0, b=1.0)
+    n_max: Size | None = None
+    looks: list[Size] | LooksSpec | None = None
+    futility_on: list[bool] | None = None
+    efficacy_on: list[bool] | None = None
+    rule: RuleSpec
+    toxicity: ToxicitySpec | None = None
+    calibration: CalibrationSpec | None = None
+    cohorts: list[CohortSpec] | None = None
+    accrual: AccrualSpec | None = None
+    borrowing: BorrowingSpec = BorrowingSpec()
+
+    @model_validator(mode="after")
+    def _cohorts_consistent(self) -> DesignSpec:
+        if not self.cohorts:
+            return self
+        names = [c.name for c in self.cohorts]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"cohort names must be unique (repeated: {', '.join(duplicated)})")
+        allocation = self.accrual.allocation if self.accrual else "prevalence"
+        key = "prevalence" if allocation == "prevalence" else "allocation"
+        missing = [c.name for c in self.cohorts if getattr(c, key) is None]
+        if missing:
+            raise ValueError(f"every cohort needs '{key}' (missing for: {', '.join(missing)})")
+        if key == "prevalence":
+            total = sum(c.prevalence for c in self.cohorts)  # type: ignore[misc]
+            if abs(total - 1.0) > 1e-6:
+                parts = ", ".join(f"{c.name} {c.prevalence:g}" for c in self.cohorts)
+                raise ValueError(f"cohort prevalences must sum to 1 (got {total:g}: {parts})")
+        return self
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of the design file, for editors."""
+    return DesignSpec.model_json_schema(by_alias=True)
