@@ -1,0 +1,319 @@
+"""The package's shape: no import cycle, layers, one results contract, one glossary, the API."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import adaptive_pilot as ap
+from adaptive_pilot.glossary import GLOSSARY
+from adaptive_pilot.results import Result, Summary
+
+PACKAGE = Path(ap.__file__).parent
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Package modules imported by a file (module level and inside functions, not TYPE_CHECKING)."""
+    tree = ast.parse(path.read_text())
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip |= {id(n) for n in ast.walk(node)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            if target.startswith("adaptive_pilot"):
+                found.add(target)
+                found |= {f"{target}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("adaptive_pilot")}
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {}
+    for name, path in files.items():
+        edges = {t for t in _imports(path) if t in files and t != name}
+        if name != "adaptive_pilot":  # importing a submodule runs its parent packages
+            parent = name.rsplit(".", 1)[0]
+            if parent != "adaptive_pilot" and not name.endswith("__init__"):
+                edges.add(parent)
+        graph[name] = edges - {name}
+    return graph
+
+
+def test_no_import_cycle_in_the_package():
+    graph = _graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    # a package __init__ importing its own submodules is not a cycle of concern
+    real = [c for c in cycles if not all(m.startswith(c[0]) for m in c)]
+    assert not real, f"import cycles: {real}"
+
+
+def test_boundary_table_sits_at_the_bottom():
+    allowed = {"adaptive_pilot._validate", "adaptive_pilot.errors", "adaptive_pilot.provenance"}
+    allowed |= {"adaptive_pilot.results", "adaptive_pilot.glossary", "adaptive_pilot._binomial"}
+    used = {m for m in _graph()["adaptive_pilot.boundary_table"]}
+    assert used <= allowed, used - allowed
+
+
+@pytest.mark.parametrize("package", ["cohorts", "simulation", "oc", "rules", "designs"])
+def test_engine_never_imports_the_file_format_or_the_front_ends(package):
+    graph = _graph()
+    front = ("adaptive_pilot.spec", "adaptive_pilot.cli", "adaptive_pilot.demo")
+    for name, edges in graph.items():
+        if name.startswith(f"adaptive_pilot.{package}"):
+            bad = [e for e in edges if e.startswith(front)]
+            assert not bad, f"{name} imports {bad}"
+
+
+def test_public_api_matches_all_and_the_readme():
+    exported = set(ap.__all__) - {"__version__"}
+    for name in exported:
+        assert getattr(ap, name) is not None
+    readme = (REPO / "README.md").read_text()
+    documented = set(re.findall(r"\bap\.([A-Za-z_]\w*)", readme))
+    assert documented <= exported | {"__version__"}, documented - exported
+    assert exported <= documented, f"public names not in the README: {exported - documented}"
+
+
+def test_import_is_lazy_and_help_is_fast():
+    code = "import sys, adaptive_pilot; print('numpy' in sys.modules, 'pandas' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "adaptive_pilot.cli", "--help"], capture_output=True)
+    assert time.perf_counter() - started < 1.0  # 0.1 s here; generous for loaded CI machines
+
+
+# ----------------------------------------------------------- results contract
+def _results() -> list[object]:
+    search = ap.simon_designs(0.1, 0.3)
+    table = search.optimal.boundary_table()
+    tox = ap.ToxicityRule(0.3, 0.9, ap.BetaPrior(0.3, 0.7), (10, 20, 29))
+    resolved = ap.load_design(REPO / "designs" / "motivating_trial.yaml")
+    trial = resolved.trial()
+    null = ap.Scenario("null", np.full(4, 0.05), np.full(4, 0.15))
+    model = ap.HierarchicalModel(ap.HierarchicalPrior(-2.0), [-2.0])
+    return [
+        search,
+        ap.exact_oc(table, [0.1, 0.3]),
+        ap.joint_oc(table, tox, [0.1, 0.3], [0.2, 0.2]),
+        ap.calibrate_bop2(
+            0.2,
+            0.4,
+            0.1,
+            ap.BetaPrior(0.2, 0.8),
+            looks=(10, 20, 30, 40),
+            lam=ap.grid(0.6, 0.95, 0.05),
+            gamma=ap.grid(0.5, 2.0, 0.5),
+        ),  # fmt: skip
+        model.posterior([20, 20], [3, 6], 1 / (1 + np.exp(2.0))),
+        ap.simulate(trial, [null], n_trials=500, seed=3, chunk_size=250),
+        resolved.evaluate(),
+    ]
+
+
+RESULTS = _results()
+PROVENANCE_KEYS = {
+    "package", "version", "method", "design_hash", "seed", "n_trials", "created_utc", "details"
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("result", RESULTS, ids=lambda r: type(r).__name__)
+def test_every_result_follows_the_contract(result):
+    assert isinstance(result, Result)
+    frame = result.to_frame()
+    assert isinstance(frame, pd.DataFrame) and len(frame) > 0
+    unknown = set(frame.columns) - set(GLOSSARY)
+    assert not unknown, f"columns outside the glossary: {unknown}"
+    if "metric" in frame.columns:
+        assert set(frame["metric"]) <= set(GLOSSARY), set(frame["metric"]) - set(GLOSSARY)
+    payload = result.to_dict()
+    json.dumps(payload, allow_nan=False)  # JSON-safe: no NaN, no numpy types
+    assert set(payload["provenance"]) == PROVENANCE_KEYS
+    assert payload["provenance"]["method"] in ("exact", "monte carlo")
+    for part in ("oc", "results", "cohorts", "feasible", "designs", "by_look"):
+        for row in payload.get(part) or []:
+            unknown = set(row) - set(GLOSSARY)
+            assert not unknown, f"{part}: keys outside the glossary: {unknown}"
+    summary = result.summary()
+    assert isinstance(summary, Summary)
+    for render in ("as_text", "as_markdown", "as_html", "as_latex", "as_csv"):
+        assert getattr(summary, render)().strip()
+    assert summary.as_html() == result._repr_html_()
+    assert str(result) == summary.as_text()
+
+
+def test_monte_carlo_provenance_has_seed_and_trials():
+    simulated = RESULTS[5]
+    provenance = simulated.to_dict()["provenance"]
+    assert provenance["method"] == "monte carlo"
+    assert (provenance["seed"], provenance["n_trials"]) == (3, 500)
+    exact = RESULTS[1].to_dict()["provenance"]
+    assert exact["seed"] is None and exact["n_trials"] is None
+
+
+def test_summary_renderers_escape_what_they_must():
+    frame = pd.DataFrame({"p": [0.1], "cohort": ["<b>&_%|"]})
+    summary = Summary("T & <U>", header=("50% | x_1",), tables=(ap.Summary.__annotations__ and
+        __import__("adaptive_pilot.results", fromlist=["Table"]).Table(frame),))  # fmt: skip
+    assert "&lt;b&gt;&amp;" in summary.as_html() and "<b>" not in summary.as_html()
+    assert (
+        r"\&" in summary.as_latex() and r"\%" in summary.as_latex() and r"\_" in summary.as_latex()
+    )
+    assert r"\|" in summary.as_markdown()
+    assert summary.as_csv().splitlines()[0] == "p,cohort"
+
+
+def test_design_hash_has_one_recipe():
+    table = ap.BoundaryTable(looks=(10, 29), futility=(1, 5), efficacy=(None, 6))
+    oc = ap.exact_oc(table, [0.1])
+    from adaptive_pilot.provenance import design_hash
+
+    assert oc.provenance.design_hash == table.design_hash() == design_hash(table.to_dict())
+    design = ap.BayesianDesign(ap.BOP2Rule(0.2, ap.BetaPrior(0.2, 0.8), 30, 0.8, 1.0), (10, 20, 30))
+    assert design.oc([0.2]).provenance.design_hash == design.design_hash()
+
+
+# ------------------------------------------------- one compile path, one mu default
+SWITCHED = """
+name: switched
+hypotheses: {p0: 0.2, p1: 0.4}
+errors: {alpha: 0.1, beta: 0.2}
+prior: {a: 0.2, b: 0.8}
+n_max: 40
+looks: [10, 20, 30, 40]
+futility_on: [false, false, false, true]
+rule: {type: bop2, lambda: 0.9, gamma: 1.0, efficacy: obrien-fleming}
+calibration:
+  bop2:
+    lambda: {from: 0.80, to: 0.95, by: 0.01}
+    gamma: {from: 0.5, to: 2.0, by: 0.25}
+"""
+
+
+def test_calibrated_design_written_back_has_exactly_the_reported_oc(tmp_path, capsys):
+    from adaptive_pilot.cli import main
+
+    source = tmp_path / "switched.yaml"
+    source.write_text(SWITCHED)
+    out = tmp_path / "calibrated.yaml"
+    assert main(["calibrate", str(source), "--write", str(out), "--format", "json"]) == 0
+    reported = json.loads(capsys.readouterr().out)
+    assert reported["chosen"]["futility_on"] == [False, False, False, True]
+    best = reported["feasible"][0]
+    assert main(["design", str(out), "--p", "0.2,0.4", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["oc"]
+    assert rows[0]["p_go"] == best["alpha"] and rows[1]["p_go"] == best["power"]
+    assert rows[0]["en"] == best["en0"]
+    assert reported["boundaries"]["futility"][:3] == [None, None, None]
+
+
+def test_borrow_and_a_trial_give_the_same_posterior(tmp_path, capsys):
+    from adaptive_pilot.cli import main
+
+    resolved = ap.load_design(REPO / "designs" / "motivating_trial.yaml")
+    data = resolved.data | {"cohorts": [
+        {"name": "a", "prevalence": 0.5, "design": {"hypotheses": {"p0": 0.05, "p1": 0.2}}},
+        {"name": "b", "prevalence": 0.5, "design": {"hypotheses": {"p0": 0.15, "p1": 0.35}}},
+    ], "borrowing": {"model": "hierarchical", "go": 0.9}}  # fmt: skip
+    path = tmp_path / "two.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(data))
+    trial = ap.load_design(path).trial()
+    p0s = [c.p0 for c in trial.cohorts]
+    model = trial.borrowing.model(tuple(p0s))
+    in_trial = model.prob_greater([12, 12], np.array([[2, 4]]), p0s)[0]
+    assert main(["borrow", "--n", "12,12", "--x", "2,4", "--p0", "0.05,0.15", "--json"]) == 0
+    cohorts = json.loads(capsys.readouterr().out)["cohorts"]
+    np.testing.assert_allclose([c["prob_gt_p0"] for c in cohorts], in_trial, rtol=0, atol=1e-6)
+    expected_mu = float(np.mean(np.log(np.array(p0s) / (1 - np.array(p0s)))))
+    assert trial.borrowing.prior.mu_mean == pytest.approx(expected_mu)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"\xff\xfe bad", "is not UTF-8 text"),
+        (b"a: 1\na: 2\n", "repeats the key 'a' (first given on line 1)"),
+        (b"x: " + b"[" * 40 + b"]" * 40 + b"\n", "nested too deeply"),
+        (b"hypotheses: {p0: .nan, p1: 0.3}\nrule: {type: bop2}\n", "(got not a number)"),
+        (b"hypotheses: {p0: 0.1, p1: 0.3}\nlooks: {every: 0}\nn_max: 20\nrule: {type: bop2}\n",
+         "looks.every: must be at least 1 (got 0)"),
+        (b"hypotheses: {p0: 0.1, p1: 0.3}\nn_max: 6000\nrule: {type: bop2}\n",
+         "n_max: must be at most 5000 (got 6000)"),
+    ],
+)  # fmt: skip
+def test_bad_files_are_one_line_in_plain_words(tmp_path, capsys, content, fragment):
+    from adaptive_pilot.cli import main
+
+    path = tmp_path / "d.yaml"
+    path.write_bytes(content)
+    with pytest.raises(SystemExit) as raised:
+        main(["design", str(path)])
+    captured = capsys.readouterr()
+    assert raised.value.code == 2 and captured.out == ""
+    assert fragment in captured.err and captured.err.count("\n") == 1
+    assert "Input should" not in captured.err
+
+
+def test_a_folder_is_not_a_design_file(tmp_path, capsys):
+    from adaptive_pilot.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["design", str(tmp_path)])
+    assert "is a folder" in capsys.readouterr().err
