@@ -21,7 +21,14 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "one_line", "read_document"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "one_line",
+    "read_document",
+    "read_validated",
+]
 
 MAX_FILE_BYTES = 1 << 20
 MAX_DEPTH = 32
@@ -70,6 +77,17 @@ def read_document(path: Path, what: str) -> tuple[dict[str, Any], Any]:
     if not isinstance(data, dict):
         raise InputError(where, "must be a mapping of keys to values at the top level")
     return data, root
+
+
+def read_validated[M: BaseModel](
+    path: Path, what: str, model: type[M]
+) -> tuple[M, dict[str, Any], Any]:
+    """Read a file and validate it against ``model``: (spec, raw data, YAML node tree)."""
+    data, root = read_document(path, what)
+    try:
+        return model.model_validate(data), data, root
+    except ValidationError as error:
+        raise one_line(error, path, root, model) from None
 
 
 def _read_toml(text: str, where: str) -> Any:

@@ -29,7 +29,7 @@ from ..rules.bop2 import BOP2Rule
 from ..rules.posterior import PosteriorRule
 from ..rules.predictive import PredictiveRule
 from ..rules.toxicity import ToxicityRule
-from .reading import one_line, read_document
+from .reading import one_line, read_validated
 from .schema import (
     BOP2RuleSpec,
     CohortSpec,
@@ -53,11 +53,7 @@ def load_design(path: str | Path) -> ResolvedDesign:
         One line, naming the file, the line (YAML) and the key at fault.
     """
     path = Path(path)
-    data, root = read_document(path, "design file")
-    try:
-        spec = DesignSpec.model_validate(data)
-    except ValidationError as error:
-        raise one_line(error, path, root, DesignSpec) from None
+    spec, data, root = read_validated(path, "design file", DesignSpec)
     return ResolvedDesign(spec, source=str(path), yaml_root=root, data=data)
 
 

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..cohorts.trial import TrialDesign
 from ..errors import InputError
 from ..simulation.scenarios import Scenario
-from .reading import one_line, read_document
+from .reading import read_validated
 
 __all__ = ["load_scenarios"]
 
@@ -61,11 +61,7 @@ def load_scenarios(path: str | Path, trial: TrialDesign) -> list[Scenario]:
         trial that monitors no toxicity.
     """
     path = Path(path)
-    data, root = read_document(path, "scenario file")
-    try:
-        spec = ScenarioFileSpec.model_validate(data)
-    except ValidationError as error:
-        raise one_line(error, path, root, ScenarioFileSpec) from None
+    spec, _, _ = read_validated(path, "scenario file", ScenarioFileSpec)
     names = trial.cohort_names
     seen: set[str] = set()
     out = []
