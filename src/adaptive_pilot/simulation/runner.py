@@ -6,40 +6,42 @@ depends on the number of workers or the backend, and chunk statistics are combin
 in chunk order, so results are bit-identical for any ``n_jobs`` and for the loky
 and dask backends (on the same platform and numpy version).
 
-Checkpointing: with an output folder, each finished chunk is written to
-``OUT/chunks/`` (atomically) as it arrives. Running the same command again skips
-the chunks already there, so an interrupted run resumes and ends with the same
-results as an uninterrupted one.
+Checkpointing (:mod:`.checkpoints`): with an output folder, each finished chunk is
+written to ``OUT/chunks/`` atomically, with its index, the run's hash and a
+checksum. Running the same command again uses the chunks already there, after
+checking each, so an interrupted run resumes and ends with the same results as an
+uninterrupted one; a damaged, foreign or misplaced chunk is reported and simulated
+again. Worker processes end within seconds when the run's process dies
+(:mod:`.workers`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import math
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._files import atomic_write
 from ..cohorts.hierarchical import PosteriorTables
 from ..cohorts.trial import TrialDesign
 from ..errors import InputError
 from ..provenance import Provenance, package_version
+from .checkpoints import CheckpointFolder, ChunkStats
 from .kernel import draw, posterior_tables, run_trials
+from .progress import progress_reporter, stderr_line
 from .scenarios import Scenario, scenarios_hash
 from .summary import SimulationResult, chunk_statistics, combine, result_frame
+from .workers import dask_client, run_jobs
 
 __all__ = ["CHUNK_SIZE", "simulate"]
 
 #: Trials per chunk (part of the reproducibility contract; recorded in provenance).
 CHUNK_SIZE = 2_000
-_MANIFEST = "run.json"
 
 
 def simulate(
@@ -54,6 +56,7 @@ def simulate(
     out: str | Path | None = None,
     chunk_size: int = CHUNK_SIZE,
     progress: bool | None = None,
+    log: Callable[[str], None] = stderr_line,
 ) -> SimulationResult:
     """Simulate every scenario on ``n_trials`` trials.
 
@@ -73,11 +76,16 @@ def simulate(
         joblib backend; ``dask`` uses a dask.distributed cluster: the one at
         ``scheduler``, or a local cluster with ``n_jobs`` workers.
     out : path, optional
-        Folder for checkpoints and ``results.csv`` / ``results.json``.
+        Folder for checkpoints and ``results.csv`` / ``results.json``; an existing
+        folder of the same run is resumed.
     chunk_size : int, default 2000
         Trials per chunk.
     progress : bool, optional
-        Show a progress bar (default: when stderr is a terminal).
+        ``True``: a progress bar; ``False``: nothing; default: a bar when stderr is
+        a terminal, otherwise a line (chunks done, trials/s, time left) at most
+        every 10 s.
+    log : callable, default: print on stderr
+        Receives progress lines and one line per checkpoint refused on resume.
 
     Returns
     -------
@@ -99,7 +107,7 @@ def simulate(
 
     n_chunks = math.ceil(n_trials / chunk_size)
     sizes = [min(chunk_size, n_trials - i * chunk_size) for i in range(n_chunks)]
-    manifest = {
+    manifest: dict[str, Any] = {
         "package_version": package_version(),
         "numpy_version": np.__version__,
         "seed": int(seed),
@@ -109,39 +117,51 @@ def simulate(
         "scenarios_hash": scenarios_hash(scenarios, trial.cohort_names),
     }
     with contextlib.ExitStack() as stack:
-        client = stack.enter_context(_dask_client(scheduler, n_jobs)) if backend == "dask" else None
-        folder = _prepare_folder(out, manifest) if out is not None else None
-        done = _load_chunks(folder, n_chunks) if folder is not None else {}
+        client = stack.enter_context(dask_client(scheduler, n_jobs)) if backend == "dask" else None
+        folder = CheckpointFolder.open(out, manifest) if out is not None else None
+        done: dict[int, ChunkStats] = {}
+        refused: list[tuple[int, str]] = []
+        if folder is not None:
+            done, refused = folder.load(sizes, len(scenarios), log)
+        pending = [i for i in range(n_chunks) if i not in done]
         tables = posterior_tables(trial) if trial.borrowing is not None else None
         children = np.random.SeedSequence(int(seed)).spawn(n_chunks)
-        pending = [i for i in range(n_chunks) if i not in done]
-        bar = _progress_bar(progress, n_trials, sum(sizes[i] for i in done))
-        results = _execute(
-            trial, scenarios, tables, [(i, children[i], sizes[i]) for i in pending], n_jobs, client
+        reporter = progress_reporter(
+            progress,
+            n_chunks=n_chunks,
+            total=n_trials,
+            initial_chunks=len(done),
+            initial=sum(sizes[i] for i in done),
+            log=log,
         )
-        for index, stats in results:
+        jobs = [(i, children[i], sizes[i]) for i in pending]
+        for index, stats in run_jobs(_run_chunk, (trial, scenarios, tables), jobs, n_jobs, client):
             done[index] = stats
             if folder is not None:
-                _save_chunk(folder, index, stats)
-            bar.update(sizes[index])
-        bar.close()
+                folder.save(index, sizes[index], stats)
+            reporter.update(sizes[index])
+        reporter.close()
 
     per_scenario = [combine([done[i][s] for i in range(n_chunks)]) for s in range(len(scenarios))]
     frame = result_frame(trial, scenarios, per_scenario)
     details = {key: manifest[key] for key in ("numpy_version", "chunk_size", "scenarios_hash")} | {
         "n_chunks": n_chunks,
         "resumed_chunks": n_chunks - len(pending),
+        "refused_chunks": [{"chunk": index, "reason": reason} for index, reason in refused],
         "backend": backend,
         "n_jobs": n_jobs,
         "wall_time_s": round(time.perf_counter() - started, 3),
     }
     provenance = Provenance(
-        "monte carlo", manifest["design_hash"], int(seed), n_trials, details=details
+        "monte carlo", str(manifest["design_hash"]), int(seed), n_trials, details=details
     )
     analysis = "independent" if trial.borrowing is None else "hierarchical borrowing"
     result = SimulationResult(frame, provenance, trial, tuple(scenarios), analysis)
     if folder is not None:
-        _write_results(folder, result)
+        folder.write_results(
+            result.frame.to_csv(index=False),
+            json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n",
+        )
     return result
 
 
@@ -153,7 +173,7 @@ def _run_chunk(
     index: int,
     seed: np.random.SeedSequence,
     size: int,
-) -> tuple[int, list[dict[str, np.ndarray]]]:
+) -> tuple[int, ChunkStats]:
     rng = np.random.Generator(np.random.PCG64(seed))
     draws = draw(trial, rng, size)
     stats = []
@@ -161,139 +181,6 @@ def _run_chunk(
         outcomes = run_trials(trial, draws, scenario.response, scenario.toxicity, tables)
         stats.append(chunk_statistics(trial, scenario, outcomes))
     return index, stats
-
-
-def _execute(
-    trial: TrialDesign,
-    scenarios: list[Scenario],
-    tables: PosteriorTables | None,
-    jobs: list[tuple[int, np.random.SeedSequence, int]],
-    n_jobs: int,
-    client: Any,
-) -> Iterator[tuple[int, list[dict[str, np.ndarray]]]]:
-    if not jobs:
-        return iter(())
-    if client is None and n_jobs == 1:
-        return (_run_chunk(trial, scenarios, tables, *job) for job in jobs)
-    import joblib
-
-    if client is None:
-        parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        return iter(
-            parallel(joblib.delayed(_run_chunk)(trial, scenarios, tables, *job) for job in jobs)
-        )
-
-    def run_on_dask() -> Iterator[tuple[int, list[dict[str, np.ndarray]]]]:
-        with joblib.parallel_config(backend="dask", scatter=[trial, scenarios, tables]):
-            parallel = joblib.Parallel(return_as="generator_unordered")
-            yield from parallel(
-                joblib.delayed(_run_chunk)(trial, scenarios, tables, *job) for job in jobs
-            )
-
-    return run_on_dask()
-
-
-@contextlib.contextmanager
-def _dask_client(scheduler: str | None, n_jobs: int) -> Iterator[Any]:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise InputError(
-            "backend", "'dask' needs dask.distributed: pip install 'adaptive-pilot[dask]'"
-        ) from None
-    if scheduler is None:
-        with (
-            LocalCluster(
-                n_workers=n_jobs, threads_per_worker=1, dashboard_address=None, processes=True
-            ) as cluster,
-            Client(cluster) as client,
-        ):
-            yield client
-        return
-    try:
-        client = Client(scheduler, timeout="5s")
-    except (OSError, TimeoutError, ValueError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise InputError("scheduler", f"cannot reach {scheduler}: {reason}") from None
-    with client:
-        yield client
-
-
-def _progress_bar(progress: bool | None, total: int, initial: int) -> Any:
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, unit=" trials", unit_scale=True, desc="simulating")
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        """Nothing to show."""
-
-    def close(self) -> None:
-        """Nothing to close."""
-
-
-# ---------------------------------------------------------------- checkpoints
-def _prepare_folder(out: str | Path, manifest: dict[str, Any]) -> Path:
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise InputError("out", f"{folder} exists and is not a folder")
-    path = folder / _MANIFEST
-    if path.exists():
-        try:
-            previous = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            previous = None
-        if previous != manifest:
-            raise InputError(
-                "out",
-                f"{folder} holds a different simulation (design, scenarios, seed, n_trials or "
-                "version differ); choose another folder or delete it",
-            )
-    elif folder.exists() and any(folder.iterdir()):
-        raise InputError("out", f"{folder} is not empty and holds no adaptive-pilot simulation")
-    (folder / "chunks").mkdir(parents=True, exist_ok=True)
-    atomic_write(path, json.dumps(manifest, indent=2).encode())
-    return folder
-
-
-def _chunk_path(folder: Path, index: int) -> Path:
-    return folder / "chunks" / f"chunk-{index:06d}.npz"
-
-
-def _save_chunk(folder: Path, index: int, stats: list[dict[str, np.ndarray]]) -> None:
-    arrays = {f"{s}|{key}": value for s, block in enumerate(stats) for key, value in block.items()}
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    atomic_write(_chunk_path(folder, index), buffer.getvalue())
-
-
-def _load_chunks(folder: Path, n_chunks: int) -> dict[int, list[dict[str, np.ndarray]]]:
-    done: dict[int, list[dict[str, np.ndarray]]] = {}
-    for index in range(n_chunks):
-        path = _chunk_path(folder, index)
-        if not path.exists():
-            continue
-        try:
-            with np.load(path) as data:
-                blocks: dict[int, dict[str, np.ndarray]] = {}
-                for name in data.files:
-                    s, key = name.split("|", 1)
-                    blocks.setdefault(int(s), {})[key] = data[name]
-        except (OSError, ValueError):
-            continue  # damaged checkpoint: simulate the chunk again
-        done[index] = [blocks[s] for s in sorted(blocks)]
-    return done
-
-
-def _write_results(folder: Path, result: SimulationResult) -> None:
-    atomic_write(folder / "results.csv", result.frame.to_csv(index=False).encode())
-    text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
-    atomic_write(folder / "results.json", text.encode())
 
 
 def _positive_int(name: str, value: Any) -> int:
