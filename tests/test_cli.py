@@ -136,6 +136,32 @@ def test_oc_table_and_by_look(capsys):
             "--looks: must list whole numbers",
         ),
         (["demo", "missing.toml"], "missing.toml does not exist"),
+        (
+            ["oc", "--looks", "10,20", "--futility", "1,20", "--efficacy", "5,never", "--p", "0.1"],
+            "--efficacy: the final look (n=20) has no GO region",
+        ),
+        (
+            ["oc", "--looks", "10,20", "--futility", "1,never", "--efficacy", "5,0", "--p", "0.1"],
+            "--efficacy: the final look (n=20) has no NO-GO region",
+        ),
+        (
+            [
+                "oc",
+                "--looks",
+                "10,20",
+                "--futility",
+                "1,never",
+                "--efficacy",
+                "5,never",
+                "--p",
+                "1",
+            ],
+            "the final look (n=20) must decide GO / NO-GO",
+        ),
+        (
+            ["calibrate", str(REPO / "designs" / "bop2_example.yaml"), "--top", "-1"],
+            "--top: must be a whole number >= 0 (got -1)",
+        ),
     ],
 )
 def test_bad_input_is_one_line_with_exit_code_2(capsys, argv, fragment):

@@ -280,7 +280,15 @@ def _check_consistency(
             f"(GO if x >= e) or its futility bound (NO-GO if x <= f)",
         )
     if e is None:
-        e = f + 1  # type: ignore[operator]
+        assert f is not None
+        if f >= n:
+            raise InputError(
+                "efficacy",
+                f"the final look (n={n}) has no GO region: efficacy is 'never' and the "
+                f"futility bound {f} makes every outcome NO-GO; give a final efficacy bound "
+                f"in 1..{n}",
+            )
+        e = f + 1
     elif f is None:
         f = e - 1
     elif f != e - 1:
@@ -290,10 +298,11 @@ def _check_consistency(
             f"efficacy bound so that every outcome is GO or NO-GO (got {f} and {e})",
         )
     if not 1 <= e <= n:
+        region = "no GO region" if e > n else "no NO-GO region"
         raise InputError(
             "efficacy",
-            f"the final efficacy bound must be in 1..{n} so that both GO and NO-GO are "
-            f"possible (got {e})",
+            f"the final look (n={n}) has {region}: the final efficacy bound must be in "
+            f"1..{n} so that both GO and NO-GO are possible (got {e})",
         )
     futility[last], efficacy[last] = f, e
     fut = tuple(-1 if b is None else b for b in futility)
