@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 # Simon's optimal design for p0 = 0.1, p1 = 0.3 as an oc command (rates to add)
+NO_FINAL = ["oc", "--looks", "10,20"]
 SIMON_OC = ["oc", "--looks", "10,29", "--futility", "1,5", "--efficacy", "never,6"]
 
 
@@ -145,17 +146,7 @@ def test_oc_table_and_by_look(capsys):
             "--efficacy: the final look (n=20) has no NO-GO region",
         ),
         (
-            [
-                "oc",
-                "--looks",
-                "10,20",
-                "--futility",
-                "1,never",
-                "--efficacy",
-                "5,never",
-                "--p",
-                "1",
-            ],
+            [*NO_FINAL, "--futility", "1,never", "--efficacy", "5,never", "--p", "0.1"],
             "the final look (n=20) must decide GO / NO-GO",
         ),
         (
