@@ -163,6 +163,7 @@ def _results() -> list[object]:
         model.posterior([20, 20], [3, 6], 1 / (1 + np.exp(2.0))),
         ap.simulate(trial, [null], n_trials=500, seed=3, chunk_size=250),
         resolved.evaluate(),
+        ap.toxicity_boundary(0.2, 0.35, [20, 40, 60, 75]),
     ]
 
 
@@ -185,8 +186,9 @@ def test_every_result_follows_the_contract(result):
     json.dumps(payload, allow_nan=False)  # JSON-safe: no NaN, no numpy types
     assert set(payload["provenance"]) == PROVENANCE_KEYS
     assert payload["provenance"]["method"] in ("exact", "monte carlo")
-    for part in ("oc", "results", "cohorts", "feasible", "designs", "by_look"):
-        for row in payload.get(part) or []:
+    for part in ("oc", "results", "cohorts", "feasible", "designs", "by_look", "boundaries"):
+        rows = payload.get(part) or []
+        for row in rows if isinstance(rows, list) else []:
             unknown = set(row) - set(GLOSSARY)
             assert not unknown, f"{part}: keys outside the glossary: {unknown}"
     summary = result.summary()

@@ -16,6 +16,7 @@ from adaptive_pilot.priors import BetaMixturePrior, BetaPrior
 from adaptive_pilot.rules import (
     BOP2Rule,
     PosteriorRule,
+    PosteriorVsStandardRule,
     PredictiveRule,
     ToxicityRule,
     predictive_probability,
@@ -49,6 +50,9 @@ def _rules():
         BOP2Rule(0.2, prior, 30, lam=0.8, gamma=1.0),
         BOP2Rule(0.2, prior, 30, lam=0.8, gamma=0.5, efficacy="obrien-fleming"),
         BOP2Rule(0.2, mixture, 30, lam=0.8, gamma=0.5, efficacy="power", eta=0.8),
+        PosteriorVsStandardRule(
+            0.2, prior, BetaPrior(20, 80), theta_final=0.9, theta_futility=0.05, margin=0.05
+        ),
     ]
 
 

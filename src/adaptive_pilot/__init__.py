@@ -38,9 +38,11 @@ _EXPORTS: dict[str, str] = {
     "HierarchicalPrior": "cohorts.hierarchical",
     "InputError": "errors",
     "PosteriorRule": "rules.posterior",
+    "PosteriorVsStandardRule": "rules.versus_standard",
     "PredictiveRule": "rules.predictive",
     "Scenario": "simulation.scenarios",
     "Summary": "results",
+    "ToxicityBoundary": "rules.toxicity",
     "ToxicityRule": "rules.toxicity",
     "calibrate_bop2": "designs.calibration",
     "calibrate_predictive": "designs.calibration",
@@ -54,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "prior_from_historical": "priors",
     "simon_designs": "designs.simon",
     "simulate": "simulation.runner",
+    "toxicity_boundary": "designs.toxicity_boundary",
 }
 
 __all__ = [
@@ -66,9 +69,11 @@ __all__ = [
     "HierarchicalPrior",
     "InputError",
     "PosteriorRule",
+    "PosteriorVsStandardRule",
     "PredictiveRule",
     "Scenario",
     "Summary",
+    "ToxicityBoundary",
     "ToxicityRule",
     "__version__",
     "calibrate_bop2",
@@ -83,6 +88,7 @@ __all__ = [
     "prior_from_historical",
     "simon_designs",
     "simulate",
+    "toxicity_boundary",
 ]
 
 
@@ -106,6 +112,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .designs.calibration import calibrate_bop2, calibrate_predictive, grid
     from .designs.looks import look_schedule
     from .designs.simon import simon_designs
+    from .designs.toxicity_boundary import toxicity_boundary
     from .errors import InputError
     from .oc.exact import exact_oc
     from .oc.joint import joint_oc
@@ -114,7 +121,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .rules.bop2 import BOP2Rule
     from .rules.posterior import PosteriorRule
     from .rules.predictive import PredictiveRule, predictive_probability
-    from .rules.toxicity import ToxicityRule
+    from .rules.toxicity import ToxicityBoundary, ToxicityRule
+    from .rules.versus_standard import PosteriorVsStandardRule
     from .simulation.runner import simulate
     from .simulation.scenarios import Scenario
     from .spec import load_design, load_scenarios

@@ -100,6 +100,14 @@ FIELDS: dict[str, Term] = {
     "futility": Term("futility", "stop for futility if x <= this bound", ""),
     "efficacy": Term("efficacy", "stop for efficacy (GO) if x >= this bound", ""),
     "toxicity": Term("toxicity", "stop for toxicity if toxicities >= this bound", ""),
+    "boundary": Term(
+        "boundary",
+        "toxicity boundary search: 'upper' (crossing probability just below the target) "
+        "or 'lower' (just above)",
+        "",
+    ),
+    "toxicity_upper": Term("upper", "upper toxicity boundary: stop if toxicities >= this", ""),
+    "toxicity_lower": Term("lower", "lower toxicity boundary: stop if toxicities >= this", ""),
     "final": Term("final", "whether the look is the final analysis", ""),
     "stop_futility_if": Term("stop for futility if", "the futility region in words", ""),
     "stop_efficacy_if": Term("stop for efficacy if", "the efficacy region in words", ""),

@@ -76,6 +76,11 @@ class _BetaFamily:
         weights, post_a, post_b = self._posterior_parts(x, n)
         return np.sum(weights * special.betaincc(post_a, post_b, p0), axis=-1)
 
+    def prob_greater_than_one_minus(self, c: float, x: Any, n: Any) -> np.ndarray:
+        """P(p > 1 - c | x responses among n), accurate however small c is."""
+        weights, post_a, post_b = self._posterior_parts(x, n)
+        return np.sum(weights * special.betainc(post_b, post_a, c), axis=-1)
+
     def posterior_mean(self, x: Any, n: Any) -> np.ndarray:
         """Posterior mean of the response rate."""
         weights, post_a, post_b = self._posterior_parts(x, n)

@@ -4,15 +4,18 @@ from .bop2 import BOP2Rule
 from .compile import CompiledBounds, Cutoffs, Rule, compile_rules
 from .posterior import PosteriorRule
 from .predictive import PredictiveRule, predictive_probability
-from .toxicity import ToxicityRule
+from .toxicity import ToxicityBoundary, ToxicityRule
+from .versus_standard import PosteriorVsStandardRule
 
 __all__ = [
     "BOP2Rule",
     "CompiledBounds",
     "Cutoffs",
     "PosteriorRule",
+    "PosteriorVsStandardRule",
     "PredictiveRule",
     "Rule",
+    "ToxicityBoundary",
     "ToxicityRule",
     "compile_rules",
     "predictive_probability",

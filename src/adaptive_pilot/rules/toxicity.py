@@ -14,7 +14,7 @@ from ..priors import BetaMixturePrior, BetaPrior
 from ._common import posterior_matrix, threshold
 from .compile import upper_bounds
 
-__all__ = ["ToxicityRule"]
+__all__ = ["ToxicityBoundary", "ToxicityRule"]
 
 
 @dataclass(frozen=True)
@@ -92,4 +92,75 @@ class ToxicityRule:
             "probability": self.probability,
             "prior": self.prior.to_dict(),
             "looks": list(self.looks),
+        }
+
+
+@dataclass(frozen=True)
+class ToxicityBoundary:
+    """Stop for toxicity when the toxicities among n_k reach a fixed count, look by look.
+
+    The form of a repeated-significance toxicity boundary (Ivanova, Qaqish &
+    Schell 2005; clinfun's ``toxbdry``), usable wherever a :class:`ToxicityRule`
+    is (exact joint OC, simulation). Build one with
+    :func:`adaptive_pilot.designs.toxicity_boundary.toxicity_boundary`.
+
+    Parameters
+    ----------
+    looks : sequence of int
+        Numbers of evaluable patients at which toxicity is checked.
+    counts : sequence of int
+        Smallest number of toxicities that stops at each look (n_k + 1: never).
+    description : str
+        How the counts were derived, for ``describe()``.
+    source : mapping
+        The parameters that derive the counts (JSON-ready), for ``to_dict()``.
+    """
+
+    looks: tuple[int, ...]
+    counts: tuple[int, ...]
+    description: str = "fixed toxicity boundary"
+    source: Any = None
+
+    def __post_init__(self) -> None:
+        values = increasing_looks("toxicity.looks", self.looks)
+        counts = tuple(int(c) for c in self.counts)
+        if len(counts) != len(values):
+            raise InputError("toxicity.counts", "needs one count per look")
+        for n, c in zip(values, counts, strict=True):
+            if not 0 <= c <= n + 1:
+                raise InputError("toxicity.counts", f"count {c} at n = {n} is outside 0..{n + 1}")
+        object.__setattr__(self, "looks", values)
+        object.__setattr__(self, "counts", counts)
+
+    def stops(self, n: int, y: Any) -> np.ndarray:
+        """True where y toxicities among n stop the trial (never at an unmonitored n)."""
+        bound = self.bounds().get(int(n), int(n) + 1)
+        return np.asarray(y) >= bound
+
+    def stopping_counts(self, looks: Sequence[int]) -> np.ndarray:
+        """Smallest stopping count at each of ``looks`` (n + 1 where not monitored)."""
+        bounds = self.bounds()
+        return np.array([bounds.get(int(n), int(n) + 1) for n in looks])
+
+    def bound(self, n: int) -> int:
+        """Smallest number of toxicities among n that stops the trial (n + 1: never)."""
+        return self.bounds().get(int(n), int(n) + 1)
+
+    def bounds(self) -> dict[int, int]:
+        """{look: smallest toxicity count that stops}."""
+        return dict(zip(self.looks, self.counts, strict=True))
+
+    def describe(self) -> str:
+        """The boundary in words."""
+        stops = ", ".join(
+            f">= {s} of {n}" if s <= n else f"never at {n}" for n, s in self.bounds().items()
+        )
+        return f"Stop for toxicity ({self.description}): {stops} patients with toxicity."
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the derivation parameters, looks and counts."""
+        return {
+            **(dict(self.source) if self.source else {}),
+            "looks": list(self.looks),
+            "counts": list(self.counts),
         }

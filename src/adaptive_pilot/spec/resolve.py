@@ -24,11 +24,13 @@ from ..designs.evaluation import DesignEvaluation, evaluate_design
 from ..designs.looks import look_schedule
 from ..designs.simon import simon_designs
 from ..errors import InputError
+from ..priors import BetaPrior
 from ..provenance import design_hash
 from ..rules.bop2 import BOP2Rule
 from ..rules.posterior import PosteriorRule
 from ..rules.predictive import PredictiveRule
 from ..rules.toxicity import ToxicityRule
+from ..rules.versus_standard import PosteriorVsStandardRule
 from .reading import one_line, read_validated
 from .schema import (
     BOP2RuleSpec,
@@ -36,6 +38,7 @@ from .schema import (
     DesignSpec,
     LooksSpec,
     PosteriorRuleSpec,
+    PosteriorVsStandardRuleSpec,
     PredictiveRuleSpec,
     SimonRuleSpec,
     grid_values,
@@ -105,7 +108,7 @@ class ResolvedDesign:
 
     @property
     def rule_type(self) -> str:
-        """``simon``, ``posterior``, ``predictive`` or ``bop2``."""
+        """``simon``, ``posterior``, ``posterior_vs_standard``, ``predictive`` or ``bop2``."""
         return self.spec.rule.type
 
     def _field(self, name: str) -> str:
@@ -186,7 +189,18 @@ class ResolvedDesign:
         n_max = self.n_max()
         looks = self.looks(n_max)
         p0 = self.spec.hypotheses.p0
-        if isinstance(rule, PosteriorRuleSpec):
+        built: PosteriorRule | PosteriorVsStandardRule | PredictiveRule | BOP2Rule
+        if isinstance(rule, PosteriorVsStandardRuleSpec):
+            built = PosteriorVsStandardRule(
+                p0,
+                self.prior,
+                BetaPrior(rule.standard.a, rule.standard.b),
+                self._required(rule.theta_final, "rule.theta_final"),
+                rule.theta_futility,
+                rule.theta_efficacy,
+                margin=rule.margin,
+            )
+        elif isinstance(rule, PosteriorRuleSpec):
             built = PosteriorRule(
                 p0,
                 self.prior,

@@ -206,6 +206,24 @@ class PosteriorRuleSpec(_Spec):
     theta_efficacy: Probability | None = None
 
 
+class StandardRateSpec(_Spec):
+    """Beta(a, b) distribution of the standard treatment's response rate."""
+
+    a: Positive
+    b: Positive
+
+
+class PosteriorVsStandardRuleSpec(_Spec):
+    """Thall & Simon's rule: P(p > p_S + margin | data), p_S ~ Beta(a, b) not updated."""
+
+    type: Literal["posterior_vs_standard"]
+    standard: StandardRateSpec
+    margin: Annotated[float, Field(gt=-1.0, lt=1.0)] = 0.0
+    theta_final: Probability | None = None
+    theta_futility: Probability | None = None
+    theta_efficacy: Probability | None = None
+
+
 class PredictiveRuleSpec(_Spec):
     """Predictive-probability rule (Lee & Liu 2008)."""
 
@@ -226,7 +244,11 @@ class BOP2RuleSpec(_Spec):
 
 
 RuleSpec = Annotated[
-    SimonRuleSpec | PosteriorRuleSpec | PredictiveRuleSpec | BOP2RuleSpec,
+    SimonRuleSpec
+    | PosteriorRuleSpec
+    | PosteriorVsStandardRuleSpec
+    | PredictiveRuleSpec
+    | BOP2RuleSpec,
     Field(discriminator="type"),
 ]
 

@@ -1,0 +1,144 @@
+"""Repeated-significance toxicity boundaries against clinfun's ``toxbdry`` and enumeration.
+
+Reference values: clinfun's ``toxbdry`` (getBoundary and bdrycross.prob as published
+in clinfun 1.1.x) run in R 4.2.2 for the four calls below; ``lo.bdry``/``hi.bdry`` are
+its maximum acceptable toxicity counts (stop if the count exceeds them), so the
+stopping counts here are those plus one.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from adaptive_pilot import InputError, toxicity_boundary
+from adaptive_pilot.oc.joint import joint_oc
+from adaptive_pilot.rules.toxicity import ToxicityBoundary
+
+CLINFUN = [
+    # (args, kwargs, lo.bdry, hi.bdry, pcross.lo at p_lo and p_hi, ess.hi at p_lo and p_hi)
+    (
+        (0.2, 0.35, [20, 40, 60, 75]),
+        {},
+        [7, 12, 17, 20],
+        [7, 12, 17, 21],
+        (0.1013009077, 0.9350679743),
+        (71.95657684, 39.92659774),
+    ),
+    (
+        (0.2, 0.3, [20, 40, 60, 75]),
+        {"priority": "alt"},
+        [5, 10, 15, 18],
+        [6, 10, 15, 18],
+        (0.3162151710, 0.9002339118),
+        (66.13209388, 40.61778129),
+    ),
+    (
+        (0.1, 0.3, list(range(5, 41))),
+        {"shape": 0.5},
+        [4] * 12 + [5] * 12 + [6] * 11 + [7],
+        [4] * 12 + [5] * 12 + [6] * 10 + [7, 7],
+        (0.1037760437, 0.9731742153),
+        (38.74622136, 18.42534894),
+    ),
+    (
+        (0.25, 0.4, [10, 20, 30, 40, 50, 60]),
+        {"cp0": 0.05, "shape": 0.25},
+        [6, 10, 13, 15, 18, 21],
+        [7, 10, 13, 15, 18, 21],
+        (0.05144198572, 0.78338598271),
+        (59.15727288, 42.93615066),
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "kwargs", "lo", "hi", "pcross_lo", "ess_hi"), CLINFUN)
+def test_matches_clinfun_toxbdry(args, kwargs, lo, hi, pcross_lo, ess_hi):
+    search = toxicity_boundary(*args, **kwargs)
+    assert search.lower is not None and search.upper is not None
+    assert [c - 1 for c in search.lower.counts] == lo
+    assert [c - 1 for c in search.upper.counts] == hi
+    frame = search.to_frame()
+    lower = frame[frame.boundary == "lower"].p_stop_toxicity.to_numpy()
+    upper_en = frame[frame.boundary == "upper"].en.to_numpy()
+    np.testing.assert_allclose([lower[0], lower[-1]], pcross_lo, atol=5e-10)
+    np.testing.assert_allclose([upper_en[0], upper_en[-1]], ess_hi, atol=5e-8)
+    expected = "upper" if kwargs.get("priority", "null") == "null" else "lower"
+    assert search.recommended_name == expected
+
+
+def test_the_pair_brackets_the_target_and_is_adjacent():
+    search = toxicity_boundary(0.15, 0.35, [10, 20, 30, 40], cp0=0.08, shape=0.3)
+    frame = search.to_frame()
+    at_p_lo = frame[frame.p_toxicity == 0.15].set_index("boundary").p_stop_toxicity
+    assert at_p_lo["upper"] < 0.08 <= at_p_lo["lower"]
+    difference = np.subtract(search.upper.counts, search.lower.counts)
+    assert difference.min() >= 0 and difference.sum() >= 1
+
+
+def _enumerated(looks, counts, p):
+    """P(stop for toxicity), P(stop before the last look), E[N] over all 2**N sequences."""
+    n_max = looks[-1]
+    stop = early = en = 0.0
+    for sequence in itertools.product((0, 1), repeat=n_max):
+        prob = p ** sum(sequence) * (1 - p) ** (n_max - sum(sequence))
+        for k, (n, c) in enumerate(zip(looks, counts, strict=True)):
+            if sum(sequence[:n]) >= c:
+                stop += prob
+                early += prob if k < len(looks) - 1 else 0.0
+                en += prob * (n if k < len(looks) - 1 else n_max)
+                break
+        else:
+            en += prob * n_max
+    return stop, early, en
+
+
+def test_oc_equal_brute_force_enumeration():
+    search = toxicity_boundary(0.2, 0.5, [4, 8, 12], grid=3, shape=0.5)
+    frame = search.to_frame()
+    for name in ("upper", "lower"):
+        boundary = getattr(search, name)
+        for row in frame[frame.boundary == name].itertuples():
+            stop, early, en = _enumerated(boundary.looks, boundary.counts, row.p_toxicity)
+            assert row.p_stop_toxicity == pytest.approx(stop, abs=1e-12)
+            assert row.pet == pytest.approx(early, abs=1e-12)
+            assert row.en == pytest.approx(en, abs=1e-10)
+
+
+def test_boundary_co_monitors_a_design_like_a_toxicity_rule():
+    search = toxicity_boundary(0.2, 0.35, [10, 20, 29])
+    from adaptive_pilot import BoundaryTable
+
+    table = BoundaryTable(looks=(10, 29), futility=(1, 5), efficacy=(None, 6))
+    joint = joint_oc(table, search.recommended, [0.3], [0.2])
+    assert 0 < joint.p_stop_toxicity[0] < 0.15
+    rule = search.recommended
+    assert isinstance(rule, ToxicityBoundary)
+    assert rule.to_dict()["method"] == "repeated_significance"
+    assert "repeated-significance boundary, Pocock-like" in rule.describe()
+
+
+def test_small_n_is_reported_in_the_notes():
+    search = toxicity_boundary(0.2, 0.3, [5, 10], cp0=0.1, cp1=0.9)
+    assert any("may be too small" in note for note in search.notes)
+    assert "may be too small" in search.summary().as_text()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"p_lo": 0.4}, "p_hi"),
+        ({"looks": [20, 10]}, "looks"),
+        ({"shape": 0.7}, "shape"),
+        ({"priority": "both"}, "priority"),
+        ({"cp0": 1.5}, "cp0"),
+        ({"grid": 1}, "grid"),
+    ],
+)
+def test_bad_arguments_name_the_field(kwargs, field):
+    args = {"p_lo": 0.2, "p_hi": 0.35, "looks": [10, 20]} | kwargs
+    with pytest.raises(InputError) as error:
+        toxicity_boundary(**args)
+    assert error.value.field == field
