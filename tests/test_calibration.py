@@ -107,3 +107,68 @@ def test_bad_grids(kwargs, field):
 def test_grid_helper():
     assert grid(0.001, 0.005, 0.001) == (0.001, 0.002, 0.003, 0.004, 0.005)
     assert np.allclose(grid(0.8, 0.99, 0.01)[-1], 0.99)
+
+
+# ------------------------------------------------ the papers' second criteria
+def _independent_oc(rule, looks):
+    """alpha, power, EN(p0) of one rule, compiled and evaluated on its own."""
+    from adaptive_pilot import BayesianDesign, exact_oc
+
+    try:
+        design = BayesianDesign(rule, looks)
+    except InputError:
+        return None
+    oc = exact_oc(design.boundary_table, [rule.p0, 0.4])
+    return float(oc.p_go[0]), float(oc.p_go[1]), float(oc.en[0])
+
+
+def test_bop2_en0_criterion_minimises_en0_subject_to_both_errors():
+    from adaptive_pilot.rules import BOP2Rule
+
+    prior, looks = BetaPrior(0.2, 0.8), (10, 20, 30, 40)
+    lams, gammas = grid(0.5, 0.95, 0.05), grid(0.5, 2.0, 0.25)
+    result = calibrate_bop2(
+        0.2, 0.4, 0.1, prior, looks=looks, lam=lams, gamma=gammas, criterion="en0", beta=0.2
+    )
+    candidates = []
+    for lam in lams:
+        for gamma in gammas:
+            oc = _independent_oc(BOP2Rule(0.2, prior, 40, lam, gamma), looks)
+            if oc is not None and oc[0] <= 0.1 and oc[1] >= 0.8:
+                candidates.append((oc[2], -oc[1], lam, gamma, oc))
+    en0, _, lam, gamma, oc = min(candidates)
+    chosen = result.design.rule
+    assert (chosen.lam, chosen.gamma) == pytest.approx((lam, gamma))
+    best = result.feasible.iloc[0]
+    assert (best["alpha"], best["power"], best["en0"]) == pytest.approx(oc, abs=1e-12)
+    # and it differs from the power criterion, which takes a larger E[N] for more power
+    by_power = calibrate_bop2(0.2, 0.4, 0.1, prior, looks=looks, lam=lams, gamma=gammas)
+    assert by_power.feasible.iloc[0]["en0"] >= en0 and by_power.feasible.iloc[0]["power"] >= oc[1]
+
+
+def test_lee_liu_n_then_en0_takes_the_smallest_n_first():
+    from adaptive_pilot.rules import PredictiveRule
+
+    prior = BetaPrior(0.2, 0.8)
+    thetas_t, thetas_l = grid(0.80, 0.95, 0.05), grid(0.01, 0.15, 0.02)
+    result = calibrate_predictive(
+        0.2, 0.4, 0.1, 0.1, prior, n_range=(25, 45), theta_t=thetas_t, theta_l=thetas_l,
+        first_look=10, criterion="n_then_en0",
+    )  # fmt: skip
+    for n_max in range(25, 46):
+        looks = tuple(range(10, n_max + 1))
+        feasible = []
+        for t in thetas_t:
+            for lv in thetas_l:
+                oc = _independent_oc(PredictiveRule(0.2, prior, n_max, t, lv), looks)
+                if oc is not None and oc[0] <= 0.1 and oc[1] >= 0.9:
+                    feasible.append((oc[2], -oc[1], t, lv, oc))
+        if feasible:
+            break
+    *_, t, lv, oc = min(feasible)
+    design = result.design
+    assert design.n_max == n_max
+    assert (design.rule.theta_t, design.rule.theta_l) == pytest.approx((t, lv))
+    best = result.feasible.iloc[0]
+    assert (best["alpha"], best["power"], best["en0"]) == pytest.approx(oc, abs=1e-12)
+    assert result.grids["criterion"] == "n_then_en0"

@@ -142,3 +142,27 @@ def test_bad_arguments_name_the_field(kwargs, field):
     with pytest.raises(InputError) as error:
         toxicity_boundary(**args)
     assert error.value.field == field
+
+
+def test_command_line(capsys):
+    import json
+
+    from adaptive_pilot.cli import main
+
+    args = ["toxicity-boundary", "--p-lo", "0.2", "--p-hi", "0.35", "--looks", "20,40,60,75"]
+    assert main([*args, "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["recommended"] == "upper"
+    assert [row["toxicity_upper"] for row in payload["boundaries"]] == [8, 13, 18, 22]
+    assert main(args) == 0
+    assert ">= 22 of 75" in capsys.readouterr().out
+    for bad, needle in (
+        (["--shape", "0.7"], "--shape: must be a number from 0 to 0.5"),
+        (["--p-lo", "0.5"], "--p-hi: must be above p_lo"),
+        (["--looks", "20,x"], "--looks: "),
+    ):
+        with pytest.raises(SystemExit) as stop:
+            main([*args, *bad])
+        captured = capsys.readouterr()
+        assert stop.value.code == 2 and captured.out == "" and needle in captured.err
+        assert captured.err.count("\n") == 1

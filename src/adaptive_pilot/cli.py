@@ -177,6 +177,41 @@ def build_parser() -> argparse.ArgumentParser:
     _format_option(oc)
     oc.set_defaults(handler=_run_oc)
 
+    toxbound = command(
+        "toxicity-boundary",
+        "repeated-significance toxicity boundary (clinfun toxbdry)",
+        "Repeated-significance toxicity stopping boundary (Ivanova, Qaqish & Schell 2005; "
+        "clinfun's toxbdry), found exactly, with its exact operating characteristics.",
+    )
+    toxbound.add_argument("--p-lo", type=_probability, required=True, help="acceptable rate")
+    toxbound.add_argument("--p-hi", type=_probability, required=True, help="unacceptable rate")
+    toxbound.add_argument(
+        "--looks", required=True, help="patients at each toxicity check, e.g. 20,40,60,75"
+    )
+    toxbound.add_argument(
+        "--cp0", type=_probability, default=0.1, help="P(stop) allowed at the acceptable rate"
+    )
+    toxbound.add_argument(
+        "--cp1", type=_probability, default=0.9, help="P(stop) wanted at the unacceptable rate"
+    )
+    toxbound.add_argument(
+        "--shape",
+        type=_finite,
+        default=0.0,
+        help="boundary shape from 0 (Pocock-like) to 0.5 (O'Brien-Fleming-like)",
+    )
+    toxbound.add_argument(
+        "--priority",
+        choices=("null", "alt"),
+        default="null",
+        help="the target to meet when N cannot meet both",
+    )
+    toxbound.add_argument(
+        "--grid", type=_count(2, 1000), default=6, help="toxicity rates in the OC table"
+    )
+    _format_option(toxbound)
+    toxbound.set_defaults(handler=_run_toxicity_boundary)
+
     design = command(
         "design",
         "compile a design file: boundary table and exact OC",
@@ -370,6 +405,7 @@ _OPTIONS = {
     "predprob": {"x", "n", "n_max", "p0", "prior", "theta_t"},
     "postprob": {"x", "n", "p0", "prior"},
     "borrow": {"x", "n", "p0", "mu_mean", "mu_sd", "tau_sd", "draws"},
+    "toxicity-boundary": {"p_lo", "p_hi", "looks", "cp0", "cp1", "shape", "priority", "grid"},
     "simulate": {"n_trials", "seed", "n_jobs", "backend", "scheduler", "out", "chunk_size"},
 }
 
@@ -416,6 +452,22 @@ def _run_oc(args: argparse.Namespace) -> str:
         render = "as_markdown" if args.format == "md" else "as_text"
         return "\n\n".join(getattr(part, render)() for part in parts)
     return _render(oc, args.format, dict={"by_look": args.by_look})
+
+
+def _run_toxicity_boundary(args: argparse.Namespace) -> str:
+    from .designs.toxicity_boundary import toxicity_boundary
+
+    search = toxicity_boundary(
+        args.p_lo,
+        args.p_hi,
+        _int_list("looks", args.looks),
+        cp0=args.cp0,
+        cp1=args.cp1,
+        shape=args.shape,
+        priority=args.priority,
+        grid=args.grid,
+    )
+    return _render(search, args.format)
 
 
 def _run_design(args: argparse.Namespace) -> str:
