@@ -6,6 +6,7 @@ All functions are vectorised over a vector of true response rates ``p``.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special, stats
 from scipy.signal import fftconvolve
 
@@ -18,7 +19,7 @@ _FFT_THRESHOLD = 256
 _EXTREME = 1e-250
 
 
-def binomial_pmf(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+def binomial_pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> np.ndarray:
     """Binomial pmf, broadcast over k, n and p, safe for extreme p."""
     k, n, p = np.broadcast_arrays(np.asarray(k), np.asarray(n), np.asarray(p, dtype=float))
     extreme = (p < _EXTREME) | (1.0 - p < _EXTREME)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -75,9 +75,9 @@ class BoundaryTable:
 
     def __post_init__(self) -> None:
         looks = _validate_looks(self.looks)
-        futility = _normalise_bounds("futility", self.futility, looks, never=-1)
-        efficacy = _normalise_bounds("efficacy", self.efficacy, looks, never=None)
-        futility, efficacy = _check_consistency(looks, futility, efficacy)
+        fut_in = _normalise_bounds("futility", self.futility, looks, never=-1)
+        eff_in = _normalise_bounds("efficacy", self.efficacy, looks, never=None)
+        futility, efficacy = _check_consistency(looks, fut_in, eff_in)
         object.__setattr__(self, "looks", looks)
         object.__setattr__(self, "futility", futility)
         object.__setattr__(self, "efficacy", efficacy)
@@ -201,7 +201,12 @@ class BoundaryTable:
         look_values = _parse_int_list("looks", looks, allow_never=False)
         fut = _parse_int_list("futility", futility, allow_never=True)
         eff = _parse_int_list("efficacy", efficacy, allow_never=True)
-        return cls(looks=tuple(look_values), futility=tuple(fut), efficacy=tuple(eff))
+        # None marks "never"; the constructor turns it into the sentinels
+        return cls(
+            looks=tuple(int(v) for v in look_values if v is not None),
+            futility=cast(tuple[int, ...], tuple(fut)),
+            efficacy=cast(tuple[int, ...], tuple(eff)),
+        )
 
 
 # ------------------------------------------------------------------ helpers

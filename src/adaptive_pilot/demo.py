@@ -32,7 +32,7 @@ def example_path(relative: str) -> Path:
 def comparison(designs: dict[str, tuple[str, BoundaryTable]], rates: np.ndarray) -> Summary:
     """P(GO) and E[N] of several designs side by side, exact."""
     columns: dict[str, object] = {"p": rates}
-    formats = {}
+    formats: dict[str, str] = {}
     for label, (_, table) in designs.items():
         oc = exact_oc(table, rates)
         columns[f"{label} P(GO)"] = oc.p_go

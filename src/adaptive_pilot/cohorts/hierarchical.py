@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import special
 
 from ..errors import InputError
@@ -315,12 +316,12 @@ class HierarchicalModel:
         return tables["log_lik"][rows], self.tail_table(n, p0)[rows], tables["mean"][rows]
 
     # ------------------------------------------------------------- posterior
-    def log_weights(self, n: Sequence[int], x: np.ndarray, p0: Sequence[float]) -> np.ndarray:
+    def log_weights(self, n: ArrayLike, x: ArrayLike, p0: ArrayLike) -> np.ndarray:
         """Normalised log posterior weights on the (mu, tau) grid for datasets x (..., J)."""
-        x = np.asarray(x)
-        n = np.asarray(n)
-        log_lik = self.row_tables(int(n.max()))["log_lik"]
-        log_w = self.log_prior + log_lik[row_index(n, x)].sum(axis=-2)
+        x_arr = np.asarray(x)
+        n_arr = np.asarray(n)
+        log_lik = self.row_tables(int(n_arr.max()))["log_lik"]
+        log_w = self.log_prior + log_lik[row_index(n_arr, x_arr)].sum(axis=-2)
         log_w -= special.logsumexp(log_w, axis=-1, keepdims=True)
         return log_w
 
@@ -514,7 +515,8 @@ def row_index(n: Any, x: Any) -> Any:
     return n * (n + 1) // 2 + x
 
 
-def _normal_pdf(value: np.ndarray, mean: np.ndarray, sd: np.ndarray | float) -> np.ndarray:
+def _normal_pdf(value: np.ndarray, mean: ArrayLike, sd: ArrayLike) -> np.ndarray:
+    mean, sd = np.asarray(mean, dtype=float), np.asarray(sd, dtype=float)
     return np.exp(-0.5 * ((value - mean) / sd) ** 2) / (sd * math.sqrt(2.0 * math.pi))
 
 

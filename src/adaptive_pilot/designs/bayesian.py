@@ -97,8 +97,9 @@ class BayesianDesign:
             return Decision(n, x, "go" if go else "no_go", statistic, True)
         k = self.looks.index(n) if n in self.looks else None
         stop_f, stop_e = (bool(v) for v in decide_sets(self.rule, n, x))
-        f_on = self.futility_on[k] if k is not None else True
-        e_on = self.efficacy_on[k] if k is not None else True
+        fut_switches, eff_switches = self.switches
+        f_on = fut_switches[k] if k is not None else True
+        e_on = eff_switches[k] if k is not None else True
         if stop_f and f_on:
             action = "stop_futility"
         elif stop_e and e_on:
@@ -106,6 +107,12 @@ class BayesianDesign:
         else:
             action = "continue"
         return Decision(n, x, action, statistic, False)
+
+    @property
+    def switches(self) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+        """Per-look (futility, efficacy) switches, filled in by the constructor."""
+        assert self.futility_on is not None and self.efficacy_on is not None
+        return self.futility_on, self.efficacy_on
 
     def oc(self, p: Any) -> OperatingCharacteristics:
         """Exact operating characteristics (see :func:`adaptive_pilot.exact_oc`)."""
@@ -120,8 +127,8 @@ class BayesianDesign:
         return {
             "rule": self.rule.to_dict(),
             "looks": list(self.looks),
-            "futility_on": list(self.futility_on),
-            "efficacy_on": list(self.efficacy_on),
+            "futility_on": list(self.switches[0]),
+            "efficacy_on": list(self.switches[1]),
             "boundaries": self.boundary_table.to_dict(),
         }
 

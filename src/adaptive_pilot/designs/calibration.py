@@ -336,10 +336,12 @@ def calibrate_bop2(
         BOP2Rule(p0, prior, n_max, lam=lv, gamma=gv, efficacy=efficacy, eta=ev)
         for lv, gv, ev in combos
     ]
-    keys = [
-        {"lambda": lv, "gamma": gv} | ({"eta": ev} if efficacy == "power" else {})
-        for lv, gv, ev in combos
-    ]
+    keys: list[dict[str, float | None]] = []
+    for lv, gv, ev in combos:
+        key: dict[str, float | None] = {"lambda": lv, "gamma": gv}
+        if efficacy == "power":
+            key["eta"] = ev
+        keys.append(key)
     rows, n_invalid = _evaluate(rules, keys, looks, rates, futility_on, efficacy_on)
     columns = ["lambda", "gamma"] + (["eta"] if efficacy == "power" else [])
     if criterion == "power":

@@ -55,8 +55,8 @@ def look_schedule(
             raise InputError("looks.every", f"must be a whole number >= 1 (got {every!r})")
         start = every if first is None else first
         _check_first(start, n_max)
-        values = list(range(start, n_max, every))
-        return tuple([*values, n_max]) if not values or values[-1] != n_max else tuple(values)
+        steps = list(range(start, n_max, every))
+        return tuple([*steps, n_max]) if not steps or steps[-1] != n_max else tuple(steps)
     if first is not None:
         _check_first(first, n_max)
         return tuple(range(first, n_max + 1))

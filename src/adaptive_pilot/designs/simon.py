@@ -97,7 +97,9 @@ class SimonDesign:
     def boundary_table(self) -> BoundaryTable:
         """The design as a boundary table: looks (n1, n), futility (r1, r)."""
         return BoundaryTable(
-            looks=(self.n1, self.n), futility=(self.r1, self.r), efficacy=(None, self.r + 1)
+            looks=(self.n1, self.n),
+            futility=(self.r1, self.r),
+            efficacy=(self.n1 + 1, self.r + 1),  # n1 + 1: no efficacy stop at stage 1
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -20,3 +20,13 @@ __all__ = [
     "compile_rules",
     "predictive_probability",
 ]
+
+
+def _rules_satisfy_the_protocol(
+    posterior: PosteriorRule,
+    versus_standard: PosteriorVsStandardRule,
+    predictive: PredictiveRule,
+    bop2: BOP2Rule,
+) -> list[Rule]:
+    """Never called: mypy checks here that every rule type satisfies :class:`Rule`."""
+    return [posterior, versus_standard, predictive, bop2]

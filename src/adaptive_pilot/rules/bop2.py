@@ -93,6 +93,7 @@ class BOP2Rule(ThresholdRuleMixin):
         """Stop for efficacy if q >= this cut-off (NaN without efficacy stop)."""
         t = np.asarray(n, dtype=float) / self.n_max
         if self.efficacy == "power":
+            assert self.eta is not None  # validated with efficacy='power'
             return 1.0 - (1.0 - self.lam) * t**self.eta
         if self.efficacy == "obrien-fleming":
             z = stats.norm.ppf((1.0 + self.lam) / 2.0)

@@ -105,7 +105,8 @@ class CheckpointFolder:
         }
         encoded = np.frombuffer(json.dumps(record, sort_keys=True).encode(), dtype=np.uint8)
         buffer = io.BytesIO()
-        np.savez(buffer, **{_RECORD: encoded}, **arrays)
+        savez: Any = np.savez  # its stub types **kwds as its keyword options
+        savez(buffer, **{_RECORD: encoded}, **arrays)
         atomic_write(self.chunk_path(index), buffer.getvalue())
 
     def load(

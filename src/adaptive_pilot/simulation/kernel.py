@@ -215,6 +215,7 @@ def run_trials(
             active &= ~late
         is_tox = active & (events.kind[e] == _TOX)
         if is_tox.any():
+            assert toxicities is not None  # toxicity events exist only with toxicity draws
             b = trials[is_tox]
             stop = toxicities[b, j[is_tox], count[is_tox]] >= events.upper[e[is_tox]]
             _decide(code, stop_time, b[stop], j[is_tox][stop], TOXICITY, time[is_tox][stop])

@@ -62,7 +62,7 @@ def progress_reporter(
         bar: Any = tqdm(
             total=total, initial=initial, unit=" trials", unit_scale=True, desc="simulating"
         )
-        return bar  # type: ignore[no-any-return]
+        return bar
     return LogLines(
         n_chunks,
         total,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -129,13 +129,15 @@ class SimulationResult(ResultMixin):
             for j, name in enumerate(self.trial.cohort_names):
                 row: dict[str, Any] = {"cohort": name, "p": scenario.response[j]}
                 row |= {label(m): cell(name, m) for m in columns}
-                row["N 10/50/90%"] = "/".join(f"{est.loc[name, q]:.0f}" for q in quantiles)
+                row["N 10/50/90%"] = "/".join(
+                    f"{cast(float, est.loc[name, q]):.0f}" for q in quantiles
+                )
                 rows.append(row)
             title = f"Scenario: {scenario.name}"
             if scenario.description:
                 title += f" ({scenario.description})"
             bits = [f"P(at least one GO) {cell(ALL, 'p_any_go')}"]
-            if "fwer" in est.columns and not math.isnan(est.loc[ALL, "fwer"]):
+            if "fwer" in est.columns and not math.isnan(cast(float, est.loc[ALL, "fwer"])):
                 bits.append(f"P(any false GO) {cell(ALL, 'fwer')}")
             bits.append(f"E[total N] {cell(ALL, 'en')}")
             bits.append(f"E[duration] {cell(ALL, 'duration')} months")

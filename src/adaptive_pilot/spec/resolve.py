@@ -228,7 +228,9 @@ class ResolvedDesign:
                 rule.eta,
             )
         try:
-            return BayesianDesign(built, looks, self.spec.futility_on, self.spec.efficacy_on)
+            return BayesianDesign(
+                built, looks, _as_tuple(self.spec.futility_on), _as_tuple(self.spec.efficacy_on)
+            )
         except InputError as error:
             raise InputError(self._field(error.field), error.message) from None
 
@@ -268,11 +270,9 @@ class ResolvedDesign:
 
     def _simon_table(self, rule: SimonRuleSpec) -> BoundaryTable:
         if rule.search is None:
-            return BoundaryTable(
-                looks=(rule.n1, rule.n),  # type: ignore[arg-type]
-                futility=(rule.r1, rule.r),  # type: ignore[arg-type]
-                efficacy=(None, rule.r + 1),  # type: ignore[operator]
-            )
+            n1, n, r1, r = rule.n1, rule.n, rule.r1, rule.r
+            assert n1 is not None and n is not None and r1 is not None and r is not None
+            return BoundaryTable(looks=(n1, n), futility=(r1, r), efficacy=(n1 + 1, r + 1))
         hyp, errors = self.spec.hypotheses, self.spec.errors
         search = simon_designs(
             hyp.p0,
@@ -302,21 +302,22 @@ class ResolvedDesign:
                 "theta_u": c.theta_u,
                 "criterion": c.criterion,
             }
-        c = cal.bop2  # type: ignore[assignment]
+        b = cal.bop2
+        assert b is not None  # the schema requires one of the two sections
         rule = self.spec.rule
         efficacy = rule.efficacy if isinstance(rule, BOP2RuleSpec) else None
-        if efficacy == "power" and c.eta is None:
+        if efficacy == "power" and b.eta is None:
             raise InputError(
                 self._field("calibration.bop2.eta"),
                 "is required for the power-form efficacy cut-off",
             )
         return {
             "method": "bop2",
-            "lam": grid_values(c.lambda_),
-            "gamma": grid_values(c.gamma),
+            "lam": grid_values(b.lambda_),
+            "gamma": grid_values(b.gamma),
             "efficacy": efficacy,
-            "eta": None if c.eta is None else grid_values(c.eta),
-            "criterion": c.criterion,
+            "eta": None if b.eta is None else grid_values(b.eta),
+            "criterion": b.criterion,
         }
 
     def calibrate(self) -> CalibrationResult:
@@ -457,3 +458,7 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
         else:
             merged[key] = value
     return merged
+
+
+def _as_tuple(values: Sequence[bool] | None) -> tuple[bool, ...] | None:
+    return None if values is None else tuple(values)

@@ -190,9 +190,14 @@ class SimonRuleSpec(_Spec):
             raise ValueError("give r1, n1, r and n, or a search section")
         if self.search is not None and any(explicit):
             raise ValueError("give either r1, n1, r, n or a search section, not both")
-        if all(explicit) and not (
-            self.n1 < self.n and self.r1 < self.n1 and self.r1 <= self.r < self.n
-        ):  # type: ignore[operator]
+        r1, n1, r, n = self.r1, self.n1, self.r, self.n
+        if (
+            r1 is not None
+            and n1 is not None
+            and r is not None
+            and n is not None
+            and not (n1 < n and r1 < n1 and r1 <= r < n)
+        ):
             raise ValueError("needs n1 < n, r1 < n1 and r1 <= r < n")
         return self
 
