@@ -165,6 +165,7 @@ def test_bad_parameters_name_the_field(kwargs, field):
     assert error.value.field == field
 
 
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")  # the reference's
 @settings(max_examples=15, deadline=None)
 @given(
     a_s=st.floats(0.3, 300),

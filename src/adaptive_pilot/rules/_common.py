@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
-from .compile import decide_sets, final_go
+from .compile import Cutoffs, decide_sets, final_go
 
 
 class ThresholdRuleMixin:
@@ -23,6 +23,34 @@ class ThresholdRuleMixin:
     def final_go(self, n: int, x: Any) -> np.ndarray:
         """GO at a final analysis with n patients."""
         return final_go(self, n, x)  # type: ignore[arg-type]
+
+
+class PosteriorThresholdsMixin(ThresholdRuleMixin):
+    """Final statistic and constant cut-offs of a rule on a posterior probability q.
+
+    Interim futility if q < ``theta_futility``, efficacy if q > ``theta_efficacy``,
+    final GO if q > ``theta_final``, the same at every look.
+    """
+
+    theta_final: float
+    theta_futility: float | None
+    theta_efficacy: float | None
+
+    def statistic(self, n: Any, x: Any) -> np.ndarray:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def final_statistics(self, n: int) -> np.ndarray:
+        """q at the final analysis, x = 0..n."""
+        return self.statistic(n, np.arange(n + 1))
+
+    def cutoffs(self, looks: Sequence[int]) -> Cutoffs:
+        """Constant thresholds at every look."""
+        count = len(looks)
+        return Cutoffs(
+            constant(self.theta_futility, count),
+            constant(self.theta_efficacy, count),
+            self.theta_final,
+        )
 
 
 def posterior_matrix(

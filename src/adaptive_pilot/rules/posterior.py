@@ -11,20 +11,18 @@ import numpy as np
 from .._validate import open_probability
 from ..priors import BetaMixturePrior, BetaPrior
 from ._common import (
-    ThresholdRuleMixin,
-    constant,
+    PosteriorThresholdsMixin,
     interim_sentences,
     posterior_matrix,
     rule_fields,
     threshold,
 )
-from .compile import Cutoffs
 
 __all__ = ["PosteriorRule"]
 
 
 @dataclass(frozen=True)
-class PosteriorRule(ThresholdRuleMixin):
+class PosteriorRule(PosteriorThresholdsMixin):
     """Stop on the posterior probability that the response rate exceeds p0.
 
     With q(n, x) = P(p > p0 | x responses among n):
@@ -70,19 +68,6 @@ class PosteriorRule(ThresholdRuleMixin):
     def look_statistics(self, looks: Sequence[int]) -> np.ndarray:
         """q on every look at once: shape (K, N + 1), NaN beyond n_k."""
         return posterior_matrix(self.prior, self.p0, looks)
-
-    def final_statistics(self, n: int) -> np.ndarray:
-        """q at the final analysis, x = 0..n."""
-        return self.statistic(n, np.arange(n + 1))
-
-    def cutoffs(self, looks: Sequence[int]) -> Cutoffs:
-        """Constant thresholds at every look."""
-        count = len(looks)
-        return Cutoffs(
-            constant(self.theta_futility, count),
-            constant(self.theta_efficacy, count),
-            self.theta_final,
-        )
 
     def statistic_key(self) -> Hashable:
         """Posterior-probability rules on the same prior and p0 share q."""

@@ -34,13 +34,11 @@ from .._validate import open_probability
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
 from ._common import (
-    ThresholdRuleMixin,
-    constant,
+    PosteriorThresholdsMixin,
     interim_sentences,
     rule_fields,
     threshold,
 )
-from .compile import Cutoffs
 
 __all__ = ["PosteriorVsStandardRule", "prob_exceeds_standard"]
 
@@ -160,7 +158,7 @@ def _half_integral(
 
 
 @dataclass(frozen=True)
-class PosteriorVsStandardRule(ThresholdRuleMixin):
+class PosteriorVsStandardRule(PosteriorThresholdsMixin):
     """Stop on P(p_E > p_S + δ | data) with an uncertain standard rate (Thall & Simon 1994).
 
     With q(n, x) = P(p_E > p_S + δ | x responses among n), p_S ~ ``standard``:
@@ -232,19 +230,6 @@ class PosteriorVsStandardRule(ThresholdRuleMixin):
         x = np.arange(int(n.max()) + 1)[None, :]
         q = self.statistic(n, np.minimum(x, n))
         return np.where(x <= n, q, np.nan)
-
-    def final_statistics(self, n: int) -> np.ndarray:
-        """q at the final analysis, x = 0..n."""
-        return self.statistic(n, np.arange(n + 1))
-
-    def cutoffs(self, looks: Sequence[int]) -> Cutoffs:
-        """Constant thresholds at every look."""
-        count = len(looks)
-        return Cutoffs(
-            constant(self.theta_futility, count),
-            constant(self.theta_efficacy, count),
-            self.theta_final,
-        )
 
     def statistic_key(self) -> Hashable:
         """Rules with the same priors and margin share q."""
