@@ -114,6 +114,14 @@ def _beta_prior(text: str) -> tuple[float, float]:
     return a, b
 
 
+def _limited_count(
+    parser: argparse.ArgumentParser, flag: str, low: int, high: int, what: str, **options: Any
+) -> None:
+    """A whole-number option whose help states its limits."""
+    limits = f"{low:,} to {high:,}"
+    parser.add_argument(flag, type=_count(low, high), help=f"{what} ({limits})", **options)
+
+
 def _max_jobs() -> int:
     return 4 * (os.cpu_count() or 1)
 
@@ -147,12 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     simon.add_argument("--p1", type=_probability, required=True, help="response rate under H1")
     simon.add_argument("--alpha", type=_probability, default=0.05, help="type I error bound")
     simon.add_argument("--beta", type=_probability, default=0.20, help="type II error bound")
-    simon.add_argument(
-        "--n-max",
-        type=_count(2, SIMON_N_LIMIT),
-        default=100,
-        help=f"largest total n searched (2 to {SIMON_N_LIMIT:,})",
-    )
+    _limited_count(simon, "--n-max", 2, SIMON_N_LIMIT, "largest total n searched", default=100)
     simon.add_argument(
         "--convention",
         choices=("clinfun", "inclusive"),
@@ -206,9 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="null",
         help="the target to meet when N cannot meet both",
     )
-    toxbound.add_argument(
-        "--grid", type=_count(2, 1000), default=6, help="toxicity rates in the OC table"
-    )
+    _limited_count(toxbound, "--grid", 2, 1000, "toxicity rates in the OC table", default=6)
     _format_option(toxbound)
     toxbound.set_defaults(handler=_run_toxicity_boundary)
 
@@ -244,9 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Predictive probability that the final analysis will succeed.",
     )
     _data_arguments(predprob)
-    predprob.add_argument(
-        "--n-max", type=_count(1, 5000), required=True, help="maximum N (at most 5,000)"
-    )
+    _limited_count(predprob, "--n-max", 1, 5000, "maximum N", required=True)
     predprob.add_argument(
         "--theta-t", type=_probability, required=True, help="final success threshold"
     )
@@ -284,12 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--tau-sd", type=_positive_number, default=1.0, help="half-normal scale of tau"
     )
     borrow.add_argument("--method", choices=("fast", "pymc"), default="fast", help="fast or pymc")
-    borrow.add_argument(
-        "--draws",
-        type=_count(1, MAX_DRAWS),
-        default=2000,
-        help=f"PyMC draws per chain (1 to {MAX_DRAWS:,})",
-    )
+    _limited_count(borrow, "--draws", 1, MAX_DRAWS, "PyMC draws per chain", default=2000)
     borrow.add_argument("--seed", type=_count(0), default=1, help="PyMC random seed")
     _format_option(borrow)
     borrow.set_defaults(handler=_run_borrow)
@@ -303,12 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("design", help="design file with cohorts and accrual")
     simulate.add_argument("--scenarios", required=True, help="scenario file (YAML or TOML)")
-    simulate.add_argument(
-        "--n-trials",
-        type=_count(1, MAX_TRIALS),
-        default=10_000,
-        help=f"trials per scenario (1 to {MAX_TRIALS:,})",
-    )
+    _limited_count(simulate, "--n-trials", 1, MAX_TRIALS, "trials per scenario", default=10_000)
     simulate.add_argument("--seed", type=_count(0), default=1, help="root random seed")
     simulate.add_argument(
         "--n-jobs",

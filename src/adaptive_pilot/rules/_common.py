@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import open_probability
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
 from .compile import Cutoffs, decide_sets, final_go
@@ -32,9 +33,17 @@ class PosteriorThresholdsMixin(ThresholdRuleMixin):
     final GO if q > ``theta_final``, the same at every look.
     """
 
+    p0: float
     theta_final: float
     theta_futility: float | None
     theta_efficacy: float | None
+
+    def _validate_thresholds(self) -> None:
+        """Check p0 and the three thresholds (frozen dataclasses call this first)."""
+        object.__setattr__(self, "p0", open_probability("p0", self.p0))
+        object.__setattr__(self, "theta_final", threshold("theta_final", self.theta_final))
+        for name in ("theta_futility", "theta_efficacy"):
+            object.__setattr__(self, name, threshold(name, getattr(self, name), optional=True))
 
     def statistic(self, n: Any, x: Any) -> np.ndarray:  # pragma: no cover - overridden
         raise NotImplementedError

@@ -8,14 +8,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validate import open_probability
 from ..priors import BetaMixturePrior, BetaPrior
 from ._common import (
     PosteriorThresholdsMixin,
     interim_sentences,
     posterior_matrix,
     rule_fields,
-    threshold,
 )
 
 __all__ = ["PosteriorRule"]
@@ -52,14 +50,7 @@ class PosteriorRule(PosteriorThresholdsMixin):
     go_field: ClassVar[str] = "theta_final"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "p0", open_probability("p0", self.p0))
-        object.__setattr__(self, "theta_final", threshold("theta_final", self.theta_final))
-        object.__setattr__(
-            self, "theta_futility", threshold("theta_futility", self.theta_futility, optional=True)
-        )
-        object.__setattr__(
-            self, "theta_efficacy", threshold("theta_efficacy", self.theta_efficacy, optional=True)
-        )
+        self._validate_thresholds()
 
     def statistic(self, n: Any, x: Any) -> np.ndarray:
         """q = P(p > p0 | x responses among n)."""

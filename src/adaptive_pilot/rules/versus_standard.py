@@ -30,14 +30,12 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import integrate, special, stats
 
-from .._validate import open_probability
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
 from ._common import (
     PosteriorThresholdsMixin,
     interim_sentences,
     rule_fields,
-    threshold,
 )
 
 __all__ = ["PosteriorVsStandardRule", "prob_exceeds_standard"]
@@ -203,7 +201,7 @@ class PosteriorVsStandardRule(PosteriorThresholdsMixin):
     go_field: ClassVar[str] = "theta_final"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "p0", open_probability("p0", self.p0))
+        self._validate_thresholds()
         if not isinstance(self.standard, BetaPrior):
             raise InputError("standard", "must be a Beta(a, b) distribution")
         margin = self.margin
@@ -212,13 +210,6 @@ class PosteriorVsStandardRule(PosteriorThresholdsMixin):
         if not (math.isfinite(margin) and -1.0 < margin < 1.0):
             raise InputError("margin", f"must be a number strictly between -1 and 1 (got {margin})")
         object.__setattr__(self, "margin", float(margin))
-        object.__setattr__(self, "theta_final", threshold("theta_final", self.theta_final))
-        object.__setattr__(
-            self, "theta_futility", threshold("theta_futility", self.theta_futility, optional=True)
-        )
-        object.__setattr__(
-            self, "theta_efficacy", threshold("theta_efficacy", self.theta_efficacy, optional=True)
-        )
 
     def statistic(self, n: Any, x: Any) -> np.ndarray:
         """q = P(p_E > p_S + δ | x responses among n)."""

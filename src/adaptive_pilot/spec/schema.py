@@ -202,13 +202,18 @@ class SimonRuleSpec(_Spec):
         return self
 
 
-class PosteriorRuleSpec(_Spec):
-    """Posterior-probability rule (Thall & Simon 1994)."""
+class _PosteriorThresholdsSpec(_Spec):
+    """Thresholds on a posterior probability q: final GO, interim futility and efficacy."""
 
-    type: Literal["posterior"]
     theta_final: Probability | None = None
     theta_futility: Probability | None = None
     theta_efficacy: Probability | None = None
+
+
+class PosteriorRuleSpec(_PosteriorThresholdsSpec):
+    """Posterior-probability rule (Thall & Simon 1994)."""
+
+    type: Literal["posterior"]
 
 
 class StandardRateSpec(_Spec):
@@ -218,15 +223,12 @@ class StandardRateSpec(_Spec):
     b: Positive
 
 
-class PosteriorVsStandardRuleSpec(_Spec):
+class PosteriorVsStandardRuleSpec(_PosteriorThresholdsSpec):
     """Thall & Simon's rule: P(p > p_S + margin | data), p_S ~ Beta(a, b) not updated."""
 
     type: Literal["posterior_vs_standard"]
     standard: StandardRateSpec
     margin: Annotated[float, Field(gt=-1.0, lt=1.0)] = 0.0
-    theta_final: Probability | None = None
-    theta_futility: Probability | None = None
-    theta_efficacy: Probability | None = None
 
 
 class PredictiveRuleSpec(_Spec):
