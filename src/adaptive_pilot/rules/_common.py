@@ -48,6 +48,30 @@ class PosteriorThresholdsMixin(ThresholdRuleMixin):
     def statistic(self, n: Any, x: Any) -> np.ndarray:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def statistic_sentence(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def own_fields(self) -> dict[str, Any]:
+        """Parameters of the rule besides p0, prior and thresholds (JSON-ready)."""
+        return {}
+
+    def describe(self) -> str:
+        """The rule in words."""
+        parts = [self.statistic_sentence()]
+        parts += interim_sentences("q", self.theta_futility, self.theta_efficacy)
+        parts.append(f"Final: GO if q > {self.theta_final:g}.")
+        return " ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters."""
+        return rule_fields(
+            self,
+            **self.own_fields(),
+            theta_final=self.theta_final,
+            theta_futility=self.theta_futility,
+            theta_efficacy=self.theta_efficacy,
+        )
+
     def final_statistics(self, n: int) -> np.ndarray:
         """q at the final analysis, x = 0..n."""
         return self.statistic(n, np.arange(n + 1))

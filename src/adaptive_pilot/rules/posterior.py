@@ -11,9 +11,7 @@ import numpy as np
 from ..priors import BetaMixturePrior, BetaPrior
 from ._common import (
     PosteriorThresholdsMixin,
-    interim_sentences,
     posterior_matrix,
-    rule_fields,
 )
 
 __all__ = ["PosteriorRule"]
@@ -64,18 +62,6 @@ class PosteriorRule(PosteriorThresholdsMixin):
         """Posterior-probability rules on the same prior and p0 share q."""
         return ("q", self.p0, self.prior)
 
-    def describe(self) -> str:
-        """The rule in words."""
-        parts = [f"q = P(p > {self.p0:g} | data) under a {self.prior} prior."]
-        parts += interim_sentences("q", self.theta_futility, self.theta_efficacy)
-        parts.append(f"Final: GO if q > {self.theta_final:g}.")
-        return " ".join(parts)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready parameters."""
-        return rule_fields(
-            self,
-            theta_final=self.theta_final,
-            theta_futility=self.theta_futility,
-            theta_efficacy=self.theta_efficacy,
-        )
+    def statistic_sentence(self) -> str:
+        """What q is, in words."""
+        return f"q = P(p > {self.p0:g} | data) under a {self.prior} prior."

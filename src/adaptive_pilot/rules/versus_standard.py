@@ -34,8 +34,6 @@ from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
 from ._common import (
     PosteriorThresholdsMixin,
-    interim_sentences,
-    rule_fields,
 )
 
 __all__ = ["PosteriorVsStandardRule", "prob_exceeds_standard"]
@@ -226,26 +224,16 @@ class PosteriorVsStandardRule(PosteriorThresholdsMixin):
         """Rules with the same priors and margin share q."""
         return ("q_standard", self.prior, self.standard, self.margin)
 
-    def describe(self) -> str:
-        """The rule in words."""
+    def statistic_sentence(self) -> str:
+        """What q is, in words."""
         target = "p_S" if self.margin == 0 else f"p_S {'+' if self.margin > 0 else '-'} "
         if self.margin != 0:
             target += f"{abs(self.margin):g}"
-        parts = [
+        return (
             f"q = P(p > {target} | data) under a {self.prior} prior, with the standard "
             f"treatment's rate p_S ~ {self.standard} (not updated)."
-        ]
-        parts += interim_sentences("q", self.theta_futility, self.theta_efficacy)
-        parts.append(f"Final: GO if q > {self.theta_final:g}.")
-        return " ".join(parts)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready parameters."""
-        return rule_fields(
-            self,
-            standard=self.standard.to_dict(),
-            margin=self.margin,
-            theta_final=self.theta_final,
-            theta_futility=self.theta_futility,
-            theta_efficacy=self.theta_efficacy,
         )
+
+    def own_fields(self) -> dict[str, Any]:
+        """The standard rate's distribution and the margin, for ``to_dict``."""
+        return {"standard": self.standard.to_dict(), "margin": self.margin}
