@@ -105,6 +105,7 @@ def test_no_import_cycle_in_the_package():
 def test_boundary_table_sits_at_the_bottom():
     allowed = {"adaptive_pilot._validate", "adaptive_pilot.errors", "adaptive_pilot.provenance"}
     allowed |= {"adaptive_pilot.results", "adaptive_pilot.glossary", "adaptive_pilot._binomial"}
+    allowed |= {"adaptive_pilot.inference", "adaptive_pilot.priors"}  # table.inference()
     used = {m for m in _graph()["adaptive_pilot.boundary_table"]}
     assert used <= allowed, used - allowed
 
@@ -127,6 +128,13 @@ def test_public_api_matches_all_and_the_readme():
     documented = set(re.findall(r"\bap\.([A-Za-z_]\w*)", readme))
     assert documented <= exported | {"__version__"}, documented - exported
     assert exported <= documented, f"public names not in the README: {exported - documented}"
+
+
+def test_readme_glossary_is_the_glossary():
+    readme = (REPO / "README.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \| (.*?) \| (.*?) \|$", readme, flags=re.MULTILINE)
+    expected = [(name, term.label, term.definition) for name, term in GLOSSARY.items()]
+    assert rows == expected
 
 
 def test_import_is_lazy_and_help_is_fast():
@@ -164,6 +172,7 @@ def _results() -> list[object]:
         ap.simulate(trial, [null], n_trials=500, seed=3, chunk_size=250),
         resolved.evaluate(),
         ap.toxicity_boundary(0.2, 0.35, [20, 40, 60, 75]),
+        table.inference(29, 6, p0=0.1),
     ]
 
 

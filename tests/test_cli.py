@@ -242,11 +242,11 @@ def test_calibrate_command(capsys):
 def test_calculators(capsys):
     code, out, _ = run(capsys, "predprob", "--x", "16", "--n", "23", "--n-max", "40", "--p0", "0.6",
                        "--prior", "0.6,0.4", "--theta-t", "0.9", "--json")  # fmt: skip
-    assert code == 0 and round(json.loads(out)["pp"], 4) == 0.5656
+    assert code == 0 and round(json.loads(out)["predictive_probability"], 4) == 0.5656
     code, out, _ = run(
         capsys, "postprob", "--x", "16", "--n", "23", "--p0", "0.6", "--prior", "0.6,0.4", "--json"
     )
-    assert code == 0 and round(json.loads(out)["prob"], 4) == 0.8360
+    assert code == 0 and round(json.loads(out)["prob_gt_p0"], 4) == 0.8360
     code, out, _ = run(capsys, "postprob", "--x", "3", "--n", "10", "--p0", "0.2")
     assert code == 0 and "posterior Beta(4, 8)" in out
 
@@ -314,7 +314,8 @@ def test_borrow_json_contract(capsys):
     payload = json.loads(out)
     cohorts = payload["cohorts"]
     assert len(cohorts) == 4
-    keys = {"cohort", "n", "x", "p0", "prob_gt_p0", "post_mean", "ci_low", "ci_high"}
+    keys = {"cohort", "n", "x", "p0", "prob_gt_p0", "posterior_mean"}
+    keys |= {"credible_low", "credible_high"}
     assert all(set(c) == keys for c in cohorts)
     assert cohorts[3]["prob_gt_p0"] > cohorts[0]["prob_gt_p0"]
     assert payload["provenance"]["details"]["algorithm"] == "quadrature"

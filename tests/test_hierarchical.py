@@ -69,9 +69,10 @@ def test_borrowing_shrinks_towards_the_other_cohorts(model):
     alone = HierarchicalModel(HierarchicalPrior(LOGIT_02, 2.0, 1e-3), [LOGIT_02])
     result = model.posterior([20, 20, 20, 20], [2, 3, 8, 9], 0.2)
     assert np.all(np.diff(result.prob_gt_p0) > 0)
-    assert np.all((result.ci_low < result.post_mean) & (result.post_mean < result.ci_high))
+    assert np.all(result.credible_low < result.posterior_mean)
+    assert np.all(result.posterior_mean < result.credible_high)
     pooled = alone.posterior([20, 20, 20, 20], [2, 3, 8, 9], 0.2)
-    assert np.ptp(pooled.post_mean) < np.ptp(result.post_mean)
+    assert np.ptp(pooled.posterior_mean) < np.ptp(result.posterior_mean)
 
 
 def _within_mcse(fast, pymc):
@@ -94,9 +95,9 @@ def test_pymc_agrees_within_001_with_a_full_budget(model, n, x, p0):
     fast = model.posterior(n, x, p0)
     nuts = model.pymc_posterior(n, x, p0, draws=10000, tune=1500, chains=2, seed=11)
     np.testing.assert_allclose(fast.prob_gt_p0, nuts.prob_gt_p0, atol=0.01)
-    np.testing.assert_allclose(fast.post_mean, nuts.post_mean, atol=0.01)
-    np.testing.assert_allclose(fast.ci_low, nuts.ci_low, atol=0.01)
-    np.testing.assert_allclose(fast.ci_high, nuts.ci_high, atol=0.01)
+    np.testing.assert_allclose(fast.posterior_mean, nuts.posterior_mean, atol=0.01)
+    np.testing.assert_allclose(fast.credible_low, nuts.credible_low, atol=0.01)
+    np.testing.assert_allclose(fast.credible_high, nuts.credible_high, atol=0.01)
 
 
 @pytest.mark.parametrize(

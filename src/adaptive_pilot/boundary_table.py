@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -29,6 +29,9 @@ from ._validate import increasing_looks
 from .errors import InputError
 from .provenance import design_hash
 from .results import Summary, Table
+
+if TYPE_CHECKING:
+    from .inference import Inference
 
 __all__ = ["BoundaryTable"]
 
@@ -173,6 +176,26 @@ class BoundaryTable:
 
     def __str__(self) -> str:
         return self.describe()
+
+    def inference(self, n: int, x: int, **options: Any) -> Inference:
+        """Exact inference for a cohort that ended at (n, x) under this table.
+
+        Naive (MLE), UMVUE, median-unbiased and bias-adjusted estimates, the
+        p-value for H0: p <= p0 and the exact confidence interval under the
+        stage-wise (or MLE / UMVUE) ordering, and the Beta posterior. Options
+        and definitions: :func:`adaptive_pilot.inference.stagewise_inference`
+        (``p0`` is required).
+
+        Examples
+        --------
+        >>> table = BoundaryTable(looks=(10, 29), futility=(1, 5), efficacy=(None, 6))
+        >>> result = table.inference(10, 1, p0=0.1)
+        >>> result.ended, round(result.p_value, 4)
+        ('futility', 0.6513)
+        """
+        from .inference import stagewise_inference
+
+        return stagewise_inference(self, n, x, **options)
 
     def summary(self) -> Summary:
         """The boundary table as a :class:`~adaptive_pilot.results.Summary`."""

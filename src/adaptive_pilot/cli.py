@@ -180,6 +180,45 @@ def build_parser() -> argparse.ArgumentParser:
     _format_option(oc)
     oc.set_defaults(handler=_run_oc)
 
+    inference = command(
+        "inference",
+        "exact estimates, p-value and CI after a cohort ended (any number of looks)",
+        "Exact inference for a cohort that ended at n patients with x responses under a "
+        "boundary table: naive, UMVUE, median-unbiased and bias-adjusted estimates, the "
+        "p-value for H0: p <= p0 and the exact confidence interval under the stage-wise "
+        "ordering (or the MLE / UMVUE ordering), and the Beta posterior.",
+    )
+    inference.add_argument("--looks", required=True, help="evaluable patients at each look")
+    inference.add_argument("--futility", required=True, help="stop if x <= f ('never': none)")
+    inference.add_argument("--efficacy", required=True, help="stop if x >= e ('never': none)")
+    inference.add_argument(
+        "--n", type=_count(1, 5000), required=True, help="evaluable patients when it ended"
+    )
+    inference.add_argument("--x", type=_count(0), required=True, help="responses when it ended")
+    inference.add_argument(
+        "--p0", type=_probability, required=True, help="null rate of the p-value (H0: p <= p0)"
+    )
+    inference.add_argument(
+        "--level", type=_probability, default=0.90, help="two-sided level of the intervals"
+    )
+    inference.add_argument(
+        "--ordering",
+        choices=("stagewise", "mle", "umvue"),
+        default="stagewise",
+        help="ordering of the outcomes for the p-value, CI and median-unbiased estimate",
+    )
+    inference.add_argument(
+        "--interval",
+        choices=("exact", "koyama-chen"),
+        default="exact",
+        help="exact: (1 - level)/2 in each tail; koyama-chen: clinfun's twostage.inference",
+    )
+    inference.add_argument(
+        "--prior", type=_beta_prior, default=(1.0, 1.0), help="Beta prior a,b of the posterior"
+    )
+    _format_option(inference)
+    inference.set_defaults(handler=_run_inference)
+
     toxbound = command(
         "toxicity-boundary",
         "repeated-significance toxicity boundary (clinfun toxbdry)",
@@ -389,6 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 _OPTIONS = {
     "simon": {"p0", "p1", "alpha", "beta", "n_max", "convention"},
     "oc": {"looks", "futility", "efficacy", "p"},
+    "inference": {"looks", "futility", "efficacy", "n", "x", "p0", "level", "ordering"},
     "design": {"p"},
     "calibrate": {"write", "top"},
     "predprob": {"x", "n", "n_max", "p0", "prior", "theta_t"},
@@ -443,6 +483,23 @@ def _run_oc(args: argparse.Namespace) -> str:
     return _render(oc, args.format, dict={"by_look": args.by_look})
 
 
+def _run_inference(args: argparse.Namespace) -> str:
+    from .boundary_table import BoundaryTable
+    from .priors import BetaPrior
+
+    table = BoundaryTable.from_strings(args.looks, args.futility, args.efficacy)
+    result = table.inference(
+        args.n,
+        args.x,
+        p0=args.p0,
+        level=args.level,
+        ordering=args.ordering,
+        interval=args.interval.replace("-", "_"),
+        prior=BetaPrior(*args.prior),
+    )
+    return _render(result, args.format)
+
+
 def _run_toxicity_boundary(args: argparse.Namespace) -> str:
     from .designs.toxicity_boundary import toxicity_boundary
 
@@ -495,7 +552,7 @@ def _run_predprob(args: argparse.Namespace) -> str:
     prior = BetaPrior(*args.prior)
     pp = float(predictive_probability(args.x, args.n, args.n_max, args.p0, prior, args.theta_t))
     inputs = {"x": args.x, "n": args.n, "n_max": args.n_max, "p0": args.p0}
-    frame = pd.DataFrame([inputs | {"theta_t": args.theta_t, "pp": pp}])
+    frame = pd.DataFrame([inputs | {"theta_t": args.theta_t, "predictive_probability": pp}])
     summary = Summary(
         "Predictive probability of success (Lee & Liu 2008)",
         header=(
@@ -505,7 +562,10 @@ def _run_predprob(args: argparse.Namespace) -> str:
         ),
         tables=(Table(frame),),
     )
-    payload = {"pp": pp, "inputs": inputs | {"theta_t": args.theta_t, "prior": prior.to_dict()}}
+    payload = {
+        "predictive_probability": pp,
+        "inputs": inputs | {"theta_t": args.theta_t, "prior": prior.to_dict()},
+    }
     return _plain_result(summary, frame, payload, args.format)
 
 
@@ -528,7 +588,7 @@ def _run_postprob(args: argparse.Namespace) -> str:
         ),
         tables=(Table(frame),),
     )
-    payload = {"prob": prob, "inputs": inputs | {"prior": prior.to_dict()}}
+    payload = {"prob_gt_p0": prob, "inputs": inputs | {"prior": prior.to_dict()}}
     return _plain_result(summary, frame, payload, args.format)
 
 

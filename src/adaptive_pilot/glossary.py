@@ -79,10 +79,37 @@ METRICS: dict[str, Term] = {
     ),
     "p_end": Term("P(end here)", "probability that the trial ends at this look", ".4f"),
     "prob_gt_p0": Term("P(p > p0)", "posterior probability that the rate exceeds p0", ".4f"),
-    "post_mean": Term("mean", "posterior mean of the response rate", ".4f"),
-    "ci_low": Term("95% low", "lower end of the equal-tailed 95% credible interval", ".4f"),
-    "ci_high": Term("95% high", "upper end of the equal-tailed 95% credible interval", ".4f"),
-    "pp": Term("PP", "predictive probability that the final analysis is GO", ".4f"),
+    "posterior_mean": Term("mean", "posterior mean of the response rate", ".4f"),
+    "credible_low": Term(
+        "cred. low", "lower end of the equal-tailed credible interval (95% unless stated)", ".4f"
+    ),
+    "credible_high": Term(
+        "cred. high", "upper end of the equal-tailed credible interval (95% unless stated)", ".4f"
+    ),
+    "predictive_probability": Term(
+        "PP", "predictive probability that the final analysis is GO", ".4f"
+    ),
+    "mle": Term(
+        "MLE", "naive estimate x / n (maximum likelihood; biased after early stopping)", ".4f"
+    ),
+    "umvue": Term(
+        "UMVUE",
+        "uniformly minimum-variance unbiased estimate (Rao-Blackwell over stopping paths)",
+        ".4f",
+    ),
+    "median_unbiased": Term(
+        "median-unbiased", "rate at which the p-value is 1/2 (Koyama & Chen 2008)", ".4f"
+    ),
+    "bias_adjusted": Term(
+        "bias-adjusted",
+        "rate at which the expected MLE equals the observed MLE (Whitehead 1986)",
+        ".4f",
+    ),
+    "p_value": Term("p-value", "exact one-sided p-value for H0: p <= p0", ".4g"),
+    "ci_low": Term("CI low", "lower end of the exact confidence interval (level as stated)", ".4f"),
+    "ci_high": Term(
+        "CI high", "upper end of the exact confidence interval (level as stated)", ".4f"
+    ),
     "estimate": Term("estimate", "estimate of the metric", ".4f"),
     "mcse": Term("MCSE", "Monte Carlo standard error of the estimate", ".4f"),
 }

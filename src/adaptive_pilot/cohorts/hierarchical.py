@@ -146,7 +146,7 @@ class BorrowingResult(ResultMixin):
         Data per cohort.
     p0 : ndarray
         Per-cohort null response rates.
-    prob_gt_p0, post_mean, ci_low, ci_high : ndarray
+    prob_gt_p0, posterior_mean, credible_low, credible_high : ndarray
         P(p_j > p0_j | all data), posterior mean of p_j and its 95 % interval.
     method : str
         ``"fast"`` (quadrature) or ``"pymc"`` (NUTS).
@@ -158,9 +158,9 @@ class BorrowingResult(ResultMixin):
     x: np.ndarray
     p0: np.ndarray
     prob_gt_p0: np.ndarray
-    post_mean: np.ndarray
-    ci_low: np.ndarray
-    ci_high: np.ndarray
+    posterior_mean: np.ndarray
+    credible_low: np.ndarray
+    credible_high: np.ndarray
     method: str
     prior: HierarchicalPrior
     diagnostics: dict[str, Any] = field(default_factory=dict)
@@ -174,9 +174,9 @@ class BorrowingResult(ResultMixin):
                 "x": self.x,
                 "p0": self.p0,
                 "prob_gt_p0": self.prob_gt_p0,
-                "post_mean": self.post_mean,
-                "ci_low": self.ci_low,
-                "ci_high": self.ci_high,
+                "posterior_mean": self.posterior_mean,
+                "credible_low": self.credible_low,
+                "credible_high": self.credible_high,
             }
         )
 
