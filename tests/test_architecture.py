@@ -173,7 +173,21 @@ def _results() -> list[object]:
         resolved.evaluate(),
         ap.toxicity_boundary(0.2, 0.35, [20, 40, 60, 75]),
         table.inference(29, 6, p0=0.1),
+        _interim(resolved),
     ]
+
+
+def _interim(resolved):
+    import datetime as dt
+
+    plan = resolved.interim_plan()
+    data = ap.read_patients(
+        REPO / "designs" / "motivating_trial_synthetic_patients.csv",
+        cohorts=plan.cohort_names,
+        today=dt.date(2026, 11, 21),
+        as_of_given=True,
+    )
+    return ap.interim_analysis(plan, data, as_of=dt.date(2026, 6, 30))
 
 
 RESULTS = _results()

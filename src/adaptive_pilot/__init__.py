@@ -48,12 +48,15 @@ _EXPORTS: dict[str, str] = {
     "calibrate_predictive": "designs.calibration",
     "exact_oc": "oc.exact",
     "grid": "designs.calibration",
+    "interim_analysis": "interim",
     "joint_oc": "oc.joint",
     "load_design": "spec",
     "load_scenarios": "spec",
     "look_schedule": "designs.looks",
     "predictive_probability": "rules.predictive",
     "prior_from_historical": "priors",
+    "read_adam": "patients",
+    "read_patients": "patients",
     "simon_designs": "designs.simon",
     "simulate": "simulation.runner",
     "toxicity_boundary": "designs.toxicity_boundary",
@@ -80,12 +83,15 @@ __all__ = [
     "calibrate_predictive",
     "exact_oc",
     "grid",
+    "interim_analysis",
     "joint_oc",
     "load_design",
     "load_scenarios",
     "look_schedule",
     "predictive_probability",
     "prior_from_historical",
+    "read_adam",
+    "read_patients",
     "simon_designs",
     "simulate",
     "toxicity_boundary",
@@ -114,6 +120,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .designs.simon import simon_designs
     from .designs.toxicity_boundary import toxicity_boundary
     from .errors import InputError
+    from .interim import interim_analysis
+    from .patients import read_adam, read_patients
     from .oc.exact import exact_oc
     from .oc.joint import joint_oc
     from .priors import BetaMixturePrior, BetaPrior, prior_from_historical

@@ -362,6 +362,64 @@ def build_parser() -> argparse.ArgumentParser:
     _format_option(simulate)
     simulate.set_defaults(handler=_run_simulate)
 
+    interim = command(
+        "interim",
+        "DSMB interim call from patient data: a documented decision per cohort",
+        "Decide every cohort of a design from patient data at a data cut-off: continue, stop "
+        "for futility / efficacy / toxicity, or GO / NO-GO at the end, with the bound that "
+        "applied and the reason. Give --data (one row per patient, CSV or XLSX) or CDISC ADaM "
+        "--adsl and --adrs (+ --adae, --adtte), CSV or XPT. Closed data stay on this machine.",
+    )
+    interim.add_argument("design", help="design file (.yaml, .yml or .toml)")
+    interim.add_argument("--data", default=None, help="patients, one row each (.csv or .xlsx)")
+    interim.add_argument("--adsl", default=None, help="ADaM ADSL (.csv or .xpt)")
+    interim.add_argument("--adrs", default=None, help="ADaM ADRS with PARAMCD BOR")
+    interim.add_argument("--adae", default=None, help="ADaM ADAE (toxicity grades)")
+    interim.add_argument("--adtte", default=None, help="ADaM ADTTE (PFS and OS)")
+    interim.add_argument(
+        "--cohort-var", default="COHORT", help="ADSL variable that holds the cohort"
+    )
+    interim.add_argument("--as-of", default=None, help="data cut-off YYYY-MM-DD (default: today)")
+    interim.add_argument("--analyst", default=None, help="who makes the call (recorded)")
+    interim.add_argument("--audit", default=None, help="append the call to this audit database")
+    interim.add_argument("--out", default=None, help="folder for decision.json and the reports")
+    interim.add_argument(
+        "--analysis",
+        choices=("independent", "hierarchical"),
+        default=None,
+        help="override the design file's borrowing model",
+    )
+    interim.add_argument(
+        "--check-pymc", action="store_true", help="check the borrowed posterior with PyMC NUTS"
+    )
+    interim.add_argument(
+        "--level", type=_probability, default=0.90, help="level of the CIs of ended cohorts"
+    )
+    interim.add_argument(
+        "--format",
+        choices=("text", "json", "md", "html"),
+        default="text",
+        help="output: text, json, md or html (the closed report)",
+    )
+    interim.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="same as --format json"
+    )
+    interim.set_defaults(handler=_run_interim)
+
+    audit_cmd = command(
+        "audit",
+        "verify or list the audit trail of interim calls",
+        "The audit trail: 'verify' walks the hash chain (exit 0 intact, 1 broken, naming the "
+        "first broken record); 'list' shows the history.",
+    )
+    audit_cmd.add_argument("action", choices=("verify", "list"), help="verify or list")
+    audit_cmd.add_argument("--audit", required=True, help="audit database")
+    audit_cmd.add_argument(
+        "--head", default=None, help="verify: a head hash kept outside the database"
+    )
+    audit_cmd.add_argument("--json", action="store_true", help="list: JSON output")
+    audit_cmd.set_defaults(handler=_run_audit)
+
     schema = command(
         "schema",
         "JSON Schema of design files (for editors)",
@@ -410,9 +468,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from .errors import InputError
+    from .patients.records import DataError
 
     try:
         output = args.handler(args)
+    except DataError as error:
+        for line in error.lines:
+            print(f"{PROG} {args.command}: error: {line}", file=sys.stderr)
+        raise SystemExit(EXIT_INPUT) from None
+    except _ExitStatus as status:
+        sys.stdout.write(status.output)
+        return status.code
     except InputError as error:
         _fail(
             f"{PROG} {args.command}: error: "
@@ -423,6 +489,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return 0
+
+
+class _ExitStatus(Exception):  # noqa: N818 - a normal outcome, not an error
+    """A command's output with a non-zero exit status that is not an input error."""
+
+    def __init__(self, output: str, code: int) -> None:
+        super().__init__(output)
+        self.output = output if output.endswith("\n") else output + "\n"
+        self.code = code
 
 
 _OPTIONS = {
@@ -436,6 +511,8 @@ _OPTIONS = {
     "borrow": {"x", "n", "p0", "mu_mean", "mu_sd", "tau_sd", "draws"},
     "toxicity-boundary": {"p_lo", "p_hi", "looks", "cp0", "cp1", "shape", "priority", "grid"},
     "simulate": {"n_trials", "seed", "n_jobs", "backend", "scheduler", "out", "chunk_size"},
+    "interim": {"data", "adsl", "adrs", "adae", "adtte", "as_of", "audit", "out", "level"},
+    "audit": {"audit", "head"},
 }
 
 
@@ -669,6 +746,145 @@ def _run_simulate(args: argparse.Namespace) -> str:
     if args.out and args.format == "text":
         output += f"\nResults written to {args.out}/results.csv and {args.out}/results.json"
     return output
+
+
+def _run_interim(args: argparse.Namespace) -> str:
+    import datetime as dt
+
+    from .errors import InputError
+    from .interim import interim_analysis
+    from .interim.output import closed_report, record_call, write_outputs
+    from .patients import read_adam, read_patients
+    from .patients.records import SourceFile
+    from .spec import load_design
+
+    today = dt.datetime.now(dt.UTC).date()
+    as_of = today if args.as_of is None else _date_option("as_of", args.as_of)
+    if as_of > today:
+        raise InputError("as_of", f"{as_of} is in the future (today is {today})")
+    adam = [args.adsl, args.adrs, args.adae, args.adtte]
+    if (args.data is None) == all(v is None for v in adam):
+        raise InputError("data", "give --data FILE, or the ADaM files --adsl and --adrs")
+    if args.data is None and (args.adsl is None or args.adrs is None):
+        raise InputError(
+            "adsl" if args.adsl is None else "adrs", "ADaM input needs both --adsl and --adrs"
+        )
+    if args.out is not None:
+        _check_output_folder(args.out)
+    if args.audit is not None:
+        _check_audit_target(args.audit)
+    resolved = load_design(args.design)
+    plan = resolved.interim_plan(args.analysis)
+    given = args.as_of is not None
+    if args.data is not None:
+        data = read_patients(args.data, cohorts=plan.cohort_names, today=today, as_of_given=given)
+    else:
+        data = read_adam(
+            args.adsl,
+            args.adrs,
+            adae=args.adae,
+            adtte=args.adtte,
+            cohort_var=args.cohort_var,
+            cohorts=plan.cohort_names,
+            today=today,
+            as_of_given=given,
+        )
+    from pathlib import Path
+
+    design_path = Path(args.design)
+    result = interim_analysis(
+        plan,
+        data,
+        as_of=as_of,
+        analyst=args.analyst,
+        design_file=SourceFile.of("design", design_path, design_path.read_bytes()),
+        level=args.level,
+        check_pymc=args.check_pymc,
+    )
+    if args.audit is not None:
+        result = record_call(result, args.audit)
+    notes = []
+    if args.out is not None:
+        written = write_outputs(result, args.out)
+        notes.append("Written: " + ", ".join(str(p) for p in written))
+    if args.format == "json":
+        return json.dumps(result.to_dict(), indent=2, allow_nan=False)
+    if args.format == "html":
+        return closed_report(result)
+    summary = result.summary()
+    text = summary.as_markdown() if args.format == "md" else summary.as_text()
+    return "\n\n".join([text, *notes])
+
+
+def _run_audit(args: argparse.Namespace) -> str:
+    from .interim import audit
+
+    if args.action == "verify":
+        check = audit.verify(args.audit, head=args.head)
+        if not check.ok:
+            raise _ExitStatus(check.line(), 1)
+        return check.line()
+    records = audit.read_records(args.audit)
+    if args.json:
+        return json.dumps([r.to_dict() for r in records], indent=2)
+    lines = []
+    for r in records:
+        decisions = ", ".join(
+            f"{d['cohort']} {d['decision']}" for d in r.payload.get("decisions", [])
+        )
+        lines.append(
+            f"#{r.id} {r.created_utc} analyst {r.analyst or '-'} cut-off "
+            f"{r.payload.get('as_of', '?')} design {r.design_hash}: {decisions} "
+            f"[hash {r.hash[:16]}]"
+        )
+    return "\n".join(lines) if lines else f"{args.audit}: no records yet"
+
+
+def _date_option(field: str, text: str) -> Any:
+    import datetime as dt
+
+    from .errors import InputError
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(field, f"must be a date YYYY-MM-DD (got {text!r})") from None
+
+
+def _check_output_folder(path: str) -> None:
+    from pathlib import Path
+
+    from .errors import InputError
+
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("out", f"{path} is a file, not a folder")
+    existing = (
+        folder if folder.exists() else next((p for p in folder.parents if p.exists()), Path("."))
+    )
+    if not existing.is_dir():
+        raise InputError("out", f"{existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK):
+        raise InputError("out", f"cannot write in {existing}: permission denied")
+
+
+def _check_audit_target(path: str) -> None:
+    from pathlib import Path
+
+    from .errors import InputError
+
+    target = Path(path)
+    if target.is_dir():
+        raise InputError("audit", f"{path} is a folder; give a database file name")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError("audit", f"the folder {parent} does not exist")
+    if not os.access(target if target.exists() else parent, os.W_OK):
+        raise InputError("audit", f"cannot write {path}: permission denied")
+    if target.exists():
+        from .interim import audit
+
+        audit.read_records(target)  # refuses a file that is not an audit database
 
 
 def _run_schema(args: argparse.Namespace) -> str:

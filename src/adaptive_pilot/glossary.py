@@ -110,6 +110,21 @@ METRICS: dict[str, Term] = {
     "ci_high": Term(
         "CI high", "upper end of the exact confidence interval (level as stated)", ".4f"
     ),
+    "p_final_go_p0": Term(
+        "P(GO at p0)",
+        "exact probability of a final GO from the current data if the rate is p0",
+        ".4f",
+    ),
+    "p_final_go_p1": Term(
+        "P(GO at p1)",
+        "exact probability of a final GO from the current data if the rate is p1",
+        ".4f",
+    ),
+    "prob_toxicity": Term(
+        "P(tox > t)",
+        "posterior probability that the toxicity rate exceeds the design's limit",
+        ".4f",
+    ),
     "estimate": Term("estimate", "estimate of the metric", ".4f"),
     "mcse": Term("MCSE", "Monte Carlo standard error of the estimate", ".4f"),
 }
@@ -156,7 +171,31 @@ FIELDS: dict[str, Term] = {
     "scenario": Term("scenario", "scenario name", ""),
     "cohort": Term("cohort", "cohort name ('ALL': the whole trial)", ""),
     "metric": Term("metric", "name of the metric (from this glossary)", ""),
-    "method": Term("method", "'exact' or 'monte carlo'", ""),
+    "method": Term(
+        "method",
+        "'exact' or 'monte carlo'; in an interim call 'independent' or 'hierarchical'",
+        "",
+    ),
+    "enrolled": Term("enrolled", "patients enrolled by the data cut-off", "d"),
+    "n_evaluable": Term("n", "patients evaluable for response (best response known)", "d"),
+    "responses": Term("x", "responders (CR or PR) among the evaluable patients", "d"),
+    "pending": Term("pending", "enrolled patients whose response is not yet known", "d"),
+    "n_toxicity": Term("n tox", "patients with known toxicity status", "d"),
+    "toxicities": Term("tox", "toxicity events (grade >= the design's minimum, or DLT)", "d"),
+    "planned_look": Term("planned", "whether n is a planned look of the design", ""),
+    "decision": Term(
+        "decision",
+        "continue, stop_futility, stop_efficacy, stop_toxicity, go or no_go",
+        "",
+    ),
+    "reason": Term("reason", "the decision in words, with the bound that applied", ""),
+    "futility_bound": Term(
+        "futility if <=", "stop for futility (NO-GO at the end) if responses <= this", ""
+    ),
+    "efficacy_bound": Term(
+        "efficacy if >=", "stop for efficacy (GO at the end) if responses >= this", ""
+    ),
+    "toxicity_bound": Term("tox stop if >=", "stop for toxicity if events >= this", ""),
 }
 
 GLOSSARY: dict[str, Term] = {**METRICS, **FIELDS}

@@ -124,6 +124,10 @@ class SampleSpace:
         The UMVUE c1(k, x) / c(k, x) of each outcome.
     n_looks : int
         K, the number of looks.
+    final_efficacy : int
+        GO at the final analysis if x >= this.
+    n0, x0 : int
+        Where the paths start (0, 0 for the whole trial).
     """
 
     look: np.ndarray
@@ -133,19 +137,38 @@ class SampleSpace:
     log_count: np.ndarray
     umvue: np.ndarray
     n_looks: int
+    final_efficacy: int = 0
+    n0: int = 0
+    x0: int = 0
 
     @classmethod
-    def of(cls, table: BoundaryTable) -> SampleSpace:
-        """Enumerate the outcomes of a table by a forward recursion over its looks."""
+    def of(cls, table: BoundaryTable, start: tuple[int, int] | None = None) -> SampleSpace:
+        """Enumerate the outcomes of a table by a forward recursion over its looks.
+
+        With ``start = (n, x)``, the ways the trial can end *from* x responses
+        among n patients, over the looks after n (counts of future paths; the
+        ``umvue`` attribute is then meaningless and set to NaN).
+        """
         looks, futility, efficacy = table.looks, table.futility, table.efficacy
         n_looks = len(looks)
         parts: dict[str, list[np.ndarray]] = {k: [] for k in ("look", "n", "x", "kind", "lc", "u")}
-        # rows: all paths; paths whose first patient responded
-        x1 = np.arange(looks[0] + 1)
-        state = np.vstack([_log_choose(looks[0], x1), _log_choose(looks[0] - 1, x1 - 1)])
-        for k, n in enumerate(looks):
-            if k > 0:
-                state = _log_convolve(state, n - looks[k - 1])
+        n0, x0 = (0, 0) if start is None else start
+        first = next((k for k, n in enumerate(looks) if n > n0), n_looks)
+        if start is None:  # rows: all paths; paths whose first patient responded
+            x1 = np.arange(looks[0] + 1)
+            state = np.vstack([_log_choose(looks[0], x1), _log_choose(looks[0] - 1, x1 - 1)])
+            previous = looks[0]
+        else:
+            state = np.full((2, x0 + 1), -np.inf)
+            state[:, x0] = 0.0
+            previous = n0
+        for k in range(first, n_looks):
+            n = looks[k]
+            state = _log_convolve(state, n - previous)
+            if state.shape[1] < n + 1:  # a start with x0 < n0 leaves totals above x0 + m empty
+                pad = np.full((2, n + 1 - state.shape[1]), -np.inf)
+                state = np.hstack([state, pad])
+            previous = n
             x = np.arange(n + 1)
             final = k == n_looks - 1
             low, high = x <= futility[k], x >= efficacy[k]
@@ -157,22 +180,37 @@ class SampleSpace:
             parts["x"].append(x[ends])
             parts["kind"].append(kind[ends])
             parts["lc"].append(state[0, ends])
-            parts["u"].append(np.exp(state[1, ends] - state[0, ends]))
+            umvue = np.exp(state[1, ends] - state[0, ends]) if start is None else np.nan
+            parts["u"].append(np.broadcast_to(umvue, (int(ends.sum()),)))
             state = np.where(stop[None, :], -np.inf, state)
-        out = {k: np.concatenate(v) for k, v in parts.items()}
+        out = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
         for array in out.values():
             array.setflags(write=False)
         return cls(
-            out["look"], out["n"], out["x"], out["kind"], out["lc"], out["u"], n_looks=n_looks
+            out["look"].astype(int),
+            out["n"].astype(int),
+            out["x"].astype(int),
+            out["kind"].astype(int),
+            out["lc"],
+            out["u"],
+            n_looks=n_looks,
+            final_efficacy=int(efficacy[-1]),
+            n0=n0,
+            x0=x0,
         )
+
+    @property
+    def go(self) -> np.ndarray:
+        """Outcomes that are GO: an early efficacy stop, or GO at the final analysis."""
+        final_go = (self.kind == 0) & (self.x >= self.final_efficacy)
+        return (self.kind == 1) | final_go
 
     def probabilities(self, p: np.ndarray) -> np.ndarray:
         """P(end at each outcome; p), shape (len(p), T); each row sums to one."""
         p = np.asarray(p, dtype=float)[:, None]
+        y, m = self.x - self.x0, self.n - self.n0  # responses and patients after the start
         with np.errstate(divide="ignore"):
-            log_prob = (
-                self.log_count + special.xlogy(self.x, p) + special.xlog1py(self.n - self.x, -p)
-            )
+            log_prob = self.log_count + special.xlogy(y, p) + special.xlog1py(m - y, -p)
         return np.exp(log_prob)
 
     def index(self, n: int, x: int) -> int:

@@ -99,6 +99,19 @@ class _BetaFamily:
 
         return float(brentq(lambda p: cdf(p) - q, 0.0, 1.0, xtol=1e-12))
 
+    def log_path_probability(self, y: Any, m: Any, x: int, n: int) -> np.ndarray:
+        """log E[p**y (1 - p)**(m - y) | x of n]: one given path of m future patients.
+
+        Exact (Beta functions); vectorised over (y, m). Summed over the paths
+        that lead to an outcome it gives the outcome's posterior predictive
+        probability.
+        """
+        weights, post_a, post_b = self._posterior_parts(x, n)
+        y = np.asarray(y, dtype=float)[..., None]
+        m = np.asarray(m, dtype=float)[..., None]
+        log_terms = special.betaln(post_a + y, post_b + m - y) - special.betaln(post_a, post_b)
+        return special.logsumexp(log_terms, b=weights, axis=-1)
+
     def predictive_sf(self, k: Any, m: Any, x: Any, n: Any) -> np.ndarray:
         """P(Y >= k) for Y future responses among m, given x of n (beta-binomial)."""
         weights, post_a, post_b = self._posterior_parts(x, n)

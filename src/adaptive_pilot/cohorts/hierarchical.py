@@ -302,12 +302,7 @@ class HierarchicalModel:
 
     def tail_table(self, n_max: int, p0: float) -> np.ndarray:
         """U / L rows for the cut logit(p0), which must be one of the model's cuts."""
-        cut = _logit(p0)
-        tables = self.row_tables(n_max)
-        for known, table in tables["tail"].items():
-            if abs(known - cut) < 1e-12:
-                return table
-        raise ValueError(f"p0 = {p0} is not one of the model's cuts; pass it in `cuts`")
+        return _tail(self.row_tables(n_max), p0)
 
     def tables(self, n: int, p0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(log L, U / L, M / L) for x = 0..n, each of shape (n + 1, points)."""
@@ -326,9 +321,20 @@ class HierarchicalModel:
         return log_w
 
     def compact_tables(
-        self, n_max: int, p0: Sequence[float], dtype: Any = np.float64
+        self,
+        n_max: int,
+        p0: Sequence[float],
+        dtype: Any = np.float64,
+        only_n: Sequence[int] | None = None,
     ) -> PosteriorTables:
-        """:class:`PosteriorTables` for cohorts with null rates ``p0`` (cached)."""
+        """:class:`PosteriorTables` for cohorts with null rates ``p0`` (cached).
+
+        ``only_n`` builds just the rows of those sample sizes (an interim call
+        needs a few; the simulator needs them all): the same numbers, less work.
+        """
+        if only_n is not None:
+            rows = _build_tables(int(n_max), self.mu, self.tau, self.cuts, only_n)
+            return PosteriorTables(self, int(n_max), p0, dtype=dtype, rows=rows)
         key = (int(n_max), tuple(float(v) for v in p0), np.dtype(dtype).name)
         if key not in self._compact:
             self._compact[key] = PosteriorTables(self, *key[:2], dtype=dtype)
@@ -447,6 +453,7 @@ class HierarchicalModel:
             "chains": int(chains),
             "max_r_hat": float(np.nanmax(summary["r_hat"].to_numpy(dtype=float))),
             "min_ess_bulk": float(np.nanmin(summary["ess_bulk"].to_numpy(dtype=float))),
+            "divergences": int(np.asarray(idata.sample_stats["diverging"]).sum()),
         }
         return BorrowingResult(
             n_arr,
@@ -476,15 +483,22 @@ class PosteriorTables:
     _SUB_BATCH = 512
 
     def __init__(
-        self, model: HierarchicalModel, n_max: int, p0: Sequence[float], dtype: Any = np.float64
+        self,
+        model: HierarchicalModel,
+        n_max: int,
+        p0: Sequence[float],
+        dtype: Any = np.float64,
+        rows: dict[str, Any] | None = None,
     ) -> None:
-        log_lik = model.row_tables(n_max)["log_lik"]
-        finite_max = np.max(np.where(np.isfinite(log_lik), log_lik, -np.inf), axis=1)
+        tables = model.row_tables(n_max) if rows is None else rows
+        log_lik = tables["log_lik"]
+        with np.errstate(invalid="ignore"):  # rows left out (NaN) are never read
+            finite_max = np.max(np.where(np.isfinite(log_lik), log_lik, -np.inf), axis=1)
+            self.log_lik = (log_lik - finite_max[:, None]).astype(dtype)
         self.log_prior = (model.log_prior - model.log_prior.max()).astype(dtype)
-        self.log_lik = (log_lik - finite_max[:, None]).astype(dtype)
         distinct = sorted(set(p0))
         self.cut_index = np.array([distinct.index(v) for v in p0])
-        self.tail = np.stack([model.tail_table(n_max, v) for v in distinct]).astype(dtype)
+        self.tail = np.stack([_tail(tables, v) for v in distinct]).astype(dtype)
         self.n_points = model.n_points
 
     def prob_greater(self, n: np.ndarray, x: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -510,6 +524,15 @@ class PosteriorTables:
 
 
 # ---------------------------------------------------------------- internals
+def _tail(tables: dict[str, Any], p0: float) -> np.ndarray:
+    """U / L rows of built tables for the cut logit(p0) (one of the model's cuts)."""
+    cut = _logit(p0)
+    for known, table in tables["tail"].items():
+        if abs(known - cut) < 1e-12:
+            return np.asarray(table)
+    raise ValueError(f"p0 = {p0} is not one of the model's cuts; pass it in `cuts`")
+
+
 def row_index(n: Any, x: Any) -> Any:
     """Row of (n, x) in the tables, which list x = 0..n for n = 0, 1, 2, ..."""
     return n * (n + 1) // 2 + x
@@ -570,11 +593,20 @@ def _theta_rule(cuts: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _build_tables(
-    n_max: int, mu: np.ndarray, tau: np.ndarray, cuts: tuple[float, ...]
+    n_max: int,
+    mu: np.ndarray,
+    tau: np.ndarray,
+    cuts: tuple[float, ...],
+    only_n: Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """log L, U / L per cut and M / L for every (n, x) row and (mu, tau) point."""
-    n = np.concatenate([np.full(k + 1, k) for k in range(n_max + 1)])
-    x = np.concatenate([np.arange(k + 1) for k in range(n_max + 1)])
+    """log L, U / L per cut and M / L for every (n, x) row and (mu, tau) point.
+
+    With ``only_n`` just the rows of those sample sizes are computed (each row
+    is its own integral, so their values are the same) and the others are NaN.
+    """
+    sizes = range(n_max + 1) if only_n is None else sorted(set(only_n))
+    n = np.concatenate([np.full(k + 1, k) for k in sizes])
+    x = np.concatenate([np.arange(k + 1) for k in sizes])
     log_choose = special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
 
     def log_binomial(theta: np.ndarray) -> np.ndarray:
@@ -612,12 +644,26 @@ def _build_tables(
             tail[:, idx] = _z_integrals(*z_args, z_cut)[0]
     with np.errstate(divide="ignore"):
         log_total = np.log(total) + shift[:, None]
-    return {
+    out = {
         "n_max": n_max,
         "log_lik": log_total,
         "tail": {cut: np.clip(t / total, 0.0, 1.0) for cut, t in tails.items()},
         "mean": np.clip(mean / total, 0.0, 1.0),
     }
+    if only_n is None:
+        return out
+    full = row_index(n_max + 1, 0)
+    where = row_index(n, x)
+
+    def spread(values: np.ndarray) -> np.ndarray:
+        array = np.full((full, values.shape[1]), np.nan)
+        array[where] = values
+        return array
+
+    out["log_lik"] = spread(out["log_lik"])
+    out["tail"] = {cut: spread(v) for cut, v in out["tail"].items()}
+    out["mean"] = spread(out["mean"])
+    return out
 
 
 def _z_integrals(

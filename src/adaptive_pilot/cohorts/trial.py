@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..boundary_table import BoundaryTable
 from ..errors import InputError
 from ..provenance import design_hash
@@ -91,6 +93,26 @@ class HierarchicalBorrowing:
     futility: tuple[float, ...]
     efficacy: tuple[float, ...]
     go: float
+
+    def stops(
+        self, prob: np.ndarray, final: np.ndarray, look: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(futility or NO-GO, efficacy or GO) from P(p_j > p0_j | all data).
+
+        The one comparison the simulator and the interim call both make: at
+        interim look ``look`` (0-based) stop for futility if prob < futility[look]
+        and for efficacy if prob >= efficacy[look] (NaN: no such stop); at the
+        final analysis GO if prob >= go, NO-GO otherwise. Vectorised.
+        """
+        prob = np.asarray(prob)
+        final = np.asarray(final, dtype=bool)
+        k = np.clip(np.asarray(look), 0, max(len(self.futility) - 1, 0))
+        fut_cut = np.asarray((*self.futility, math.nan))[np.where(final, -1, k)]
+        eff_cut = np.asarray((*self.efficacy, math.nan))[np.where(final, -1, k)]
+        with np.errstate(invalid="ignore"):
+            futility = np.where(final, prob < self.go, prob < fut_cut)  # NaN compares False
+            efficacy = np.where(final, prob >= self.go, prob >= eff_cut)
+        return futility, efficacy
 
     def model(self, p0s: tuple[float, ...]) -> HierarchicalModel:
         """The fast quadrature model with cuts at every cohort's logit(p0)."""

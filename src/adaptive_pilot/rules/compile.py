@@ -169,10 +169,15 @@ def decide_sets(rule: Rule, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
     return futility, efficacy
 
 
-def final_go(rule: Rule, n: int, x: Any) -> np.ndarray:
-    """GO of a rule at a final analysis with n patients."""
+def final_go(rule: Rule, n: int, x: Any, *, cutoff_at: int | None = None) -> np.ndarray:
+    """GO of a rule at a final analysis with n patients.
+
+    ``cutoff_at`` takes the GO cut-off of another n: an over-run final
+    analysis (n > N) is decided on the data of all n patients against the
+    cut-off of N.
+    """
     s = np.asarray(rule.final_statistics(n), dtype=float)[np.asarray(x)]
-    cut = rule.cutoffs((n,))
+    cut = rule.cutoffs((n if cutoff_at is None else cutoff_at,))
     return _above(s, np.asarray(cut.go), np.asarray(cut.go_inclusive))
 
 

@@ -17,6 +17,7 @@ Loops run over events (a few dozen), never over patients or trials.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,13 +66,17 @@ class TrialOutcomes:
     end_time: np.ndarray  # (B, J) float64, months from the first arrival-clock start
 
 
-def posterior_tables(trial: TrialDesign) -> PosteriorTables:
-    """Float32 tables of the trial's hierarchical model (built once, shared by all chunks)."""
+def posterior_tables(trial: TrialDesign, only_n: Sequence[int] | None = None) -> PosteriorTables:
+    """Float32 tables of the trial's hierarchical model (built once, shared by all chunks).
+
+    ``only_n``: just the rows of these sample sizes (an interim call), which
+    may exceed the cohorts' N (an over-run); each row is the same number.
+    """
     if trial.borrowing is None:
         raise ValueError("the trial has no hierarchical borrowing")
     p0s = tuple(c.p0 for c in trial.cohorts)
-    n_max = max(c.n_max for c in trial.cohorts)
-    return trial.borrowing.model(p0s).compact_tables(n_max, p0s, np.float32)
+    n_max = max([c.n_max for c in trial.cohorts] + list(only_n or []))
+    return trial.borrowing.model(p0s).compact_tables(n_max, p0s, np.float32, only_n=only_n)
 
 
 # ------------------------------------------------------------------ draws
@@ -123,25 +128,18 @@ class _Events:
     lower: np.ndarray  # response: futility bound (x <= lower stops); tox: unused
     upper: np.ndarray  # response: efficacy bound (x >= upper); tox: stopping count
     final: np.ndarray
-    fut_prob: np.ndarray  # hierarchical thresholds (NaN: none)
-    eff_prob: np.ndarray
 
 
 def _events(trial: TrialDesign) -> _Events:
     rows = []
-    borrowing = trial.borrowing
     for j, cohort in enumerate(trial.cohorts):
         table = cohort.table
         if cohort.toxicity is not None:
             for n, bound in cohort.toxicity.bounds().items():
-                rows.append((j, _TOX, -1, n, -1, bound, False, math.nan, math.nan))
+                rows.append((j, _TOX, -1, n, -1, bound, False))
         for k, n in enumerate(table.looks):
             final = k == table.n_looks - 1
-            if borrowing is None or final:
-                fut = eff = math.nan
-            else:
-                fut, eff = borrowing.futility[k], borrowing.efficacy[k]
-            rows.append((j, _RESPONSE, k, n, table.futility[k], table.efficacy[k], final, fut, eff))
+            rows.append((j, _RESPONSE, k, n, table.futility[k], table.efficacy[k], final))
     # cohort-major, then number of evaluable patients, toxicity first on ties
     rows.sort(key=lambda r: (r[0], r[3], r[1]))
     cols = list(zip(*rows, strict=True))
@@ -153,8 +151,6 @@ def _events(trial: TrialDesign) -> _Events:
         lower=np.array(cols[4]),
         upper=np.array(cols[5]),
         final=np.array(cols[6]),
-        fut_prob=np.array(cols[7], dtype=float),
-        eff_prob=np.array(cols[8], dtype=float),
     )
 
 
@@ -234,9 +230,7 @@ def run_trials(
             n_eval = np.sum(arrivals[b] <= limit[:, :, None], axis=2)
             x_eval = np.take_along_axis(responses[b], n_eval[:, :, None], axis=2)[:, :, 0]
             prob = tables.prob_greater(n_eval, x_eval, jj)  # type: ignore[union-attr]
-            go = trial.borrowing.go
-            fut = np.where(final, prob < go, prob < events.fut_prob[ee])  # NaN compares False
-            eff = np.where(final, prob >= go, prob >= events.eff_prob[ee])
+            fut, eff = trial.borrowing.stops(prob, final, events.look[ee])
         for mask, outcome_final, outcome_early in ((fut, NOGO, FUTILITY), (eff, GO, EFFICACY)):
             outcome = np.where(final[mask], outcome_final, outcome_early).astype(np.int8)
             _decide(code, stop_time, b[mask], jj[mask], outcome, tt[mask])

@@ -24,6 +24,7 @@ from ..designs.evaluation import DesignEvaluation, evaluate_design
 from ..designs.looks import look_schedule
 from ..designs.simon import simon_designs
 from ..errors import InputError
+from ..interim.plan import CohortPlan, InterimPlan
 from ..priors import BetaPrior
 from ..provenance import design_hash
 from ..rules.bop2 import BOP2Rule
@@ -378,6 +379,35 @@ class ResolvedDesign:
                 section["eta"] = rule.eta
         data["rule"] = section
         return data
+
+    # ------------------------------------------------------------ interim
+    def interim_plan(self, borrowing: str | None = None) -> InterimPlan:
+        """What an interim call decides with: every cohort's design (and the borrowing).
+
+        Parameters
+        ----------
+        borrowing : {"independent", "hierarchical"}, optional
+            Override the file's borrowing model.
+        """
+        model = borrowing or self.spec.borrowing.model
+        cohorts = []
+        for cohort_spec, design in self.cohort_designs():
+            table = design.boundary_table()
+            tox = design.spec.toxicity
+            cohorts.append(
+                CohortPlan(
+                    name=cohort_spec.name,
+                    table=table,
+                    design=None if design.rule_type == "simon" else design.bayesian_design(),
+                    prior=design.prior,
+                    p0=float(design.spec.hypotheses.p0),
+                    p1=float(design.spec.hypotheses.p1),
+                    toxicity=design.toxicity_rule(table.looks),
+                    min_grade=3 if tox is None else tox.min_grade,
+                )
+            )
+        trial = self.trial("hierarchical") if model == "hierarchical" else None
+        return InterimPlan(self.spec.name, self.spec.title or "", tuple(cohorts), trial)
 
     # ------------------------------------------------------------ trials
     def trial(self, borrowing: str | None = None) -> TrialDesign:

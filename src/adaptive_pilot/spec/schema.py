@@ -269,6 +269,8 @@ class ToxicitySpec(_Spec):
     looks: list[Size] | LooksSpec | None = None
     evaluate_at: list[ClosedProbability] | None = None
     odds_ratio: Positive = 1.0
+    # interim calls: the worst CTCAE grade that counts as a toxicity event
+    min_grade: int = Field(default=3, ge=1, le=5)
 
 
 # ------------------------------------------------------------- calibration

@@ -1,0 +1,99 @@
+"""Interim calls on the borrowed posterior: the simulator's posterior and thresholds.
+
+With hierarchical borrowing a cohort is decided on P(p_j > p0_j | all cohorts'
+data) from the same float32 quadrature tables the simulator builds
+(:func:`adaptive_pilot.simulation.kernel.posterior_tables`) and compared with
+the same thresholds by the same function
+(:meth:`adaptive_pilot.cohorts.trial.HierarchicalBorrowing.stops`). At an
+unplanned look the thresholds of the last planned interim look at or before n
+apply (the first look's before it); at n >= N the final GO threshold. The
+bounds reported are those in x_j with every other cohort's data held fixed.
+The forward probabilities of a final GO depend on the other cohorts' futures
+and are not given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..patients.counts import CohortCounts
+from ..simulation.kernel import posterior_tables
+from .decide import Bounds, CohortCall, efficacy_decision, reason_text, toxicity_call
+from .plan import InterimPlan
+
+__all__ = ["decide_borrowed"]
+
+
+def decide_borrowed(plan: InterimPlan, counts: list[CohortCounts]) -> list[CohortCall]:
+    """Calls for every cohort of a trial with hierarchical borrowing."""
+    trial = plan.borrowing
+    assert trial is not None and trial.borrowing is not None
+    rule = trial.borrowing
+    n = np.array([c.n_evaluable for c in counts])
+    x = np.array([c.responses for c in counts])
+    tables = posterior_tables(trial, only_n=[int(v) for v in n])
+    calls = []
+    for j, (cohort, count) in enumerate(zip(plan.cohorts, counts, strict=True)):
+        looks = cohort.table.looks
+        n_j = int(n[j])
+        final = n_j >= cohort.table.n_max
+        planned = n_j in looks
+        interim_looks = [k for k, m in enumerate(looks[:-1]) if m <= n_j]
+        k = looks.index(n_j) if planned and not final else (interim_looks or [0])[-1]
+        # every x_j from 0 to n_j, the other cohorts' data fixed
+        data_x = np.tile(x, (n_j + 1, 1))
+        data_x[:, j] = np.arange(n_j + 1)
+        probs = tables.prob_greater(np.tile(n, (n_j + 1, 1)), data_x, np.full(n_j + 1, j))
+        stop_f, stop_e = rule.stops(probs, np.full(n_j + 1, final), np.full(n_j + 1, k))
+        futility = int(np.flatnonzero(stop_f)[-1]) if stop_f.any() else None
+        efficacy = int(np.flatnonzero(stop_e)[0]) if stop_e.any() else None
+        if final:
+            basis = "the borrowed posterior against the final GO threshold"
+        else:
+            basis = f"the borrowed posterior against the thresholds of look {k + 1}"
+        bounds = Bounds(
+            n_j,
+            futility,
+            efficacy,
+            final,
+            planned,
+            looks.index(n_j) + 1 if planned else None,
+            basis,
+        )
+        tox_bound, prob_tox, tox_stop = toxicity_call(cohort, count)
+        if tox_stop:
+            decision = "stop_toxicity"
+        elif n_j == 0:
+            decision = "continue"
+        else:
+            decision = efficacy_decision(bounds, int(x[j]))
+        reason = reason_text(cohort, count, bounds if n_j else None, decision, tox_bound, prob_tox)
+        if n_j and decision != "stop_toxicity":
+            reason += f"; P(p > {cohort.p0:g} | all cohorts' data) = {probs[x[j]]:.4f}"
+        calls.append(
+            CohortCall(
+                cohort=count.cohort,
+                enrolled=count.enrolled,
+                n_evaluable=n_j,
+                responses=int(x[j]),
+                pending=count.pending,
+                n_toxicity=count.n_toxicity,
+                toxicities=count.toxicities,
+                planned_look=bool(n_j and planned),
+                look=bounds.look if n_j else None,
+                final=bool(n_j and final),
+                decision=decision,
+                reason=reason,
+                futility_bound=futility if n_j else None,
+                efficacy_bound=efficacy if n_j else None,
+                toxicity_bound=tox_bound,
+                prob_gt_p0=float(probs[x[j]]),
+                prob_toxicity=prob_tox,
+                predictive_probability=None,
+                p_final_go_p0=None,
+                p_final_go_p1=None,
+                basis=basis,
+                method="hierarchical",
+            )
+        )
+    return calls

@@ -1,0 +1,180 @@
+"""The interim call: patient data at a cut-off in, one documented decision per cohort out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import platform
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+from ..inference import Inference
+from ..patients.counts import CohortCounts, cohort_counts
+from ..patients.records import PatientData, SourceFile
+from ..provenance import Provenance
+from .decide import CohortCall, decide_cohort
+from .plan import InterimPlan
+from .result import InterimResult
+
+__all__ = ["PYMC_TOLERANCE", "interim_analysis", "versions"]
+
+#: Largest |fast - PyMC| difference in P(p_j > p0 | data) accepted without a flag.
+PYMC_TOLERANCE = 0.01
+
+
+def versions(*extra: str) -> dict[str, str]:
+    """Versions of Python and the packages the numbers depend on."""
+    out = {"python": platform.python_version()}
+    for name in ("adaptive-pilot", "numpy", "scipy", "pandas", *extra):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # pragma: no cover - bare checkout
+            out[name] = "unknown"
+    return out
+
+
+def interim_analysis(
+    plan: InterimPlan,
+    data: PatientData,
+    *,
+    as_of: dt.date,
+    analyst: str | None = None,
+    design_file: SourceFile | None = None,
+    level: float = 0.90,
+    check_pymc: bool = False,
+    pymc_draws: int = 1000,
+    seed: int = 1,
+) -> InterimResult:
+    """Decide every cohort at the data cut-off.
+
+    Parameters
+    ----------
+    plan : InterimPlan
+        The design (:meth:`adaptive_pilot.spec.ResolvedDesign.interim_plan`).
+    data : PatientData
+        Validated patient records (:func:`adaptive_pilot.patients.read_patients`
+        or :func:`~adaptive_pilot.patients.read_adam`).
+    as_of : date
+        Data cut-off: only what was known by then counts.
+    analyst : str, optional
+        Who makes the call (recorded).
+    design_file : SourceFile, optional
+        The design file read, for its SHA-256 in the provenance.
+    level : float, default 0.90
+        Level of the confidence intervals of ended cohorts.
+    check_pymc : bool, default False
+        With hierarchical borrowing, also fit the model by PyMC NUTS and flag
+        any cohort whose P(p > p0 | data) differs from the fast posterior by
+        more than 0.01.
+    pymc_draws, seed : int
+        NUTS draws per chain and seed of the check.
+
+    Returns
+    -------
+    InterimResult
+    """
+    counts = [
+        cohort_counts(data, [c.name], as_of=as_of, min_grade=c.min_grade)[0] for c in plan.cohorts
+    ]
+    checks: dict[str, Any] = {}
+    if plan.borrowing is None:
+        calls = [decide_cohort(c, k) for c, k in zip(plan.cohorts, counts, strict=True)]
+    else:
+        from .borrowing import decide_borrowed
+
+        calls = decide_borrowed(plan, counts)
+        if check_pymc:
+            checks["pymc"] = _pymc_check(plan, calls, draws=pymc_draws, seed=seed)
+    inference: dict[str, Inference] = {}
+    notes = _notes(calls, counts)
+    for cohort, call in zip(plan.cohorts, calls, strict=True):
+        if not call.ended:
+            continue
+        if not call.planned_look:
+            notes.append(
+                f"{call.cohort}: ended at an unplanned look (n = {call.n_evaluable}); exact "
+                f"stage-wise inference assumes the planned looks and is not given"
+            )
+            continue
+        inference[call.cohort] = cohort.table.inference(
+            call.n_evaluable, call.responses, p0=cohort.p0, level=level, prior=cohort.prior
+        )
+    if "pymc" in checks and checks["pymc"]["flagged"]:
+        notes.append(
+            "PyMC check: fast and NUTS posteriors differ by more than "
+            f"{PYMC_TOLERANCE} for {', '.join(checks['pymc']['flagged'])}"
+        )
+    inputs = data.to_provenance() + ([design_file.to_dict()] if design_file else [])
+    provenance = Provenance(
+        "exact",
+        plan.design_hash(),
+        details={
+            "call": "interim analysis",
+            "as_of": as_of.isoformat(),
+            "analyst": analyst,
+            "data_format": data.format,
+            "inputs": inputs,
+            "analysis": "independent" if plan.borrowing is None else "hierarchical",
+            "versions": versions(*(("pymc", "arviz") if check_pymc else ())),
+        },
+    )
+    return InterimResult(
+        plan=plan,
+        calls=tuple(calls),
+        inference=inference,
+        data=data,
+        as_of=as_of,
+        analyst=analyst,
+        provenance=provenance,
+        notes=tuple(notes),
+        checks=checks,
+    )
+
+
+def _notes(calls: list[CohortCall], counts: list[CohortCounts]) -> list[str]:
+    notes = []
+    for call, count in zip(calls, counts, strict=True):
+        if count.excluded_enrolled_later:
+            notes.append(
+                f"{call.cohort}: {count.excluded_enrolled_later} patient(s) enrolled after the "
+                f"cut-off are not in this analysis"
+            )
+        if count.outcomes_after_cutoff:
+            notes.append(
+                f"{call.cohort}: {count.outcomes_after_cutoff} response(s) assessed after the "
+                f"cut-off count as pending"
+            )
+    return notes
+
+
+def _pymc_check(
+    plan: InterimPlan, calls: list[CohortCall], *, draws: int, seed: int
+) -> dict[str, Any]:
+    assert plan.borrowing is not None and plan.borrowing.borrowing is not None
+    trial = plan.borrowing
+    assert trial.borrowing is not None
+    p0s = tuple(c.p0 for c in trial.cohorts)
+    model = trial.borrowing.model(p0s)
+    n = [c.n_evaluable for c in calls]
+    x = [c.responses for c in calls]
+    fit = model.pymc_posterior(n, x, list(p0s), draws=draws, seed=seed)
+    fast = np.array([c.prob_gt_p0 for c in calls])
+    diff = np.abs(fit.prob_gt_p0 - fast)
+    flagged = [c.cohort for c, d in zip(calls, diff, strict=True) if d > PYMC_TOLERANCE]
+    d = fit.diagnostics
+    return {
+        "method": "PyMC NUTS",
+        "prob_gt_p0": [float(v) for v in fit.prob_gt_p0],
+        "max_abs_difference": float(diff.max()) if diff.size else 0.0,
+        "tolerance": PYMC_TOLERANCE,
+        "flagged": flagged,
+        "max_r_hat": d.get("max_r_hat"),
+        "min_ess_bulk": d.get("min_ess_bulk"),
+        "divergences": d.get("divergences"),
+        "draws": d.get("draws"),
+        "chains": d.get("chains"),
+        "seed": d.get("seed"),
+        "ok": not flagged and math.isfinite(d.get("max_r_hat", math.nan)),
+    }

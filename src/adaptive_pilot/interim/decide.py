@@ -1,0 +1,284 @@
+"""One cohort's call at a data cut-off, for a cohort analysed on its own design.
+
+Where the cohort stands:
+
+* at a **planned look** the bounds are the rule's at that look with the
+  design's per-look switches; they equal the boundary table's row (tested for
+  every reachable (n, x));
+* at an **unplanned look** (over-run or under-run) a Bayesian design is
+  decided by its rule at the actual n, both stops on, and an over-run final
+  analysis (n > N) against the GO cut-off of N. A Simon design has no rule
+  beyond its table: before its first look it stops only when the outcome of
+  that look is already certain (curtailment); after a look it applies the
+  bounds of the last planned look passed; beyond N the final bounds. Every
+  unplanned look is flagged.
+
+Toxicity is decided first (a safety stop overrides the efficacy call), by the
+toxicity rule at the number of patients with known toxicity status. The
+forward quantities (P(final GO) at p0 and p1, and its predictive
+probability) follow the boundary table from the current (n, x) over the
+remaining planned looks, exactly (:class:`adaptive_pilot.inference.SampleSpace`
+with a starting point; no simulation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from ..inference import SampleSpace
+from ..patients.counts import CohortCounts
+from ..rules.compile import decide_sets, final_go
+from .plan import CohortPlan
+
+__all__ = [
+    "Bounds",
+    "CohortCall",
+    "bounds_at",
+    "decide_cohort",
+    "efficacy_decision",
+    "reason_text",
+    "toxicity_call",
+]
+
+DECISIONS = ("continue", "stop_futility", "stop_efficacy", "stop_toxicity", "go", "no_go")
+_ENDED = {"stop_futility", "stop_efficacy", "go", "no_go"}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The efficacy bounds that apply at n evaluable patients.
+
+    ``futility``: stop for futility (NO-GO at the final analysis) if x <= it;
+    ``efficacy``: stop for efficacy (GO at the final analysis) if x >= it;
+    None: no such stop. ``look`` is the 1-based planned look (None when
+    unplanned); ``basis`` says where the bounds come from.
+    """
+
+    n: int
+    futility: int | None
+    efficacy: int | None
+    final: bool
+    planned: bool
+    look: int | None
+    basis: str
+
+
+@dataclass(frozen=True)
+class CohortCall:
+    """A cohort's decision and the numbers behind it (see :mod:`adaptive_pilot.interim`)."""
+
+    cohort: str
+    enrolled: int
+    n_evaluable: int
+    responses: int
+    pending: int
+    n_toxicity: int
+    toxicities: int
+    planned_look: bool
+    look: int | None
+    final: bool
+    decision: str
+    reason: str
+    futility_bound: int | None
+    efficacy_bound: int | None
+    toxicity_bound: int | None
+    prob_gt_p0: float
+    prob_toxicity: float | None
+    predictive_probability: float | None
+    p_final_go_p0: float | None
+    p_final_go_p1: float | None
+    basis: str
+    method: str = "independent"
+
+    @property
+    def ended(self) -> bool:
+        """Whether the cohort's efficacy design has ended (stopped, or decided at the end)."""
+        return self.decision in _ENDED
+
+
+def bounds_at(plan: CohortPlan, n: int) -> Bounds:
+    """The bounds that decide the cohort at n evaluable patients (see the module docstring)."""
+    table = plan.table
+    n_max = table.n_max
+    planned = n in table.looks
+    look = table.looks.index(n) + 1 if planned else None
+    design = plan.design
+    if design is not None:
+        rule = design.rule
+        x = np.arange(n + 1)
+        if n >= n_max:
+            go = np.asarray(final_go(rule, n, x, cutoff_at=n_max), dtype=bool)
+            efficacy = int(x[go][0]) if go.any() else None
+            futility = (n if efficacy is None else efficacy - 1) if efficacy != 0 else None
+            basis = "the rule's final analysis" + ("" if planned else f" (cut-off of N = {n_max})")
+            return Bounds(n, futility, efficacy, True, planned, look, basis)
+        stop_f, stop_e = (np.asarray(v, dtype=bool) for v in decide_sets(rule, n, x))
+        if planned:
+            f_on, e_on = design.switches
+            stop_f = stop_f & f_on[look - 1]  # type: ignore[operator]
+            stop_e = stop_e & e_on[look - 1]  # type: ignore[operator]
+        futility = int(x[stop_f][-1]) if stop_f.any() else None
+        efficacy = int(x[stop_e][0]) if stop_e.any() else None
+        basis = "the boundary table" if planned else "the rule at the actual n"
+        return Bounds(n, futility, efficacy, False, planned, look, basis)
+    # a Simon design: the table is the whole rule
+    if planned:
+        k = look - 1  # type: ignore[operator]
+        return Bounds(
+            n,
+            table.futility_at(k),
+            table.efficacy_at(k),
+            k == table.n_looks - 1,
+            True,
+            look,
+            "the boundary table",
+        )
+    if n > n_max:
+        k = table.n_looks - 1
+        basis = f"the final bounds (over-run of N = {n_max})"
+        return Bounds(n, table.futility_at(k), table.efficacy_at(k), True, False, None, basis)
+    passed = [k for k, m in enumerate(table.looks) if m < n]
+    if passed:
+        k = passed[-1]
+        basis = f"the bounds of look {k + 1} (over-run of n = {table.looks[k]})"
+        return Bounds(n, table.futility_at(k), table.efficacy_at(k), False, False, None, basis)
+    m = table.looks[0]
+    f, e = table.futility_at(0), table.efficacy_at(0)
+    f_now = None if f is None or f - (m - n) < 0 else f - (m - n)
+    basis = f"curtailment before look 1 (n = {m}): stop only if its outcome is certain"
+    return Bounds(n, f_now, e, False, False, None, basis)
+
+
+def decide_cohort(plan: CohortPlan, counts: CohortCounts) -> CohortCall:
+    """The call for one cohort analysed on its own design."""
+    n, x = counts.n_evaluable, counts.responses
+    bounds = bounds_at(plan, n) if n > 0 else None
+    prob_gt_p0 = float(plan.prior.prob_greater(plan.p0, x, n))
+    tox_bound, prob_tox, tox_stop = toxicity_call(plan, counts)
+    if tox_stop:
+        decision = "stop_toxicity"
+    elif bounds is None:
+        decision = "continue"
+    else:
+        decision = efficacy_decision(bounds, x)
+    forward = forward_probabilities(plan, n, x, decision)
+    reason = reason_text(plan, counts, bounds, decision, tox_bound, prob_tox)
+    return CohortCall(
+        cohort=counts.cohort,
+        enrolled=counts.enrolled,
+        n_evaluable=n,
+        responses=x,
+        pending=counts.pending,
+        n_toxicity=counts.n_toxicity,
+        toxicities=counts.toxicities,
+        planned_look=bool(bounds is not None and bounds.planned),
+        look=None if bounds is None else bounds.look,
+        final=bool(bounds is not None and bounds.final),
+        decision=decision,
+        reason=reason,
+        futility_bound=None if bounds is None else bounds.futility,
+        efficacy_bound=None if bounds is None else bounds.efficacy,
+        toxicity_bound=tox_bound,
+        prob_gt_p0=prob_gt_p0,
+        prob_toxicity=prob_tox,
+        predictive_probability=forward[0],
+        p_final_go_p0=forward[1],
+        p_final_go_p1=forward[2],
+        basis="" if bounds is None else bounds.basis,
+    )
+
+
+def efficacy_decision(bounds: Bounds, x: int) -> str:
+    low = bounds.futility is not None and x <= bounds.futility
+    high = bounds.efficacy is not None and x >= bounds.efficacy
+    if bounds.final:
+        return "go" if high else "no_go"
+    if low:
+        return "stop_futility"
+    if high:
+        return "stop_efficacy"
+    return "continue"
+
+
+def toxicity_call(plan: CohortPlan, counts: CohortCounts) -> tuple[int | None, float | None, bool]:
+    rule = plan.toxicity
+    if rule is None or counts.n_toxicity == 0:
+        return None, None, False
+    m, y = counts.n_toxicity, counts.toxicities
+    bound = int(rule.bound(m))
+    prob = float(rule.prior.prob_greater(rule.threshold, y, m))
+    return (bound if bound <= m else None), prob, y >= bound
+
+
+def forward_probabilities(
+    plan: CohortPlan, n: int, x: int, decision: str
+) -> tuple[float | None, float | None, float | None]:
+    """(predictive probability of GO, P(GO | p0), P(GO | p1)) from (n, x)."""
+    if decision in ("go", "stop_efficacy"):
+        return 1.0, 1.0, 1.0
+    if decision in ("no_go", "stop_futility"):
+        return 0.0, 0.0, 0.0
+    if decision == "stop_toxicity":
+        return None, None, None
+    space = SampleSpace.of(plan.table, start=(n, x))
+    go = space.go
+    at_rates = space.probabilities(np.array([plan.p0, plan.p1]))[:, go].sum(axis=1)
+    y, m = space.x[go] - x, space.n[go] - n
+    log_paths = space.log_count[go] + plan.prior.log_path_probability(y, m, x, n)
+    predictive = float(np.exp(special.logsumexp(log_paths))) if go.any() else 0.0
+    return min(predictive, 1.0), float(at_rates[0]), float(at_rates[1])
+
+
+def _count(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
+def reason_text(
+    plan: CohortPlan,
+    counts: CohortCounts,
+    bounds: Bounds | None,
+    decision: str,
+    tox_bound: int | None,
+    prob_tox: float | None,
+) -> str:
+    n, x = counts.n_evaluable, counts.responses
+    data = f"{_count(x, 'response')} in {n} evaluable patient{'' if n == 1 else 's'}"
+    parts = []
+    if decision == "stop_toxicity":
+        rule = plan.toxicity
+        assert rule is not None and prob_tox is not None
+        parts.append(
+            f"{_count(counts.toxicities, 'toxicity event')} (grade >= {plan.min_grade}) in "
+            f"{counts.n_toxicity} patients; the design stops for toxicity at >= {tox_bound} of "
+            f"{counts.n_toxicity}: P(toxicity rate > {rule.threshold:g} | data) = "
+            f"{prob_tox:.3f} > {rule.probability:g}"
+        )
+    elif bounds is None:
+        parts.append(f"no evaluable patient yet; the first look is at {plan.table.looks[0]}")
+    else:
+        f, e = bounds.futility, bounds.efficacy
+        if decision == "stop_futility":
+            parts.append(f"{data}; the design stops for futility at <= {f} of {n}")
+        elif decision == "stop_efficacy":
+            parts.append(f"{data}; the design stops early for efficacy (GO) at >= {e} of {n}")
+        elif decision == "go":
+            parts.append(f"{data}; final analysis: GO at >= {e} of {n}")
+        elif decision == "no_go":
+            need = "GO is impossible" if e is None else f"GO needs >= {e} of {n}"
+            parts.append(f"{data}; final analysis: NO-GO ({need})")
+        else:
+            rules = ["no futility stop" if f is None else f"stops for futility at <= {f}"]
+            rules.append("no efficacy stop" if e is None else f"for efficacy at >= {e}")
+            parts.append(f"{data}; continue (the design {' and '.join(rules)} of {n})")
+            later = [m for m in plan.table.looks if m > n]
+            if later:
+                parts.append(f"next look at {later[0]} evaluable patients")
+        if not bounds.planned:
+            looks = ", ".join(str(m) for m in plan.table.looks)
+            parts.append(f"unplanned look (planned at n = {looks}), decided by {bounds.basis}")
+    if counts.pending:
+        parts.append(f"{_count(counts.pending, 'patient')} pending (not counted as non-responders)")
+    return "; ".join(parts)

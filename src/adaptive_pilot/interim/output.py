@@ -1,0 +1,194 @@
+"""What an interim call leaves behind: the audit record, decision.json, closed and open reports.
+
+The *closed* report is for the DSMB only: outcomes by cohort, decisions,
+reasons, the rule's quantities and the inference for ended cohorts. The
+*open* report can go to the trial team: accrual by cohort and month, pending
+and evaluable counts and data completeness, with no outcome and no decision
+detail (the separation DMC guidance asks for). Both state the design hash,
+the data files' SHA-256, the cut-off and the versions, and are single
+self-contained HTML files (no external resource, no script).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._files import atomic_write
+from ..patients.counts import cohort_counts
+from ..results import Summary, Table
+from . import audit
+from .result import InterimResult
+
+__all__ = ["audit_payload", "open_summary", "record_call", "write_outputs"]
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 64rem; padding: 0 1rem; color: #1b1b1b; line-height: 1.45; }
+h1 { font-size: 1.5rem; } h3 { font-size: 1.15rem; margin-top: 1.6rem; }
+table { border-collapse: collapse; margin: 0.6rem 0; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: right; }
+th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
+.banner { padding: 0.5rem 0.8rem; border: 2px solid #a00; color: #a00; font-weight: 600; }
+.open { border-color: #05a; color: #05a; }
+.ap-provenance { font-size: 0.85rem; color: #555; }
+@media print { body { margin: 0; max-width: none; } }
+"""
+
+
+def audit_payload(result: InterimResult) -> dict[str, Any]:
+    """What the audit record keeps: cut-off, inputs' hashes, decisions, versions."""
+    details = result.provenance.details
+    return {
+        "call": "interim analysis",
+        "design": {"name": result.plan.name, "hash": result.provenance.design_hash},
+        "as_of": result.as_of.isoformat(),
+        "inputs": details["inputs"],
+        "analysis": details["analysis"],
+        "decisions": [
+            {
+                "cohort": c.cohort,
+                "decision": c.decision,
+                "n_evaluable": c.n_evaluable,
+                "responses": c.responses,
+                "toxicities": c.toxicities,
+                "pending": c.pending,
+                "reason": c.reason,
+            }
+            for c in result.calls
+        ],
+        "versions": details["versions"],
+    }
+
+
+def record_call(result: InterimResult, database: str | Path) -> InterimResult:
+    """Append the call to the audit database; the result then carries the record's id and hash."""
+    record = audit.append(
+        database,
+        created_utc=result.provenance.created_utc,
+        analyst=result.analyst,
+        design_hash=result.provenance.design_hash,
+        payload=audit_payload(result),
+    )
+    return result.with_audit(
+        {"id": record.id, "hash": record.hash, "previous_hash": record.previous_hash}
+    )
+
+
+def open_summary(result: InterimResult) -> Summary:
+    """Accrual, pending and completeness by cohort: nothing about outcomes or decisions."""
+    frame = result.data.frame
+    cutoff = pd.Timestamp(result.as_of)
+    enrolled = frame[frame["enrolled"] <= cutoff]
+    months = enrolled["enrolled"].dt.strftime("%Y-%m")
+    accrual = (
+        pd.crosstab(months, enrolled["cohort"]).reindex(columns=list(result.plan.cohort_names))
+    ).fillna(0)
+    accrual = accrual.astype(int).reset_index().rename(columns={"enrolled": "month"})
+    counts = cohort_counts(result.data, result.plan.cohort_names, as_of=result.as_of)
+    status = pd.DataFrame(
+        [
+            {
+                "cohort": c.cohort,
+                "enrolled": c.enrolled,
+                "n_evaluable": c.n_evaluable,
+                "pending": c.pending,
+                "complete": (c.n_evaluable / c.enrolled) if c.enrolled else None,
+            }
+            for c in counts
+        ]
+    )
+    return Summary(
+        "Open report: accrual and data completeness",
+        header=_header(result),
+        tables=(
+            Table(
+                status,
+                title="Patients by cohort",
+                formats={"complete": ".0%"},
+                labels={"complete": "response known"},
+            ),
+            Table(accrual, title="Enrolment by month and cohort", labels={"month": "month"}),
+        ),
+        notes=(
+            "This report shows no outcome and no decision: it may be shared with the trial team.",
+        ),
+        provenance=result.provenance,
+    )
+
+
+def _header(result: InterimResult) -> tuple[str, ...]:
+    details = result.provenance.details
+    files = "; ".join(f"{s['file']} (SHA-256 {s['sha256']})" for s in details["inputs"])
+    versions = ", ".join(f"{k} {v}" for k, v in details["versions"].items())
+    lines = [
+        f"Design: {result.plan.title or result.plan.name}; design hash "
+        f"{result.provenance.design_hash}",
+        f"Data cut-off: {result.as_of.isoformat()}; analyst: {result.analyst or 'not given'}",
+        f"Inputs: {files}",
+        f"Software: {versions}",
+    ]
+    if result.audit is not None:
+        lines.append(f"Audit record {result.audit['id']}, hash {result.audit['hash']}")
+    return tuple(lines)
+
+
+def _page(title: str, banner: str, sections: list[str], *, open_report: bool) -> str:
+    css = "banner open" if open_report else "banner"
+    body = "\n".join(sections)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f'<h1>{html.escape(title)}</h1>\n<p class="{css}">{html.escape(banner)}</p>\n'
+        f"{body}\n</body>\n</html>\n"
+    )
+
+
+def closed_report(result: InterimResult) -> str:
+    """The DSMB's closed report (self-contained HTML)."""
+    summary = result.summary()
+    detail = Summary(
+        "Data and provenance",
+        header=_header(result),
+        tables=(Table(result.to_frame(), title="Every figure per cohort"),),
+    )
+    sections = [summary.as_html(), detail.as_html()]
+    for name, inference in result.inference.items():
+        sections.append(f"<h3>{html.escape(name)}</h3>" + inference.summary().as_html())
+    return _page(
+        f"Closed interim report: {result.plan.title or result.plan.name}",
+        "CLOSED: for the Data Safety Monitoring Board only. Contains outcomes and decisions.",
+        sections,
+        open_report=False,
+    )
+
+
+def open_report(result: InterimResult) -> str:
+    """The open report (self-contained HTML): no outcome, no decision."""
+    return _page(
+        f"Open interim report: {result.plan.title or result.plan.name}",
+        "OPEN: accrual and data completeness only; no outcome or decision.",
+        [open_summary(result).as_html()],
+        open_report=True,
+    )
+
+
+def write_outputs(result: InterimResult, folder: str | Path) -> list[Path]:
+    """decision.json, closed_report.html and open_report.html in ``folder`` (each atomic)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    documents = {
+        "decision.json": json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n",
+        "closed_report.html": closed_report(result),
+        "open_report.html": open_report(result),
+    }
+    written = []
+    for name, text in documents.items():
+        path = folder / name
+        atomic_write(path, text.encode("utf-8"))
+        written.append(path)
+    return written

@@ -1,0 +1,181 @@
+"""The interim call's result: one row per cohort, inference for ended cohorts, provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from ..inference import Inference
+from ..patients.records import PatientData
+from ..provenance import Provenance
+from ..results import ResultMixin, Summary, Table, json_safe, records
+from .decide import CohortCall
+from .plan import InterimPlan
+
+__all__ = ["COHORT_KEYS", "InterimResult"]
+
+#: Keys of each cohort in the JSON output, in order.
+COHORT_KEYS = (
+    "cohort",
+    "n_evaluable",
+    "responses",
+    "toxicities",
+    "pending",
+    "planned_look",
+    "decision",
+    "reason",
+    "futility_bound",
+    "efficacy_bound",
+    "prob_gt_p0",
+    "predictive_probability",
+    "p_final_go_p0",
+    "p_final_go_p1",
+    "look",
+    "final",
+    "enrolled",
+    "n_toxicity",
+    "toxicity_bound",
+    "prob_toxicity",
+    "method",
+)
+_SHOWN = [
+    "cohort",
+    "n_evaluable",
+    "responses",
+    "pending",
+    "toxicities",
+    "decision",
+    "prob_gt_p0",
+    "predictive_probability",
+    "p_final_go_p0",
+    "p_final_go_p1",
+]
+
+
+@dataclass(frozen=True)
+class InterimResult(ResultMixin):
+    """Decisions per cohort at a data cut-off (see :func:`adaptive_pilot.interim.interim_analysis`).
+
+    Attributes
+    ----------
+    plan : InterimPlan
+        The design the decisions follow.
+    calls : tuple of CohortCall
+        One per cohort, in design order.
+    inference : mapping of str to Inference
+        Exact inference for each cohort whose design has ended at a planned look.
+    data : PatientData
+        The validated patient records (closed data: never leaves the session).
+    as_of : date
+        The data cut-off.
+    analyst : str or None
+        Who made the call.
+    provenance : Provenance
+        Design hash, input files' SHA-256, cut-off, versions, analyst, UTC time.
+    notes : tuple of str
+        Flags for the DSMB (unplanned looks, excluded data, checks).
+    audit : mapping or None
+        The audit record (id and hash) when the call was written to an audit database.
+    """
+
+    plan: InterimPlan
+    calls: tuple[CohortCall, ...]
+    inference: Mapping[str, Inference]
+    data: PatientData
+    as_of: dt.date
+    analyst: str | None
+    provenance: Provenance
+    notes: tuple[str, ...] = ()
+    audit: Mapping[str, Any] | None = None
+    checks: Mapping[str, Any] = field(default_factory=dict)
+
+    def call(self, cohort: str) -> CohortCall:
+        """The call for one cohort."""
+        for c in self.calls:
+            if c.cohort == cohort:
+                return c
+        raise KeyError(cohort)
+
+    def decisions(self) -> dict[str, str]:
+        """{cohort: decision}."""
+        return {c.cohort: c.decision for c in self.calls}
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy: one row per cohort with the keys of :data:`COHORT_KEYS`."""
+        return pd.DataFrame([{k: getattr(c, k) for k in COHORT_KEYS} for c in self.calls])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: ``cohorts``, ``inference``, ``notes``, ``provenance`` (and ``audit``)."""
+        payload: dict[str, Any] = {
+            "design": {"name": self.plan.name, "title": self.plan.title},
+            "as_of": self.as_of.isoformat(),
+            "analyst": self.analyst,
+            "cohorts": records(self.to_frame()),
+            "inference": {
+                name: {k: v for k, v in result.to_dict().items() if k != "provenance"}
+                for name, result in self.inference.items()
+            },
+            "checks": json_safe(dict(self.checks)),
+            "notes": list(self.notes),
+            "provenance": self.provenance.to_dict(),
+        }
+        if self.audit is not None:
+            payload["audit"] = dict(self.audit)
+        return payload
+
+    def with_audit(self, record: Mapping[str, Any]) -> InterimResult:
+        """A copy that carries its audit record (id, hash)."""
+        return replace(self, audit=dict(record))
+
+    def summary(self) -> Summary:
+        """Decisions per cohort, reasons, and inference for the cohorts that ended."""
+        frame = self.to_frame()[_SHOWN]
+        tables = [Table(frame, title="Decision per cohort")]
+        if self.inference:
+            rows = []
+            for name, result in self.inference.items():
+                rows.append(
+                    {
+                        "cohort": name,
+                        "n": result.n,
+                        "x": result.x,
+                        "mle": result.mle,
+                        "umvue": result.umvue,
+                        "median_unbiased": result.median_unbiased,
+                        "p_value": result.p_value,
+                        "ci_low": result.ci_low,
+                        "ci_high": result.ci_high,
+                    }
+                )
+            level = next(iter(self.inference.values())).level
+            tables.append(
+                Table(
+                    pd.DataFrame(rows),
+                    title=f"Ended cohorts: exact inference (stage-wise ordering, "
+                    f"{100 * level:g}% CI)",
+                )
+            )
+        details = self.provenance.details
+        header = [
+            f"Design: {self.plan.title or self.plan.name} (design {self.provenance.design_hash})",
+            f"Data cut-off: {self.as_of.isoformat()}; analyst: {self.analyst or 'not given'}",
+            "Data: "
+            + "; ".join(f"{s['file']} (SHA-256 {s['sha256'][:16]})" for s in details["inputs"]),
+        ]
+        if self.audit is not None:
+            header.append(f"Audit record {self.audit['id']} (hash {self.audit['hash'][:16]})")
+        notes = [
+            f"{c.cohort}: {c.decision.upper().replace('_', ' ')}. {c.reason}." for c in self.calls
+        ]
+        notes += list(self.notes)
+        return Summary(
+            "Interim analysis",
+            header=tuple(header),
+            tables=tuple(tables),
+            notes=tuple(notes),
+            provenance=self.provenance,
+        )

@@ -1,0 +1,89 @@
+"""The data cut-off and what each cohort has at it (internal to :mod:`adaptive_pilot.patients`).
+
+At a cut-off date only what was known by then counts: a patient enrolled
+later is not in the analysis; a response assessed later is *pending* (never a
+non-response); a toxicity event dated later is not counted. A patient is
+*evaluable* for response when their best overall response is known (NE counts
+as an evaluated non-response). Toxicity is counted among every patient
+enrolled by the cut-off whose toxicity status is known: with a
+``toxicity_grade`` column every patient (empty = none), with a ``dlt`` column
+those with a yes or no. A toxicity event is a DLT, or a grade at or above the
+design's ``min_grade`` when there is no DLT answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .records import RESPONDERS, PatientData
+
+__all__ = ["CohortCounts", "cohort_counts"]
+
+
+@dataclass(frozen=True)
+class CohortCounts:
+    """One cohort at the cut-off."""
+
+    cohort: str
+    enrolled: int
+    n_evaluable: int
+    responses: int
+    pending: int
+    n_toxicity: int
+    toxicities: int
+    excluded_enrolled_later: int
+    outcomes_after_cutoff: int
+
+    def to_dict(self) -> dict[str, int | str]:
+        return dict(self.__dict__)
+
+
+def cohort_counts(
+    data: PatientData, cohorts: Sequence[str], *, as_of: dt.date, min_grade: int = 3
+) -> list[CohortCounts]:
+    """Per-cohort counts at the cut-off ``as_of`` (in design order, empty cohorts included)."""
+    frame = data.frame
+    cutoff = pd.Timestamp(as_of)
+    enrolled = frame["enrolled"] <= cutoff
+    known = frame["response"].notna() & (frame["response_date"] <= cutoff)
+    responder = frame["response"].isin(list(RESPONDERS)).fillna(False).astype(bool)
+    tox_known, tox_event = _toxicity(data, cutoff, min_grade)
+    rows = []
+    for name in cohorts:
+        mine = (frame["cohort"] == name).fillna(False).astype(bool)
+        now = mine & enrolled
+        evaluable = now & known
+        later = now & frame["response"].notna() & ~known
+        rows.append(
+            CohortCounts(
+                cohort=name,
+                enrolled=int(now.sum()),
+                n_evaluable=int(evaluable.sum()),
+                responses=int((evaluable & responder).sum()),
+                pending=int((now & ~known).sum()),
+                n_toxicity=int((now & tox_known).sum()),
+                toxicities=int((now & tox_known & tox_event).sum()),
+                excluded_enrolled_later=int((mine & ~enrolled).sum()),
+                outcomes_after_cutoff=int(later.sum()),
+            )
+        )
+    return rows
+
+
+def _toxicity(
+    data: PatientData, cutoff: pd.Timestamp, min_grade: int
+) -> tuple[pd.Series, pd.Series]:
+    """(toxicity status known, toxicity event by the cut-off) per patient."""
+    frame = data.frame
+    dated_later = (frame["toxicity_date"] > cutoff).fillna(False).astype(bool)
+    has_dlt = frame["dlt"].notna()
+    grades_recorded = "toxicity_grade" in data.provided
+    known = has_dlt | (~has_dlt & grades_recorded)
+    event = (has_dlt & frame["dlt"].fillna(False).astype(bool)) | (
+        ~has_dlt & (frame["toxicity_grade"].fillna(0).astype(int) >= min_grade)
+    )
+    return known.astype(bool), (event & ~dated_later).astype(bool)
