@@ -121,9 +121,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .designs.toxicity_boundary import toxicity_boundary
     from .errors import InputError
     from .interim import interim_analysis
-    from .patients import read_adam, read_patients
     from .oc.exact import exact_oc
     from .oc.joint import joint_oc
+    from .patients import read_adam, read_patients
     from .priors import BetaMixturePrior, BetaPrior, prior_from_historical
     from .results import Summary
     from .rules.bop2 import BOP2Rule
