@@ -25,21 +25,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .checks import Record, finish, response_code, toxicity_grade
-from .records import DataError, PatientData, Problem
+from .records import COLUMNS, DataError, PatientData, Problem
 from .tables import cell_bool, cell_date, cell_number, cell_text, read
 
 __all__ = ["OPTIONAL", "REQUIRED", "read_minimal"]
 
 REQUIRED = ("patient_id", "cohort", "enrolled", "response", "response_date")
-OPTIONAL = (
-    "toxicity_grade",
-    "dlt",
-    "toxicity_date",
-    "pfs_months",
-    "pfs_event",
-    "os_months",
-    "os_event",
-)
+OPTIONAL = tuple(name for name in COLUMNS if name not in REQUIRED)
 
 
 def read_minimal(
