@@ -72,13 +72,7 @@ def decide_borrowed(plan: InterimPlan, counts: list[CohortCounts]) -> list[Cohor
             reason += f"; P(p > {cohort.p0:g} | all cohorts' data) = {probs[x[j]]:.4f}"
         calls.append(
             CohortCall(
-                cohort=count.cohort,
-                enrolled=count.enrolled,
-                n_evaluable=n_j,
-                responses=int(x[j]),
-                pending=count.pending,
-                n_toxicity=count.n_toxicity,
-                toxicities=count.toxicities,
+                counts=count,
                 planned_look=bool(n_j and planned),
                 look=bounds.look if n_j else None,
                 final=bool(n_j and final),

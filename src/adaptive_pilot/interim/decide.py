@@ -24,6 +24,7 @@ with a starting point; no simulation).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -45,6 +46,7 @@ __all__ = [
 
 DECISIONS = ("continue", "stop_futility", "stop_efficacy", "stop_toxicity", "go", "no_go")
 _ENDED = {"stop_futility", "stop_efficacy", "go", "no_go"}
+_COUNTS = {"cohort", "enrolled", "n_evaluable", "responses", "pending", "n_toxicity", "toxicities"}
 
 
 @dataclass(frozen=True)
@@ -68,15 +70,14 @@ class Bounds:
 
 @dataclass(frozen=True)
 class CohortCall:
-    """A cohort's decision and the numbers behind it (see :mod:`adaptive_pilot.interim`)."""
+    """A cohort's decision and the numbers behind it (see :mod:`adaptive_pilot.interim`).
 
-    cohort: str
-    enrolled: int
-    n_evaluable: int
-    responses: int
-    pending: int
-    n_toxicity: int
-    toxicities: int
+    The cohort's counts at the cut-off (``counts``) are also readable directly:
+    ``cohort``, ``enrolled``, ``n_evaluable``, ``responses``, ``pending``,
+    ``n_toxicity``, ``toxicities``.
+    """
+
+    counts: CohortCounts
     planned_look: bool
     look: int | None
     final: bool
@@ -92,6 +93,11 @@ class CohortCall:
     p_final_go_p1: float | None
     basis: str
     method: str = "independent"
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _COUNTS:
+            return getattr(self.counts, name)
+        raise AttributeError(name)
 
     @property
     def ended(self) -> bool:
@@ -167,13 +173,7 @@ def decide_cohort(plan: CohortPlan, counts: CohortCounts) -> CohortCall:
     forward = forward_probabilities(plan, n, x, decision)
     reason = reason_text(plan, counts, bounds, decision, tox_bound, prob_tox)
     return CohortCall(
-        cohort=counts.cohort,
-        enrolled=counts.enrolled,
-        n_evaluable=n,
-        responses=x,
-        pending=counts.pending,
-        n_toxicity=counts.n_toxicity,
-        toxicities=counts.toxicities,
+        counts=counts,
         planned_look=bool(bounds is not None and bounds.planned),
         look=None if bounds is None else bounds.look,
         final=bool(bounds is not None and bounds.final),

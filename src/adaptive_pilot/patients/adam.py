@@ -111,6 +111,10 @@ def _date(value: Any, table: RawTable) -> dt.date | None:
     return cell_date(value, sas_numeric=table.source.path.lower().endswith(".xpt"))
 
 
+def _response(cell: Any) -> str | None:
+    return response_code(cell_text(cell))
+
+
 def _subjects(adsl: RawTable, cohort_var: str, problems: list[Problem]) -> dict[str, Record]:
     cols = _Columns(adsl, problems)
     date_var = next((v for v in _ENROLMENT_DATES if cols.has(v)), None)
@@ -127,11 +131,8 @@ def _subjects(adsl: RawTable, cohort_var: str, problems: list[Problem]) -> dict[
         subject = cell_text(row["USUBJID"]) or None
         record.set("patient_id", subject, adsl.name, line, "USUBJID")
         record.set("cohort", cell_text(row[cohort_var]) or None, adsl.name, line, cohort_var)
-        try:
-            record.set("enrolled", _date(row[date_var], adsl), adsl.name, line, date_var)
-        except ValueError as error:
-            problems.append(Problem(adsl.name, line, date_var, str(error)))
-            record.fail("enrolled", adsl.name, line, date_var)
+        where = (adsl.name, line, date_var)
+        record.read("enrolled", lambda v: _date(v, adsl), row[date_var], where, problems)
         key = subject or f"<row {line}>"
         if key in records:
             # keep both for the duplicate check
@@ -175,16 +176,10 @@ def _responses(adrs: RawTable, records: dict[str, Record], problems: list[Proble
             )
             continue
         first_bor[subject] = line
-        try:
-            record.set("response", response_code(cell_text(row["AVALC"])), adrs.name, line, "AVALC")
-        except ValueError as error:
-            problems.append(Problem(adrs.name, line, "AVALC", str(error)))
-            record.fail("response", adrs.name, line, "AVALC")
-        try:
-            record.set("response_date", _date(row["ADT"], adrs), adrs.name, line, "ADT")
-        except ValueError as error:
-            problems.append(Problem(adrs.name, line, "ADT", str(error)))
-            record.fail("response_date", adrs.name, line, "ADT")
+        where = (adrs.name, line, "AVALC")
+        record.read("response", _response, row["AVALC"], where, problems)
+        where = (adrs.name, line, "ADT")
+        record.read("response_date", lambda v: _date(v, adrs), row["ADT"], where, problems)
 
 
 def _toxicities(adae: RawTable, records: dict[str, Record], problems: list[Problem]) -> None:
@@ -213,11 +208,8 @@ def _toxicities(adae: RawTable, records: dict[str, Record], problems: list[Probl
         worst[subject] = grade
         record.set("toxicity_grade", grade, adae.name, line, grade_var)
         if cols.has("ASTDT"):
-            try:
-                record.set("toxicity_date", _date(row["ASTDT"], adae), adae.name, line, "ASTDT")
-            except ValueError as error:
-                problems.append(Problem(adae.name, line, "ASTDT", str(error)))
-                record.fail("toxicity_date", adae.name, line, "ASTDT")
+            where = (adae.name, line, "ASTDT")
+            record.read("toxicity_date", lambda v: _date(v, adae), row["ASTDT"], where, problems)
 
 
 def _survival(adtte: RawTable, records: dict[str, Record], problems: list[Problem]) -> None:
@@ -241,9 +233,13 @@ def _survival(adtte: RawTable, records: dict[str, Record], problems: list[Proble
             continue
         try:
             value = cell_number(row["AVAL"], what="a time")
-            censored = cell_number(row["CNSR"], what="0 (event) or 1 (censored)")
         except ValueError as error:
             problems.append(Problem(adtte.name, line, "AVAL", str(error)))
+            continue
+        try:
+            censored = cell_number(row["CNSR"], what="0 (event) or 1 (censored)")
+        except ValueError as error:
+            problems.append(Problem(adtte.name, line, "CNSR", str(error)))
             continue
         if value is None or value < 0:
             problems.append(Problem(adtte.name, line, "AVAL", "must be a time >= 0"))

@@ -11,7 +11,7 @@ or returns the canonical :class:`PatientData`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,10 +36,25 @@ class Record:
         self.cells[name] = value
         self.where[name] = (file, row, column)
 
-    def fail(self, name: str, file: str, row: int | None, column: str) -> None:
-        """A cell that could not be read (its problem is already listed)."""
-        self.set(name, None, file, row, column)
-        self.failed.add(name)
+    def read(
+        self,
+        name: str,
+        parse: Callable[[Any], Any],
+        cell: Any,
+        where: tuple[str, int | None, str],
+        problems: list[Problem],
+    ) -> None:
+        """Set ``name`` to ``parse(cell)``.
+
+        A ValueError becomes a problem at ``where`` (file, row, column) and marks
+        the cell as failed, so that no later check repeats it.
+        """
+        try:
+            self.set(name, parse(cell), *where)
+        except ValueError as error:
+            problems.append(Problem(*where, str(error)))
+            self.set(name, None, *where)
+            self.failed.add(name)
 
     def empty(self, name: str) -> bool:
         """The cell was read and is empty (not a cell that failed to parse)."""

@@ -21,7 +21,7 @@ os_months          no        OS time in months, with ``os_event`` (1/0)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .checks import Record, finish, response_code, toxicity_grade
@@ -58,12 +58,8 @@ def read_minimal(
             if name not in lookup:
                 continue
             column = lookup[name]
-            raw = cells[column]
-            try:
-                record.set(name, _parse(name, raw), table.name, line, column)
-            except ValueError as error:
-                problems.append(Problem(table.name, line, column, str(error)))
-                record.fail(name, table.name, line, column)
+            where = (table.name, line, column)
+            record.read(name, PARSERS[name], cells[column], where, problems)
         records.append(record)
     return finish(
         records,
@@ -77,20 +73,25 @@ def read_minimal(
     )
 
 
-def _parse(name: str, raw: object) -> object:
-    if name in ("patient_id", "cohort"):
-        return cell_text(raw) or None
-    if name in ("enrolled", "response_date", "toxicity_date"):
-        return cell_date(raw)
-    if name == "response":
-        return response_code(cell_text(raw))
-    if name == "toxicity_grade":
-        return toxicity_grade(cell_number(raw, what="a CTCAE grade 0-5"))
-    if name == "dlt":
-        return cell_bool(raw, what="a DLT answer")
-    if name in ("pfs_event", "os_event"):
-        return cell_bool(raw, what="an event indicator")
+def _months(raw: object) -> float | None:
     number = cell_number(raw, what="a number of months")
     if number is not None and number < 0:
         raise ValueError(f"{number:g} months is negative")
     return number
+
+
+#: How each column's cell is read (a ValueError names what is allowed).
+PARSERS: dict[str, Callable[[object], object]] = {
+    "patient_id": lambda raw: cell_text(raw) or None,
+    "cohort": lambda raw: cell_text(raw) or None,
+    "enrolled": cell_date,
+    "response_date": cell_date,
+    "toxicity_date": cell_date,
+    "response": lambda raw: response_code(cell_text(raw)),
+    "toxicity_grade": lambda raw: toxicity_grade(cell_number(raw, what="a CTCAE grade 0-5")),
+    "dlt": lambda raw: cell_bool(raw, what="a DLT answer"),
+    "pfs_event": lambda raw: cell_bool(raw, what="an event indicator"),
+    "os_event": lambda raw: cell_bool(raw, what="an event indicator"),
+    "pfs_months": _months,
+    "os_months": _months,
+}
