@@ -86,6 +86,12 @@ class _BetaFamily:
         weights, post_a, post_b = self._posterior_parts(x, n)
         return np.sum(weights * post_a / (post_a + post_b), axis=-1)
 
+    def posterior_pdf(self, p: Any, x: int, n: int) -> np.ndarray:
+        """Posterior density of the response rate at ``p`` (vectorised over p)."""
+        weights, post_a, post_b = self._posterior_parts(x, n)
+        p = np.asarray(p, dtype=float)[..., None]
+        return np.sum(weights * stats.beta.pdf(p, post_a, post_b), axis=-1)
+
     def posterior_quantile(self, q: float, x: int, n: int) -> float:
         """Posterior quantile (for credible intervals)."""
         weights, post_a, post_b = self._posterior_parts(x, n)

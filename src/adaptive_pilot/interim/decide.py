@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
+import pandas as pd
 
 from ..inference import SampleSpace
 from ..patients.counts import CohortCounts
@@ -40,6 +40,8 @@ __all__ = [
     "bounds_at",
     "decide_cohort",
     "efficacy_decision",
+    "go_probabilities",
+    "predictive_outcomes",
     "reason_text",
     "toxicity_call",
 ]
@@ -223,13 +225,49 @@ def forward_probabilities(
         return 0.0, 0.0, 0.0
     if decision == "stop_toxicity":
         return None, None, None
+    return go_probabilities(predictive_outcomes(plan, n, x))
+
+
+def go_probabilities(outcomes: pd.DataFrame) -> tuple[float, float, float]:
+    """(predictive, at p0, at p1) probabilities of a GO from :func:`predictive_outcomes`."""
+    go = outcomes["go"].to_numpy()
+    predictive, at_p0, at_p1 = (
+        float(outcomes[c].to_numpy()[go].sum()) for c in ("predictive", "p0", "p1")
+    )
+    return min(predictive, 1.0), at_p0, at_p1
+
+
+def predictive_outcomes(plan: CohortPlan, n: int, x: int) -> pd.DataFrame:
+    """Every way the cohort can end from x responses among n, with its probability.
+
+    One row per outcome of the boundary table reachable from (n, x): ``n``
+    and ``x`` where it ends, ``end`` (``stop_futility``, ``stop_efficacy``,
+    ``go``, ``no_go``), ``go`` (bool), and its probability under the
+    posterior predictive (``predictive``), and if the true rate is p0 (``p0``)
+    or p1 (``p1``). Exact: path counts times Beta functions, no simulation;
+    each probability column sums to one.
+    """
     space = SampleSpace.of(plan.table, start=(n, x))
+    at_rates = space.probabilities(np.array([plan.p0, plan.p1]))
+    y, m = space.x - x, space.n - n
+    log_paths = space.log_count + plan.prior.log_path_probability(y, m, x, n)
     go = space.go
-    at_rates = space.probabilities(np.array([plan.p0, plan.p1]))[:, go].sum(axis=1)
-    y, m = space.x[go] - x, space.n[go] - n
-    log_paths = space.log_count[go] + plan.prior.log_path_probability(y, m, x, n)
-    predictive = float(np.exp(special.logsumexp(log_paths))) if go.any() else 0.0
-    return min(predictive, 1.0), float(at_rates[0]), float(at_rates[1])
+    end = np.where(
+        space.kind == 1,
+        "stop_efficacy",
+        np.where(space.kind == -1, "stop_futility", np.where(go, "go", "no_go")),
+    )
+    return pd.DataFrame(
+        {
+            "n": space.n,
+            "x": space.x,
+            "end": end,
+            "go": go,
+            "predictive": np.exp(log_paths),
+            "p0": at_rates[0],
+            "p1": at_rates[1],
+        }
+    )
 
 
 def _count(k: int, word: str) -> str:

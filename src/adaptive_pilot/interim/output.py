@@ -36,6 +36,8 @@ th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
 .banner { padding: 0.5rem 0.8rem; border: 2px solid #a00; color: #a00; font-weight: 600; }
 .open { border-color: #05a; color: #05a; }
 .ap-provenance { font-size: 0.85rem; color: #555; }
+figure.ap-figure { margin: 1rem 0; } figure.ap-figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: 0.85rem; color: #444; }
 @media print { body { margin: 0; max-width: none; } }
 """
 
@@ -156,7 +158,7 @@ def closed_report(result: InterimResult) -> str:
         header=_header(result),
         tables=(Table(result.to_frame(), title="Every figure per cohort"),),
     )
-    sections = [summary.as_html(), detail.as_html()]
+    sections = [summary.as_html(), _figures(result), detail.as_html()]
     for name, inference in result.inference.items():
         sections.append(f"<h3>{html.escape(name)}</h3>" + inference.summary().as_html())
     return _page(
@@ -165,6 +167,25 @@ def closed_report(result: InterimResult) -> str:
         sections,
         open_report=False,
     )
+
+
+def _figures(result: InterimResult) -> str:
+    """Per cohort: posterior, how it can end from here, position on the boundaries (SVG)."""
+    from .. import figures  # matplotlib only when a report is written
+
+    parts = ["<h3>Figures by cohort</h3>"]
+    for plan, call in zip(result.plan.cohorts, result.calls, strict=True):
+        drawing = figures.svg(figures.cohort_figure(plan, call))
+        caption = (
+            f"Cohort {call.cohort}: posterior of the response rate (shaded: p above p0 = "
+            f"{plan.p0:g}); predictive probability of each way the cohort can end, following "
+            "the boundary table; the current position against the stopping regions."
+        )
+        parts.append(
+            f'<figure class="ap-figure">{drawing}<figcaption>{html.escape(caption)}'
+            "</figcaption></figure>"
+        )
+    return "\n".join(parts)
 
 
 def open_report(result: InterimResult) -> str:
