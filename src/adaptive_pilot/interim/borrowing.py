@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..cohorts.hierarchical import PosteriorTables
 from ..patients.counts import CohortCounts
 from ..simulation.kernel import posterior_tables
 from .decide import Bounds, CohortCall, efficacy_decision, reason_text, toxicity_call
@@ -24,14 +25,22 @@ from .plan import InterimPlan
 __all__ = ["decide_borrowed"]
 
 
-def decide_borrowed(plan: InterimPlan, counts: list[CohortCounts]) -> list[CohortCall]:
-    """Calls for every cohort of a trial with hierarchical borrowing."""
+def decide_borrowed(
+    plan: InterimPlan, counts: list[CohortCounts], tables: PosteriorTables | None = None
+) -> list[CohortCall]:
+    """Calls for every cohort of a trial with hierarchical borrowing.
+
+    ``tables``: posterior tables covering the counts (the simulator's
+    :func:`~adaptive_pilot.simulation.kernel.posterior_tables`); by default
+    just the rows of the cohorts' current n are built.
+    """
     trial = plan.borrowing
     assert trial is not None and trial.borrowing is not None
     rule = trial.borrowing
     n = np.array([c.n_evaluable for c in counts])
     x = np.array([c.responses for c in counts])
-    tables = posterior_tables(trial, only_n=[int(v) for v in n])
+    if tables is None:
+        tables = posterior_tables(trial, only_n=[int(v) for v in n])
     calls = []
     for j, (cohort, count) in enumerate(zip(plan.cohorts, counts, strict=True)):
         looks = cohort.table.looks

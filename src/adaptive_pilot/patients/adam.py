@@ -83,12 +83,15 @@ def read_adam(
         tables["adtte"] = read(adtte, "adtte")
     sources = tuple(t.source for t in tables.values())
     cohort_var = cohort_var.strip().upper()
-    records = _subjects(tables["adsl"], cohort_var, problems)
-    _responses(tables["adrs"], records, problems)
+    subjects = _subjects(tables["adsl"], cohort_var, problems)
+    # without usable subjects only the other files' variables are checked (their rows
+    # would all be "not in ADSL")
+    records = {} if subjects is None else subjects
+    _responses(tables["adrs"], records, problems, rows=subjects is not None)
     if "adae" in tables:
-        _toxicities(tables["adae"], records, problems)
+        _toxicities(tables["adae"], records, problems, rows=subjects is not None)
     if "adtte" in tables:
-        _survival(tables["adtte"], records, problems)
+        _survival(tables["adtte"], records, problems, rows=subjects is not None)
     return finish(
         list(records.values()),
         problems,
@@ -115,7 +118,8 @@ def _response(cell: Any) -> str | None:
     return response_code(cell_text(cell))
 
 
-def _subjects(adsl: RawTable, cohort_var: str, problems: list[Problem]) -> dict[str, Record]:
+def _subjects(adsl: RawTable, cohort_var: str, problems: list[Problem]) -> dict[str, Record] | None:
+    """ADSL's subjects by USUBJID; None when ADSL lacks a variable it needs."""
     cols = _Columns(adsl, problems)
     date_var = next((v for v in _ENROLMENT_DATES if cols.has(v)), None)
     ok = cols.need("USUBJID", cohort_var)
@@ -124,7 +128,7 @@ def _subjects(adsl: RawTable, cohort_var: str, problems: list[Problem]) -> dict[
             Problem(adsl.name, None, None, "has no enrolment date: give TRTSDT, RANDDT or ENRLDT")
         )
     if not ok or date_var is None:
-        return {}
+        return None
     records: dict[str, Record] = {}
     for line, row in cols.rows():
         record = Record()
@@ -150,9 +154,13 @@ def _subject_record(
     return record
 
 
-def _responses(adrs: RawTable, records: dict[str, Record], problems: list[Problem]) -> None:
+def _responses(
+    adrs: RawTable, records: dict[str, Record], problems: list[Problem], *, rows: bool
+) -> None:
     cols = _Columns(adrs, problems)
     if not cols.need("USUBJID", "PARAMCD", "AVALC", "ADT"):
+        return
+    if not rows:
         return
     first_bor: dict[str, int] = {}
     for line, row in cols.rows():
@@ -182,10 +190,14 @@ def _responses(adrs: RawTable, records: dict[str, Record], problems: list[Proble
         record.read("response_date", lambda v: _date(v, adrs), row["ADT"], where, problems)
 
 
-def _toxicities(adae: RawTable, records: dict[str, Record], problems: list[Problem]) -> None:
+def _toxicities(
+    adae: RawTable, records: dict[str, Record], problems: list[Problem], *, rows: bool
+) -> None:
     cols = _Columns(adae, problems)
     grade_var = "ATOXGR" if cols.has("ATOXGR") else "AETOXGR"
     if not cols.need("USUBJID", grade_var):
+        return
+    if not rows:
         return
     for subject_record in records.values():  # no ADAE record: no toxicity recorded
         subject_record.set("toxicity_grade", 0, adae.name, None, grade_var)
@@ -212,9 +224,13 @@ def _toxicities(adae: RawTable, records: dict[str, Record], problems: list[Probl
             record.read("toxicity_date", lambda v: _date(v, adae), row["ASTDT"], where, problems)
 
 
-def _survival(adtte: RawTable, records: dict[str, Record], problems: list[Problem]) -> None:
+def _survival(
+    adtte: RawTable, records: dict[str, Record], problems: list[Problem], *, rows: bool
+) -> None:
     cols = _Columns(adtte, problems)
     if not cols.need("USUBJID", "PARAMCD", "AVAL", "CNSR"):
+        return
+    if not rows:
         return
     for line, row in cols.rows():
         endpoint = cell_text(row["PARAMCD"]).upper()

@@ -106,7 +106,15 @@ def _xlsx(data: bytes) -> tuple[pd.DataFrame, list[int]]:
 
 
 def _xpt(data: bytes) -> tuple[pd.DataFrame, list[int]]:
-    frame = pd.read_sas(io.BytesIO(data), format="xport", encoding="latin-1")
+    """SAS transport, version 5 or 8, read by ReadStat (pyreadstat).
+
+    Not pandas' reader: it reads some zeros as 5.4e-79 (pandas issue 50670;
+    a CNSR of 0 would be refused) and cannot read version 8. Variables with
+    a SAS date or datetime format arrive as dates; other numbers as floats.
+    """
+    import pyreadstat
+
+    frame, _ = pyreadstat.read_xport(io.BytesIO(data), encoding="latin1")
     return frame, list(range(1, len(frame) + 1))
 
 

@@ -226,7 +226,10 @@ def run_trials(
             fut = x <= events.lower[ee]
             eff = x >= events.upper[ee]
         else:
-            limit = np.minimum(np.minimum(stop_time[b], closes), (tt - delay)[:, None])
+            # outcomes known at the event: patients who arrived by the event's own patient
+            # (time - delay, taken from the arrivals: (a + d) - d can round below a)
+            known = arrivals[b, jj, count[is_resp] - 1]
+            limit = np.minimum(np.minimum(stop_time[b], closes), known[:, None])
             n_eval = np.sum(arrivals[b] <= limit[:, :, None], axis=2)
             x_eval = np.take_along_axis(responses[b], n_eval[:, :, None], axis=2)[:, :, 0]
             prob = tables.prob_greater(n_eval, x_eval, jj)  # type: ignore[union-attr]
