@@ -7,6 +7,8 @@ end to end.
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import math
 import os
 import platform
@@ -88,13 +90,89 @@ def simulation_benchmarks() -> list[tuple[str, float, float]]:
     ]
 
 
+def interim_benchmarks() -> list[tuple[str, float, float, float | None]]:
+    """The DSMB call on the shipped synthetic patients: read, validate, decide (and report)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from adaptive_pilot.interim import interim_analysis
+    from adaptive_pilot.interim.output import write_outputs
+    from adaptive_pilot.patients import read_patients
+
+    resolved = load_design(ROOT / "designs" / "motivating_trial.yaml")
+    patients = ROOT / "designs" / "motivating_trial_synthetic_patients.csv"
+    as_of = dt.date(2026, 6, 30)
+
+    def call(analysis: str, **options: object) -> ap.interim.InterimResult:
+        plan = resolved.interim_plan(analysis)
+        data = read_patients(patients, cohorts=plan.cohort_names, today=as_of, as_of_given=True)
+        return interim_analysis(plan, data, as_of=as_of, **options)  # type: ignore[arg-type]
+
+    rows: list[tuple[str, float, float, float | None]] = []
+    median, best = timed(lambda: call("independent"), repeats=7)
+    rows.append(
+        ("Interim call, 4 cohorts, independent (read + validate + decide)", median, best, 1.0)
+    )
+    median, best = timed(lambda: call("hierarchical"), repeats=5)
+    rows.append(("Interim call, 4 cohorts, hierarchical, fast posterior", median, best, 1.0))
+    result = call("independent")
+    with tempfile.TemporaryDirectory() as folder:
+        median, best = timed(lambda: write_outputs(result, folder), repeats=3)
+    rows.append(("decision.json + closed (4 figures) and open reports", median, best, None))
+    command = [
+        sys.executable, "-m", "adaptive_pilot.cli", "interim",
+        str(ROOT / "designs" / "motivating_trial.yaml"), "--data", str(patients),
+        "--as-of", as_of.isoformat(), "--format", "json",
+    ]  # fmt: skip
+    median, best = timed(
+        lambda: subprocess.run(command, check=True, capture_output=True), repeats=3
+    )
+    rows.append(
+        ("interim command end to end (Python start-up and imports included)", median, best, None)
+    )
+    start = time.perf_counter()
+    call("hierarchical", check_pymc=True)
+    seconds = time.perf_counter() - start
+    rows.append(
+        (
+            "Interim call, hierarchical, with PyMC NUTS check (2 x 10,000 draws)",
+            seconds,
+            seconds,
+            60.0,
+        )
+    )
+    return rows
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only",
+        choices=("all", "exact", "simulation", "interim"),
+        default="all",
+        help="run one group of benchmarks",
+    )
+    only = parser.parse_args().only
     print(
         f"adaptive_pilot {ap.__version__} | Python {platform.python_version()} | "
         f"numpy {np.__version__} | {os.cpu_count()} CPUs | {platform.machine()}"
     )
-    rows = []
+    rows: list[tuple[str, float, float, float | None]] = []
+    if only in ("all", "exact"):
+        rows += exact_benchmarks()
+    if only in ("all", "simulation"):
+        rows += [
+            (name, seconds, seconds, target) for name, seconds, target in simulation_benchmarks()
+        ]
+    if only in ("all", "interim"):
+        rows += interim_benchmarks()
+    report(rows)
 
+
+def exact_benchmarks() -> list[tuple[str, float, float, float | None]]:
+    """Simon searches, exact OC and calibration searches."""
+    rows: list[tuple[str, float, float, float | None]] = []
     median, best = timed(lambda: ap.simon_designs(0.05, 0.15, 0.05, 0.20, n_max=600), repeats=7)
     rows.append(("Simon search p0 .05, p1 .15, a .05, b .2, n <= 600", median, best, 0.5))
 
@@ -139,9 +217,11 @@ def main() -> None:
     median, best = timed(bop2, repeats=5)
     rows.append(("BOP2 search: 50 lambda x 59 gamma, 4 looks", median, best, None))
 
-    for name, seconds, target in simulation_benchmarks():
-        rows.append((name, seconds, seconds, target))
+    return rows
 
+
+def report(rows: list[tuple[str, float, float, float | None]]) -> None:
+    """One line per benchmark: median, best, target and whether it is met."""
     width = max(len(name) for name, *_ in rows)
     print(f"{'benchmark':<{width}}  {'median':>9}  {'best':>9}  {'target':>8}  status")
     for name, median, best, target in rows:

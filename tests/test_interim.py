@@ -157,6 +157,21 @@ def test_hierarchical_call_is_fast_and_uses_the_borrowed_posterior():
     assert call.p_final_go_p0 is None
 
 
+@pytest.mark.slow
+def test_pymc_check_compares_the_borrowed_posterior_with_nuts():
+    result = _example(analysis="hierarchical", check_pymc=True, pymc_draws=1000)
+    check = result.checks["pymc"]
+    assert check["divergences"] == 0 and check["max_r_hat"] < 1.05 and check["chains"] == 2
+    for row, call in zip(check["cohorts"], result.calls, strict=True):
+        assert row["fast"] == call.prob_gt_p0 and 0 <= row["mcse"] < 0.05
+        # the fast quadrature and NUTS agree to within NUTS' own Monte Carlo error
+        assert abs(row["nuts"] - row["fast"]) <= 0.01 + 4 * row["mcse"]
+        assert row["flagged"] == (abs(row["difference"]) > 0.01 + 2 * row["mcse"])
+    text = result.summary().as_text()
+    assert "fast vs PyMC NUTS" in text and "PyMC check:" in text
+    assert json.loads(json.dumps(result.to_dict()))["checks"]["pymc"]["cohorts"][0]["cohort"]
+
+
 # ------------------------------------------------------------------ data checks
 HEADER = "patient_id,cohort,enrolled,response,response_date,toxicity_grade\n"
 GOOD = "P1,G12D,2026-01-05,PR,2026-03-10,2\nP2,G12D,2026-01-12,PD,2026-03-15,3\n"

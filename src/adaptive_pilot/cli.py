@@ -393,6 +393,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--check-pymc", action="store_true", help="check the borrowed posterior with PyMC NUTS"
     )
     interim.add_argument(
+        "--pymc-draws",
+        type=_count(100, 200_000),
+        default=10_000,
+        help="NUTS draws per chain for --check-pymc (2 chains; 10,000 take about 15 s)",
+    )
+    interim.add_argument(
         "--level", type=_probability, default=0.90, help="level of the CIs of ended cohorts"
     )
     interim.add_argument(
@@ -800,6 +806,7 @@ def _run_interim(args: argparse.Namespace) -> str:
         design_file=SourceFile.of("design", design_path, design_path.read_bytes()),
         level=args.level,
         check_pymc=args.check_pymc,
+        pymc_draws=args.pymc_draws,
     )
     if args.audit is not None:
         result = record_call(result, args.audit)

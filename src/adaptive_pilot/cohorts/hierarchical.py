@@ -454,6 +454,11 @@ class HierarchicalModel:
             "max_r_hat": float(np.nanmax(summary["r_hat"].to_numpy(dtype=float))),
             "min_ess_bulk": float(np.nanmin(summary["ess_bulk"].to_numpy(dtype=float))),
             "divergences": int(np.asarray(idata.sample_stats["diverging"]).sum()),
+            # Monte Carlo standard error of each P(p_j > p0_j) (ESS-based, per ArviZ)
+            "mcse_prob_gt_p0": [
+                float(az.mcse(indicator.reshape(chains, -1)))
+                for indicator in (p > p0_arr).astype(float).T
+            ],
         }
         return BorrowingResult(
             n_arr,

@@ -308,9 +308,13 @@ def reason_text(
             need = "GO is impossible" if e is None else f"GO needs >= {e} of {n}"
             parts.append(f"{data}; final analysis: NO-GO ({need})")
         else:
-            rules = ["no futility stop" if f is None else f"stops for futility at <= {f}"]
-            rules.append("no efficacy stop" if e is None else f"for efficacy at >= {e}")
-            parts.append(f"{data}; continue (the design {' and '.join(rules)} of {n})")
+            stops = [] if f is None else [f"for futility at <= {f}"]
+            stops += [] if e is None else [f"for efficacy at >= {e}"]
+            if stops:
+                rule = f"the design stops {' and '.join(stops)} of {n}"
+            else:
+                rule = f"no stop is possible at {n} evaluable patients"
+            parts.append(f"{data}; continue ({rule})")
             later = [m for m in plan.table.looks if m > n]
             if later:
                 parts.append(f"next look at {later[0]} evaluable patients")

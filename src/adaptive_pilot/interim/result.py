@@ -159,6 +159,17 @@ class InterimResult(ResultMixin):
                     f"{100 * level:g}% CI)",
                 )
             )
+        if "pymc" in self.checks:
+            check = pd.DataFrame(self.checks["pymc"]["cohorts"])
+            check["flagged"] = check["flagged"].map({True: "yes", False: "no"})
+            tables.append(
+                Table(
+                    check,
+                    title="Check of the borrowed posterior: P(p > p0 | data), fast vs PyMC NUTS",
+                    formats={"fast": ".4f", "nuts": ".4f", "mcse": ".4f", "difference": "+.4f"},
+                    labels={"fast": "fast", "nuts": "NUTS", "mcse": "NUTS MCSE"},
+                )
+            )
         details = self.provenance.details
         header = [
             f"Design: {self.plan.title or self.plan.name} (design {self.provenance.design_hash})",
