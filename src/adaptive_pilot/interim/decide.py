@@ -311,10 +311,10 @@ def reason_text(
             stops = [] if f is None else [f"for futility at <= {f}"]
             stops += [] if e is None else [f"for efficacy at >= {e}"]
             if stops:
-                rule = f"the design stops {' and '.join(stops)} of {n}"
+                design_rule = f"the design stops {' and '.join(stops)} of {n}"
             else:
-                rule = f"no stop is possible at {n} evaluable patients"
-            parts.append(f"{data}; continue ({rule})")
+                design_rule = f"no stop is possible at {n} evaluable patients"
+            parts.append(f"{data}; continue ({design_rule})")
             later = [m for m in plan.table.looks if m > n]
             if later:
                 parts.append(f"next look at {later[0]} evaluable patients")
