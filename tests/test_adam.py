@@ -221,6 +221,7 @@ def test_cli_interim_reads_adam_xpt(tmp_path, frames):
     assert {c["cohort"]: c["decision"] for c in payload["cohorts"]}["G12D"] == "stop_futility"
     roles = [s["role"] for s in payload["provenance"]["details"]["inputs"]]
     assert {"adsl", "adrs", "adae", "adtte"} <= set(roles)
+    assert "pyreadstat" in payload["provenance"]["details"]["versions"]
     assert (out / "decision.json").exists() and (out / "closed_report.html").exists()
     bad = command[:]
     bad[bad.index("KRASSUB")] = "ARM"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import platform
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from ..inference import Inference
@@ -114,7 +115,7 @@ def interim_analysis(
             "data_format": data.format,
             "inputs": inputs,
             "analysis": "independent" if plan.borrowing is None else "hierarchical",
-            "versions": versions(*(("pymc", "arviz") if check_pymc else ())),
+            "versions": versions(*_readers(data), *(("pymc", "arviz") if check_pymc else ())),
         },
     )
     return InterimResult(
@@ -127,6 +128,16 @@ def interim_analysis(
         provenance=provenance,
         notes=tuple(notes),
         checks=checks,
+    )
+
+
+def _readers(data: PatientData) -> tuple[str, ...]:
+    """The packages that read the input files (their version can change what is read)."""
+    suffixes = {Path(s.path).suffix.lower() for s in data.sources}
+    return tuple(
+        name
+        for suffix, name in ((".xlsx", "openpyxl"), (".xpt", "pyreadstat"))
+        if suffix in suffixes
     )
 
 
