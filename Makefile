@@ -24,6 +24,9 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/adaptive-pilot demo
+	$(VENV)/bin/adaptive-pilot report designs/motivating_trial.yaml --format html,docx,md,csv \
+		--out reports/motivating_trial
+	@echo "Open reports/motivating_trial/report.html (or report.docx) to read the protocol report."
 
 test: $(STAMP)
 	$(VPY) -m pytest -q

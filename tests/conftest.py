@@ -33,3 +33,31 @@ def enumerate_outcomes(looks, futility, efficacy, p):
                 eff[k] += prob
                 break
     return np.array(fut), np.array(eff)
+
+
+def system_binary(binary, packages):
+    """Path of a system program, installed from the system packages when missing.
+
+    Tests that need one (pdflatex) call this: as root with apt-get it installs
+    ``packages``; otherwise the test is skipped, except in CI (``CI`` set),
+    where a missing program is a failure (``.ci/run`` installs them first).
+    """
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    found = shutil.which(binary)
+    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(
+            ["apt-get", "install", "-y", "--no-install-recommends", *packages],
+            check=False, capture_output=True, timeout=900,
+        )  # fmt: skip
+        found = shutil.which(binary)
+    if found is None:
+        message = f"{binary} is not installed (apt-get install {' '.join(packages)})"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found

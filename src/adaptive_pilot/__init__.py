@@ -57,9 +57,11 @@ _EXPORTS: dict[str, str] = {
     "prior_from_historical": "priors",
     "read_adam": "patients",
     "read_patients": "patients",
+    "report": "reports",
     "simon_designs": "designs.simon",
     "simulate": "simulation.runner",
     "toxicity_boundary": "designs.toxicity_boundary",
+    "write_report": "reports",
 }
 
 __all__ = [
@@ -92,9 +94,11 @@ __all__ = [
     "prior_from_historical",
     "read_adam",
     "read_patients",
+    "report",
     "simon_designs",
     "simulate",
     "toxicity_boundary",
+    "write_report",
 ]
 
 
@@ -125,6 +129,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .oc.joint import joint_oc
     from .patients import read_adam, read_patients
     from .priors import BetaMixturePrior, BetaPrior, prior_from_historical
+    from .reports import report, write_report
     from .results import Summary
     from .rules.bop2 import BOP2Rule
     from .rules.posterior import PosteriorRule

@@ -22,6 +22,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 __all__ = ["build_parser", "main"]
@@ -263,6 +264,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _format_option(design)
     design.set_defaults(handler=_run_design)
+
+    report = command(
+        "report",
+        "write the protocol report of a design: text, tables and figures",
+        "Write the statistical-section report of a design file: the protocol paragraph "
+        "with the design's own numbers, the boundary table in numbers and words, the exact "
+        "OC, figures, and a side-by-side comparison with --compare. Formats: html (one "
+        "self-contained file), md (figures beside it), tex (pdflatex), docx (Word tables), "
+        "csv (every table). Files are made in a temporary folder and moved into --out.",
+    )
+    report.add_argument("file", help="design file (.yaml, .yml or .toml)")
+    report.add_argument(
+        "--compare", nargs="+", default=[], metavar="FILE", help="other design files to compare"
+    )
+    report.add_argument(
+        "--p", default=None, help="true rates of the OC table (default: 0.05:0.6:0.05, p0, p1)"
+    )
+    report.add_argument(
+        "--format",
+        default="html,md,tex,docx,csv",
+        help="comma-separated formats: html, md, tex, docx, csv (default: all)",
+    )
+    report.add_argument("--out", required=True, help="folder to write the report into")
+    report.set_defaults(handler=_run_report)
 
     calibrate = command(
         "calibrate",
@@ -511,6 +536,7 @@ _OPTIONS = {
     "oc": {"looks", "futility", "efficacy", "p"},
     "inference": {"looks", "futility", "efficacy", "n", "x", "p0", "level", "ordering"},
     "design": {"p"},
+    "report": {"p", "format", "out", "compare"},
     "calibrate": {"write", "top"},
     "predprob": {"x", "n", "n_max", "p0", "prior", "theta_t"},
     "postprob": {"x", "n", "p0", "prior"},
@@ -606,6 +632,25 @@ def _run_design(args: argparse.Namespace) -> str:
     resolved = load_design(args.file)
     rates = None if args.p is None else parse_rate_grid(args.p)
     return _render(resolved.evaluate(rates), args.format)
+
+
+def _run_report(args: argparse.Namespace) -> str:
+    from ._grid import parse_rate_grid
+    from .reports import design_report, parse_formats, write_report
+
+    formats = parse_formats(args.format)
+    rates = None if args.p is None else parse_rate_grid(args.p)
+    report = design_report(args.file, compare=args.compare, rates=rates)
+    written = write_report(report, args.out, formats)
+    main = [str(p) for p in written if p.parent == Path(args.out)]
+    figures = sum(p.suffix == ".png" for p in written)
+    tables = sum(p.suffix == ".csv" for p in written)
+    lines = [f"Report of {report.title.removeprefix('Statistical design: ')}"]
+    lines += [f"Written: {path}" for path in main]
+    lines.append(f"Figures: {figures} (PNG and SVG) in {Path(args.out) / 'figures'}")
+    if tables:
+        lines.append(f"Tables: {tables} CSV files in {Path(args.out) / 'tables'}")
+    return "\n".join(lines)
 
 
 def _run_calibrate(args: argparse.Namespace) -> str:

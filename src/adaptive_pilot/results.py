@@ -159,17 +159,17 @@ class Summary:
     # ---------------------------------------------------------- markdown
     def as_markdown(self) -> str:
         """GitHub-flavoured Markdown: a heading, paragraphs and pipe tables."""
-        out = [f"### {_md(self.title)}"]
+        out = [f"### {md_escape(self.title)}"]
         if self.header:
-            out += ["", "  \n".join(_md(line) for line in self.header)]
+            out += ["", "  \n".join(md_escape(line) for line in self.header)]
         for table in self.tables:
             if table.title:
-                out += ["", f"**{_md(table.title)}**"]
-            out += ["", _markdown_table(table)]
+                out += ["", f"**{md_escape(table.title)}**"]
+            out += ["", markdown_table(table)]
         if self.notes:
-            out += ["", *(f"- {_md(note)}" for note in self.notes)]
+            out += ["", *(f"- {md_escape(note)}" for note in self.notes)]
         if self.provenance is not None:
-            out += ["", f"_{_md(self.provenance.line())}_"]
+            out += ["", f"_{md_escape(self.provenance.line())}_"]
         return "\n".join(out)
 
     # -------------------------------------------------------------- html
@@ -179,7 +179,7 @@ class Summary:
         if self.header:
             out.append("<p>" + "<br>".join(html.escape(line) for line in self.header) + "</p>")
         for table in self.tables:
-            out.append(_html_table(table))
+            out.append(html_table(table))
         if self.notes:
             out.append(
                 "<ul>" + "".join(f"<li>{html.escape(note)}</li>" for note in self.notes) + "</ul>"
@@ -195,13 +195,13 @@ class Summary:
     # ------------------------------------------------------------- latex
     def as_latex(self) -> str:
         """LaTeX: paragraphs and ``tabular`` tables (needs ``\\usepackage{booktabs}``)."""
-        out = [f"\\paragraph{{{_tex(self.title)}}}"]
-        out += [f"{_tex(line)}\\\\" for line in self.header]
+        out = [f"\\paragraph{{{tex_escape(self.title)}}}"]
+        out += [f"{tex_escape(line)}\\\\" for line in self.header]
         for table in self.tables:
             out.append(_latex_table(table))
-        out += [_tex(note) + "\\\\" for note in self.notes]
+        out += [tex_escape(note) + "\\\\" for note in self.notes]
         if self.provenance is not None:
-            out.append(f"{{\\footnotesize {_tex(self.provenance.line())}}}")
+            out.append(f"{{\\footnotesize {tex_escape(self.provenance.line())}}}")
         return "\n".join(out)
 
     # --------------------------------------------------------------- csv
@@ -225,13 +225,13 @@ def _aligned(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _md(text: str) -> str:
+def md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
 
 
-def _markdown_table(table: Table) -> str:
-    header = [_md(h) for h in table.header()]
-    rows = [[_md(c) for c in row] for row in table.cells()]
+def markdown_table(table: Table) -> str:
+    header = [md_escape(h) for h in table.header()]
+    rows = [[md_escape(c) for c in row] for row in table.cells()]
     widths = [max(3, len(h)) for h in header]
     for row in rows:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
@@ -243,7 +243,7 @@ def _markdown_table(table: Table) -> str:
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 
-def _html_table(table: Table) -> str:
+def html_table(table: Table) -> str:
     out = ['<table class="ap-table">']
     if table.title:
         out.append(f"<caption>{html.escape(table.title)}</caption>")
@@ -271,7 +271,7 @@ _TEX_ESCAPES = {
 }
 
 
-def _tex(text: str) -> str:
+def tex_escape(text: str) -> str:
     return "".join(_TEX_ESCAPES.get(ch, ch) for ch in text)
 
 
@@ -279,11 +279,11 @@ def _latex_table(table: Table) -> str:
     header = table.header()
     out = ["\\begin{table}[ht]", "\\centering"]
     if table.title:
-        out.append(f"\\caption{{{_tex(table.title)}}}")
+        out.append(f"\\caption{{{tex_escape(table.title)}}}")
     out += [f"\\begin{{tabular}}{{{'r' * len(header)}}}", "\\toprule"]
-    out.append(" & ".join(_tex(h) for h in header) + " \\\\")
+    out.append(" & ".join(tex_escape(h) for h in header) + " \\\\")
     out.append("\\midrule")
-    out += [" & ".join(_tex(c) for c in row) + " \\\\" for row in table.cells()]
+    out += [" & ".join(tex_escape(c) for c in row) + " \\\\" for row in table.cells()]
     out += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
     return "\n".join(out)
 

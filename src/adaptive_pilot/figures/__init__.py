@@ -10,8 +10,19 @@ package only draws them.
 
 from __future__ import annotations
 
-from ._render import png, svg
+from ._render import pdf, png, svg
 from .boundary import boundary_figure
+from .design import OCCurve, oc_figure, sample_size_figure, stopping_figure
 from .interim import cohort_figure
 
-__all__ = ["boundary_figure", "cohort_figure", "png", "svg"]
+__all__ = [
+    "OCCurve",
+    "boundary_figure",
+    "cohort_figure",
+    "oc_figure",
+    "pdf",
+    "png",
+    "sample_size_figure",
+    "stopping_figure",
+    "svg",
+]

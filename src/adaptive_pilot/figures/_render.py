@@ -8,7 +8,7 @@ from typing import Any
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-__all__ = ["COLOURS", "new_figure", "png", "style", "svg"]
+__all__ = ["COLOURS", "new_figure", "pdf", "png", "style", "svg"]
 
 #: Okabe-Ito colours (readable with colour-vision deficiency), by meaning.
 COLOURS = {
@@ -47,6 +47,14 @@ def svg(figure: Figure) -> str:
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]
+
+
+def pdf(figure: Figure) -> bytes:
+    """The figure as PDF bytes (vector; for LaTeX), without a creation date."""
+    buffer = io.BytesIO()
+    with style():
+        figure.savefig(buffer, format="pdf", metadata={"CreationDate": None})
+    return buffer.getvalue()
 
 
 def png(figure: Figure, dpi: int = 200) -> bytes:

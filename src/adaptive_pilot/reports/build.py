@@ -1,0 +1,189 @@
+"""The protocol report of a design: paragraphs, boundaries, exact OC, figures, comparison."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import figures
+from ..designs.evaluation import DesignEvaluation
+from ..provenance import Provenance
+from ..results import Table
+from ..spec.resolve import ResolvedDesign, load_design
+from .document import FigureBlock, Paragraph, Report, Section
+from .protocol import REFERENCES, design_paragraphs, trial_paragraphs
+
+__all__ = ["design_report"]
+
+_COMPARE_LABELS = {
+    "family": "rule",
+    "looks": "looks at n",
+    "alpha": "P(GO | p0)",
+    "power": "P(GO | p1)",
+    "en_p0": "E[N | p0]",
+    "pet_p0": "PET(p0)",
+    "en_p1": "E[N | p1]",
+    "own_p0_p1": "own p0 / p1",
+}
+_FAMILY_LABEL = {
+    "simon": "Simon two-stage",
+    "posterior": "posterior probability",
+    "posterior_vs_standard": "posterior vs standard",
+    "predictive": "predictive probability",
+    "bop2": "BOP2",
+}
+
+
+def design_report(
+    design: str | Path | ResolvedDesign,
+    *,
+    compare: Sequence[str | Path | ResolvedDesign] = (),
+    rates: Sequence[float] | np.ndarray | None = None,
+) -> Report:
+    """The protocol report of a design file (and the designs it is compared with).
+
+    Parameters
+    ----------
+    design : path or ResolvedDesign
+        The design file.
+    compare : sequence of paths or ResolvedDesign
+        Other designs shown side by side and overlaid in the OC figure.
+    rates : sequence of float, optional
+        True rates of the OC table (default 0.05 to 0.60 by 0.05, with p0 and p1).
+
+    Returns
+    -------
+    Report
+        Render it with :meth:`adaptive_pilot.reports.write_report`.
+    """
+    main = design if isinstance(design, ResolvedDesign) else load_design(design)
+    others = [d if isinstance(d, ResolvedDesign) else load_design(d) for d in compare]
+    evaluation = main.evaluate(rates)
+    hyp = main.spec.hypotheses
+    cited: list[str] = []
+    paragraphs = design_paragraphs(main, evaluation, cited) + trial_paragraphs(main, cited)
+    table = evaluation.table
+    sections = [
+        Section("Statistical design", tuple(Paragraph(t) for t in paragraphs)),
+        Section(
+            "Stopping boundaries",
+            (
+                Table(table.summary().tables[0].frame, title="Stopping boundaries"),
+                *(Paragraph(line) for line in table.describe().splitlines()),
+                FigureBlock(
+                    "boundaries",
+                    figures.boundary_figure(table),
+                    "Stopping regions by look: responses against evaluable patients.",
+                ),
+            ),
+        ),
+        Section("Operating characteristics", _oc_blocks(main, evaluation, others)),
+    ]
+    if others:
+        sections.append(Section("Comparison of designs", _comparison(main, evaluation, others)))
+    references = tuple(REFERENCES[key] for key in cited)
+    provenance = Provenance("exact", evaluation.provenance.design_hash,
+                            details={"design": main.spec.name, "report": "protocol"})  # fmt: skip
+    title = f"Statistical design: {main.spec.title or main.spec.name}"
+    del hyp
+    return Report(title, tuple(sections), references, provenance)
+
+
+def _oc_blocks(
+    main: ResolvedDesign, evaluation: DesignEvaluation, others: list[ResolvedDesign]
+) -> tuple[Paragraph | Table | FigureBlock, ...]:
+    hyp = main.spec.hypotheses
+    oc = evaluation.oc
+    frame = oc.to_frame().drop(columns=["method"])
+    blocks: list[Paragraph | Table | FigureBlock] = [
+        Table(frame, title="Exact operating characteristics by true response rate")
+    ]
+    if evaluation.joint is not None:
+        joint = evaluation.joint.to_frame()
+        blocks.append(
+            Table(
+                joint.drop(columns=[c for c in ("method",) if c in joint.columns]),
+                title="Exact operating characteristics with toxicity co-monitoring "
+                "(response x toxicity rate)",
+            )
+        )
+    grid = np.round(np.linspace(0.0, min(1.0, max(0.6, 2.5 * hyp.p1)), 121), 6)
+    curves = [_curve(main, grid)] + [_curve(other, grid) for other in others]
+    blocks.append(
+        FigureBlock(
+            "oc_curves",
+            figures.oc_figure(curves, p0=hyp.p0, p1=hyp.p1),
+            "Probability of GO and expected sample size against the true response rate "
+            "(exact)." + (" Designs overlaid." if others else ""),
+        )
+    )
+    at = main.evaluate([hyp.p0, hyp.p1]).oc
+    labels = [f"p = p0 = {hyp.p0:g}", f"p = p1 = {hyp.p1:g}"]
+    blocks.append(
+        FigureBlock(
+            "stopping_by_look",
+            figures.stopping_figure(
+                evaluation.table.looks, list(at.stop_futility), list(at.stop_efficacy), labels
+            ),
+            "Probability of stopping at each look for futility (NO-GO at the final look) and "
+            "for efficacy (GO at the final look), under p0 and p1.",
+        )
+    )
+    blocks.append(
+        FigureBlock(
+            "sample_size",
+            figures.sample_size_figure(
+                evaluation.table.looks, list(at.sample_size_distribution), labels
+            ),
+            "Distribution of the number of evaluable patients at the end of the trial.",
+        )
+    )
+    return tuple(blocks)
+
+
+def _curve(design: ResolvedDesign, grid: np.ndarray) -> figures.OCCurve:
+    oc = design.evaluate(grid).oc
+    return figures.OCCurve(design.spec.title or design.spec.name, oc.p, oc.p_go, oc.en)
+
+
+def _comparison(
+    main: ResolvedDesign, evaluation: DesignEvaluation, others: list[ResolvedDesign]
+) -> tuple[Paragraph | Table | FigureBlock, ...]:
+    hyp = main.spec.hypotheses
+    rows = []
+    for design in [main, *others]:
+        bounds = design.boundary_table()
+        oc = design.evaluate([hyp.p0, hyp.p1]).oc
+        own = design.spec.hypotheses
+        rows.append(
+            {
+                "design": design.spec.title or design.spec.name,
+                "family": _FAMILY_LABEL[design.rule_type],
+                "n_max": bounds.n_max,
+                "looks": ", ".join(str(n) for n in bounds.looks),
+                "alpha": float(oc.p_go[0]),
+                "power": float(oc.p_go[1]),
+                "en_p0": float(oc.en[0]),
+                "pet_p0": float(oc.pet[0]),
+                "en_p1": float(oc.en[1]),
+                "own_p0_p1": "same"
+                if (own.p0, own.p1) == (hyp.p0, hyp.p1)
+                else f"{own.p0:g} / {own.p1:g} (differs)",
+            }
+        )
+    frame = pd.DataFrame(rows)
+    note = (
+        f"All designs are evaluated at the main design's p0 = {hyp.p0:g} and p1 = {hyp.p1:g}; "
+        "the last column gives each design's own hypotheses."
+    )
+    side_by_side = Table(
+        frame,
+        title="Designs side by side (exact)",
+        formats={"alpha": ".4f", "power": ".4f", "en_p0": ".1f", "pet_p0": ".3f", "en_p1": ".1f"},
+        labels=_COMPARE_LABELS,
+    )
+    del evaluation
+    return (side_by_side, Paragraph(note))

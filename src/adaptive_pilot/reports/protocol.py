@@ -1,0 +1,171 @@
+"""The statistical-section paragraphs, written with the design's own numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..designs.evaluation import DesignEvaluation
+from ..spec.resolve import ResolvedDesign
+
+__all__ = ["REFERENCES", "design_paragraphs", "trial_paragraphs"]
+
+REFERENCES = {
+    "simon": "Simon R. Optimal two-stage designs for phase II clinical trials. Controlled "
+    "Clinical Trials 1989;10:1-10.",
+    "thall_simon": "Thall PF, Simon R. Practical Bayesian guidelines for phase IIB clinical "
+    "trials. Biometrics 1994;50:337-349.",
+    "lee_liu": "Lee JJ, Liu DD. A predictive probability design for phase II cancer clinical "
+    "trials. Clinical Trials 2008;5:93-106.",
+    "bop2": "Zhou H, Lee JJ, Yuan Y. BOP2: Bayesian optimal design for phase II clinical trials "
+    "with simple and complex endpoints. Statistics in Medicine 2017;36:3302-3314.",
+    "tse": "Thall PF, Simon RM, Estey EH. Bayesian sequential monitoring designs for single-arm "
+    "clinical trials with multiple outcomes. Statistics in Medicine 1995;14:357-379.",
+    "berry": "Berry SM, Broglio KR, Groshen S, Berry DA. Bayesian hierarchical modeling of "
+    "patient subpopulations: efficient designs of phase II oncology clinical trials. "
+    "Clinical Trials 2013;10:720-734.",
+}
+
+_FAMILY = {
+    "posterior": ("a Bayesian design with posterior-probability stopping rules", "thall_simon"),
+    "posterior_vs_standard": (
+        "a Bayesian design comparing the regimen with an uncertain standard",
+        "thall_simon",
+    ),
+    "predictive": ("a Bayesian predictive-probability design", "lee_liu"),
+    "bop2": ("the Bayesian optimal phase II (BOP2) design", "bop2"),
+}
+
+
+def _pct(p: Any) -> str:
+    return f"{100 * float(p):g} %"
+
+
+def _cite(key: str, cited: list[str]) -> str:
+    if key not in cited:
+        cited.append(key)
+    author = {"simon": "Simon 1989", "thall_simon": "Thall & Simon 1994", "lee_liu":
+              "Lee & Liu 2008", "bop2": "Zhou et al. 2017", "tse": "Thall, Simon & Estey 1995",
+              "berry": "Berry et al. 2013"}[key]  # fmt: skip
+    return f"({author})"
+
+
+def design_paragraphs(
+    resolved: ResolvedDesign, evaluation: DesignEvaluation, cited: list[str]
+) -> list[str]:
+    """Endpoint and hypotheses, the design and its rules, and its exact OC; keys cited appended."""
+    spec = resolved.spec
+    hyp, errors = spec.hypotheses, spec.errors
+    table = evaluation.table
+    endpoint = spec.endpoint.name
+    definition = f", defined as {spec.endpoint.definition}" if spec.endpoint.definition else ""
+    paragraphs = [
+        f"The primary endpoint is the {endpoint}{definition}. With p the true {endpoint}, the "
+        f"null hypothesis H0: p <= {hyp.p0:g} (a rate of no further interest) is tested "
+        f"against H1: p >= {hyp.p1:g} (a rate that would justify further study), with a "
+        f"one-sided type I error of at most {errors.alpha:g} and power of at least "
+        f"{1 - errors.beta:g}."
+    ]
+    looks = table.looks
+    interim = " and ".join(
+        [", ".join(str(n) for n in looks[:-2]), str(looks[-2])]
+        if len(looks) > 2
+        else [str(n) for n in looks[:-1]]
+    )
+    schedule = (
+        f"interim analyses after {interim} evaluable patients and the final analysis at {looks[-1]}"
+        if len(looks) > 1
+        else f"a single analysis at {looks[-1]} evaluable patients"
+    )
+    if resolved.rule_type == "simon":
+        kind = getattr(getattr(spec.rule, "search", None), "kind", None)
+        name = f"Simon's {kind} two-stage design" if kind else "a Simon two-stage design"
+        n1, n = looks[0], looks[-1]
+        r1, r = table.futility_at(0), table.futility_at(len(looks) - 1)
+        paragraphs.append(
+            f"The trial uses {name} {_cite('simon', cited)}. In the first stage {n1} evaluable "
+            f"patients are enrolled; if {r1} or fewer respond, the trial stops for futility "
+            f"(NO-GO). Otherwise {n - n1} further patients are enrolled, to {n} in total, and "
+            f"the regimen is declared worthy of further study (GO) if more than {r} of the {n} "
+            "respond."
+        )
+    else:
+        family, key = _FAMILY[resolved.rule_type]
+        if resolved.rule_type == "bop2" and any(
+            table.efficacy_at(k) is not None for k in range(len(looks) - 1)
+        ):
+            family += " with early stopping for efficacy"
+        prior = resolved.prior
+        paragraphs.append(
+            f"The trial uses {family} {_cite(key, cited)}, with at most {looks[-1]} evaluable "
+            f"patients, {schedule}. The response rate has a {prior} prior (mean "
+            f"{prior.mean:.3g}, worth {prior.ess:.3g} patient{'s' if prior.ess != 1 else ''}). "
+            f"{evaluation.rule_text} These rules give the stopping boundaries of Table 1: "
+            + " ".join(table.describe().splitlines())
+        )
+    oc = evaluation.oc
+    at0, at1 = oc.at(hyp.p0), oc.at(hyp.p1)
+    paragraphs.append(
+        "The operating characteristics were computed exactly, by enumerating every binomial "
+        f"outcome of the design (no simulation). If the true rate is {_pct(hyp.p0)} (p0), the "
+        f"probability of a GO decision (the type I error) is {at0['p_go']:.3f}, the trial stops "
+        f"early with probability {at0['pet']:.3f} and enrols {at0['en']:.1f} patients on "
+        f"average. If it is {_pct(hyp.p1)} (p1), the probability of GO (the power) is "
+        f"{at1['p_go']:.3f}, with {at1['en']:.1f} patients on average."
+    )
+    if evaluation.toxicity is not None and evaluation.joint is not None:
+        joint = evaluation.joint.to_frame()
+        rows = joint[abs(joint["p"] - hyp.p1) < 1e-9]
+        parts = [
+            f"{row.p_go:.3f} at a toxicity rate of {_pct(row.p_toxicity)}"
+            for row in rows.itertuples()
+        ]
+        paragraphs.append(
+            f"Toxicity is monitored alongside {_cite('tse', cited)}: the trial stops for "
+            f"toxicity if {evaluation.toxicity.describe().removeprefix('Stop for toxicity if ')} "
+            "Counting these stops, and with response and "
+            f"toxicity independent, the probability of GO at p1 is {', '.join(parts)}."
+        )
+    return paragraphs
+
+
+def trial_paragraphs(resolved: ResolvedDesign, cited: list[str]) -> list[str]:
+    """Cohorts, accrual and the borrowing model of a multi-cohort trial (none for one cohort)."""
+    spec = resolved.spec
+    if not spec.cohorts:
+        return []
+    names = [c.name for c in spec.cohorts]
+    shares = ", ".join(f"{c.name} {_pct(c.prevalence or 0.0)}" for c in spec.cohorts)
+    text = (
+        f"The trial has {len(names)} cohorts ({', '.join(names)}), each analysed with its own "
+        "stopping boundaries as described above."
+    )
+    accrual = spec.accrual
+    if accrual is not None:
+        text += (
+            f" Patients are expected to enrol at {accrual.rate:g} per month in all, each joining "
+            f"the cohort of their subtype (expected shares {shares}); responses are known "
+            f"{accrual.assessment_delay:g} months after enrolment"
+        )
+        if accrual.max_duration is not None:
+            text += f", and enrolment closes after {accrual.max_duration:g} months at the latest"
+        text += "."
+    out = [text]
+    borrowing = spec.borrowing
+    if borrowing.model == "hierarchical":
+        futility = borrowing.futility
+        rule = (
+            f" Cohort j stops for futility at an interim look if P(p_j > p0 | all cohorts' "
+            f"data) < {futility:g} and is GO at the final analysis if that probability is at "
+            f"least {borrowing.go:g}."
+            if isinstance(futility, float) and borrowing.go is not None
+            else ""
+        )
+        out.append(
+            "Information is borrowed between cohorts with a Bayesian hierarchical model "
+            f"{_cite('berry', cited)}: logit p_j ~ N(mu, tau^2), with a normal prior on mu "
+            f"(SD {borrowing.mu_sd:g}) and a half-normal prior on tau (SD {borrowing.tau_sd:g})."
+            + rule
+        )
+    else:
+        out.append("Each cohort is analysed on its own data (no borrowing between cohorts).")
+    return out

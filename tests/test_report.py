@@ -1,0 +1,196 @@
+"""Protocol reports: every format shows the library's numbers; LaTeX compiles; bad input."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import adaptive_pilot as ap
+from adaptive_pilot.reports import design_report, write_report
+from adaptive_pilot.results import Table
+from conftest import system_binary
+
+REPO = Path(__file__).resolve().parents[1]
+DESIGNS = REPO / "designs"
+MOTIVATING = DESIGNS / "motivating_trial.yaml"
+TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-fonts-recommended")
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    report = design_report(MOTIVATING, compare=[DESIGNS / "simon_example.toml"])
+    folder = tmp_path_factory.mktemp("report") / "out"
+    files = write_report(report, folder, ["html", "md", "tex", "docx", "csv"])
+    return report, folder, files
+
+
+class _Tables(HTMLParser):
+    """The cell texts of every <table> (header row first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _shown(table: Table) -> list[list[str]]:
+    return [table.header(), *table.cells()]
+
+
+def test_html_docx_and_csv_tables_equal_the_library_tables(written):
+    report, folder, _ = written
+    tables = [t for _, _, t in report.tables()]
+    parser = _Tables()
+    parser.feed((folder / "report.html").read_text())
+    assert parser.tables == [_shown(t) for t in tables]
+
+    import docx
+
+    document = docx.Document(str(folder / "report.docx"))
+    word = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]
+    assert word == [_shown(t) for t in tables]
+
+    for _, stem, table in report.tables():
+        back = pd.read_csv(folder / "tables" / f"{stem}.csv")
+        assert list(back.columns) == list(table.frame.columns)
+        for column in table.frame.columns:
+            mine = table.frame[column].reset_index(drop=True)
+            if pd.api.types.is_numeric_dtype(mine):  # full precision: exactly equal
+                assert np.array_equal(back[column], mine.astype(float), equal_nan=True), column
+            else:
+                assert (back[column].fillna("").astype(str) == mine.fillna("").astype(str)).all()
+
+
+def test_the_tables_hold_the_exact_oc_and_the_boundaries(written):
+    report, folder, _ = written
+    design = ap.load_design(MOTIVATING)
+    evaluation = design.evaluate()
+    by_title = {t.title: t for _, _, t in report.tables()}
+    oc = by_title["Exact operating characteristics by true response rate"].frame
+    expected = evaluation.oc.to_frame().drop(columns=["method"])
+    pd.testing.assert_frame_equal(oc.reset_index(drop=True), expected, check_exact=True)
+    csv = next((folder / "tables").glob("table1_*.csv"))
+    bounds = pd.read_csv(csv)
+    assert list(bounds["n"]) == list(evaluation.table.looks)
+    side = by_title["Designs side by side (exact)"].frame
+    simon = ap.load_design(DESIGNS / "simon_example.toml").evaluate([0.05, 0.20]).oc
+    assert side.loc[1, "alpha"] == pytest.approx(simon.p_go[0], abs=1e-15)
+    assert side.loc[1, "own_p0_p1"] == "0.1 / 0.3 (differs)"  # said, not refused
+
+
+def test_paragraph_states_the_designs_own_numbers(written):
+    report, _, _ = written
+    text = " ".join(b.text for b in report.sections[0].blocks)
+    at0 = ap.load_design(MOTIVATING).evaluate().oc.at(0.05)
+    assert f"(the type I error) is {at0['p_go']:.3f}" in text
+    assert f"enrols {at0['en']:.1f} patients on average" in text
+    assert "interim analyses after 10 and 20 evaluable patients" in text
+    assert "4 cohorts (G12D, G12V, G12C, other)" in text
+    assert any("Zhou H, Lee JJ, Yuan Y" in r for r in report.references)
+
+
+@pytest.mark.parametrize(
+    ("file", "phrase", "reference"),
+    [
+        ("simon_example.toml", "Simon's optimal two-stage design", "Simon R."),
+        ("lee_liu_example.yaml", "predictive-probability design", "Lee JJ, Liu DD."),
+        ("bop2_example.yaml", "with early stopping for efficacy", "Zhou H"),
+    ],
+)
+def test_every_design_family_gets_its_paragraph_and_reference(file, phrase, reference):
+    report = design_report(DESIGNS / file)
+    text = " ".join(b.text for b in report.sections[0].blocks)
+    assert phrase in text and "(the power) is" in text
+    assert any(r.startswith(reference) for r in report.references)
+
+
+def test_figures_are_written_as_png_and_svg(written):
+    report, folder, files = written
+    assert all(path.exists() for path in files)
+    for number, block in report.figures():
+        for suffix in (".png", ".svg", ".pdf"):
+            assert (folder / "figures" / f"figure{number}_{block.name}{suffix}").exists()
+    assert (folder / "report.html").read_text().count("<svg") == len(report.figures())
+    assert "figures/figure1_boundaries.svg" in (folder / "report.md").read_text()
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".out.")]
+
+
+def test_latex_compiles_with_pdflatex(written, tmp_path):
+    pdflatex = system_binary("pdflatex", TEX_PACKAGES)
+    _, folder, _ = written
+    for _ in range(2):  # longtable settles its column widths on the second run
+        done = subprocess.run(
+            [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+            cwd=folder, capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout[-2000:]
+    pdf = (folder / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+
+
+def test_a_failure_leaves_nothing_half_written(tmp_path, monkeypatch):
+    from adaptive_pilot.reports import word
+
+    def broken(report):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(word, "render_docx", broken)
+    report = design_report(DESIGNS / "simon_example.toml")
+    with pytest.raises(RuntimeError):
+        write_report(report, tmp_path / "out", ["html", "docx"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def _cli(*args):
+    command = [sys.executable, "-m", "adaptive_pilot.cli", "report", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "html,pdf"], "--format: unknown format 'pdf'; allowed: html, md, tex"),
+        (["--p", "0.1,1.5"], "--p: response rates must be between 0 and 1 (got 1.5)"),
+        (["--out-parent-missing"], "--out: the folder"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
+    out = tmp_path / "out"
+    if args == ["--out-parent-missing"]:
+        args, out = [], tmp_path / "missing" / "out"
+    done = _cli(MOTIVATING, "--out", out, *args)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_cli_writes_the_report(tmp_path):
+    done = _cli(MOTIVATING, "--format", "html,docx", "--out", tmp_path / "r")
+    assert done.returncode == 0, done.stderr
+    assert "Written:" in done.stdout and (tmp_path / "r" / "report.docx").exists()
+    assert np.all([(tmp_path / "r" / "report.html").exists()])
+    assert io.BytesIO((tmp_path / "r" / "report.docx").read_bytes()).read(2) == b"PK"
