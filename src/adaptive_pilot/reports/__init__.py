@@ -8,11 +8,11 @@ objects (:func:`write_report`).
 from __future__ import annotations
 
 from .build import design_report
+from .document import FigureBlock, Paragraph, Report, Section
+from .files import FORMATS, parse_formats, write_report
 
 #: ``ap.report(design, compare=..., rates=...)``: the same as :func:`design_report`.
 report = design_report
-from .document import FigureBlock, Paragraph, Report, Section
-from .files import FORMATS, parse_formats, write_report
 
 __all__ = [
     "FORMATS",
