@@ -175,22 +175,24 @@ def _cli(*args):
     [
         (["--format", "html,pdf"], "--format: unknown format 'pdf'; allowed: html, md, tex"),
         (["--p", "0.1,1.5"], "--p: response rates must be between 0 and 1 (got 1.5)"),
-        (["--out-parent-missing"], "--out: the folder"),
+        (["--out-under-a-file"], "--out: cannot create the folder"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
     out = tmp_path / "out"
-    if args == ["--out-parent-missing"]:
-        args, out = [], tmp_path / "missing" / "out"
+    if args == ["--out-under-a-file"]:
+        (tmp_path / "notes.txt").write_text("a file, not a folder")
+        args, out = [], tmp_path / "notes.txt" / "out"
     done = _cli(MOTIVATING, "--out", out, *args)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not out.exists()
 
 
-def test_cli_writes_the_report(tmp_path):
-    done = _cli(MOTIVATING, "--format", "html,docx", "--out", tmp_path / "r")
+def test_cli_writes_the_report_creating_its_folders(tmp_path):
+    out = tmp_path / "reports" / "motivating"
+    done = _cli(MOTIVATING, "--format", "html,docx", "--out", out)
     assert done.returncode == 0, done.stderr
-    assert "Written:" in done.stdout and (tmp_path / "r" / "report.docx").exists()
-    assert np.all([(tmp_path / "r" / "report.html").exists()])
-    assert io.BytesIO((tmp_path / "r" / "report.docx").read_bytes()).read(2) == b"PK"
+    assert "Written:" in done.stdout and (out / "report.docx").exists()
+    assert (out / "report.html").exists()
+    assert io.BytesIO((out / "report.docx").read_bytes()).read(2) == b"PK"

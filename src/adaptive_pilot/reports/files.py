@@ -43,8 +43,10 @@ def write_report(report: Report, folder: str | Path, formats: Sequence[str]) -> 
     """
     folder = Path(folder)
     parent = folder.parent if folder.parent != Path("") else Path(".")
-    if not parent.is_dir():
-        raise InputError("out", f"the folder {parent} does not exist")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError("out", f"cannot create the folder {parent}: {error.strerror}") from None
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
     except OSError as error:
