@@ -51,6 +51,9 @@ class _Columns:
             )
         return not missing
 
+    # A file's rows are read only when its variables are there and ADSL gave the
+    # subjects (``rows``); its missing variables are listed either way.
+
     def has(self, name: str) -> bool:
         return name in self.names
 
@@ -158,9 +161,7 @@ def _responses(
     adrs: RawTable, records: dict[str, Record], problems: list[Problem], *, rows: bool
 ) -> None:
     cols = _Columns(adrs, problems)
-    if not cols.need("USUBJID", "PARAMCD", "AVALC", "ADT"):
-        return
-    if not rows:
+    if not (cols.need("USUBJID", "PARAMCD", "AVALC", "ADT") and rows):
         return
     first_bor: dict[str, int] = {}
     for line, row in cols.rows():
@@ -195,9 +196,7 @@ def _toxicities(
 ) -> None:
     cols = _Columns(adae, problems)
     grade_var = "ATOXGR" if cols.has("ATOXGR") else "AETOXGR"
-    if not cols.need("USUBJID", grade_var):
-        return
-    if not rows:
+    if not (cols.need("USUBJID", grade_var) and rows):
         return
     for subject_record in records.values():  # no ADAE record: no toxicity recorded
         subject_record.set("toxicity_grade", 0, adae.name, None, grade_var)
@@ -228,9 +227,7 @@ def _survival(
     adtte: RawTable, records: dict[str, Record], problems: list[Problem], *, rows: bool
 ) -> None:
     cols = _Columns(adtte, problems)
-    if not cols.need("USUBJID", "PARAMCD", "AVAL", "CNSR"):
-        return
-    if not rows:
+    if not (cols.need("USUBJID", "PARAMCD", "AVAL", "CNSR") and rows):
         return
     for line, row in cols.rows():
         endpoint = cell_text(row["PARAMCD"]).upper()
