@@ -24,15 +24,16 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/adaptive-pilot demo
-	$(VENV)/bin/adaptive-pilot report designs/motivating_trial.yaml --format html,docx,md,csv \
-		--out reports/motivating_trial
+	$(VENV)/bin/adaptive-pilot report designs/motivating_trial.yaml \
+		--scenarios simulations/motivating_trial.yaml --n-trials 20000 --seed 7 --n-jobs 2 \
+		--format html,docx,md,csv --out reports/motivating_trial
 	@echo "Open reports/motivating_trial/report.html (or report.docx) to read the protocol report."
 
 test: $(STAMP)
-	$(VPY) -m pytest -q
+	$(VPY) -m pytest -q -n 2
 
 test-fast: $(STAMP)
-	$(VPY) -m pytest -q -m "not slow"
+	$(VPY) -m pytest -q -n 2 -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -145,11 +145,50 @@ def interim_benchmarks() -> list[tuple[str, float, float, float | None]]:
     return rows
 
 
+def report_benchmarks() -> list[tuple[str, float, float, float | None]]:
+    """The report command end to end: exact only, and with the 20,000-trial simulation."""
+    import subprocess
+    import sys
+    import tempfile
+
+    design = str(ROOT / "designs" / "motivating_trial.yaml")
+    scenarios = str(ROOT / "simulations" / "motivating_trial.yaml")
+    rows: list[tuple[str, float, float, float | None]] = []
+
+    def run(*options: str) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            command = [sys.executable, "-m", "adaptive_pilot.cli", "report", design,
+                       *options, "--out", str(Path(folder) / "report")]  # fmt: skip
+            subprocess.run(command, check=True, capture_output=True)
+
+    median, best = timed(run, repeats=3)
+    rows.append(
+        (
+            "report command, motivating trial, exact OC only, all 5 formats (start-up included)",
+            median,
+            best,
+            5.0,
+        )
+    )
+    simulated = ("--scenarios", scenarios, "--n-trials", "20000", "--seed", "7", "--n-jobs", "2",
+                 "--no-progress")  # fmt: skip
+    median, best = timed(lambda: run(*simulated), repeats=3)
+    rows.append(
+        (
+            "report command, + 20,000-trial simulation of 4 cohorts x 6 scenarios, 2 workers",
+            median,
+            best,
+            30.0,
+        )
+    )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--only",
-        choices=("all", "exact", "simulation", "interim"),
+        choices=("all", "exact", "simulation", "interim", "report"),
         default="all",
         help="run one group of benchmarks",
     )
@@ -167,6 +206,8 @@ def main() -> None:
         ]
     if only in ("all", "interim"):
         rows += interim_benchmarks()
+    if only in ("all", "report"):
+        rows += report_benchmarks()
     report(rows)
 
 

@@ -23,9 +23,26 @@ MOTIVATING = DESIGNS / "motivating_trial.yaml"
 TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-fonts-recommended")
 
 
+SCENARIOS = REPO / "simulations" / "motivating_trial.yaml"
+N_TRIALS, SEED = 2_000, 11
+
+
+@pytest.fixture(scope="module")
+def simulation():
+    trial = ap.load_design(MOTIVATING).trial()
+    return ap.simulate(trial, ap.load_scenarios(SCENARIOS, trial), N_TRIALS, SEED, progress=False)
+
+
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
-    report = design_report(MOTIVATING, compare=[DESIGNS / "simon_example.toml"])
+    report = ap.report(
+        MOTIVATING,
+        compare=[DESIGNS / "simon_example.toml"],
+        scenarios=SCENARIOS,
+        n_trials=N_TRIALS,
+        seed=SEED,
+        progress=False,
+    )
     folder = tmp_path_factory.mktemp("report") / "out"
     files = write_report(report, folder, ["html", "md", "tex", "docx", "csv"])
     return report, folder, files
@@ -175,7 +192,9 @@ def _cli(*args):
     [
         (["--format", "html,pdf"], "--format: unknown format 'pdf'; allowed: html, md, tex"),
         (["--p", "0.1,1.5"], "--p: response rates must be between 0 and 1 (got 1.5)"),
-        (["--out-under-a-file"], "--out: cannot create the folder"),
+        (["--out-under-a-file"], "is a file, not a folder"),
+        (["--n-trials", "100"], "--n-trials: is used only with --scenarios (a simulation)"),
+        (["--scenarios", "missing.yaml"], "scenario file: missing.yaml does not exist"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
@@ -196,3 +215,96 @@ def test_cli_writes_the_report_creating_its_folders(tmp_path):
     assert "Written:" in done.stdout and (out / "report.docx").exists()
     assert (out / "report.html").exists()
     assert io.BytesIO((out / "report.docx").read_bytes()).read(2) == b"PK"
+
+
+# ------------------------------------------------------------- simulation
+def _by_title(report):
+    return {t.title: t for _, _, t in report.tables()}
+
+
+def test_sections_come_in_the_protocol_order(written):
+    report, _, _ = written
+    assert [s.title for s in report.sections] == [
+        "Statistical design",
+        "Stopping boundaries",
+        "Operating characteristics",
+        "Comparison of designs",
+        "Simulated operating characteristics",
+        "Appendix: simulation",
+    ]
+    simulated = report.sections[4]
+    assert simulated.provenance is not None and simulated.provenance.method == "monte carlo"
+    assert simulated.provenance.seed == SEED and simulated.provenance.n_trials == N_TRIALS
+
+
+def test_simulated_tables_hold_the_simulation_estimates_and_mcse(written, simulation):
+    report, _, _ = written
+    frame = simulation.frame.set_index(["scenario", "cohort", "metric"])
+    tables = _by_title(report)
+    for scenario in simulation.scenarios:
+        title = next(t for t in tables if t.startswith(f"Scenario {scenario.name}:"))
+        table = tables[title].frame
+        assert list(table["cohort"]) == list(simulation.trial.cohort_names)
+        assert np.array_equal(table["p"], scenario.response)
+        for metric in ("p_go", "p_early_futility", "p_stop_toxicity", "en", "duration"):
+            for row in table.itertuples():
+                estimate, mcse = frame.loc[(scenario.name, row.cohort, metric)]
+                assert getattr(row, metric) == estimate  # same numbers, same seed: exact
+                assert getattr(row, f"{metric}_mcse") == mcse
+    trial_level = tables["Simulated trial-level operating characteristics by scenario"].frame
+    null = trial_level.set_index("scenario").loc["global-null"]
+    assert null["fwer"] == frame.loc[("global-null", "ALL", "fwer"), "estimate"]
+    cells = tables["Simulated trial-level operating characteristics by scenario"].cells()
+    assert cells[0][2] == f"{null['fwer']:.3f} ({null['fwer_mcse']:.3f})"  # estimate (MCSE)
+
+
+def test_each_cohort_ends_one_way_in_every_scenario(simulation):
+    frame = simulation.frame.set_index(["scenario", "cohort", "metric"])["estimate"]
+    endings = ("p_go", "p_nogo_final", "p_early_futility", "p_stop_toxicity", "p_incomplete")
+    for scenario in simulation.scenarios:
+        for cohort in simulation.trial.cohort_names:
+            total = sum(frame[(scenario.name, cohort, m)] for m in endings)
+            assert total == pytest.approx(1.0, abs=1e-12)
+
+
+def test_statistical_section_and_appendix_state_the_simulation(written, simulation):
+    report, _, _ = written
+    text = " ".join(b.text for b in report.sections[0].blocks)
+    fwer = simulation.frame.query("scenario == 'global-null' and metric == 'fwer'").iloc[0]
+    assert f"{N_TRIALS:,} simulated trials under each of 6 scenarios" in text
+    assert f"is {fwer['estimate']:.3f} (MCSE {fwer['mcse']:.3f})" in text
+    settings = dict(_by_title(report)["Simulation settings and software"].frame.values)
+    assert settings["root seed"] == str(SEED)
+    assert settings["simulated trials per scenario"] == f"{N_TRIALS:,}"
+    assert settings["design hash (trial)"] == simulation.provenance.design_hash
+    assert settings["scenarios hash"] == simulation.provenance.details["scenarios_hash"]
+    assert settings["command"].endswith(
+        f"--n-trials {N_TRIALS} --seed {SEED} --analysis independent"
+    )
+    assert "numpy" in settings["software"] and "wall time" in settings
+    rates = _by_title(report)["Scenarios simulated: true response (and toxicity) rate per cohort"]
+    assert list(rates.frame["scenario"]) == [s.name for s in simulation.scenarios]
+    appendix = " ".join(b.text for b in report.sections[5].blocks if hasattr(b, "text"))
+    assert "sqrt(p (1 - p) / R)" in appendix and f"SeedSequence({SEED})" in appendix
+    assert len([f for _, f in report.figures() if f.name.startswith("scenario_")]) == 6
+
+
+def test_hierarchical_borrowing_is_described_with_its_thresholds():
+    report = ap.report(MOTIVATING, analysis="hierarchical")
+    text = " ".join(b.text for b in report.sections[0].blocks)
+    assert "Bayesian hierarchical model (Berry et al. 2013)" in text
+    assert "stop for futility if q_j < 0.1" in text and "GO if q_j >= 0.95" in text
+    assert "HalfNormal(1)" in text and "each with the looks above" in text
+    assert any(r.startswith("Berry SM") for r in report.references)
+    independent = " ".join(b.text for b in ap.report(MOTIVATING).sections[0].blocks)
+    assert "no borrowing between cohorts" in independent and "Berry" not in independent
+
+
+def test_cli_report_with_a_simulation(tmp_path):
+    out = tmp_path / "out"
+    done = _cli(MOTIVATING, "--scenarios", SCENARIOS, "--n-trials", "500", "--seed", "3",
+                "--format", "csv", "--no-progress", "--out", out)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    settings = next((out / "tables").glob("*simulation_settings*.csv"))
+    values = dict(pd.read_csv(settings).values)
+    assert values["root seed"] == "3" and values["simulated trials per scenario"] == "500"

@@ -270,7 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
         "write the protocol report of a design: text, tables and figures",
         "Write the statistical-section report of a design file: the protocol paragraph "
         "with the design's own numbers, the boundary table in numbers and words, the exact "
-        "OC, figures, and a side-by-side comparison with --compare. Formats: html (one "
+        "OC, figures, a side-by-side comparison with --compare, and with --scenarios the "
+        "simulated OC of a multi-cohort trial and its simulation appendix. Formats: html (one "
         "self-contained file), md (figures beside it), tex (pdflatex), docx (Word tables), "
         "csv (every table). Files are made in a temporary folder and moved into --out.",
     )
@@ -287,6 +288,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated formats: html, md, tex, docx, csv (default: all)",
     )
     report.add_argument("--out", required=True, help="folder to write the report into")
+    report.add_argument(
+        "--scenarios",
+        default=None,
+        help="scenario file: simulate the multi-cohort trial and add the simulated OC and "
+        "the simulation appendix",
+    )
+    _limited_count(
+        report, "--n-trials", 1, MAX_TRIALS, "simulated trials per scenario", default=None
+    )
+    report.add_argument("--seed", type=_count(0), default=None, help="root random seed (default 1)")
+    report.add_argument(
+        "--n-jobs",
+        type=_count(1, _max_jobs()),
+        default=1,
+        help=f"parallel workers for the simulation (1 to {_max_jobs()})",
+    )
+    report.add_argument(
+        "--analysis",
+        choices=("independent", "hierarchical"),
+        default=None,
+        help="override the design file's borrowing model",
+    )
+    report.add_argument("--no-progress", action="store_true", help="no simulation progress")
     report.set_defaults(handler=_run_report)
 
     calibrate = command(
@@ -536,7 +560,7 @@ _OPTIONS = {
     "oc": {"looks", "futility", "efficacy", "p"},
     "inference": {"looks", "futility", "efficacy", "n", "x", "p0", "level", "ordering"},
     "design": {"p"},
-    "report": {"p", "format", "out", "compare"},
+    "report": {"p", "format", "out", "compare", "n_trials", "seed", "n_jobs", "analysis"},
     "calibrate": {"write", "top"},
     "predprob": {"x", "n", "n_max", "p0", "prior", "theta_t"},
     "postprob": {"x", "n", "p0", "prior"},
@@ -636,11 +660,30 @@ def _run_design(args: argparse.Namespace) -> str:
 
 def _run_report(args: argparse.Namespace) -> str:
     from ._grid import parse_rate_grid
-    from .reports import design_report, parse_formats, write_report
+    from .errors import InputError
+    from .reports import parse_formats, write_report
+    from .reports import report as build_report
 
     formats = parse_formats(args.format)
     rates = None if args.p is None else parse_rate_grid(args.p)
-    report = design_report(args.file, compare=args.compare, rates=rates)
+    if args.scenarios is None:
+        for name in ("n_trials", "seed"):
+            if getattr(args, name) is not None:
+                raise InputError(name, "is used only with --scenarios (a simulation)")
+        if args.n_jobs != 1:
+            raise InputError("n_jobs", "is used only with --scenarios (a simulation)")
+    _check_output_folder(args.out)
+    report = build_report(
+        args.file,
+        compare=args.compare,
+        rates=rates,
+        scenarios=args.scenarios,
+        n_trials=10_000 if args.n_trials is None else args.n_trials,
+        seed=1 if args.seed is None else args.seed,
+        n_jobs=args.n_jobs,
+        analysis=args.analysis,
+        progress=False if args.no_progress else None,
+    )
     written = write_report(report, args.out, formats)
     main = [str(p) for p in written if p.parent == Path(args.out)]
     figures = sum(p.suffix == ".png" for p in written)

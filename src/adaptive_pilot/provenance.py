@@ -15,13 +15,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
-__all__ = ["METHODS", "Provenance", "content_hash", "design_hash", "package_version"]
+__all__ = [
+    "METHODS",
+    "Provenance",
+    "content_hash",
+    "design_hash",
+    "package_version",
+    "versions",
+]
 
 #: The two kinds of figures the engine produces.
 METHODS = ("exact", "monte carlo")
@@ -33,6 +41,17 @@ def package_version() -> str:
         return metadata.version("adaptive-pilot")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         return "0+unknown"
+
+
+def versions(*extra: str) -> dict[str, str]:
+    """Versions of Python and of the packages the numbers depend on (and ``extra`` ones)."""
+    out = {"python": platform.python_version()}
+    for name in ("adaptive-pilot", "numpy", "scipy", "pandas", *extra):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # pragma: no cover - bare checkout
+            out[name] = "unknown"
+    return out
 
 
 def content_hash(obj: Any) -> str:

@@ -86,24 +86,46 @@ class Table:
         Column -> format spec (``".4f"``); default: the glossary's format.
     labels : mapping, optional
         Column -> display label; default: the glossary's label.
+    errors : mapping, optional
+        Column -> the column holding its standard error (Monte Carlo). Shown as one
+        cell ``estimate (error)`` in the column's format; the frame (and CSV) keeps
+        both columns.
     """
 
     frame: pd.DataFrame
     title: str = ""
     formats: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+    def _shown(self) -> list[str]:
+        hidden = set(self.errors.values())
+        return [c for c in self.frame.columns if c not in hidden]
 
     def header(self) -> list[str]:
-        """Display labels of the columns."""
-        return [self.labels.get(c, label(c)) for c in self.frame.columns]
+        """Display labels of the columns shown (error columns join their estimate)."""
+        return [self.labels.get(c, label(c)) for c in self._shown()]
+
+    def text_columns(self) -> list[bool]:
+        """For each column shown: does it hold text (left-aligned) rather than numbers?"""
+        return [not pd.api.types.is_numeric_dtype(self.frame[c]) for c in self._shown()]
 
     def cells(self) -> list[list[str]]:
         """Formatted cells, row by row."""
-        specs = [self.formats.get(c, number_format(c)) for c in self.frame.columns]
-        return [
-            [_format_value(value, spec) for value, spec in zip(row, specs, strict=True)]
-            for row in self.frame.itertuples(index=False, name=None)
-        ]
+        columns = list(self.frame.columns)
+        shown = [columns.index(c) for c in self._shown()]
+        paired = {columns.index(c): columns.index(e) for c, e in self.errors.items()}
+        specs = [self.formats.get(c, number_format(c)) for c in columns]
+        out = []
+        for row in self.frame.itertuples(index=False, name=None):
+            line = []
+            for k in shown:
+                text = _format_value(row[k], specs[k])
+                if k in paired and text:
+                    text += f" ({_format_value(row[paired[k]], specs[k])})"
+                line.append(text)
+            out.append(line)
+        return out
 
 
 def _format_value(value: Any, spec: str) -> str:
@@ -236,10 +258,21 @@ def markdown_table(table: Table) -> str:
     for row in rows:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
 
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+    text = table.text_columns()
 
-    rule = "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|"
+    def line(cells: list[str]) -> str:
+        padded = (c.ljust(w) if left else c.rjust(w)
+                  for c, w, left in zip(cells, widths, text, strict=True))  # fmt: skip
+        return "| " + " | ".join(padded) + " |"
+
+    rule = (
+        "|"
+        + "|".join(
+            ":" + "-" * (w + 1) if left else "-" * (w + 1) + ":"
+            for w, left in zip(widths, text, strict=True)
+        )
+        + "|"
+    )
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 
@@ -249,8 +282,10 @@ def html_table(table: Table) -> str:
         out.append(f"<caption>{html.escape(table.title)}</caption>")
     out.append("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in table.header()))
     out.append("</tr></thead><tbody>")
+    opening = ['<td class="ap-text">' if text else "<td>" for text in table.text_columns()]
     for row in table.cells():
-        out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+        cells = (f"{tag}{html.escape(c)}</td>" for tag, c in zip(opening, row, strict=True))
+        out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
 

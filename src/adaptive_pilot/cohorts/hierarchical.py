@@ -39,6 +39,7 @@ is for real interim analyses and for checking the fast posterior.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -180,9 +181,12 @@ class BorrowingResult(ResultMixin):
             }
         )
 
-    @property
+    @functools.cached_property
     def provenance(self) -> Provenance:
-        """Exact (quadrature, to ~1e-6) for the fast posterior; Monte Carlo for NUTS."""
+        """Exact (quadrature, to ~1e-6) for the fast posterior; Monte Carlo for NUTS.
+
+        Made once per result, so every rendering shows the same creation time.
+        """
         design = design_hash({"hierarchical": self.prior.to_dict(), "p0": self.p0.tolist()})
         if self.method == "fast":
             return Provenance("exact", design, details={"algorithm": "quadrature"})

@@ -26,6 +26,7 @@ calibration can be reproduced.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -116,7 +117,7 @@ class CalibrationResult(ResultMixin):
         """The feasible designs, best first."""
         return self.table[self.table["feasible"]].reset_index(drop=True)
 
-    @property
+    @functools.cached_property
     def provenance(self) -> Provenance:
         """Exact; the design hash of the chosen design (of the grids when none)."""
         chosen = self.design.design_hash() if self.design is not None else content_hash(self.grids)

@@ -24,6 +24,7 @@ neither optimal nor admissible.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -184,7 +185,7 @@ class SimonSearch(ResultMixin):
         """Tidy table of :attr:`designs` (one row per design)."""
         return pd.DataFrame([design.to_dict() for design in self.designs])
 
-    @property
+    @functools.cached_property
     def provenance(self) -> Provenance:
         """Exact; the design hash of the search's inputs."""
         return Provenance(

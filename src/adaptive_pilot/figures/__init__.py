@@ -14,8 +14,10 @@ from ._render import pdf, png, svg
 from .boundary import boundary_figure
 from .design import OCCurve, oc_figure, sample_size_figure, stopping_figure
 from .interim import cohort_figure
+from .simulation import OUTCOME_COLOURS, scenario_figure
 
 __all__ = [
+    "OUTCOME_COLOURS",
     "OCCurve",
     "boundary_figure",
     "cohort_figure",
@@ -23,6 +25,7 @@ __all__ = [
     "pdf",
     "png",
     "sample_size_figure",
+    "scenario_figure",
     "stopping_figure",
     "svg",
 ]

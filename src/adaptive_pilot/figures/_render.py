@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import weakref
 from typing import Any
 
 from matplotlib import rc_context
@@ -26,6 +27,7 @@ _STYLE: dict[Any, Any] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "svg.fonttype": "none",  # text stays text: searchable, small
+    "pdf.fonttype": 42,  # TrueType in PDF figures (Type 3 fonts are refused by some journals)
     "svg.hashsalt": "adaptive-pilot",  # stable element ids: same figure, same bytes
 }
 
@@ -40,26 +42,36 @@ def new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+#: Rendered bytes by figure: a report shows each figure in several formats and files,
+#: and figures are never changed once drawn, so each (format, dpi) is rendered once.
+_RENDERED: weakref.WeakKeyDictionary[Figure, dict[tuple[str, int], bytes]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _rendered(figure: Figure, fmt: str, dpi: int = 0, **options: Any) -> bytes:
+    done = _RENDERED.setdefault(figure, {})
+    if (fmt, dpi) not in done:
+        buffer = io.BytesIO()
+        if dpi:
+            options["dpi"] = dpi
+        with style():
+            figure.savefig(buffer, format=fmt, **options)
+        done[fmt, dpi] = buffer.getvalue()
+    return done[fmt, dpi]
+
+
 def svg(figure: Figure) -> str:
     """The figure as an inline ``<svg>`` element (no XML prolog, no date)."""
-    buffer = io.StringIO()
-    with style():
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    text = buffer.getvalue()
+    text = _rendered(figure, "svg", metadata={"Date": None}).decode("utf-8")
     return text[text.index("<svg") :]
 
 
 def pdf(figure: Figure) -> bytes:
     """The figure as PDF bytes (vector; for LaTeX), without a creation date."""
-    buffer = io.BytesIO()
-    with style():
-        figure.savefig(buffer, format="pdf", metadata={"CreationDate": None})
-    return buffer.getvalue()
+    return _rendered(figure, "pdf", metadata={"CreationDate": None})
 
 
 def png(figure: Figure, dpi: int = 200) -> bytes:
     """The figure as PNG bytes (for documents that cannot hold SVG)."""
-    buffer = io.BytesIO()
-    with style():
-        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return buffer.getvalue()
+    return _rendered(figure, "png", dpi, metadata={"Software": None})

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import platform
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ..inference import Inference
 from ..patients.counts import CohortCounts, cohort_counts
 from ..patients.records import PatientData, SourceFile
-from ..provenance import Provenance
+from ..provenance import Provenance, versions
 from .decide import CohortCall, decide_cohort
 from .plan import InterimPlan
 from .result import InterimResult
@@ -20,17 +18,6 @@ __all__ = ["PYMC_TOLERANCE", "interim_analysis", "versions"]
 
 #: Largest |fast - PyMC| difference in P(p_j > p0 | data) accepted without a flag.
 PYMC_TOLERANCE = 0.01
-
-
-def versions(*extra: str) -> dict[str, str]:
-    """Versions of Python and the packages the numbers depend on."""
-    out = {"python": platform.python_version()}
-    for name in ("adaptive-pilot", "numpy", "scipy", "pandas", *extra):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:  # pragma: no cover - bare checkout
-            out[name] = "unknown"
-    return out
 
 
 def interim_analysis(

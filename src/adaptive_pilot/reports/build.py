@@ -9,14 +9,19 @@ import numpy as np
 import pandas as pd
 
 from .. import figures
+from ..cohorts.trial import TrialDesign
 from ..designs.evaluation import DesignEvaluation
+from ..errors import InputError
 from ..provenance import Provenance
 from ..results import Table
+from ..simulation import Scenario, SimulationResult, simulate
+from ..spec import load_scenarios
 from ..spec.resolve import ResolvedDesign, load_design
 from .document import FigureBlock, Paragraph, Report, Section
 from .protocol import REFERENCES, design_paragraphs, trial_paragraphs
+from .simulation import simulation_paragraph, simulation_sections
 
-__all__ = ["design_report"]
+__all__ = ["design_report", "report"]
 
 _COMPARE_LABELS = {
     "family": "rule",
@@ -37,13 +42,82 @@ _FAMILY_LABEL = {
 }
 
 
+def report(
+    design: str | Path | ResolvedDesign,
+    *,
+    compare: Sequence[str | Path | ResolvedDesign] = (),
+    rates: Sequence[float] | np.ndarray | None = None,
+    scenarios: str | Path | Sequence[Scenario] | None = None,
+    n_trials: int = 10_000,
+    seed: int = 1,
+    n_jobs: int = 1,
+    analysis: str | None = None,
+    progress: bool | None = None,
+) -> Report:
+    """The protocol report of a design, simulating the trial first when scenarios are given.
+
+    Parameters
+    ----------
+    design : path or ResolvedDesign
+        The design file.
+    compare : sequence of paths or ResolvedDesign
+        Other designs shown side by side and overlaid in the OC figure.
+    rates : sequence of float, optional
+        True rates of the exact OC table (default 0.05 to 0.60 by 0.05, with p0 and p1).
+    scenarios : path or sequence of Scenario, optional
+        A scenario file (or scenarios) of a multi-cohort design: the trial is simulated
+        with :func:`adaptive_pilot.simulate` and the report gains the simulated OC and
+        the simulation appendix.
+    n_trials, seed, n_jobs : int
+        Simulated trials per scenario, root seed and parallel workers.
+    analysis : {"independent", "hierarchical"}, optional
+        Override the design file's borrowing model (text and simulation).
+    progress : bool, optional
+        Progress of the simulation on stderr (default: when it is a terminal).
+
+    Returns
+    -------
+    Report
+        Render it with :func:`adaptive_pilot.write_report`.
+
+    Examples
+    --------
+    >>> import adaptive_pilot as ap
+    >>> document = ap.report("designs/simon_example.toml")
+    >>> [section.title for section in document.sections]
+    ['Statistical design', 'Stopping boundaries', 'Operating characteristics']
+    """
+    main = design if isinstance(design, ResolvedDesign) else load_design(design)
+    simulation = None
+    source = None
+    if scenarios is not None:
+        trial = main.trial(analysis)
+        if isinstance(scenarios, str | Path):
+            source = str(scenarios)
+            scenarios = load_scenarios(scenarios, trial)
+        simulation = simulate(
+            trial, list(scenarios), n_trials, seed, n_jobs=n_jobs, progress=progress
+        )
+    return design_report(
+        main,
+        compare=compare,
+        rates=rates,
+        simulation=simulation,
+        scenario_source=source,
+        analysis=analysis,
+    )
+
+
 def design_report(
     design: str | Path | ResolvedDesign,
     *,
     compare: Sequence[str | Path | ResolvedDesign] = (),
     rates: Sequence[float] | np.ndarray | None = None,
+    simulation: SimulationResult | None = None,
+    scenario_source: str | None = None,
+    analysis: str | None = None,
 ) -> Report:
-    """The protocol report of a design file (and the designs it is compared with).
+    """The protocol report of a design file from results already computed.
 
     Parameters
     ----------
@@ -53,18 +127,29 @@ def design_report(
         Other designs shown side by side and overlaid in the OC figure.
     rates : sequence of float, optional
         True rates of the OC table (default 0.05 to 0.60 by 0.05, with p0 and p1).
+    simulation : SimulationResult, optional
+        A simulation of the design's trial (:func:`adaptive_pilot.simulate`): adds the
+        simulated OC and the simulation appendix.
+    scenario_source : str, optional
+        Name of the scenario file, for the appendix.
+    analysis : {"independent", "hierarchical"}, optional
+        Override the design file's borrowing model in the text (a simulation's own
+        model wins).
 
     Returns
     -------
     Report
-        Render it with :meth:`adaptive_pilot.reports.write_report`.
+        Render it with :func:`adaptive_pilot.write_report`.
     """
     main = design if isinstance(design, ResolvedDesign) else load_design(design)
     others = [d if isinstance(d, ResolvedDesign) else load_design(d) for d in compare]
     evaluation = main.evaluate(rates)
-    hyp = main.spec.hypotheses
     cited: list[str] = []
-    paragraphs = design_paragraphs(main, evaluation, cited) + trial_paragraphs(main, cited)
+    trial = simulation.trial if simulation is not None else _trial(main, analysis)
+    paragraphs = design_paragraphs(main, evaluation, cited) + trial_paragraphs(main, trial, cited)
+    if simulation is not None:
+        p1 = {c.name: d.spec.hypotheses.p1 for c, d in main.cohort_designs()}
+        paragraphs.append(simulation_paragraph(simulation, p1))
     table = evaluation.table
     sections = [
         Section("Statistical design", tuple(Paragraph(t) for t in paragraphs)),
@@ -84,11 +169,12 @@ def design_report(
     ]
     if others:
         sections.append(Section("Comparison of designs", _comparison(main, evaluation, others)))
+    if simulation is not None:
+        sections += simulation_sections(simulation, main.source or None, scenario_source)
     references = tuple(REFERENCES[key] for key in cited)
     provenance = Provenance("exact", evaluation.provenance.design_hash,
                             details={"design": main.spec.name, "report": "protocol"})  # fmt: skip
     title = f"Statistical design: {main.spec.title or main.spec.name}"
-    del hyp
     return Report(title, tuple(sections), references, provenance)
 
 
@@ -187,3 +273,12 @@ def _comparison(
     )
     del evaluation
     return (side_by_side, Paragraph(note))
+
+
+def _trial(main: ResolvedDesign, analysis: str | None) -> TrialDesign | None:
+    """The multi-cohort trial of the file (None for a single-cohort design or no accrual)."""
+    if not main.spec.cohorts or main.spec.accrual is None:
+        if analysis is not None:
+            raise InputError("analysis", "applies only to a design with cohorts and accrual")
+        return None
+    return main.trial(analysis)

@@ -18,7 +18,7 @@ from ..results import Table
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FigureBlock", "Paragraph", "Report", "Section"]
+__all__ = ["Block", "FigureBlock", "Paragraph", "Report", "Section"]
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,15 @@ Block = Paragraph | Table | FigureBlock
 
 @dataclass(frozen=True)
 class Section:
-    """A headed part of the report."""
+    """A headed part of the report.
+
+    ``provenance``: where this section's numbers come from, when it is not the
+    report's (a simulation); shown at the end of the section.
+    """
 
     title: str
     blocks: tuple[Block, ...]
+    provenance: Provenance | None = None
 
 
 @dataclass(frozen=True)

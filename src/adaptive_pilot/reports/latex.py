@@ -15,6 +15,11 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{longtable}
 \usepackage{graphicx}
 \usepackage{fancyhdr}
+\usepackage{float}
+\usepackage{mathptmx}
+\usepackage[scaled=0.92]{helvet}
+\setlength{\LTcapwidth}{\textwidth}
+\setlength{\emergencystretch}{3em}
 \pagestyle{fancy}
 \fancyhf{}
 \renewcommand{\headrulewidth}{0pt}
@@ -42,12 +47,14 @@ def render_latex(report: Report, figure_paths: dict[int, str]) -> str:
             elif isinstance(block, FigureBlock):
                 number = numbers[id(block)]
                 out += [
-                    "\\begin{figure}[htbp]",
+                    "\\begin{figure}[H]",
                     "\\centering",
-                    f"\\includegraphics[width=\\textwidth]{{{figure_paths[number]}}}",
+                    f"\\includegraphics[{_width(block)}]{{{figure_paths[number]}}}",
                     f"\\caption{{{tex_escape(block.caption)}}}",
                     "\\end{figure}",
                 ]
+        if section.provenance is not None:
+            out += [f"{{\\scriptsize {tex_escape(section.provenance.line())}}}", ""]
     if report.references:
         out.append("\\section*{References}\n\\begin{enumerate}")
         out += [f"\\item {tex_escape(r)}" for r in report.references]
@@ -56,13 +63,34 @@ def render_latex(report: Report, figure_paths: dict[int, str]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _width(block: FigureBlock) -> str:
+    """The figure at its own size, at most the text width."""
+    inches = float(block.figure.get_figwidth())
+    return "width=\\textwidth" if inches >= 6.2 else f"width={inches:g}in"
+
+
 def _longtable(table: Table) -> str:
+    """A booktabs long table; wide tables get a smaller font, long text a wrapping column."""
     header = table.header()
-    spec = "l" + "r" * (len(header) - 1)
-    head = " & ".join(tex_escape(h) for h in header) + " \\\\"
-    rows = [" & ".join(tex_escape(c) for c in row) + " \\\\" for row in table.cells()]
+    rows = table.cells()
+    columns = list(zip(header, *rows, strict=True))
+    width = sum(
+        max(max(len(part) for part in _split(column[0])), *(len(c) for c in column[1:])) + 2
+        for column in columns
+    )
+    spec = ""
+    for k, (column, text) in enumerate(zip(columns, table.text_columns(), strict=True)):
+        longest = max(len(c) for c in column[1:]) if rows else 0
+        if longest > 45:
+            spec += "p{0.62\\textwidth}"
+        else:
+            spec += "l" if text or k == 0 else "r"
+    head = " & ".join(_header_cell(h, k == 0) for k, h in enumerate(header)) + " \\\\"
+    body = [" & ".join(tex_escape(c) for c in row) + " \\\\" for row in rows]
+    small = width > 80
     return "\n".join(
         [
+            *(["\\begingroup\\small\\setlength{\\tabcolsep}{4pt}"] if small else []),
             f"\\begin{{longtable}}{{{spec}}}",
             f"\\caption{{{tex_escape(table.title)}}}\\\\",
             "\\toprule",
@@ -71,7 +99,29 @@ def _longtable(table: Table) -> str:
             "\\endhead",
             "\\bottomrule",
             "\\endlastfoot",
-            *rows,
+            *body,
             "\\end{longtable}",
+            *(["\\endgroup"] if small else []),
         ]
     )
+
+
+def _split(text: str) -> list[str]:
+    """A header label in one line, or two split at its middle space when it is long."""
+    depth, spaces = 0, []
+    for i, c in enumerate(text):
+        depth += (c == "[") - (c == "]")
+        if c == " " and depth == 0:
+            spaces.append(i)
+    if len(text) <= 9 or not spaces:
+        return [text]
+    middle = len(text) / 2
+    cut = min(spaces, key=lambda i: abs(i - middle))
+    return [text[:cut], text[cut + 1 :]]
+
+
+def _header_cell(text: str, first: bool) -> str:
+    lines = [tex_escape(line) for line in _split(text)]
+    if len(lines) == 1:
+        return lines[0]
+    return f"\\shortstack[{'l' if first else 'r'}]{{{lines[0]}\\\\{lines[1]}}}"

@@ -14,7 +14,6 @@ def render_markdown(report: Report, figure_paths: dict[int, str]) -> str:
     ``figure_paths``: relative path of each figure's image by figure number.
     """
     numbers = report.numbers()
-    footer = f"_{md_escape(report.provenance.line())}_"
     out = [f"# {md_escape(report.title)}"]
     for section in report.sections:
         out += ["", f"## {md_escape(section.title)}"]
@@ -28,7 +27,7 @@ def render_markdown(report: Report, figure_paths: dict[int, str]) -> str:
                 number = numbers[id(block)]
                 caption = md_escape(f"Figure {number}. {block.caption}")
                 out += ["", f"![{caption}]({figure_paths[number]})", "", f"*{caption}*"]
-        out += ["", footer]
+        out += ["", f"_{md_escape((section.provenance or report.provenance).line())}_"]
     if report.references:
         out += ["", "## References", ""]
         out += [f"{k}. {md_escape(r)}" for k, r in enumerate(report.references, start=1)]

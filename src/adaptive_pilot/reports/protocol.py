@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+import re
 from typing import Any
 
+from ..cohorts.trial import HierarchicalBorrowing, TrialDesign
 from ..designs.evaluation import DesignEvaluation
 from ..spec.resolve import ResolvedDesign
 
@@ -66,11 +70,14 @@ def design_paragraphs(
         f"{1 - errors.beta:g}."
     ]
     looks = table.looks
-    interim = " and ".join(
-        [", ".join(str(n) for n in looks[:-2]), str(looks[-2])]
-        if len(looks) > 2
-        else [str(n) for n in looks[:-1]]
-    )
+    if len(looks) > 5 and len({b - a for a, b in itertools.pairwise(looks[:-1])}) == 1:
+        interim = f"n = {looks[0]}, {looks[1]}, ..., {looks[-2]}"
+    else:
+        interim = " and ".join(
+            [", ".join(str(n) for n in looks[:-2]), str(looks[-2])]
+            if len(looks) > 2
+            else [str(n) for n in looks[:-1]]
+        )
     schedule = (
         f"interim analyses after {interim} evaluable patients and the final analysis at {looks[-1]}"
         if len(looks) > 1
@@ -98,9 +105,9 @@ def design_paragraphs(
         paragraphs.append(
             f"The trial uses {family} {_cite(key, cited)}, with at most {looks[-1]} evaluable "
             f"patients, {schedule}. The response rate has a {prior} prior (mean "
-            f"{prior.mean:.3g}, worth {prior.ess:.3g} patient{'s' if prior.ess != 1 else ''}). "
-            f"{evaluation.rule_text} These rules give the stopping boundaries of Table 1: "
-            + " ".join(table.describe().splitlines())
+            f"{prior.mean:.3g}, worth {_patients(prior.ess)}). "
+            f"{_rule_words(evaluation.rule_text, str(prior))} These rules give the stopping "
+            "boundaries of Table 1: " + " ".join(table.describe().splitlines())
         )
     oc = evaluation.oc
     at0, at1 = oc.at(hyp.p0), oc.at(hyp.p1)
@@ -128,44 +135,109 @@ def design_paragraphs(
     return paragraphs
 
 
-def trial_paragraphs(resolved: ResolvedDesign, cited: list[str]) -> list[str]:
-    """Cohorts, accrual and the borrowing model of a multi-cohort trial (none for one cohort)."""
+def _patients(ess: float) -> str:
+    text = f"{ess:.3g}"
+    return f"{text} patient" if text == "1" else f"{text} patients"
+
+
+def _rule_words(rule: str, prior: str) -> str:
+    """The rule's own description, as running text after the prior has been stated."""
+    rule = rule.replace(f", under a {prior} prior", "").replace(f" under a {prior} prior", "")
+    rule = re.sub(
+        r"^q = P\(p > ([^|]+) \| data\)",
+        r"Let q = P(p > \1 | data) be the posterior probability that p exceeds \1",
+        rule,
+    )
+    return re.sub(r"^PP = ", "Let PP be the ", rule)
+
+
+def trial_paragraphs(
+    resolved: ResolvedDesign, trial: TrialDesign | None, cited: list[str]
+) -> list[str]:
+    """Cohorts, accrual and the analysis model of a multi-cohort trial (none for one cohort).
+
+    ``trial``: the resolved trial (its borrowing model decides the text), or None
+    when the file has no accrual section.
+    """
     spec = resolved.spec
     if not spec.cohorts:
         return []
+    main = resolved.boundary_table()
+    own = []
+    for cohort, design in resolved.cohort_designs():
+        table = design.boundary_table()
+        if table != main:
+            looks = ", ".join(str(n) for n in table.looks)
+            own.append(f"{cohort.name} (at most {table.n_max} patients, looks at {looks})")
     names = [c.name for c in spec.cohorts]
-    shares = ", ".join(f"{c.name} {_pct(c.prevalence or 0.0)}" for c in spec.cohorts)
-    text = (
-        f"The trial has {len(names)} cohorts ({', '.join(names)}), each analysed with its own "
-        "stopping boundaries as described above."
+    hierarchical = (
+        trial.borrowing is not None if trial is not None else spec.borrowing.model == "hierarchical"
     )
+    rules = "the looks" if hierarchical else "the stopping boundaries"
+    text = f"The trial has {len(names)} cohorts ({', '.join(names)}), each with {rules} above"
+    text += f", except {'; '.join(own)}." if own else "."
     accrual = spec.accrual
     if accrual is not None:
+        if accrual.allocation == "prevalence":
+            shares = ", ".join(f"{c.name} {_pct(c.prevalence or 0.0)}" for c in spec.cohorts)
+            joining = f"each joining the cohort of their subtype (expected shares {shares})"
+        else:
+            total = sum(c.allocation or 0.0 for c in spec.cohorts)
+            shares = ", ".join(f"{c.name} {_pct((c.allocation or 0.0) / total)}"
+                               for c in spec.cohorts)  # fmt: skip
+            joining = f"allocated to the cohorts in fixed proportions ({shares})"
         text += (
-            f" Patients are expected to enrol at {accrual.rate:g} per month in all, each joining "
-            f"the cohort of their subtype (expected shares {shares}); responses are known "
-            f"{accrual.assessment_delay:g} months after enrolment"
+            f" Patients are expected to enrol at {accrual.rate:g} per month in all, {joining}; "
+            f"responses are known {accrual.assessment_delay:g} months after enrolment"
         )
         if accrual.max_duration is not None:
-            text += f", and enrolment closes after {accrual.max_duration:g} months at the latest"
+            text += (
+                f", and enrolment closes after {accrual.max_duration:g} months at the latest "
+                "(a cohort short of its final analysis then ends without a GO)"
+            )
         text += "."
     out = [text]
+    if not hierarchical:
+        out.append("Each cohort is analysed on its own data (no borrowing between cohorts).")
+        return out
     borrowing = spec.borrowing
-    if borrowing.model == "hierarchical":
-        futility = borrowing.futility
-        rule = (
-            f" Cohort j stops for futility at an interim look if P(p_j > p0 | all cohorts' "
-            f"data) < {futility:g} and is GO at the final analysis if that probability is at "
-            f"least {borrowing.go:g}."
-            if isinstance(futility, float) and borrowing.go is not None
-            else ""
-        )
-        out.append(
-            "Information is borrowed between cohorts with a Bayesian hierarchical model "
-            f"{_cite('berry', cited)}: logit p_j ~ N(mu, tau^2), with a normal prior on mu "
-            f"(SD {borrowing.mu_sd:g}) and a half-normal prior on tau (SD {borrowing.tau_sd:g})."
-            + rule
+    words = (
+        "Information is borrowed between cohorts with a Bayesian hierarchical model "
+        f"{_cite('berry', cited)}: with p_j the response rate of cohort j, logit p_j ~ "
+        "N(mu, tau^2), "
+    )
+    if trial is not None and trial.borrowing is not None:
+        decide = trial.borrowing
+        prior = decide.prior
+        words += (
+            f"mu ~ N({prior.mu_mean:.3g}, {prior.mu_sd:g}^2) and tau ~ HalfNormal({prior.tau_sd:g})"
+            f" (mu centred on logit p0 = {prior.mu_mean:.3g}). The decisions use q_j = P(p_j > "
+            "p0 | all cohorts' data), computed when the cohort reaches each of its looks, "
+            f"instead of the single-cohort boundaries: {_thresholds(decide)}"
         )
     else:
-        out.append("Each cohort is analysed on its own data (no borrowing between cohorts).")
+        words += (
+            f"with a normal prior on mu (SD {borrowing.mu_sd:g}) and a half-normal prior on tau "
+            f"(scale {borrowing.tau_sd:g})."
+        )
+    if any(design.spec.toxicity is not None for _, design in resolved.cohort_designs()):
+        words += " Toxicity is monitored in each cohort with its own rule, as above."
+    out.append(words)
     return out
+
+
+def _thresholds(decide: HierarchicalBorrowing) -> str:
+    parts = []
+    futility = [f for f in decide.futility if not math.isnan(f)]
+    if futility:
+        if len(set(decide.futility)) == 1:
+            parts.append(f"at an interim look, stop for futility if q_j < {futility[0]:g}")
+        else:
+            cuts = ", ".join("none" if math.isnan(f) else f"{f:g}" for f in decide.futility)
+            parts.append(f"at interim looks 1, 2, ..., stop for futility if q_j is below {cuts}")
+    efficacy = [e for e in decide.efficacy if not math.isnan(e)]
+    if efficacy:
+        cuts = ", ".join("none" if math.isnan(e) else f"{e:g}" for e in decide.efficacy)
+        parts.append(f"stop for efficacy (GO) at interim looks if q_j is at least {cuts}")
+    parts.append(f"at the final analysis, GO if q_j >= {decide.go:g} and NO-GO otherwise")
+    return "; ".join(parts) + "."

@@ -39,6 +39,9 @@ def render_docx(report: Report) -> bytes:
                 document.add_picture(io.BytesIO(figures.png(block.figure)), width=Inches(6.3))
                 caption = f"Figure {numbers[id(block)]}. {block.caption}"
                 document.add_paragraph(caption, "Caption")
+        if section.provenance is not None:
+            line = document.add_paragraph().add_run(section.provenance.line())
+            line.font.size = Pt(7)
     if report.references:
         document.add_heading("References", level=1)
         for reference in report.references:
@@ -53,17 +56,19 @@ def _table(document: Document, table: Table) -> None:
     word = document.add_table(rows=len(rows) + 1, cols=len(header))
     word.style = "Table Grid"
     word.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for j, text in enumerate(header):
-        cell = word.cell(0, j)
+    lines = word.rows  # row by row: Table.cell(i, j) rescans the whole grid on every call
+    for cell, text in zip(lines[0].cells, header, strict=True):
         cell.text = text
         run = cell.paragraphs[0].runs[0]
         run.bold = True
         run.font.size = Pt(9)
-    for i, row in enumerate(rows, start=1):
-        for j, text in enumerate(row):
-            cell = word.cell(i, j)
+    left = [text or k == 0 for k, text in enumerate(table.text_columns())]
+    for line, row in zip(list(lines)[1:], rows, strict=True):
+        for cell, text, text_column in zip(line.cells, row, left, strict=True):
             cell.text = text
             paragraph = cell.paragraphs[0]
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.RIGHT
+            paragraph.alignment = (
+                WD_ALIGN_PARAGRAPH.LEFT if text_column else WD_ALIGN_PARAGRAPH.RIGHT
+            )
             if paragraph.runs:
                 paragraph.runs[0].font.size = Pt(9)

@@ -118,7 +118,8 @@ class BOP2Rule(ThresholdRuleMixin):
     def describe(self) -> str:
         """The rule in words."""
         text = (
-            f"q = P(p > {self.p0:g} | data) under a {self.prior} prior. At n of N = {self.n_max}: "
+            f"q = P(p > {self.p0:g} | data) under a {self.prior} prior. After n of "
+            f"N = {self.n_max} evaluable patients: "
             f"stop for futility if q < {self.lam:g} (n/N)^{self.gamma:g}; "
             f"final GO if q >= {self.lam:g}."
         )

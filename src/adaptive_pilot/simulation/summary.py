@@ -23,7 +23,7 @@ from ..cohorts.trial import TrialDesign
 from ..glossary import label
 from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, json_safe, records
-from .kernel import EFFICACY, FUTILITY, GO, INCOMPLETE, TOXICITY, TrialOutcomes
+from .kernel import EFFICACY, FUTILITY, GO, INCOMPLETE, NOGO, TOXICITY, TrialOutcomes
 from .scenarios import Scenario
 
 __all__ = ["SimulationResult", "chunk_statistics", "combine"]
@@ -174,6 +174,7 @@ def result_frame(
             add(cohort.name, "p_go", *_proportion(go, n))
             add(cohort.name, "p_early_futility", *_proportion(counts[FUTILITY], n))
             add(cohort.name, "p_early_efficacy", *_proportion(counts[EFFICACY], n))
+            add(cohort.name, "p_nogo_final", *_proportion(counts[NOGO], n))
             if cohort.toxicity is not None:
                 add(cohort.name, "p_stop_toxicity", *_proportion(counts[TOXICITY], n))
             if trial.accrual.max_duration is not None:
