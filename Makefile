@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 		"$$py" -m venv $(VENV) || exit 1; \
 	fi
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -e ".[dev]"
+	$(VPY) -m pip install --quiet -e ".[dev,app]"
 	@touch $(STAMP)
 
 demo: $(STAMP)

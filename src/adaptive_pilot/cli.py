@@ -475,6 +475,25 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cmd.add_argument("--json", action="store_true", help="list: JSON output")
     audit_cmd.set_defaults(handler=_run_audit)
 
+    app = command(
+        "app",
+        "the local web app: design, simulate, interim call and audit pages",
+        "Start the web app (Shiny for Python; needs the 'app' extra) on this machine. It binds "
+        "127.0.0.1 by default; another host needs an access token (--token-file or the "
+        "ADAPTIVE_PILOT_TOKEN environment variable), asked for on a sign-in page.",
+    )
+    app.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    app.add_argument("--port", type=_count(1, 65535), default=8000, help="port (default 8000)")
+    app.add_argument("--audit", default=None, help="audit database the interim calls go to")
+    app.add_argument(
+        "--max-upload-mb",
+        type=_positive_number,
+        default=10.0,
+        help="largest file accepted from the browser, in MB (default 10)",
+    )
+    app.add_argument("--token-file", default=None, help="file whose first line is the token")
+    app.set_defaults(handler=_run_app)
+
     schema = command(
         "schema",
         "JSON Schema of design files (for editors)",
@@ -569,6 +588,7 @@ _OPTIONS = {
     "simulate": {"n_trials", "seed", "n_jobs", "backend", "scheduler", "out", "chunk_size"},
     "interim": {"data", "adsl", "adrs", "adae", "adtte", "as_of", "audit", "out", "level"},
     "audit": {"audit", "head"},
+    "app": {"host", "port", "audit", "max_upload_mb", "token_file"},
 }
 
 
@@ -843,61 +863,30 @@ def _run_simulate(args: argparse.Namespace) -> str:
 
 
 def _run_interim(args: argparse.Namespace) -> str:
-    import datetime as dt
+    from .interim.output import closed_report, write_outputs
+    from .interim.run import run_interim
 
-    from .errors import InputError
-    from .interim import interim_analysis
-    from .interim.output import closed_report, record_call, write_outputs
-    from .patients import read_adam, read_patients
-    from .patients.records import SourceFile
-    from .spec import load_design
-
-    today = dt.datetime.now(dt.UTC).date()
-    as_of = today if args.as_of is None else _date_option("as_of", args.as_of)
-    if as_of > today:
-        raise InputError("as_of", f"{as_of} is in the future (today is {today})")
-    adam = [args.adsl, args.adrs, args.adae, args.adtte]
-    if (args.data is None) == all(v is None for v in adam):
-        raise InputError("data", "give --data FILE, or the ADaM files --adsl and --adrs")
-    if args.data is None and (args.adsl is None or args.adrs is None):
-        raise InputError(
-            "adsl" if args.adsl is None else "adrs", "ADaM input needs both --adsl and --adrs"
-        )
+    as_of = None if args.as_of is None else _date_option("as_of", args.as_of)
     if args.out is not None:
         _check_output_folder(args.out)
     if args.audit is not None:
         _check_audit_target(args.audit)
-    resolved = load_design(args.design)
-    plan = resolved.interim_plan(args.analysis)
-    given = args.as_of is not None
-    if args.data is not None:
-        data = read_patients(args.data, cohorts=plan.cohort_names, today=today, as_of_given=given)
-    else:
-        data = read_adam(
-            args.adsl,
-            args.adrs,
-            adae=args.adae,
-            adtte=args.adtte,
-            cohort_var=args.cohort_var,
-            cohorts=plan.cohort_names,
-            today=today,
-            as_of_given=given,
-        )
-    from pathlib import Path
-
-    design_path = Path(args.design)
-    result = interim_analysis(
-        plan,
-        data,
+    result = run_interim(
+        args.design,
+        data=args.data,
+        adsl=args.adsl,
+        adrs=args.adrs,
+        adae=args.adae,
+        adtte=args.adtte,
+        cohort_var=args.cohort_var,
         as_of=as_of,
         analyst=args.analyst,
-        design_file=SourceFile.of("design", design_path, design_path.read_bytes()),
+        audit=args.audit,
+        analysis=args.analysis,
         level=args.level,
         check_pymc=args.check_pymc,
         pymc_draws=args.pymc_draws,
     )
-    if args.audit is not None:
-        result = record_call(result, args.audit)
     notes = []
     if args.out is not None:
         written = write_outputs(result, args.out)
@@ -909,6 +898,27 @@ def _run_interim(args: argparse.Namespace) -> str:
     summary = result.summary()
     text = summary.as_markdown() if args.format == "md" else summary.as_text()
     return "\n\n".join([text, *notes])
+
+
+def _run_app(args: argparse.Namespace) -> str:
+    from .errors import InputError
+
+    try:
+        from .app import serve
+    except ImportError as error:  # pragma: no cover - the extra is installed by make
+        raise InputError(
+            "app", f"needs the 'app' extra: pip install 'adaptive-pilot[app]' ({error.name})"
+        ) from None
+    if args.audit is not None:
+        _check_audit_target(args.audit)
+    serve(
+        host=args.host,
+        port=args.port,
+        audit=args.audit,
+        max_upload_mb=args.max_upload_mb,
+        token_file=args.token_file,
+    )
+    return ""
 
 
 def _run_audit(args: argparse.Namespace) -> str:
@@ -924,12 +934,9 @@ def _run_audit(args: argparse.Namespace) -> str:
         return json.dumps([r.to_dict() for r in records], indent=2)
     lines = []
     for r in records:
-        decisions = ", ".join(
-            f"{d['cohort']} {d['decision']}" for d in r.payload.get("decisions", [])
-        )
         lines.append(
             f"#{r.id} {r.created_utc} analyst {r.analyst or '-'} cut-off "
-            f"{r.payload.get('as_of', '?')} design {r.design_hash}: {decisions} "
+            f"{r.payload.get('as_of', '?')} design {r.design_hash}: {r.decisions()} "
             f"[hash {r.hash[:16]}]"
         )
     return "\n".join(lines) if lines else f"{args.audit}: no records yet"

@@ -68,6 +68,12 @@ class AuditRecord:
     previous_hash: str
     hash: str
 
+    def decisions(self) -> str:
+        """The decisions of the call, one ``cohort decision`` per cohort."""
+        return ", ".join(
+            f"{d.get('cohort')} {d.get('decision')}" for d in self.payload.get("decisions", [])
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,

@@ -21,7 +21,7 @@ from .document import FigureBlock, Paragraph, Report, Section
 from .protocol import REFERENCES, design_paragraphs, trial_paragraphs
 from .simulation import simulation_paragraph, simulation_sections
 
-__all__ = ["design_report", "report"]
+__all__ = ["curve_grid", "design_report", "oc_curve", "report"]
 
 _COMPARE_LABELS = {
     "family": "rule",
@@ -196,8 +196,8 @@ def _oc_blocks(
                 "(response x toxicity rate)",
             )
         )
-    grid = np.round(np.linspace(0.0, min(1.0, max(0.6, 2.5 * hyp.p1)), 121), 6)
-    curves = [_curve(main, grid)] + [_curve(other, grid) for other in others]
+    grid = curve_grid(hyp.p1)
+    curves = [oc_curve(main, grid)] + [oc_curve(other, grid) for other in others]
     blocks.append(
         FigureBlock(
             "oc_curves",
@@ -230,7 +230,15 @@ def _oc_blocks(
     return tuple(blocks)
 
 
-def _curve(design: ResolvedDesign, grid: np.ndarray) -> figures.OCCurve:
+def curve_grid(p1: float) -> np.ndarray:
+    """True rates of the OC curves: 121 points from 0 to max(0.6, 2.5 p1)."""
+    return np.round(np.linspace(0.0, min(1.0, max(0.6, 2.5 * p1)), 121), 6)
+
+
+def oc_curve(design: ResolvedDesign, grid: np.ndarray | None = None) -> figures.OCCurve:
+    """A design's exact P(GO) and E[N] over a grid of true rates (:func:`curve_grid`)."""
+    if grid is None:
+        grid = curve_grid(design.spec.hypotheses.p1)
     oc = design.evaluate(grid).oc
     return figures.OCCurve(design.spec.title or design.spec.name, oc.p, oc.p_go, oc.en)
 

@@ -29,7 +29,7 @@ def stderr_line(line: str) -> None:
 
 
 def progress_reporter(
-    mode: bool | None,
+    mode: bool | Progress | None,
     *,
     n_chunks: int,
     total: int,
@@ -42,9 +42,11 @@ def progress_reporter(
 
     Parameters
     ----------
-    mode : bool or None
+    mode : bool, Progress or None
         ``False``: nothing. ``True``: a progress bar. ``None``: a bar when stderr
         is a terminal, otherwise a log line at most every ``interval`` seconds.
+        A :class:`Progress` object (``update`` / ``close``) is told directly (a web
+        page's progress bar).
     n_chunks, total : int
         Chunks and trials in the whole run.
     initial_chunks, initial : int
@@ -56,6 +58,8 @@ def progress_reporter(
     """
     if mode is False:
         return _Silent()
+    if not isinstance(mode, bool) and mode is not None:
+        return mode
     if mode is True or (mode is None and sys.stderr.isatty()):
         from tqdm import tqdm
 

@@ -33,7 +33,7 @@ from ..errors import InputError
 from ..provenance import Provenance, package_version
 from .checkpoints import CheckpointFolder, ChunkStats
 from .kernel import draw, posterior_tables, run_trials
-from .progress import progress_reporter, stderr_line
+from .progress import Progress, progress_reporter, stderr_line
 from .scenarios import Scenario, scenarios_hash
 from .summary import SimulationResult, chunk_statistics, combine, result_frame
 from .workers import dask_client, run_jobs
@@ -55,7 +55,7 @@ def simulate(
     scheduler: str | None = None,
     out: str | Path | None = None,
     chunk_size: int = CHUNK_SIZE,
-    progress: bool | None = None,
+    progress: bool | Progress | None = None,
     log: Callable[[str], None] = stderr_line,
 ) -> SimulationResult:
     """Simulate every scenario on ``n_trials`` trials.
@@ -80,10 +80,11 @@ def simulate(
         folder of the same run is resumed.
     chunk_size : int, default 2000
         Trials per chunk.
-    progress : bool, optional
+    progress : bool or Progress, optional
         ``True``: a progress bar; ``False``: nothing; default: a bar when stderr is
         a terminal, otherwise a line (chunks done, trials/s, time left) at most
-        every 10 s.
+        every 10 s. An object with ``update(trials)`` and ``close()`` is told of
+        every chunk (as the web app's progress bar is).
     log : callable, default: print on stderr
         Receives progress lines and one line per checkpoint refused on resume.
 

@@ -9,8 +9,15 @@
 Nothing outside this package knows the file format.
 """
 
-from .resolve import ResolvedDesign, load_design
+from .resolve import ResolvedDesign, design_from_document, load_design
 from .scenarios import load_scenarios
 from .schema import DesignSpec, json_schema
 
-__all__ = ["DesignSpec", "ResolvedDesign", "json_schema", "load_design", "load_scenarios"]
+__all__ = [
+    "DesignSpec",
+    "ResolvedDesign",
+    "design_from_document",
+    "json_schema",
+    "load_design",
+    "load_scenarios",
+]

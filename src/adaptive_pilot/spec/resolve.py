@@ -61,6 +61,23 @@ def load_design(path: str | Path) -> ResolvedDesign:
     return ResolvedDesign(spec, source=str(path), yaml_root=root, data=data)
 
 
+def design_from_document(data: dict[str, Any], source: str = "design") -> ResolvedDesign:
+    """Validate and resolve a design given as a document (the parsed content of a file).
+
+    ``source`` names it in error messages. The result has no file behind it.
+
+    Raises
+    ------
+    InputError
+        One line naming the key at fault.
+    """
+    try:
+        spec = DesignSpec.model_validate(data)
+    except ValidationError as error:
+        raise one_line(error, source, None, DesignSpec) from None
+    return ResolvedDesign(spec, data=data)
+
+
 class ResolvedDesign:
     """A validated design file turned into objects the engine uses."""
 

@@ -1,0 +1,98 @@
+"""What the pages share: the shipped example files, error display, tables and report bytes."""
+
+from __future__ import annotations
+
+import html
+import io
+import tempfile
+import zipfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from htmltools import HTML, Tag, TagList, tags
+
+from ..errors import InputError
+from ..provenance import package_version
+from ..results import Table, html_table
+
+__all__ = [
+    "ACCEPTED",
+    "error_box",
+    "example_files",
+    "provenance_line",
+    "report_bytes",
+    "table_html",
+]
+
+#: File types the app accepts from the browser, by page.
+ACCEPTED = {
+    "design": [".yaml", ".yml", ".toml"],
+    "scenarios": [".yaml", ".yml", ".toml"],
+    "patients": [".csv", ".xlsx"],
+    "adam": [".csv", ".xpt"],
+}
+
+
+def example_files(kind: str) -> dict[str, Path]:
+    """Shipped example files (``kind``: "designs" or "simulations"), by file name."""
+    folder = Path(str(resources.files("adaptive_pilot") / "examples" / kind))
+    return {
+        p.name: p
+        for p in sorted(folder.iterdir())
+        if p.suffix in (".yaml", ".yml", ".toml") and p.is_file()
+    }
+
+
+def error_box(error: Exception) -> Tag:
+    """A readable message for bad input: the one line, and a data error's rows."""
+    if isinstance(error, InputError):
+        lines = list(getattr(error, "lines", ()))
+        items = [tags.li(line) for line in lines]
+        return tags.div(
+            tags.strong(str(error)),
+            tags.ul(*items) if items else None,
+            class_="alert alert-danger ap-error",
+            role="alert",
+        )
+    return tags.div(
+        tags.strong(f"Unexpected error: {type(error).__name__}: {error}"),
+        class_="alert alert-danger ap-error",
+        role="alert",
+    )
+
+
+def table_html(table: Table) -> HTML:
+    """A result table as the reports show it (same numbers, same formats)."""
+    return HTML(html_table(table))
+
+
+def provenance_line(design_hash: str, extra: str = "") -> TagList:
+    """The line that ties what is on screen to the CLI's output."""
+    text = f"adaptive_pilot {package_version()} · design hash {design_hash}"
+    if extra:
+        text += f" · {extra}"
+    return TagList(tags.p(text, class_="ap-provenance text-muted small"))
+
+
+def report_bytes(report: Any, fmt: str) -> bytes:
+    """A report as one downloadable file: HTML, DOCX, or a ZIP of the other formats."""
+    from ..reports import write_report
+
+    with tempfile.TemporaryDirectory(prefix="adaptive-pilot-report-") as folder:
+        out = Path(folder) / "report"
+        formats = [fmt] if fmt in ("html", "docx") else ["html", "md", "tex", "docx", "csv"]
+        write_report(report, out, formats)
+        if fmt in ("html", "docx"):
+            return (out / f"report.{fmt}").read_bytes()
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(out.rglob("*")):
+                if path.is_file():
+                    archive.write(path, str(Path("report") / path.relative_to(out)))
+        return buffer.getvalue()
+
+
+def escape(text: str) -> str:
+    """HTML-escape a string for inline markup."""
+    return html.escape(text)

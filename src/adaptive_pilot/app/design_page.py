@@ -1,0 +1,324 @@
+"""Design page: open or build a design, see its boundaries, exact OC and figures, calibrate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from htmltools import HTML, tags
+from shiny import module, reactive, render, ui
+
+from .. import figures
+from ..errors import InputError
+from ..results import Table
+from ..spec import design_from_document
+from ..spec.reading import read_document
+from .common import ACCEPTED, error_box, example_files, provenance_line, report_bytes, table_html
+from .form import FAMILIES, THRESHOLDS, apply_form, form_values, new_document
+
+__all__ = ["design_server", "design_ui"]
+
+_NEW = "new:"
+_FIELDS = (
+    "family",
+    "p0",
+    "p1",
+    "alpha",
+    "beta",
+    "prior_a",
+    "prior_b",
+    "n_max",
+    "every",
+    "threshold_1",
+    "threshold_2",
+    "toxicity",
+    "tox_threshold",
+    "tox_probability",
+)
+
+
+def _starts() -> dict[str, str]:
+    choices = {name: f"Shipped: {name}" for name in example_files("designs")}
+    choices |= {f"{_NEW}{key}": f"New {label} design" for key, label in FAMILIES.items()}
+    return choices
+
+
+@module.ui
+def design_ui() -> Any:
+    first, second = THRESHOLDS["bop2"]
+    number = ui.input_numeric
+    return ui.layout_sidebar(
+        ui.sidebar(
+            ui.input_select("start", "Start from", _starts(), selected="motivating_trial.yaml"),
+            ui.input_file(
+                "upload", "or open a design file (.yaml, .toml)", accept=ACCEPTED["design"]
+            ),
+            ui.input_select("family", "Design family", FAMILIES),
+            ui.layout_columns(
+                number("p0", "p0 (null rate)", 0.05, min=0.001, max=0.999, step=0.01),
+                number("p1", "p1 (target rate)", 0.2, min=0.001, max=0.999, step=0.01),
+            ),
+            ui.layout_columns(
+                number("alpha", "alpha", 0.05, min=0.001, max=0.5, step=0.01),
+                number("beta", "beta", 0.2, min=0.01, max=0.5, step=0.01),
+            ),
+            ui.layout_columns(
+                number("prior_a", "prior a", 0.05, min=0.001, step=0.05),
+                number("prior_b", "prior b", 0.95, min=0.001, step=0.05),
+            ),
+            ui.layout_columns(
+                number("n_max", "N (maximum)", 30, min=2, max=1000, step=1),
+                number("every", "look every", 10, min=0, max=1000, step=1),
+            ),
+            number("threshold_1", first[1], first[2], step=0.01),
+            number("threshold_2", second[1], second[2], step=0.01),
+            ui.input_checkbox("toxicity", "Toxicity co-monitoring", True),
+            ui.layout_columns(
+                number("tox_threshold", "toxicity limit", 0.3, min=0.01, max=0.99, step=0.05),
+                number(
+                    "tox_probability",
+                    "stop if P(tox > limit) >",
+                    0.9,
+                    min=0.5,
+                    max=0.999,
+                    step=0.01,
+                ),
+            ),
+            ui.hr(),
+            ui.download_button("design_file", "Download the design file"),
+            ui.input_select(
+                "report_format",
+                "Report format",
+                {
+                    "html": "HTML",
+                    "docx": "Word (DOCX)",
+                    "zip": "All formats (ZIP: HTML, Markdown, LaTeX, DOCX, CSV)",
+                },
+            ),
+            ui.download_button("report", "Download the report"),
+            width=360,
+        ),
+        ui.output_ui("header"),
+        ui.output_ui("problem"),
+        ui.layout_columns(
+            ui.card(ui.card_header("Stopping boundaries"), ui.output_ui("boundaries")),
+            ui.card(ui.card_header("Boundaries in words"), ui.output_ui("words")),
+            col_widths=(7, 5),
+        ),
+        ui.card(ui.card_header("Exact operating characteristics"), ui.output_ui("oc")),
+        ui.card(ui.card_header("Figures"), ui.output_ui("figures_panel")),
+        ui.card(
+            ui.card_header("Calibration"),
+            ui.p(
+                "Search the design file's calibration grid for the most powerful design "
+                "with the exact type I error at most alpha."
+            ),
+            ui.input_action_button("calibrate", "Run the calibration", class_="btn-secondary"),
+            ui.output_ui("calibration"),
+        ),
+    )
+
+
+@module.server
+def design_server(input: Any, output: Any, session: Any) -> Any:
+    """The page's logic; returns the current design (a reactive calc) for the other pages."""
+    base = reactive.value(_shipped_document("motivating_trial.yaml"))
+    calibrated: reactive.Value[dict[str, Any] | None] = reactive.value(None)
+
+    @reactive.effect
+    @reactive.event(input.start)
+    def _start() -> None:
+        choice = input.start()
+        if choice.startswith(_NEW):
+            base.set(new_document(choice.removeprefix(_NEW)))
+        else:
+            base.set(_shipped_document(choice))
+        calibrated.set(None)
+
+    @reactive.effect
+    @reactive.event(input.upload)
+    def _upload() -> None:
+        files = input.upload()
+        if not files:
+            return
+        try:
+            document, _ = read_document(Path(files[0]["datapath"]), "design file")
+        except InputError as error:
+            ui.notification_show(_named(str(error), files[0]), type="error", duration=8)
+            return
+        base.set(document)
+        calibrated.set(None)
+
+    @reactive.effect
+    def _fill_form() -> None:
+        values = form_values(base())
+        with reactive.isolate():
+            ui.update_select("family", selected=values["family"])
+            for key in _FIELDS[1:]:
+                if key == "toxicity":
+                    ui.update_checkbox(key, value=values[key])
+                else:
+                    ui.update_numeric(key, value=values[key])
+            _label_thresholds(values["family"])
+
+    @reactive.effect
+    @reactive.event(input.family)
+    def _family_labels() -> None:
+        _label_thresholds(input.family())
+
+    @reactive.calc
+    def current() -> dict[str, Any]:
+        values = {key: input[key]() for key in _FIELDS}
+        missing = [key for key, value in values.items() if value is None]
+        document = base()
+        if missing:
+            return {"document": document, "error": InputError(missing[0], "is empty")}
+        document = apply_form(document, values)
+        try:
+            resolved = design_from_document(document, source="design")
+            evaluation = resolved.evaluate()
+        except InputError as error:
+            return {"document": document, "error": error}
+        return {"document": document, "resolved": resolved, "evaluation": evaluation}
+
+    @render.ui
+    def header() -> Any:
+        state = current()
+        if "resolved" not in state:
+            return None
+        resolved = state["resolved"]
+        spec = resolved.spec
+        return tags.div(
+            tags.h4(spec.title or spec.name, class_="mb-0"),
+            provenance_line(state["evaluation"].provenance.design_hash),
+        )
+
+    @render.ui
+    def problem() -> Any:
+        state = current()
+        return error_box(state["error"]) if "error" in state else None
+
+    @render.ui
+    def boundaries() -> Any:
+        state = current()
+        if "evaluation" not in state:
+            return None
+        table = state["evaluation"].table
+        return table_html(Table(table.summary().tables[0].frame, title=""))
+
+    @render.ui
+    def words() -> Any:
+        state = current()
+        if "evaluation" not in state:
+            return None
+        evaluation = state["evaluation"]
+        lines = evaluation.table.describe().splitlines()
+        return tags.div(
+            tags.p(evaluation.rule_text) if evaluation.rule_text else None,
+            tags.ul(*(tags.li(line) for line in lines)),
+        )
+
+    @render.ui
+    def oc() -> Any:
+        state = current()
+        if "evaluation" not in state:
+            return None
+        frame = state["evaluation"].oc.to_frame().drop(columns=["method"])
+        return table_html(Table(frame, title=""))
+
+    @render.ui
+    def figures_panel() -> Any:
+        state = current()
+        if "evaluation" not in state:
+            return None
+        from ..reports.build import oc_curve
+
+        resolved = state["resolved"]
+        hyp = resolved.spec.hypotheses
+        table = state["evaluation"].table
+        curve = oc_curve(resolved)
+        return tags.div(
+            HTML(figures.svg(figures.boundary_figure(table))),
+            HTML(figures.svg(figures.oc_figure([curve], p0=hyp.p0, p1=hyp.p1))),
+            class_="ap-figures",
+        )
+
+    @reactive.effect
+    @reactive.event(input.calibrate)
+    def _calibrate() -> None:
+        state = current()
+        if "resolved" not in state:
+            return
+        resolved = state["resolved"]
+        with ui.Progress(min=0, max=1) as progress:
+            progress.set(message="Calibrating on exact OC", detail="searching the grid...")
+            try:
+                result = resolved.calibrate()
+            except InputError as error:
+                calibrated.set({"error": error})
+                return
+            progress.set(1)
+        calibrated.set({"result": result, "resolved": resolved})
+
+    @render.ui
+    def calibration() -> Any:
+        state = calibrated()
+        if state is None:
+            return None
+        if "error" in state:
+            return error_box(state["error"])
+        summary = state["result"].summary()
+        parts: list[Any] = [tags.p(line) for line in summary.header]
+        parts += [table_html(t) for t in summary.tables[:2]]
+        parts.append(ui.input_action_button("use_calibrated", "Use the calibrated design"))
+        return tags.div(*parts)
+
+    @reactive.effect
+    @reactive.event(input.use_calibrated)
+    def _use_calibrated() -> None:
+        state = calibrated()
+        if state and "result" in state:
+            base.set(state["resolved"].calibrated_document(state["result"]))
+
+    @render.download_button(filename=lambda: f"{_name(current())}.yaml")
+    def design_file() -> Any:
+        yield yaml.safe_dump(current()["document"], sort_keys=False, allow_unicode=True)
+
+    @render.download_button(
+        filename=lambda: f"{_name(current())}_report.{_suffix(input.report_format())}"
+    )
+    def report() -> Any:
+        from ..reports import report as build_report
+
+        state = current()
+        if "resolved" not in state:
+            raise state["error"]
+        with ui.Progress(min=0, max=1) as progress:
+            progress.set(message="Writing the report")
+            yield report_bytes(build_report(state["resolved"]), input.report_format())
+
+    return current
+
+
+def _label_thresholds(family: str) -> None:
+    first, second = THRESHOLDS.get(family, THRESHOLDS["bop2"])
+    ui.update_numeric("threshold_1", label=first[1])
+    ui.update_numeric("threshold_2", label=second[1])
+
+
+def _shipped_document(name: str) -> dict[str, Any]:
+    document, _ = read_document(example_files("designs")[name], "design file")
+    return document
+
+
+def _named(message: str, file: dict[str, Any]) -> str:
+    return message.replace(str(file["datapath"]), str(file["name"]))
+
+
+def _name(state: dict[str, Any]) -> str:
+    return str(state["document"].get("name", "design")).replace("/", "_") or "design"
+
+
+def _suffix(fmt: str) -> str:
+    return {"html": "html", "docx": "docx"}.get(fmt, "zip")

@@ -1,0 +1,142 @@
+"""The Design page's form as edits of a design document (no statistics here).
+
+A design starts from a document (a shipped or uploaded design file, or a new one
+for a family); the form shows the fields a statistician tunes most (family,
+hypotheses, errors, prior, N, looks, the rule's two thresholds, toxicity), and
+:func:`apply_form` writes them back into a copy of the document. Everything the
+form does not show (cohorts, accrual, borrowing, calibration grids) is kept, so
+the page's design file is always a complete design file.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any
+
+__all__ = ["FAMILIES", "THRESHOLDS", "apply_form", "form_values", "new_document"]
+
+#: Design families the form offers, with their names on the page.
+FAMILIES = {
+    "bop2": "BOP2 (Zhou et al. 2017)",
+    "predictive": "Predictive probability (Lee & Liu 2008)",
+    "posterior": "Posterior probability (Thall & Simon 1994)",
+    "simon": "Simon two-stage (Simon 1989)",
+}
+
+#: The two thresholds of each family: (rule key, label, default), twice.
+THRESHOLDS: dict[str, tuple[tuple[str, str, float], tuple[str, str, float]]] = {
+    "bop2": (("lambda", "lambda (final GO if q >= lambda)", 0.8),
+             ("gamma", "gamma (futility cut-off lambda (n/N)^gamma)", 1.0)),
+    "predictive": (("theta_t", "theta_T (final GO threshold)", 0.9),
+                   ("theta_l", "theta_L (stop if PP < theta_L)", 0.05)),
+    "posterior": (("theta_final", "final GO if P(p > p0) >", 0.9),
+                  ("theta_futility", "stop for futility if P(p > p0) <", 0.05)),
+    "simon": (("alpha", "alpha (type I error) of the search", 0.05),
+              ("beta", "beta (type II error) of the search", 0.2)),
+}  # fmt: skip
+
+
+def new_document(family: str) -> dict[str, Any]:
+    """A complete design document of a family with middle-of-the-road values."""
+    document: dict[str, Any] = {
+        "name": f"{family}-design",
+        "title": f"{FAMILIES[family]} design",
+        "endpoint": {"name": "ORR", "definition": "complete or partial response by RECIST 1.1"},
+        "hypotheses": {"p0": 0.1, "p1": 0.3},
+        "errors": {"alpha": 0.05, "beta": 0.2},
+        "prior": {"a": 0.1, "b": 0.9},
+        "n_max": 40,
+        "looks": {"every": 10},
+        "rule": _rule(family),
+    }
+    if family == "simon":
+        for key in ("prior", "n_max", "looks"):
+            del document[key]
+    return document
+
+
+def form_values(document: dict[str, Any]) -> dict[str, Any]:
+    """The form's fields as found in a design document (defaults where it is silent)."""
+    family = str(document.get("rule", {}).get("type", "bop2"))
+    if family not in FAMILIES:
+        family = "bop2"
+    rule = document.get("rule", {})
+    errors = document.get("errors", {})
+    prior = document.get("prior", {})
+    looks = document.get("looks")
+    every = looks.get("every") if isinstance(looks, dict) else None
+    if isinstance(looks, list) and len(looks) > 1:
+        steps = {b - a for a, b in itertools.pairwise(looks)}
+        every = steps.pop() if len(steps) == 1 and looks[0] == looks[1] - looks[0] else None
+    first, second = THRESHOLDS[family]
+    search = rule.get("search") or {}
+    values = {
+        "family": family,
+        "p0": float(document.get("hypotheses", {}).get("p0", 0.1)),
+        "p1": float(document.get("hypotheses", {}).get("p1", 0.3)),
+        "alpha": float(errors.get("alpha", 0.05)),
+        "beta": float(errors.get("beta", 0.2)),
+        "prior_a": float(prior.get("a", 1.0)) if "a" in prior else 1.0,
+        "prior_b": float(prior.get("b", 1.0)) if "b" in prior else 1.0,
+        "n_max": int(document.get("n_max") or search.get("n_max") or 40),
+        "every": int(every) if every else 0,
+        "threshold_1": _threshold(family, first, rule, errors),
+        "threshold_2": _threshold(family, second, rule, errors),
+    }
+    toxicity = document.get("toxicity")
+    values["toxicity"] = isinstance(toxicity, dict)
+    values["tox_threshold"] = float((toxicity or {}).get("threshold", 0.3))
+    values["tox_probability"] = float((toxicity or {}).get("probability", 0.9))
+    return values
+
+
+def apply_form(document: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``document`` with the form's values written in."""
+    out = copy.deepcopy(document)
+    family = str(values["family"])
+    rule = out.get("rule", {})
+    if rule.get("type") != family:
+        rule = _rule(family)
+        out.pop("calibration", None)  # grids of another family would not apply
+    out["hypotheses"] = {**out.get("hypotheses", {}), "p0": values["p0"], "p1": values["p1"]}
+    first, second = THRESHOLDS[family]
+    if family == "simon":
+        out["errors"] = {"alpha": values["threshold_1"], "beta": values["threshold_2"]}
+        search = dict(rule.get("search") or {"kind": "optimal"})
+        search["n_max"] = int(values["n_max"])
+        rule = {"type": "simon", "search": search}
+        for key in ("prior", "n_max", "looks"):
+            out.pop(key, None)
+    else:
+        out["errors"] = {**out.get("errors", {}), "alpha": values["alpha"], "beta": values["beta"]}
+        out["prior"] = {"a": values["prior_a"], "b": values["prior_b"]}
+        out["n_max"] = int(values["n_max"])
+        if int(values["every"]) > 0:
+            out["looks"] = {"every": int(values["every"])}
+        rule = {**rule, first[0]: values["threshold_1"], second[0]: values["threshold_2"]}
+    out["rule"] = rule
+    if values.get("toxicity"):
+        toxicity = dict(out.get("toxicity") or {"prior": {"a": 0.3, "b": 0.7}})
+        toxicity["threshold"] = values["tox_threshold"]
+        toxicity["probability"] = values["tox_probability"]
+        out["toxicity"] = toxicity
+    else:
+        out.pop("toxicity", None)
+    return out
+
+
+def _rule(family: str) -> dict[str, Any]:
+    if family == "simon":
+        return {"type": "simon", "search": {"kind": "optimal", "n_max": 100}}
+    first, second = THRESHOLDS[family]
+    return {"type": family, first[0]: first[2], second[0]: second[2]}
+
+
+def _threshold(
+    family: str, spec: tuple[str, str, float], rule: dict[str, Any], errors: dict[str, Any]
+) -> float:
+    key, _, default = spec
+    source = errors if family == "simon" else rule
+    value = source.get(key)
+    return float(value) if isinstance(value, int | float) else default

@@ -1,0 +1,194 @@
+"""Interim page: patient data in, one decision card per cohort, closed and open reports out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from htmltools import HTML, tags
+from shiny import module, reactive, render, ui
+
+from .. import figures
+from ..errors import InputError
+from .common import ACCEPTED, error_box, provenance_line
+
+__all__ = ["interim_server", "interim_ui"]
+
+_ADAM = ("adsl", "adrs", "adae", "adtte")
+
+
+@module.ui
+def interim_ui() -> Any:
+    return ui.layout_sidebar(
+        ui.sidebar(
+            ui.p("Decides every cohort of the Design page's design from patient data. The data "
+                 "stay in this browser session and on this machine."),
+            ui.input_radio_buttons("kind", "Patient data",
+                                   {"minimal": "One row per patient (CSV or XLSX)",
+                                    "adam": "CDISC ADaM (ADSL + ADRS, optional ADAE, ADTTE)"}),
+            ui.panel_conditional(
+                "input.kind === 'minimal'",
+                ui.input_file("data", "Patient file", accept=ACCEPTED["patients"]),
+            ),
+            ui.panel_conditional(
+                "input.kind === 'adam'",
+                *(ui.input_file(name, name.upper(), accept=ACCEPTED["adam"]) for name in _ADAM),
+            ),
+            ui.input_date("as_of", "Data cut-off", value=dt.datetime.now(dt.UTC).date()),
+            ui.input_text("analyst", "Analyst", placeholder="who makes the call"),
+            ui.input_action_button("run", "Make the interim call", class_="btn-primary"),
+            ui.output_ui("audit_note"),
+            ui.hr(),
+            ui.download_button("closed", "Closed report (DSMB only)"),
+            ui.download_button("open", "Open report"),
+            width=360,
+        ),
+        ui.output_ui("problem"),
+        ui.output_ui("cards"),
+    )  # fmt: skip
+
+
+@module.server
+def interim_server(
+    input: Any, output: Any, session: Any, design: Any, audit: str | None, recorded: Any
+) -> None:
+    """``design``: the Design page's design; ``recorded``: bumped after each audited call."""
+    outcome: reactive.Value[dict[str, Any] | None] = reactive.value(None)
+
+    @render.ui
+    def audit_note() -> Any:
+        if audit is None:
+            return tags.p("Calls are not recorded: start the app with --audit FILE to keep an "
+                          "audit trail.", class_="small text-muted")  # fmt: skip
+        return tags.p(f"Each call is appended to the audit database {Path(audit).name}.",
+                      class_="small text-muted")  # fmt: skip
+
+    @reactive.effect
+    @reactive.event(input.run)
+    def _run() -> None:
+        from ..interim.run import run_interim
+
+        state = design()
+        names: dict[str, str] = {}
+        try:
+            if "resolved" not in state:
+                raise state["error"]
+            files = _files(input, names)
+            with ui.Progress(min=0, max=1) as progress:
+                progress.set(message="Reading the data and deciding every cohort")
+                result = run_interim(
+                    state["resolved"],
+                    as_of=input.as_of(),
+                    analyst=(input.analyst() or "").strip() or None,
+                    audit=audit,
+                    names=names,
+                    **files,
+                )
+        except InputError as error:
+            outcome.set({"error": error, "names": names})
+            return
+        outcome.set({"result": result})
+        if audit is not None:
+            recorded.set(recorded() + 1)
+
+    @render.ui
+    def problem() -> Any:
+        state = outcome()
+        if not state or "error" not in state:
+            return None
+        return error_box(_renamed(state["error"], state["names"]))
+
+    @render.ui
+    def cards() -> Any:
+        state = outcome()
+        if not state or "result" not in state:
+            return None
+        result = state["result"]
+        cards = []
+        for plan, call in zip(result.plan.cohorts, result.calls, strict=True):
+            drawing = figures.svg(figures.cohort_figure(plan, call))
+            cards.append(
+                ui.card(
+                    ui.card_header(
+                        tags.span(f"Cohort {call.cohort}", class_="me-2"),
+                        tags.span(
+                            call.decision, class_=f"badge {_badge(call.decision)} ap-decision"
+                        ),
+                    ),
+                    tags.p(call.reason, class_="ap-reason"),
+                    tags.p(
+                        f"{call.counts.responses} responses in {call.counts.n_evaluable} "
+                        f"evaluable patients ({call.counts.enrolled} enrolled, "
+                        f"{call.counts.pending} pending); P(p > p0 | data) = "
+                        f"{call.prob_gt_p0:.3f}",
+                        class_="small",
+                    ),
+                    HTML(drawing),
+                    class_="ap-cohort",
+                    data_cohort=call.cohort,
+                )
+            )
+        header: list[Any] = [
+            tags.h4(f"Interim call at the data cut-off {result.as_of.isoformat()}")
+        ]
+        header += [tags.p(note, class_="small") for note in result.notes]
+        audit_line = ""
+        if result.audit:
+            audit_line = f"audit record #{result.audit.get('id')}"
+        header.append(provenance_line(result.provenance.design_hash, audit_line))
+        return tags.div(*header, *cards, class_="ap-interim")
+
+    def _result() -> Any:
+        state = outcome()
+        if not state or "result" not in state:
+            raise InputError("interim", "make the interim call first")
+        return state["result"]
+
+    @render.download_button(filename=lambda: f"closed_report_{_result().as_of.isoformat()}.html")
+    def closed() -> Any:
+        from ..interim.output import closed_report
+
+        yield closed_report(_result())
+
+    @render.download_button(filename=lambda: f"open_report_{_result().as_of.isoformat()}.html")
+    def open() -> Any:
+        from ..interim.output import open_report
+
+        yield open_report(_result())
+
+
+def _files(input: Any, names: dict[str, str]) -> dict[str, Any]:
+    """The uploaded files as the library's arguments; their browser names for messages."""
+    keys = ("data",) if input.kind() == "minimal" else _ADAM
+    out: dict[str, Any] = {}
+    for key in keys:
+        files = input[key]()
+        if files:
+            path = str(Path(files[0]["datapath"]))
+            names[path] = str(files[0]["name"])
+            out[key] = path
+    if input.kind() == "minimal" and "data" not in out:
+        raise InputError("patient file", "choose the patient file first")
+    return out
+
+
+def _renamed(error: InputError, names: dict[str, str]) -> InputError:
+    text = str(error)
+    lines = list(getattr(error, "lines", ()))
+    for path, name in names.items():
+        text = text.replace(path, name).replace(Path(path).name, name)
+        lines = [line.replace(path, name).replace(Path(path).name, name) for line in lines]
+    field, _, message = text.partition(": ")
+    renamed = InputError(field, message)
+    renamed.lines = tuple(lines)  # type: ignore[attr-defined]
+    return renamed
+
+
+def _badge(decision: str) -> str:
+    text = decision.lower()
+    if "no-go" in text or "futility" in text or "toxicity" in text:
+        return "text-bg-danger"
+    if "go" in text or "efficacy" in text:
+        return "text-bg-success"
+    return "text-bg-secondary"

@@ -1,0 +1,161 @@
+"""The app: four pages over the library, behind the guard; started by ``adaptive-pilot app``."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any
+
+from shiny import App, reactive, ui
+from shiny.types import SafeException
+
+from ..errors import InputError
+from ..provenance import package_version
+from .audit_page import audit_server, audit_ui
+from .common import ACCEPTED
+from .design_page import design_server, design_ui
+from .guard import Guard
+from .interim_page import interim_server, interim_ui
+from .simulate_page import simulate_server, simulate_ui
+
+__all__ = ["TOKEN_VARIABLE", "create_app", "serve"]
+
+#: Environment variable that may hold the access token.
+TOKEN_VARIABLE = "ADAPTIVE_PILOT_TOKEN"
+
+_STYLE = """
+.ap-table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: .9rem; }
+.ap-table th, .ap-table td { padding: .15rem .55rem; text-align: right; white-space: nowrap; }
+.ap-table th:first-child, .ap-table td:first-child, .ap-table td.ap-text { text-align: left; }
+.ap-table thead th { border-top: 2px solid #222; border-bottom: 1px solid #222; }
+.ap-table tbody tr:last-child td { border-bottom: 2px solid #222; }
+.ap-figures svg { max-width: 100%; height: auto; }
+.ap-provenance { margin: 0; }
+"""
+
+
+def create_app(
+    *, audit: str | Path | None = None, max_upload_mb: float = 10.0, token: str | None = None
+) -> Any:
+    """The ASGI app: the Shiny pages wrapped in the token and upload-size guard.
+
+    Parameters
+    ----------
+    audit : path, optional
+        Audit database the Interim page appends each call to (and the Audit page reads).
+    max_upload_mb : float
+        Largest file accepted from the browser, in MB.
+    token : str, optional
+        Access token every request must carry (required off loopback).
+    """
+    limit = int(max_upload_mb * 1_000_000)  # MB = 10^6 bytes, as browsers show sizes
+    page = ui.page_navbar(
+        ui.nav_panel("Design", design_ui("design")),
+        ui.nav_panel("Simulate", simulate_ui("simulate")),
+        ui.nav_panel("Interim", interim_ui("interim")),
+        ui.nav_panel("Audit", audit_ui("audit")),
+        title="adaptive_pilot",
+        id="page",
+        header=ui.tags.style(_STYLE),
+        footer=ui.tags.footer(
+            ui.p(
+                f"adaptive_pilot {package_version()} · data stay on this machine: nothing is "
+                "sent elsewhere",
+                class_="text-muted small text-center",
+            )
+        ),
+    )
+
+    database = None if audit is None else str(audit)
+
+    def server(input: Any, output: Any, session: Any) -> None:
+        _limit_uploads(session, limit)
+        design = design_server("design")
+        simulate_server("simulate", design=design)
+        recorded = reactive.value(0)
+        interim_server("interim", design=design, audit=database, recorded=recorded)
+        audit_server("audit", audit=database, recorded=recorded)
+
+    return Guard(App(page, server), max_upload_bytes=limit, token=token)
+
+
+def _limit_uploads(session: Any, limit: int) -> None:
+    """Refuse a file the browser announces as too large or of a type we do not read.
+
+    The refusal reaches the browser as the file input's error message; the guard
+    refuses the bytes themselves if a client sends them anyway.
+    """
+    original = session._message_handlers["uploadInit"][0]
+    allowed = {suffix for suffixes in ACCEPTED.values() for suffix in suffixes}
+
+    async def upload_init(file_infos: list[dict[str, Any]]) -> Any:
+        for info in file_infos:
+            name = str(info.get("name", ""))
+            suffix = Path(name).suffix.lower()
+            if suffix not in allowed:
+                raise SafeException(f"{name}: only {', '.join(sorted(allowed))} files are accepted")
+            if int(info.get("size", 0)) > limit:
+                raise SafeException(
+                    f"{name} is {int(info['size']) / 1e6:.2f} MB; the limit is "
+                    f"{limit / 1e6:g} MB (--max-upload-mb)"
+                )
+        return await original(file_infos)
+
+    session.set_message_handler("uploadInit", upload_init)
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    audit: str | Path | None = None,
+    max_upload_mb: float = 10.0,
+    token_file: str | Path | None = None,
+) -> None:
+    """Run the app with uvicorn until interrupted.
+
+    Raises
+    ------
+    InputError
+        A non-loopback host without a token, an unreadable token file.
+    """
+    import uvicorn
+
+    token = read_token(token_file)
+    if not _loopback(host) and token is None:
+        raise InputError(
+            "host",
+            f"{host} is reachable from other machines; set an access token with --token-file "
+            f"or {TOKEN_VARIABLE}, or use 127.0.0.1",
+        )
+    app = create_app(audit=audit, max_upload_mb=max_upload_mb, token=token)
+    print(f"adaptive_pilot app on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def read_token(token_file: str | Path | None) -> str | None:
+    """The access token from the file (first line) or the environment, if any."""
+    if token_file is not None:
+        path = Path(token_file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise InputError("token_file", f"cannot read {path}: {error.strerror}") from None
+        token = text.strip().splitlines()[0].strip() if text.strip() else ""
+        if len(token) < 16:
+            raise InputError("token_file", "the token must be at least 16 characters")
+        return token
+    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if token and len(token) < 16:
+        raise InputError(TOKEN_VARIABLE, "the token must be at least 16 characters")
+    return token or None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

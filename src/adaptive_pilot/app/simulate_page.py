@@ -1,0 +1,212 @@
+"""Simulate page: the Design page's multi-cohort trial under a scenario file, with progress."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from htmltools import tags
+from shiny import module, reactive, render, ui
+
+from ..errors import InputError
+from ..spec import load_scenarios
+from .common import ACCEPTED, error_box, example_files, provenance_line, report_bytes, table_html
+
+__all__ = ["simulate_server", "simulate_ui"]
+
+MAX_APP_TRIALS = 200_000
+
+
+@module.ui
+def simulate_ui() -> Any:
+    shipped = {name: f"Shipped: {name}" for name in example_files("simulations")}
+    return ui.layout_sidebar(
+        ui.sidebar(
+            ui.p("Simulates the trial of the Design page (its cohorts, accrual and borrowing)."),
+            ui.input_select("scenarios", "Scenario file", shipped),
+            ui.input_file(
+                "upload", "or open a scenario file (.yaml, .toml)", accept=ACCEPTED["scenarios"]
+            ),
+            ui.input_numeric(
+                "n_trials", "Simulated trials per scenario", 2000, min=1, max=MAX_APP_TRIALS
+            ),
+            ui.input_numeric("seed", "Seed", 1, min=0, step=1),
+            ui.input_action_button("run", "Run the simulation", class_="btn-primary"),
+            ui.hr(),
+            ui.download_button("results_csv", "Results (CSV)"),
+            ui.download_button("results_json", "Results (JSON)"),
+            ui.input_select("report_format", "Report format",
+                            {"html": "HTML", "docx": "Word (DOCX)", "zip": "All formats (ZIP)"}),
+            ui.download_button("report", "Download the report"),
+            width=340,
+        ),
+        ui.output_ui("status"),
+        ui.output_ui("results"),
+    )  # fmt: skip
+
+
+class _Progress:
+    """Chunks done, shared between the simulation thread and the page (thread-safe)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self._lock = threading.Lock()
+
+    def update(self, trials: int) -> None:
+        with self._lock:
+            self.done += trials
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def fraction(self) -> float:
+        with self._lock:
+            return self.done / self.total if self.total else 1.0
+
+
+@module.server
+def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
+    """``design``: the Design page's current design (a reactive calc)."""
+    progress: reactive.Value[_Progress | None] = reactive.value(None)
+    outcome: reactive.Value[dict[str, Any] | None] = reactive.value(None)
+
+    @ui.bind_task_button(button_id="run")
+    @reactive.extended_task
+    async def task(trial: Any, scenarios: list[Any], n: int, seed: int, tracker: _Progress) -> Any:
+        from ..simulation import simulate
+
+        return await asyncio.to_thread(simulate, trial, scenarios, n, seed, progress=tracker)
+
+    @reactive.effect
+    @reactive.event(input.run)
+    def _run() -> None:
+        state = design()
+        try:
+            if "resolved" not in state:
+                raise state["error"]
+            resolved = state["resolved"]
+            trial = resolved.trial()
+            path, name = _scenario_file(input)
+            scenarios = load_scenarios(path, trial)
+            n, seed = input.n_trials(), input.seed()
+            if n is None or not 1 <= n <= MAX_APP_TRIALS:
+                raise InputError("trials", f"must be a whole number from 1 to {MAX_APP_TRIALS:,}")
+            if seed is None or seed < 0:
+                raise InputError("seed", "must be a whole number >= 0")
+        except InputError as error:
+            outcome.set({"error": _renamed(error, input)})
+            return
+        tracker = _Progress(int(n) * 1)
+        progress.set(tracker)
+        outcome.set({"pending": True, "resolved": resolved, "source": name})
+        task.invoke(trial, scenarios, int(n), int(seed), tracker)
+
+    @reactive.effect
+    def _finished() -> None:
+        status = task.status()
+        if status == "success":
+            with reactive.isolate():
+                state = dict(outcome() or {})
+            state.pop("pending", None)
+            state["result"] = task.result()
+            outcome.set(state)
+        elif status == "error":
+            try:
+                task.result()
+            except InputError as error:
+                outcome.set({"error": error})
+
+    @render.ui
+    def status() -> Any:
+        state = outcome()
+        if state is None or "error" in state:
+            return error_box(state["error"]) if state else None
+        if state.get("pending"):
+            reactive.invalidate_later(0.4)
+            tracker = progress()
+            share = 0.0 if tracker is None else tracker.fraction()
+            return tags.div(
+                tags.p(f"Simulating... {100 * share:.0f} %"),
+                tags.div(
+                    tags.div(class_="progress-bar", style=f"width: {100 * share:.1f}%",
+                             role="progressbar", aria_valuenow=f"{100 * share:.0f}"),
+                    class_="progress", id="simulate-progress",
+                ),
+            )  # fmt: skip
+        return None
+
+    @render.ui
+    def results() -> Any:
+        state = outcome()
+        if not state or "result" not in state:
+            return None
+        result = state["result"]
+        summary = result.summary()
+        parts: list[Any] = [tags.h4(summary.title), *(tags.p(h) for h in summary.header)]
+        for table in summary.tables:
+            parts.append(ui.card(ui.card_header(table.title), table_html(_untitled(table))))
+        parts += [tags.p(n, class_="small") for n in summary.notes]
+        provenance = result.provenance
+        parts.append(
+            provenance_line(
+                provenance.design_hash,
+                f"monte carlo, seed {provenance.seed}, {provenance.n_trials:,} trials",
+            )
+        )
+        return tags.div(*parts, class_="ap-simulation")
+
+    def _result() -> Any:
+        state = outcome()
+        if not state or "result" not in state:
+            raise InputError("simulation", "run the simulation first")
+        return state["result"]
+
+    @render.download_button(filename="simulation_results.csv")
+    def results_csv() -> Any:
+        yield _result().to_frame().to_csv(index=False)
+
+    @render.download_button(filename="simulation_results.json")
+    def results_json() -> Any:
+        yield json.dumps(_result().to_dict(), indent=2, allow_nan=False)
+
+    @render.download_button(filename=lambda: f"simulation_report.{_suffix(input.report_format())}")
+    def report() -> Any:
+        from ..reports import design_report
+
+        state = outcome() or {}
+        result = _result()
+        document = design_report(
+            state["resolved"], simulation=result, scenario_source=state.get("source")
+        )
+        yield report_bytes(document, input.report_format())
+
+
+def _scenario_file(input: Any) -> tuple[Path, str]:
+    files = input.upload()
+    if files:
+        return Path(files[0]["datapath"]), str(files[0]["name"])
+    name = input.scenarios()
+    return example_files("simulations")[name], name
+
+
+def _renamed(error: InputError, input: Any) -> InputError:
+    files = input.upload()
+    if not files:
+        return error
+    text = str(error).replace(str(files[0]["datapath"]), str(files[0]["name"]))
+    field, _, message = text.partition(": ")
+    return InputError(field, message)
+
+
+def _untitled(table: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(table, title="")
+
+
+def _suffix(fmt: str) -> str:
+    return {"html": "html", "docx": "docx"}.get(fmt, "zip")

@@ -1,0 +1,131 @@
+"""One interim call from files: the steps the CLI and the web app share, in one place.
+
+Check the cut-off, read the design and the patient data (minimal file or ADaM),
+decide every cohort, and append the call to the audit database when one is given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..errors import InputError
+from ..patients import read_adam, read_patients
+from ..patients.records import PatientData, SourceFile
+from ..spec import load_design
+from ..spec.resolve import ResolvedDesign
+from .call import interim_analysis
+from .output import record_call
+from .result import InterimResult
+
+__all__ = ["run_interim"]
+
+
+def run_interim(
+    design: str | Path | ResolvedDesign,
+    *,
+    data: str | Path | None = None,
+    adsl: str | Path | None = None,
+    adrs: str | Path | None = None,
+    adae: str | Path | None = None,
+    adtte: str | Path | None = None,
+    cohort_var: str = "COHORT",
+    as_of: dt.date | None = None,
+    analyst: str | None = None,
+    audit: str | Path | None = None,
+    analysis: str | None = None,
+    level: float = 0.90,
+    check_pymc: bool = False,
+    pymc_draws: int = 10_000,
+    names: Mapping[str, str] | None = None,
+) -> InterimResult:
+    """Decide every cohort of a design from patient files at a data cut-off.
+
+    Parameters
+    ----------
+    design : path or ResolvedDesign
+        The design file.
+    data : path, optional
+        One row per patient (.csv or .xlsx). Give this, or ``adsl`` and ``adrs``.
+    adsl, adrs, adae, adtte : path, optional
+        CDISC ADaM files (.csv or .xpt); ``adae`` and ``adtte`` are optional.
+    cohort_var : str
+        ADSL variable holding the cohort.
+    as_of : date, optional
+        Data cut-off (default: today, UTC); not in the future.
+    analyst : str, optional
+        Who makes the call (recorded).
+    audit : path, optional
+        Audit database the call is appended to.
+    analysis : {"independent", "hierarchical"}, optional
+        Override the design file's borrowing model.
+    level : float
+        Credible and confidence level of the estimates.
+    check_pymc : bool
+        Check the borrowed posterior with PyMC NUTS (``pymc_draws`` per chain).
+    names : mapping, optional
+        Path -> the name to record for it (e.g. a file's name in the user's browser,
+        when the file on disk is a temporary copy).
+
+    Returns
+    -------
+    InterimResult
+
+    Raises
+    ------
+    InputError
+        A bad cut-off, a missing or unreadable file, or data problems (a
+        :class:`~adaptive_pilot.patients.records.DataError` lists each by row).
+    """
+    today = dt.datetime.now(dt.UTC).date()
+    given = as_of is not None
+    as_of = today if as_of is None else as_of
+    if as_of > today:
+        raise InputError("as_of", f"{as_of} is in the future (today is {today})")
+    adam = [adsl, adrs, adae, adtte]
+    if (data is None) == all(v is None for v in adam):
+        raise InputError("data", "give --data FILE, or the ADaM files --adsl and --adrs")
+    if data is None and (adsl is None or adrs is None):
+        raise InputError(
+            "adsl" if adsl is None else "adrs", "ADaM input needs both --adsl and --adrs"
+        )
+    resolved = design if isinstance(design, ResolvedDesign) else load_design(design)
+    plan = resolved.interim_plan(analysis)
+    if data is not None:
+        patients = read_patients(data, cohorts=plan.cohort_names, today=today, as_of_given=given)
+    else:
+        assert adsl is not None and adrs is not None
+        patients = read_adam(
+            adsl, adrs, adae=adae, adtte=adtte, cohort_var=cohort_var,
+            cohorts=plan.cohort_names, today=today, as_of_given=given,
+        )  # fmt: skip
+    names = {str(Path(k)): v for k, v in (names or {}).items()}
+    if names:
+        patients = _renamed(patients, names)
+    design_file = None
+    if resolved.source and Path(resolved.source).is_file():
+        path = Path(resolved.source)
+        shown = names.get(str(path), str(path))
+        design_file = SourceFile.of("design", Path(shown), path.read_bytes())
+    result = interim_analysis(
+        plan,
+        patients,
+        as_of=as_of,
+        analyst=analyst,
+        design_file=design_file,
+        level=level,
+        check_pymc=check_pymc,
+        pymc_draws=pymc_draws,
+    )
+    if audit is not None:
+        result = record_call(result, audit)
+    return result
+
+
+def _renamed(patients: PatientData, names: Mapping[str, str]) -> PatientData:
+    sources = tuple(
+        dataclasses.replace(s, path=names.get(s.path, s.path)) for s in patients.sources
+    )
+    return dataclasses.replace(patients, sources=sources)

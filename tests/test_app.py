@@ -1,0 +1,381 @@
+"""The web app, end to end in Debian's Chromium (Playwright), against the CLI's and API's numbers.
+
+The app runs as ``adaptive-pilot app`` in a subprocess on a free loopback port.
+Playwright drives the system's Chromium (``executable_path``; no browser is
+downloaded). pytest-playwright saves a screenshot of a failing test's page in
+``.pytest-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html.parser
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+shiny = pytest.importorskip("shiny")
+
+from adaptive_pilot.app.form import apply_form, form_values  # noqa: E402
+from adaptive_pilot.results import Table  # noqa: E402
+from adaptive_pilot.spec import design_from_document, load_design  # noqa: E402
+from adaptive_pilot.spec.reading import read_document  # noqa: E402
+from conftest import system_binary  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "src" / "adaptive_pilot" / "examples"
+DESIGN = EXAMPLES / "designs" / "motivating_trial.yaml"
+PATIENTS = EXAMPLES / "designs" / "motivating_trial_synthetic_patients.csv"
+SCENARIOS = EXAMPLES / "simulations" / "motivating_trial.yaml"
+AS_OF = "2026-06-30"
+TOKEN = "a-long-enough-test-token-0123456789"
+
+
+# ------------------------------------------------------------------ set-up
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    chromium = system_binary("chromium", ("chromium",))
+    return {**browser_type_launch_args, "executable_path": chromium, "headless": True}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _running_app(*options, env=None):
+    port = _free_port()
+    command = [sys.executable, "-m", "adaptive_pilot.cli", "app", "--port", str(port), *options]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    try:
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.perf_counter() - started > 30:
+                    raise RuntimeError(f"the app did not start: {process.stderr.read()}") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    audit = tmp_path_factory.mktemp("app") / "audit.sqlite"
+    with _running_app("--audit", str(audit), "--max-upload-mb", "0.05") as url:
+        yield url
+
+
+def _rows(page, selector):
+    return page.eval_on_selector_all(
+        f"{selector} tr", "rows => rows.map(r => [...r.children].map(c => c.textContent.trim()))"
+    )
+
+
+def _shown(table):
+    return [table.header(), *table.cells()]
+
+
+def _open(page, url):
+    page.goto(url)
+    page.wait_for_selector("#design-boundaries table", timeout=30_000)
+
+
+def _interim_call(page, file=PATIENTS, analyst="Test analyst"):
+    page.get_by_role("tab", name="Interim").click()
+    page.set_input_files("#interim-data", str(file))
+    page.wait_for_function(
+        "() => document.querySelector('#interim-data_progress .progress-bar')"
+        "?.textContent.includes('complete')", timeout=10_000,
+    )  # fmt: skip
+    box = page.locator("#interim-as_of input")
+    box.click()
+    box.press("Control+a")
+    box.type(AS_OF)
+    box.press("Enter")
+    page.fill("#interim-analyst", analyst)
+    page.click("#interim-run")
+
+
+def _cli_decisions():
+    done = subprocess.run(
+        [sys.executable, "-m", "adaptive_pilot.cli", "interim", str(DESIGN), "--data",
+         str(PATIENTS), "--as-of", AS_OF, "--format", "json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return {c["cohort"]: c["decision"] for c in json.loads(done.stdout)["cohorts"]}
+
+
+# --------------------------------------------------------- without browser
+@pytest.mark.parametrize("name", sorted(p.name for p in (EXAMPLES / "designs").glob("*.[yt]*ml")))
+def test_the_form_keeps_every_shipped_design_as_it_is(name):
+    document, _ = read_document(EXAMPLES / "designs" / name, "design file")
+    again = design_from_document(apply_form(document, form_values(document)))
+    assert again.boundary_table() == load_design(EXAMPLES / "designs" / name).boundary_table()
+
+
+def test_a_host_off_loopback_needs_a_token():
+    done = subprocess.run(
+        [sys.executable, "-m", "adaptive_pilot.cli", "app", "--host", "0.0.0.0", "--port", "1"],
+        capture_output=True, text=True, check=False,
+        env={k: v for k, v in os.environ.items() if k != "ADAPTIVE_PILOT_TOKEN"},
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--host: 0.0.0.0 is reachable from other machines" in lines[0]
+
+
+def test_without_the_token_no_request_gets_data():
+    with _running_app(env={"ADAPTIVE_PILOT_TOKEN": TOKEN}) as url:
+        with urllib.request.urlopen(url) as response:  # follows the redirect to the sign-in
+            page = response.read().decode()
+            assert response.url.endswith("/login") and 'name="token"' in page
+            assert "Imatinib" not in page and "shiny" not in page.lower()
+        for path, method in (("session/x/upload/y", "POST"), ("shared/shiny.js", "GET")):
+            request = urllib.request.Request(url + path, method=method)
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request)
+            assert refused.value.code == 401
+        wrong = urllib.request.Request(url + "login", data=b"token=wrong", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(wrong)
+        assert refused.value.code == 401 and TOKEN not in refused.value.read().decode()
+        from websockets.exceptions import InvalidStatus
+        from websockets.sync.client import connect
+
+        with pytest.raises(InvalidStatus):
+            connect(url.replace("http", "ws") + "websocket/", open_timeout=5)
+        bearer = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
+        with urllib.request.urlopen(bearer) as response:
+            assert "adaptive_pilot" in response.read().decode()
+
+
+def test_the_guard_refuses_a_too_large_body_before_the_app_reads_it(app):
+    import http.client
+
+    host, port = app.removeprefix("http://").rstrip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("POST", "/session/none/upload/none", body=b"x" * 200_000)
+    response = connection.getresponse()
+    assert response.status == 413
+    assert "the limit is 0.05 MB" in response.read().decode()
+    connection.close()
+
+
+def test_the_guard_stops_a_body_without_length_once_it_passes_the_limit():
+    import asyncio
+
+    from adaptive_pilot.app.guard import Guard
+
+    seen = []
+
+    async def reader(scope, receive, send):  # an app that reads the whole body
+        while True:
+            message = await receive()
+            seen.append(message["type"])
+            if message["type"] == "http.disconnect" or not message.get("more_body"):
+                break
+        if seen[-1] != "http.disconnect":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"read it all"})
+
+    async def run(chunks):
+        queue = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+                 for i, c in enumerate(chunks)]  # fmt: skip
+        sent = []
+
+        async def receive():
+            return queue.pop(0)
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": "/session/s/upload/u", "headers": []}
+        await Guard(reader, max_upload_bytes=1000)(scope, receive, send)
+        return sent
+
+    refused = asyncio.run(run([b"x" * 600, b"x" * 600, b"x" * 600]))
+    assert refused[0]["status"] == 413 and b"limit" in refused[1]["body"]
+    assert seen.count("http.request") == 1  # the second chunk was never handed over
+    seen.clear()
+    accepted = asyncio.run(run([b"x" * 400, b"x" * 400]))
+    assert accepted[0]["status"] == 200
+
+
+# ------------------------------------------------------------ in a browser
+def test_signing_in_with_the_token_opens_the_app(page):
+    with _running_app(env={"ADAPTIVE_PILOT_TOKEN": TOKEN}) as url:
+        page.goto(url)
+        page.fill("#token", "not the token")
+        page.click("button[type=submit]")
+        assert "That token is not right" in page.content()
+        page.fill("#token", TOKEN)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#design-boundaries table", timeout=30_000)
+        assert TOKEN not in page.content()
+
+
+def test_changing_p0_updates_boundaries_and_oc_to_the_api_values(page, app):
+    _open(page, app)
+    before = _rows(page, "#design-boundaries")
+    document, _ = read_document(DESIGN, "design file")
+    document["hypotheses"]["p0"] = 0.1
+    expected = design_from_document(document).evaluate()
+    started = time.perf_counter()
+    page.fill("#design-p0", "0.1")
+    page.keyboard.press("Tab")
+    page.wait_for_function(
+        "old => JSON.stringify([...document.querySelectorAll('#design-boundaries tr')]"
+        ".map(r => [...r.children].map(c => c.textContent.trim()))) !== old",
+        arg=json.dumps(before), timeout=10_000,
+    )  # fmt: skip
+    page.wait_for_function(
+        f"() => document.querySelector('#design-header')?.textContent"
+        f".includes('{expected.provenance.design_hash}')", timeout=10_000,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    bounds = Table(expected.table.summary().tables[0].frame)
+    assert _rows(page, "#design-boundaries") == _shown(bounds)
+    oc = Table(expected.oc.to_frame().drop(columns=["method"]))
+    assert _rows(page, "#design-oc") == _shown(oc)
+    assert seconds < 5  # about 0.3 s here; generous for a loaded CI machine
+
+
+def test_interim_call_equals_the_cli_and_the_closed_report_says_the_same(page, app):
+    _open(page, app)
+    _interim_call(page)
+    page.wait_for_selector(".ap-cohort", timeout=30_000)
+    shown = {
+        card.get_attribute("data-cohort"): card.locator(".ap-decision").inner_text()
+        for card in page.locator(".ap-cohort").all()
+    }
+    assert shown == _cli_decisions()
+    with page.expect_download() as download:
+        page.click("#interim-closed")
+    text = Path(download.value.path()).read_text()
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    html.parser.HTMLParser().feed(text)
+    for cohort, decision in shown.items():
+        assert cohort in text and decision in text
+
+
+def test_too_large_and_malformed_uploads_are_explained_and_the_app_keeps_working(
+    page, app, tmp_path
+):
+    _open(page, app)
+    page.get_by_role("tab", name="Interim").click()
+    large = tmp_path / "large.csv"
+    large.write_text(PATIENTS.read_text() + "x" * 100_000)
+    page.set_input_files("#interim-data", str(large))
+    message = page.locator("#interim-data_progress")
+    message.wait_for(state="visible", timeout=10_000)
+    page.wait_for_function(
+        "() => document.querySelector('#interim-data_progress').textContent.includes('limit')",
+        timeout=10_000,
+    )
+    assert "the limit is 0.05 MB" in message.inner_text()
+    broken = tmp_path / "broken.csv"
+    lines = PATIENTS.read_text().splitlines()
+    lines[2] = lines[2].replace("2025-07-03", "2025-13-45")
+    lines[4] = lines[4].replace(",G12", ",G99")
+    broken.write_text("\n".join(lines) + "\n")
+    _interim_call(page, file=broken)
+    problem = page.locator(".ap-error")
+    problem.wait_for(timeout=30_000)
+    text = problem.inner_text()
+    assert "broken.csv" in text and "row 3" in text and "row 5" in text
+    assert "fileupload" not in text  # no path on the server is shown
+    _interim_call(page)
+    page.wait_for_selector(".ap-cohort", timeout=30_000)
+    assert page.locator(".ap-error").count() == 0
+
+
+def test_audit_page_verifies_the_chain_and_finds_tampering(page, tmp_path):
+    audit = tmp_path / "audit.sqlite"
+    with _running_app("--audit", str(audit)) as url:
+        _open(page, url)
+        _interim_call(page)
+        page.wait_for_selector(".ap-cohort", timeout=30_000)
+        page.get_by_role("tab", name="Audit").click()
+        page.wait_for_selector(".ap-audit table", timeout=10_000)
+        assert "Test analyst" in page.inner_text(".ap-audit")
+        page.click("#audit-verify")
+        page.wait_for_selector("#audit-verification .alert-success", timeout=10_000)
+        assert "audit chain intact: 1 record(s)" in page.inner_text("#audit-verification")
+        connection = sqlite3.connect(audit)
+        connection.execute("DROP TRIGGER records_never_updated")
+        connection.execute("UPDATE records SET analyst = 'someone else' WHERE id = 1")
+        connection.commit()
+        connection.close()
+        page.click("#audit-verify")
+        page.wait_for_selector("#audit-verification .alert-danger", timeout=10_000)
+        assert "audit chain broken at record 1" in page.inner_text("#audit-verification")
+
+
+def test_simulate_page_equals_the_cli_for_the_same_seed(page, app):
+    _open(page, app)
+    page.get_by_role("tab", name="Simulate").click()
+    page.fill("#simulate-n_trials", "400")
+    page.fill("#simulate-seed", "3")
+    page.click("#simulate-run")
+    page.wait_for_selector(".ap-simulation table", timeout=60_000)
+    done = subprocess.run(
+        [sys.executable, "-m", "adaptive_pilot.cli", "simulate", str(DESIGN), "--scenarios",
+         str(SCENARIOS), "--n-trials", "400", "--seed", "3", "--no-progress", "--format", "json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    rows = json.loads(done.stdout)["results"]
+    cli = {(r["scenario"], r["cohort"], r["metric"]): (r["estimate"], r["mcse"]) for r in rows}
+    tables = page.locator(".ap-simulation .card").all()
+    assert len(tables) == 6
+    for card in tables:
+        scenario = card.locator(".card-header").inner_text().split(":")[1].split("(")[0].strip()
+        scenario = scenario.split(".")[0].strip()
+        body = card.evaluate(
+            "c => [...c.querySelectorAll('tr')].map(r => [...r.children].map(x => x.textContent))"
+        )
+        header, *cells = body
+        go = header.index("P(GO)")
+        for row in cells:
+            estimate, mcse = cli[(scenario, row[0].strip(), "p_go")]
+            assert row[go].strip() == f"{estimate:.3f} ({mcse:.3f})"
+
+
+def test_one_sessions_data_is_not_visible_in_another(browser, app):
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        mine = first.new_page()
+        _open(mine, app)
+        _interim_call(mine)
+        mine.wait_for_selector(".ap-cohort", timeout=30_000)
+        other = second.new_page()
+        _open(other, app)
+        other.get_by_role("tab", name="Interim").click()
+        other.wait_for_timeout(1000)
+        assert other.locator(".ap-cohort").count() == 0
+        assert "SYN-" not in other.content() and "Test analyst" not in other.content()
+    finally:
+        first.close()
+        second.close()
