@@ -7,7 +7,7 @@ VENV     := .venv
 VPY      := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint format bench clean venv
+.PHONY: demo test test-fast lint format bench clean venv screenshots
 
 venv: $(STAMP)
 
@@ -43,6 +43,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format src tests benchmarks
 	$(VENV)/bin/ruff check --fix src tests benchmarks
+
+screenshots: $(STAMP)
+	$(VPY) scripts/app_screenshots.py --out docs/screenshots
 
 bench: $(STAMP)
 	$(VPY) benchmarks/run.py

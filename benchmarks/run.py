@@ -184,11 +184,67 @@ def report_benchmarks() -> list[tuple[str, float, float, float | None]]:
     return rows
 
 
+def app_benchmarks() -> list[tuple[str, float, float, float | None]]:
+    """The web app: start-up, and the Design page's answer to a change of p0 (N = 30, 100)."""
+    import shutil
+    import sys
+    import urllib.request
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from app_screenshots import running_app  # the same launcher as the screenshots
+
+    rows: list[tuple[str, float, float, float | None]] = []
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with running_app() as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(url)
+        page.wait_for_selector("#design-boundaries table", timeout=30_000)
+        changed = "([css, old]) => document.querySelector(css).innerHTML !== old"
+        step = 0
+        for n_max in (30, 100):
+            page.fill("#design-n_max", str(n_max))
+            page.keyboard.press("Tab")
+            page.wait_for_timeout(3000)
+            tables, whole = [], []
+            for _ in range(7):
+                header = page.inner_html("#design-header")
+                drawn = page.inner_html("#design-figures_panel")
+                started = time.perf_counter()
+                step += 1  # a new p0 each time: 0.06, 0.07, 0.08, 0.06, ...
+                page.fill("#design-p0", f"{0.05 + 0.01 * (step % 3 + 1):.2f}")
+                page.keyboard.press("Tab")
+                page.wait_for_function(changed, arg=["#design-header", header], timeout=20_000)
+                tables.append(time.perf_counter() - started)
+                page.wait_for_function(
+                    changed, arg=["#design-figures_panel", drawn], timeout=20_000
+                )
+                whole.append(time.perf_counter() - started)
+            rows.append((f"app: Design page, boundary + OC tables after a p0 change, N = {n_max}",
+                         statistics.median(tables), min(tables), 0.5))  # fmt: skip
+            rows.append((f"app: Design page, figures too, N = {n_max}",
+                         statistics.median(whole), min(whole), None))  # fmt: skip
+        browser.close()
+    starts = []
+    for _ in range(3):
+        started = time.perf_counter()
+        with running_app() as url, urllib.request.urlopen(url) as response:
+            response.read()
+            starts.append(time.perf_counter() - started)
+    rows.insert(0, ("app: start to the first page served", statistics.median(starts),
+                    min(starts), 3.0))  # fmt: skip
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--only",
-        choices=("all", "exact", "simulation", "interim", "report"),
+        choices=("all", "exact", "simulation", "interim", "report", "app"),
         default="all",
         help="run one group of benchmarks",
     )
@@ -208,6 +264,8 @@ def main() -> None:
         rows += interim_benchmarks()
     if only in ("all", "report"):
         rows += report_benchmarks()
+    if only in ("all", "app"):
+        rows += app_benchmarks()
     report(rows)
 
 

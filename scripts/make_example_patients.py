@@ -48,8 +48,11 @@ def main() -> None:
                 {
                     "cohort": cohort,
                     "enrolled": enrolled.isoformat(),
-                    "response": (rng.choice(["PR", "PR", "CR"]) if responder
-                                 else rng.choice(NON_RESPONSES)) if evaluable else "",
+                    "response": (
+                        rng.choice(["PR", "PR", "CR"]) if responder else rng.choice(NON_RESPONSES)
+                    )
+                    if evaluable
+                    else "",
                     "response_date": assessed.isoformat() if evaluable else "",
                     "toxicity_grade": int(grades[i]) if grades[i] else "",
                     "pfs_months": round(pfs, 1),

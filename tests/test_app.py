@@ -268,7 +268,9 @@ def test_interim_call_equals_the_cli_and_the_closed_report_says_the_same(page, a
     _interim_call(page)
     page.wait_for_selector(".ap-cohort", timeout=30_000)
     shown = {
-        card.get_attribute("data-cohort"): card.locator(".ap-decision").inner_text()
+        card.get_attribute("data-cohort"): card.locator(".ap-decision").get_attribute(
+            "data-decision"
+        )
         for card in page.locator(".ap-cohort").all()
     }
     assert shown == _cli_decisions()
@@ -379,3 +381,63 @@ def test_one_sessions_data_is_not_visible_in_another(browser, app):
     finally:
         first.close()
         second.close()
+
+
+def test_a_new_user_runs_the_shipped_example_with_one_click(page, app):
+    _open(page, app)
+    page.get_by_role("tab", name="Interim").click()
+    plan_hash = load_design(DESIGN).interim_plan().design_hash()
+    page.wait_for_function(
+        f"() => document.querySelector('#interim-design_line')?.textContent"
+        f".includes('{plan_hash}')", timeout=10_000,
+    )  # fmt: skip
+    page.get_by_text("or use the shipped example").click()
+    page.wait_for_selector("#interim-example_note .text-success", timeout=10_000)
+    page.wait_for_function(
+        f"() => document.querySelector('#interim-as_of input').value === '{AS_OF}'"
+    )
+    page.click("#interim-run")
+    page.wait_for_selector(".ap-cohort", timeout=30_000)
+    shown = {
+        card.get_attribute("data-cohort"): card.locator(".ap-decision").get_attribute(
+            "data-decision"
+        )
+        for card in page.locator(".ap-cohort").all()
+    }
+    assert shown == _cli_decisions()
+    page.get_by_role("tab", name="Simulate").click()
+    trial_hash = load_design(DESIGN).trial().design_hash()
+    page.wait_for_function(
+        f"() => document.querySelector('#simulate-design_line')?.textContent"
+        f".includes('{trial_hash}')", timeout=10_000,
+    )  # fmt: skip
+
+
+def test_interim_call_from_adam_files_equals_the_minimal_files(page, app, tmp_path):
+    from test_adam import _minimal, adam_frames, write_csv
+
+    paths = write_csv(adam_frames(_minimal()), tmp_path)
+    _open(page, app)
+    page.get_by_role("tab", name="Interim").click()
+    page.get_by_text("CDISC ADaM").click()
+    for name in ("adsl", "adrs", "adae", "adtte"):
+        page.set_input_files(f"#interim-{name}", str(paths[name]))
+        page.wait_for_function(
+            f"() => document.querySelector('#interim-{name}_progress .progress-bar')"
+            "?.textContent.includes('complete')", timeout=10_000,
+        )  # fmt: skip
+    page.fill("#interim-cohort_var", "KRASSUB")
+    box = page.locator("#interim-as_of input")
+    box.click()
+    box.press("Control+a")
+    box.type(AS_OF)
+    box.press("Enter")
+    page.click("#interim-run")
+    page.wait_for_selector(".ap-cohort", timeout=30_000)
+    shown = {
+        card.get_attribute("data-cohort"): card.locator(".ap-decision").get_attribute(
+            "data-decision"
+        )
+        for card in page.locator(".ap-cohort").all()
+    }
+    assert shown == _cli_decisions()

@@ -280,9 +280,16 @@ def html_table(table: Table) -> str:
     out = ['<table class="ap-table">']
     if table.title:
         out.append(f"<caption>{html.escape(table.title)}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in table.header()))
+    text = table.text_columns()
+    out.append(
+        "<thead><tr>"
+        + "".join(
+            f'<th class="ap-text">{html.escape(h)}</th>' if left else f"<th>{html.escape(h)}</th>"
+            for h, left in zip(table.header(), text, strict=True)
+        )
+    )
     out.append("</tr></thead><tbody>")
-    opening = ['<td class="ap-text">' if text else "<td>" for text in table.text_columns()]
+    opening = ['<td class="ap-text">' if left else "<td>" for left in text]
     for row in table.cells():
         cells = (f"{tag}{html.escape(c)}</td>" for tag, c in zip(opening, row, strict=True))
         out.append("<tr>" + "".join(cells) + "</tr>")

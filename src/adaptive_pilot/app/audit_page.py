@@ -58,7 +58,8 @@ def audit_server(input: Any, output: Any, session: Any, audit: str | None, recor
             for r in records
         ]
         frame = pd.DataFrame(rows)
-        title = f"{len(rows)} interim call(s) in {Path(audit).name}"
+        calls = "1 interim call" if len(rows) == 1 else f"{len(rows)} interim calls"
+        title = f"{calls} in {Path(audit).name}"
         return tags.div(tags.h4(title), table_html(Table(frame, title="")), class_="ap-audit")
 
     @reactive.effect

@@ -34,14 +34,12 @@ ACCEPTED = {
 }
 
 
-def example_files(kind: str) -> dict[str, Path]:
+def example_files(
+    kind: str, suffixes: tuple[str, ...] = (".yaml", ".yml", ".toml")
+) -> dict[str, Path]:
     """Shipped example files (``kind``: "designs" or "simulations"), by file name."""
     folder = Path(str(resources.files("adaptive_pilot") / "examples" / kind))
-    return {
-        p.name: p
-        for p in sorted(folder.iterdir())
-        if p.suffix in (".yaml", ".yml", ".toml") and p.is_file()
-    }
+    return {p.name: p for p in sorted(folder.iterdir()) if p.suffix in suffixes and p.is_file()}
 
 
 def error_box(error: Exception) -> Tag:

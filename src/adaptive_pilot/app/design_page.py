@@ -44,17 +44,24 @@ def _starts() -> dict[str, str]:
     return choices
 
 
+_FIRST = "motivating_trial.yaml"
+
+
 @module.ui
 def design_ui() -> Any:
-    first, second = THRESHOLDS["bop2"]
-    number = ui.input_numeric
+    start = form_values(_shipped_document(_FIRST))  # the form opens on the first design
+    first, second = THRESHOLDS[start["family"]]
+
+    def number(key: str, label: str, _default: float, **limits: Any) -> Any:
+        return ui.input_numeric(key, label, start[key], **limits)
+
     return ui.layout_sidebar(
         ui.sidebar(
-            ui.input_select("start", "Start from", _starts(), selected="motivating_trial.yaml"),
+            ui.input_select("start", "Start from", _starts(), selected=_FIRST),
             ui.input_file(
                 "upload", "or open a design file (.yaml, .toml)", accept=ACCEPTED["design"]
             ),
-            ui.input_select("family", "Design family", FAMILIES),
+            ui.input_select("family", "Design family", FAMILIES, selected=start["family"]),
             ui.layout_columns(
                 number("p0", "p0 (null rate)", 0.05, min=0.001, max=0.999, step=0.01),
                 number("p1", "p1 (target rate)", 0.2, min=0.001, max=0.999, step=0.01),
@@ -73,7 +80,7 @@ def design_ui() -> Any:
             ),
             number("threshold_1", first[1], first[2], step=0.01),
             number("threshold_2", second[1], second[2], step=0.01),
-            ui.input_checkbox("toxicity", "Toxicity co-monitoring", True),
+            ui.input_checkbox("toxicity", "Toxicity co-monitoring", start["toxicity"]),
             ui.layout_columns(
                 number("tox_threshold", "toxicity limit", 0.3, min=0.01, max=0.99, step=0.05),
                 number(
@@ -123,7 +130,8 @@ def design_ui() -> Any:
 @module.server
 def design_server(input: Any, output: Any, session: Any) -> Any:
     """The page's logic; returns the current design (a reactive calc) for the other pages."""
-    base = reactive.value(_shipped_document("motivating_trial.yaml"))
+    base = reactive.value(_shipped_document(_FIRST))
+    pushed: reactive.Value[dict[str, Any] | None] = reactive.value(None)
     calibrated: reactive.Value[dict[str, Any] | None] = reactive.value(None)
 
     @reactive.effect
@@ -153,6 +161,7 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
     @reactive.effect
     def _fill_form() -> None:
         values = form_values(base())
+        pushed.set(values)  # until the browser shows them, the old form must not be used
         with reactive.isolate():
             ui.update_select("family", selected=values["family"])
             for key in _FIELDS[1:]:
@@ -167,17 +176,26 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
     def _family_labels() -> None:
         _label_thresholds(input.family())
 
+    @reactive.effect
+    def _synced() -> None:
+        want = pushed()
+        if want is not None and _same(want, {key: input[key]() for key in _FIELDS}):
+            pushed.set(None)
+
     @reactive.calc
     def current() -> dict[str, Any]:
         values = {key: input[key]() for key in _FIELDS}
         missing = [key for key, value in values.items() if value is None]
         document = base()
+        want = pushed()
+        if want is not None and not _same(want, values):
+            return {"document": document, "waiting": True}
         if missing:
             return {"document": document, "error": InputError(missing[0], "is empty")}
         document = apply_form(document, values)
         try:
             resolved = design_from_document(document, source="design")
-            evaluation = resolved.evaluate()
+            evaluation = resolved.evaluate(joint=False)  # the joint OC is in the report
         except InputError as error:
             return {"document": document, "error": error}
         return {"document": document, "resolved": resolved, "evaluation": evaluation}
@@ -293,12 +311,24 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
 
         state = current()
         if "resolved" not in state:
-            raise state["error"]
+            raise state.get("error") or InputError("design", "is being updated; try again")
         with ui.Progress(min=0, max=1) as progress:
             progress.set(message="Writing the report")
             yield report_bytes(build_report(state["resolved"]), input.report_format())
 
     return current
+
+
+def _same(want: dict[str, Any], shown: dict[str, Any]) -> bool:
+    """Does the form in the browser show the values pushed to it?"""
+    for key, value in want.items():
+        other = shown.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not isinstance(other, int | float) or abs(float(other) - float(value)) > 1e-9:
+                return False
+        elif other != value:
+            return False
+    return True
 
 
 def _label_thresholds(family: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +13,14 @@ from shiny import module, reactive, render, ui
 
 from .. import figures
 from ..errors import InputError
-from .common import ACCEPTED, error_box, provenance_line
+from ..interim.decide import DECISION_LABELS
+from .common import ACCEPTED, error_box, example_files, provenance_line
 
 __all__ = ["interim_server", "interim_ui"]
 
 _ADAM = ("adsl", "adrs", "adae", "adtte")
+EXAMPLE_PATIENTS = "motivating_trial_synthetic_patients.csv"
+EXAMPLE_CUT_OFF = "2026-06-30"
 
 
 @module.ui
@@ -30,10 +35,14 @@ def interim_ui() -> Any:
             ui.panel_conditional(
                 "input.kind === 'minimal'",
                 ui.input_file("data", "Patient file", accept=ACCEPTED["patients"]),
+                ui.input_action_link("example", "or use the shipped example: synthetic "
+                                     "patients of the motivating trial"),
+                ui.output_ui("example_note"),
             ),
             ui.panel_conditional(
                 "input.kind === 'adam'",
                 *(ui.input_file(name, name.upper(), accept=ACCEPTED["adam"]) for name in _ADAM),
+                ui.input_text("cohort_var", "ADSL variable holding the cohort", "COHORT"),
             ),
             ui.input_date("as_of", "Data cut-off", value=dt.datetime.now(dt.UTC).date()),
             ui.input_text("analyst", "Analyst", placeholder="who makes the call"),
@@ -44,6 +53,7 @@ def interim_ui() -> Any:
             ui.download_button("open", "Open report"),
             width=360,
         ),
+        ui.output_ui("design_line"),
         ui.output_ui("problem"),
         ui.output_ui("cards"),
     )  # fmt: skip
@@ -55,6 +65,38 @@ def interim_server(
 ) -> None:
     """``design``: the Design page's design; ``recorded``: bumped after each audited call."""
     outcome: reactive.Value[dict[str, Any] | None] = reactive.value(None)
+    example = reactive.value(False)
+
+    @reactive.effect
+    @reactive.event(input.example)
+    def _use_example() -> None:
+        example.set(True)
+        ui.update_date("as_of", value=EXAMPLE_CUT_OFF)
+
+    @reactive.effect
+    @reactive.event(input.data)
+    def _uploaded() -> None:
+        example.set(False)
+
+    @render.ui
+    def example_note() -> Any:
+        if not example():
+            return None
+        return tags.p(f"Using {EXAMPLE_PATIENTS} (cut-off set to {EXAMPLE_CUT_OFF}).",
+                      class_="small text-success")  # fmt: skip
+
+    @render.ui
+    def design_line() -> Any:
+        state = design()
+        if "resolved" not in state:
+            return None
+        try:
+            plan = state["resolved"].interim_plan()
+        except InputError as error:
+            return error_box(error)
+        title = state["resolved"].spec.title or state["resolved"].spec.name
+        line = provenance_line(plan.design_hash(), "as the interim command prints it")
+        return tags.div(tags.h5(f"Design: {title}", class_="mb-0"), line)
 
     @render.ui
     def audit_note() -> Any:
@@ -73,16 +115,20 @@ def interim_server(
         names: dict[str, str] = {}
         try:
             if "resolved" not in state:
-                raise state["error"]
-            files = _files(input, names)
-            with ui.Progress(min=0, max=1) as progress:
+                raise state.get("error") or InputError("design", "is being updated; try again")
+            with (
+                tempfile.TemporaryDirectory(prefix="adaptive-pilot-interim-") as folder,
+                ui.Progress(min=0, max=1) as progress,
+            ):
                 progress.set(message="Reading the data and deciding every cohort")
+                files = _files(input, names, example(), Path(folder))
                 result = run_interim(
                     state["resolved"],
                     as_of=input.as_of(),
                     analyst=(input.analyst() or "").strip() or None,
                     audit=audit,
                     names=names,
+                    cohort_var=(input.cohort_var() or "COHORT").strip() or "COHORT",
                     **files,
                 )
         except InputError as error:
@@ -113,7 +159,9 @@ def interim_server(
                     ui.card_header(
                         tags.span(f"Cohort {call.cohort}", class_="me-2"),
                         tags.span(
-                            call.decision, class_=f"badge {_badge(call.decision)} ap-decision"
+                            DECISION_LABELS.get(call.decision, call.decision),
+                            class_=f"badge {_badge(call.decision)} ap-decision",
+                            data_decision=call.decision,
                         ),
                     ),
                     tags.p(call.reason, class_="ap-reason"),
@@ -158,18 +206,29 @@ def interim_server(
         yield open_report(_result())
 
 
-def _files(input: Any, names: dict[str, str]) -> dict[str, Any]:
-    """The uploaded files as the library's arguments; their browser names for messages."""
+def _files(input: Any, names: dict[str, str], example: bool, folder: Path) -> dict[str, Any]:
+    """The uploaded files as the library's arguments, under names of our own.
+
+    Each upload is copied to ``folder`` as ``<role><suffix>`` (Shiny names every first
+    upload ``0.csv``), so messages can say which file; ``names`` maps each copy to the
+    name the file has in the user's browser, shown instead.
+    """
+    if example and input.kind() == "minimal":
+        return {"data": str(example_files("designs", (".csv",))[EXAMPLE_PATIENTS])}
     keys = ("data",) if input.kind() == "minimal" else _ADAM
     out: dict[str, Any] = {}
     for key in keys:
         files = input[key]()
         if files:
-            path = str(Path(files[0]["datapath"]))
-            names[path] = str(files[0]["name"])
-            out[key] = path
+            source = Path(files[0]["datapath"])
+            copy = folder / f"{key}{source.suffix.lower()}"
+            shutil.copyfile(source, copy)
+            names[str(copy)] = str(files[0]["name"])
+            out[key] = str(copy)
     if input.kind() == "minimal" and "data" not in out:
         raise InputError("patient file", "choose the patient file first")
+    if input.kind() == "adam" and not ("adsl" in out and "adrs" in out):
+        raise InputError("ADaM files", "choose at least ADSL and ADRS")
     return out
 
 
@@ -186,9 +245,8 @@ def _renamed(error: InputError, names: dict[str, str]) -> InputError:
 
 
 def _badge(decision: str) -> str:
-    text = decision.lower()
-    if "no-go" in text or "futility" in text or "toxicity" in text:
+    if decision in ("no_go", "stop_futility", "stop_toxicity"):
         return "text-bg-danger"
-    if "go" in text or "efficacy" in text:
+    if decision in ("go", "stop_efficacy"):
         return "text-bg-success"
     return "text-bg-secondary"

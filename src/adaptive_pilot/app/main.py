@@ -27,10 +27,10 @@ TOKEN_VARIABLE = "ADAPTIVE_PILOT_TOKEN"
 _STYLE = """
 .ap-table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: .9rem; }
 .ap-table th, .ap-table td { padding: .15rem .55rem; text-align: right; white-space: nowrap; }
-.ap-table th:first-child, .ap-table td:first-child, .ap-table td.ap-text { text-align: left; }
+.ap-table th:first-child, .ap-table td:first-child, .ap-table .ap-text { text-align: left; }
 .ap-table thead th { border-top: 2px solid #222; border-bottom: 1px solid #222; }
 .ap-table tbody tr:last-child td { border-bottom: 2px solid #222; }
-.ap-figures svg { max-width: 100%; height: auto; }
+.card svg, .ap-figures svg { max-width: 100%; height: auto; }
 .ap-provenance { margin: 0; }
 """
 

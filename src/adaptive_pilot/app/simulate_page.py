@@ -43,6 +43,7 @@ def simulate_ui() -> Any:
             ui.download_button("report", "Download the report"),
             width=340,
         ),
+        ui.output_ui("design_line"),
         ui.output_ui("status"),
         ui.output_ui("results"),
     )  # fmt: skip
@@ -81,13 +82,33 @@ def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
 
         return await asyncio.to_thread(simulate, trial, scenarios, n, seed, progress=tracker)
 
+    @render.ui
+    def design_line() -> Any:
+        state = design()
+        if "resolved" not in state:
+            return None
+        resolved = state["resolved"]
+        title = resolved.spec.title or resolved.spec.name
+        try:
+            trial = resolved.trial()
+        except InputError as error:
+            return tags.div(tags.h5(f"Design: {title}"), error_box(error))
+        names = ", ".join(trial.cohort_names)
+        return tags.div(
+            tags.h5(f"Design: {title}", class_="mb-0"),
+            tags.p(f"{len(trial.cohorts)} cohorts ({names}); analysis: "
+                   f"{'hierarchical borrowing' if trial.borrowing else 'independent'}",
+                   class_="mb-0"),
+            provenance_line(trial.design_hash(), "as the simulate command prints it"),
+        )  # fmt: skip
+
     @reactive.effect
     @reactive.event(input.run)
     def _run() -> None:
         state = design()
         try:
             if "resolved" not in state:
-                raise state["error"]
+                raise state.get("error") or InputError("design", "is being updated; try again")
             resolved = state["resolved"]
             trial = resolved.trial()
             path, name = _scenario_file(input)

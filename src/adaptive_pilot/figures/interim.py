@@ -41,7 +41,7 @@ def cohort_figure(plan: CohortPlan, call: CohortCall) -> Figure:
         draw_boundaries(
             third, plan.table, points=[("now", call.n_evaluable, call.responses)], legend_below=True
         )
-        third.set_title(f"Position: {call.responses}/{call.n_evaluable}, {call.decision}")
+        third.set_title(f"Position: {call.responses}/{call.n_evaluable}, {_said(call.decision)}")
         figure.suptitle(f"Cohort {call.cohort}", fontsize=10.5, fontweight="bold")
     return figure
 
@@ -77,7 +77,7 @@ def _predictive(axes: Axes, plan: CohortPlan, call: CohortCall) -> None:
         axes.text(
             0.5,
             0.5,
-            f"cohort decided: {call.decision}",
+            f"cohort decided: {_said(call.decision)}",
             ha="center",
             va="center",
             transform=axes.transAxes,
@@ -103,3 +103,9 @@ def _predictive(axes: Axes, plan: CohortPlan, call: CohortCall) -> None:
     )
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.legend(frameon=False, fontsize=7.5, loc="upper right")
+
+
+def _said(decision: str) -> str:
+    from ..interim.decide import DECISION_LABELS
+
+    return DECISION_LABELS.get(decision, decision)

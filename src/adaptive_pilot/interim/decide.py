@@ -47,6 +47,15 @@ __all__ = [
 ]
 
 DECISIONS = ("continue", "stop_futility", "stop_efficacy", "stop_toxicity", "go", "no_go")
+#: The decisions in words, for pages and reports.
+DECISION_LABELS = {
+    "continue": "continue",
+    "stop_futility": "stop for futility",
+    "stop_efficacy": "stop for efficacy (GO)",
+    "stop_toxicity": "stop for toxicity",
+    "go": "GO",
+    "no_go": "NO-GO",
+}
 _ENDED = {"stop_futility", "stop_efficacy", "go", "no_go"}
 _COUNTS = {"cohort", "enrolled", "n_evaluable", "responses", "pending", "n_toxicity", "toxicities"}
 

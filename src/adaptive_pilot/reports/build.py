@@ -239,7 +239,7 @@ def oc_curve(design: ResolvedDesign, grid: np.ndarray | None = None) -> figures.
     """A design's exact P(GO) and E[N] over a grid of true rates (:func:`curve_grid`)."""
     if grid is None:
         grid = curve_grid(design.spec.hypotheses.p1)
-    oc = design.evaluate(grid).oc
+    oc = design.evaluate(grid, joint=False).oc
     return figures.OCCurve(design.spec.title or design.spec.name, oc.p, oc.p_go, oc.en)
 
 

@@ -21,7 +21,7 @@ caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
 th, td { padding: 0.2rem 0.6rem; text-align: right; }
 thead th { border-top: 2px solid #000; border-bottom: 1px solid #000; }
 tbody tr:last-child td { border-bottom: 2px solid #000; }
-td:first-child, th:first-child, td.ap-text { text-align: left; }
+td:first-child, th:first-child, .ap-text { text-align: left; }
 td { white-space: nowrap; } td.ap-text { white-space: normal; }
 figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 0.9rem; }

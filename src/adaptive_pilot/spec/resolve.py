@@ -176,10 +176,13 @@ class ResolvedDesign:
         """The design hash of the resolved single-cohort design."""
         return design_hash(self.to_dict())
 
-    def evaluate(self, rates: Sequence[float] | np.ndarray | None = None) -> DesignEvaluation:
-        """Boundaries and exact OC (joint with toxicity when it is monitored).
+    def evaluate(
+        self, rates: Sequence[float] | np.ndarray | None = None, *, joint: bool = True
+    ) -> DesignEvaluation:
+        """Boundaries and exact OC (joint with toxicity when it is monitored and ``joint``).
 
-        Default rates: 0.05 to 0.60 by 0.05, plus p0 and p1.
+        Default rates: 0.05 to 0.60 by 0.05, plus p0 and p1. ``joint=False`` leaves
+        the toxicity rule out (response OC only, as on an OC curve).
         """
         hyp = self.spec.hypotheses
         if rates is None:
@@ -194,8 +197,8 @@ class ResolvedDesign:
             name=self.spec.name,
             title=self.spec.title,
             rule_text=rule_text,
-            toxicity=self.toxicity_rule(table.looks),
-            toxicity_rates=self.toxicity_rates(),
+            toxicity=self.toxicity_rule(table.looks) if joint else None,
+            toxicity_rates=self.toxicity_rates() if joint else (),
             odds_ratio=1.0 if tox is None else tox.odds_ratio,
         )
 
