@@ -260,6 +260,8 @@ def test_changing_p0_updates_boundaries_and_oc_to_the_api_values(page, app):
     assert _rows(page, "#design-boundaries") == _shown(bounds)
     oc = Table(expected.oc.to_frame().drop(columns=["method"]))
     assert _rows(page, "#design-oc") == _shown(oc)
+    at0 = expected.oc.at(0.1)
+    assert f"P(GO | p0 = 0.1) = {at0['p_go']:.4f}" in page.inner_text("#design-header")
     assert seconds < 5  # about 0.3 s here; generous for a loaded CI machine
 
 
@@ -298,6 +300,14 @@ def test_too_large_and_malformed_uploads_are_explained_and_the_app_keeps_working
         timeout=10_000,
     )
     assert "the limit is 0.05 MB" in message.inner_text()
+    script = tmp_path / "patients.py"
+    script.write_text("print('not data')\n")
+    page.set_input_files("#interim-data", str(script))
+    page.wait_for_function(
+        "() => document.querySelector('#interim-data_progress').textContent.includes('accepted')",
+        timeout=10_000,
+    )
+    assert "patients.py: only .csv" in message.inner_text()
     broken = tmp_path / "broken.csv"
     lines = PATIENTS.read_text().splitlines()
     lines[2] = lines[2].replace("2025-07-03", "2025-13-45")

@@ -207,8 +207,17 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
             return None
         resolved = state["resolved"]
         spec = resolved.spec
+        hyp = spec.hypotheses
+        oc = state["evaluation"].oc
+        at0, at1 = oc.at(hyp.p0), oc.at(hyp.p1)
+        key = (
+            f"Exact: type I error P(GO | p0 = {hyp.p0:g}) = {at0['p_go']:.4f}, power "
+            f"P(GO | p1 = {hyp.p1:g}) = {at1['p_go']:.4f}; E[N] {at0['en']:.1f} at p0 and "
+            f"{at1['en']:.1f} at p1; PET(p0) = {at0['pet']:.3f}"
+        )
         return tags.div(
             tags.h4(spec.title or spec.name, class_="mb-0"),
+            tags.p(key, class_="mb-0 ap-key"),
             provenance_line(state["evaluation"].provenance.design_hash),
         )
 

@@ -34,7 +34,7 @@ def simulate_ui() -> Any:
                 "n_trials", "Simulated trials per scenario", 2000, min=1, max=MAX_APP_TRIALS
             ),
             ui.input_numeric("seed", "Seed", 1, min=0, step=1),
-            ui.input_action_button("run", "Run the simulation", class_="btn-primary"),
+            ui.input_task_button("run", "Run the simulation", label_busy="Simulating..."),
             ui.hr(),
             ui.download_button("results_csv", "Results (CSV)"),
             ui.download_button("results_json", "Results (JSON)"),
