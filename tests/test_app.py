@@ -103,18 +103,43 @@ def _open(page, url):
     page.wait_for_selector("#design-boundaries table", timeout=30_000)
 
 
-def _interim_call(page, file=PATIENTS, analyst="Test analyst"):
-    page.get_by_role("tab", name="Interim").click()
-    page.set_input_files("#interim-data", str(file))
+def _wait_text(page, selector, text):
     page.wait_for_function(
-        "() => document.querySelector('#interim-data_progress .progress-bar')"
+        "([css, text]) => document.querySelector(css)?.textContent.includes(text)",
+        arg=[selector, text], timeout=10_000,
+    )  # fmt: skip
+
+
+def _upload(page, name, file):
+    page.set_input_files(f"#interim-{name}", str(file))
+    page.wait_for_function(
+        f"() => document.querySelector('#interim-{name}_progress .progress-bar')"
         "?.textContent.includes('complete')", timeout=10_000,
     )  # fmt: skip
+
+
+def _set_cut_off(page):
     box = page.locator("#interim-as_of input")
     box.click()
     box.press("Control+a")
     box.type(AS_OF)
     box.press("Enter")
+
+
+def _decisions(page):
+    page.wait_for_selector(".ap-cohort", timeout=30_000)
+    return {
+        card.get_attribute("data-cohort"): card.locator(".ap-decision").get_attribute(
+            "data-decision"
+        )
+        for card in page.locator(".ap-cohort").all()
+    }
+
+
+def _interim_call(page, file=PATIENTS, analyst="Test analyst"):
+    page.get_by_role("tab", name="Interim").click()
+    _upload(page, "data", file)
+    _set_cut_off(page)
     page.fill("#interim-analyst", analyst)
     page.click("#interim-run")
 
@@ -251,10 +276,7 @@ def test_changing_p0_updates_boundaries_and_oc_to_the_api_values(page, app):
         ".map(r => [...r.children].map(c => c.textContent.trim()))) !== old",
         arg=json.dumps(before), timeout=10_000,
     )  # fmt: skip
-    page.wait_for_function(
-        f"() => document.querySelector('#design-header')?.textContent"
-        f".includes('{expected.provenance.design_hash}')", timeout=10_000,
-    )  # fmt: skip
+    _wait_text(page, "#design-header", expected.provenance.design_hash)
     seconds = time.perf_counter() - started
     bounds = Table(expected.table.summary().tables[0].frame)
     assert _rows(page, "#design-boundaries") == _shown(bounds)
@@ -268,13 +290,7 @@ def test_changing_p0_updates_boundaries_and_oc_to_the_api_values(page, app):
 def test_interim_call_equals_the_cli_and_the_closed_report_says_the_same(page, app):
     _open(page, app)
     _interim_call(page)
-    page.wait_for_selector(".ap-cohort", timeout=30_000)
-    shown = {
-        card.get_attribute("data-cohort"): card.locator(".ap-decision").get_attribute(
-            "data-decision"
-        )
-        for card in page.locator(".ap-cohort").all()
-    }
+    shown = _decisions(page)
     assert shown == _cli_decisions()
     with page.expect_download() as download:
         page.click("#interim-closed")
@@ -397,30 +413,18 @@ def test_a_new_user_runs_the_shipped_example_with_one_click(page, app):
     _open(page, app)
     page.get_by_role("tab", name="Interim").click()
     plan_hash = load_design(DESIGN).interim_plan().design_hash()
-    page.wait_for_function(
-        f"() => document.querySelector('#interim-design_line')?.textContent"
-        f".includes('{plan_hash}')", timeout=10_000,
-    )  # fmt: skip
+    _wait_text(page, "#interim-design_line", plan_hash)
     page.get_by_text("or use the shipped example").click()
     page.wait_for_selector("#interim-example_note .text-success", timeout=10_000)
     page.wait_for_function(
         f"() => document.querySelector('#interim-as_of input').value === '{AS_OF}'"
     )
     page.click("#interim-run")
-    page.wait_for_selector(".ap-cohort", timeout=30_000)
-    shown = {
-        card.get_attribute("data-cohort"): card.locator(".ap-decision").get_attribute(
-            "data-decision"
-        )
-        for card in page.locator(".ap-cohort").all()
-    }
+    shown = _decisions(page)
     assert shown == _cli_decisions()
     page.get_by_role("tab", name="Simulate").click()
     trial_hash = load_design(DESIGN).trial().design_hash()
-    page.wait_for_function(
-        f"() => document.querySelector('#simulate-design_line')?.textContent"
-        f".includes('{trial_hash}')", timeout=10_000,
-    )  # fmt: skip
+    _wait_text(page, "#simulate-design_line", trial_hash)
 
 
 def test_interim_call_from_adam_files_equals_the_minimal_files(page, app, tmp_path):
@@ -431,23 +435,9 @@ def test_interim_call_from_adam_files_equals_the_minimal_files(page, app, tmp_pa
     page.get_by_role("tab", name="Interim").click()
     page.get_by_text("CDISC ADaM").click()
     for name in ("adsl", "adrs", "adae", "adtte"):
-        page.set_input_files(f"#interim-{name}", str(paths[name]))
-        page.wait_for_function(
-            f"() => document.querySelector('#interim-{name}_progress .progress-bar')"
-            "?.textContent.includes('complete')", timeout=10_000,
-        )  # fmt: skip
+        _upload(page, name, paths[name])
     page.fill("#interim-cohort_var", "KRASSUB")
-    box = page.locator("#interim-as_of input")
-    box.click()
-    box.press("Control+a")
-    box.type(AS_OF)
-    box.press("Enter")
+    _set_cut_off(page)
     page.click("#interim-run")
-    page.wait_for_selector(".ap-cohort", timeout=30_000)
-    shown = {
-        card.get_attribute("data-cohort"): card.locator(".ap-decision").get_attribute(
-            "data-decision"
-        )
-        for card in page.locator(".ap-cohort").all()
-    }
+    shown = _decisions(page)
     assert shown == _cli_decisions()

@@ -121,12 +121,8 @@ def design_report(
 
     Parameters
     ----------
-    design : path or ResolvedDesign
-        The design file.
-    compare : sequence of paths or ResolvedDesign
-        Other designs shown side by side and overlaid in the OC figure.
-    rates : sequence of float, optional
-        True rates of the OC table (default 0.05 to 0.60 by 0.05, with p0 and p1).
+    design, compare, rates
+        As in :func:`report`.
     simulation : SimulationResult, optional
         A simulation of the design's trial (:func:`adaptive_pilot.simulate`): adds the
         simulated OC and the simulation appendix.
