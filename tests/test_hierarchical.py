@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -118,3 +119,41 @@ def test_bad_data(model, args, field):
 def test_bad_prior():
     with pytest.raises(InputError, match="tau_sd"):
         HierarchicalPrior(0.0, 1.0, 0.0)
+
+
+# ---------------------------------------------- exact for every allowed prior
+@pytest.mark.parametrize(
+    ("tau_sd", "mu_sd", "mu_mean"),
+    [
+        (1.0, 2.0, math.log(0.25)),
+        (1e-5, 0.1, math.log(0.25)),
+        (0.01, 10.0, math.log(0.25)),
+        (10.0, 0.1, math.log(0.25)),
+        (50.0, 0.1, math.log(0.25)),
+        (50.0, 10.0, math.log(0.25)),
+        pytest.param(30.0, 1.0, math.log(0.05 / 0.95), marks=pytest.mark.slow),
+        pytest.param(1.0, 0.1, 10.0, marks=pytest.mark.slow),
+        pytest.param(1e-3, 10.0, -10.0, marks=pytest.mark.slow),
+    ],
+)
+def test_fast_posterior_is_exact_to_1e5_across_the_allowed_priors(tau_sd, mu_sd, mu_mean):
+    from hierarchical_reference import one_cohort
+
+    p0 = 0.2
+    model = HierarchicalModel(HierarchicalPrior(mu_mean, mu_sd, tau_sd), [LOGIT_02])
+    for n, x in ((20, 0), (20, 3), (20, 20), (5, 1)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", integrate.IntegrationWarning)
+            reference = one_cohort(n, x, p0, mu_mean, mu_sd, tau_sd)
+        fast = float(model.prob_greater([n], np.array([x]), [p0])[0])
+        assert abs(fast - reference) < 1e-5, (n, x, fast, reference)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("tau_sd", 60.0), ("tau_sd", 1e-6), ("mu_sd", 0.05), ("mu_sd", 20.0),
+                         ("mu_mean", -12.0)],
+)  # fmt: skip
+def test_priors_outside_the_checked_range_are_refused(field, value):
+    values = {"mu_mean": -1.0, "mu_sd": 2.0, "tau_sd": 1.0} | {field: value}
+    with pytest.raises(InputError, match=f"{field}: must be between"):
+        HierarchicalPrior(**values)

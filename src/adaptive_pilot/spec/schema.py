@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .._limits import PRIOR_RANGES
 from ..designs.calibration import grid as make_grid
 from ..priors import BetaMixturePrior, BetaPrior, prior_from_historical
 from ..rules._common import N_LIMIT
@@ -333,6 +334,8 @@ class AccrualSpec(_Spec):
 
 
 LookThresholds = Probability | list[Probability | None] | None
+# where the hierarchical model's fast posterior is checked exact (see adaptive_pilot._limits)
+_MU_MEAN, _MU_SD, _TAU_SD = (PRIOR_RANGES[k] for k in ("mu_mean", "mu_sd", "tau_sd"))
 
 
 class BorrowingSpec(_Spec):
@@ -345,9 +348,9 @@ class BorrowingSpec(_Spec):
     """
 
     model: Literal["independent", "hierarchical"] = "independent"
-    mu_mean: float | None = None
-    mu_sd: Positive = 2.0
-    tau_sd: Positive = 1.0
+    mu_mean: Annotated[float, Field(ge=_MU_MEAN[0], le=_MU_MEAN[1])] | None = None
+    mu_sd: Annotated[float, Field(ge=_MU_SD[0], le=_MU_SD[1])] = 2.0
+    tau_sd: Annotated[float, Field(ge=_TAU_SD[0], le=_TAU_SD[1])] = 1.0
     futility: LookThresholds = None
     efficacy: LookThresholds = None
     go: Probability | None = None
