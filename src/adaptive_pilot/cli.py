@@ -127,6 +127,26 @@ def _max_jobs() -> int:
     return 4 * (os.cpu_count() or 1)
 
 
+def _jobs_option(parser: argparse.ArgumentParser) -> None:
+    """--n-jobs: parallel simulation workers."""
+    parser.add_argument(
+        "--n-jobs",
+        type=_count(1, _max_jobs()),
+        default=1,
+        help=f"parallel simulation workers (1 to 4 x the CPUs = {_max_jobs()})",
+    )
+
+
+def _analysis_option(parser: argparse.ArgumentParser) -> None:
+    """--analysis: override the design file's borrowing model."""
+    parser.add_argument(
+        "--analysis",
+        choices=("independent", "hierarchical"),
+        default=None,
+        help="override the design file's borrowing model",
+    )
+
+
 # ------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
@@ -298,18 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
         report, "--n-trials", 1, MAX_TRIALS, "simulated trials per scenario", default=None
     )
     report.add_argument("--seed", type=_count(0), default=None, help="root random seed (default 1)")
-    report.add_argument(
-        "--n-jobs",
-        type=_count(1, _max_jobs()),
-        default=1,
-        help=f"parallel workers for the simulation (1 to {_max_jobs()})",
-    )
-    report.add_argument(
-        "--analysis",
-        choices=("independent", "hierarchical"),
-        default=None,
-        help="override the design file's borrowing model",
-    )
+    _jobs_option(report)
+    _analysis_option(report)
     report.add_argument("--no-progress", action="store_true", help="no simulation progress")
     report.set_defaults(handler=_run_report)
 
@@ -387,22 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--scenarios", required=True, help="scenario file (YAML or TOML)")
     _limited_count(simulate, "--n-trials", 1, MAX_TRIALS, "trials per scenario", default=10_000)
     simulate.add_argument("--seed", type=_count(0), default=1, help="root random seed")
-    simulate.add_argument(
-        "--n-jobs",
-        type=_count(1, _max_jobs()),
-        default=1,
-        help=f"parallel workers (1 to 4 x the CPUs = {_max_jobs()})",
-    )
+    _jobs_option(simulate)
     simulate.add_argument(
         "--backend", choices=("loky", "dask"), default="loky", help="joblib backend"
     )
     simulate.add_argument("--scheduler", default=None, help="dask scheduler address (backend dask)")
-    simulate.add_argument(
-        "--analysis",
-        choices=("independent", "hierarchical"),
-        default=None,
-        help="override the design file's borrowing model",
-    )
+    _analysis_option(simulate)
     simulate.add_argument("--out", default=None, help="folder for checkpoints and results")
     simulate.add_argument(
         "--chunk-size", type=_count(1, 100_000), default=None, help=argparse.SUPPRESS
@@ -432,12 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     interim.add_argument("--analyst", default=None, help="who makes the call (recorded)")
     interim.add_argument("--audit", default=None, help="append the call to this audit database")
     interim.add_argument("--out", default=None, help="folder for decision.json and the reports")
-    interim.add_argument(
-        "--analysis",
-        choices=("independent", "hierarchical"),
-        default=None,
-        help="override the design file's borrowing model",
-    )
+    _analysis_option(interim)
     interim.add_argument(
         "--check-pymc", action="store_true", help="check the borrowed posterior with PyMC NUTS"
     )

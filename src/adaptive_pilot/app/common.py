@@ -18,10 +18,13 @@ from ..results import Table, html_table
 
 __all__ = [
     "ACCEPTED",
+    "design_heading",
     "error_box",
     "example_files",
     "provenance_line",
     "report_bytes",
+    "report_controls",
+    "report_suffix",
     "table_html",
 ]
 
@@ -71,6 +74,38 @@ def provenance_line(design_hash: str, extra: str = "") -> TagList:
     if extra:
         text += f" · {extra}"
     return TagList(tags.p(text, class_="ap-provenance text-muted small"))
+
+
+def report_controls() -> TagList:
+    """The report format choice and its download button (output id ``report``)."""
+    from shiny import ui
+
+    return TagList(
+        ui.input_select(
+            "report_format",
+            "Report format",
+            {
+                "html": "HTML",
+                "docx": "Word (DOCX)",
+                "zip": "All formats (ZIP: HTML, Markdown, LaTeX, DOCX, CSV)",
+            },
+        ),
+        ui.download_button("report", "Download the report"),
+    )
+
+
+def report_suffix(fmt: str) -> str:
+    """File name suffix of a report download in the format chosen."""
+    return {"html": "html", "docx": "docx"}.get(fmt, "zip")
+
+
+def design_heading(title: str, design_hash: str, command: str, *details: str) -> Tag:
+    """The design a page works on, with the hash the matching CLI command prints."""
+    return tags.div(
+        tags.h5(f"Design: {title}", class_="mb-0"),
+        *(tags.p(detail, class_="mb-0") for detail in details),
+        provenance_line(design_hash, f"as the {command} command prints it"),
+    )
 
 
 def report_bytes(report: Any, fmt: str) -> bytes:

@@ -7,14 +7,23 @@ from typing import Any
 
 import yaml
 from htmltools import HTML, tags
-from shiny import module, reactive, render, ui
+from shiny import module, reactive, render, req, ui
 
 from .. import figures
 from ..errors import InputError
 from ..results import Table
 from ..spec import design_from_document
 from ..spec.reading import read_document
-from .common import ACCEPTED, error_box, example_files, provenance_line, report_bytes, table_html
+from .common import (
+    ACCEPTED,
+    error_box,
+    example_files,
+    provenance_line,
+    report_bytes,
+    report_controls,
+    report_suffix,
+    table_html,
+)
 from .form import FAMILIES, THRESHOLDS, apply_form, form_values, new_document
 
 __all__ = ["design_server", "design_ui"]
@@ -94,16 +103,7 @@ def design_ui() -> Any:
             ),
             ui.hr(),
             ui.download_button("design_file", "Download the design file"),
-            ui.input_select(
-                "report_format",
-                "Report format",
-                {
-                    "html": "HTML",
-                    "docx": "Word (DOCX)",
-                    "zip": "All formats (ZIP: HTML, Markdown, LaTeX, DOCX, CSV)",
-                },
-            ),
-            ui.download_button("report", "Download the report"),
+            report_controls(),
             width=360,
         ),
         ui.output_ui("header"),
@@ -200,11 +200,16 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
             return {"document": document, "error": error}
         return {"document": document, "resolved": resolved, "evaluation": evaluation}
 
+    @reactive.calc
+    def evaluated() -> dict[str, Any]:
+        """The current design when it resolved; outputs that need it show nothing otherwise."""
+        state = current()
+        req("evaluation" in state)
+        return state
+
     @render.ui
     def header() -> Any:
-        state = current()
-        if "resolved" not in state:
-            return None
+        state = evaluated()
         resolved = state["resolved"]
         spec = resolved.spec
         hyp = spec.hypotheses
@@ -228,17 +233,13 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
 
     @render.ui
     def boundaries() -> Any:
-        state = current()
-        if "evaluation" not in state:
-            return None
+        state = evaluated()
         table = state["evaluation"].table
         return table_html(Table(table.summary().tables[0].frame, title=""))
 
     @render.ui
     def words() -> Any:
-        state = current()
-        if "evaluation" not in state:
-            return None
+        state = evaluated()
         evaluation = state["evaluation"]
         lines = evaluation.table.describe().splitlines()
         return tags.div(
@@ -248,17 +249,13 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
 
     @render.ui
     def oc() -> Any:
-        state = current()
-        if "evaluation" not in state:
-            return None
+        state = evaluated()
         frame = state["evaluation"].oc.to_frame().drop(columns=["method"])
         return table_html(Table(frame, title=""))
 
     @render.ui
     def figures_panel() -> Any:
-        state = current()
-        if "evaluation" not in state:
-            return None
+        state = evaluated()
         from ..reports.build import oc_curve
 
         resolved = state["resolved"]
@@ -313,7 +310,7 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
         yield yaml.safe_dump(current()["document"], sort_keys=False, allow_unicode=True)
 
     @render.download_button(
-        filename=lambda: f"{_name(current())}_report.{_suffix(input.report_format())}"
+        filename=lambda: f"{_name(current())}_report.{report_suffix(input.report_format())}"
     )
     def report() -> Any:
         from ..reports import report as build_report
@@ -357,7 +354,3 @@ def _named(message: str, file: dict[str, Any]) -> str:
 
 def _name(state: dict[str, Any]) -> str:
     return str(state["document"].get("name", "design")).replace("/", "_") or "design"
-
-
-def _suffix(fmt: str) -> str:
-    return {"html": "html", "docx": "docx"}.get(fmt, "zip")

@@ -14,7 +14,7 @@ from shiny import module, reactive, render, ui
 from .. import figures
 from ..errors import InputError
 from ..interim.decide import DECISION_LABELS
-from .common import ACCEPTED, error_box, example_files, provenance_line
+from .common import ACCEPTED, design_heading, error_box, example_files, provenance_line
 
 __all__ = ["interim_server", "interim_ui"]
 
@@ -95,8 +95,7 @@ def interim_server(
         except InputError as error:
             return error_box(error)
         title = state["resolved"].spec.title or state["resolved"].spec.name
-        line = provenance_line(plan.design_hash(), "as the interim command prints it")
-        return tags.div(tags.h5(f"Design: {title}", class_="mb-0"), line)
+        return design_heading(title, plan.design_hash(), "interim")
 
     @render.ui
     def audit_note() -> Any:

@@ -13,7 +13,17 @@ from shiny import module, reactive, render, ui
 
 from ..errors import InputError
 from ..spec import load_scenarios
-from .common import ACCEPTED, error_box, example_files, provenance_line, report_bytes, table_html
+from .common import (
+    ACCEPTED,
+    design_heading,
+    error_box,
+    example_files,
+    provenance_line,
+    report_bytes,
+    report_controls,
+    report_suffix,
+    table_html,
+)
 
 __all__ = ["simulate_server", "simulate_ui"]
 
@@ -38,9 +48,7 @@ def simulate_ui() -> Any:
             ui.hr(),
             ui.download_button("results_csv", "Results (CSV)"),
             ui.download_button("results_json", "Results (JSON)"),
-            ui.input_select("report_format", "Report format",
-                            {"html": "HTML", "docx": "Word (DOCX)", "zip": "All formats (ZIP)"}),
-            ui.download_button("report", "Download the report"),
+            report_controls(),
             width=340,
         ),
         ui.output_ui("design_line"),
@@ -88,19 +96,16 @@ def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
         if "resolved" not in state:
             return None
         resolved = state["resolved"]
-        title = resolved.spec.title or resolved.spec.name
         try:
             trial = resolved.trial()
         except InputError as error:
-            return tags.div(tags.h5(f"Design: {title}"), error_box(error))
-        names = ", ".join(trial.cohort_names)
-        return tags.div(
-            tags.h5(f"Design: {title}", class_="mb-0"),
-            tags.p(f"{len(trial.cohorts)} cohorts ({names}); analysis: "
-                   f"{'hierarchical borrowing' if trial.borrowing else 'independent'}",
-                   class_="mb-0"),
-            provenance_line(trial.design_hash(), "as the simulate command prints it"),
-        )  # fmt: skip
+            return error_box(error)
+        analysis = "hierarchical borrowing" if trial.borrowing else "independent"
+        cohorts = f"{len(trial.cohorts)} cohorts ({', '.join(trial.cohort_names)})"
+        title = resolved.spec.title or resolved.spec.name
+        return design_heading(
+            title, trial.design_hash(), "simulate", f"{cohorts}; analysis: {analysis}"
+        )
 
     @reactive.effect
     @reactive.event(input.run)
@@ -194,7 +199,9 @@ def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
     def results_json() -> Any:
         yield json.dumps(_result().to_dict(), indent=2, allow_nan=False)
 
-    @render.download_button(filename=lambda: f"simulation_report.{_suffix(input.report_format())}")
+    @render.download_button(
+        filename=lambda: f"simulation_report.{report_suffix(input.report_format())}"
+    )
     def report() -> Any:
         from ..reports import design_report
 
@@ -227,7 +234,3 @@ def _untitled(table: Any) -> Any:
     from dataclasses import replace
 
     return replace(table, title="")
-
-
-def _suffix(fmt: str) -> str:
-    return {"html": "html", "docx": "docx"}.get(fmt, "zip")
