@@ -264,6 +264,7 @@ def test_each_cohort_ends_one_way_in_every_scenario(simulation):
     for scenario in simulation.scenarios:
         for cohort in simulation.trial.cohort_names:
             total = sum(frame[(scenario.name, cohort, m)] for m in endings)
+            total -= frame[(scenario.name, cohort, "p_go_incomplete")]  # in p_go and p_incomplete
             assert total == pytest.approx(1.0, abs=1e-12)
 
 

@@ -118,16 +118,63 @@ def test_delay_changes_sample_size_but_not_independent_decisions(tmp_path):
         assert set(np.unique(a.enrolled[:, j])) <= set(cohort.table.looks)
 
 
+def short_trial(tmp_path: Path, extra: str = "", analysis: str | None = None):
+    text = TWO_COHORTS.replace("DELAY", "1").replace(
+        "rate: 3,", f"rate: 3, max_duration: 6, {extra}"
+    )
+    return load_design(write(tmp_path, "d.yaml", text)).trial(analysis)
+
+
 def test_max_duration_makes_cohorts_incomplete(tmp_path):
-    text = TWO_COHORTS.replace("DELAY", "1").replace("rate: 3,", "rate: 3, max_duration: 6,")
-    trial = load_design(write(tmp_path, "d.yaml", text)).trial()
-    out = run_trials(trial, draw(trial, np.random.default_rng(2), 2000), np.array([0.3, 0.3]), None)
-    incomplete = out.code == 5
+    trial = short_trial(tmp_path)
+    draws = draw(trial, np.random.default_rng(2), 2000)
+    out = run_trials(trial, draws, np.array([0.3, 0.3]), None)
+    incomplete = (out.code == 5) | (out.code == 6)
     assert incomplete.any()
-    arrivals = draw(trial, np.random.default_rng(2), 2000).arrivals
     # Nobody is enrolled after enrolment closes.
-    enrolled_by_close = np.sum(arrivals <= 6.0, axis=2)
+    enrolled_by_close = np.sum(draws.arrivals <= 6.0, axis=2)
     assert np.all(out.enrolled <= enrolled_by_close)
+    assert np.array_equal(out.enrolled[incomplete], enrolled_by_close[incomplete])
+
+
+def test_incomplete_cohorts_are_analysed_by_their_rule_at_the_n_reached(tmp_path):
+    from scipy import stats
+
+    trial = short_trial(tmp_path)
+    draws = draw(trial, np.random.default_rng(3), 3000)
+    rates = np.array([0.3, 0.3])
+    out = run_trials(trial, draws, rates, None)
+    b, j = np.nonzero((out.code == 5) | (out.code == 6))
+    assert (out.code == 6).sum() > 50 and (out.code == 5).sum() > 50
+    for trial_index, cohort in zip(b, j, strict=True):
+        n = out.enrolled[trial_index, cohort]
+        x = int(np.sum(draws.response_u[trial_index, cohort, :n] < rates[cohort]))
+        # A (BOP2, lambda 0.8): GO if P(p > 0.1 | x, n) >= 0.8, the final cut-off;
+        # B (Simon 5/29): GO only when the final GO is already certain (x > r = 5).
+        go = stats.beta.sf(0.1, 0.1 + x, 0.9 + n - x) >= 0.8 if cohort == 0 else x >= 6
+        assert (out.code[trial_index, cohort] == 6) == go, (trial_index, cohort, n, x)
+    no_go = short_trial(tmp_path, "incomplete: no_go,")
+    plain = run_trials(no_go, draws, rates, None)
+    assert not (plain.code == 6).any()
+    np.testing.assert_array_equal(plain.code == 5, (out.code == 5) | (out.code == 6))
+
+
+def test_incomplete_cohorts_with_borrowing_use_every_cohorts_data_at_close(tmp_path):
+    trial = short_trial(tmp_path, analysis="hierarchical")
+    draws = draw(trial, np.random.default_rng(4), 1500)
+    rates = np.array([0.3, 0.3])
+    out = run_trials(trial, draws, rates, None, posterior_tables(trial))
+    model = HierarchicalModel(trial.borrowing.prior, [math.log(0.1 / 0.9)])
+    # Trials where both cohorts were still running at close: both analysed on all data.
+    both = np.nonzero(np.all((out.code == 5) | (out.code == 6), axis=1))[0][:60]
+    assert both.size >= 20
+    for b in both:
+        n = out.enrolled[b]
+        x = [int(np.sum(draws.response_u[b, k, : n[k]] < rates[k])) for k in range(2)]
+        prob = model.prob_greater(list(n), np.array(x), [0.1, 0.1])
+        for k in range(2):
+            if abs(prob[k] - 0.9) > 1e-4:
+                assert (out.code[b, k] == 6) == (prob[k] >= 0.9), (b, k, n, x, prob)
 
 
 def test_fixed_allocation_deals_arrivals_in_proportion():

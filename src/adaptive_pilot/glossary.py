@@ -45,7 +45,14 @@ METRICS: dict[str, Term] = {
     ),
     "p_incomplete": Term(
         "P(incomplete)",
-        "probability that enrolment closed before the final look (counted as NO-GO)",
+        "probability that enrolment closed before the final look (the cohort is then "
+        "analysed at the n it reached, or NO-GO, as the design says)",
+        ".4f",
+    ),
+    "p_go_incomplete": Term(
+        "P(GO at close)",
+        "probability of GO at the n reached when enrolment closed before the final look "
+        "(included in P(GO))",
         ".4f",
     ),
     "pet": Term("PET", "probability of early termination, for any reason", ".4f"),

@@ -12,8 +12,12 @@ Conventions (stated in every simulation report):
   A look at n evaluable patients happens when the n-th patient's response is
   known; patients enrolled meanwhile (still pending) are not counted in that
   decision but are enrolled (over-run). A stopped cohort enrols no one else.
-* Enrolment closes at ``max_duration`` months; a cohort that has not reached its
-  final look by then ends "incomplete", which counts as NO-GO.
+* Enrolment closes at ``max_duration`` months. A cohort that has not reached its
+  final look by then ends "incomplete": by default (``incomplete: analyse``) it is
+  analysed once the outcomes of everyone it enrolled are known, by its rule's final
+  GO criterion at the n it reached (``Cohort.reached_go``; with borrowing, by the GO
+  threshold on P(p_j > p0_j | all data) at that time); with ``incomplete: no_go`` it
+  is NO-GO.
 * Toxicity is monitored per cohort with its Beta-Binomial rule at its own looks
   (also counted in evaluable patients); a toxicity stop takes precedence over a
   response decision made at the same number of evaluable patients.
@@ -37,18 +41,36 @@ __all__ = ["Accrual", "Cohort", "HierarchicalBorrowing", "TrialDesign"]
 
 @dataclass(frozen=True)
 class Cohort:
-    """One cohort: its name, share of accrual, boundary table, p0 and toxicity rule."""
+    """One cohort: its name, share of accrual, boundary table, p0 and toxicity rule.
+
+    ``reached_go[n]`` (n = 0, ..., N - 1) is the least number of responses that is
+    GO when the cohort is analysed at n evaluable patients because enrolment closed
+    before its final look (n + 1: never). Empty: GO only when the final look's GO is
+    already certain (x >= the final efficacy bound), the rule a Simon design implies.
+    """
 
     name: str
     share: float
     table: BoundaryTable
     p0: float
     toxicity: ToxicityRule | None = None
+    reached_go: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.reached_go and len(self.reached_go) != self.n_max:
+            raise ValueError("reached_go needs one bound per n = 0, ..., N - 1")
 
     @property
     def n_max(self) -> int:
         """Maximum number of patients."""
         return self.table.n_max
+
+    def reached_go_bounds(self) -> np.ndarray:
+        """``reached_go`` as an array of N + 1 bounds (the last, at N, the final look's)."""
+        final = self.table.efficacy[-1]
+        if self.reached_go:
+            return np.array((*self.reached_go, final), dtype=np.int64)
+        return np.full(self.n_max + 1, final, dtype=np.int64)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready description."""
@@ -58,17 +80,23 @@ class Cohort:
             "p0": self.p0,
             "boundaries": self.table.to_dict(),
             "toxicity": None if self.toxicity is None else self.toxicity.to_dict(),
+            "reached_go": list(self.reached_go_bounds()[:-1].tolist()),
         }
 
 
 @dataclass(frozen=True)
 class Accrual:
-    """Overall accrual rate (patients/month), allocation, assessment delay, maximum duration."""
+    """Overall accrual rate (patients/month), allocation, assessment delay, maximum duration.
+
+    ``incomplete``: what happens to a cohort short of its final look when enrolment
+    closes at ``max_duration``: ``"analyse"`` (at the n it reached) or ``"no_go"``.
+    """
 
     rate: float
     allocation: str = "prevalence"
     assessment_delay: float = 0.0
     max_duration: float | None = None
+    incomplete: str = "analyse"
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.rate) and self.rate > 0):
@@ -79,6 +107,8 @@ class Accrual:
             raise InputError("accrual.assessment_delay", "must be >= 0")
         if self.max_duration is not None and not self.max_duration > 0:
             raise InputError("accrual.max_duration", "must be positive")
+        if self.incomplete not in ("analyse", "no_go"):
+            raise InputError("accrual.incomplete", "must be 'analyse' or 'no_go'")
 
 
 @dataclass(frozen=True)
@@ -162,6 +192,7 @@ class TrialDesign:
                 "allocation": self.accrual.allocation,
                 "assessment_delay": self.accrual.assessment_delay,
                 "max_duration": self.accrual.max_duration,
+                "incomplete": self.accrual.incomplete,
             },
             "borrowing": (
                 {"model": "independent"} if self.borrowing is None else self.borrowing.to_dict()

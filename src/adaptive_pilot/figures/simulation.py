@@ -16,10 +16,11 @@ __all__ = ["OUTCOME_COLOURS", "scenario_figure"]
 OUTCOME_COLOURS = {
     "GO at the final look": COLOURS["efficacy"],
     "early efficacy (GO)": "#56B4E9",
+    "GO at the n reached (enrolment closed)": "#F0E442",
     "NO-GO at the final look": COLOURS["no_go"],
     "early futility (NO-GO)": COLOURS["futility"],
     "toxicity stop": "#CC79A7",
-    "incomplete at the maximum duration": "#999999",
+    "NO-GO at the n reached (enrolment closed)": "#999999",
 }
 
 

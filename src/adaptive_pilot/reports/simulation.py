@@ -171,7 +171,9 @@ def _cohort_metrics(result: SimulationResult, estimates: _Estimates) -> list[str
         )
     if early:
         metrics.append("p_early_efficacy")
-    metrics += [m for m in ("p_stop_toxicity", "p_incomplete") if m in estimates.metrics]
+    metrics += [
+        m for m in ("p_stop_toxicity", "p_incomplete", "p_go_incomplete") if m in estimates.metrics
+    ]
     return [*metrics, "en", "duration"]
 
 
@@ -239,13 +241,18 @@ def _scenario_figure(result: SimulationResult, scenario: Scenario, estimates: _E
                 else 0.0 for c in names]  # fmt: skip
 
     go, early = np.array(shares("p_go")), np.array(shares("p_early_efficacy"))
+    incomplete, go_incomplete = (
+        np.array(shares("p_incomplete")),
+        np.array(shares("p_go_incomplete")),
+    )
     outcomes = {
-        "GO at the final look": go - early,
+        "GO at the final look": go - early - go_incomplete,
         "early efficacy (GO)": early,
+        "GO at the n reached (enrolment closed)": go_incomplete,
         "NO-GO at the final look": shares("p_nogo_final"),
         "early futility (NO-GO)": shares("p_early_futility"),
         "toxicity stop": shares("p_stop_toxicity"),
-        "incomplete at the maximum duration": shares("p_incomplete"),
+        "NO-GO at the n reached (enrolment closed)": incomplete - go_incomplete,
     }
     labels = [f"{c} (p = {100 * p:.3g} %" for c, p in zip(names, scenario.response, strict=True)]
     if scenario.toxicity is not None:
@@ -287,7 +294,15 @@ def _appendix(result: SimulationResult, files: tuple[str | None, str | None]) ->
     if accrual.max_duration is not None:
         conventions += (
             f" Enrolment closes at {accrual.max_duration:g} months; a cohort that has not "
-            "reached its final look by then ends incomplete, which counts as NO-GO."
+        )
+        conventions += (
+            "reached its final look by then is analysed once the outcomes of the patients it "
+            "enrolled are known, at the n it reached: with its rule's final GO criterion (the "
+            "final GO cut-off applied at that n; a Simon design is GO only if its final GO is "
+            "already certain) or, with borrowing, with the GO threshold. These GO decisions "
+            "are included in P(GO) and shown separately as P(GO at close)."
+            if accrual.incomplete == "analyse"
+            else "reached its final look by then ends incomplete, which counts as NO-GO."
         )
     if any(c.toxicity is not None for c in trial.cohorts):
         conventions += (

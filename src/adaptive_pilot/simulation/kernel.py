@@ -26,6 +26,7 @@ from ..cohorts.hierarchical import PosteriorTables
 from ..cohorts.trial import TrialDesign
 
 __all__ = [
+    "GO_CODES",
     "OUTCOMES",
     "ChunkDraws",
     "TrialOutcomes",
@@ -41,9 +42,12 @@ OUTCOMES = {
     2: "stopped early for futility",
     3: "stopped early for efficacy (GO)",
     4: "stopped for toxicity",
-    5: "incomplete at the maximum duration (NO-GO)",
+    5: "incomplete at the maximum duration: NO-GO",
+    6: "incomplete at the maximum duration: GO at the n reached",
 }
-GO, NOGO, FUTILITY, EFFICACY, TOXICITY, INCOMPLETE = range(6)
+GO, NOGO, FUTILITY, EFFICACY, TOXICITY, INCOMPLETE, INCOMPLETE_GO = range(7)
+#: The outcome codes that are a GO.
+GO_CODES = (GO, EFFICACY, INCOMPLETE_GO)
 _ACTIVE = -1
 _TOX, _RESPONSE = 0, 1
 
@@ -242,6 +246,8 @@ def run_trials(
     incomplete = code == INCOMPLETE
     stop_time[incomplete] = closes
     enrolled = np.sum(arrivals <= np.minimum(stop_time, closes)[:, :, None], axis=2)
+    if trial.accrual.incomplete == "analyse" and incomplete.any():
+        _analyse_incomplete(trial, code, responses, enrolled, incomplete, tables)
     end_time = stop_time.copy()
     if incomplete.any():
         last = np.take_along_axis(arrivals, np.maximum(enrolled - 1, 0)[:, :, None], axis=2)[
@@ -249,6 +255,38 @@ def run_trials(
         ]
         end_time[incomplete] = np.where(enrolled > 0, last + delay, closes)[incomplete]
     return TrialOutcomes(code, enrolled.astype(np.int32), end_time)
+
+
+def _analyse_incomplete(
+    trial: TrialDesign,
+    code: np.ndarray,
+    responses: np.ndarray,
+    enrolled: np.ndarray,
+    incomplete: np.ndarray,
+    tables: PosteriorTables | None,
+) -> None:
+    """GO or NO-GO for cohorts short of their final look, at the n they reached.
+
+    The analysis takes place once every enrolled patient's outcome is known
+    (close + delay); with borrowing it uses every cohort's data then (all
+    patients enrolled before each cohort stopped or enrolment closed).
+    """
+    b, j = np.nonzero(incomplete)
+    n = enrolled[b, j]
+    x = responses[b, j, n]
+    if trial.borrowing is None:
+        bounds = np.zeros((len(trial.cohorts), responses.shape[2]), dtype=np.int64)
+        for k, cohort in enumerate(trial.cohorts):
+            reached = cohort.reached_go_bounds()
+            bounds[k, : reached.size] = reached
+        go = x >= bounds[j, n]
+    else:
+        assert tables is not None
+        x_all = np.take_along_axis(responses[b], enrolled[b][:, :, None], axis=2)[:, :, 0]
+        prob = tables.prob_greater(enrolled[b], x_all, j)
+        go = trial.borrowing.stops(prob, np.ones(b.size, dtype=bool), np.zeros(b.size, int))[1]
+        go &= n > 0
+    code[b[go], j[go]] = INCOMPLETE_GO
 
 
 def _decide(

@@ -23,7 +23,18 @@ from ..cohorts.trial import TrialDesign
 from ..glossary import label
 from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, json_safe, records
-from .kernel import EFFICACY, FUTILITY, GO, INCOMPLETE, NOGO, TOXICITY, TrialOutcomes
+from .kernel import (
+    EFFICACY,
+    FUTILITY,
+    GO,
+    GO_CODES,
+    INCOMPLETE,
+    INCOMPLETE_GO,
+    NOGO,
+    OUTCOMES,
+    TOXICITY,
+    TrialOutcomes,
+)
 from .scenarios import Scenario
 
 __all__ = ["SimulationResult", "chunk_statistics", "combine"]
@@ -39,9 +50,9 @@ def chunk_statistics(
     code, enrolled, end = outcomes.code, outcomes.enrolled, outcomes.end_time
     size = code.shape[0]
     stats: dict[str, np.ndarray] = {"trials": np.array([size], dtype=np.int64)}
-    go = (code == GO) | (code == EFFICACY)
+    go = np.isin(code, GO_CODES)
     for j, cohort in enumerate(trial.cohorts):
-        stats[f"outcomes/{j}"] = np.bincount(code[:, j], minlength=6).astype(np.int64)
+        stats[f"outcomes/{j}"] = np.bincount(code[:, j], minlength=len(OUTCOMES)).astype(np.int64)
         stats[f"n_hist/{j}"] = np.bincount(enrolled[:, j], minlength=cohort.n_max + 1).astype(
             np.int64
         )
@@ -109,7 +120,9 @@ class SimulationResult(ResultMixin):
         columns = ["p_go", "p_early_futility"]
         if self.frame.loc[self.frame["metric"] == "p_early_efficacy", "estimate"].any():
             columns.append("p_early_efficacy")
-        columns += [m for m in ("p_stop_toxicity", "p_incomplete") if m in metrics]
+        columns += [
+            m for m in ("p_stop_toxicity", "p_incomplete", "p_go_incomplete") if m in metrics
+        ]
         columns += ["en", "duration"]
         digits = {"en": 1, "duration": 1}
         quantiles = [f"n_q{round(100 * q)}" for q in QUANTILES]
@@ -143,7 +156,12 @@ class SimulationResult(ResultMixin):
             bits.append(f"E[duration] {cell(ALL, 'duration')} months")
             tables.append(Table(pd.DataFrame(rows), title=f"{title}. Trial: " + "; ".join(bits)))
         notes.append(
-            "Monte Carlo standard errors in parentheses; GO includes early efficacy stops."
+            "Monte Carlo standard errors in parentheses; GO includes early efficacy stops"
+            + (
+                " and GO at the n reached when enrolment closed."
+                if "p_go_incomplete" in metrics
+                else "."
+            )
         )
         return Summary(
             "Simulated operating characteristics",
@@ -170,7 +188,7 @@ def result_frame(
 
         for j, cohort in enumerate(trial.cohorts):
             counts = stats[f"outcomes/{j}"]
-            go = counts[GO] + counts[EFFICACY]
+            go = counts[GO] + counts[EFFICACY] + counts[INCOMPLETE_GO]
             add(cohort.name, "p_go", *_proportion(go, n))
             add(cohort.name, "p_early_futility", *_proportion(counts[FUTILITY], n))
             add(cohort.name, "p_early_efficacy", *_proportion(counts[EFFICACY], n))
@@ -178,7 +196,10 @@ def result_frame(
             if cohort.toxicity is not None:
                 add(cohort.name, "p_stop_toxicity", *_proportion(counts[TOXICITY], n))
             if trial.accrual.max_duration is not None:
-                add(cohort.name, "p_incomplete", *_proportion(counts[INCOMPLETE], n))
+                incomplete = counts[INCOMPLETE] + counts[INCOMPLETE_GO]
+                add(cohort.name, "p_incomplete", *_proportion(incomplete, n))
+                if trial.accrual.incomplete == "analyse":
+                    add(cohort.name, "p_go_incomplete", *_proportion(counts[INCOMPLETE_GO], n))
             _distribution_rows(add, cohort.name, stats[f"n_hist/{j}"], stats[f"time/{j}"], n)
         add(ALL, "p_any_go", *_proportion(stats["any_go"][0], n))
         if any(scenario.response[j] <= c.p0 for j, c in enumerate(trial.cohorts)):

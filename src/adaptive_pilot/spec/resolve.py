@@ -28,6 +28,7 @@ from ..interim.plan import CohortPlan, InterimPlan
 from ..priors import BetaPrior
 from ..provenance import design_hash
 from ..rules.bop2 import BOP2Rule
+from ..rules.compile import final_go
 from ..rules.posterior import PosteriorRule
 from ..rules.predictive import PredictiveRule
 from ..rules.toxicity import ToxicityRule
@@ -460,13 +461,33 @@ class ResolvedDesign:
                     table=table,
                     p0=float(design.spec.hypotheses.p0),
                     toxicity=design.toxicity_rule(table.looks),
+                    reached_go=design.reached_go(table.n_max),
                 )
             )
         acc = spec.accrual
-        accrual = Accrual(acc.rate, acc.allocation, acc.assessment_delay, acc.max_duration)
+        accrual = Accrual(
+            acc.rate, acc.allocation, acc.assessment_delay, acc.max_duration, acc.incomplete
+        )
         model = borrowing or spec.borrowing.model
         hier = self._hierarchical(cohorts) if model == "hierarchical" else None
         return TrialDesign(spec.name, tuple(cohorts), accrual, hier)
+
+    def reached_go(self, n_max: int) -> tuple[int, ...]:
+        """Least GO response count at n = 0..N-1 when enrolment closes before the final look.
+
+        A Bayesian design applies its rule's final GO criterion to the n reached,
+        with the cut-off of N; a Simon design has no rule off its table, so it
+        returns () (GO only when the final GO is already certain).
+        """
+        if self.rule_type == "simon":
+            return ()
+        rule = self.bayesian_design().rule
+        bounds = [1]
+        for n in range(1, n_max):
+            x = np.arange(n + 1)
+            go = np.asarray(final_go(rule, n, x, cutoff_at=n_max), dtype=bool)
+            bounds.append(int(x[go][0]) if go.any() else n + 1)
+        return tuple(bounds)
 
     def _hierarchical(self, cohorts: list[Cohort]) -> HierarchicalBorrowing:
         spec = self.spec.borrowing

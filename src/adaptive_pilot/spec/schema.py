@@ -331,6 +331,7 @@ class AccrualSpec(_Spec):
     allocation: Literal["prevalence", "fixed"] = "prevalence"
     assessment_delay: Annotated[float, Field(ge=0)] = 0.0
     max_duration: Positive | None = None
+    incomplete: Literal["analyse", "no_go"] = "analyse"
 
 
 LookThresholds = Probability | list[Probability | None] | None
