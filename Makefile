@@ -27,6 +27,11 @@ demo: $(STAMP)
 	$(VENV)/bin/adaptive-pilot report designs/motivating_trial.yaml \
 		--scenarios simulations/motivating_trial.yaml --n-trials 20000 --seed 7 --n-jobs 2 \
 		--format html,docx,md,csv --out reports/motivating_trial
+	@echo "Each subtype's P(false GO) with the calibrated borrowing thresholds, under the global"
+	@echo "null and the mixed nulls (the last table shows each subtype's worst):"
+	$(VENV)/bin/adaptive-pilot simulate designs/motivating_trial.yaml --analysis hierarchical \
+		--scenarios simulations/motivating_trial_nulls.yaml --n-trials 10000 --seed 2026 \
+		--n-jobs 2 --no-progress
 	@echo "Open reports/motivating_trial/report.html (or report.docx) to read the protocol report."
 
 test: $(STAMP)

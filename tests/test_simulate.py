@@ -88,21 +88,42 @@ def test_simulated_oc_agree_with_exact_oc_within_4_mcse(tmp_path):
 def test_simulated_toxicity_stops_agree_with_exact_joint_oc(tmp_path):
     resolved = load_design(MOTIVATING)
     trial = resolved.trial()
-    text = "scenarios:\n  - {name: t, response: 0.15, toxicity: 0.35}\n"
+    text = (
+        "scenarios:\n  - {name: t, response: 0.15, toxicity: 0.35}\n"
+        "  - {name: linked, response: 0.2, toxicity: 0.3, odds_ratio: 4}\n"
+        "  - {name: opposed, response: 0.2, toxicity: 0.3, odds_ratio: 0.25}\n"
+    )
     scenarios = load_scenarios(write(tmp_path, "s.yaml", text), trial)
     # No delay or duration limit, so every cohort's decisions follow the exact recursion.
     trial = type(trial)(trial.name, trial.cohorts, type(trial.accrual)(6.0), None)
     result = simulate(trial, scenarios, 40_000, seed=5)
     cohort = trial.cohorts[0]
-    exact = joint_oc(cohort.table, cohort.toxicity, [0.15], [0.35])
-    sim = estimates(result, "t", cohort.name)
-    for metric, value in (
-        ("p_go", exact.p_go[0]),
-        ("p_stop_toxicity", exact.p_stop_toxicity[0]),
-        ("p_early_futility", exact.p_early_futility[0]),
-    ):
-        est, se = sim.loc[metric]
-        assert abs(est - value) <= 4 * se, (metric, est, value)
+    for name, r, t, psi in (("t", 0.15, 0.35, 1), ("linked", 0.2, 0.3, 4),
+                            ("opposed", 0.2, 0.3, 0.25)):  # fmt: skip
+        exact = joint_oc(cohort.table, cohort.toxicity, [r], [t], psi)
+        sim = estimates(result, name, cohort.name)
+        for metric, value in (
+            ("p_go", exact.p_go[0]),
+            ("p_stop_toxicity", exact.p_stop_toxicity[0]),
+            ("p_early_futility", exact.p_early_futility[0]),
+        ):
+            est, se = sim.loc[metric]
+            assert abs(est - value) <= 4 * se, (name, metric, est, value)
+    # the odds ratio matters: toxicity stops take responders away when they go together
+    go = {name: estimates(result, name, cohort.name).loc["p_go"] for name in ("linked", "opposed")}
+    assert go["linked"].estimate < go["opposed"].estimate - 4 * math.hypot(
+        go["linked"].mcse, go["opposed"].mcse
+    )
+
+
+def test_correlated_toxicity_keeps_the_marginal_rates():
+    from adaptive_pilot.simulation.kernel import _conditional_toxicity
+
+    r, t = np.array([0.2, 0.5, 0.0, 1.0]), np.array([0.3, 0.3, 0.3, 0.3])
+    given_r, given_n = _conditional_toxicity(r, t, np.array([4.0, 0.25, 2.0, 2.0]))
+    np.testing.assert_allclose(r * given_r + (1 - r) * given_n, t, atol=1e-12)
+    odds = (given_r / (1 - given_r)) / (given_n / (1 - given_n))
+    np.testing.assert_allclose(odds[:2], [4.0, 0.25], rtol=1e-9)
 
 
 def test_delay_changes_sample_size_but_not_independent_decisions(tmp_path):
@@ -343,6 +364,14 @@ def test_bad_design_files(tmp_path, capsys, edit, needle):
             "scenarios[0].toxicity: must be at least 0 (got -0.1)",
         ),
         ("scenarios:\n  - {name: x, respons: 0.1}\n", "did you mean 'response'"),
+        (
+            "scenarios:\n  - {name: x, response: 0.1, odds_ratio: 2}\n",
+            "scenarios[0] (x).odds_ratio: links response and toxicity, but the scenario sets no",
+        ),
+        (
+            "scenarios:\n  - {name: x, response: 0.1, odds_ratio: 0}\n",
+            "scenarios[0].odds_ratio: must be at least 0.01 (got 0)",
+        ),
     ],
 )
 def test_bad_scenario_files(tmp_path, capsys, scenario_text, needle):

@@ -326,14 +326,32 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate = command(
         "calibrate",
         "run the calibration a design file describes",
-        "Run the calibration search in a design file (exact OC). With --write, save the "
-        "design file with the calibrated thresholds filled in.",
+        "Run the calibration search in a design file: the single-cohort rule's thresholds "
+        "(exact OC), or with --borrowing the hierarchical-borrowing thresholds of a "
+        "multi-cohort trial (simulated, each cohort's P(false GO) controlled, the worst "
+        "mixed null reported). With --write, save the design file with the calibrated "
+        "thresholds filled in (and, for borrowing, the grid and the errors with their MCSE).",
     )
     calibrate.add_argument("file", help="design file with a calibration section")
     calibrate.add_argument(
         "--top", type=_count(0), default=10, help="feasible designs shown (0 or more)"
     )
     calibrate.add_argument("--write", default=None, help="write the calibrated design file here")
+    calibrate.add_argument(
+        "--borrowing",
+        action="store_true",
+        help="run calibration.borrowing (the default when it is the only grid in the file)",
+    )
+    _limited_count(
+        calibrate, "--n-trials", 100, MAX_TRIALS, "trials per scenario (borrowing; default: "
+        "the file's)", default=None,
+    )  # fmt: skip
+    calibrate.add_argument(
+        "--seed", type=_count(0), default=None, help="root random seed (borrowing; default: the "
+        "file's)"
+    )  # fmt: skip
+    _jobs_option(calibrate)
+    calibrate.add_argument("--no-progress", action="store_true", help="no progress display")
     _format_option(calibrate)
     calibrate.set_defaults(handler=_run_calibrate)
 
@@ -575,7 +593,7 @@ _OPTIONS = {
     "inference": {"looks", "futility", "efficacy", "n", "x", "p0", "level", "ordering"},
     "design": {"p"},
     "report": {"p", "format", "out", "compare", "n_trials", "seed", "n_jobs", "analysis"},
-    "calibrate": {"write", "top"},
+    "calibrate": {"write", "top", "n_trials", "seed", "n_jobs"},
     "predprob": {"x", "n", "n_max", "p0", "prior", "theta_t"},
     "postprob": {"x", "n", "p0", "prior"},
     "borrow": {"x", "n", "p0", "mu_mean", "mu_sd", "tau_sd", "draws"},
@@ -717,6 +735,19 @@ def _run_calibrate(args: argparse.Namespace) -> str:
     resolved = load_design(args.file)
     if args.write is not None:
         _check_writable_file(args.write, "write")
+    if args.borrowing or not resolved.has_single_cohort_calibration():
+        borrowing = resolved.calibrate_borrowing(
+            n_trials=args.n_trials,
+            seed=args.seed,
+            n_jobs=args.n_jobs,
+            progress=False if args.no_progress else None,
+        )
+        output = _render(borrowing, args.format, summary={"top": args.top})
+        if args.write is not None:
+            _write_document(args.write, resolved.borrowing_calibrated_document(borrowing))
+            if args.format == "text":
+                output += f"\n\nCalibrated design file written to {args.write}"
+        return output
     result = resolved.calibrate()
     output = _render(result, args.format, dict={"top": args.top}, summary={"top": args.top})
     if args.write is not None:
@@ -1034,7 +1065,9 @@ def _write_document(path: str, document: dict[str, Any]) -> None:
     from ._files import atomic_write
 
     text = "# Written by adaptive-pilot calibrate: the design file with calibrated thresholds.\n"
-    text += yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    text += yaml.safe_dump(
+        document, sort_keys=False, allow_unicode=True, default_flow_style=None, width=96
+    )
     atomic_write(Path(path), text.encode("utf-8"))
 
 

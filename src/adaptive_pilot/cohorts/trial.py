@@ -55,6 +55,7 @@ class Cohort:
     p0: float
     toxicity: ToxicityRule | None = None
     reached_go: tuple[int, ...] = ()
+    odds_ratio: float = 1.0  # response-toxicity odds ratio scenarios default to
 
     def __post_init__(self) -> None:
         if self.reached_go and len(self.reached_go) != self.n_max:
@@ -116,32 +117,53 @@ class HierarchicalBorrowing:
     """Decisions on P(p_j > p0_j | all cohorts' data) under the hierarchical model.
 
     ``futility[k]`` / ``efficacy[k]`` are the thresholds at interim look k (NaN: no
-    stop); ``go`` is the final-look GO threshold.
+    stop); ``go`` is the final-look GO threshold, one for all cohorts or one per
+    cohort (in the trial's cohort order).
     """
 
     prior: HierarchicalPrior
     futility: tuple[float, ...]
     efficacy: tuple[float, ...]
-    go: float
+    go: float | tuple[float, ...]
+
+    def go_thresholds(self, n_cohorts: int) -> np.ndarray:
+        """The GO threshold of each of ``n_cohorts`` cohorts."""
+        if isinstance(self.go, tuple):
+            if len(self.go) != n_cohorts:
+                raise ValueError("one GO threshold per cohort is needed")
+            return np.asarray(self.go, dtype=float)
+        return np.full(n_cohorts, float(self.go))
 
     def stops(
-        self, prob: np.ndarray, final: np.ndarray, look: np.ndarray
+        self,
+        prob: np.ndarray,
+        final: np.ndarray,
+        look: np.ndarray,
+        cohort: np.ndarray | int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(futility or NO-GO, efficacy or GO) from P(p_j > p0_j | all data).
 
         The one comparison the simulator and the interim call both make: at
         interim look ``look`` (0-based) stop for futility if prob < futility[look]
         and for efficacy if prob >= efficacy[look] (NaN: no such stop); at the
-        final analysis GO if prob >= go, NO-GO otherwise. Vectorised.
+        final analysis GO if prob >= the cohort's GO threshold, NO-GO otherwise.
+        ``cohort`` (index per element) is needed when the GO threshold is per
+        cohort. Vectorised.
         """
         prob = np.asarray(prob)
         final = np.asarray(final, dtype=bool)
+        if isinstance(self.go, tuple):
+            if cohort is None:
+                raise ValueError("per-cohort GO thresholds need the cohort of each probability")
+            go = np.asarray(self.go, dtype=float)[np.asarray(cohort)]
+        else:
+            go = np.asarray(float(self.go))
         k = np.clip(np.asarray(look), 0, max(len(self.futility) - 1, 0))
         fut_cut = np.asarray((*self.futility, math.nan))[np.where(final, -1, k)]
         eff_cut = np.asarray((*self.efficacy, math.nan))[np.where(final, -1, k)]
         with np.errstate(invalid="ignore"):
-            futility = np.where(final, prob < self.go, prob < fut_cut)  # NaN compares False
-            efficacy = np.where(final, prob >= self.go, prob >= eff_cut)
+            futility = np.where(final, prob < go, prob < fut_cut)  # NaN compares False
+            efficacy = np.where(final, prob >= go, prob >= eff_cut)
         return futility, efficacy
 
     def model(self, p0s: tuple[float, ...]) -> HierarchicalModel:
@@ -159,7 +181,7 @@ class HierarchicalBorrowing:
             "prior": self.prior.to_dict(),
             "futility": clean(self.futility),
             "efficacy": clean(self.efficacy),
-            "go": self.go,
+            "go": list(self.go) if isinstance(self.go, tuple) else self.go,
         }
 
 

@@ -53,7 +53,7 @@ def decide_borrowed(
         data_x = np.tile(x, (n_j + 1, 1))
         data_x[:, j] = np.arange(n_j + 1)
         probs = tables.prob_greater(np.tile(n, (n_j + 1, 1)), data_x, np.full(n_j + 1, j))
-        stop_f, stop_e = rule.stops(probs, np.full(n_j + 1, final), np.full(n_j + 1, k))
+        stop_f, stop_e = rule.stops(probs, np.full(n_j + 1, final), np.full(n_j + 1, k), j)
         futility = int(np.flatnonzero(stop_f)[-1]) if stop_f.any() else None
         efficacy = int(np.flatnonzero(stop_e)[0]) if stop_e.any() else None
         if final:

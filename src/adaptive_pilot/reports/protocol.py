@@ -239,5 +239,12 @@ def _thresholds(decide: HierarchicalBorrowing) -> str:
     if efficacy:
         cuts = ", ".join("none" if math.isnan(e) else f"{e:g}" for e in decide.efficacy)
         parts.append(f"stop for efficacy (GO) at interim looks if q_j is at least {cuts}")
-    parts.append(f"at the final analysis, GO if q_j >= {decide.go:g} and NO-GO otherwise")
+    if isinstance(decide.go, tuple):
+        cuts = ", ".join(f"{g:g}" for g in decide.go)
+        parts.append(
+            f"at the final analysis, GO if q_j is at least its cohort's threshold ({cuts}, in "
+            "cohort order) and NO-GO otherwise"
+        )
+    else:
+        parts.append(f"at the final analysis, GO if q_j >= {decide.go:g} and NO-GO otherwise")
     return "; ".join(parts) + "."

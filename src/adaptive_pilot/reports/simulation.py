@@ -269,6 +269,21 @@ def _scenario_figure(result: SimulationResult, scenario: Scenario, estimates: _E
     )
 
 
+def _toxicity_link(result: SimulationResult) -> str:
+    odds = sorted(
+        {float(v) for s in result.scenarios if s.odds_ratio is not None for v in s.odds_ratio}
+        - {1.0}
+    )
+    if not odds:
+        return "Response and toxicity are simulated independently."
+    return (
+        "A patient's response and toxicity are linked by the scenario's odds ratio ("
+        + ", ".join(f"{v:g}" for v in odds)
+        + "; 1 in the other scenarios): toxicity is drawn given the response from the "
+        "Plackett 2 x 2 table with the scenario's marginal rates, as in the exact joint OC."
+    )
+
+
 # ---------------------------------------------------------------- appendix
 def _appendix(result: SimulationResult, files: tuple[str | None, str | None]) -> tuple[Block, ...]:
     trial = result.trial
@@ -307,8 +322,7 @@ def _appendix(result: SimulationResult, files: tuple[str | None, str | None]) ->
     if any(c.toxicity is not None for c in trial.cohorts):
         conventions += (
             " Toxicity is monitored in each cohort with its own rule; a toxicity stop takes "
-            "precedence over a response decision at the same look, and response and toxicity "
-            "are simulated independently."
+            "precedence over a response decision at the same look. " + _toxicity_link(result)
         )
     mcse = (
         f"Monte Carlo standard errors, from R = {n:,} simulated trials per scenario: for a "

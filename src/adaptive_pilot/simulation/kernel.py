@@ -68,6 +68,11 @@ class TrialOutcomes:
     code: np.ndarray  # (B, J) int8, see OUTCOMES
     enrolled: np.ndarray  # (B, J) int32
     end_time: np.ndarray  # (B, J) float64, months from the first arrival-clock start
+    # (B, J) with borrowing: P(p_j > p0_j | all data) at the cohort's final analysis
+    # (final look, or at the n reached when enrolment closed); NaN where there was none.
+    # Decisions at a final analysis change nothing else in the trial, so P(GO) under
+    # any GO threshold g is P(early efficacy) + P(final_prob >= g) on the same trials.
+    final_prob: np.ndarray
 
 
 def posterior_tables(trial: TrialDesign, only_n: Sequence[int] | None = None) -> PosteriorTables:
@@ -165,6 +170,7 @@ def run_trials(
     response_rates: np.ndarray,
     toxicity_rates: np.ndarray | None,
     tables: PosteriorTables | None = None,
+    odds_ratio: np.ndarray | None = None,
 ) -> TrialOutcomes:
     """Simulate one scenario on a chunk of draws.
 
@@ -178,16 +184,28 @@ def run_trials(
         True rates per cohort (toxicity may be None when nothing is monitored).
     tables : PosteriorTables, optional
         Required with hierarchical borrowing (see :func:`posterior_tables`).
+    odds_ratio : ndarray of shape (J,), optional
+        Response-toxicity odds ratio per cohort (default 1: independent). A
+        patient is toxic if their toxicity uniform is below P(toxicity | their
+        response), from the Plackett cells of the exact joint OC, so the
+        marginal rates stay the scenario's and the response draws do not change.
     """
     arrivals = draws.arrivals
     size, n_cohorts, _ = arrivals.shape
     delay = trial.accrual.assessment_delay
     closes = math.inf if trial.accrual.max_duration is None else trial.accrual.max_duration
-    responses = _cumulative(draws.response_u, response_rates)
+    responded = draws.response_u < np.asarray(response_rates, dtype=float)[None, :, None]
+    responses = _cumulative(responded)
     toxicities = None
     if draws.toxicity_u is not None:
         rates = np.zeros(n_cohorts) if toxicity_rates is None else toxicity_rates
-        toxicities = _cumulative(draws.toxicity_u, rates)
+        if odds_ratio is None or np.all(np.asarray(odds_ratio) == 1.0):
+            toxic = draws.toxicity_u < np.asarray(rates, dtype=float)[None, :, None]
+        else:
+            given_response, given_none = _conditional_toxicity(response_rates, rates, odds_ratio)
+            limit = np.where(responded, given_response[None, :, None], given_none[None, :, None])
+            toxic = draws.toxicity_u < limit
+        toxicities = _cumulative(toxic)
     events = _events(trial)
     n_events = events.cohort.size
     trials = np.arange(size)
@@ -200,6 +218,7 @@ def run_trials(
         order = np.lexsort((np.broadcast_to(events.kind, event_times.shape), event_times), axis=1)
 
     code = np.full((size, n_cohorts), _ACTIVE, dtype=np.int8)
+    final_prob = np.full((size, n_cohorts), math.nan)
     stop_time = np.full((size, n_cohorts), math.inf)
     for r in range(n_events):
         e = order[:, r]
@@ -237,7 +256,8 @@ def run_trials(
             n_eval = np.sum(arrivals[b] <= limit[:, :, None], axis=2)
             x_eval = np.take_along_axis(responses[b], n_eval[:, :, None], axis=2)[:, :, 0]
             prob = tables.prob_greater(n_eval, x_eval, jj)  # type: ignore[union-attr]
-            fut, eff = trial.borrowing.stops(prob, final, events.look[ee])
+            fut, eff = trial.borrowing.stops(prob, final, events.look[ee], jj)
+            final_prob[b[final], jj[final]] = prob[final]
         for mask, outcome_final, outcome_early in ((fut, NOGO, FUTILITY), (eff, GO, EFFICACY)):
             outcome = np.where(final[mask], outcome_final, outcome_early).astype(np.int8)
             _decide(code, stop_time, b[mask], jj[mask], outcome, tt[mask])
@@ -247,14 +267,14 @@ def run_trials(
     stop_time[incomplete] = closes
     enrolled = np.sum(arrivals <= np.minimum(stop_time, closes)[:, :, None], axis=2)
     if trial.accrual.incomplete == "analyse" and incomplete.any():
-        _analyse_incomplete(trial, code, responses, enrolled, incomplete, tables)
+        _analyse_incomplete(trial, code, responses, enrolled, incomplete, tables, final_prob)
     end_time = stop_time.copy()
     if incomplete.any():
         last = np.take_along_axis(arrivals, np.maximum(enrolled - 1, 0)[:, :, None], axis=2)[
             :, :, 0
         ]
         end_time[incomplete] = np.where(enrolled > 0, last + delay, closes)[incomplete]
-    return TrialOutcomes(code, enrolled.astype(np.int32), end_time)
+    return TrialOutcomes(code, enrolled.astype(np.int32), end_time, final_prob)
 
 
 def _analyse_incomplete(
@@ -264,6 +284,7 @@ def _analyse_incomplete(
     enrolled: np.ndarray,
     incomplete: np.ndarray,
     tables: PosteriorTables | None,
+    final_prob: np.ndarray,
 ) -> None:
     """GO or NO-GO for cohorts short of their final look, at the n they reached.
 
@@ -284,8 +305,9 @@ def _analyse_incomplete(
         assert tables is not None
         x_all = np.take_along_axis(responses[b], enrolled[b][:, :, None], axis=2)[:, :, 0]
         prob = tables.prob_greater(enrolled[b], x_all, j)
-        go = trial.borrowing.stops(prob, np.ones(b.size, dtype=bool), np.zeros(b.size, int))[1]
-        go &= n > 0
+        prob = np.where(n > 0, prob, np.nan)
+        final_prob[b, j] = prob
+        go = trial.borrowing.stops(prob, np.ones(b.size, dtype=bool), np.zeros(b.size, int), j)[1]
     code[b[go], j[go]] = INCOMPLETE_GO
 
 
@@ -301,9 +323,23 @@ def _decide(
     stop_time[b, j] = time
 
 
-def _cumulative(uniforms: np.ndarray, rates: np.ndarray) -> np.ndarray:
+def _conditional_toxicity(
+    response: np.ndarray, toxicity: np.ndarray, odds_ratio: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(toxicity | response) and P(toxicity | no response) per cohort (Plackett cells)."""
+    from ..oc.joint import category_probabilities
+
+    r = np.asarray(response, dtype=float)
+    t = np.asarray(toxicity, dtype=float)
+    cells = category_probabilities(r, t, odds_ratio)  # (J, 4): p11, p10, p01, p00
+    with np.errstate(invalid="ignore", divide="ignore"):
+        given_response = np.where(r > 0, cells[:, 0] / r, t)
+        given_none = np.where(r < 1, cells[:, 2] / (1 - r), t)
+    return np.clip(given_response, 0, 1), np.clip(given_none, 0, 1)
+
+
+def _cumulative(hits: np.ndarray) -> np.ndarray:
     """Counts among the first n patients, n = 0..width: shape (B, J, width + 1)."""
-    hits = uniforms < np.asarray(rates, dtype=float)[None, :, None]
     out = np.zeros((*hits.shape[:2], hits.shape[2] + 1), dtype=np.int16)
     np.cumsum(hits, axis=2, out=out[:, :, 1:])
     return out

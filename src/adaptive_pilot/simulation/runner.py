@@ -179,7 +179,9 @@ def _run_chunk(
     draws = draw(trial, rng, size)
     stats = []
     for scenario in scenarios:
-        outcomes = run_trials(trial, draws, scenario.response, scenario.toxicity, tables)
+        outcomes = run_trials(
+            trial, draws, scenario.response, scenario.toxicity, tables, scenario.odds_ratio
+        )
         stats.append(chunk_statistics(trial, scenario, outcomes))
     return index, stats
 

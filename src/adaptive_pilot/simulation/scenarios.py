@@ -17,16 +17,22 @@ __all__ = ["Scenario", "scenarios_hash"]
 
 @dataclass(frozen=True)
 class Scenario:
-    """True rates per cohort (in the trial's cohort order)."""
+    """True rates per cohort (in the trial's cohort order).
+
+    ``odds_ratio`` (per cohort; None: 1, independence) is the odds ratio between
+    a patient's response and toxicity, as in the exact joint OC (Plackett): with
+    psi > 1 responders are more often toxic.
+    """
 
     name: str
     response: np.ndarray
     toxicity: np.ndarray | None
     description: str = ""
+    odds_ratio: np.ndarray | None = None
 
     def to_dict(self, cohorts: tuple[str, ...]) -> dict[str, Any]:
         """JSON-ready form keyed by cohort name."""
-        return {
+        out = {
             "name": self.name,
             "description": self.description,
             "response": dict(zip(cohorts, self.response.tolist(), strict=True)),
@@ -34,6 +40,9 @@ class Scenario:
             if self.toxicity is None
             else dict(zip(cohorts, self.toxicity.tolist(), strict=True)),
         }
+        if self.odds_ratio is not None and np.any(self.odds_ratio != 1.0):
+            out["odds_ratio"] = dict(zip(cohorts, self.odds_ratio.tolist(), strict=True))
+        return out
 
 
 def scenarios_hash(scenarios: list[Scenario], cohorts: tuple[str, ...]) -> str:

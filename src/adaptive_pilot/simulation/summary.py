@@ -114,6 +114,14 @@ class SimulationResult(ResultMixin):
             "provenance": self.provenance.to_dict(),
         }
 
+    def worst_false_go(self) -> pd.DataFrame:
+        """Per cohort: the largest P(GO) over the scenarios where its rate is <= its p0.
+
+        Columns: cohort, scenario (the worst), estimate, mcse, null_scenarios
+        (how many scenarios have the cohort null). Cohorts never null are left out.
+        """
+        return _worst_false_go(self)
+
     def summary(self) -> Summary:
         """One table per scenario: estimates with MCSE per cohort, then the trial-level line."""
         metrics = set(self.frame["metric"])
@@ -155,6 +163,25 @@ class SimulationResult(ResultMixin):
             bits.append(f"E[total N] {cell(ALL, 'en')}")
             bits.append(f"E[duration] {cell(ALL, 'duration')} months")
             tables.append(Table(pd.DataFrame(rows), title=f"{title}. Trial: " + "; ".join(bits)))
+        worst = self.worst_false_go()
+        if not worst.empty:
+            worst_rows = [
+                {
+                    "cohort": row["cohort"],
+                    "null in": f"{row['null_scenarios']} scenario"
+                    + ("s" if row["null_scenarios"] > 1 else ""),
+                    "worst scenario": row["scenario"],
+                    "P(false GO)": _with_se(row["estimate"], row["mcse"], 3),
+                }
+                for row in worst.to_dict("records")
+            ]
+            tables.append(
+                Table(
+                    pd.DataFrame(worst_rows),
+                    title="Each cohort's largest P(false GO) over the scenarios where its rate "
+                    "is at most its p0",
+                )
+            )
         notes.append(
             "Monte Carlo standard errors in parentheses; GO includes early efficacy stops"
             + (
@@ -173,6 +200,28 @@ class SimulationResult(ResultMixin):
             notes=tuple(notes),
             provenance=self.provenance,
         )
+
+
+def p_go_by_scenario(result: SimulationResult) -> dict[tuple[str, str], tuple[float, float]]:
+    """(scenario, cohort) -> (P(GO), its MCSE)."""
+    rows = result.frame[result.frame["metric"] == "p_go"].to_dict("records")
+    return {
+        (str(r["scenario"]), str(r["cohort"])): (float(r["estimate"]), float(r["mcse"]))
+        for r in rows
+    }
+
+
+def _worst_false_go(result: SimulationResult) -> pd.DataFrame:
+    go = p_go_by_scenario(result)
+    rows = []
+    for j, cohort in enumerate(result.trial.cohorts):
+        nulls = [s.name for s in result.scenarios if s.response[j] <= cohort.p0]
+        if not nulls:
+            continue
+        worst = max(nulls, key=lambda name: go[(name, cohort.name)][0])
+        rows.append((cohort.name, worst, *go[(worst, cohort.name)], len(nulls)))
+    columns = ["cohort", "scenario", "estimate", "mcse", "null_scenarios"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def result_frame(

@@ -10,7 +10,7 @@ import copy
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -34,6 +34,9 @@ from ..rules.predictive import PredictiveRule
 from ..rules.toxicity import ToxicityRule
 from ..rules.versus_standard import PosteriorVsStandardRule
 from .reading import one_line, read_validated
+
+if TYPE_CHECKING:
+    from ..simulation.calibration import BorrowingCalibration
 from .schema import (
     BOP2RuleSpec,
     CohortSpec,
@@ -307,6 +310,11 @@ class ResolvedDesign:
         chosen = search.optimal if rule.search.kind == "optimal" else search.minimax
         return chosen.boundary_table()
 
+    def has_single_cohort_calibration(self) -> bool:
+        """Whether the calibration section has a bop2 or predictive grid."""
+        cal = self.spec.calibration
+        return cal is not None and (cal.bop2 is not None or cal.predictive is not None)
+
     def calibration_grids(self) -> dict[str, Any]:
         """The calibration section as plain values."""
         cal = self.spec.calibration
@@ -325,7 +333,12 @@ class ResolvedDesign:
                 "criterion": c.criterion,
             }
         b = cal.bop2
-        assert b is not None  # the schema requires one of the two sections
+        if b is None:
+            raise InputError(
+                self._field("calibration"),
+                "has no single-cohort grid (bop2 or predictive); its borrowing grid is run by "
+                "`adaptive-pilot calibrate --borrowing`",
+            )
         rule = self.spec.rule
         efficacy = rule.efficacy if isinstance(rule, BOP2RuleSpec) else None
         if efficacy == "power" and b.eta is None:
@@ -401,6 +414,60 @@ class ResolvedDesign:
         data["rule"] = section
         return data
 
+    # ------------------------------------------------------------ borrowing
+    def calibrate_borrowing(
+        self,
+        *,
+        n_trials: int | None = None,
+        seed: int | None = None,
+        n_jobs: int = 1,
+        progress: Any = None,
+    ) -> BorrowingCalibration:
+        """Run the file's ``calibration.borrowing`` search (simulated; see
+        :mod:`adaptive_pilot.simulation.calibration`). ``n_trials`` and ``seed``
+        override the file's."""
+        from ..simulation.calibration import calibrate_borrowing
+
+        cal = self.spec.calibration
+        if cal is None or cal.borrowing is None:
+            raise InputError(
+                self._field("calibration.borrowing"),
+                "is missing: add the grids of the borrowing calibration (go, futility)",
+            )
+        if not self.spec.cohorts:
+            raise InputError(self._field("cohorts"), "the borrowing calibration needs cohorts")
+        b = cal.borrowing
+        p1 = [float(design.spec.hypotheses.p1) for _, design in self.cohort_designs()]
+        alpha = float(self.spec.errors.alpha if b.alpha is None else b.alpha)
+        try:
+            return calibrate_borrowing(
+                self.trial("hierarchical"),
+                p1,
+                go_grid=grid_values(b.go),
+                futility_grid=None if b.futility is None else grid_values(b.futility),
+                go_per_cohort=b.go_per_cohort,
+                control=b.control,
+                alpha=alpha,
+                power_tolerance=b.power_tolerance,
+                n_trials=b.n_trials if n_trials is None else n_trials,
+                seed=b.seed if seed is None else seed,
+                n_jobs=n_jobs,
+                progress=progress,
+            )
+        except InputError as error:
+            raise InputError(self._field(error.field), error.message) from None
+
+    def borrowing_calibrated_document(self, result: BorrowingCalibration) -> dict[str, Any]:
+        """The design file's content with the calibrated borrowing thresholds and record."""
+        data = copy.deepcopy(self.data)
+        section = dict(data.get("borrowing", {}))
+        if result.futility is not None:  # 0: no futility stop (null in the file)
+            section["futility"] = result.futility if result.futility > 0 else None
+        section["go"] = list(result.go) if result.settings["go_per_cohort"] else result.go[0]
+        section["calibrated"] = result.record()
+        data["borrowing"] = section
+        return data
+
     # ------------------------------------------------------------ interim
     def interim_plan(self, borrowing: str | None = None) -> InterimPlan:
         """What an interim call decides with: every cohort's design (and the borrowing).
@@ -462,6 +529,9 @@ class ResolvedDesign:
                     p0=float(design.spec.hypotheses.p0),
                     toxicity=design.toxicity_rule(table.looks),
                     reached_go=design.reached_go(table.n_max),
+                    odds_ratio=1.0
+                    if design.spec.toxicity is None
+                    else float(design.spec.toxicity.odds_ratio),
                 )
             )
         acc = spec.accrual
@@ -516,9 +586,8 @@ class ResolvedDesign:
         prior = hierarchical_prior(
             [c.p0 for c in cohorts], mu_mean=spec.mu_mean, mu_sd=spec.mu_sd, tau_sd=spec.tau_sd
         )
-        return HierarchicalBorrowing(
-            prior, thresholds["futility"], thresholds["efficacy"], float(spec.go)
-        )
+        go = tuple(float(g) for g in spec.go) if isinstance(spec.go, list) else float(spec.go)
+        return HierarchicalBorrowing(prior, thresholds["futility"], thresholds["efficacy"], go)
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

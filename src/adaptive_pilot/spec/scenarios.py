@@ -10,6 +10,9 @@ Example (YAML)::
         toxicity: 0.15
       - name: G12D-active
         response: {G12C: 0.05, G12D: 0.20, G12V: 0.05, other: 0.05}
+        toxicity: 0.15
+        odds_ratio: 2.0                # response-toxicity odds ratio (default: the
+                                       # design's toxicity.odds_ratio, else 1)
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .reading import read_validated
 __all__ = ["load_scenarios"]
 
 Rate = Annotated[float, Field(ge=0, le=1)]
+OddsRatio = Annotated[float, Field(ge=0.01, le=100)]
 
 
 class _Spec(BaseModel):
@@ -41,6 +45,7 @@ class ScenarioSpec(_Spec):
     description: str = ""
     response: Rate | dict[str, Rate]
     toxicity: Rate | dict[str, Rate] | None = None
+    odds_ratio: OddsRatio | dict[str, OddsRatio] | None = None
 
 
 class ScenarioFileSpec(_Spec):
@@ -80,7 +85,16 @@ def load_scenarios(path: str | Path, trial: TrialDesign) -> list[Scenario]:
                     "add a toxicity section to the design or remove the rate",
                 )
             toxicity = _per_cohort(item.toxicity, names, f"{where}.toxicity")
-        out.append(Scenario(item.name, response, toxicity, item.description))
+        if item.odds_ratio is not None:
+            if toxicity is None:
+                raise InputError(
+                    f"{where}.odds_ratio",
+                    "links response and toxicity, but the scenario sets no toxicity rate",
+                )
+            odds = _per_cohort(item.odds_ratio, names, f"{where}.odds_ratio")
+        else:
+            odds = np.array([c.odds_ratio for c in trial.cohorts])
+        out.append(Scenario(item.name, response, toxicity, item.description, odds))
     return out
 
 

@@ -296,16 +296,42 @@ class BOP2CalibrationSpec(_Spec):
     criterion: Literal["power", "en0"] = "power"
 
 
+class BorrowingCalibrationSpec(_Spec):
+    """Grids and settings of the simulated calibration of a hierarchical-borrowing trial.
+
+    ``go``: final GO thresholds tried; ``futility``: interim futility thresholds
+    tried (the same at every interim look; 0 means no futility stop; omitted: the
+    file's). ``go_per_cohort``: one GO threshold per cohort instead of a common
+    one. ``control``: where each cohort's P(false GO) must be <= alpha, under the
+    global null (``global_null``) or under every null scenario, mixed nulls
+    included (``all_nulls``). ``alpha`` defaults to ``errors.alpha``. Designs whose
+    average power is within ``power_tolerance`` of the best are taken as tied and
+    the one with the smallest expected total N under the global null is chosen.
+    """
+
+    go: Grid
+    futility: Grid | None = None
+    go_per_cohort: bool = False
+    control: Literal["global_null", "all_nulls"] = "global_null"
+    alpha: Probability | None = None
+    power_tolerance: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    n_trials: Annotated[int, Field(ge=100, le=1_000_000)] = 10_000
+    seed: Annotated[int, Field(ge=0)] = 1
+
+
 class CalibrationSpec(_Spec):
-    """Calibration grids (one method)."""
+    """Calibration grids: one single-cohort method, and/or the borrowing calibration."""
 
     predictive: PredictiveCalibrationSpec | None = None
     bop2: BOP2CalibrationSpec | None = None
+    borrowing: BorrowingCalibrationSpec | None = None
 
     @model_validator(mode="after")
     def _one(self) -> CalibrationSpec:
-        if (self.predictive is None) == (self.bop2 is None):
-            raise ValueError("give exactly one of: predictive, bop2")
+        if self.predictive is not None and self.bop2 is not None:
+            raise ValueError("give one of: predictive, bop2 (not both)")
+        if self.predictive is None and self.bop2 is None and self.borrowing is None:
+            raise ValueError("give one of: predictive, bop2, borrowing")
         return self
 
 
@@ -354,7 +380,10 @@ class BorrowingSpec(_Spec):
     tau_sd: Annotated[float, Field(ge=_TAU_SD[0], le=_TAU_SD[1])] = 1.0
     futility: LookThresholds = None
     efficacy: LookThresholds = None
-    go: Probability | None = None
+    go: Probability | list[Probability] | None = None
+    # written by `adaptive-pilot calibrate --borrowing`: grids, simulation settings and
+    # the calibrated design's errors with their MCSE (a record; decisions do not read it)
+    calibrated: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> BorrowingSpec:
@@ -397,6 +426,11 @@ class DesignSpec(_Spec):
         missing = [c.name for c in self.cohorts if getattr(c, key) is None]
         if missing:
             raise ValueError(f"every cohort needs '{key}' (missing for: {', '.join(missing)})")
+        go = self.borrowing.go
+        if isinstance(go, list) and len(go) != len(self.cohorts):
+            raise ValueError(
+                f"borrowing.go needs one threshold per cohort ({len(self.cohorts)}) or one number"
+            )
         if key == "prevalence":
             total = sum(c.prevalence for c in self.cohorts)  # type: ignore[misc]
             if abs(total - 1.0) > 1e-6:
