@@ -294,7 +294,7 @@ def test_hierarchical_borrowing_is_described_with_its_thresholds():
     report = ap.report(MOTIVATING, analysis="hierarchical")
     text = " ".join(b.text for b in report.sections[0].blocks)
     assert "Bayesian hierarchical model (Berry et al. 2013)" in text
-    assert "stop for futility if q_j < 0.1" in text and "GO if q_j >= 0.95" in text
+    assert "stop for futility if q_j < 0.3" in text and "GO if q_j >= 0.992" in text
     assert "HalfNormal(1)" in text and "each with the looks above" in text
     assert any(r.startswith("Berry SM") for r in report.references)
     independent = " ".join(b.text for b in ap.report(MOTIVATING).sections[0].blocks)

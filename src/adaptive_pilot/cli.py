@@ -735,7 +735,9 @@ def _run_calibrate(args: argparse.Namespace) -> str:
     resolved = load_design(args.file)
     if args.write is not None:
         _check_writable_file(args.write, "write")
-    if args.borrowing or not resolved.has_single_cohort_calibration():
+    cal = resolved.spec.calibration
+    only_borrowing = cal is not None and cal.borrowing is not None
+    if args.borrowing or (only_borrowing and not resolved.has_single_cohort_calibration()):
         borrowing = resolved.calibrate_borrowing(
             n_trials=args.n_trials,
             seed=args.seed,
