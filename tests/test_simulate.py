@@ -336,8 +336,17 @@ def run_cli(capsys, *args):
         (("name: B", "name: A"), "unique"),
         (("{type: simon, n1: 10", "{type: simon, nn1: 10"), "cohorts[1].design.rule.nn1"),
         (("assessment_delay: 0", "assessment_delay: -1"), "accrual.assessment_delay"),
+        (("assessment_delay: 0", "assessment_delay: 0, incomplete: maybe"), "accrual.incomplete"),
+        (("go: 0.9", "go: [0.9, 0.9, 0.9]"), "borrowing.go needs one threshold per cohort (2)"),
+        (("model: independent,", "model: hierarchical, analysis_timing: joint,"),
+         "borrowing.analysis_timing: joint analyses need the same number of looks in every "
+         "cohort (got 3, 2)"),
+        (("model: independent,", "model: independent, joint_looks: {months: [0]},"),
+         "borrowing.joint_looks.months[0]: must be greater than 0 (got 0)"),
+        (("model: independent,", "model: independent, analysis_timing: both,"),
+         "borrowing.analysis_timing"),
     ],
-)
+)  # fmt: skip
 def test_bad_design_files(tmp_path, capsys, edit, needle):
     design = write(tmp_path, "d.yaml", TWO_COHORTS.replace("DELAY", "0").replace(*edit))
     scenarios = write(tmp_path, "s.yaml", SCENARIOS)
@@ -420,3 +429,122 @@ def test_simulate_cli_json_contract(tmp_path, capsys):
     assert ("ALL", "fwer") in null and ("G12C", "p_stop_toxicity") in null
     assert all(r["mcse"] >= 0 for r in rows)
     assert payload["provenance"]["n_trials"] == 2000
+
+
+# ------------------------------------------------------------- joint timing
+BASKET = """
+name: basket-4x20
+hypotheses: {p0: 0.10, p1: 0.30}
+prior: {a: 0.1, b: 0.9}
+n_max: 20
+looks: [20]
+rule: {type: posterior, theta_final: 0.9}
+cohorts:
+  - {name: A, prevalence: 0.25}
+  - {name: B, prevalence: 0.25}
+  - {name: C, prevalence: 0.25}
+  - {name: D, prevalence: 0.25}
+accrual: {rate: 2, assessment_delay: 2}
+borrowing: {model: hierarchical, go: 0.9, analysis_timing: TIMING}
+"""
+
+
+def test_joint_analysis_of_4x20_equals_exact_enumeration_of_all_21_to_the_4_outcomes(tmp_path):
+    """Berry's model analysed jointly at 20 patients per cohort (bhmbasket's setting)."""
+    from scipy import stats
+
+    trial = load_design(write(tmp_path, "b.yaml", BASKET.replace("TIMING", "joint"))).trial()
+    rates = np.array([0.1, 0.1, 0.3, 0.3])
+    tables = posterior_tables(trial)
+    # q_j(x) depends on x_j and the multiset of the others' counts (exchangeable prior)
+    grid = np.stack(np.meshgrid(*[np.arange(21)] * 4, indexing="ij"), axis=-1).reshape(-1, 4)
+    weight = np.prod(stats.binom.pmf(grid, 20, rates), axis=1)
+
+    def key(rows):
+        return rows @ (21 ** np.arange(3, -1, -1))
+
+    def canonical(j):  # (x_j, the others sorted)
+        return np.column_stack([grid[:, j], np.sort(np.delete(grid, j, axis=1), axis=1)])
+
+    unique = np.unique(canonical(0), axis=0)  # every (x_j, multiset of the others)
+    q = tables.prob_greater(np.full(unique.shape, 20), unique, np.zeros(len(unique), int))
+    order = np.argsort(key(unique))
+    exact = []
+    for j in range(4):
+        at = order[np.searchsorted(key(unique)[order], key(canonical(j)))]
+        exact.append(float(weight @ (q[at] >= 0.9)))
+    scenario = [ap_scenario(rates)]
+    result = simulate(trial, scenario, 20_000, seed=8, progress=False)
+    for j, name in enumerate("ABCD"):
+        est, se = estimates(result, "s", name).loc["p_go"]
+        assert abs(est - exact[j]) <= 4 * se, (name, est, exact[j], se)
+    assert exact[2] > 0.5 > 0.2 > exact[0]  # borrowing lifts the nulls beside active cohorts
+
+
+def test_joint_months_must_match_the_interim_looks():
+    from adaptive_pilot import InputError as Error
+    from adaptive_pilot.cohorts.trial import HierarchicalBorrowing
+
+    prior = object()
+    with pytest.raises(Error, match="one increasing positive month per interim look"):
+        HierarchicalBorrowing(prior, (0.1, 0.1), (math.nan,) * 2, 0.9, "joint", (12.0,))
+    with pytest.raises(Error, match="needs analysis_timing: joint"):
+        HierarchicalBorrowing(prior, (0.1,), (math.nan,), 0.9, "per_cohort", (12.0,))
+
+
+def ap_scenario(rates):
+    from adaptive_pilot.simulation.scenarios import Scenario
+
+    return Scenario("s", np.asarray(rates, dtype=float), None)
+
+
+@pytest.mark.parametrize("months", [None, (18, 30)])
+def test_joint_looks_match_a_trial_by_trial_reference(tmp_path, months):
+    """Interim looks: every running cohort at once, when the slowest reaches the look
+    (or at calendar months); the final when the slowest running cohort has its N."""
+    text = BASKET.replace("TIMING", "joint").replace("looks: [20]", "looks: [8, 14, 20]")
+    text = text.replace("theta_final: 0.9}", "theta_final: 0.9, theta_futility: 0.05}")
+    text = text.replace("go: 0.9,", "go: 0.9, futility: 0.3, efficacy: 0.995,")
+    if months:
+        text = text.replace("analysis_timing: joint", "analysis_timing: joint, joint_looks: "
+                            f"{{months: {list(months)}}}")  # fmt: skip
+    trial = load_design(write(tmp_path, "j.yaml", text)).trial()
+    rates = np.array([0.1, 0.2, 0.3, 0.4])
+    draws = draw(trial, np.random.default_rng(9), 20)
+    out = run_trials(trial, draws, rates, None, posterior_tables(trial))
+    assert {0, 1, 2} <= set(out.code.ravel().tolist())  # GO, NO-GO and futility stops
+    model = HierarchicalModel(trial.borrowing.prior, [math.log(0.1 / 0.9)])
+    looks, delay = (8, 14, 20), 2.0
+    for b in range(20):
+        arrivals = draws.arrivals[b]
+        hits = draws.response_u[b] < rates[:, None]
+        code = [None] * 4
+        stopped_at = [math.inf] * 4
+        for k, n_k in enumerate(looks):
+            running = [j for j in range(4) if code[j] is None]
+            if not running:
+                break
+            final_at = max(arrivals[j, 19] for j in running)
+            if months and k < 2:
+                when = months[k] - delay
+                if final_at <= when:
+                    continue  # the final analysis comes first
+                running = [j for j in running if arrivals[j, 7] <= when]
+            else:
+                when = max(arrivals[j, n_k - 1] for j in running)
+            n = [int(np.sum(arrivals[j] <= min(when, stopped_at[j]))) for j in range(4)]
+            x = [int(hits[j, : n[j]].sum()) for j in range(4)]
+            prob = model.prob_greater(n, np.array(x), [0.1] * 4)
+            for j in running:
+                if k == 2:
+                    code[j] = 0 if prob[j] >= 0.9 else 1
+                elif prob[j] < 0.3:
+                    code[j] = 2
+                elif prob[j] >= 0.995:
+                    code[j] = 3
+                if code[j] is not None:
+                    stopped_at[j] = when + delay
+        near = np.abs(out.final_prob[b] - 0.9) < 1e-4
+        for j in range(4):
+            if not near[j]:
+                assert out.code[b, j] == code[j], (b, j, out.code[b], code)

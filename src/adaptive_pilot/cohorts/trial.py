@@ -25,6 +25,7 @@ Conventions (stated in every simulation report):
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -118,13 +119,36 @@ class HierarchicalBorrowing:
 
     ``futility[k]`` / ``efficacy[k]`` are the thresholds at interim look k (NaN: no
     stop); ``go`` is the final-look GO threshold, one for all cohorts or one per
-    cohort (in the trial's cohort order).
+    cohort (in the trial's cohort order). ``timing``: ``"per_cohort"``, each cohort
+    analysed when its own n_k-th outcome is known, on whatever the other cohorts
+    have then; ``"joint"``, look k of every running cohort at once, when the
+    slowest of them has its n_k-th outcome (as bhmbasket does), or at the calendar
+    months ``joint_months`` for the interim looks (as in Berry et al. 2013).
     """
 
     prior: HierarchicalPrior
     futility: tuple[float, ...]
     efficacy: tuple[float, ...]
     go: float | tuple[float, ...]
+    timing: str = "per_cohort"
+    joint_months: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.timing not in ("per_cohort", "joint"):
+            raise InputError("borrowing.analysis_timing", "must be 'per_cohort' or 'joint'")
+        if self.joint_months is not None:
+            if self.timing != "joint":
+                raise InputError("borrowing.joint_looks", "needs analysis_timing: joint")
+            months = self.joint_months
+            if (
+                len(months) != len(self.futility)
+                or any(not b > a for a, b in itertools.pairwise(months))
+                or not months[0] > 0
+            ):
+                raise InputError(
+                    "borrowing.joint_looks.months",
+                    f"needs one increasing positive month per interim look ({len(self.futility)})",
+                )
 
     def go_thresholds(self, n_cohorts: int) -> np.ndarray:
         """The GO threshold of each of ``n_cohorts`` cohorts."""
@@ -182,6 +206,8 @@ class HierarchicalBorrowing:
             "futility": clean(self.futility),
             "efficacy": clean(self.efficacy),
             "go": list(self.go) if isinstance(self.go, tuple) else self.go,
+            "analysis_timing": self.timing,
+            "joint_months": None if self.joint_months is None else list(self.joint_months),
         }
 
 

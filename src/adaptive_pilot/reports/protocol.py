@@ -212,7 +212,7 @@ def trial_paragraphs(
         words += (
             f"mu ~ N({prior.mu_mean:.3g}, {prior.mu_sd:g}^2) and tau ~ HalfNormal({prior.tau_sd:g})"
             f" (mu centred on logit p0 = {prior.mu_mean:.3g}). The decisions use q_j = P(p_j > "
-            "p0 | all cohorts' data), computed when the cohort reaches each of its looks, "
+            f"p0 | all cohorts' data), computed {_timing_words(decide)}, "
             f"instead of the single-cohort boundaries: {_thresholds(decide)}"
         )
     else:
@@ -224,6 +224,22 @@ def trial_paragraphs(
         words += " Toxicity is monitored in each cohort with its own rule, as above."
     out.append(words)
     return out
+
+
+def _timing_words(decide: HierarchicalBorrowing) -> str:
+    if decide.timing == "per_cohort":
+        return "when the cohort reaches each of its looks"
+    if decide.joint_months is None:
+        return (
+            "for all running cohorts together at each look, once the slowest of them has "
+            "reached it"
+        )
+    months = ", ".join(f"{m:g}" for m in decide.joint_months)
+    return (
+        f"for all running cohorts together at months {months} (interim looks; a cohort "
+        "takes part once it has its first look's patients) and at the final analysis, once "
+        "the slowest running cohort has reached its N"
+    )
 
 
 def _thresholds(decide: HierarchicalBorrowing) -> str:

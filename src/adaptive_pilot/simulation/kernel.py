@@ -220,47 +220,52 @@ def run_trials(
     code = np.full((size, n_cohorts), _ACTIVE, dtype=np.int8)
     final_prob = np.full((size, n_cohorts), math.nan)
     stop_time = np.full((size, n_cohorts), math.inf)
-    for r in range(n_events):
-        e = order[:, r]
-        j = events.cohort[e]
-        active = code[trials, j] == _ACTIVE
-        if not active.any():
-            continue
-        count = events.count[e]
-        time = event_times[trials, e]
-        late = active & (arrivals[trials, j, count - 1] > closes)
-        if late.any():
-            code[trials[late], j[late]] = INCOMPLETE
-            active &= ~late
-        is_tox = active & (events.kind[e] == _TOX)
-        if is_tox.any():
-            assert toxicities is not None  # toxicity events exist only with toxicity draws
-            b = trials[is_tox]
-            stop = toxicities[b, j[is_tox], count[is_tox]] >= events.upper[e[is_tox]]
-            _decide(code, stop_time, b[stop], j[is_tox][stop], TOXICITY, time[is_tox][stop])
-        is_resp = active & (events.kind[e] == _RESPONSE)
-        if not is_resp.any():
-            continue
-        b = trials[is_resp]
-        jj, ee, tt = j[is_resp], e[is_resp], time[is_resp]
-        final = events.final[ee]
-        if trial.borrowing is None:
-            x = responses[b, jj, count[is_resp]]
-            fut = x <= events.lower[ee]
-            eff = x >= events.upper[ee]
-        else:
-            # outcomes known at the event: patients who arrived by the event's own patient
-            # (time - delay, taken from the arrivals: (a + d) - d can round below a)
-            known = arrivals[b, jj, count[is_resp] - 1]
-            limit = np.minimum(np.minimum(stop_time[b], closes), known[:, None])
-            n_eval = np.sum(arrivals[b] <= limit[:, :, None], axis=2)
-            x_eval = np.take_along_axis(responses[b], n_eval[:, :, None], axis=2)[:, :, 0]
-            prob = tables.prob_greater(n_eval, x_eval, jj)  # type: ignore[union-attr]
-            fut, eff = trial.borrowing.stops(prob, final, events.look[ee], jj)
-            final_prob[b[final], jj[final]] = prob[final]
-        for mask, outcome_final, outcome_early in ((fut, NOGO, FUTILITY), (eff, GO, EFFICACY)):
-            outcome = np.where(final[mask], outcome_final, outcome_early).astype(np.int8)
-            _decide(code, stop_time, b[mask], jj[mask], outcome, tt[mask])
+    if trial.borrowing is not None and trial.borrowing.timing == "joint":
+        assert tables is not None
+        state = _State(code, stop_time, final_prob)
+        _joint_looks(trial, arrivals, responses, toxicities, tables, state, closes)
+    else:
+        for r in range(n_events):
+            e = order[:, r]
+            j = events.cohort[e]
+            active = code[trials, j] == _ACTIVE
+            if not active.any():
+                continue
+            count = events.count[e]
+            time = event_times[trials, e]
+            late = active & (arrivals[trials, j, count - 1] > closes)
+            if late.any():
+                code[trials[late], j[late]] = INCOMPLETE
+                active &= ~late
+            is_tox = active & (events.kind[e] == _TOX)
+            if is_tox.any():
+                assert toxicities is not None  # toxicity events exist only with toxicity draws
+                b = trials[is_tox]
+                stop = toxicities[b, j[is_tox], count[is_tox]] >= events.upper[e[is_tox]]
+                _decide(code, stop_time, b[stop], j[is_tox][stop], TOXICITY, time[is_tox][stop])
+            is_resp = active & (events.kind[e] == _RESPONSE)
+            if not is_resp.any():
+                continue
+            b = trials[is_resp]
+            jj, ee, tt = j[is_resp], e[is_resp], time[is_resp]
+            final = events.final[ee]
+            if trial.borrowing is None:
+                x = responses[b, jj, count[is_resp]]
+                fut = x <= events.lower[ee]
+                eff = x >= events.upper[ee]
+            else:
+                # outcomes known at the event: patients who arrived by the event's own patient
+                # (time - delay, taken from the arrivals: (a + d) - d can round below a)
+                known = arrivals[b, jj, count[is_resp] - 1]
+                limit = np.minimum(np.minimum(stop_time[b], closes), known[:, None])
+                n_eval = np.sum(arrivals[b] <= limit[:, :, None], axis=2)
+                x_eval = np.take_along_axis(responses[b], n_eval[:, :, None], axis=2)[:, :, 0]
+                prob = tables.prob_greater(n_eval, x_eval, jj)  # type: ignore[union-attr]
+                fut, eff = trial.borrowing.stops(prob, final, events.look[ee], jj)
+                final_prob[b[final], jj[final]] = prob[final]
+            for mask, outcome_final, outcome_early in ((fut, NOGO, FUTILITY), (eff, GO, EFFICACY)):
+                outcome = np.where(final[mask], outcome_final, outcome_early).astype(np.int8)
+                _decide(code, stop_time, b[mask], jj[mask], outcome, tt[mask])
 
     # Enrolment: arrivals up to the decision (or the close of enrolment).
     incomplete = code == INCOMPLETE
@@ -275,6 +280,145 @@ def run_trials(
         ]
         end_time[incomplete] = np.where(enrolled > 0, last + delay, closes)[incomplete]
     return TrialOutcomes(code, enrolled.astype(np.int32), end_time, final_prob)
+
+
+@dataclass(frozen=True)
+class _State:
+    """Per-trial, per-cohort state the event loops update in place."""
+
+    code: np.ndarray
+    stop_time: np.ndarray
+    final_prob: np.ndarray
+
+
+def _joint_looks(
+    trial: TrialDesign,
+    arrivals: np.ndarray,
+    responses: np.ndarray,
+    toxicities: np.ndarray | None,
+    tables: PosteriorTables,
+    state: _State,
+    closes: float,
+) -> None:
+    """Joint analyses: look k of every running cohort at once.
+
+    By default look k takes place when every cohort still running has the outcome
+    of its n_k-th patient (cohorts that cannot reach n_k before enrolment closes do
+    not wait for it and end incomplete). With calendar months (``joint_months``)
+    interim k takes place at month t_k instead, for every running cohort with at
+    least its first look's number of outcomes, unless the cohorts' final analysis
+    comes first; the final analysis is always when the slowest running cohort has
+    its N. Each cohort is analysed on every outcome known at the time (the final
+    look has exactly N); a stopped cohort contributes the outcomes of the patients
+    it enrolled before it stopped. Toxicity looks are processed in calendar order
+    in between, each cohort on its own, as with per-cohort timing.
+    """
+    borrowing = trial.borrowing
+    assert borrowing is not None
+    code, stop_time, final_prob = state.code, state.stop_time, state.final_prob
+    size, n_cohorts, _ = arrivals.shape
+    delay = trial.accrual.assessment_delay
+    trials = np.arange(size)
+    cohorts = np.arange(n_cohorts)
+    looks = np.array([c.table.looks for c in trial.cohorts])  # (J, K): equal K, checked
+    tox = [
+        (j, n, bound)
+        for j, c in enumerate(trial.cohorts)
+        if c.toxicity is not None
+        for n, bound in c.toxicity.bounds().items()
+    ]
+    tox_j, tox_n, tox_bound = (
+        (np.array(v, dtype=np.int64) for v in zip(*tox, strict=True))
+        if tox
+        else (np.zeros(0, np.int64),) * 3
+    )
+    tox_arrival = arrivals[:, tox_j, tox_n - 1]  # (B, E): arrival of the look's n-th patient
+    tox_order = np.argsort(tox_arrival, axis=1, kind="stable")
+    tox_sorted = np.take_along_axis(tox_arrival, tox_order, axis=1)
+    pointer = np.zeros(size, dtype=np.int64)
+    late = np.zeros((size, n_cohorts), dtype=bool)
+
+    def toxicity_until(limit: np.ndarray) -> None:
+        """Process, in time order, each trial's toxicity looks with arrival <= limit."""
+        if not tox:
+            return
+        while True:
+            index = np.minimum(pointer, len(tox) - 1)
+            arrival = tox_sorted[trials, index]
+            due = (pointer < len(tox)) & (arrival <= limit)
+            if not due.any():
+                return
+            b = trials[due]
+            e = tox_order[b, index[due]]
+            j = tox_j[e]
+            alive = (code[b, j] == _ACTIVE) & (arrival[due] <= closes)
+            assert toxicities is not None
+            stop = alive & (toxicities[b, j, tox_n[e]] >= tox_bound[e])
+            _decide(code, stop_time, b[stop], j[stop], TOXICITY, arrival[due][stop] + delay)
+            pointer[due] += 1
+
+    n_looks = looks.shape[1]
+    months = borrowing.joint_months
+    for k in range(n_looks):
+        final = k == n_looks - 1
+        reach = arrivals[:, cohorts, looks[:, k] - 1]  # (B, J)
+        if months is not None and not final:
+            # a calendar interim: every running cohort with at least its first look's
+            # patients, on what is known at the month, unless its final analysis
+            # (when the slowest running cohort has its N) comes first
+            when = np.full(size, months[k] - delay)  # in arrival time
+            toxicity_until(when)
+            running = code == _ACTIVE
+            full = arrivals[:, cohorts, looks[:, -1] - 1]
+            final_at = np.max(np.where(running & (full <= closes), full, -math.inf), axis=1)
+            first = arrivals[:, cohorts, looks[:, 0] - 1]
+            joining = running & (final_at > when)[:, None] & (first <= min(when[0], closes))
+        else:
+            while True:
+                running = code == _ACTIVE
+                late |= running & (reach > closes)
+                joining = running & ~late
+                when = np.max(np.where(joining, reach, -math.inf), axis=1)  # in arrival time
+                before = pointer.copy()
+                toxicity_until(when)
+                if np.array_equal(before, pointer):
+                    break
+            joining = (code == _ACTIVE) & ~late
+        b_any = np.nonzero(joining.any(axis=1))[0]
+        if b_any.size == 0:
+            continue
+        limit = np.minimum(np.minimum(stop_time[b_any], closes), when[b_any, None])
+        n_eval = np.sum(arrivals[b_any] <= limit[:, :, None], axis=2)
+        x_eval = np.take_along_axis(responses[b_any], n_eval[:, :, None], axis=2)[:, :, 0]
+        rows, jj = np.nonzero(joining[b_any])
+        b = b_any[rows]
+        prob = _shared_evaluations(tables, n_eval[rows], x_eval[rows], jj)
+        fut, eff = borrowing.stops(prob, np.full(b.size, final), np.full(b.size, k), jj)
+        if final:
+            final_prob[b, jj] = prob
+        time = when[b] + delay
+        for mask, outcome in ((fut, NOGO if final else FUTILITY), (eff, GO if final else EFFICACY)):
+            _decide(code, stop_time, b[mask], jj[mask], outcome, time[mask])
+    # cohorts that could not reach a look: toxicity until enrolment closes, then incomplete
+    toxicity_until(np.full(size, closes))
+    code[code == _ACTIVE] = INCOMPLETE
+
+
+def _shared_evaluations(
+    tables: PosteriorTables, n: np.ndarray, x: np.ndarray, target: np.ndarray
+) -> np.ndarray:
+    """``tables.prob_greater`` once per distinct (n, x, target) among the rows.
+
+    With joint looks many trials reach the same data (every cohort at n_k), so
+    the distinct datasets are far fewer than the trials at a look.
+    """
+    states = np.column_stack([n, x, target]).astype(np.int32)
+    unique, inverse = np.unique(states, axis=0, return_inverse=True)
+    if len(unique) > 0.8 * len(states):
+        return tables.prob_greater(n, x, target)
+    width = n.shape[1]
+    values = tables.prob_greater(unique[:, :width], unique[:, width : 2 * width], unique[:, -1])
+    return values[inverse.ravel()]
 
 
 def _analyse_incomplete(

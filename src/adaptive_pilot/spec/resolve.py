@@ -587,7 +587,24 @@ class ResolvedDesign:
             [c.p0 for c in cohorts], mu_mean=spec.mu_mean, mu_sd=spec.mu_sd, tau_sd=spec.tau_sd
         )
         go = tuple(float(g) for g in spec.go) if isinstance(spec.go, list) else float(spec.go)
-        return HierarchicalBorrowing(prior, thresholds["futility"], thresholds["efficacy"], go)
+        if spec.analysis_timing == "joint" and len(interims) > 1:
+            raise InputError(
+                self._field("borrowing.analysis_timing"),
+                "joint analyses need the same number of looks in every cohort "
+                f"(got {', '.join(str(len(c.table.looks)) for c in cohorts)})",
+            )
+        months = None if isinstance(spec.joint_looks, str) else tuple(spec.joint_looks.months)
+        try:
+            return HierarchicalBorrowing(
+                prior,
+                thresholds["futility"],
+                thresholds["efficacy"],
+                go,
+                spec.analysis_timing,
+                months,
+            )
+        except InputError as error:
+            raise InputError(self._field(error.field), error.message) from None
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

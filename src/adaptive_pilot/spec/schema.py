@@ -361,6 +361,14 @@ class AccrualSpec(_Spec):
 
 
 LookThresholds = Probability | list[Probability | None] | None
+
+
+class JointMonthsSpec(_Spec):
+    """Joint interim analyses at calendar months since the first patient."""
+
+    months: Annotated[list[Positive], Field(min_length=1)]
+
+
 # where the hierarchical model's fast posterior is checked exact (see adaptive_pilot._limits)
 _MU_MEAN, _MU_SD, _TAU_SD = (PRIOR_RANGES[k] for k in ("mu_mean", "mu_sd", "tau_sd"))
 
@@ -381,6 +389,12 @@ class BorrowingSpec(_Spec):
     futility: LookThresholds = None
     efficacy: LookThresholds = None
     go: Probability | list[Probability] | None = None
+    # per_cohort: each cohort analysed when its own look's outcome is known; joint: all
+    # running cohorts together, at each look when the slowest has reached it
+    analysis_timing: Literal["per_cohort", "joint"] = "per_cohort"
+    # joint interim looks: when the slowest running cohort reaches each look (default),
+    # or at calendar months (one per interim look); the final always by the slowest
+    joint_looks: Literal["slowest"] | JointMonthsSpec = "slowest"
     # written by `adaptive-pilot calibrate --borrowing`: grids, simulation settings and
     # the calibrated design's errors with their MCSE (a record; decisions do not read it)
     calibrated: dict[str, Any] | None = None
