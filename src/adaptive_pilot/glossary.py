@@ -56,6 +56,33 @@ METRICS: dict[str, Term] = {
         ".4f",
     ),
     "pet": Term("PET", "probability of early termination, for any reason", ".4f"),
+    "median_pfs": Term(
+        "median PFS",
+        "Kaplan-Meier median PFS (months) at the cohort's survival data cut, mean over the "
+        "trials where the curve reaches 1/2",
+        ".2f",
+    ),
+    "p_median_pfs_reached": Term(
+        "P(median PFS reached)", "probability that the Kaplan-Meier PFS curve reaches 1/2", ".4f"
+    ),
+    "pfs_landmark": Term(
+        "PFS at landmark",
+        "Kaplan-Meier PFS at the scenario's landmark (default 6 months), mean over trials",
+        ".4f",
+    ),
+    "pfs_events": Term(
+        "PFS events", "number of PFS events seen (progression at a scan, or death)", ".2f"
+    ),
+    "median_os": Term(
+        "median OS",
+        "Kaplan-Meier median OS (months) at the cohort's survival data cut, mean over the "
+        "trials where the curve reaches 1/2",
+        ".2f",
+    ),
+    "p_median_os_reached": Term(
+        "P(median OS reached)", "probability that the Kaplan-Meier OS curve reaches 1/2", ".4f"
+    ),
+    "os_events": Term("OS events", "number of deaths seen", ".2f"),
     "en": Term("E[N]", "expected number of evaluable patients (sample size)", ".2f"),
     "sd_n": Term("SD[N]", "standard deviation of the sample size", ".2f"),
     "n_q10": Term("N 10%", "10th percentile of the sample size", ".0f"),

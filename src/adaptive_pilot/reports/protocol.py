@@ -231,8 +231,7 @@ def _timing_words(decide: HierarchicalBorrowing) -> str:
         return "when the cohort reaches each of its looks"
     if decide.joint_months is None:
         return (
-            "for all running cohorts together at each look, once the slowest of them has "
-            "reached it"
+            "for all running cohorts together at each look, once the slowest of them has reached it"
         )
     months = ", ".join(f"{m:g}" for m in decide.joint_months)
     return (

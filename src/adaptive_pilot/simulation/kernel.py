@@ -73,6 +73,8 @@ class TrialOutcomes:
     # Decisions at a final analysis change nothing else in the trial, so P(GO) under
     # any GO threshold g is P(early efficacy) + P(final_prob >= g) on the same trials.
     final_prob: np.ndarray
+    # (B, J, K) calendar month of each response look that took place (NaN: none)
+    look_time: np.ndarray
 
 
 def posterior_tables(trial: TrialDesign, only_n: Sequence[int] | None = None) -> PosteriorTables:
@@ -220,9 +222,11 @@ def run_trials(
     code = np.full((size, n_cohorts), _ACTIVE, dtype=np.int8)
     final_prob = np.full((size, n_cohorts), math.nan)
     stop_time = np.full((size, n_cohorts), math.inf)
+    n_looks = max(c.table.n_looks for c in trial.cohorts)
+    look_time = np.full((size, n_cohorts, n_looks), math.nan)
     if trial.borrowing is not None and trial.borrowing.timing == "joint":
         assert tables is not None
-        state = _State(code, stop_time, final_prob)
+        state = _State(code, stop_time, final_prob, look_time)
         _joint_looks(trial, arrivals, responses, toxicities, tables, state, closes)
     else:
         for r in range(n_events):
@@ -248,6 +252,7 @@ def run_trials(
                 continue
             b = trials[is_resp]
             jj, ee, tt = j[is_resp], e[is_resp], time[is_resp]
+            look_time[b, jj, events.look[ee]] = tt
             final = events.final[ee]
             if trial.borrowing is None:
                 x = responses[b, jj, count[is_resp]]
@@ -279,7 +284,7 @@ def run_trials(
             :, :, 0
         ]
         end_time[incomplete] = np.where(enrolled > 0, last + delay, closes)[incomplete]
-    return TrialOutcomes(code, enrolled.astype(np.int32), end_time, final_prob)
+    return TrialOutcomes(code, enrolled.astype(np.int32), end_time, final_prob, look_time)
 
 
 @dataclass(frozen=True)
@@ -289,6 +294,7 @@ class _State:
     code: np.ndarray
     stop_time: np.ndarray
     final_prob: np.ndarray
+    look_time: np.ndarray
 
 
 def _joint_looks(
@@ -397,6 +403,7 @@ def _joint_looks(
         if final:
             final_prob[b, jj] = prob
         time = when[b] + delay
+        state.look_time[b, jj, k] = time
         for mask, outcome in ((fut, NOGO if final else FUTILITY), (eff, GO if final else EFFICACY)):
             _decide(code, stop_time, b[mask], jj[mask], outcome, time[mask])
     # cohorts that could not reach a look: toxicity until enrolment closes, then incomplete

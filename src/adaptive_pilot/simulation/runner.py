@@ -35,13 +35,22 @@ from .checkpoints import CheckpointFolder, ChunkStats
 from .kernel import draw, posterior_tables, run_trials
 from .progress import Progress, progress_reporter, stderr_line
 from .scenarios import Scenario, scenarios_hash
-from .summary import SimulationResult, chunk_statistics, combine, result_frame
+from .summary import (
+    SimulationResult,
+    chunk_statistics,
+    combine,
+    result_frame,
+    survival_look_frame,
+)
+from .survival import draw_survival, survival_outcomes
 from .workers import dask_client, run_jobs
 
 __all__ = ["CHUNK_SIZE", "simulate"]
 
 #: Trials per chunk (part of the reproducibility contract; recorded in provenance).
 CHUNK_SIZE = 2_000
+#: Spawn key of each chunk's survival stream (its SeedSequence, extended by this).
+SURVIVAL_STREAM = 1_000_003
 
 
 def simulate(
@@ -157,7 +166,10 @@ def simulate(
         "monte carlo", str(manifest["design_hash"]), int(seed), n_trials, details=details
     )
     analysis = "independent" if trial.borrowing is None else "hierarchical borrowing"
-    result = SimulationResult(frame, provenance, trial, tuple(scenarios), analysis)
+    looks = survival_look_frame(trial, scenarios, per_scenario)
+    result = SimulationResult(
+        frame, provenance, trial, tuple(scenarios), analysis, None if looks.empty else looks
+    )
     if folder is not None:
         folder.write_results(
             result.frame.to_csv(index=False),
@@ -177,12 +189,33 @@ def _run_chunk(
 ) -> tuple[int, ChunkStats]:
     rng = np.random.Generator(np.random.PCG64(seed))
     draws = draw(trial, rng, size)
+    survival_draws = None
+    if any(s.survival is not None for s in scenarios):
+        # a second stream, so survival leaves every other simulated number unchanged
+        stream = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, SURVIVAL_STREAM))
+        survival_draws = draw_survival(
+            np.random.Generator(np.random.PCG64(stream)), draws.arrivals.shape
+        )
     stats = []
     for scenario in scenarios:
         outcomes = run_trials(
             trial, draws, scenario.response, scenario.toxicity, tables, scenario.odds_ratio
         )
-        stats.append(chunk_statistics(trial, scenario, outcomes))
+        survival = None
+        if scenario.survival is not None:
+            assert survival_draws is not None
+            responded = draws.response_u < scenario.response[None, :, None]
+            survival = survival_outcomes(
+                scenario.survival,
+                survival_draws,
+                draws.arrivals,
+                responded,
+                scenario.response,
+                outcomes.enrolled,
+                outcomes.end_time,
+                outcomes.look_time,
+            )
+        stats.append(chunk_statistics(trial, scenario, outcomes, survival))
     return index, stats
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..provenance import content_hash
+from .survival import SurvivalScenario
 
 __all__ = ["Scenario", "scenarios_hash"]
 
@@ -21,7 +22,8 @@ class Scenario:
 
     ``odds_ratio`` (per cohort; None: 1, independence) is the odds ratio between
     a patient's response and toxicity, as in the exact joint OC (Plackett): with
-    psi > 1 responders are more often toxic.
+    psi > 1 responders are more often toxic. ``survival``: PFS and OS to simulate
+    (:mod:`.survival`).
     """
 
     name: str
@@ -29,6 +31,7 @@ class Scenario:
     toxicity: np.ndarray | None
     description: str = ""
     odds_ratio: np.ndarray | None = None
+    survival: SurvivalScenario | None = None
 
     def to_dict(self, cohorts: tuple[str, ...]) -> dict[str, Any]:
         """JSON-ready form keyed by cohort name."""
@@ -42,6 +45,8 @@ class Scenario:
         }
         if self.odds_ratio is not None and np.any(self.odds_ratio != 1.0):
             out["odds_ratio"] = dict(zip(cohorts, self.odds_ratio.tolist(), strict=True))
+        if self.survival is not None:
+            out["survival"] = self.survival.to_dict()
         return out
 
 

@@ -36,6 +36,7 @@ from .kernel import (
     TrialOutcomes,
 )
 from .scenarios import Scenario
+from .survival import SurvivalOutcomes
 
 __all__ = ["SimulationResult", "chunk_statistics", "combine"]
 
@@ -44,7 +45,10 @@ ALL = "ALL"
 
 
 def chunk_statistics(
-    trial: TrialDesign, scenario: Scenario, outcomes: TrialOutcomes
+    trial: TrialDesign,
+    scenario: Scenario,
+    outcomes: TrialOutcomes,
+    survival: SurvivalOutcomes | None = None,
 ) -> dict[str, np.ndarray]:
     """Reduce one chunk's per-trial outcomes to additive statistics."""
     code, enrolled, end = outcomes.code, outcomes.enrolled, outcomes.end_time
@@ -65,7 +69,36 @@ def chunk_statistics(
     stats["false_go"] = np.array([go[:, null].any(axis=1).sum()], dtype=np.int64)
     stats["n_hist/all"] = np.bincount(total, minlength=n_total_max + 1).astype(np.int64)
     stats["time/all"] = np.array([duration.sum(), np.square(duration).sum()])
+    if survival is not None:
+        stats |= _survival_statistics(survival)
     return stats
+
+
+#: Per-trial survival summaries (SurvivalOutcomes fields) and their metric names.
+SURVIVAL_METRICS = {
+    "median_pfs": "median_pfs",
+    "pfs_landmark": "pfs_landmark",
+    "pfs_events": "pfs_events",
+    "median_os": "median_os",
+    "os_events": "os_events",
+}
+
+
+def _moments(values: np.ndarray) -> np.ndarray:
+    """[count, sum, sum of squares] of the finite values, along axis 0."""
+    finite = np.isfinite(values)
+    clean = np.where(finite, values, 0.0)
+    return np.stack([finite.sum(axis=0), clean.sum(axis=0), np.square(clean).sum(axis=0)])
+
+
+def _survival_statistics(survival: SurvivalOutcomes) -> dict[str, np.ndarray]:
+    out = {}
+    for field in SURVIVAL_METRICS:
+        values = getattr(survival, field)
+        if values is not None:
+            out[f"surv/{field}"] = _moments(np.asarray(values, dtype=float))  # (3, J)
+    out["surv/look_events"] = _moments(survival.look_events)  # (3, J, K)
+    return out
 
 
 def combine(chunks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -92,6 +125,8 @@ class SimulationResult(ResultMixin):
         What was simulated.
     analysis : str
         "independent" or "hierarchical borrowing".
+    survival_looks : DataFrame, optional
+        PFS events known at each look (:func:`survival_look_frame`).
     """
 
     frame: pd.DataFrame
@@ -99,6 +134,7 @@ class SimulationResult(ResultMixin):
     trial: TrialDesign
     scenarios: tuple[Scenario, ...]
     analysis: str = "independent"
+    survival_looks: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy results table."""
@@ -111,8 +147,38 @@ class SimulationResult(ResultMixin):
             "analysis": self.analysis,
             "design": json_safe(self.trial.to_dict()),
             "scenarios": [json_safe(s.to_dict(self.trial.cohort_names)) for s in self.scenarios],
+            "survival_by_look": [] if self.survival_looks is None else records(self.survival_looks),
             "provenance": self.provenance.to_dict(),
         }
+
+    def _survival_table(self, scenario: Scenario, cell: Any) -> Table:
+        survival = scenario.survival
+        assert survival is not None
+        rows = []
+        looks = self.survival_looks
+        for name in self.trial.cohort_names:
+            row: dict[str, Any] = {
+                "cohort": name,
+                "median PFS (months)": cell(name, "median_pfs"),
+                "P(median PFS reached)": cell(name, "p_median_pfs_reached"),
+                f"PFS at {survival.landmark:g} months": cell(name, "pfs_landmark"),
+                "PFS events": cell(name, "pfs_events"),
+            }
+            if survival.os is not None:
+                row["median OS (months)"] = cell(name, "median_os")
+                row["OS events"] = cell(name, "os_events")
+            if looks is not None and not looks.empty:
+                sub = looks[(looks["scenario"] == scenario.name) & (looks["cohort"] == name)]
+                row["PFS events by look"] = "/".join(
+                    "-" if math.isnan(v) else f"{v:.1f}" for v in sub["estimate"]
+                )
+            rows.append(row)
+        return Table(
+            pd.DataFrame(rows),
+            title=f"Scenario: {scenario.name}. Survival: Kaplan-Meier estimates at each "
+            f"cohort's data cut ({survival.follow_up:g} months after its last decision), mean "
+            "over trials (MCSE)",
+        )
 
     def worst_false_go(self) -> pd.DataFrame:
         """Per cohort: the largest P(GO) over the scenarios where its rate is <= its p0.
@@ -132,14 +198,15 @@ class SimulationResult(ResultMixin):
             m for m in ("p_stop_toxicity", "p_incomplete", "p_go_incomplete") if m in metrics
         ]
         columns += ["en", "duration"]
-        digits = {"en": 1, "duration": 1}
+        digits = {"en": 1, "duration": 1, "median_pfs": 2, "median_os": 2}
+        digits |= {"pfs_events": 1, "os_events": 1}
         quantiles = [f"n_q{round(100 * q)}" for q in QUANTILES]
         tables = []
         notes = []
         for scenario in self.scenarios:
             sub = self.frame[self.frame["scenario"] == scenario.name]
-            est = sub.pivot_table(index="cohort", columns="metric", values="estimate")
-            se = sub.pivot_table(index="cohort", columns="metric", values="mcse")
+            est = sub.pivot_table(index="cohort", columns="metric", values="estimate", dropna=False)
+            se = sub.pivot_table(index="cohort", columns="metric", values="mcse", dropna=False)
 
             def cell(cohort: str, metric: str, est: Any = est, se: Any = se) -> str:
                 return _with_se(
@@ -163,6 +230,8 @@ class SimulationResult(ResultMixin):
             bits.append(f"E[total N] {cell(ALL, 'en')}")
             bits.append(f"E[duration] {cell(ALL, 'duration')} months")
             tables.append(Table(pd.DataFrame(rows), title=f"{title}. Trial: " + "; ".join(bits)))
+            if scenario.survival is not None:
+                tables.append(self._survival_table(scenario, cell))
         worst = self.worst_false_go()
         if not worst.empty:
             worst_rows = [
@@ -250,11 +319,54 @@ def result_frame(
                 if trial.accrual.incomplete == "analyse":
                     add(cohort.name, "p_go_incomplete", *_proportion(counts[INCOMPLETE_GO], n))
             _distribution_rows(add, cohort.name, stats[f"n_hist/{j}"], stats[f"time/{j}"], n)
+            _survival_rows(add, cohort.name, stats, j, n)
         add(ALL, "p_any_go", *_proportion(stats["any_go"][0], n))
         if any(scenario.response[j] <= c.p0 for j, c in enumerate(trial.cohorts)):
             add(ALL, "fwer", *_proportion(stats["false_go"][0], n))
         _distribution_rows(add, ALL, stats["n_hist/all"], stats["time/all"], n)
     return pd.DataFrame(rows, columns=["scenario", "cohort", "metric", "estimate", "mcse"])
+
+
+def survival_look_frame(
+    trial: TrialDesign, scenarios: list[Scenario], totals: list[dict[str, np.ndarray]]
+) -> pd.DataFrame:
+    """PFS events known at each response look: scenario, cohort, look, n, p_reach, estimate, mcse.
+
+    ``estimate`` is the mean number of PFS events among the trials in which the look
+    took place (share ``p_reach``); only scenarios with survival have rows.
+    """
+    rows = []
+    for scenario, stats in zip(scenarios, totals, strict=True):
+        if "surv/look_events" not in stats:
+            continue
+        n = int(stats["trials"][0])
+        moments = stats["surv/look_events"]  # (3, J, K)
+        for j, cohort in enumerate(trial.cohorts):
+            for k, n_k in enumerate(cohort.table.looks):
+                count, total, squares = moments[:, j, k]
+                mean, se = _moments_mean(count, total, squares)
+                rows.append((scenario.name, cohort.name, k + 1, n_k, count / n, mean, se))
+    columns = ["scenario", "cohort", "look", "n", "p_reach", "estimate", "mcse"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _survival_rows(add: Any, cohort: str, stats: dict[str, np.ndarray], j: int, n: int) -> None:
+    """Means over trials of the per-trial KM estimates, with their MCSE."""
+    for field, metric in SURVIVAL_METRICS.items():
+        key = f"surv/{field}"
+        if key not in stats:
+            continue
+        count, total, squares = stats[key][:, j]
+        add(cohort, metric, *_moments_mean(count, total, squares))
+        if field.startswith("median"):
+            add(cohort, f"p_{field}_reached", *_proportion(count, n))
+
+
+def _moments_mean(count: float, total: float, squares: float) -> tuple[float, float]:
+    if count < 1:
+        return math.nan, math.nan
+    mean = total / count
+    return mean, _mean_se(mean, squares / count, int(count))
 
 
 def _distribution_rows(add: Any, cohort: str, hist: np.ndarray, time: np.ndarray, n: int) -> None:

@@ -17,15 +17,17 @@ Example (YAML)::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from ..cohorts.trial import TrialDesign
 from ..errors import InputError
 from ..simulation.scenarios import Scenario
+from ..simulation.survival import EventTimeModel, SurvivalScenario
 from .reading import read_validated
 
 __all__ = ["load_scenarios"]
@@ -38,6 +40,45 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+Months = Annotated[float, Field(gt=0, le=600)]
+
+
+class EventTimeSpec(_Spec):
+    """One endpoint's event times: the cohort's median, the distribution, responders' HR."""
+
+    median: Months
+    distribution: Literal["exponential", "weibull", "piecewise"] = "exponential"
+    shape: Annotated[float, Field(ge=0.05, le=20)] = 1.0
+    breaks: list[Months] | None = None
+    hazard_ratios: list[Annotated[float, Field(gt=0, le=1000)]] | None = None
+    hr_responders: Annotated[float, Field(ge=0.01, le=100)] = 1.0
+
+
+def _one_or_per_cohort(value: Any) -> str:
+    """A model for every cohort has a median; otherwise the keys are cohort names."""
+    if isinstance(value, dict) and "median" not in value:
+        return "per-cohort"
+    return "one-model"
+
+
+EventTimes = Annotated[
+    Annotated[EventTimeSpec, Tag("one-model")]
+    | Annotated[dict[str, EventTimeSpec], Tag("per-cohort")],
+    Discriminator(_one_or_per_cohort),
+]
+
+
+class SurvivalSpec(_Spec):
+    """PFS (and OS) of a scenario: one model for every cohort or one per cohort name."""
+
+    pfs: EventTimes
+    os: EventTimes | None = None
+    dropout: Annotated[float, Field(ge=0, le=10)] = 0.0
+    scan_every: Annotated[float, Field(ge=0, le=60)] = 0.0
+    follow_up: Annotated[float, Field(ge=0, le=240)] = 0.0
+    landmark: Annotated[float, Field(gt=0, le=240)] = 6.0
+
+
 class ScenarioSpec(_Spec):
     """One scenario: true rates, one number for all cohorts or one per cohort name."""
 
@@ -46,6 +87,7 @@ class ScenarioSpec(_Spec):
     response: Rate | dict[str, Rate]
     toxicity: Rate | dict[str, Rate] | None = None
     odds_ratio: OddsRatio | dict[str, OddsRatio] | None = None
+    survival: SurvivalSpec | None = None
 
 
 class ScenarioFileSpec(_Spec):
@@ -94,8 +136,59 @@ def load_scenarios(path: str | Path, trial: TrialDesign) -> list[Scenario]:
             odds = _per_cohort(item.odds_ratio, names, f"{where}.odds_ratio")
         else:
             odds = np.array([c.odds_ratio for c in trial.cohorts])
-        out.append(Scenario(item.name, response, toxicity, item.description, odds))
+        survival = None
+        if item.survival is not None:
+            survival = _survival(item.survival, names, f"{where}.survival")
+        out.append(Scenario(item.name, response, toxicity, item.description, odds, survival))
     return out
+
+
+def _survival(spec: SurvivalSpec, names: tuple[str, ...], field: str) -> SurvivalScenario:
+    def models(
+        value: EventTimeSpec | dict[str, EventTimeSpec], key: str
+    ) -> tuple[EventTimeModel, ...]:
+        if isinstance(value, dict):
+            _check_names(value, names, f"{field}.{key}")
+            specs = [value[n] for n in names]
+        else:
+            specs = [value] * len(names)
+        out = []
+        for name, s in zip(names, specs, strict=True):
+            try:
+                out.append(
+                    EventTimeModel(
+                        s.median,
+                        s.distribution,
+                        s.shape,
+                        tuple(s.breaks or ()),
+                        tuple(s.hazard_ratios or ()),
+                        s.hr_responders,
+                    )
+                )
+            except InputError as error:
+                where = f"{field}.{key}" + (f".{name}" if isinstance(value, dict) else "")
+                raise InputError(f"{where}.{error.field}", error.message) from None
+        return tuple(out)
+
+    return SurvivalScenario(
+        models(spec.pfs, "pfs"),
+        None if spec.os is None else models(spec.os, "os"),
+        spec.dropout,
+        spec.scan_every,
+        spec.follow_up,
+        spec.landmark,
+    )
+
+
+def _check_names(value: Mapping[str, object], names: tuple[str, ...], field: str) -> None:
+    unknown = [k for k in value if k not in names]
+    if unknown:
+        raise InputError(
+            field, f"names unknown cohort '{unknown[0]}'; the design's cohorts: {', '.join(names)}"
+        )
+    missing = [n for n in names if n not in value]
+    if missing:
+        raise InputError(field, f"has no value for cohort(s): {', '.join(missing)}")
 
 
 def _per_cohort(value: float | dict[str, float], names: tuple[str, ...], field: str) -> np.ndarray:
