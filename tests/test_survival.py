@@ -185,3 +185,39 @@ def test_scale_is_found_for_extreme_hazard_ratios():
         model = EventTimeModel(5.0, hr_responders=hr)
         assert model.survival(np.array(5.0), 0.9) == pytest.approx(0.5, abs=1e-10)
     assert optimize  # scipy is the root finder
+
+
+def test_interim_call_reports_kaplan_meier_pfs_and_os_per_cohort():
+    import datetime as dt
+
+    import pandas as pd
+
+    from adaptive_pilot.interim.survival import survival_summary
+    from adaptive_pilot.patients import read_patients
+
+    path = ROOT / "designs" / "motivating_trial_synthetic_patients.csv"
+    cohorts = ["G12D", "G12V", "G12C", "other"]
+    data = read_patients(path, cohorts=cohorts, today=dt.date(2026, 7, 1), as_of_given=True)
+    table = survival_summary(data, cohorts, as_of=dt.date(2026, 6, 30))
+    raw = pd.read_csv(path, parse_dates=["enrolled"])
+    raw = raw[raw["enrolled"] <= "2026-06-30"]
+    assert list(table["endpoint"].unique()) == ["PFS", "OS"]
+    for row in table.to_dict("records"):
+        key = row["endpoint"].lower()
+        mine = raw[(raw["cohort"] == row["cohort"]) & raw[f"{key}_months"].notna()]
+        times = list(mine[f"{key}_months"])
+        events = [bool(e) for e in mine[f"{key}_event"]]
+        median, s6 = reference_km(times, events, 6.0)
+        assert row["n"] == len(times) and row["events"] == sum(events)
+        assert row["s_landmark"] == pytest.approx(s6, abs=1e-12)
+        assert (pd.isna(row["median_months"]) and math.isnan(median)) or row[
+            "median_months"
+        ] == median
+        # Greenwood: S^2 sum d / (n (n - d)) over event times up to the landmark
+        total = sum(
+            sum(e and t == u for t, e in zip(times, events, strict=True))
+            / (sum(t >= u for t in times) * (sum(t >= u for t in times)
+               - sum(e and t == u for t, e in zip(times, events, strict=True))))
+            for u in sorted({t for t, e in zip(times, events, strict=True) if e and t <= 6.0})
+        )  # fmt: skip
+        assert row["s_landmark_se"] == pytest.approx(s6 * math.sqrt(total), abs=1e-12)

@@ -159,6 +159,12 @@ METRICS: dict[str, Term] = {
         "posterior probability that the toxicity rate exceeds the design's limit",
         ".4f",
     ),
+    "events": Term("events", "number of events (progression or death for PFS; death for OS)", "d"),
+    "median_months": Term(
+        "median (months)", "Kaplan-Meier median; empty while the curve stays above 1/2", ".1f"
+    ),
+    "s_landmark": Term("S(landmark)", "Kaplan-Meier survival at the landmark", ".3f"),
+    "s_landmark_se": Term("SE", "Greenwood standard error of S(landmark)", ".3f"),
     "estimate": Term("estimate", "estimate of the metric", ".4f"),
     "mcse": Term("MCSE", "Monte Carlo standard error of the estimate", ".4f"),
 }
@@ -171,6 +177,8 @@ FIELDS: dict[str, Term] = {
     "p0": Term("p0", "uninteresting (null) response rate", ".3f"),
     "p1": Term("p1", "target response rate", ".3f"),
     "look": Term("look", "look number, 1-based", "d"),
+    "endpoint": Term("endpoint", "time-to-event endpoint: PFS or OS", ""),
+    "landmark_months": Term("landmark", "months at which survival is reported", "g"),
     "n": Term("n", "number of evaluable patients", "d"),
     "x": Term("x", "number of responses", "d"),
     "futility": Term("futility", "stop for futility if x <= this bound", ""),

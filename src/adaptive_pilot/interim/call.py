@@ -13,6 +13,7 @@ from ..provenance import Provenance, versions
 from .decide import CohortCall, decide_cohort
 from .plan import InterimPlan
 from .result import InterimResult
+from .survival import survival_summary
 
 __all__ = ["PYMC_TOLERANCE", "interim_analysis", "versions"]
 
@@ -91,6 +92,7 @@ def interim_analysis(
         )
     if "pymc" in checks:
         notes.append(_pymc_note(checks["pymc"]))
+    survival = survival_summary(data, [c.name for c in plan.cohorts], as_of=as_of)
     inputs = data.to_provenance() + ([design_file.to_dict()] if design_file else [])
     provenance = Provenance(
         "exact",
@@ -115,6 +117,7 @@ def interim_analysis(
         provenance=provenance,
         notes=tuple(notes),
         checks=checks,
+        survival=survival,
     )
 
 

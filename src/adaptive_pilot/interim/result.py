@@ -80,6 +80,11 @@ class InterimResult(ResultMixin):
         Flags for the DSMB (unplanned looks, excluded data, checks).
     audit : mapping or None
         The audit record (id and hash) when the call was written to an audit database.
+    checks : mapping
+        The PyMC check of a borrowed posterior, when asked for.
+    survival : DataFrame or None
+        Kaplan-Meier PFS and OS per cohort (:mod:`adaptive_pilot.interim.survival`),
+        descriptive.
     """
 
     plan: InterimPlan
@@ -92,6 +97,7 @@ class InterimResult(ResultMixin):
     notes: tuple[str, ...] = ()
     audit: Mapping[str, Any] | None = None
     checks: Mapping[str, Any] = field(default_factory=dict)
+    survival: pd.DataFrame | None = None
 
     def call(self, cohort: str) -> CohortCall:
         """The call for one cohort."""
@@ -120,6 +126,7 @@ class InterimResult(ResultMixin):
                 for name, result in self.inference.items()
             },
             "checks": json_safe(dict(self.checks)),
+            "survival": [] if self.survival is None else records(self.survival),
             "notes": list(self.notes),
             "provenance": self.provenance.to_dict(),
         }
@@ -157,6 +164,16 @@ class InterimResult(ResultMixin):
                     pd.DataFrame(rows),
                     title=f"Ended cohorts: exact inference (stage-wise ordering, "
                     f"{100 * level:g}% CI)",
+                )
+            )
+        if self.survival is not None and not self.survival.empty:
+            landmark = float(self.survival["landmark_months"].iloc[0])
+            tables.append(
+                Table(
+                    self.survival.drop(columns=["landmark_months"]),
+                    title="Secondary endpoints: Kaplan-Meier PFS and OS (descriptive; "
+                    f"survival at {landmark:g} months with its Greenwood SE)",
+                    formats={"median_months": ".1f", "s_landmark": ".3f", "s_landmark_se": ".3f"},
                 )
             )
         if "pymc" in self.checks:

@@ -216,6 +216,8 @@ def _scenario_blocks(
         errors={m: f"{m}_mcse" for m in metrics},
     )
     blocks: list[Block] = [table, Paragraph(_scenario_sentence(result, scenario, estimates))]
+    if scenario.survival is not None:
+        blocks += _survival_blocks(result, scenario, estimates)
     blocks.append(
         FigureBlock(
             f"scenario_{slug(scenario.name)}",
@@ -225,6 +227,60 @@ def _scenario_blocks(
         )
     )
     return blocks
+
+
+def _survival_blocks(
+    result: SimulationResult, scenario: Scenario, estimates: _Estimates
+) -> list[Block]:
+    survival = scenario.survival
+    assert survival is not None
+    metrics = ["median_pfs", "p_median_pfs_reached", "pfs_landmark", "pfs_events"]
+    if survival.os is not None:
+        metrics += ["median_os", "p_median_os_reached", "os_events"]
+    rows = []
+    for j, cohort in enumerate(result.trial.cohorts):
+        row: dict[str, Any] = {
+            "cohort": cohort.name,
+            "pfs_median_assumed": survival.pfs[j].median,
+        }
+        if survival.os is not None:
+            row["os_median_assumed"] = survival.os[j].median
+        for metric in metrics:
+            row[metric], row[f"{metric}_mcse"] = estimates.get(scenario.name, cohort.name, metric)
+        rows.append(row)
+    scans = (
+        f"progression seen at scans every {survival.scan_every:g} months"
+        if survival.scan_every > 0
+        else "progression seen when it happens"
+    )
+    text = (
+        f"Survival under scenario {scenario.name}: Kaplan-Meier estimates at each cohort's data "
+        f"cut, {survival.follow_up:g} months after its last decision, averaged over the "
+        f"simulated trials (medians over the trials whose curve reaches 1/2), with {scans}, "
+        f"dropout {survival.dropout:g} per month, and PFS at {survival.landmark:g} months. "
+        "Assumed medians are the cohort's true medians; the observed ones differ by the scan "
+        "schedule, censoring and small samples."
+    )
+    formats = {m: ".3f" for m in metrics} | {
+        "median_pfs": ".2f",
+        "median_os": ".2f",
+        "pfs_events": ".1f",
+        "os_events": ".1f",
+        "pfs_median_assumed": "g",
+        "os_median_assumed": "g",
+    }
+    table = Table(
+        pd.DataFrame(rows),
+        title=f"Scenario {scenario.name}. Simulated progression-free and overall survival",
+        formats=formats,
+        labels={
+            "pfs_median_assumed": "assumed median PFS",
+            "os_median_assumed": "assumed median OS",
+            "pfs_landmark": f"PFS at {survival.landmark:g} months",
+        },
+        errors={m: f"{m}_mcse" for m in metrics},
+    )
+    return [Paragraph(text), table]
 
 
 def _scenario_sentence(result: SimulationResult, scenario: Scenario, estimates: _Estimates) -> str:

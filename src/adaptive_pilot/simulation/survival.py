@@ -12,11 +12,12 @@ simulated responses:
   ``median`` (what trials publish): with response rate r, u = c G(median) solves
   r exp(-HR u) + (1 - r) exp(-u) = 1/2.
 
-A patient's times come from one standard exponential draw each for PFS and
-OS, E, as T = G^-1(E / (c HR_i)). The PFS model is that of the PFS event
-(progression or death), so the cohort's simulated PFS has the scenario's median;
-OS is then at least PFS (OS = max(OS draw, PFS), which lifts the OS median
-slightly above the scenario's when the two overlap). A PFS event is seen at the
+A patient's PFS and OS come from one standard exponential draw E, as
+T = G^-1(E / (c HR_i)) under each endpoint's model: the two are comonotone (a
+patient who progresses late also dies late), so each keeps the scenario's median
+and OS >= PFS whenever the OS hazard is the lower one for responders and
+non-responders alike (OS = max(OS, PFS) where it is not). The PFS model is that of
+the PFS event (progression or death). A PFS event is seen at the
 first scheduled scan at or after it (every ``scan_every`` months from
 enrolment), unless death comes first; death is seen when it happens.
 Patients drop out at an exponential time (``dropout`` per month) and everyone
@@ -212,20 +213,15 @@ def kaplan_meier(
 
 @dataclass(frozen=True)
 class SurvivalDraws:
-    """Standard exponential draws per patient for progression, death and dropout."""
+    """Standard exponential draws per patient for the event times and for dropout."""
 
     progression: np.ndarray
-    death: np.ndarray
     dropout: np.ndarray
 
 
 def draw_survival(rng: np.random.Generator, shape: tuple[int, ...]) -> SurvivalDraws:
     """The survival draws of a chunk (from its second random stream)."""
-    return SurvivalDraws(
-        rng.standard_exponential(shape),
-        rng.standard_exponential(shape),
-        rng.standard_exponential(shape),
-    )
+    return SurvivalDraws(rng.standard_exponential(shape), rng.standard_exponential(shape))
 
 
 @dataclass(frozen=True)
@@ -270,7 +266,9 @@ def survival_outcomes(
 
     pfs_true = sample(survival.pfs, draws.progression)
     if survival.os is not None:
-        death = np.maximum(sample(survival.os, draws.death), pfs_true)  # no death before PFS
+        # the same draw as PFS (comonotone), so each endpoint keeps its median and OS
+        # follows PFS patient by patient; max() only where the models cross
+        death = np.maximum(sample(survival.os, draws.progression), pfs_true)
     else:
         death = np.full(pfs_true.shape, np.inf)
     seen = pfs_true
