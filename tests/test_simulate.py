@@ -186,13 +186,14 @@ def test_incomplete_cohorts_with_borrowing_use_every_cohorts_data_at_close(tmp_p
     rates = np.array([0.3, 0.3])
     out = run_trials(trial, draws, rates, None, posterior_tables(trial))
     model = HierarchicalModel(trial.borrowing.prior, [math.log(0.1 / 0.9)])
+    reference = model.compact_tables(24, [0.1, 0.1])  # float64, built once
     # Trials where both cohorts were still running at close: both analysed on all data.
     both = np.nonzero(np.all((out.code == 5) | (out.code == 6), axis=1))[0][:25]
     assert both.size >= 20
     for b in both:
         n = out.enrolled[b]
         x = [int(np.sum(draws.response_u[b, k, : n[k]] < rates[k])) for k in range(2)]
-        prob = model.prob_greater(list(n), np.array(x), [0.1, 0.1])
+        prob = reference.prob_greater(np.tile(n, (2, 1)), np.tile(x, (2, 1)), np.arange(2))
         for k in range(2):
             if abs(prob[k] - 0.9) > 1e-4:
                 assert (out.code[b, k] == 6) == (prob[k] >= 0.9), (b, k, n, x, prob)
@@ -294,10 +295,10 @@ def test_simulator_posterior_matches_the_float64_model(tmp_path):
     x = rng.binomial(n, 0.2)
     target = rng.integers(0, 2, size=200)
     fast = tables.prob_greater(n, x, target)
-    ref = np.array(
-        [model.prob_greater(list(n[i]), x[i], [0.1, 0.1])[target[i]] for i in range(200)]
-    )
+    ref = model.compact_tables(29, [0.1, 0.1]).prob_greater(n, x, target)  # float64
     np.testing.assert_allclose(fast, ref, atol=2e-6)
+    one = model.prob_greater([int(n[0, 0]), int(n[0, 1])], x[0], [0.1, 0.1])[target[0]]
+    assert abs(one - fast[0]) <= 2e-6  # the model's own entry point agrees
 
 
 def test_hierarchical_borrowing_pulls_null_cohorts_towards_active_ones(tmp_path):
@@ -514,6 +515,12 @@ def test_joint_looks_match_a_trial_by_trial_reference(tmp_path, months):
     out = run_trials(trial, draws, rates, None, posterior_tables(trial))
     assert {0, 1, 2} <= set(out.code.ravel().tolist())  # GO, NO-GO and futility stops
     model = HierarchicalModel(trial.borrowing.prior, [math.log(0.1 / 0.9)])
+    reference = model.compact_tables(20, [0.1] * 4)  # float64, built once
+
+    def prob_greater(n, x):
+        rows = np.tile(np.array(n), (4, 1)), np.tile(np.array(x), (4, 1))
+        return reference.prob_greater(*rows, np.arange(4))
+
     looks, delay = (8, 14, 20), 2.0
     for b in range(20):
         arrivals = draws.arrivals[b]
@@ -534,7 +541,7 @@ def test_joint_looks_match_a_trial_by_trial_reference(tmp_path, months):
                 when = max(arrivals[j, n_k - 1] for j in running)
             n = [int(np.sum(arrivals[j] <= min(when, stopped_at[j]))) for j in range(4)]
             x = [int(hits[j, : n[j]].sum()) for j in range(4)]
-            prob = model.prob_greater(n, np.array(x), [0.1] * 4)
+            prob = prob_greater(n, x)
             for j in running:
                 if k == 2:
                     code[j] = 0 if prob[j] >= 0.9 else 1
