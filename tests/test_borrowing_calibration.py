@@ -58,6 +58,21 @@ def result(trial):
     return calibrate_borrowing(trial, [0.35, 0.35], progress=False, **SETTINGS)
 
 
+def simulate_with(trial, futility, go):
+    """The trial with these thresholds, simulated on the calibration's scenarios and seed."""
+    roles = calibration_scenarios(trial.cohort_names, [0.1, 0.1], [0.35, 0.35])
+    rule = dataclasses.replace(trial.borrowing, futility=(futility,), go=go)
+    direct = simulate(
+        dataclasses.replace(trial, borrowing=rule),
+        [sc for sc, _ in roles],
+        SETTINGS["n_trials"],
+        SETTINGS["seed"],
+        chunk_size=SETTINGS["chunk_size"],
+        progress=False,
+    )
+    return roles, direct
+
+
 def p_go(sim, scenario, cohort):
     frame = sim.frame
     row = frame[(frame.scenario == scenario) & (frame.cohort == cohort) & (frame.metric == "p_go")]
@@ -98,19 +113,9 @@ def test_chosen_design_controls_each_cohorts_error_and_is_the_most_powerful(resu
 
 def test_every_grid_point_equals_a_direct_simulation_of_that_design(trial, result):
     """P(GO) for all GO thresholds is read from one run per futility value: check two points."""
-    roles = calibration_scenarios(trial.cohort_names, [0.1, 0.1], [0.35, 0.35])
-    scenarios = [sc for sc, _ in roles]
     grid = result.grid.set_index(["futility", "go"])
     for futility, go in ((0.0, 0.84), (0.1, 0.96)):
-        rule = dataclasses.replace(trial.borrowing, futility=(futility,), go=go)
-        direct = simulate(
-            dataclasses.replace(trial, borrowing=rule),
-            scenarios,
-            SETTINGS["n_trials"],
-            SETTINGS["seed"],
-            chunk_size=SETTINGS["chunk_size"],
-            progress=False,
-        )
+        roles, direct = simulate_with(trial, futility, go)
         row = grid.loc[(futility, go)]
         assert row["max_false_go_control"] == max(p_go(direct, "global-null", c) for c in "AB")
         worst = max(
@@ -153,17 +158,7 @@ def test_per_cohort_thresholds_are_each_the_smallest_feasible(trial):
         if lower >= SETTINGS["go_grid"][0]:
             go = list(res.go)
             go[j] = lower
-            rule = dataclasses.replace(trial.borrowing, futility=(res.futility,), go=tuple(go))
-            roles = calibration_scenarios(trial.cohort_names, [0.1, 0.1], [0.35, 0.35])
-            scenarios = [sc for sc, _ in roles]
-            direct = simulate(
-                dataclasses.replace(trial, borrowing=rule),
-                scenarios,
-                SETTINGS["n_trials"],
-                SETTINGS["seed"],
-                chunk_size=SETTINGS["chunk_size"],
-                progress=False,
-            )
+            roles, direct = simulate_with(trial, res.futility, tuple(go))
             nulls = [sc.name for sc, role in roles if role == "null" and sc.response[j] <= 0.1]
             assert max(p_go(direct, name, cohort) for name in nulls) > 0.05
 

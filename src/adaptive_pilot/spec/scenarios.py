@@ -180,7 +180,10 @@ def _survival(spec: SurvivalSpec, names: tuple[str, ...], field: str) -> Surviva
     )
 
 
-def _check_names(value: Mapping[str, object], names: tuple[str, ...], field: str) -> None:
+def _check_names(
+    value: Mapping[str, object], names: tuple[str, ...], field: str, what: str = "value"
+) -> None:
+    """Every cohort named once, and no other name."""
     unknown = [k for k in value if k not in names]
     if unknown:
         raise InputError(
@@ -188,18 +191,11 @@ def _check_names(value: Mapping[str, object], names: tuple[str, ...], field: str
         )
     missing = [n for n in names if n not in value]
     if missing:
-        raise InputError(field, f"has no value for cohort(s): {', '.join(missing)}")
+        raise InputError(field, f"has no {what} for cohort(s): {', '.join(missing)}")
 
 
 def _per_cohort(value: float | dict[str, float], names: tuple[str, ...], field: str) -> np.ndarray:
     if not isinstance(value, dict):
         return np.full(len(names), float(value))
-    unknown = [k for k in value if k not in names]
-    if unknown:
-        raise InputError(
-            field, f"names unknown cohort '{unknown[0]}'; the design's cohorts: {', '.join(names)}"
-        )
-    missing = [n for n in names if n not in value]
-    if missing:
-        raise InputError(field, f"has no rate for cohort(s): {', '.join(missing)}")
+    _check_names(value, names, field, "rate")
     return np.array([float(value[n]) for n in names])
