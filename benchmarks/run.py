@@ -13,6 +13,7 @@ import math
 import os
 import platform
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -67,27 +68,61 @@ def six_cohort_hierarchical_trial() -> TrialDesign:
     return TrialDesign("bench-6x4", cohorts, Accrual(6.0, assessment_delay=2.0), borrowing)
 
 
+BASKET = """
+name: basket-4x20
+hypotheses: {p0: 0.10, p1: 0.30}
+prior: {a: 0.1, b: 0.9}
+n_max: 20
+looks: [20]
+rule: {type: posterior, theta_final: 0.9}
+cohorts: [{name: A, prevalence: 0.25}, {name: B, prevalence: 0.25},
+          {name: C, prevalence: 0.25}, {name: D, prevalence: 0.25}]
+accrual: {rate: 2, assessment_delay: 2}
+borrowing: {model: hierarchical, go: 0.9, analysis_timing: joint}
+"""
+
+
 def simulation_benchmarks() -> list[tuple[str, float, float]]:
-    """End-to-end simulate() runs on 2 workers (tables, worker start-up and all included)."""
+    """End-to-end simulate() runs (tables, worker start-up and all chunks included)."""
     motivating = load_design(ROOT / "designs" / "motivating_trial.yaml").trial()
     mixed = Scenario("mixed", np.array([0.20, 0.05, 0.30, 0.05]), np.full(4, 0.15))
-    start = time.perf_counter()
-    simulate(motivating, [mixed], 1_000_000, seed=1, n_jobs=2, chunk_size=10_000)
-    independent = time.perf_counter() - start
-
+    rows = []
+    for jobs in (2, 1):
+        start = time.perf_counter()
+        simulate(motivating, [mixed], 1_000_000, seed=1, n_jobs=jobs, chunk_size=10_000)
+        rows.append(
+            (
+                f"Simulate 1,000,000 trials, 4 cohorts, independent ({jobs} worker"
+                + ("s)" if jobs > 1 else ")"),
+                time.perf_counter() - start,
+                30.0,
+            )
+        )
     six = six_cohort_hierarchical_trial()
     scenario = Scenario("mixed", np.array([0.1, 0.1, 0.1, 0.3, 0.3, 0.1]), None)
+    for jobs in (2, 1):
+        start = time.perf_counter()
+        simulate(six, [scenario], 100_000, seed=1, n_jobs=jobs, progress=False)
+        rows.append(
+            (
+                f"Simulate 100,000 trials, 6 cohorts x 4 looks, hierarchical ({jobs} worker"
+                + ("s)" if jobs > 1 else ")"),
+                time.perf_counter() - start,
+                60.0,
+            )
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "basket.yaml"
+        path.write_text(BASKET)
+        basket = load_design(path).trial()
     start = time.perf_counter()
-    simulate(six, [scenario], 100_000, seed=1, n_jobs=2)
-    hierarchical = time.perf_counter() - start
-    return [
-        ("Simulate 1,000,000 trials, 4 cohorts, independent (2 workers)", independent, 30.0),
-        (
-            "Simulate 100,000 trials, 6 cohorts x 4 looks, hierarchical (2 workers)",
-            hierarchical,
-            60.0,
-        ),
-    ]
+    simulate(basket, [Scenario("null", np.full(4, 0.1), None)], 100_000, seed=1, n_jobs=2,
+             progress=False)  # fmt: skip
+    rows.append(
+        ("Simulate 100,000 trials, 4 x 20 basket, joint analysis at 20 (2 workers)",
+         time.perf_counter() - start, 2.0)
+    )  # fmt: skip
+    return rows
 
 
 def interim_benchmarks() -> list[tuple[str, float, float, float | None]]:

@@ -555,3 +555,12 @@ def test_joint_looks_match_a_trial_by_trial_reference(tmp_path, months):
         for j in range(4):
             if not near[j]:
                 assert out.code[b, j] == code[j], (b, j, out.code[b], code)
+
+
+def test_joint_analysis_results_do_not_depend_on_workers_or_chunks(tmp_path):
+    """Probabilities remembered across chunks leave every number bit-identical."""
+    trial = load_design(write(tmp_path, "b.yaml", BASKET.replace("TIMING", "joint"))).trial()
+    scenario = [ap_scenario([0.1, 0.2, 0.3, 0.1])]
+    one = simulate(trial, scenario, 3_000, seed=4, chunk_size=1_000, progress=False)
+    two = simulate(trial, scenario, 3_000, seed=4, chunk_size=1_000, n_jobs=2, progress=False)
+    assert one.frame.equals(two.frame)

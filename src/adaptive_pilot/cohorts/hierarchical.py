@@ -512,7 +512,9 @@ class PosteriorTables:
     float64 within 2e-6, tested).
     """
 
-    _SUB_BATCH = 512
+    # datasets per pass: 64 rows of ~3,600 float32 (~0.9 MB) stay in a core's L2 cache;
+    # 512 went to memory (25 -> 20 us per evaluation here; results bit-identical)
+    _SUB_BATCH = 64
 
     def __init__(
         self,

@@ -16,13 +16,14 @@ Loops run over events (a few dozen), never over patients or trials.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..cohorts.hierarchical import PosteriorTables
+from ..cohorts.hierarchical import PosteriorTables, row_index
 from ..cohorts.trial import TrialDesign
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "draw",
     "posterior_tables",
     "run_trials",
+    "shared_tables",
 ]
 
 #: Outcome codes per cohort.
@@ -90,6 +92,24 @@ def posterior_tables(trial: TrialDesign, only_n: Sequence[int] | None = None) ->
     return trial.borrowing.model(p0s).compact_tables(n_max, p0s, np.float32, only_n=only_n)
 
 
+_TABLES: dict[str, PosteriorTables] = {}
+
+
+def shared_tables(trial: TrialDesign) -> PosteriorTables:
+    """The trial's posterior tables, built once per process (and kept for the next chunk).
+
+    Workers build their own copy on their first chunk instead of receiving the
+    tables with every chunk; the build is deterministic, so every process holds
+    the same numbers.
+    """
+    key = trial.design_hash()
+    if key not in _TABLES:
+        if len(_TABLES) >= 4:
+            _TABLES.clear()
+        _TABLES[key] = posterior_tables(trial)
+    return _TABLES[key]
+
+
 # ------------------------------------------------------------------ draws
 def draw(trial: TrialDesign, rng: np.random.Generator, size: int) -> ChunkDraws:
     """Arrival times and per-patient uniforms for ``size`` trials (one fixed draw order)."""
@@ -141,7 +161,9 @@ class _Events:
     final: np.ndarray
 
 
+@functools.lru_cache(maxsize=16)
 def _events(trial: TrialDesign) -> _Events:
+    """The trial's looks as events (cached: the toxicity bounds cost a posterior per look)."""
     rows = []
     for j, cohort in enumerate(trial.cohorts):
         table = cohort.table
@@ -411,20 +433,78 @@ def _joint_looks(
     code[code == _ACTIVE] = INCOMPLETE
 
 
+class _Memo:
+    """Posterior probabilities already computed in this process, by dataset key.
+
+    Keys are sorted integers with their values; a lookup is one binary search.
+    A probability depends only on its dataset (every row is computed on its
+    own), so reusing it leaves results bit-identical for any chunk order.
+    """
+
+    LIMIT = 4_000_000
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.values = np.zeros(0)
+
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found mask, values where found) for sorted distinct ``keys``."""
+        at = np.searchsorted(self.keys, keys)
+        found = at < self.keys.size
+        found[found] = self.keys[at[found]] == keys[found]
+        if not self.keys.size:
+            return found, np.zeros(keys.size)
+        return found, self.values[np.minimum(at, self.keys.size - 1)]
+
+    def add(self, keys: np.ndarray, values: np.ndarray) -> None:
+        if self.keys.size + keys.size > self.LIMIT:
+            self.keys, self.values = np.zeros(0, dtype=np.int64), np.zeros(0)
+        merged = np.concatenate([self.keys, keys])
+        order = np.argsort(merged, kind="stable")
+        self.keys = merged[order]
+        self.values = np.concatenate([self.values, values])[order]
+
+
+_MEMOS: dict[int, tuple[PosteriorTables, _Memo]] = {}
+
+
+def _memo(tables: PosteriorTables) -> _Memo:
+    entry = _MEMOS.get(id(tables))
+    if entry is None or entry[0] is not tables:
+        if len(_MEMOS) >= 4:
+            _MEMOS.clear()
+        entry = (tables, _Memo())
+        _MEMOS[id(tables)] = entry
+    return entry[1]
+
+
 def _shared_evaluations(
     tables: PosteriorTables, n: np.ndarray, x: np.ndarray, target: np.ndarray
 ) -> np.ndarray:
-    """``tables.prob_greater`` once per distinct (n, x, target) among the rows.
+    """``tables.prob_greater`` once per distinct (n, x, target), remembered across chunks.
 
     With joint looks many trials reach the same data (every cohort at n_k), so
-    the distinct datasets are far fewer than the trials at a look.
+    the distinct datasets are far fewer than the trials at a look. Each dataset
+    is encoded as one integer (its cohorts' table rows and the target) when that
+    fits in 63 bits; the values already computed in this process are reused.
     """
-    states = np.column_stack([n, x, target]).astype(np.int32)
-    unique, inverse = np.unique(states, axis=0, return_inverse=True)
-    if len(unique) > 0.8 * len(states):
+    rows = row_index(n, x).astype(np.int64)  # (S, J) table rows
+    n_rows = int(tables.log_lik.shape[0])
+    width = rows.shape[1]
+    if (width + 1) * math.log2(max(n_rows, width, 2)) >= 62:
         return tables.prob_greater(n, x, target)
-    width = n.shape[1]
-    values = tables.prob_greater(unique[:, :width], unique[:, width : 2 * width], unique[:, -1])
+    key = np.asarray(target, dtype=np.int64)
+    for j in range(width):
+        key = key * n_rows + rows[:, j]
+    unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    memo = _memo(tables)
+    found, values = memo.lookup(unique)
+    values = values.copy()
+    missing = ~found
+    if missing.any():
+        pick = first[missing]
+        values[missing] = tables.prob_greater(n[pick], x[pick], np.asarray(target)[pick])
+        memo.add(unique[missing], values[missing])
     return values[inverse.ravel()]
 
 

@@ -32,7 +32,7 @@ from ..cohorts.trial import TrialDesign
 from ..errors import InputError
 from ..provenance import Provenance, package_version
 from .checkpoints import CheckpointFolder, ChunkStats
-from .kernel import draw, posterior_tables, run_trials
+from .kernel import draw, run_trials, shared_tables
 from .progress import Progress, progress_reporter, stderr_line
 from .scenarios import Scenario, scenarios_hash
 from .summary import (
@@ -134,7 +134,9 @@ def simulate(
         if folder is not None:
             done, refused = folder.load(sizes, len(scenarios), log)
         pending = [i for i in range(n_chunks) if i not in done]
-        tables = posterior_tables(trial) if trial.borrowing is not None else None
+        # in this process when it runs the chunks; otherwise each worker builds its own once
+        local = client is None and n_jobs == 1
+        tables = shared_tables(trial) if trial.borrowing is not None and local else None
         children = np.random.SeedSequence(int(seed)).spawn(n_chunks)
         reporter = progress_reporter(
             progress,
@@ -187,6 +189,8 @@ def _run_chunk(
     seed: np.random.SeedSequence,
     size: int,
 ) -> tuple[int, ChunkStats]:
+    if tables is None and trial.borrowing is not None:
+        tables = shared_tables(trial)
     rng = np.random.Generator(np.random.PCG64(seed))
     draws = draw(trial, rng, size)
     survival_draws = None
