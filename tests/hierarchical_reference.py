@@ -59,3 +59,24 @@ def one_cohort(n, x, p0, m, s, t):
     num = sum(_quad(lambda u: parts(u)[1], a, b) for a, b in itertools.pairwise(edges))
     den = sum(_quad(lambda u: parts(u)[0], a, b) for a, b in itertools.pairwise(edges))
     return num / den
+
+
+def one_cohort_exnex(n, x, p0, m, s, t, weight, nex_mean, nex_sd):
+    """P(p > p0 | x) for one cohort that is exchangeable with probability ``weight``.
+
+    EX: theta | tau ~ N(m, s^2 + tau^2), tau ~ HalfNormal(t) (normalised here, since
+    the EX and NEX marginal likelihoods are compared); NEX: theta ~ N(nex_mean, nex_sd^2).
+    """
+    cut = math.log(p0 / (1 - p0))
+    density = 2.0 / (t * math.sqrt(2 * math.pi))
+
+    def parts(tau):
+        total, above = theta_integrals(n, x, m, math.sqrt(s * s + tau * tau), cut)
+        w = density * math.exp(-0.5 * (tau / t) ** 2)
+        return w * total, w * above
+
+    edges = [0, *(t * k for k in (0.5, 1, 2, 3, 4, 6, 8)), np.inf]
+    num = sum(_quad(lambda u: parts(u)[1], a, b) for a, b in itertools.pairwise(edges))
+    den = sum(_quad(lambda u: parts(u)[0], a, b) for a, b in itertools.pairwise(edges))
+    c_total, c_above = theta_integrals(n, x, nex_mean, nex_sd, cut)
+    return (weight * num + (1 - weight) * c_above) / (weight * den + (1 - weight) * c_total)

@@ -65,6 +65,7 @@ __all__ = [
     "BorrowingResult",
     "HierarchicalModel",
     "HierarchicalPrior",
+    "NonExchangeable",
     "PosteriorTables",
     "hierarchical_prior",
 ]
@@ -120,6 +121,42 @@ class HierarchicalPrior:
     def to_dict(self) -> dict[str, float]:
         """JSON-ready form."""
         return {"mu_mean": self.mu_mean, "mu_sd": self.mu_sd, "tau_sd": self.tau_sd}
+
+
+@dataclass(frozen=True)
+class NonExchangeable:
+    """The non-exchangeable part of an EXNEX model (Neuenschwander et al. 2016).
+
+    Cohort j's logit p_j is exchangeable, theta_j ~ N(mu, tau^2), with prior
+    probability ``ex_weight[j]``, and otherwise non-exchangeable with its own
+    prior theta_j ~ N(``nex_mean[j]``, ``nex_sd[j]``^2). All weights 1 is the
+    Berry model.
+    """
+
+    ex_weight: tuple[float, ...]
+    nex_mean: tuple[float, ...]
+    nex_sd: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not (len(self.ex_weight) == len(self.nex_mean) == len(self.nex_sd) >= 1):
+            raise InputError("ex_weight", "needs one weight, NEX mean and NEX SD per cohort")
+        for w in self.ex_weight:
+            if not 0.0 <= w <= 1.0:
+                raise InputError("ex_weight", f"must be between 0 and 1 (got {w})")
+        for m in self.nex_mean:
+            if not -10.0 <= m <= 10.0:
+                raise InputError("nex_mean", f"must be between -10 and 10 (got {m})")
+        for sd in self.nex_sd:
+            if not 0.1 <= sd <= 5.0:
+                raise InputError("nex_sd", f"must be between 0.1 and 5 (got {sd})")
+
+    def to_dict(self) -> dict[str, list[float]]:
+        """JSON-ready form."""
+        return {
+            "ex_weight": list(self.ex_weight),
+            "nex_mean": list(self.nex_mean),
+            "nex_sd": list(self.nex_sd),
+        }
 
 
 def hierarchical_prior(
@@ -523,29 +560,58 @@ class PosteriorTables:
         p0: Sequence[float],
         dtype: Any = np.float64,
         rows: dict[str, Any] | None = None,
+        nex: NonExchangeable | None = None,
     ) -> None:
         tables = model.row_tables(n_max) if rows is None else rows
         log_lik = tables["log_lik"]
-        with np.errstate(invalid="ignore"):  # rows left out (NaN) are never read
-            finite_max = np.max(np.where(np.isfinite(log_lik), log_lik, -np.inf), axis=1)
-            self.log_lik = (log_lik - finite_max[:, None]).astype(dtype)
+        n_rows = log_lik.shape[0]
         self.log_prior = (model.log_prior - model.log_prior.max()).astype(dtype)
-        distinct = sorted(set(p0))
-        self.cut_index = np.array([distinct.index(v) for v in p0])
-        self.tail = np.stack([_tail(tables, v) for v in distinct]).astype(dtype)
         self.n_points = model.n_points
+        if nex is None:
+            distinct = sorted(set(p0))
+            self.cut_index = np.array([distinct.index(v) for v in p0])
+            tails = [_tail(tables, v) for v in distinct]
+            per_cohort = [log_lik]
+            self.row_offset = np.zeros(len(p0), dtype=np.int64)
+        else:
+            # EXNEX: cohort j's marginal likelihood is w L_EX(mu, tau) + (1 - w) C_j, and
+            # its tail ratio the same mixture of the EX ratio and the NEX one.
+            if len(nex.ex_weight) != len(p0):
+                raise InputError("ex_weight", "needs one weight per cohort")
+            n_top = math.isqrt(2 * n_rows) - 1
+            self.cut_index = np.arange(len(p0))
+            tails, per_cohort = [], []
+            for j, p in enumerate(p0):
+                log_c, ratio = _nex_rows(n_top, nex.nex_mean[j], nex.nex_sd[j], _logit(p))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    log_ex = math.log(nex.ex_weight[j]) if nex.ex_weight[j] > 0 else -np.inf
+                    log_nex = math.log1p(-nex.ex_weight[j]) if nex.ex_weight[j] < 1 else -np.inf
+                    mixed = np.logaddexp(log_ex + log_lik, log_nex + log_c[:, None])
+                    share = np.exp(log_ex + log_lik - mixed)  # P(EX | mu, tau, x_j)
+                tail = share * _tail(tables, p) + (1.0 - share) * ratio[:, None]
+                per_cohort.append(mixed)
+                tails.append(np.clip(tail, 0.0, 1.0))
+            self.row_offset = np.arange(len(p0), dtype=np.int64) * n_rows
+        with np.errstate(invalid="ignore"):  # rows left out (NaN) are never read
+            shifted = []
+            for table in per_cohort:
+                finite = np.where(np.isfinite(table), table, -np.inf)
+                shifted.append(table - np.max(finite, axis=1)[:, None])
+            self.log_lik = np.concatenate(shifted).astype(dtype)
+        self.tail = np.stack(tails).astype(dtype)
 
     def prob_greater(self, n: np.ndarray, x: np.ndarray, target: np.ndarray) -> np.ndarray:
         """P(p_t > p0_t | all data) for datasets (n, x) of shape (S, J); t = target, shape (S,)."""
         rows = row_index(np.asarray(n), np.asarray(x))
         target = np.asarray(target)
         out = np.empty(rows.shape[0])
+        offset = self.row_offset
         for start in range(0, rows.shape[0], self._SUB_BATCH):
             sl = slice(start, start + self._SUB_BATCH)
             r = rows[sl]
-            log_w = self.log_prior + self.log_lik[r[:, 0]]
+            log_w = self.log_prior + self.log_lik[r[:, 0] + offset[0]]
             for i in range(1, r.shape[1]):
-                log_w += self.log_lik[r[:, i]]
+                log_w += self.log_lik[r[:, i] + offset[i]]
             log_w -= log_w.max(axis=1, keepdims=True)
             w = np.exp(log_w)
             tgt = target[sl]
@@ -565,6 +631,31 @@ def _tail(tables: dict[str, Any], p0: float) -> np.ndarray:
         if abs(known - cut) < 1e-12:
             return np.asarray(table)
     raise ValueError(f"p0 = {p0} is not one of the model's cuts; pass it in `cuts`")
+
+
+def _nex_rows(n_max: int, mean: float, sd: float, cut: float) -> tuple[np.ndarray, np.ndarray]:
+    """log C and C_upper / C for every (n, x) row under theta ~ N(mean, sd^2).
+
+    C = integral Binomial(x | n, expit theta) N(theta | mean, sd^2) dtheta (with the
+    binomial coefficient, as the EX tables) and C_upper the same over theta > cut,
+    on the EX tables' theta rule (the prior puts no mass beyond |theta| = 40).
+    """
+    n = np.concatenate([np.full(k + 1, k) for k in range(n_max + 1)])
+    x = np.concatenate([np.arange(k + 1) for k in range(n_max + 1)])
+    theta, weight = _theta_rule((cut,))
+    log_f = (
+        special.gammaln(n + 1)[:, None]
+        - special.gammaln(x + 1)[:, None]
+        - special.gammaln(n - x + 1)[:, None]
+        - x[:, None] * np.logaddexp(0.0, -theta)
+        - (n - x)[:, None] * np.logaddexp(0.0, theta)
+        + np.log(np.maximum(weight * _normal_pdf(theta, mean, sd), 1e-300))
+    )
+    shift = log_f.max(axis=1)
+    f = np.exp(log_f - shift[:, None])
+    total = f.sum(axis=1)
+    upper = f[:, theta > cut].sum(axis=1)
+    return np.log(total) + shift, upper / total
 
 
 def row_index(n: Any, x: Any) -> Any:
@@ -592,13 +683,13 @@ def _gauss_legendre(breaks: np.ndarray, nodes: int) -> tuple[np.ndarray, np.ndar
 def _mu_breaks(
     lo: float, hi: float, cuts: tuple[float, ...], tau: float, panel: float
 ) -> np.ndarray:
-    outer = max(panel, min(_MU_OUTER_PANEL, (hi - lo) / 16))
     """Panel breakpoints in mu for one tau node.
 
     Panels of width ``panel`` on [-6, 6] aligned on the first cut, width 2 outside,
     and around each cut panels of width tau/4 ... 8 tau: P(theta_j > cut | mu, tau)
     is a sigmoid of width ~tau in mu, which these panels resolve for any tau.
     """
+    outer = max(panel, min(_MU_OUTER_PANEL, (hi - lo) / 16))
     anchor = cuts[0] if cuts else 0.0
     inner_lo, inner_hi = max(lo, -_MU_INNER), min(hi, _MU_INNER)
     k = np.arange(
