@@ -68,20 +68,6 @@ def six_cohort_hierarchical_trial() -> TrialDesign:
     return TrialDesign("bench-6x4", cohorts, Accrual(6.0, assessment_delay=2.0), borrowing)
 
 
-BASKET = """
-name: basket-4x20
-hypotheses: {p0: 0.10, p1: 0.30}
-prior: {a: 0.1, b: 0.9}
-n_max: 20
-looks: [20]
-rule: {type: posterior, theta_final: 0.9}
-cohorts: [{name: A, prevalence: 0.25}, {name: B, prevalence: 0.25},
-          {name: C, prevalence: 0.25}, {name: D, prevalence: 0.25}]
-accrual: {rate: 2, assessment_delay: 2}
-borrowing: {model: hierarchical, go: 0.9, analysis_timing: joint}
-"""
-
-
 def simulation_benchmarks() -> list[tuple[str, float, float]]:
     """End-to-end simulate() runs (tables, worker start-up and all chunks included)."""
     motivating = load_design(ROOT / "designs" / "motivating_trial.yaml").trial()
@@ -111,10 +97,7 @@ def simulation_benchmarks() -> list[tuple[str, float, float]]:
                 60.0,
             )
         )
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "basket.yaml"
-        path.write_text(BASKET)
-        basket = load_design(path).trial()
+    basket = load_design(ROOT / "designs" / "basket_4x20.yaml").trial()
     start = time.perf_counter()
     simulate(basket, [Scenario("null", np.full(4, 0.1), None)], 100_000, seed=1, n_jobs=2,
              progress=False)  # fmt: skip
@@ -129,7 +112,6 @@ def interim_benchmarks() -> list[tuple[str, float, float, float | None]]:
     """The DSMB call on the shipped synthetic patients: read, validate, decide (and report)."""
     import subprocess
     import sys
-    import tempfile
 
     from adaptive_pilot.interim import interim_analysis
     from adaptive_pilot.interim.output import write_outputs
@@ -184,7 +166,6 @@ def report_benchmarks() -> list[tuple[str, float, float, float | None]]:
     """The report command end to end: exact only, and with the 20,000-trial simulation."""
     import subprocess
     import sys
-    import tempfile
 
     design = str(ROOT / "designs" / "motivating_trial.yaml")
     scenarios = str(ROOT / "simulations" / "motivating_trial.yaml")

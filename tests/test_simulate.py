@@ -433,21 +433,9 @@ def test_simulate_cli_json_contract(tmp_path, capsys):
 
 
 # ------------------------------------------------------------- joint timing
-BASKET = """
-name: basket-4x20
-hypotheses: {p0: 0.10, p1: 0.30}
-prior: {a: 0.1, b: 0.9}
-n_max: 20
-looks: [20]
-rule: {type: posterior, theta_final: 0.9}
-cohorts:
-  - {name: A, prevalence: 0.25}
-  - {name: B, prevalence: 0.25}
-  - {name: C, prevalence: 0.25}
-  - {name: D, prevalence: 0.25}
-accrual: {rate: 2, assessment_delay: 2}
-borrowing: {model: hierarchical, go: 0.9, analysis_timing: TIMING}
-"""
+BASKET = (ROOT / "designs" / "basket_4x20.yaml").read_text().replace(
+    "analysis_timing: joint", "analysis_timing: TIMING"
+)
 
 
 def test_joint_analysis_of_4x20_equals_exact_enumeration_of_all_21_to_the_4_outcomes(tmp_path):
