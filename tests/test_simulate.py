@@ -433,8 +433,10 @@ def test_simulate_cli_json_contract(tmp_path, capsys):
 
 
 # ------------------------------------------------------------- joint timing
-BASKET = (ROOT / "designs" / "basket_4x20.yaml").read_text().replace(
-    "analysis_timing: joint", "analysis_timing: TIMING"
+BASKET = (
+    (ROOT / "designs" / "basket_4x20.yaml")
+    .read_text()
+    .replace("analysis_timing: joint", "analysis_timing: TIMING")
 )
 
 
