@@ -501,7 +501,7 @@ def test_joint_looks_match_a_trial_by_trial_reference(tmp_path, months):
                             f"{{months: {list(months)}}}")  # fmt: skip
     trial = load_design(write(tmp_path, "j.yaml", text)).trial()
     rates = np.array([0.1, 0.2, 0.3, 0.4])
-    draws = draw(trial, np.random.default_rng(9), 20)
+    draws = draw(trial, np.random.default_rng(9), 14)
     out = run_trials(trial, draws, rates, None, posterior_tables(trial))
     assert {0, 1, 2} <= set(out.code.ravel().tolist())  # GO, NO-GO and futility stops
     model = HierarchicalModel(trial.borrowing.prior, [math.log(0.1 / 0.9)])
@@ -512,7 +512,7 @@ def test_joint_looks_match_a_trial_by_trial_reference(tmp_path, months):
         return reference.prob_greater(*rows, np.arange(4))
 
     looks, delay = (8, 14, 20), 2.0
-    for b in range(20):
+    for b in range(14):
         arrivals = draws.arrivals[b]
         hits = draws.response_u[b] < rates[:, None]
         code = [None] * 4
