@@ -398,6 +398,9 @@ class HierarchicalModel:
             rows = _build_tables(int(n_max), self.mu, self.tau, self.cuts, only_n, False)
             return PosteriorTables(self, int(n_max), p0, dtype=dtype, rows=rows)
         key = (int(n_max), tuple(float(v) for v in p0), np.dtype(dtype).name)
+        for (size, cuts, kind), built in self._compact.items():
+            if size >= key[0] and (cuts, kind) == key[1:]:
+                return built  # tables for a larger N hold every row of a smaller one
         if key not in self._compact:
             if self._rows["n_max"] < n_max:
                 rows = _build_tables(int(n_max), self.mu, self.tau, self.cuts, None, False)
