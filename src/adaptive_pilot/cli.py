@@ -141,9 +141,10 @@ def _analysis_option(parser: argparse.ArgumentParser) -> None:
     """--analysis: override the design file's borrowing model."""
     parser.add_argument(
         "--analysis",
-        choices=("independent", "hierarchical"),
+        choices=("independent", "hierarchical", "exnex"),
         default=None,
-        help="override the design file's borrowing model",
+        help="override the design file's borrowing model (hierarchical: borrow with the "
+        "file's model, Berry's unless it says exnex)",
     )
 
 

@@ -100,7 +100,7 @@ def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
             trial = resolved.trial()
         except InputError as error:
             return error_box(error)
-        analysis = "hierarchical borrowing" if trial.borrowing else "independent"
+        analysis = trial.analysis_label
         cohorts = f"{len(trial.cohorts)} cohorts ({', '.join(trial.cohort_names)})"
         title = resolved.spec.title or resolved.spec.name
         return design_heading(

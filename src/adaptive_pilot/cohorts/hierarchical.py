@@ -49,7 +49,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,9 @@ from .._limits import PRIOR_RANGES
 from ..errors import InputError
 from ..provenance import Provenance, design_hash
 from ..results import ResultMixin, Summary, Table, records
+
+if TYPE_CHECKING:
+    from .exnex import ExnexPrior
 
 __all__ = [
     "BorrowingResult",
@@ -138,6 +141,8 @@ class NonExchangeable:
     nex_sd: tuple[float, ...]
 
     def __post_init__(self) -> None:
+        for name in ("ex_weight", "nex_mean", "nex_sd"):
+            object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
         if not (len(self.ex_weight) == len(self.nex_mean) == len(self.nex_sd) >= 1):
             raise InputError("ex_weight", "needs one weight, NEX mean and NEX SD per cohort")
         for w in self.ex_weight:
@@ -201,8 +206,12 @@ class BorrowingResult(ResultMixin):
         P(p_j > p0_j | all data), posterior mean of p_j and its 95 % interval.
     method : str
         ``"fast"`` (quadrature) or ``"pymc"`` (NUTS).
+    prior : HierarchicalPrior
+        The hierarchy's prior (EXNEX: its first exchangeable component).
     diagnostics : dict
         For PyMC: draws, chains, maximum R-hat and minimum bulk ESS.
+    exnex : ExnexPrior, optional
+        The EXNEX model's priors, when the posterior is EXNEX's.
     """
 
     n: np.ndarray
@@ -215,6 +224,7 @@ class BorrowingResult(ResultMixin):
     method: str
     prior: HierarchicalPrior
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    exnex: ExnexPrior | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row per cohort."""
@@ -237,7 +247,12 @@ class BorrowingResult(ResultMixin):
 
         Made once per result, so every rendering shows the same creation time.
         """
-        design = design_hash({"hierarchical": self.prior.to_dict(), "p0": self.p0.tolist()})
+        model = (
+            {"hierarchical": self.prior.to_dict()}
+            if self.exnex is None
+            else {"exnex": self.exnex.to_dict()}
+        )
+        design = design_hash({**model, "p0": self.p0.tolist()})
         if self.method == "fast":
             return Provenance("exact", design, details={"algorithm": "quadrature"})
         return Provenance(
@@ -251,7 +266,8 @@ class BorrowingResult(ResultMixin):
         """JSON-safe: ``cohorts`` rows, ``prior``, ``provenance``."""
         return {
             "cohorts": records(self.to_frame()),
-            "prior": self.prior.to_dict(),
+            "prior": self.prior.to_dict() if self.exnex is None else self.exnex.to_dict(),
+            "model": "hierarchical" if self.exnex is None else "exnex",
             "provenance": self.provenance.to_dict(),
         }
 
@@ -270,13 +286,17 @@ class BorrowingResult(ResultMixin):
                 f"NUTS: {d['chains']} chains x {d['draws']} draws; max R-hat "
                 f"{d['max_r_hat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f}"
             )
+        model = (
+            f"Model: logit p_j ~ N(mu, tau^2), mu ~ N({prior.mu_mean:.3f}, {prior.mu_sd:g}^2), "
+            f"tau ~ HalfNormal({prior.tau_sd:g})"
+            if self.exnex is None
+            else f"Model: {self.exnex.describe()}"
+        )
         return Summary(
-            "Hierarchical posterior across cohorts",
-            header=(
-                f"Model: logit p_j ~ N(mu, tau^2), mu ~ N({prior.mu_mean:.3f}, {prior.mu_sd:g}^2), "
-                f"tau ~ HalfNormal({prior.tau_sd:g})",
-                f"Method: {method}",
-            ),
+            "Hierarchical posterior across cohorts"
+            if self.exnex is None
+            else "EXNEX posterior across cohorts",
+            header=(model, f"Method: {method}"),
             tables=(Table(self.to_frame()),),
             notes=tuple(notes),
             provenance=self.provenance,
@@ -387,24 +407,28 @@ class HierarchicalModel:
         p0: Sequence[float],
         dtype: Any = np.float64,
         only_n: Sequence[int] | None = None,
+        nex: NonExchangeable | None = None,
     ) -> PosteriorTables:
         """:class:`PosteriorTables` for cohorts with null rates ``p0`` (cached).
 
         ``only_n`` builds just the rows of those sample sizes (an interim call
         needs a few; the simulator needs them all): the same numbers, less work.
+        ``nex``: EXNEX's non-exchangeable part (None: Berry's model).
         """
         rows: dict[str, Any] | None = None  # the tables built, or new ones without means
         if only_n is not None:
             rows = _build_tables(int(n_max), self.mu, self.tau, self.cuts, only_n, False)
-            return PosteriorTables(self, int(n_max), p0, dtype=dtype, rows=rows)
-        key = (int(n_max), tuple(float(v) for v in p0), np.dtype(dtype).name)
-        for (size, cuts, kind), built in self._compact.items():
-            if size >= key[0] and (cuts, kind) == key[1:]:
+            return PosteriorTables(self, int(n_max), p0, dtype=dtype, rows=rows, nex=nex)
+        key = (int(n_max), tuple(float(v) for v in p0), np.dtype(dtype).name, nex)
+        for (size, *rest), built in self._compact.items():
+            if size >= key[0] and tuple(rest) == key[1:]:
                 return built  # tables for a larger N hold every row of a smaller one
         if key not in self._compact:
             if self._rows["n_max"] < n_max:
                 rows = _build_tables(int(n_max), self.mu, self.tau, self.cuts, None, False)
-            self._compact[key] = PosteriorTables(self, *key[:2], dtype=dtype, rows=rows)
+            self._compact[key] = PosteriorTables(
+                self, key[0], key[1], dtype=dtype, rows=rows, nex=nex
+            )
         return self._compact[key]
 
     def prob_greater(self, n: Sequence[int], x: np.ndarray, p0: Sequence[float]) -> np.ndarray:
@@ -449,32 +473,10 @@ class HierarchicalModel:
         self, n: int, x: int, w: np.ndarray, log_w: np.ndarray, level: float
     ) -> tuple[float, float]:
         """Equal-tailed interval for p_j from its marginal posterior density on a fine grid."""
-        theta = np.linspace(-14, 14, 5601)
-        step = theta[1] - theta[0]
-        log_lik = x * -np.logaddexp(0, -theta) + (n - x) * -np.logaddexp(0, theta)
         log_total = self.row_tables(n)["log_lik"][row_index(n, 0) :]
         keep = w > 1e-14 * w.max()
-        tau = self.tau[keep]
-        mu = self.mu[keep]
-        coef = np.exp(
-            log_w[keep]
-            - log_total[x, keep]
-            + special.gammaln(n + 1)
-            - special.gammaln(x + 1)
-            - special.gammaln(n - x + 1)
-        )
-        density = np.zeros_like(theta)
-        for start in range(0, tau.size, 512):
-            sl = slice(start, start + 512)
-            widths = np.maximum(tau[sl], step)  # spikes narrower than the grid are smoothed
-            density += coef[sl] @ _normal_pdf(theta[None, :], mu[sl, None], widths[:, None])
-        density *= np.exp(log_lik)
-        cdf = np.cumsum(density)
-        cdf /= cdf[-1]
-        alpha = (1.0 - level) / 2.0
-        lo = float(np.interp(alpha, cdf, theta))
-        hi = float(np.interp(1.0 - alpha, cdf, theta))
-        return float(special.expit(lo)), float(special.expit(hi))
+        log_coef = log_w[keep] - log_total[x, keep]
+        return theta_interval(n, x, self.mu[keep], self.tau[keep], log_coef, level)
 
     # ------------------------------------------------------------------ PyMC
     def pymc_posterior(
@@ -585,7 +587,7 @@ class PosteriorTables:
             self.cut_index = np.arange(len(p0))
             tails, per_cohort = [], []
             for j, p in enumerate(p0):
-                log_c, ratio = _nex_rows(n_top, nex.nex_mean[j], nex.nex_sd[j], _logit(p))
+                log_c, ratio, _ = nex_rows(n_top, nex.nex_mean[j], nex.nex_sd[j], _logit(p))
                 with np.errstate(divide="ignore", invalid="ignore"):
                     log_ex = math.log(nex.ex_weight[j]) if nex.ex_weight[j] > 0 else -np.inf
                     log_nex = math.log1p(-nex.ex_weight[j]) if nex.ex_weight[j] < 1 else -np.inf
@@ -636,12 +638,15 @@ def _tail(tables: dict[str, Any], p0: float) -> np.ndarray:
     raise ValueError(f"p0 = {p0} is not one of the model's cuts; pass it in `cuts`")
 
 
-def _nex_rows(n_max: int, mean: float, sd: float, cut: float) -> tuple[np.ndarray, np.ndarray]:
-    """log C and C_upper / C for every (n, x) row under theta ~ N(mean, sd^2).
+def nex_rows(
+    n_max: int, mean: float, sd: float, cut: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log C, C_upper / C and C_mean / C for every (n, x) row under theta ~ N(mean, sd^2).
 
     C = integral Binomial(x | n, expit theta) N(theta | mean, sd^2) dtheta (with the
-    binomial coefficient, as the EX tables) and C_upper the same over theta > cut,
-    on the EX tables' theta rule (the prior puts no mass beyond |theta| = 40).
+    binomial coefficient, as the EX tables), C_upper the same over theta > cut and
+    C_mean the integral times expit theta, on the EX tables' theta rule (the prior
+    puts no mass beyond |theta| = 40).
     """
     n = np.concatenate([np.full(k + 1, k) for k in range(n_max + 1)])
     x = np.concatenate([np.arange(k + 1) for k in range(n_max + 1)])
@@ -658,12 +663,50 @@ def _nex_rows(n_max: int, mean: float, sd: float, cut: float) -> tuple[np.ndarra
     f = np.exp(log_f - shift[:, None])
     total = f.sum(axis=1)
     upper = f[:, theta > cut].sum(axis=1)
-    return np.log(total) + shift, upper / total
+    mean_part = f @ special.expit(theta)
+    return np.log(total) + shift, upper / total, mean_part / total
 
 
 def row_index(n: Any, x: Any) -> Any:
     """Row of (n, x) in the tables, which list x = 0..n for n = 0, 1, 2, ..."""
     return n * (n + 1) // 2 + x
+
+
+def theta_interval(
+    n: int,
+    x: int,
+    mu: np.ndarray,
+    tau: np.ndarray,
+    log_coef: np.ndarray,
+    level: float,
+    extra: tuple[float, float, float] | None = None,
+) -> tuple[float, float]:
+    """Equal-tailed interval of p from a mixture of theta | (mu, tau) posteriors.
+
+    The density of theta is proportional to Binomial(x | n, expit theta) times
+    sum_i c_i N(theta | mu_i, tau_i^2), log c_i = ``log_coef`` = log(posterior
+    weight / marginal likelihood) at point i, plus ``extra``'s normal component
+    (log c, mean, sd), on a fine grid in theta.
+    """
+    theta = np.linspace(-14, 14, 5601)
+    step = theta[1] - theta[0]
+    log_choose = special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
+    log_lik = x * -np.logaddexp(0, -theta) + (n - x) * -np.logaddexp(0, theta)
+    coef = np.exp(log_coef + log_choose)
+    density = np.zeros_like(theta)
+    for start in range(0, tau.size, 512):
+        sl = slice(start, start + 512)
+        widths = np.maximum(tau[sl], step)  # spikes narrower than the grid are smoothed
+        density += coef[sl] @ _normal_pdf(theta[None, :], mu[sl, None], widths[:, None])
+    if extra is not None:
+        density += math.exp(extra[0] + log_choose) * _normal_pdf(theta, extra[1], extra[2])
+    density *= np.exp(log_lik)
+    cdf = np.cumsum(density)
+    cdf /= cdf[-1]
+    alpha = (1.0 - level) / 2.0
+    lo = float(np.interp(alpha, cdf, theta))
+    hi = float(np.interp(1.0 - alpha, cdf, theta))
+    return float(special.expit(lo)), float(special.expit(hi))
 
 
 def _normal_pdf(value: np.ndarray, mean: ArrayLike, sd: ArrayLike) -> np.ndarray:

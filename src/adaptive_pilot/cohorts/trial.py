@@ -35,7 +35,8 @@ from ..boundary_table import BoundaryTable
 from ..errors import InputError
 from ..provenance import design_hash
 from ..rules.toxicity import ToxicityRule
-from .hierarchical import HierarchicalModel, HierarchicalPrior
+from .exnex import ExnexModel, ExnexPrior
+from .hierarchical import HierarchicalModel, HierarchicalPrior, NonExchangeable
 
 __all__ = ["Accrual", "Cohort", "HierarchicalBorrowing", "TrialDesign"]
 
@@ -124,6 +125,9 @@ class HierarchicalBorrowing:
     have then; ``"joint"``, look k of every running cohort at once, when the
     slowest of them has its n_k-th outcome (as bhmbasket does), or at the calendar
     months ``joint_months`` for the interim looks (as in Berry et al. 2013).
+    ``nex``: EXNEX (Neuenschwander et al. 2016) instead of Berry's model: each
+    cohort exchangeable (``prior``'s hierarchy) with its weight, otherwise on its
+    own NEX prior.
     """
 
     prior: HierarchicalPrior
@@ -132,6 +136,21 @@ class HierarchicalBorrowing:
     go: float | tuple[float, ...]
     timing: str = "per_cohort"
     joint_months: tuple[float, ...] | None = None
+    nex: NonExchangeable | None = None
+
+    @property
+    def name(self) -> str:
+        """``"hierarchical"`` (Berry) or ``"exnex"``."""
+        return "hierarchical" if self.nex is None else "exnex"
+
+    def describe(self) -> str:
+        """The model in words, for reports and summaries."""
+        p = self.prior
+        ex = f"mu ~ N({p.mu_mean:.3f}, {p.mu_sd:g}^2), tau ~ HalfNormal({p.tau_sd:g})"
+        if self.nex is None:
+            return f"Berry hierarchical model: logit p_j ~ N(mu, tau^2), {ex}"
+        assert self.nex is not None
+        return ExnexPrior.single(p, self.nex).describe()
 
     def __post_init__(self) -> None:
         if self.timing not in ("per_cohort", "joint"):
@@ -191,8 +210,15 @@ class HierarchicalBorrowing:
         return futility, efficacy
 
     def model(self, p0s: tuple[float, ...]) -> HierarchicalModel:
-        """The fast quadrature model with cuts at every cohort's logit(p0)."""
+        """The fast quadrature model (EXNEX: of its EX part) with cuts at every logit(p0)."""
         return HierarchicalModel(self.prior, [math.log(p / (1 - p)) for p in p0s])
+
+    def analysis_model(self, p0s: tuple[float, ...]) -> HierarchicalModel | ExnexModel:
+        """The model for one dataset's posterior summaries and its PyMC fit."""
+        if self.nex is None:
+            return self.model(p0s)
+        cuts = [math.log(p / (1 - p)) for p in p0s]
+        return ExnexModel(ExnexPrior.single(self.prior, self.nex), cuts)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready description."""
@@ -201,8 +227,9 @@ class HierarchicalBorrowing:
             return [None if math.isnan(v) else v for v in values]
 
         return {
-            "model": "hierarchical",
+            "model": self.name,
             "prior": self.prior.to_dict(),
+            **({} if self.nex is None else {"exnex": self.nex.to_dict()}),
             "futility": clean(self.futility),
             "efficacy": clean(self.efficacy),
             "go": list(self.go) if isinstance(self.go, tuple) else self.go,
@@ -224,6 +251,13 @@ class TrialDesign:
     def cohort_names(self) -> tuple[str, ...]:
         """Cohort names in design order."""
         return tuple(c.name for c in self.cohorts)
+
+    @property
+    def analysis_label(self) -> str:
+        """``"independent"``, ``"hierarchical borrowing"`` or ``"EXNEX borrowing"``."""
+        if self.borrowing is None:
+            return "independent"
+        return "EXNEX borrowing" if self.borrowing.nex is not None else "hierarchical borrowing"
 
     @property
     def monitors_toxicity(self) -> bool:

@@ -63,7 +63,7 @@ def _posterior(axes: Axes, plan: CohortPlan, call: CohortCall) -> None:
     axes.set_xlabel("response rate p")
     axes.set_ylabel("posterior density")
     own = float(plan.prior.prob_greater(plan.p0, x, n))
-    if call.method == "hierarchical":
+    if call.method != "independent":
         title = f"Own data: P(p>p0)={own:.3f}\nborrowed (decides): {call.prob_gt_p0:.3f}"
     else:
         title = f"Posterior, {x}/{n}: P(p > p0) = {own:.3f}"
@@ -97,7 +97,7 @@ def _predictive(axes: Axes, plan: CohortPlan, call: CohortCall) -> None:
         axes.bar(np.arange(bottom.size), heights, bottom=bottom, color=colour, label=label, lw=0)
         bottom += heights
     predictive, p0, p1 = go_probabilities(outcomes)
-    own = " (own data)" if call.method == "hierarchical" else ""
+    own = " (own data)" if call.method != "independent" else ""
     axes.set_title(
         f"Predictive P(GO){own} = {predictive:.3f}\nP(GO | p0) = {p0:.3f}, P(GO | p1) = {p1:.3f}"
     )

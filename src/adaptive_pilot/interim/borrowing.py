@@ -96,7 +96,7 @@ def decide_borrowed(
                 p_final_go_p0=None,
                 p_final_go_p1=None,
                 basis=basis,
-                method="hierarchical",
+                method=rule.name,
             )
         )
     return calls

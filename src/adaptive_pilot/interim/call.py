@@ -103,7 +103,7 @@ def interim_analysis(
             "analyst": analyst,
             "data_format": data.format,
             "inputs": inputs,
-            "analysis": "independent" if plan.borrowing is None else "hierarchical",
+            "analysis": plan.borrowing_name,
             "versions": versions(*_readers(data), *(("pymc", "arviz") if check_pymc else ())),
         },
     )
@@ -169,7 +169,7 @@ def _pymc_check(
     trial = plan.borrowing
     assert trial.borrowing is not None
     p0s = tuple(c.p0 for c in trial.cohorts)
-    model = trial.borrowing.model(p0s)
+    model = trial.borrowing.analysis_model(p0s)
     n = [c.n_evaluable for c in calls]
     x = [c.responses for c in calls]
     fit = model.pymc_posterior(n, x, list(p0s), draws=draws, seed=seed)

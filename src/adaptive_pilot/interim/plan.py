@@ -91,6 +91,13 @@ class InterimPlan:
         """Cohort names in design order."""
         return tuple(c.name for c in self.cohorts)
 
+    @property
+    def borrowing_name(self) -> str:
+        """``"independent"``, ``"hierarchical"`` (Berry) or ``"exnex"``."""
+        if self.borrowing is None or self.borrowing.borrowing is None:
+            return "independent"
+        return self.borrowing.borrowing.name
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready plan (hashed into the design hash)."""
         return {

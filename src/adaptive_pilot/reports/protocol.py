@@ -27,6 +27,9 @@ REFERENCES = {
     "berry": "Berry SM, Broglio KR, Groshen S, Berry DA. Bayesian hierarchical modeling of "
     "patient subpopulations: efficient designs of phase II oncology clinical trials. "
     "Clinical Trials 2013;10:720-734.",
+    "exnex": "Neuenschwander B, Wandel S, Roychoudhury S, Bailey S. Robust exchangeability "
+    "designs for early phase clinical trials with multiple strata. Pharmaceutical Statistics "
+    "2016;15:123-134.",
 }
 
 _FAMILY = {
@@ -49,7 +52,7 @@ def _cite(key: str, cited: list[str]) -> str:
         cited.append(key)
     author = {"simon": "Simon 1989", "thall_simon": "Thall & Simon 1994", "lee_liu":
               "Lee & Liu 2008", "bop2": "Zhou et al. 2017", "tse": "Thall, Simon & Estey 1995",
-              "berry": "Berry et al. 2013"}[key]  # fmt: skip
+              "berry": "Berry et al. 2013", "exnex": "Neuenschwander et al. 2016"}[key]  # fmt: skip
     return f"({author})"
 
 
@@ -171,7 +174,7 @@ def trial_paragraphs(
             own.append(f"{cohort.name} (at most {table.n_max} patients, looks at {looks})")
     names = [c.name for c in spec.cohorts]
     hierarchical = (
-        trial.borrowing is not None if trial is not None else spec.borrowing.model == "hierarchical"
+        trial.borrowing is not None if trial is not None else spec.borrowing.model != "independent"
     )
     rules = "the looks" if hierarchical else "the stopping boundaries"
     text = f"The trial has {len(names)} cohorts ({', '.join(names)}), each with {rules} above"
@@ -201,29 +204,60 @@ def trial_paragraphs(
         out.append("Each cohort is analysed on its own data (no borrowing between cohorts).")
         return out
     borrowing = spec.borrowing
-    words = (
-        "Information is borrowed between cohorts with a Bayesian hierarchical model "
-        f"{_cite('berry', cited)}: with p_j the response rate of cohort j, logit p_j ~ "
-        "N(mu, tau^2), "
-    )
-    if trial is not None and trial.borrowing is not None:
-        decide = trial.borrowing
+    decide = None if trial is None else trial.borrowing
+    exnex = decide.nex is not None if decide is not None else borrowing.model == "exnex"
+    if exnex:
+        words = (
+            "Information is borrowed between cohorts with an exchangeability-nonexchangeability "
+            f"(EXNEX) model {_cite('exnex', cited)}: with p_j the response rate of cohort j, "
+            "logit p_j is, with prior probability w_j, exchangeable with the other cohorts, "
+            "logit p_j ~ N(mu, tau^2), and otherwise non-exchangeable, with its own prior; "
+            "a cohort whose data differ from the others' thereby borrows less. "
+        )
+    else:
+        words = (
+            "Information is borrowed between cohorts with a Bayesian hierarchical model "
+            f"{_cite('berry', cited)}: with p_j the response rate of cohort j, logit p_j ~ "
+            "N(mu, tau^2), "
+        )
+    if decide is not None:
         prior = decide.prior
         words += (
             f"mu ~ N({prior.mu_mean:.3g}, {prior.mu_sd:g}^2) and tau ~ HalfNormal({prior.tau_sd:g})"
-            f" (mu centred on logit p0 = {prior.mu_mean:.3g}). The decisions use q_j = P(p_j > "
+            f" (mu centred on logit p0 = {prior.mu_mean:.3g})"
+        )
+        if decide.nex is not None:
+            assert trial is not None
+            words += f"; {_nex_words(decide, [c.name for c in trial.cohorts])}"
+        words += (
+            ". The decisions use q_j = P(p_j > "
             f"p0 | all cohorts' data), computed {_timing_words(decide)}, "
             f"instead of the single-cohort boundaries: {_thresholds(decide)}"
         )
     else:
         words += (
-            f"with a normal prior on mu (SD {borrowing.mu_sd:g}) and a half-normal prior on tau "
+            f"{'The exchangeable part has' if exnex else 'with'} a normal prior on mu "
+            f"(SD {borrowing.mu_sd:g}) and a half-normal prior on tau "
             f"(scale {borrowing.tau_sd:g})."
         )
     if any(design.spec.toxicity is not None for _, design in resolved.cohort_designs()):
         words += " Toxicity is monitored in each cohort with its own rule, as above."
     out.append(words)
     return out
+
+
+def _nex_words(decide: HierarchicalBorrowing, names: list[str]) -> str:
+    nex = decide.nex
+    assert nex is not None
+    if len(set(nex.ex_weight)) == 1:
+        weights = f"w_j = {nex.ex_weight[0]:g} in every cohort"
+    else:
+        weights = ", ".join(f"w = {w:g} ({n})" for w, n in zip(nex.ex_weight, names, strict=True))
+    priors = "; ".join(
+        f"{n}: N({m:.3g}, {s:.3g}^2)"
+        for n, m, s in zip(names, nex.nex_mean, nex.nex_sd, strict=True)
+    )
+    return f"{weights}; non-exchangeable priors on logit p_j: {priors}"
 
 
 def _timing_words(decide: HierarchicalBorrowing) -> str:

@@ -457,7 +457,8 @@ def _settings_table(result: SimulationResult, files: tuple[str | None, str | Non
     design_file, scenario_file = files
     rows = []
     if design_file and scenario_file:
-        analysis = "hierarchical" if result.trial.borrowing is not None else "independent"
+        borrowing = result.trial.borrowing
+        analysis = "independent" if borrowing is None else borrowing.name
         rows.append(
             (
                 "command",
@@ -476,6 +477,11 @@ def _settings_table(result: SimulationResult, files: tuple[str | None, str | Non
         ("random number generator", "PCG64; chunk i: i-th child of SeedSequence(seed)"),
         ("common random numbers", "yes: every scenario uses the same simulated patients"),
         ("analysis", result.analysis),
+        *(
+            [("borrowing model", result.trial.borrowing.describe())]
+            if result.trial.borrowing is not None
+            else []
+        ),
         ("workers (backend)", f"{details.get('n_jobs')} ({details.get('backend')})"),
         ("wall time", f"{details.get('wall_time_s')} s"),
         ("design hash (trial)", provenance.design_hash),
@@ -494,6 +500,8 @@ def _settings_table(result: SimulationResult, files: tuple[str | None, str | Non
 def _analysis_words(trial: TrialDesign) -> str:
     if trial.borrowing is None:
         return "each cohort analysed on its own data"
+    if trial.borrowing.nex is not None:
+        return "information borrowed between cohorts by the EXNEX model"
     return "information borrowed between cohorts by the Bayesian hierarchical model"
 
 

@@ -89,7 +89,8 @@ def posterior_tables(trial: TrialDesign, only_n: Sequence[int] | None = None) ->
         raise ValueError("the trial has no hierarchical borrowing")
     p0s = tuple(c.p0 for c in trial.cohorts)
     n_max = max([c.n_max for c in trial.cohorts] + list(only_n or []))
-    return trial.borrowing.model(p0s).compact_tables(n_max, p0s, np.float32, only_n=only_n)
+    model = trial.borrowing.model(p0s)
+    return model.compact_tables(n_max, p0s, np.float32, only_n=only_n, nex=trial.borrowing.nex)
 
 
 _TABLES: dict[str, PosteriorTables] = {}

@@ -167,7 +167,7 @@ def simulate(
     provenance = Provenance(
         "monte carlo", str(manifest["design_hash"]), int(seed), n_trials, details=details
     )
-    analysis = "independent" if trial.borrowing is None else "hierarchical borrowing"
+    analysis = trial.analysis_label
     looks = survival_look_frame(trial, scenarios, per_scenario)
     result = SimulationResult(
         frame, provenance, trial, tuple(scenarios), analysis, None if looks.empty else looks

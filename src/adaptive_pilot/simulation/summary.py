@@ -124,7 +124,7 @@ class SimulationResult(ResultMixin):
     trial, scenarios
         What was simulated.
     analysis : str
-        "independent" or "hierarchical borrowing".
+        "independent", "hierarchical borrowing" or "EXNEX borrowing".
     survival_looks : DataFrame, optional
         PFS events known at each look (:func:`survival_look_frame`).
     """

@@ -16,7 +16,8 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..boundary_table import BoundaryTable
-from ..cohorts.hierarchical import hierarchical_prior
+from ..cohorts.exnex import default_nex
+from ..cohorts.hierarchical import NonExchangeable, hierarchical_prior
 from ..cohorts.trial import Accrual, Cohort, HierarchicalBorrowing, TrialDesign
 from ..designs.bayesian import BayesianDesign
 from ..designs.calibration import CalibrationResult, calibrate_bop2, calibrate_predictive
@@ -41,6 +42,7 @@ from .schema import (
     BOP2RuleSpec,
     CohortSpec,
     DesignSpec,
+    ExnexSpec,
     LooksSpec,
     PosteriorRuleSpec,
     PosteriorVsStandardRuleSpec,
@@ -474,8 +476,8 @@ class ResolvedDesign:
 
         Parameters
         ----------
-        borrowing : {"independent", "hierarchical"}, optional
-            Override the file's borrowing model.
+        borrowing : {"independent", "hierarchical", "exnex"}, optional
+            Override the file's borrowing model (see :meth:`trial`).
         """
         model = borrowing or self.spec.borrowing.model
         cohorts = []
@@ -494,7 +496,7 @@ class ResolvedDesign:
                     min_grade=3 if tox is None else tox.min_grade,
                 )
             )
-        trial = self.trial("hierarchical") if model == "hierarchical" else None
+        trial = None if model == "independent" else self.trial(model)
         return InterimPlan(self.spec.name, self.spec.title or "", tuple(cohorts), trial)
 
     # ------------------------------------------------------------ trials
@@ -503,8 +505,10 @@ class ResolvedDesign:
 
         Parameters
         ----------
-        borrowing : {"independent", "hierarchical"}, optional
-            Override the file's borrowing model.
+        borrowing : {"independent", "hierarchical", "exnex"}, optional
+            Override the file's borrowing model: ``"hierarchical"`` borrows with the
+            file's model (Berry's unless the file says ``exnex``), ``"exnex"`` with
+            EXNEX (the file's ``borrowing.exnex`` settings or their defaults).
         """
         spec = self.spec
         if spec.accrual is None:
@@ -539,7 +543,10 @@ class ResolvedDesign:
             acc.rate, acc.allocation, acc.assessment_delay, acc.max_duration, acc.incomplete
         )
         model = borrowing or spec.borrowing.model
-        hier = self._hierarchical(cohorts) if model == "hierarchical" else None
+        if model == "hierarchical" and spec.borrowing.model == "exnex":
+            model = "exnex"
+        p1 = [float(design.spec.hypotheses.p1) for _, design in pairs]
+        hier = None if model == "independent" else self._hierarchical(cohorts, p1, model)
         return TrialDesign(spec.name, tuple(cohorts), accrual, hier)
 
     def reached_go(self, n_max: int) -> tuple[int, ...]:
@@ -559,7 +566,9 @@ class ResolvedDesign:
             bounds.append(int(x[go][0]) if go.any() else n + 1)
         return tuple(bounds)
 
-    def _hierarchical(self, cohorts: list[Cohort]) -> HierarchicalBorrowing:
+    def _hierarchical(
+        self, cohorts: list[Cohort], p1: list[float], model: str
+    ) -> HierarchicalBorrowing:
         spec = self.spec.borrowing
         if spec.go is None:
             raise InputError(
@@ -594,6 +603,7 @@ class ResolvedDesign:
                 f"(got {', '.join(str(len(c.table.looks)) for c in cohorts)})",
             )
         months = None if isinstance(spec.joint_looks, str) else tuple(spec.joint_looks.months)
+        nex = self._nex(cohorts, p1) if model == "exnex" else None
         try:
             return HierarchicalBorrowing(
                 prior,
@@ -602,9 +612,33 @@ class ResolvedDesign:
                 go,
                 spec.analysis_timing,
                 months,
+                nex,
             )
         except InputError as error:
             raise InputError(self._field(error.field), error.message) from None
+
+    def _nex(self, cohorts: list[Cohort], p1: list[float]) -> NonExchangeable:
+        """EXNEX's weights and NEX priors, one per cohort (defaults: :func:`default_nex`)."""
+        settings = self.spec.borrowing.exnex or ExnexSpec()
+        means, sds = default_nex([c.p0 for c in cohorts], p1)
+        values = {}
+        for key, default in (("ex_weight", None), ("nex_mean", means), ("nex_sd", sds)):
+            value = getattr(settings, key)
+            if value is None:
+                values[key] = tuple(default or ())
+            elif isinstance(value, list):
+                if len(value) != len(cohorts):
+                    raise InputError(
+                        self._field(f"borrowing.exnex.{key}"),
+                        f"needs one value per cohort ({len(cohorts)}) or one number",
+                    )
+                values[key] = tuple(float(v) for v in value)
+            else:
+                values[key] = (float(value),) * len(cohorts)
+        try:
+            return NonExchangeable(values["ex_weight"], values["nex_mean"], values["nex_sd"])
+        except InputError as error:
+            raise InputError(self._field(f"borrowing.exnex.{error.field}"), error.message) from None
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -373,8 +373,27 @@ class JointMonthsSpec(_Spec):
 _MU_MEAN, _MU_SD, _TAU_SD = (PRIOR_RANGES[k] for k in ("mu_mean", "mu_sd", "tau_sd"))
 
 
+_NEX_MEAN = Annotated[float, Field(ge=-10, le=10)]
+_NEX_SD = Annotated[float, Field(ge=0.1, le=5)]
+
+
+class ExnexSpec(_Spec):
+    """EXNEX (Neuenschwander et al. 2016): each cohort exchangeable with prior
+    probability ``ex_weight``, otherwise on its own prior logit p_j ~ N(nex_mean, nex_sd^2).
+
+    Each setting is one number or one per cohort. The NEX prior defaults to each
+    cohort's midway rate q = (p0 + p1) / 2 with one patient's worth of information:
+    nex_mean = logit(q), nex_sd = 1 / sqrt(q (1 - q)).
+    """
+
+    ex_weight: ClosedProbability | list[ClosedProbability] = 0.5
+    nex_mean: _NEX_MEAN | list[_NEX_MEAN] | None = None
+    nex_sd: _NEX_SD | list[_NEX_SD] | None = None
+
+
 class BorrowingSpec(_Spec):
-    """How cohorts are analysed: independently, or with a Bayesian hierarchical model.
+    """How cohorts are analysed: independently, or with a Bayesian hierarchical model
+    (Berry's, ``hierarchical``, or ``exnex``).
 
     Hierarchical decisions use P(p_j > p0_j | all cohorts' data) at each cohort's looks:
     stop for futility if it is below ``futility`` (interim looks), stop for efficacy if
@@ -382,13 +401,15 @@ class BorrowingSpec(_Spec):
     least ``go``. Thresholds are one number or one per interim look (null: no stop).
     """
 
-    model: Literal["independent", "hierarchical"] = "independent"
+    model: Literal["independent", "hierarchical", "exnex"] = "independent"
     mu_mean: Annotated[float, Field(ge=_MU_MEAN[0], le=_MU_MEAN[1])] | None = None
     mu_sd: Annotated[float, Field(ge=_MU_SD[0], le=_MU_SD[1])] = 2.0
     tau_sd: Annotated[float, Field(ge=_TAU_SD[0], le=_TAU_SD[1])] = 1.0
     futility: LookThresholds = None
     efficacy: LookThresholds = None
     go: Probability | list[Probability] | None = None
+    # model: exnex only; its mixture weight and non-exchangeable priors
+    exnex: ExnexSpec | None = None
     # per_cohort: each cohort analysed when its own look's outcome is known; joint: all
     # running cohorts together, at each look when the slowest has reached it
     analysis_timing: Literal["per_cohort", "joint"] = "per_cohort"
@@ -401,8 +422,10 @@ class BorrowingSpec(_Spec):
 
     @model_validator(mode="after")
     def _complete(self) -> BorrowingSpec:
-        if self.model == "hierarchical" and self.go is None:
-            raise ValueError("hierarchical borrowing needs 'go' (the final-look GO threshold)")
+        if self.model in ("hierarchical", "exnex") and self.go is None:
+            raise ValueError(f"{self.model} borrowing needs 'go' (the final-look GO threshold)")
+        if self.exnex is not None and self.model != "exnex":
+            raise ValueError("'exnex' settings are read only with model: exnex")
         return self
 
 
