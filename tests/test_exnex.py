@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from adaptive_pilot.cohorts.hierarchical import (
 )
 from hierarchical_reference import one_cohort_exnex
 
+ROOT = Path(__file__).resolve().parents[1]
 P0 = (0.1, 0.1, 0.2)
 DATA = [([20, 20, 20], [1, 2, 9]), ([10, 20, 15], [0, 12, 6]), ([5, 5, 5], [5, 0, 1])]
 
@@ -230,3 +232,127 @@ def test_neuenschwander_2016_operating_characteristics():
         sd = np.sqrt(w @ (m - exact_mean) ** 2)
         diff = np.abs(exact_mean - np.array(mean_published[key]) / 100)
         assert np.all(diff <= 4 * sd / 100 + 5e-5), (key, exact_mean, rates)
+
+
+# ------------------------------------------------------------ design files, simulator
+BASKET = """
+name: basket-exnex
+hypotheses: {p0: 0.10, p1: 0.30}
+prior: {a: 0.1, b: 0.9}
+n_max: 10
+looks: [10]
+rule: {type: posterior, theta_final: 0.9}
+cohorts:
+  - {name: A, prevalence: 0.4}
+  - {name: B, prevalence: 0.3}
+  - {name: C, prevalence: 0.3}
+accrual: {rate: 2, assessment_delay: 1}
+borrowing: {model: exnex, go: 0.85, analysis_timing: joint, EXNEX}
+"""
+
+
+def _basket(tmp_path, exnex="exnex: {ex_weight: [0.5, 0.5, 0.8]}"):
+    path = tmp_path / "basket.yaml"
+    path.write_text(BASKET.replace("EXNEX", exnex))
+    return path
+
+
+def _simulate_cli(design):
+    from adaptive_pilot.cli import main
+
+    scenarios = design.parent / "s.yaml"
+    scenarios.write_text("scenarios:\n  - {name: nul, response: 0.1}\n")
+    args = ["simulate", str(design), "--scenarios", str(scenarios), "--n-trials", "100"]
+    try:
+        return main([*args, "--no-progress"])
+    except SystemExit as stop:
+        return stop.code
+
+
+def test_design_file_exnex_settings_and_defaults(tmp_path):
+    trial = ap.load_design(_basket(tmp_path)).trial()
+    nex = trial.borrowing.nex
+    assert trial.borrowing.name == "exnex" and trial.analysis_label == "EXNEX borrowing"
+    assert nex.ex_weight == (0.5, 0.5, 0.8)
+    assert nex.nex_mean == pytest.approx((_logit(0.2),) * 3) and nex.nex_sd == (2.5,) * 3
+    assert trial.to_dict()["borrowing"]["exnex"]["ex_weight"] == [0.5, 0.5, 0.8]
+    # 'hierarchical' keeps the file's model; 'exnex' on a Berry file uses the defaults
+    assert ap.load_design(_basket(tmp_path)).trial("hierarchical").borrowing.nex == nex
+    berry = (ROOT / "designs" / "basket_4x20.yaml").read_text()
+    (tmp_path / "berry.yaml").write_text(berry)
+    forced = ap.load_design(tmp_path / "berry.yaml").trial("exnex").borrowing.nex
+    assert forced.ex_weight == (0.5,) * 4 and forced.nex_sd == (2.5,) * 4
+
+
+@pytest.mark.parametrize(
+    ("exnex", "message"),
+    [
+        ("exnex: {ex_weight: [0.5, 0.5]}", "borrowing.exnex.ex_weight: needs one value per cohort"),
+        ("exnex: {ex_weight: 1.5}", "ex_weight"),
+        ("exnex: {nex_sd: 9}", "nex_sd"),
+        ("exnex: {nex_mean: [1, 2, 3, 4]}", "borrowing.exnex.nex_mean: needs one value per"),
+        ("exnex: {weight: 0.5}", "weight"),
+    ],
+)
+def test_bad_exnex_settings_in_design_files(tmp_path, capsys, exnex, message):
+    code = _simulate_cli(_basket(tmp_path, exnex))
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_exnex_settings_need_the_exnex_model(tmp_path, capsys):
+    path = tmp_path / "b.yaml"
+    path.write_text(
+        BASKET.replace("model: exnex", "model: hierarchical").replace("EXNEX", "exnex: {}")
+    )
+    assert _simulate_cli(path) == 2
+    assert "read only with model: exnex" in capsys.readouterr().err
+
+
+def test_simulated_exnex_basket_equals_the_exact_assignment_sum(tmp_path):
+    """The simulator (mixture tables, float32) against every outcome of a 3 x 10 basket
+    analysed jointly, by the exact assignment sum in float64."""
+    from scipy import stats
+
+    from adaptive_pilot.simulation.runner import simulate
+    from adaptive_pilot.simulation.scenarios import Scenario
+
+    trial = ap.load_design(_basket(tmp_path)).trial()
+    rates = np.array([0.1, 0.3, 0.1])
+    b = trial.borrowing
+    prior = ExnexPrior.single(b.prior, b.nex)
+    model = ExnexModel(prior, [_logit(0.1)])
+    grid = np.array(list(itertools.product(range(11), repeat=3)))
+    q = model.prob_greater(np.full(grid.shape, 10), grid, [0.1] * 3)
+    weight = np.prod(stats.binom.pmf(grid, 10, rates), axis=1)
+    exact = weight @ (q >= 0.85)
+    result = simulate(trial, [Scenario("s", rates, None)], 20_000, seed=4, progress=False)
+    frame = result.frame[result.frame.metric == "p_go"].set_index("cohort")
+    for j, name in enumerate("ABC"):
+        est, se = frame.loc[name, ["estimate", "mcse"]]
+        assert abs(est - exact[j]) <= 4 * se, (name, est, exact[j], se)
+
+
+def test_borrow_command_with_exnex(capsys):
+    import json
+
+    from adaptive_pilot.cli import main
+
+    args = ["borrow", "--n", "20,20,20", "--x", "1,2,9", "--p0", "0.1,0.1,0.2"]
+    main([*args, "--ex-weight", "0.5,0.3,0.8", "--nex-mean=-1.5,-1.5,-1", "--nex-sd", "2"])
+    shown = capsys.readouterr().out
+    assert "EXNEX posterior" in shown
+    main([*args, "--ex-weight", "0.5,0.3,0.8", "--nex-mean=-1.5,-1.5,-1", "--nex-sd", "2",
+          "--format", "json"])  # fmt: skip
+    payload = json.loads(capsys.readouterr().out)
+    model = ExnexModel(
+        ExnexPrior.single(hierarchical_prior(list(P0)), NEX), [_logit(p) for p in P0]
+    )
+    expected = model.prob_greater([20, 20, 20], np.array([1, 2, 9]), list(P0))
+    got = [row["prob_gt_p0"] for row in payload["cohorts"]]
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+    assert payload["model"] == "exnex"
+    with pytest.raises(SystemExit) as stop:
+        main([*args, "--ex-weight", "0.5"])
+    assert stop.value.code == 2 and "p1: is needed" in capsys.readouterr().err

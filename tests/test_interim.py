@@ -159,7 +159,19 @@ def test_hierarchical_call_is_fast_and_uses_the_borrowed_posterior():
 
 @pytest.mark.slow
 def test_pymc_check_compares_the_borrowed_posterior_with_nuts():
-    result = _example(analysis="hierarchical", check_pymc=True, pymc_draws=1000)
+    """With EXNEX (Berry's PyMC model is checked in test_hierarchical)."""
+    result = _example(analysis="exnex", check_pymc=True, pymc_draws=1000)
+    assert result.to_dict()["provenance"]["details"]["analysis"] == "exnex"
+    assert {call.method for call in result.calls} == {"exnex"}
+    # the call decides on the simulator's float32 mixture tables; the exact sum agrees
+    trial = ap.load_design(DESIGN).trial("exnex")
+    p0s = tuple(c.p0 for c in trial.cohorts)
+    exact = trial.borrowing.analysis_model(p0s).posterior(
+        [c.n_evaluable for c in result.calls], [c.responses for c in result.calls], list(p0s)
+    )
+    np.testing.assert_allclose(
+        [c.prob_gt_p0 for c in result.calls], exact.prob_gt_p0, rtol=0, atol=2e-6
+    )
     check = result.checks["pymc"]
     assert check["divergences"] == 0 and check["max_r_hat"] < 1.05 and check["chains"] == 2
     for row, call in zip(check["cohorts"], result.calls, strict=True):

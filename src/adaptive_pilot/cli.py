@@ -382,7 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
         "borrow",
         "hierarchical posterior across cohorts for one dataset",
         "Posterior of each cohort's response rate under the hierarchical model "
-        "logit p_j ~ N(mu, tau^2), mu ~ N(M, S^2), tau ~ HalfNormal(T).",
+        "logit p_j ~ N(mu, tau^2), mu ~ N(M, S^2), tau ~ HalfNormal(T); with --ex-weight, "
+        "under EXNEX: each cohort exchangeable with that probability, otherwise on its own "
+        "prior logit p_j ~ N(--nex-mean, --nex-sd^2).",
     )
     borrow.add_argument(
         "--n", required=True, help="evaluable patients per cohort, e.g. 20,20,20,20"
@@ -399,6 +401,25 @@ def build_parser() -> argparse.ArgumentParser:
     borrow.add_argument(
         "--tau-sd", type=_positive_number, default=1.0, help="half-normal scale of tau"
     )
+    borrow.add_argument(
+        "--ex-weight",
+        default=None,
+        help="EXNEX: prior probability that a cohort is exchangeable (one value or one per "
+        "cohort, 0 to 1; default: Berry's model, every cohort exchangeable)",
+    )
+    borrow.add_argument(
+        "--nex-mean",
+        default=None,
+        help="EXNEX: mean of each cohort's own prior on logit p (one value or one per cohort; "
+        "default: logit of the midway rate between --p0 and --p1; write negative values as "
+        "--nex-mean=-1.4)",
+    )
+    borrow.add_argument(
+        "--nex-sd",
+        default=None,
+        help="EXNEX: its SD, 0.1 to 5 (default: one patient's worth at the midway rate)",
+    )
+    borrow.add_argument("--p1", default=None, help="EXNEX: target rate, for the default NEX prior")
     borrow.add_argument("--method", choices=("fast", "pymc"), default="fast", help="fast or pymc")
     _limited_count(borrow, "--draws", 1, MAX_DRAWS, "PyMC draws per chain", default=2000)
     borrow.add_argument("--seed", type=_count(0), default=1, help="PyMC random seed")
@@ -821,6 +842,7 @@ def _plain_result(summary: Any, frame: Any, payload: dict[str, Any], fmt: str) -
 
 
 def _run_borrow(args: argparse.Namespace) -> str:
+    from .cohorts.exnex import ExnexModel, ExnexPrior
     from .cohorts.hierarchical import HierarchicalModel, hierarchical_prior
 
     n = _int_list("n", args.n)
@@ -834,12 +856,44 @@ def _run_borrow(args: argparse.Namespace) -> str:
         )
     p0s = p0 * len(n) if len(p0) == 1 else p0
     prior = hierarchical_prior(p0s, mu_mean=args.mu_mean, mu_sd=args.mu_sd, tau_sd=args.tau_sd)
-    model = HierarchicalModel(prior, [math.log(v / (1 - v)) for v in p0s])
+    cuts = [math.log(v / (1 - v)) for v in p0s]
+    model: Any = HierarchicalModel(prior, cuts)
+    if args.ex_weight is not None:
+        model = ExnexModel(ExnexPrior.single(prior, _nex_option(args, p0s)), cuts)
     if args.method == "fast":
         result = model.posterior(n, x, p0s)
     else:
         result = model.pymc_posterior(n, x, p0s, draws=args.draws, seed=args.seed)
     return _render(result, args.format)
+
+
+def _nex_option(args: argparse.Namespace, p0s: list[float]) -> Any:
+    """EXNEX's weights and NEX priors from --ex-weight, --nex-mean, --nex-sd, --p1."""
+    from .cohorts.exnex import default_nex
+    from .cohorts.hierarchical import NonExchangeable
+    from .errors import InputError
+
+    def per_cohort(field: str, text: str) -> list[float]:
+        values = _number_list(field, text)
+        if len(values) not in (1, len(p0s)):
+            raise InputError(
+                field, f"give one value or one per cohort ({len(p0s)} cohorts, got {len(values)})"
+            )
+        return values * len(p0s) if len(values) == 1 else values
+
+    if args.nex_mean is None or args.nex_sd is None:
+        if args.p1 is None:
+            raise InputError(
+                "p1", "is needed for the default NEX prior (or give --nex-mean and --nex-sd)"
+            )
+        p1 = per_cohort("p1", args.p1)
+        if any(not a < b < 1 for a, b in zip(p0s, p1, strict=True)):
+            raise InputError("p1", "each must be above its cohort's p0 and below 1")
+        means, sds = default_nex(p0s, p1)
+    weights = per_cohort("ex_weight", args.ex_weight)
+    means = per_cohort("nex_mean", args.nex_mean) if args.nex_mean is not None else means
+    sds = per_cohort("nex_sd", args.nex_sd) if args.nex_sd is not None else sds
+    return NonExchangeable(tuple(weights), tuple(means), tuple(sds))
 
 
 def _int_list(field: str, text: str) -> list[int]:

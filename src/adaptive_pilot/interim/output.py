@@ -131,6 +131,7 @@ def _header(result: InterimResult) -> tuple[str, ...]:
         f"Design: {result.plan.title or result.plan.name}; design hash "
         f"{result.provenance.design_hash}",
         f"Data cut-off: {result.as_of.isoformat()}; analyst: {result.analyst or 'not given'}",
+        f"Analysis: {result.plan.analysis_description}",
         f"Inputs: {files}",
         f"Software: {versions}",
     ]

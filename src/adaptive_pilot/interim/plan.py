@@ -98,6 +98,13 @@ class InterimPlan:
             return "independent"
         return self.borrowing.borrowing.name
 
+    @property
+    def analysis_description(self) -> str:
+        """How the cohorts are analysed, in words."""
+        if self.borrowing is None or self.borrowing.borrowing is None:
+            return "each cohort on its own data"
+        return self.borrowing.borrowing.describe()
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready plan (hashed into the design hash)."""
         return {

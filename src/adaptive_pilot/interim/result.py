@@ -191,6 +191,7 @@ class InterimResult(ResultMixin):
         header = [
             f"Design: {self.plan.title or self.plan.name} (design {self.provenance.design_hash})",
             f"Data cut-off: {self.as_of.isoformat()}; analyst: {self.analyst or 'not given'}",
+            f"Analysis: {self.plan.analysis_description}",
             "Data: "
             + "; ".join(f"{s['file']} (SHA-256 {s['sha256'][:16]})" for s in details["inputs"]),
         ]
