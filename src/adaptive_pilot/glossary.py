@@ -215,7 +215,7 @@ FIELDS: dict[str, Term] = {
     "metric": Term("metric", "name of the metric (from this glossary)", ""),
     "method": Term(
         "method",
-        "'exact' or 'monte carlo'; in an interim call 'independent' or 'hierarchical'",
+        "'exact' or 'monte carlo'; in an interim call 'independent', 'hierarchical' or 'exnex'",
         "",
     ),
     "enrolled": Term("enrolled", "patients enrolled by the data cut-off", "d"),
