@@ -49,6 +49,8 @@ from .hierarchical import (
     NonExchangeable,
     _validate_data,
     nex_rows,
+    nuts_diagnostics,
+    nuts_sample,
     row_index,
     theta_interval,
 )
@@ -347,7 +349,6 @@ class ExnexModel:
         level: float = 0.95,
     ) -> BorrowingResult:
         """The same model fitted with PyMC's NUTS, indicators marginalised."""
-        import arviz as az
         import pymc as pm
         import pytensor.tensor as pt
 
@@ -379,16 +380,7 @@ class ExnexModel:
             terms = log_w + log_binomial(thetas)
             pm.Deterministic("log_terms", terms)
             pm.Potential("x", pm.math.logsumexp(terms, axis=0).sum())
-            idata = pm.sample(
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                cores=1,
-                random_seed=seed,
-                progressbar=False,
-                target_accept=0.95,
-                compute_convergence_checks=False,
-            )
+            idata = nuts_sample(draws, tune, chains, seed)
         post = idata.posterior
         terms_d = np.asarray(post["log_terms"]).reshape(-1, k + 1, n_arr.size)
         share = np.exp(terms_d - special.logsumexp(terms_d, axis=1, keepdims=True))
@@ -407,16 +399,8 @@ class ExnexModel:
         pick = np.minimum(pick, k)
         p_draws = special.expit(np.take_along_axis(theta_d, pick[:, None, :], axis=1)[:, 0])
         alpha = (1.0 - level) / 2.0
-        summary = az.summary(idata, var_names=["mu", "tau", "theta_ex", "theta_nex"])
-        diagnostics = {
-            "seed": int(seed),
-            "draws": int(draws),
-            "chains": int(chains),
-            "max_r_hat": float(np.nanmax(summary["r_hat"].to_numpy(dtype=float))),
-            "min_ess_bulk": float(np.nanmin(summary["ess_bulk"].to_numpy(dtype=float))),
-            "divergences": int(np.asarray(idata.sample_stats["diverging"]).sum()),
-            "mcse_prob_gt_p0": [float(az.mcse(values.reshape(chains, -1))) for values in above.T],
-        }
+        names = ["mu", "tau", "theta_ex", "theta_nex"]
+        diagnostics = nuts_diagnostics(idata, names, above, seed, draws, chains)
         return BorrowingResult(
             n_arr,
             x_arr,

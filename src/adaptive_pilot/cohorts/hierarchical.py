@@ -492,7 +492,6 @@ class HierarchicalModel:
         level: float = 0.95,
     ) -> BorrowingResult:
         """The same hierarchy fitted with PyMC's NUTS (non-centred parametrisation)."""
-        import arviz as az
         import pymc as pm
 
         n_arr, x_arr, p0_arr = _validate_data(n, x, p0)
@@ -502,33 +501,12 @@ class HierarchicalModel:
             z = pm.Normal("z", 0.0, 1.0, shape=n_arr.size)
             theta = pm.Deterministic("theta", mu + tau * z)
             pm.Binomial("x", n=n_arr, logit_p=theta, observed=x_arr)
-            idata = pm.sample(
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                cores=1,
-                random_seed=seed,
-                progressbar=False,
-                target_accept=0.95,
-                compute_convergence_checks=False,
-            )
+            idata = nuts_sample(draws, tune, chains, seed)
         theta_draws = np.asarray(idata.posterior["theta"]).reshape(-1, n_arr.size)
         p = special.expit(theta_draws)
         alpha = (1.0 - level) / 2.0
-        summary = az.summary(idata, var_names=["mu", "tau", "theta"])
-        diagnostics = {
-            "seed": int(seed),
-            "draws": int(draws),
-            "chains": int(chains),
-            "max_r_hat": float(np.nanmax(summary["r_hat"].to_numpy(dtype=float))),
-            "min_ess_bulk": float(np.nanmin(summary["ess_bulk"].to_numpy(dtype=float))),
-            "divergences": int(np.asarray(idata.sample_stats["diverging"]).sum()),
-            # Monte Carlo standard error of each P(p_j > p0_j) (ESS-based, per ArviZ)
-            "mcse_prob_gt_p0": [
-                float(az.mcse(indicator.reshape(chains, -1)))
-                for indicator in (p > p0_arr).astype(float).T
-            ],
-        }
+        above = (p > p0_arr).astype(float)
+        diagnostics = nuts_diagnostics(idata, ["mu", "tau", "theta"], above, seed, draws, chains)
         return BorrowingResult(
             n_arr,
             x_arr,
@@ -665,6 +643,41 @@ def nex_rows(
     upper = f[:, theta > cut].sum(axis=1)
     mean_part = f @ special.expit(theta)
     return np.log(total) + shift, upper / total, mean_part / total
+
+
+def nuts_sample(draws: int, tune: int, chains: int, seed: int) -> Any:
+    """NUTS draws of the PyMC model in context, with the settings every fit here uses."""
+    import pymc as pm
+
+    return pm.sample(
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        cores=1,
+        random_seed=seed,
+        progressbar=False,
+        target_accept=0.95,
+        compute_convergence_checks=False,
+    )
+
+
+def nuts_diagnostics(
+    idata: Any, names: list[str], above: np.ndarray, seed: int, draws: int, chains: int
+) -> dict[str, Any]:
+    """Seed, draws, chains, max R-hat, min bulk ESS, divergences, and the MCSE (ESS-based,
+    per ArviZ) of each P(p_j > p0_j) from its per-draw values ``above`` (draws, J)."""
+    import arviz as az
+
+    summary = az.summary(idata, var_names=names)
+    return {
+        "seed": int(seed),
+        "draws": int(draws),
+        "chains": int(chains),
+        "max_r_hat": float(np.nanmax(summary["r_hat"].to_numpy(dtype=float))),
+        "min_ess_bulk": float(np.nanmin(summary["ess_bulk"].to_numpy(dtype=float))),
+        "divergences": int(np.asarray(idata.sample_stats["diverging"]).sum()),
+        "mcse_prob_gt_p0": [float(az.mcse(v.reshape(chains, -1))) for v in above.T],
+    }
 
 
 def row_index(n: Any, x: Any) -> Any:
