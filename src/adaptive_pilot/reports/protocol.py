@@ -212,7 +212,8 @@ def trial_paragraphs(
             f"(EXNEX) model {_cite('exnex', cited)}: with p_j the response rate of cohort j, "
             "logit p_j is, with prior probability w_j, exchangeable with the other cohorts, "
             "logit p_j ~ N(mu, tau^2), and otherwise non-exchangeable, with its own prior; "
-            "a cohort whose data differ from the others' thereby borrows less. "
+            "a cohort whose data differ from the others' thereby borrows less. In the "
+            "exchangeable part, "
         )
     else:
         words = (
@@ -235,11 +236,10 @@ def trial_paragraphs(
             f"instead of the single-cohort boundaries: {_thresholds(decide)}"
         )
     else:
-        words += (
-            f"{'The exchangeable part has' if exnex else 'with'} a normal prior on mu "
-            f"(SD {borrowing.mu_sd:g}) and a half-normal prior on tau "
-            f"(scale {borrowing.tau_sd:g})."
+        sds = (
+            f"(SD {borrowing.mu_sd:g}) and a half-normal prior on tau (scale {borrowing.tau_sd:g})."
         )
+        words += f"mu has a normal prior {sds}" if exnex else f"with a normal prior on mu {sds}"
     if any(design.spec.toxicity is not None for _, design in resolved.cohort_designs()):
         words += " Toxicity is monitored in each cohort with its own rule, as above."
     out.append(words)
