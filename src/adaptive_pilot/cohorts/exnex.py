@@ -49,7 +49,7 @@ from .hierarchical import (
     NonExchangeable,
     _validate_data,
     nex_rows,
-    nuts_diagnostics,
+    nuts_result,
     nuts_sample,
     row_index,
     theta_interval,
@@ -398,19 +398,6 @@ class ExnexModel:
         pick = (share.cumsum(axis=1) < rng.random((share.shape[0], 1, n_arr.size))).sum(axis=1)
         pick = np.minimum(pick, k)
         p_draws = special.expit(np.take_along_axis(theta_d, pick[:, None, :], axis=1)[:, 0])
-        alpha = (1.0 - level) / 2.0
-        names = ["mu", "tau", "theta_ex", "theta_nex"]
-        diagnostics = nuts_diagnostics(idata, names, above, seed, draws, chains)
-        return BorrowingResult(
-            n_arr,
-            x_arr,
-            p0_arr,
-            above.mean(axis=0),
-            mean.mean(axis=0),
-            np.quantile(p_draws, alpha, axis=0),
-            np.quantile(p_draws, 1.0 - alpha, axis=0),
-            "pymc",
-            prior.ex[0],
-            diagnostics,
-            exnex=prior,
-        )
+        fit = (idata, ["mu", "tau", "theta_ex", "theta_nex"], seed, draws, chains)
+        draws_of = {"above": above, "mean": mean, "p": p_draws}
+        return nuts_result(fit, (n_arr, x_arr, p0_arr), draws_of, level, prior.ex[0], prior)

@@ -504,21 +504,9 @@ class HierarchicalModel:
             idata = nuts_sample(draws, tune, chains, seed)
         theta_draws = np.asarray(idata.posterior["theta"]).reshape(-1, n_arr.size)
         p = special.expit(theta_draws)
-        alpha = (1.0 - level) / 2.0
-        above = (p > p0_arr).astype(float)
-        diagnostics = nuts_diagnostics(idata, ["mu", "tau", "theta"], above, seed, draws, chains)
-        return BorrowingResult(
-            n_arr,
-            x_arr,
-            p0_arr,
-            (p > p0_arr).mean(axis=0),
-            p.mean(axis=0),
-            np.quantile(p, alpha, axis=0),
-            np.quantile(p, 1.0 - alpha, axis=0),
-            "pymc",
-            self.prior,
-            diagnostics,
-        )
+        draws_of = {"above": (p > p0_arr).astype(float), "mean": p, "p": p}
+        fit = (idata, ["mu", "tau", "theta"], seed, draws, chains)
+        return nuts_result(fit, (n_arr, x_arr, p0_arr), draws_of, level, self.prior)
 
 
 class PosteriorTables:
@@ -661,23 +649,49 @@ def nuts_sample(draws: int, tune: int, chains: int, seed: int) -> Any:
     )
 
 
-def nuts_diagnostics(
-    idata: Any, names: list[str], above: np.ndarray, seed: int, draws: int, chains: int
-) -> dict[str, Any]:
-    """Seed, draws, chains, max R-hat, min bulk ESS, divergences, and the MCSE (ESS-based,
-    per ArviZ) of each P(p_j > p0_j) from its per-draw values ``above`` (draws, J)."""
+def nuts_result(
+    fit: tuple[Any, list[str], int, int, int],
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+    draws_of: dict[str, np.ndarray],
+    level: float,
+    prior: HierarchicalPrior,
+    exnex: ExnexPrior | None = None,
+) -> BorrowingResult:
+    """The :class:`BorrowingResult` of a NUTS fit, with its diagnostics.
+
+    ``fit``: (inference data, names of the parameters checked, seed, draws, chains);
+    ``data``: (n, x, p0); ``draws_of``: per draw (draws, J), ``"above"`` the value whose
+    mean is P(p_j > p0_j) (an indicator, or its Rao-Blackwellised expectation),
+    ``"mean"`` the one whose mean is E(p_j), and ``"p"`` draws of p_j for the interval.
+    Diagnostics: seed, draws, chains, max R-hat, min bulk ESS, divergences, and the
+    MCSE of each P(p_j > p0_j) (ESS-based, per ArviZ).
+    """
     import arviz as az
 
+    idata, names, seed, draws, chains = fit
     summary = az.summary(idata, var_names=names)
-    return {
+    diagnostics = {
         "seed": int(seed),
         "draws": int(draws),
         "chains": int(chains),
         "max_r_hat": float(np.nanmax(summary["r_hat"].to_numpy(dtype=float))),
         "min_ess_bulk": float(np.nanmin(summary["ess_bulk"].to_numpy(dtype=float))),
         "divergences": int(np.asarray(idata.sample_stats["diverging"]).sum()),
-        "mcse_prob_gt_p0": [float(az.mcse(v.reshape(chains, -1))) for v in above.T],
+        "mcse_prob_gt_p0": [float(az.mcse(v.reshape(chains, -1))) for v in draws_of["above"].T],
     }
+    alpha = (1.0 - level) / 2.0
+    p = draws_of["p"]
+    return BorrowingResult(
+        *data,
+        draws_of["above"].mean(axis=0),
+        draws_of["mean"].mean(axis=0),
+        np.quantile(p, alpha, axis=0),
+        np.quantile(p, 1.0 - alpha, axis=0),
+        "pymc",
+        prior,
+        diagnostics,
+        exnex=exnex,
+    )
 
 
 def row_index(n: Any, x: Any) -> Any:
