@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -76,50 +77,56 @@ def six_cohort_hierarchical_trial(exnex: bool = False) -> TrialDesign:
     return TrialDesign("bench-6x4", cohorts, Accrual(6.0, assessment_delay=2.0), borrowing)
 
 
+def _fresh_workers() -> None:
+    """End joblib's reusable worker processes, so the next run starts them (cold)."""
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
+
+
+def _simulate_rows(
+    label: str, target: float, trial: TrialDesign, scenarios: list[Scenario], n_trials: int,
+    jobs: tuple[int, ...], warm: bool, **options: Any,
+) -> list[tuple[str, float, float]]:  # fmt: skip
+    """Timed simulate() runs: cold (new workers, tables built), then warm if asked.
+
+    Cold is the end-to-end figure: worker start-up (imports), tables and every chunk.
+    Warm repeats the run on the same workers, which keep their tables: throughput alone.
+    """
+    rows = []
+    for n_jobs in jobs:
+        workers = f"{n_jobs} worker" + ("s" if n_jobs > 1 else "")
+        for state in ("", ", warm")[: 1 + warm]:
+            if not state:
+                _fresh_workers()
+            start = time.perf_counter()
+            simulate(trial, scenarios, n_trials, seed=1, n_jobs=n_jobs, progress=False, **options)
+            rows.append((f"{label} ({workers}{state})", time.perf_counter() - start, target))
+    return rows
+
+
 def simulation_benchmarks() -> list[tuple[str, float, float]]:
-    """End-to-end simulate() runs (tables, worker start-up and all chunks included)."""
+    """End-to-end simulate() runs (worker start-up, tables and all chunks included)."""
     motivating = load_design(ROOT / "designs" / "motivating_trial.yaml").trial()
     mixed = Scenario("mixed", np.array([0.20, 0.05, 0.30, 0.05]), np.full(4, 0.15))
-    rows = []
-    for jobs in (2, 1):
-        start = time.perf_counter()
-        simulate(motivating, [mixed], 1_000_000, seed=1, n_jobs=jobs, chunk_size=10_000)
-        rows.append(
-            (
-                f"Simulate 1,000,000 trials, 4 cohorts, independent ({jobs} worker"
-                + ("s)" if jobs > 1 else ")"),
-                time.perf_counter() - start,
-                30.0,
-            )
-        )
-    six = six_cohort_hierarchical_trial()
+    rows = _simulate_rows(
+        "Simulate 1,000,000 trials, 4 cohorts, independent", 3.0, motivating, [mixed],
+        1_000_000, (2, 1), True, chunk_size=10_000,
+    )  # fmt: skip
     scenario = Scenario("mixed", np.array([0.1, 0.1, 0.1, 0.3, 0.3, 0.1]), None)
-    for jobs in (2, 1):
-        start = time.perf_counter()
-        simulate(six, [scenario], 100_000, seed=1, n_jobs=jobs, progress=False)
-        rows.append(
-            (
-                f"Simulate 100,000 trials, 6 cohorts x 4 looks, hierarchical ({jobs} worker"
-                + ("s)" if jobs > 1 else ")"),
-                time.perf_counter() - start,
-                60.0,
-            )
-        )
-    start = time.perf_counter()
-    simulate(six_cohort_hierarchical_trial(exnex=True), [scenario], 100_000, seed=1, n_jobs=2,
-             progress=False)  # fmt: skip
-    rows.append(
-        ("Simulate 100,000 trials, 6 cohorts x 4 looks, EXNEX (2 workers)",
-         time.perf_counter() - start, 60.0)
+    rows += _simulate_rows(
+        "Simulate 100,000 trials, 6 cohorts x 4 looks, hierarchical", 10.0,
+        six_cohort_hierarchical_trial(), [scenario], 100_000, (2, 1), True,
+    )  # fmt: skip
+    rows += _simulate_rows(
+        "Simulate 100,000 trials, 6 cohorts x 4 looks, EXNEX", 20.0,
+        six_cohort_hierarchical_trial(exnex=True), [scenario], 100_000, (2,), False,
     )  # fmt: skip
     for model in ("hierarchical", "exnex"):
-        basket = load_design(ROOT / "designs" / "basket_4x20.yaml").trial(model)
-        start = time.perf_counter()
-        simulate(basket, [Scenario("null", np.full(4, 0.1), None)], 100_000, seed=1, n_jobs=2,
-                 progress=False)  # fmt: skip
-        rows.append(
-            (f"Simulate 100,000 trials, 4 x 20 basket, joint analysis at 20, {model} (2 workers)",
-             time.perf_counter() - start, 2.0)
+        rows += _simulate_rows(
+            f"Simulate 100,000 trials, 4 x 20 basket, joint analysis at 20, {model}", 2.0,
+            load_design(ROOT / "designs" / "basket_4x20.yaml").trial(model),
+            [Scenario("null", np.full(4, 0.1), None)], 100_000, (2,), True,
         )  # fmt: skip
     return rows
 

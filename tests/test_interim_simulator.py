@@ -41,7 +41,7 @@ def test_hierarchical_calls_equal_the_simulators_decisions():
     trial = plan.borrowing
     assert trial is not None
     n_cohorts = len(trial.cohorts)
-    draws = kernel.draw(trial, np.random.default_rng(20261121), 150)
+    draws = kernel.draw(trial, np.random.default_rng(20261121), 100)
     rates = np.array([0.0, 0.02, 0.15, 0.35])[:n_cohorts]
     tables = kernel.posterior_tables(trial)
     outcome = kernel.run_trials(trial, draws, rates, np.zeros(n_cohorts), tables)
@@ -82,4 +82,4 @@ def test_hierarchical_calls_equal_the_simulators_decisions():
                 seen[expected] += 1
     # the replay covered every kind of decision the design can make
     assert {"continue", "stop_futility", "go", "no_go"} <= set(seen), seen
-    assert seen.total() >= 1000, seen
+    assert seen.total() >= 600, seen
