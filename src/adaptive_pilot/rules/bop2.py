@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from scipy import stats
 
 from .._validate import open_probability
 from ..errors import InputError
@@ -96,6 +95,8 @@ class BOP2Rule(ThresholdRuleMixin):
             assert self.eta is not None  # validated with efficacy='power'
             return 1.0 - (1.0 - self.lam) * t**self.eta
         if self.efficacy == "obrien-fleming":
+            from scipy import stats  # scipy.stats: imported where used (0.4 s at start-up)
+
             z = stats.norm.ppf((1.0 + self.lam) / 2.0)
             return 2.0 * stats.norm.cdf(z / np.sqrt(t)) - 1.0
         return np.full(t.shape, np.nan)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import integrate, special, stats
+from scipy import special
 
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
@@ -129,6 +129,8 @@ def _half_integral(
     width = stop - start
     candidates = np.concatenate([edges, start + width * _GRADING])
     inner = np.unique(candidates[(candidates > lower) & (candidates < stop)]).tolist()
+    from scipy import integrate, stats  # imported where used (0.9 s at start-up)
+
     density = stats.beta(a, b).pdf  # Boost's density: accurate however large a + b
     below = float(special.betainc(a, b, lower) - special.betainc(a, b, start))
     value = below * np.asarray(survival(lower)) if below > 0 else np.zeros(shape)
