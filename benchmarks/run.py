@@ -87,7 +87,7 @@ def _fresh_workers() -> None:
 def _simulate_rows(
     label: str, target: float, trial: TrialDesign, scenarios: list[Scenario], n_trials: int,
     jobs: tuple[int, ...], warm: bool, **options: Any,
-) -> list[tuple[str, float, float]]:  # fmt: skip
+) -> list[tuple[str, float, float | None]]:  # fmt: skip
     """Timed simulate() runs: cold (new workers, tables built), then warm if asked.
 
     Cold is the end-to-end figure: worker start-up (imports), tables and every chunk.
@@ -101,11 +101,13 @@ def _simulate_rows(
                 _fresh_workers()
             start = time.perf_counter()
             simulate(trial, scenarios, n_trials, seed=1, n_jobs=n_jobs, progress=False, **options)
-            rows.append((f"{label} ({workers}{state})", time.perf_counter() - start, target))
+            # the issue's targets are for 2 workers from cold; the other rows are for comparison
+            goal = target if n_jobs == 2 and not state else None
+            rows.append((f"{label} ({workers}{state})", time.perf_counter() - start, goal))
     return rows
 
 
-def simulation_benchmarks() -> list[tuple[str, float, float]]:
+def simulation_benchmarks() -> list[tuple[str, float, float | None]]:
     """End-to-end simulate() runs (worker start-up, tables and all chunks included)."""
     motivating = load_design(ROOT / "designs" / "motivating_trial.yaml").trial()
     mixed = Scenario("mixed", np.array([0.20, 0.05, 0.30, 0.05]), np.full(4, 0.15))
