@@ -146,6 +146,13 @@ def test_import_is_lazy_and_help_is_fast():
     assert time.perf_counter() - started < 1.0  # 0.1 s here; generous for loaded CI machines
 
 
+def test_simulation_workers_start_without_pandas():
+    # a worker imports the runner to run its chunks; pandas (0.25 s) is only for results
+    code = "import sys, adaptive_pilot.simulation.runner; print('pandas' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False"]
+
+
 # ----------------------------------------------------------- results contract
 def _results() -> list[object]:
     search = ap.simon_designs(0.1, 0.3)

@@ -23,14 +23,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-import pandas as pd
-
 from ._validate import increasing_looks
 from .errors import InputError
 from .provenance import design_hash
 from .results import Summary, Table
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .inference import Inference
 
 __all__ = ["BoundaryTable"]
@@ -126,6 +126,8 @@ class BoundaryTable:
         (nullable integers, missing where "never"), ``final`` and the rule in
         words (``stop_futility_if``, ``stop_efficacy_if``, ``continue_if``).
         """
+        import pandas as pd
+
         rows = []
         for k, n in enumerate(self.looks):
             f, e = self.futility_at(k), self.efficacy_at(k)

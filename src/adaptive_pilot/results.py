@@ -33,13 +33,15 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
-import pandas as pd
 
 from .glossary import label, number_format
 from .provenance import Provenance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Result", "ResultMixin", "Summary", "Table", "json_safe", "records"]
 
@@ -108,6 +110,8 @@ class Table:
 
     def text_columns(self) -> list[bool]:
         """For each column shown: does it hold text (left-aligned) rather than numbers?"""
+        import pandas as pd
+
         return [not pd.api.types.is_numeric_dtype(self.frame[c]) for c in self._shown()]
 
     def cells(self) -> list[list[str]]:
@@ -129,6 +133,8 @@ class Table:
 
 
 def _format_value(value: Any, spec: str) -> str:
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
     if isinstance(value, bool | np.bool_):
@@ -333,6 +339,8 @@ def _latex_table(table: Table) -> str:
 # ------------------------------------------------------------ JSON safety
 def json_safe(value: Any) -> Any:
     """Recursively turn numpy scalars/arrays, tuples and NaN into JSON-safe values (NaN: None)."""
+    import pandas as pd
+
     if isinstance(value, Mapping):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | np.ndarray):

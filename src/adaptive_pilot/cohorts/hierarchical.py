@@ -52,7 +52,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import special
 
@@ -63,6 +62,8 @@ from ..results import ResultMixin, Summary, Table, records
 from .weighted_tail import weighted_tail
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .exnex import ExnexPrior
 
 __all__ = [
@@ -230,6 +231,8 @@ class BorrowingResult(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per cohort."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "cohort": np.arange(1, self.n.size + 1),

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..cohorts.hierarchical import PosteriorTables, row_index
 from ..cohorts.trial import TrialDesign
+from .compiled import arrival_times, independent_trials
 
 __all__ = [
     "GO_CODES",
@@ -116,17 +117,17 @@ def draw(trial: TrialDesign, rng: np.random.Generator, size: int) -> ChunkDraws:
     """Arrival times and per-patient uniforms for ``size`` trials (one fixed draw order)."""
     n_max = np.array([c.n_max for c in trial.cohorts])
     width = int(n_max.max())
-    beyond = np.arange(width)[None, :] >= n_max[:, None]  # (J, width)
     rate = trial.accrual.rate
     if trial.accrual.allocation == "prevalence":
         shares = np.array([c.share for c in trial.cohorts])
         gaps = rng.standard_exponential((size, len(trial.cohorts), width))
-        arrivals = np.cumsum(gaps, axis=2) / (shares * rate)[None, :, None]
+        arrivals = arrival_times(gaps, shares * rate, n_max)
     else:
+        beyond = np.arange(width)[None, :] >= n_max[:, None]  # (J, width)
         slots = _fixed_slots(np.array([c.share for c in trial.cohorts]), n_max)
         clock = np.cumsum(rng.standard_exponential((size, int(slots.max()) + 1)), axis=1) / rate
         arrivals = clock[:, slots]  # (B, J, width)
-    arrivals[:, beyond] = np.inf
+        arrivals[:, beyond] = np.inf
     response_u = rng.random((size, len(trial.cohorts), width))
     toxicity_u = rng.random(response_u.shape) if trial.monitors_toxicity else None
     return ChunkDraws(arrivals, response_u, toxicity_u)
@@ -219,6 +220,10 @@ def run_trials(
     size, n_cohorts, _ = arrivals.shape
     delay = trial.accrual.assessment_delay
     closes = math.inf if trial.accrual.max_duration is None else trial.accrual.max_duration
+    if trial.borrowing is None:
+        return _independent(trial, draws, response_rates, toxicity_rates, odds_ratio, closes)
+    if tables is None:
+        raise ValueError("hierarchical borrowing needs posterior tables")
     responded = draws.response_u < np.asarray(response_rates, dtype=float)[None, :, None]
     responses = _cumulative(responded)
     toxicities = None
@@ -235,20 +240,14 @@ def run_trials(
     n_events = events.cohort.size
     trials = np.arange(size)
     event_times = arrivals[:, events.cohort, events.count - 1] + delay  # (B, E)
-    if trial.borrowing is None:
-        order = np.broadcast_to(np.arange(n_events), (size, n_events))
-    else:
-        if tables is None:
-            raise ValueError("hierarchical borrowing needs posterior tables")
-        order = np.lexsort((np.broadcast_to(events.kind, event_times.shape), event_times), axis=1)
+    order = np.lexsort((np.broadcast_to(events.kind, event_times.shape), event_times), axis=1)
 
     code = np.full((size, n_cohorts), _ACTIVE, dtype=np.int8)
     final_prob = np.full((size, n_cohorts), math.nan)
     stop_time = np.full((size, n_cohorts), math.inf)
     n_looks = max(c.table.n_looks for c in trial.cohorts)
     look_time = np.full((size, n_cohorts, n_looks), math.nan)
-    if trial.borrowing is not None and trial.borrowing.timing == "joint":
-        assert tables is not None
+    if trial.borrowing.timing == "joint":
         state = _State(code, stop_time, final_prob, look_time)
         _joint_looks(trial, arrivals, responses, toxicities, tables, state, closes)
     else:
@@ -277,20 +276,15 @@ def run_trials(
             jj, ee, tt = j[is_resp], e[is_resp], time[is_resp]
             look_time[b, jj, events.look[ee]] = tt
             final = events.final[ee]
-            if trial.borrowing is None:
-                x = responses[b, jj, count[is_resp]]
-                fut = x <= events.lower[ee]
-                eff = x >= events.upper[ee]
-            else:
-                # outcomes known at the event: patients who arrived by the event's own patient
-                # (time - delay, taken from the arrivals: (a + d) - d can round below a)
-                known = arrivals[b, jj, count[is_resp] - 1]
-                limit = np.minimum(np.minimum(stop_time[b], closes), known[:, None])
-                n_eval = np.sum(arrivals[b] <= limit[:, :, None], axis=2)
-                x_eval = np.take_along_axis(responses[b], n_eval[:, :, None], axis=2)[:, :, 0]
-                prob = tables.prob_greater(n_eval, x_eval, jj)  # type: ignore[union-attr]
-                fut, eff = trial.borrowing.stops(prob, final, events.look[ee], jj)
-                final_prob[b[final], jj[final]] = prob[final]
+            # outcomes known at the event: patients who arrived by the event's own patient
+            # (time - delay, taken from the arrivals: (a + d) - d can round below a)
+            known = arrivals[b, jj, count[is_resp] - 1]
+            limit = np.minimum(np.minimum(stop_time[b], closes), known[:, None])
+            n_eval = np.sum(arrivals[b] <= limit[:, :, None], axis=2)
+            x_eval = np.take_along_axis(responses[b], n_eval[:, :, None], axis=2)[:, :, 0]
+            prob = tables.prob_greater(n_eval, x_eval, jj)
+            fut, eff = trial.borrowing.stops(prob, final, events.look[ee], jj)
+            final_prob[b[final], jj[final]] = prob[final]
             for mask, outcome_final, outcome_early in ((fut, NOGO, FUTILITY), (eff, GO, EFFICACY)):
                 outcome = np.where(final[mask], outcome_final, outcome_early).astype(np.int8)
                 _decide(code, stop_time, b[mask], jj[mask], outcome, tt[mask])
@@ -515,32 +509,85 @@ def _analyse_incomplete(
     responses: np.ndarray,
     enrolled: np.ndarray,
     incomplete: np.ndarray,
-    tables: PosteriorTables | None,
+    tables: PosteriorTables,
     final_prob: np.ndarray,
 ) -> None:
-    """GO or NO-GO for cohorts short of their final look, at the n they reached.
+    """GO or NO-GO for cohorts short of their final look, at the n they reached (borrowing).
 
     The analysis takes place once every enrolled patient's outcome is known
-    (close + delay); with borrowing it uses every cohort's data then (all
-    patients enrolled before each cohort stopped or enrolment closed).
+    (close + delay) and uses every cohort's data then (all patients enrolled
+    before each cohort stopped or enrolment closed).
     """
+    assert trial.borrowing is not None
     b, j = np.nonzero(incomplete)
     n = enrolled[b, j]
-    x = responses[b, j, n]
-    if trial.borrowing is None:
-        bounds = np.zeros((len(trial.cohorts), responses.shape[2]), dtype=np.int64)
-        for k, cohort in enumerate(trial.cohorts):
-            reached = cohort.reached_go_bounds()
-            bounds[k, : reached.size] = reached
-        go = x >= bounds[j, n]
-    else:
-        assert tables is not None
-        x_all = np.take_along_axis(responses[b], enrolled[b][:, :, None], axis=2)[:, :, 0]
-        prob = tables.prob_greater(enrolled[b], x_all, j)
-        prob = np.where(n > 0, prob, np.nan)
-        final_prob[b, j] = prob
-        go = trial.borrowing.stops(prob, np.ones(b.size, dtype=bool), np.zeros(b.size, int), j)[1]
+    x_all = np.take_along_axis(responses[b], enrolled[b][:, :, None], axis=2)[:, :, 0]
+    prob = tables.prob_greater(enrolled[b], x_all, j)
+    prob = np.where(n > 0, prob, np.nan)
+    final_prob[b, j] = prob
+    go = trial.borrowing.stops(prob, np.ones(b.size, dtype=bool), np.zeros(b.size, int), j)[1]
     code[b[go], j[go]] = INCOMPLETE_GO
+
+
+def _independent(
+    trial: TrialDesign,
+    draws: ChunkDraws,
+    response_rates: np.ndarray,
+    toxicity_rates: np.ndarray | None,
+    odds_ratio: np.ndarray | None,
+    closes: float,
+) -> TrialOutcomes:
+    """Cohorts analysed on their own data only: the compiled per-trial pass.
+
+    Each cohort's looks are taken in order of n (toxicity first on ties); a cohort
+    short of its final look when enrolment closes is analysed at the n it
+    reached by the rule's bound there (``reached_go``), or is a NO-GO.
+    """
+    n_cohorts = len(trial.cohorts)
+    response = np.asarray(response_rates, dtype=float)
+    limits = None
+    if draws.toxicity_u is not None:
+        rates = np.zeros(n_cohorts) if toxicity_rates is None else np.asarray(toxicity_rates, float)
+        if odds_ratio is None or np.all(np.asarray(odds_ratio) == 1.0):
+            limits = (rates, rates)
+        else:
+            limits = _conditional_toxicity(response, rates, odds_ratio)
+    reached = None
+    if trial.accrual.incomplete == "analyse":
+        reached = np.zeros((n_cohorts, draws.arrivals.shape[2] + 1), dtype=np.int64)
+        for j, cohort in enumerate(trial.cohorts):
+            bounds = cohort.reached_go_bounds()
+            reached[j, : bounds.size] = bounds
+    code, enrolled, end_time, look_time = independent_trials(
+        draws.arrivals,
+        draws.response_u,
+        draws.toxicity_u,
+        response,
+        limits,
+        _event_arrays(trial),
+        trial.accrual.assessment_delay,
+        closes,
+        reached,
+        max(c.table.n_looks for c in trial.cohorts),
+    )
+    final_prob = np.full(code.shape, math.nan)
+    return TrialOutcomes(code, enrolled, end_time, final_prob, look_time)
+
+
+@functools.lru_cache(maxsize=16)
+def _event_arrays(trial: TrialDesign) -> dict[str, np.ndarray]:
+    """The looks as contiguous typed arrays, with each cohort's first event offset."""
+    events = _events(trial)
+    start = np.searchsorted(events.cohort, np.arange(len(trial.cohorts) + 1))
+    return {
+        "start": start.astype(np.int64),
+        "kind": events.kind.astype(np.int64),
+        "look": events.look.astype(np.int64),
+        "count": events.count.astype(np.int64),
+        "lower": events.lower.astype(np.int64),
+        "upper": events.upper.astype(np.int64),
+        "final": events.final.astype(np.bool_),
+    }
 
 
 def _decide(

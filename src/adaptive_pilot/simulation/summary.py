@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-import pandas as pd
 
 from ..cohorts.trial import TrialDesign
 from ..glossary import label
@@ -37,6 +36,9 @@ from .kernel import (
 )
 from .scenarios import Scenario
 from .survival import SurvivalOutcomes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SimulationResult", "chunk_statistics", "combine"]
 
@@ -152,6 +154,8 @@ class SimulationResult(ResultMixin):
         }
 
     def _survival_table(self, scenario: Scenario, cell: Any) -> Table:
+        import pandas as pd
+
         survival = scenario.survival
         assert survival is not None
         rows = []
@@ -190,6 +194,8 @@ class SimulationResult(ResultMixin):
 
     def summary(self) -> Summary:
         """One table per scenario: estimates with MCSE per cohort, then the trial-level line."""
+        import pandas as pd
+
         metrics = set(self.frame["metric"])
         columns = ["p_go", "p_early_futility"]
         if self.frame.loc[self.frame["metric"] == "p_early_efficacy", "estimate"].any():
@@ -281,6 +287,8 @@ def p_go_by_scenario(result: SimulationResult) -> dict[tuple[str, str], tuple[fl
 
 
 def _worst_false_go(result: SimulationResult) -> pd.DataFrame:
+    import pandas as pd
+
     go = p_go_by_scenario(result)
     rows = []
     for j, cohort in enumerate(result.trial.cohorts):
@@ -297,6 +305,8 @@ def result_frame(
     trial: TrialDesign, scenarios: list[Scenario], totals: list[dict[str, np.ndarray]]
 ) -> pd.DataFrame:
     """Tidy rows of estimates and MCSEs from combined statistics (one dict per scenario)."""
+    import pandas as pd
+
     rows: list[tuple[str, str, str, float, float]] = []
     for scenario, stats in zip(scenarios, totals, strict=True):
         n = int(stats["trials"][0])
@@ -335,6 +345,8 @@ def survival_look_frame(
     ``estimate`` is the mean number of PFS events among the trials in which the look
     took place (share ``p_reach``); only scenarios with survival have rows.
     """
+    import pandas as pd
+
     rows = []
     for scenario, stats in zip(scenarios, totals, strict=True):
         if "surv/look_events" not in stats:

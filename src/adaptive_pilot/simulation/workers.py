@@ -5,11 +5,18 @@ the parent is killed with SIGKILL and cannot tell anyone, would otherwise finish
 its current chunk and then idle for minutes. Each worker therefore starts, with
 its first chunk, a daemon thread that checks every second that the process that
 started the run is still alive, and ends the worker at once when it is not.
+
+A worker also keeps the memory it frees for its next chunk (glibc's allocator
+would otherwise return every array of more than 128 kB to the system and
+page-fault it back in on the next chunk: a third of an independent run's time
+on two workers). This is set in worker processes only, never in the user's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import socket
 import threading
@@ -42,12 +49,38 @@ class RunOwner:
             if _watching == self.pid:
                 return
             _watching = self.pid
+        keep_freed_memory()
         started_by_owner = os.getppid() == self.pid
         thread = threading.Thread(
             target=_watch, args=(self.pid, started_by_owner), name="adaptive-pilot-watch"
         )
         thread.daemon = True
         thread.start()
+
+
+# glibc mallopt parameters, and the largest mmap threshold it accepts on 64-bit systems
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
+
+
+def keep_freed_memory() -> bool:
+    """Let this process reuse freed arrays of up to 32 MB instead of unmapping them.
+
+    Returns whether the C library took the setting (glibc only; elsewhere nothing
+    is changed). Memory then stays with the process until it ends, so this is
+    for worker processes.
+    """
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)) and bool(
+        mallopt(_M_TRIM_THRESHOLD, 4 * _MMAP_THRESHOLD_MAX)
+    )
 
 
 def _watch(pid: int, started_by_owner: bool) -> None:
