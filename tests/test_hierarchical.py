@@ -157,3 +157,47 @@ def test_priors_outside_the_checked_range_are_refused(field, value):
     values = {"mu_mean": -1.0, "mu_sd": 2.0, "tau_sd": 1.0} | {field: value}
     with pytest.raises(InputError, match=f"{field}: must be between"):
         HierarchicalPrior(**values)
+
+
+# ------------------------------------------------- theta rule chosen per row and tau
+def test_theta_panels_never_exceed_twice_the_integrands_width():
+    from adaptive_pilot.cohorts.hierarchical import _THETA_PANELS, _theta_panels
+
+    n = np.arange(0, 3001)
+    for tau in (0.05, 0.07, 0.2, 0.5, 3.0, 50.0):
+        panels = _theta_panels(n, tau)
+        width = 1.0 / np.sqrt(1.0 / tau**2 + n / 4.0)
+        finest = panels == _THETA_PANELS[0]
+        assert np.all(finest | (panels <= 2 * width))
+        assert np.all(np.diff(panels) <= 0)  # rows in order of n: one stretch per rule
+    assert set(_theta_panels(np.arange(21), 3.0)) == {0.5}
+
+
+def test_rows_are_the_same_numbers_whichever_other_rows_are_built():
+    # an interim call builds only its own n; the simulator builds them all
+    # (to round-off: the matrix products' summation order depends on their shapes)
+    model = HierarchicalModel(HierarchicalPrior(LOGIT_02, 2.0, 1.0), [LOGIT_02])
+    p0 = [0.2, 0.2]
+    full = model.compact_tables(60, p0)
+    part = model.compact_tables(60, p0, only_n=[7, 60])
+    for n in (7, 60):
+        rows = slice(n * (n + 1) // 2, (n + 1) * (n + 2) // 2)
+        np.testing.assert_allclose(part.log_lik[rows], full.log_lik[rows], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(part.tail[:, rows], full.tail[:, rows], rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize(("tau_sd", "mu_sd"), [(1.0, 2.0), (0.1, 2.0)])
+def test_fast_posterior_is_exact_to_1e5_for_large_cohorts(tau_sd, mu_sd):
+    # rows of many patients are integrated on finer theta panels (a narrower likelihood)
+    from hierarchical_reference import one_cohort
+
+    mu_mean = math.log(0.25)
+    model = HierarchicalModel(HierarchicalPrior(mu_mean, mu_sd, tau_sd), [LOGIT_02])
+    cases = ((100, 30), (120, 120), (120, 21))
+    tables = model.compact_tables(120, [0.2], only_n=[100, 120])
+    for n, x in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", integrate.IntegrationWarning)
+            reference = one_cohort(n, x, 0.2, mu_mean, mu_sd, tau_sd)
+        fast = float(tables.prob_greater(np.array([[n]]), np.array([[x]]), np.array([0]))[0])
+        assert abs(fast - reference) < 1e-5, (n, x, fast, reference)

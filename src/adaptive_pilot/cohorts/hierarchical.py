@@ -81,6 +81,8 @@ _MU_INNER = 6.0  # fine mu panels on [-6, 6], where data can make the posterior 
 _MU_OUTER_PANEL = 2.0
 _THETA_INNER = 12.0
 _THETA_FINE, _THETA_COARSE, _THETA_LIMIT, _THETA_NODES = 0.05, 0.25, 40.0, 8
+# theta panel widths on [-12, 12], chosen per tau and n by _theta_panels
+_THETA_PANELS = np.array([0.05, 0.1, 0.25, 0.5])
 _SMALL_TAU = 0.05  # below this the theta integral is done in z = (theta - mu) / tau
 _Z_LIMIT, _Z_PANELS, _Z_NODES = 9.0, 4, 16
 _LOG_FLOOR = -1e5  # log L below this (or -inf: underflow) is stored as this
@@ -780,12 +782,32 @@ def _mu_breaks(
     return merged[np.concatenate([[True], np.diff(merged) > 1e-9])]
 
 
-def _theta_rule(cuts: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Legendre rule in theta on [-40, 40], fine on [-12, 12], breaking at each cut."""
-    fine = np.arange(-_THETA_INNER, _THETA_INNER + 1e-9, _THETA_FINE)
-    coarse = np.arange(_THETA_INNER, _THETA_LIMIT + 1e-9, _THETA_COARSE)
+def _theta_rule(
+    cuts: tuple[float, ...], panel: float = _THETA_FINE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre rule in theta on [-40, 40], breaking at each cut.
+
+    Panels of width ``panel`` on [-12, 12] and of width max(panel, 0.25) beyond.
+    """
+    fine = np.arange(-_THETA_INNER, _THETA_INNER + 1e-9, panel)
+    coarse = np.arange(_THETA_INNER, _THETA_LIMIT + 1e-9, max(panel, _THETA_COARSE))
     breaks = np.unique(np.concatenate([fine, coarse, -coarse, np.asarray(cuts, float)]))
     return _gauss_legendre(breaks, _THETA_NODES)
+
+
+def _theta_panels(n: np.ndarray, tau: float) -> np.ndarray:
+    """Width of the theta panels for rows of n patients under N(mu, tau^2).
+
+    The integrand Binomial(x | n, expit theta) N(theta | mu, tau^2) is no narrower
+    than a normal of SD s = (1 / tau^2 + n / 4)^(-1/2) (the binomial's information
+    in theta is at most n / 4). Eight Gauss-Legendre nodes on panels up to 2 s wide
+    integrate a normal to 1e-12; the widest allowed panel is used, never wider
+    than 0.5 nor narrower than 0.05 (the finest, whatever s).
+    """
+    narrowest = 1.0 / np.sqrt(1.0 / tau**2 + n / 4.0)
+    fits = _THETA_PANELS[None, :] <= 2.0 * narrowest[:, None]
+    widest = _THETA_PANELS.size - 1 - np.argmax(fits[:, ::-1], axis=1)
+    return np.where(fits.any(axis=1), _THETA_PANELS[widest], _THETA_PANELS[0])
 
 
 def _build_tables(
@@ -807,41 +829,58 @@ def _build_tables(
     n = np.concatenate([np.full(k + 1, k) for k in sizes])
     x = np.concatenate([np.arange(k + 1) for k in sizes])
     log_choose = special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
-
-    def log_binomial(theta: np.ndarray) -> np.ndarray:
-        shape = (-1,) + (1,) * theta.ndim
-        return (
-            log_choose.reshape(shape)
-            - x.reshape(shape) * np.logaddexp(0.0, -theta)
-            - (n - x).reshape(shape) * np.logaddexp(0.0, theta)
+    # each row scaled by its likelihood's supremum (at p = x / n), so no value underflows
+    # needlessly; a property of the row alone, whatever theta rule integrates it
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_hat = x / np.maximum(n, 1)
+        shift = (
+            log_choose
+            + np.nan_to_num(x * np.log(p_hat))
+            + np.nan_to_num((n - x) * np.log1p(-p_hat))
         )
+    rules: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]] = {}
+    cut_order = sorted(cuts)
 
-    theta, theta_w = _theta_rule(cuts)
-    log_lik = log_binomial(theta)
-    shift = log_lik.max(axis=1)  # rows scaled to avoid underflow
-    lik = np.exp(log_lik - shift[:, None])
-    expit = special.expit(theta)
+    def theta_rule(panel: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        """Nodes, weights, scaled likelihood of every row, start of each cut's stretch."""
+        if panel not in rules:
+            theta, theta_w = _theta_rule(cuts, panel)
+            log_lik = (
+                (log_choose - shift)[:, None]
+                - x[:, None] * np.logaddexp(0.0, -theta)
+                - (n - x)[:, None] * np.logaddexp(0.0, theta)
+            )
+            # theta ascends and no node is a cut: stretches between cuts, then the end
+            segments = [*np.searchsorted(theta, cut_order, side="right").tolist(), theta.size]
+            rules[panel] = (theta, theta_w, np.exp(log_lik), segments)
+        return rules[panel]
+
     rows, points = n.size, mu.size
     total = np.empty((rows, points))
     mean = np.empty((rows, points))
     tails = {cut: np.empty((rows, points)) for cut in cuts}
-    # start of each cut's stretch of theta, then the end of theta
-    cut_order = sorted(tails)
-    segments = [*np.searchsorted(theta, cut_order, side="right").tolist(), theta.size]
     for value in np.unique(tau):
         idx = np.flatnonzero(tau == value)
         if value >= _SMALL_TAU:
-            density = theta_w[:, None] * _normal_pdf(theta[:, None], mu[None, idx], value)
-            # one product per stretch of theta between cuts (theta ascends; no node is a
-            # cut): the tail above each cut and the total are sums of them
-            above_cut = np.zeros((rows, idx.size))
-            for i in reversed(range(len(cut_order))):
-                part = slice(segments[i], segments[i + 1])
-                above_cut += lik[:, part] @ density[part]
-                tails[cut_order[i]][:, idx] = above_cut
-            total[:, idx] = above_cut + lik[:, : segments[0]] @ density[: segments[0]]
-            if with_mean:
-                mean[:, idx] = lik @ (density * expit[:, None])
+            # rows are in order of n, so each theta rule serves one stretch of rows
+            panels = _theta_panels(n, float(value))
+            for panel in np.unique(panels):
+                r = slice(
+                    int(np.argmax(panels == panel)),
+                    int(panels.size - np.argmax(panels[::-1] == panel)),
+                )
+                theta, theta_w, lik, segments = theta_rule(float(panel))
+                density = theta_w[:, None] * _normal_pdf(theta[:, None], mu[None, idx], value)
+                # one product per stretch of theta between cuts: the tail above each
+                # cut and the total are sums of them
+                above_cut = np.zeros((r.stop - r.start, idx.size))
+                for i in reversed(range(len(cut_order))):
+                    part = slice(segments[i], segments[i + 1])
+                    above_cut += lik[r, part] @ density[part]
+                    tails[cut_order[i]][r, idx] = above_cut
+                total[r, idx] = above_cut + lik[r, : segments[0]] @ density[: segments[0]]
+                if with_mean:
+                    mean[r, idx] = lik[r] @ (density * special.expit(theta)[:, None])
             # Beyond |theta| = 40 expit is 0 or 1 (to 4e-18): the likelihood is 1 for x = 0
             # below and for x = n above, 0 otherwise. A wide tau puts prior mass there.
             below = special.ndtr((-_THETA_LIMIT - mu[idx]) / value)
@@ -899,7 +938,8 @@ def _z_integrals(
     """Integrals of Binomial x N(0, 1) (and x expit) over z in [z_lo, 9], theta = mu + tau z.
 
     Row r's integrand is exp(log_scale_r) p^x_r (1 - p)^(n_r - x_r) at p = expit(theta):
-    the powers are tabled once for every exponent, so no exp per row and node.
+    the powers are tabled once for every exponent and summed over the nodes by
+    one matrix product per point, so no exp per row and node.
     """
     u, v = np.polynomial.legendre.leggauss(_Z_NODES)
     edges = z_lo[:, None] + (_Z_LIMIT - z_lo)[:, None] * np.linspace(0, 1, _Z_PANELS + 1)
@@ -907,18 +947,22 @@ def _z_integrals(
     z = ((edges[:, 1:] + edges[:, :-1])[:, :, None] / 2.0 + half * u).reshape(mu.size, -1)
     w = (half * v).reshape(mu.size, -1) * _normal_pdf(z, 0.0, 1.0)
     theta = mu[:, None] + tau * z
-    exponents = np.arange(int(n.max()) + 1)[:, None, None]
-    success = special.expit(theta)[None] ** exponents  # (n_max + 1, points, nodes)
-    failure = special.expit(-theta)[None] ** exponents
+    # T[k, a, b] = sum_m w_km p_km^a (1 - p_km)^b for every a, b <= n_max + 1 is one
+    # matrix product per point k; row (n, x) reads its total at (x, n - x) and its
+    # mean at (x + 1, n - x). Points in blocks: temporaries of ~16 MB.
+    exponents = np.arange(int(n.max()) + 2)[None, :, None]
     scale = np.exp(log_scale)
     total = np.empty((n.size, mu.size))
     mean = np.empty((n.size, mu.size))
-    block = max(1, 2_000_000 // theta.size)  # rows at a time: temporaries of ~16 MB
-    for start in range(0, n.size, block):
-        r = slice(start, start + block)
-        f = success[x[r]] * failure[n[r] - x[r]] * w
-        total[r] = scale[r, None] * f.sum(axis=-1)
-        mean[r] = scale[r, None] * (f * success[1]).sum(axis=-1)
+    block = max(1, 2_000_000 // (exponents.size * max(exponents.size, theta.shape[1])))
+    for start in range(0, mu.size, block):
+        k = slice(start, start + block)
+        # p^a = exp(-a log(1 + e^-theta)), (1 - p)^b = exp(-b log(1 + e^theta))
+        success = np.exp(-exponents * np.logaddexp(0.0, -theta[k])[:, None, :])
+        failure = np.exp(-exponents * np.logaddexp(0.0, theta[k])[:, None, :])
+        sums = (success * w[k, None, :]) @ failure.transpose(0, 2, 1)  # (points, a, b)
+        total[:, k] = scale[:, None] * sums[:, x, n - x].T
+        mean[:, k] = scale[:, None] * sums[:, x + 1, n - x].T
     return total, mean
 
 
