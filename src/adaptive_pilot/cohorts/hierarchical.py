@@ -552,20 +552,26 @@ class PosteriorTables:
             # its tail ratio the same mixture of the EX ratio and the NEX one.
             if len(nex.ex_weight) != len(p0):
                 raise InputError("ex_weight", "needs one weight per cohort")
+            # cohorts with the same p0, weight and NEX prior share one block of rows
             n_top = math.isqrt(2 * n_rows) - 1
-            self.cut_index = np.arange(len(p0))
+            keys = [
+                (float(p), nex.ex_weight[j], nex.nex_mean[j], nex.nex_sd[j])
+                for j, p in enumerate(p0)
+            ]
+            distinct_keys = list(dict.fromkeys(keys))
+            self.cut_index = np.array([distinct_keys.index(k) for k in keys])
             tails, per_cohort = [], []
-            for j, p in enumerate(p0):
-                log_c, ratio, _ = nex_rows(n_top, nex.nex_mean[j], nex.nex_sd[j], _logit(p))
+            for p, weight, nex_mean, nex_sd in distinct_keys:
+                log_c, ratio, _ = nex_rows(n_top, nex_mean, nex_sd, _logit(p))
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    log_ex = math.log(nex.ex_weight[j]) if nex.ex_weight[j] > 0 else -np.inf
-                    log_nex = math.log1p(-nex.ex_weight[j]) if nex.ex_weight[j] < 1 else -np.inf
+                    log_ex = math.log(weight) if weight > 0 else -np.inf
+                    log_nex = math.log1p(-weight) if weight < 1 else -np.inf
                     mixed = np.logaddexp(log_ex + log_lik, log_nex + log_c[:, None])
                     share = np.exp(log_ex + log_lik - mixed)  # P(EX | mu, tau, x_j)
                 tail = share * _tail(tables, p) + (1.0 - share) * ratio[:, None]
                 per_cohort.append(mixed)
                 tails.append(np.clip(tail, 0.0, 1.0))
-            self.row_offset = np.arange(len(p0), dtype=np.int64) * n_rows
+            self.row_offset = self.cut_index.astype(np.int64) * n_rows
         with np.errstate(invalid="ignore"):  # rows left out (NaN) are never read
             shifted = []
             for table in per_cohort:
