@@ -9,7 +9,8 @@ started the run is still alive, and ends the worker at once when it is not.
 A worker also keeps the memory it frees for its next chunk (glibc's allocator
 would otherwise return every array of more than 128 kB to the system and
 page-fault it back in on the next chunk: a third of an independent run's time
-on two workers). This is set in worker processes only, never in the user's.
+on two workers). This is set only in the worker processes a run starts itself
+(loky's), never in the user's process or in a dask cluster's workers.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ class RunOwner:
             if _watching == self.pid:
                 return
             _watching = self.pid
-        keep_freed_memory()
         started_by_owner = os.getppid() == self.pid
+        if started_by_owner:  # a loky worker of this run, not someone's dask worker
+            keep_freed_memory()
         thread = threading.Thread(
             target=_watch, args=(self.pid, started_by_owner), name="adaptive-pilot-watch"
         )
