@@ -180,10 +180,21 @@ def test_rows_are_the_same_numbers_whichever_other_rows_are_built():
     p0 = [0.2, 0.2]
     full = model.compact_tables(60, p0)
     part = model.compact_tables(60, p0, only_n=[7, 60])
+    assert part.log_lik.shape[0] == 8 + 61  # only the rows of n = 7 and n = 60 are stored
     for n in (7, 60):
-        rows = slice(n * (n + 1) // 2, (n + 1) * (n + 2) // 2)
-        np.testing.assert_allclose(part.log_lik[rows], full.log_lik[rows], rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(part.tail[:, rows], full.tail[:, rows], rtol=0, atol=1e-13)
+        rows = np.arange(n * (n + 1) // 2, (n + 1) * (n + 2) // 2)
+        kept = part.row_map[rows]
+        np.testing.assert_allclose(part.log_lik[kept], full.log_lik[rows], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(part.tail[:, kept], full.tail[:, rows], rtol=0, atol=1e-13)
+    data = np.array([[7, 3], [60, 22]])
+    np.testing.assert_allclose(
+        part.prob_greater(np.tile([7, 60], (2, 1)), np.tile([3, 22], (2, 1)), np.arange(2)),
+        full.prob_greater(np.tile([7, 60], (2, 1)), np.tile([3, 22], (2, 1)), np.arange(2)),
+        rtol=0,
+        atol=1e-12,
+    )
+    with pytest.raises(ValueError, match="other sample sizes"):
+        part.prob_greater(data, data // 2, np.zeros(2, dtype=int))
 
 
 def test_fast_posterior_is_exact_to_1e5_for_large_cohorts():
@@ -193,8 +204,8 @@ def test_fast_posterior_is_exact_to_1e5_for_large_cohorts():
 
     mu_mean, mu_sd, tau_sd = math.log(0.25), 2.0, 0.3
     model = HierarchicalModel(HierarchicalPrior(mu_mean, mu_sd, tau_sd), [LOGIT_02])
-    cases = ((100, 30), (100, 100), (100, 17))
-    tables = model.compact_tables(100, [0.2], only_n=[100])
+    cases = ((100, 30), (150, 150), (200, 50), (400, 85))
+    tables = model.compact_tables(400, [0.2], only_n=[n for n, _ in cases])
     for n, x in cases:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", integrate.IntegrationWarning)

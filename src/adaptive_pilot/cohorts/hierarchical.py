@@ -539,6 +539,14 @@ class PosteriorTables:
         tables = model.row_tables(n_max) if rows is None else rows
         log_lik = tables["log_lik"]
         n_rows = log_lik.shape[0]
+        #: rows of the full table (every 0 <= x <= n <= n_max): the radix of dataset keys
+        self.full_rows = int(row_index(n_max + 1, 0))
+        kept = tables.get("rows")
+        # full-table row -> stored row (-1: not built); None when every row is stored
+        self.row_map: np.ndarray | None = None
+        if kept is not None:
+            self.row_map = np.full(self.full_rows, -1, dtype=np.int64)
+            self.row_map[kept] = np.arange(kept.size)
         self.log_prior = (model.log_prior - model.log_prior.max()).astype(dtype)
         self.n_points = model.n_points
         if nex is None:
@@ -553,7 +561,6 @@ class PosteriorTables:
             if len(nex.ex_weight) != len(p0):
                 raise InputError("ex_weight", "needs one weight per cohort")
             # cohorts with the same p0, weight and NEX prior share one block of rows
-            n_top = math.isqrt(2 * n_rows) - 1
             keys = [
                 (float(p), nex.ex_weight[j], nex.nex_mean[j], nex.nex_sd[j])
                 for j, p in enumerate(p0)
@@ -562,7 +569,9 @@ class PosteriorTables:
             self.cut_index = np.array([distinct_keys.index(k) for k in keys])
             tails, per_cohort = [], []
             for p, weight, nex_mean, nex_sd in distinct_keys:
-                log_c, ratio, _ = nex_rows(n_top, nex_mean, nex_sd, _logit(p))
+                log_c, ratio, _ = nex_rows(n_max, nex_mean, nex_sd, _logit(p))
+                if kept is not None:
+                    log_c, ratio = log_c[kept], ratio[kept]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     log_ex = math.log(weight) if weight > 0 else -np.inf
                     log_nex = math.log1p(-weight) if weight < 1 else -np.inf
@@ -572,7 +581,7 @@ class PosteriorTables:
                 per_cohort.append(mixed)
                 tails.append(np.clip(tail, 0.0, 1.0))
             self.row_offset = self.cut_index.astype(np.int64) * n_rows
-        with np.errstate(invalid="ignore"):  # rows left out (NaN) are never read
+        with np.errstate(invalid="ignore"):  # a row of -inf only: its NaNs weigh nothing
             shifted = []
             for table in per_cohort:
                 finite = np.where(np.isfinite(table), table, -np.inf)
@@ -585,6 +594,10 @@ class PosteriorTables:
     def prob_greater(self, n: np.ndarray, x: np.ndarray, target: np.ndarray) -> np.ndarray:
         """P(p_t > p0_t | all data) for datasets (n, x) of shape (S, J); t = target, shape (S,)."""
         rows = row_index(np.asarray(n), np.asarray(x))
+        if self.row_map is not None:
+            rows = self.row_map[rows]
+            if np.any(rows < 0):
+                raise ValueError("these tables were built for other sample sizes")
         target = np.asarray(target)
         of_target = np.take_along_axis(rows, target[:, None], axis=1)[:, 0]
         tail_rows = self.cut_index[target] * self.tail.shape[1] + of_target
@@ -826,8 +839,9 @@ def _build_tables(
 ) -> dict[str, Any]:
     """log L, U / L per cut and M / L for every (n, x) row and (mu, tau) point.
 
-    With ``only_n`` just the rows of those sample sizes are computed (each row
-    is its own integral, so their values are the same) and the others are NaN.
+    With ``only_n`` just the rows of those sample sizes are computed and kept
+    (each row is its own integral, so their values are the same, to round-off);
+    ``rows`` then holds their row numbers in the full table.
     ``with_mean=False`` leaves out M / L (the posterior mean), which decisions
     never read: a third less work for the simulator's tables.
     """
@@ -917,19 +931,8 @@ def _build_tables(
         "tail": {cut: ratio(t) for cut, t in tails.items()},
         "mean": ratio(mean) if with_mean else None,
     }
-    if only_n is None:
-        return out
-    full = row_index(n_max + 1, 0)
-    where = row_index(n, x)
-
-    def spread(values: np.ndarray) -> np.ndarray:
-        array = np.full((full, values.shape[1]), np.nan)
-        array[where] = values
-        return array
-
-    out["log_lik"] = spread(out["log_lik"])
-    out["tail"] = {cut: spread(v) for cut, v in out["tail"].items()}
-    out["mean"] = None if out["mean"] is None else spread(out["mean"])
+    # with only_n, the rows kept are these (full-table row numbers, ascending)
+    out["rows"] = None if only_n is None else row_index(n, x)
     return out
 
 

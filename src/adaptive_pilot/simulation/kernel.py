@@ -484,7 +484,7 @@ def _shared_evaluations(
     fits in 63 bits; the values already computed in this process are reused.
     """
     rows = row_index(n, x).astype(np.int64)  # (S, J) table rows
-    n_rows = int(tables.log_lik.shape[0])
+    n_rows = tables.full_rows
     width = rows.shape[1]
     if (width + 1) * math.log2(max(n_rows, width, 2)) >= 62:
         return tables.prob_greater(n, x, target)
