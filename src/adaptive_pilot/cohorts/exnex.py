@@ -43,14 +43,16 @@ from scipy import special
 
 from ..errors import InputError
 from .hierarchical import (
+    BorrowingModel,
     BorrowingResult,
+    Data,
     HierarchicalModel,
     HierarchicalPrior,
     NonExchangeable,
+    NutsSettings,
     _validate_data,
     nex_rows,
     nuts_result,
-    nuts_sample,
     row_index,
     theta_interval,
 )
@@ -156,7 +158,7 @@ class ExnexPrior:
         return f"EXNEX: {'; '.join(parts)}; NEX theta_j ~ {nex_text}; weights (EX, NEX) {w_text}"
 
 
-class ExnexModel:
+class ExnexModel(BorrowingModel):
     """The EXNEX posterior by summing over mixture assignments (exact up to quadrature).
 
     Parameters
@@ -194,17 +196,13 @@ class ExnexModel:
         """Posterior mean of p_j for datasets x of shape (..., J)."""
         return self._evaluate(n, x, p0)[1]
 
-    def posterior(
-        self,
-        n: Sequence[int],
-        x: Sequence[int],
-        p0: float | Sequence[float],
-        *,
-        level: float = 0.95,
-    ) -> BorrowingResult:
-        """Posterior summaries for one dataset (exact up to quadrature)."""
-        n_arr, x_arr, p0_arr = _validate_data(n, x, p0)
-        self._check_cohorts(n_arr.size)
+    def _data(self, n: Sequence[int], x: Sequence[int], p0: float | Sequence[float]) -> Data:
+        data = _validate_data(n, x, p0)
+        self._check_cohorts(data[0].size)
+        return data
+
+    def _fast_posterior(self, data: Data, level: float) -> BorrowingResult:
+        n_arr, x_arr, p0_arr = data
         prob, mean, parts = self._evaluate(n_arr, x_arr[None, :], p0_arr, keep=True)
         low = np.empty(n_arr.size)
         high = np.empty(n_arr.size)
@@ -336,24 +334,12 @@ class ExnexModel:
         )
 
     # ------------------------------------------------------------------ PyMC
-    def pymc_posterior(
-        self,
-        n: Sequence[int],
-        x: Sequence[int],
-        p0: float | Sequence[float],
-        *,
-        draws: int = 2000,
-        tune: int = 1000,
-        chains: int = 2,
-        seed: int = 1,
-        level: float = 0.95,
-    ) -> BorrowingResult:
-        """The same model fitted with PyMC's NUTS, indicators marginalised."""
+    def _nuts_posterior(self, data: Data, settings: NutsSettings, level: float) -> BorrowingResult:
+        """The mixture in PyMC with its assignment indicators marginalised."""
         import pymc as pm
         import pytensor.tensor as pt
 
-        n_arr, x_arr, p0_arr = _validate_data(n, x, p0)
-        self._check_cohorts(n_arr.size)
+        n_arr, x_arr, p0_arr = data
         prior = self.prior
         k = len(prior.ex)
         log_w = np.where(np.isfinite(self._log_w), self._log_w, -1e30).T  # (K + 1, J)
@@ -380,7 +366,7 @@ class ExnexModel:
             terms = log_w + log_binomial(thetas)
             pm.Deterministic("log_terms", terms)
             pm.Potential("x", pm.math.logsumexp(terms, axis=0).sum())
-            idata = nuts_sample(draws, tune, chains, seed)
+            idata = settings.sample()
         post = idata.posterior
         terms_d = np.asarray(post["log_terms"]).reshape(-1, k + 1, n_arr.size)
         share = np.exp(terms_d - special.logsumexp(terms_d, axis=1, keepdims=True))
@@ -394,10 +380,10 @@ class ExnexModel:
         cut = np.log(p0_arr / (1.0 - p0_arr))
         above = (share * (theta_d > cut)).sum(axis=1)  # Rao-Blackwellised per draw
         mean = (share * special.expit(theta_d)).sum(axis=1)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(settings.seed)
         pick = (share.cumsum(axis=1) < rng.random((share.shape[0], 1, n_arr.size))).sum(axis=1)
         pick = np.minimum(pick, k)
         p_draws = special.expit(np.take_along_axis(theta_d, pick[:, None, :], axis=1)[:, 0])
-        fit = (idata, ["mu", "tau", "theta_ex", "theta_nex"], seed, draws, chains)
+        fit = (idata, ["mu", "tau", "theta_ex", "theta_nex"], settings)
         draws_of = {"above": above, "mean": mean, "p": p_draws}
         return nuts_result(fit, (n_arr, x_arr, p0_arr), draws_of, level, prior.ex[0], prior)

@@ -310,7 +310,96 @@ class BorrowingResult(ResultMixin):
         )
 
 
-class HierarchicalModel:
+#: One dataset, validated: (n, x, p0) per cohort.
+Data = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class NutsSettings:
+    """How a borrowing model is fitted with PyMC's NUTS (the check of its fast posterior)."""
+
+    draws: int = 2000
+    tune: int = 1000
+    chains: int = 2
+    seed: int = 1
+
+    def sample(self) -> Any:
+        """NUTS draws of the PyMC model in context."""
+        import pymc as pm
+
+        return pm.sample(
+            draws=self.draws,
+            tune=self.tune,
+            chains=self.chains,
+            cores=1,
+            random_seed=self.seed,
+            progressbar=False,
+            target_accept=0.95,
+            compute_convergence_checks=False,
+        )
+
+
+class BorrowingModel:
+    """What every borrowing model offers: its fast posterior and the same model by NUTS.
+
+    Subclasses implement ``_fast_posterior`` and ``_nuts_posterior`` on validated
+    data, and may extend ``_data`` (which validates n, x and p0).
+    """
+
+    def posterior(
+        self,
+        n: Sequence[int],
+        x: Sequence[int],
+        p0: float | Sequence[float],
+        *,
+        level: float = 0.95,
+    ) -> BorrowingResult:
+        """Posterior summaries for one dataset from the fast quadrature.
+
+        Parameters
+        ----------
+        n, x : sequence of int
+            Evaluable patients and responses per cohort.
+        p0 : float or sequence of float
+            Null response rate (one for all cohorts, or one per cohort).
+        level : float, default 0.95
+            Level of the equal-tailed credible intervals.
+        """
+        return self._fast_posterior(self._data(n, x, p0), level)
+
+    def pymc_posterior(
+        self,
+        n: Sequence[int],
+        x: Sequence[int],
+        p0: float | Sequence[float],
+        *,
+        draws: int = 2000,
+        tune: int = 1000,
+        chains: int = 2,
+        seed: int = 1,
+        level: float = 0.95,
+    ) -> BorrowingResult:
+        """The same model fitted with PyMC's NUTS, with its diagnostics.
+
+        Parameters are those of :meth:`posterior`, and the NUTS draws, tuning
+        steps and chains (per chain) and its seed.
+        """
+        settings = NutsSettings(draws, tune, chains, seed)
+        return self._nuts_posterior(self._data(n, x, p0), settings, level)
+
+    def _data(self, n: Sequence[int], x: Sequence[int], p0: float | Sequence[float]) -> Data:
+        return _validate_data(n, x, p0)
+
+    def _fast_posterior(self, data: Data, level: float) -> BorrowingResult:
+        """The fast posterior of validated ``data`` (n, x, p0)."""
+        raise NotImplementedError
+
+    def _nuts_posterior(self, data: Data, settings: NutsSettings, level: float) -> BorrowingResult:
+        """The NUTS fit of validated ``data`` (n, x, p0)."""
+        raise NotImplementedError
+
+
+class HierarchicalModel(BorrowingModel):
     """The hierarchical model with a precomputed quadrature over (mu, tau).
 
     Parameters
@@ -453,16 +542,8 @@ class HierarchicalModel:
         )
         return out.reshape(x.shape)
 
-    def posterior(
-        self,
-        n: Sequence[int],
-        x: Sequence[int],
-        p0: float | Sequence[float],
-        *,
-        level: float = 0.95,
-    ) -> BorrowingResult:
-        """Posterior summaries for one dataset (fast quadrature)."""
-        n_arr, x_arr, p0_arr = _validate_data(n, x, p0)
+    def _fast_posterior(self, data: Data, level: float) -> BorrowingResult:
+        n_arr, x_arr, p0_arr = data
         log_w = self.log_weights(n_arr, x_arr[None, :], p0_arr)[0]
         w = np.exp(log_w)
         prob = np.empty(n_arr.size)
@@ -486,33 +567,22 @@ class HierarchicalModel:
         return theta_interval(n, x, self.mu[keep], self.tau[keep], log_coef, level)
 
     # ------------------------------------------------------------------ PyMC
-    def pymc_posterior(
-        self,
-        n: Sequence[int],
-        x: Sequence[int],
-        p0: float | Sequence[float],
-        *,
-        draws: int = 2000,
-        tune: int = 1000,
-        chains: int = 2,
-        seed: int = 1,
-        level: float = 0.95,
-    ) -> BorrowingResult:
-        """The same hierarchy fitted with PyMC's NUTS (non-centred parametrisation)."""
+    def _nuts_posterior(self, data: Data, settings: NutsSettings, level: float) -> BorrowingResult:
+        """The hierarchy in PyMC, non-centred (theta = mu + tau z)."""
         import pymc as pm
 
-        n_arr, x_arr, p0_arr = _validate_data(n, x, p0)
+        n_arr, x_arr, p0_arr = data
         with pm.Model():
             mu = pm.Normal("mu", mu=self.prior.mu_mean, sigma=self.prior.mu_sd)
             tau = pm.HalfNormal("tau", sigma=self.prior.tau_sd)
             z = pm.Normal("z", 0.0, 1.0, shape=n_arr.size)
             theta = pm.Deterministic("theta", mu + tau * z)
             pm.Binomial("x", n=n_arr, logit_p=theta, observed=x_arr)
-            idata = nuts_sample(draws, tune, chains, seed)
+            idata = settings.sample()
         theta_draws = np.asarray(idata.posterior["theta"]).reshape(-1, n_arr.size)
         p = special.expit(theta_draws)
         draws_of = {"above": (p > p0_arr).astype(float), "mean": p, "p": p}
-        fit = (idata, ["mu", "tau", "theta"], seed, draws, chains)
+        fit = (idata, ["mu", "tau", "theta"], settings)
         return nuts_result(fit, (n_arr, x_arr, p0_arr), draws_of, level, self.prior)
 
 
@@ -649,24 +719,8 @@ def nex_rows(
     return np.log(total) + shift, upper / total, mean_part / total
 
 
-def nuts_sample(draws: int, tune: int, chains: int, seed: int) -> Any:
-    """NUTS draws of the PyMC model in context, with the settings every fit here uses."""
-    import pymc as pm
-
-    return pm.sample(
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        cores=1,
-        random_seed=seed,
-        progressbar=False,
-        target_accept=0.95,
-        compute_convergence_checks=False,
-    )
-
-
 def nuts_result(
-    fit: tuple[Any, list[str], int, int, int],
+    fit: tuple[Any, list[str], NutsSettings],
     data: tuple[np.ndarray, np.ndarray, np.ndarray],
     draws_of: dict[str, np.ndarray],
     level: float,
@@ -675,7 +729,7 @@ def nuts_result(
 ) -> BorrowingResult:
     """The :class:`BorrowingResult` of a NUTS fit, with its diagnostics.
 
-    ``fit``: (inference data, names of the parameters checked, seed, draws, chains);
+    ``fit``: (inference data, names of the parameters checked, the NUTS settings);
     ``data``: (n, x, p0); ``draws_of``: per draw (draws, J), ``"above"`` the value whose
     mean is P(p_j > p0_j) (an indicator, or its Rao-Blackwellised expectation),
     ``"mean"`` the one whose mean is E(p_j), and ``"p"`` draws of p_j for the interval.
@@ -684,11 +738,12 @@ def nuts_result(
     """
     import arviz as az
 
-    idata, names, seed, draws, chains = fit
+    idata, names, settings = fit
+    chains = settings.chains
     summary = az.summary(idata, var_names=names)
     diagnostics = {
-        "seed": int(seed),
-        "draws": int(draws),
+        "seed": int(settings.seed),
+        "draws": int(settings.draws),
         "chains": int(chains),
         "max_r_hat": float(np.nanmax(summary["r_hat"].to_numpy(dtype=float))),
         "min_ess_bulk": float(np.nanmin(summary["ess_bulk"].to_numpy(dtype=float))),
