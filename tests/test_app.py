@@ -53,14 +53,24 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+#: The log (standard error) of each running app, by its URL.
+_LOGS: dict[str, Path] = {}
+PROXY_NAME = "dsmb.example.org"
+
+
 @contextlib.contextmanager
 def _running_app(*options, env=None):
+    """The app in a subprocess on a free port; its output goes to a file (never a pipe)."""
+    import tempfile
+
     port = _free_port()
     command = [sys.executable, "-m", "adaptive_pilot.cli", "app", "--port", str(port), *options]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, **(env or {})},
-    )  # fmt: skip
+    log = Path(tempfile.mkstemp(prefix="ap-app-", suffix=".log")[1])
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            command, stdout=sink, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, **(env or {})},
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
     try:
@@ -69,9 +79,12 @@ def _running_app(*options, env=None):
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                     break
             except OSError:
-                if process.poll() is not None or time.perf_counter() - started > 30:
-                    raise RuntimeError(f"the app did not start: {process.stderr.read()}") from None
+                if process.poll() is not None or time.perf_counter() - started > 60:
+                    process.kill()
+                    process.wait(10)
+                    raise RuntimeError(f"the app did not start: {log.read_text()}") from None
                 time.sleep(0.05)
+        _LOGS[url] = log
         yield url
     finally:
         process.terminate()
@@ -79,12 +92,16 @@ def _running_app(*options, env=None):
             process.wait(10)
         except subprocess.TimeoutExpired:  # pragma: no cover
             process.kill()
+            process.wait(10)
+        _LOGS.pop(url, None)
+        log.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     audit = tmp_path_factory.mktemp("app") / "audit.sqlite"
-    with _running_app("--audit", str(audit), "--max-upload-mb", "0.05") as url:
+    options = ("--audit", str(audit), "--max-upload-mb", "0.05", "--allowed-host", PROXY_NAME)
+    with _running_app(*options) as url:
         yield url
 
 
@@ -217,14 +234,15 @@ def test_the_guard_stops_a_body_without_length_once_it_passes_the_limit():
     seen = []
 
     async def reader(scope, receive, send):  # an app that reads the whole body
+        body = b""
         while True:
             message = await receive()
             seen.append(message["type"])
+            body += message.get("body", b"")
             if message["type"] == "http.disconnect" or not message.get("more_body"):
                 break
-        if seen[-1] != "http.disconnect":
-            await send({"type": "http.response.start", "status": 200, "headers": []})
-            await send({"type": "http.response.body", "body": b"read it all"})
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": str(len(body)).encode()})
 
     async def run(chunks):
         queue = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
@@ -232,7 +250,7 @@ def test_the_guard_stops_a_body_without_length_once_it_passes_the_limit():
         sent = []
 
         async def receive():
-            return queue.pop(0)
+            return queue.pop(0) if queue else {"type": "http.disconnect"}
 
         async def send(message):
             sent.append(message)
@@ -243,10 +261,107 @@ def test_the_guard_stops_a_body_without_length_once_it_passes_the_limit():
 
     refused = asyncio.run(run([b"x" * 600, b"x" * 600, b"x" * 600]))
     assert refused[0]["status"] == 413 and b"limit" in refused[1]["body"]
-    assert seen.count("http.request") == 1  # the second chunk was never handed over
-    seen.clear()
+    assert seen == []  # the app never saw the request, so nothing can fail half-read
     accepted = asyncio.run(run([b"x" * 400, b"x" * 400]))
-    assert accepted[0]["status"] == 200
+    assert accepted[0]["status"] == 200 and accepted[1]["body"] == b"800"
+    assert seen == ["http.request"]  # the whole body, in one message
+
+
+def _upload_url(base):
+    """A real upload URL of a new session (the websocket's uploadInit, as the browser does)."""
+    from websockets.sync.client import connect
+
+    with connect(base.replace("http", "ws") + "websocket/", open_timeout=10) as socket_:
+        json.loads(socket_.recv(timeout=10))
+        socket_.send(json.dumps({"method": "init", "data": {}}))
+        files = [{"name": "patients.csv", "size": 10, "type": "text/csv"}]
+        socket_.send(json.dumps({"method": "uploadInit", "args": [files], "tag": 1}))
+        for _ in range(100):
+            message = json.loads(socket_.recv(timeout=10))
+            if "response" in message:
+                return message["response"]["value"]["uploadUrl"]
+    raise AssertionError("no upload URL")
+
+
+def test_a_chunked_upload_over_the_limit_gets_413_and_no_traceback(app):
+    import http.client
+
+    host, port = app.removeprefix("http://").rstrip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.putrequest("POST", "/" + _upload_url(app))
+    connection.putheader("Transfer-Encoding", "chunked")  # no Content-Length to check
+    connection.endheaders()
+    with contextlib.suppress(OSError):  # the server may answer and close before the end
+        for _ in range(20):
+            connection.send(b"2710\r\n" + b"x" * 10_000 + b"\r\n")
+        connection.send(b"0\r\n\r\n")
+    response = connection.getresponse()
+    assert response.status == 413 and "the limit is 0.05 MB" in response.read().decode()
+    connection.close()
+    time.sleep(0.2)
+    log = _LOGS[app].read_text()
+    assert "Traceback" not in log and "Exception" not in log
+
+
+def _status(base, method="GET", path="", headers=None):
+    import http.client
+
+    host, port = base.removeprefix("http://").rstrip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request(method, "/" + path, body=b"" if method == "POST" else None,
+                       headers=headers or {})  # fmt: skip
+    response = connection.getresponse()
+    body = response.read().decode()
+    connection.close()
+    return response.status, body
+
+
+def test_requests_naming_another_host_or_from_another_site_get_403(app):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    port = app.rstrip("/").rsplit(":", 1)[1]
+    status, body = _status(app, headers={"Host": "attacker.example"})  # DNS rebinding
+    assert status == 403 and "Imatinib" not in body and "--allowed-host" in body
+    assert _status(app, headers={"Host": f"127.0.0.1:{int(port) + 1}"})[0] == 403
+    for own in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        assert _status(app, headers={"Host": own})[0] == 200
+    foreign = {"Origin": "http://attacker.example"}
+    upload = "session/none/upload/none"
+    assert _status(app, "POST", upload, headers=foreign)[0] == 403
+    assert _status(app, "POST", upload, headers={"Origin": "null"})[0] == 403
+    socket_url = app.replace("http", "ws") + "websocket/"
+    for origin in ("http://attacker.example", f"http://127.0.0.1:{int(port) + 1}", "null"):
+        with pytest.raises(InvalidStatus) as refused:
+            connect(socket_url, origin=origin, open_timeout=10)
+        assert refused.value.response.status_code == 403
+    with connect(socket_url, origin=app.rstrip("/"), open_timeout=10) as own_page:
+        assert "sessionId" in own_page.recv(timeout=10)
+
+
+def test_the_documented_reverse_proxy_set_up_still_works(app):
+    """What nginx sends with the README's configuration: Host $host, the public Origin."""
+    from websockets.sync.client import connect
+
+    public = {"Host": PROXY_NAME, "X-Forwarded-Proto": "https"}
+    status, body = _status(app, headers=public)
+    assert status == 200 and "adaptive_pilot" in body
+    port = int(app.rstrip("/").rsplit(":", 1)[1])
+    tunnel = socket.create_connection(("127.0.0.1", port), timeout=10)  # the proxy's hop
+    with connect(f"ws://{PROXY_NAME}/websocket/", sock=tunnel, origin=f"https://{PROXY_NAME}",
+                 open_timeout=10) as proxied:  # fmt: skip
+        assert "sessionId" in proxied.recv(timeout=10)
+    assert _status(app, headers={"Host": "other.example.org"})[0] == 403
+
+
+def test_an_allowed_host_that_is_not_a_host_name_is_one_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "adaptive_pilot.cli", "app", "--allowed-host", "http://x/y"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--allowed-host: 'http://x/y' is not a host name" in lines[0]
 
 
 # ------------------------------------------------------------ in a browser
@@ -260,6 +375,57 @@ def test_signing_in_with_the_token_opens_the_app(page):
         page.click("button[type=submit]")
         page.wait_for_selector("#design-boundaries table", timeout=30_000)
         assert TOKEN not in page.content()
+
+
+_ATTACK_PAGE = """<!DOCTYPE html><html><body><p id="status">running</p><script>
+const target = "%s";
+const result = {socket: "pending", post: "pending", read: "pending"};
+const ws = new WebSocket(target.replace("http", "ws") + "websocket/");
+ws.onopen = () => { result.socket = "opened"; };
+ws.onmessage = (event) => { result.socket = "read: " + event.data.slice(0, 40); };
+ws.onerror = () => { if (result.socket === "pending") result.socket = "refused"; };
+fetch(target + "session/x/upload/y", {method: "POST", mode: "no-cors", body: "analyst=me"})
+  .then(() => { result.post = "sent"; }, () => { result.post = "failed"; });
+fetch(target).then((r) => r.text()).then((t) => { result.read = "read " + t.length; },
+                                         () => { result.read = "blocked"; });
+setTimeout(() => { document.getElementById("status").textContent = JSON.stringify(result); },
+           3000);
+</script></body></html>"""
+
+
+def test_a_page_from_another_origin_cannot_open_the_websocket_or_read_the_app(page, app):
+    """A second local server on another port serves a page that tries to drive the app."""
+    import http.server
+    import threading
+
+    body = (_ATTACK_PAGE % app).encode()
+
+    class AttackPage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), AttackPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        page.wait_for_function(
+            "() => document.getElementById('status').textContent !== 'running'", timeout=20_000
+        )
+        result = json.loads(page.inner_text("#status"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result["socket"] == "refused"  # no session: nothing read, nothing pressed
+    assert result["read"] == "blocked"  # no CORS: the page's text never reaches the script
+    assert "Traceback" not in _LOGS[app].read_text()
 
 
 def test_changing_p0_updates_boundaries_and_oc_to_the_api_values(page, app):

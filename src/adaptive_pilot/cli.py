@@ -527,6 +527,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest file accepted from the browser, in MB (default 10)",
     )
     app.add_argument("--token-file", default=None, help="file whose first line is the token")
+    app.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME[:PORT]",
+        help="another host name the app answers to, e.g. a reverse proxy's public name "
+        "(repeat for several); requests naming any other host, and pages from other sites, "
+        "get 403",
+    )
     app.set_defaults(handler=_run_app)
 
     schema = command(
@@ -623,7 +632,7 @@ _OPTIONS = {
     "simulate": {"n_trials", "seed", "n_jobs", "backend", "scheduler", "out", "chunk_size"},
     "interim": {"data", "adsl", "adrs", "adae", "adtte", "as_of", "audit", "out", "level"},
     "audit": {"audit", "head"},
-    "app": {"host", "port", "audit", "max_upload_mb", "token_file"},
+    "app": {"host", "port", "audit", "max_upload_mb", "token_file", "allowed_host"},
 }
 
 
@@ -1000,6 +1009,7 @@ def _run_app(args: argparse.Namespace) -> str:
         audit=args.audit,
         max_upload_mb=args.max_upload_mb,
         token_file=args.token_file,
+        allowed_hosts=args.allowed_host,
     )
     return ""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from ..provenance import package_version
 from .audit_page import audit_server, audit_ui
 from .common import ACCEPTED
 from .design_page import design_server, design_ui
-from .guard import Guard
+from .guard import AllowedHosts, Guard, parse_allowed_host
 from .interim_page import interim_server, interim_ui
 from .simulate_page import simulate_server, simulate_ui
 
@@ -36,9 +37,15 @@ _STYLE = """
 
 
 def create_app(
-    *, audit: str | Path | None = None, max_upload_mb: float = 10.0, token: str | None = None
+    *,
+    audit: str | Path | None = None,
+    max_upload_mb: float = 10.0,
+    token: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    allowed_hosts: Sequence[str] = (),
 ) -> Any:
-    """The ASGI app: the Shiny pages wrapped in the token and upload-size guard.
+    """The ASGI app: the Shiny pages wrapped in the host, origin, token and upload-size guard.
 
     Parameters
     ----------
@@ -48,6 +55,11 @@ def create_app(
         Largest file accepted from the browser, in MB.
     token : str, optional
         Access token every request must carry (required off loopback).
+    host, port : str, int
+        The address the app is served on: requests must name it in ``Host``
+        (and in ``Origin`` when they carry one).
+    allowed_hosts : sequence of str
+        Further ``name`` or ``name:port`` the app answers to (a reverse proxy's name).
     """
     limit = int(max_upload_mb * 1_000_000)  # MB = 10^6 bytes, as browsers show sizes
     page = ui.page_navbar(
@@ -77,7 +89,8 @@ def create_app(
         interim_server("interim", design=design, audit=database, recorded=recorded)
         audit_server("audit", audit=database, recorded=recorded)
 
-    return Guard(App(page, server), max_upload_bytes=limit, token=token)
+    hosts = AllowedHosts.for_server(host, port, allowed_hosts)
+    return Guard(App(page, server), max_upload_bytes=limit, token=token, hosts=hosts)
 
 
 def _limit_uploads(session: Any, limit: int) -> None:
@@ -112,16 +125,23 @@ def serve(
     audit: str | Path | None = None,
     max_upload_mb: float = 10.0,
     token_file: str | Path | None = None,
+    allowed_hosts: Sequence[str] = (),
 ) -> None:
     """Run the app with uvicorn until interrupted.
 
     Raises
     ------
     InputError
-        A non-loopback host without a token, an unreadable token file.
+        A non-loopback host without a token, an unreadable token file, an
+        allowed host that is not a host name.
     """
     import uvicorn
 
+    for entry in allowed_hosts:
+        try:
+            parse_allowed_host(entry)
+        except ValueError as error:
+            raise InputError("allowed_host", str(error)) from None
     token = read_token(token_file)
     if not _loopback(host) and token is None:
         raise InputError(
@@ -129,7 +149,10 @@ def serve(
             f"{host} is reachable from other machines; set an access token with --token-file "
             f"or {TOKEN_VARIABLE}, or use 127.0.0.1",
         )
-    app = create_app(audit=audit, max_upload_mb=max_upload_mb, token=token)
+    app = create_app(
+        audit=audit, max_upload_mb=max_upload_mb, token=token, host=host, port=port,
+        allowed_hosts=allowed_hosts,
+    )  # fmt: skip
     print(f"adaptive_pilot app on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
@@ -138,10 +161,18 @@ def read_token(token_file: str | Path | None) -> str | None:
     """The access token from the file (first line) or the environment, if any."""
     if token_file is not None:
         path = Path(token_file)
+        if not path.is_file():
+            missing = "does not exist" if not path.exists() else "is not a regular file"
+            raise InputError("token_file", f"{path} {missing}")
         try:
-            text = path.read_text(encoding="utf-8")
+            with path.open("rb") as handle:
+                text = handle.read(4096).decode("utf-8")
         except OSError as error:
             raise InputError("token_file", f"cannot read {path}: {error.strerror}") from None
+        except UnicodeDecodeError:
+            raise InputError(
+                "token_file", f"{path} is not UTF-8 text; write the token in plain ASCII"
+            ) from None
         token = text.strip().splitlines()[0].strip() if text.strip() else ""
         if len(token) < 16:
             raise InputError("token_file", "the token must be at least 16 characters")
