@@ -1,4 +1,4 @@
-"""The web app's gate (ASGI middleware): other sites, token and upload size, before the app.
+"""The web app's gate (ASGI middleware): host and origin, token, upload size.
 
 * **Other sites.** Every request's ``Host`` must name the address and port the
   app is bound to (``127.0.0.1:8000``, ``localhost:8000``...) or a name given
