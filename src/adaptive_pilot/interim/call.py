@@ -77,7 +77,7 @@ def interim_analysis(
         if check_pymc:
             checks["pymc"] = _pymc_check(plan, calls, draws=pymc_draws, seed=seed)
     inference: dict[str, Inference] = {}
-    notes = _notes(calls, counts)
+    notes = [*data.notes, *_notes(calls, counts)]
     for cohort, call in zip(plan.cohorts, calls, strict=True):
         if not call.ended:
             continue

@@ -24,9 +24,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .checks import Record, finish, response_code, toxicity_grade
+import numpy as np
+
+from . import cells
+from .checks import PatientColumns, Problems, finish
 from .records import COLUMNS, DataError, PatientData, Problem
-from .tables import cell_bool, cell_date, cell_number, cell_text, read
+from .tables import read
 
 __all__ = ["OPTIONAL", "REQUIRED", "read_minimal"]
 
@@ -38,31 +41,32 @@ def read_minimal(
     path: str | Path, *, cohorts: Sequence[str], today: dt.date, as_of_given: bool
 ) -> PatientData:
     """Read and validate the minimal one-row-per-patient file (CSV or XLSX)."""
-    table = read(path, "data")
-    lookup = table.column_lookup()
-    problems = [
+    table = read(path, "data", known=COLUMNS)
+    lookup = table.lookup()
+    missing = [
         Problem(table.name, None, name, f"the column {name} is missing")
         for name in REQUIRED
         if name not in lookup
     ]
-    if problems:
-        present = ", ".join(str(c) for c in table.frame.columns) or "none"
-        problems.append(Problem(table.name, 1, None, f"the header has: {present}"))
-        raise DataError(problems)
-    records = []
-    for i, row in enumerate(table.frame.itertuples(index=False)):
-        cells = dict(zip(table.frame.columns, row, strict=True))
-        record = Record()
-        line = table.rows[i]
-        for name in (*REQUIRED, *OPTIONAL):
-            if name not in lookup:
-                continue
-            column = lookup[name]
-            where = (table.name, line, column)
-            record.read(name, PARSERS[name], cells[column], where, problems)
-        records.append(record)
+    if missing:
+        present = ", ".join(table.columns) or "none"
+        missing.append(Problem(table.name, 1, None, f"the header has: {present}"))
+        raise DataError(missing)
+    if not len(table):
+        raise DataError([Problem(table.name, None, None, "has a header but no patient rows")])
+    patients = PatientColumns(len(table))
+    problems = Problems()
+    for name in (*REQUIRED, *OPTIONAL):
+        if name not in lookup:
+            continue
+        column = lookup[name]
+        text = table.columns[column]
+        patients.parsed(
+            name, PARSERS[name](text), text,
+            file=table.name, column=column, rows=table.rows, problems=problems,
+        )  # fmt: skip
     return finish(
-        records,
+        patients,
         problems,
         cohorts=cohorts,
         today=today,
@@ -73,25 +77,26 @@ def read_minimal(
     )
 
 
-def _months(raw: object) -> float | None:
-    number = cell_number(raw, what="a number of months")
-    if number is not None and number < 0:
-        raise ValueError(f"{number:g} months is negative")
-    return number
+def _months(text: np.ndarray) -> cells.Parsed:
+    return cells.numbers(text, what="a number of months >= 0", minimum=0.0)
 
 
-#: How each column's cell is read (a ValueError names what is allowed).
-PARSERS: dict[str, Callable[[object], object]] = {
-    "patient_id": lambda raw: cell_text(raw) or None,
-    "cohort": lambda raw: cell_text(raw) or None,
-    "enrolled": cell_date,
-    "response_date": cell_date,
-    "toxicity_date": cell_date,
-    "response": lambda raw: response_code(cell_text(raw)),
-    "toxicity_grade": lambda raw: toxicity_grade(cell_number(raw, what="a CTCAE grade 0-5")),
-    "dlt": lambda raw: cell_bool(raw, what="a DLT answer"),
-    "pfs_event": lambda raw: cell_bool(raw, what="an event indicator"),
-    "os_event": lambda raw: cell_bool(raw, what="an event indicator"),
+def _event(text: np.ndarray) -> cells.Parsed:
+    return cells.booleans(text, what="an event indicator")
+
+
+#: How each column is read (each wrong cell's problem names what is allowed).
+PARSERS: dict[str, Callable[[np.ndarray], cells.Parsed]] = {
+    "patient_id": cells.texts,
+    "cohort": cells.texts,
+    "enrolled": cells.dates,
+    "response_date": cells.dates,
+    "toxicity_date": cells.dates,
+    "response": cells.responses,
+    "toxicity_grade": cells.grades,
+    "dlt": lambda text: cells.booleans(text, what="a DLT answer"),
+    "pfs_event": _event,
+    "os_event": _event,
     "pfs_months": _months,
     "os_months": _months,
 }

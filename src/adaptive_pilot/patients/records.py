@@ -31,6 +31,7 @@ from ..errors import InputError
 
 __all__ = [
     "COLUMNS",
+    "MAX_KEPT",
     "MAX_LISTED",
     "RESPONDERS",
     "RESPONSE_CODES",
@@ -61,6 +62,9 @@ COLUMNS = (
 )
 #: Problems listed in full before the rest are counted.
 MAX_LISTED = 20
+#: Problems kept per check (the rest are counted): the first rows of each check
+#: always include the first :data:`MAX_LISTED` problems of the file.
+MAX_KEPT = 1000
 
 
 @dataclass(frozen=True)
@@ -83,16 +87,22 @@ class Problem:
 
 
 class DataError(InputError):
-    """Every problem found in the patient data (at least one)."""
+    """Every problem found in the patient data (at least one).
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    ``problems`` holds the problems found, in file and row order; when a check
+    flags very many rows only its first :data:`MAX_KEPT` are kept, and
+    ``total`` counts them all.
+    """
+
+    def __init__(self, problems: Sequence[Problem], total: int | None = None) -> None:
         self.problems = tuple(problems)
+        self.total = max(len(self.problems), total or 0)
         lines = [p.line() for p in self.problems[:MAX_LISTED]]
-        hidden = len(self.problems) - len(lines)
+        hidden = self.total - len(lines)
         if hidden > 0:
-            lines.append(f"... and {hidden} more problem{'s' if hidden > 1 else ''}")
-        count = len(self.problems)
-        super().__init__("data", f"{count} problem{'s' if count > 1 else ''} in the patient data")
+            lines.append(f"... and {hidden:,} more problem{'s' if hidden > 1 else ''}")
+        count = self.total
+        super().__init__("data", f"{count:,} problem{'s' if count > 1 else ''} in the patient data")
         self.lines = tuple(lines)
 
 
@@ -129,12 +139,16 @@ class PatientData:
     provided : frozenset of str
         The canonical columns the source gave (e.g. whether toxicity grades were
         recorded at all).
+    notes : tuple of str
+        What the reader noticed that is not an error but changes what is counted
+        (e.g. subjects without a best-response record, counted as pending).
     """
 
     frame: pd.DataFrame
     sources: tuple[SourceFile, ...]
     format: str
     provided: frozenset[str] = field(default=frozenset())
+    notes: tuple[str, ...] = ()
 
     def to_provenance(self) -> list[dict[str, str]]:
         """The input files and their SHA-256, for provenance and the audit record."""
