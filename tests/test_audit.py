@@ -90,7 +90,8 @@ def test_an_inserted_record_with_a_valid_own_hash_is_found(tmp_path):
         "UPDATE records SET id = id + 10 WHERE id >= 3",
         "UPDATE records SET id = id - 9 WHERE id >= 13",
         (
-            "INSERT INTO records VALUES (3, '2026-11-22T00:00:00Z', 'X', ?, ?, ?, ?)",
+            "INSERT INTO records (id, created_utc, analyst, design_hash, payload, previous_hash, "
+            "hash) VALUES (3, '2026-11-22T00:00:00Z', 'X', ?, ?, ?, ?)",
             ("d" * 16, '{"call":"forged"}', second.hash, forged),
         ),
     )

@@ -147,7 +147,51 @@ def test_oc_table_and_by_look(capsys):
         ),
         (
             [*NO_FINAL, "--futility", "1,never", "--efficacy", "5,never", "--p", "0.1"],
-            "the final look (n=20) must decide GO / NO-GO",
+            "the final look must decide GO / NO-GO",
+        ),
+        (  # 'never' at the final look is refused, not read as "GO at f + 1"
+            [*NO_FINAL, "--futility", "1,5", "--efficacy", "never,never", "--p", "0.1"],
+            "--efficacy: the final look (n=20) has no GO region with 'never' there",
+        ),
+        (
+            [*NO_FINAL, "--futility", "1,never", "--efficacy", "never,6", "--p", "0.1"],
+            "--futility: the final look (n=20) has no NO-GO region with 'never' there",
+        ),
+        (
+            [
+                "inference",
+                "--looks",
+                "10,20",
+                "--futility",
+                "1,5",
+                "--efficacy",
+                "never,never",
+                "--n",
+                "20",
+                "--x",
+                "6",
+                "--p0",
+                "0.1",
+            ],
+            "--efficacy: the final look (n=20) has no GO region",
+        ),
+        (
+            [
+                "oc",
+                "--looks",
+                "10,1000000000",
+                "--futility",
+                "1,5",
+                "--efficacy",
+                "never,6",
+                "--p",
+                "0.1",
+            ],
+            "--looks: must be at most 5,000 patients (got 1,000,000,000)",
+        ),
+        (
+            ["borrow", "--n", "1000000000,20", "--x", "1,2", "--p0", "0.2"],
+            "--n: with borrowing, a cohort's patients must be at most 400",
         ),
         (
             ["calibrate", str(REPO / "designs" / "bop2_example.yaml"), "--top", "-1"],

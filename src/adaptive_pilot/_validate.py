@@ -6,6 +6,7 @@ import itertools
 import math
 from collections.abc import Sequence
 
+from ._limits import N_LIMIT
 from .errors import InputError
 
 
@@ -82,6 +83,8 @@ def increasing_looks(field: str, looks: Sequence[int]) -> tuple[int, ...]:
         values.append(int(value))
     if values[0] < 1:
         raise InputError(field, f"must be positive patient numbers (got {values[0]})")
+    if max(values) > N_LIMIT:
+        raise InputError(field, f"must be at most {N_LIMIT:,} patients (got {max(values):,})")
     for previous, current in itertools.pairwise(values):
         if current <= previous:
             raise InputError(

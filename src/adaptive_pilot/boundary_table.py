@@ -226,12 +226,27 @@ class BoundaryTable:
         look_values = _parse_int_list("looks", looks, allow_never=False)
         fut = _parse_int_list("futility", futility, allow_never=True)
         eff = _parse_int_list("efficacy", efficacy, allow_never=True)
+        final = look_values[-1]
+        if eff and eff[-1] is None and len(eff) == len(look_values):
+            raise InputError(
+                "efficacy",
+                f"the final look (n={final}) has no GO region with 'never' there; the final look "
+                f"must decide GO / NO-GO: give its efficacy bound (GO if x >= e)",
+            )
         # None marks "never"; the constructor turns it into the sentinels
-        return cls(
+        table = cls(
             looks=tuple(int(v) for v in look_values if v is not None),
             futility=cast(tuple[int, ...], tuple(fut)),
             efficacy=cast(tuple[int, ...], tuple(eff)),
         )
+        if fut[-1] is None:
+            raise InputError(
+                "futility",
+                f"the final look (n={final}) has no NO-GO region with 'never' there; the final "
+                f"look must decide GO / NO-GO: give its futility bound, "
+                f"{table.futility[-1]} (NO-GO if x <= e - 1)",
+            )
+        return table
 
 
 # ------------------------------------------------------------------ helpers

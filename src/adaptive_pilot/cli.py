@@ -471,7 +471,26 @@ def build_parser() -> argparse.ArgumentParser:
     interim.add_argument("--as-of", default=None, help="data cut-off YYYY-MM-DD (default: today)")
     interim.add_argument("--analyst", default=None, help="who makes the call (recorded)")
     interim.add_argument("--audit", default=None, help="append the call to this audit database")
-    interim.add_argument("--out", default=None, help="folder for decision.json and the reports")
+    interim.add_argument(
+        "--sign",
+        default=None,
+        metavar="KEY",
+        help="sign the audit record with this private key (made by 'audit keygen'); the call's "
+        "analyst is the key's",
+    )
+    interim.add_argument(
+        "--passphrase-file",
+        default=None,
+        help="file whose first line is the signing key's passphrase (otherwise asked for on a "
+        "terminal)",
+    )
+    _lock_option(interim)
+    interim.add_argument(
+        "--out",
+        default=None,
+        help="new or empty folder for decision.json and the closed and open reports (written "
+        "together with the audit record)",
+    )
     _analysis_option(interim)
     interim.add_argument(
         "--check-pymc", action="store_true", help="check the borrowed posterior with PyMC NUTS"
@@ -498,15 +517,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit_cmd = command(
         "audit",
-        "verify or list the audit trail of interim calls",
+        "verify or list the audit trail; make an analyst's signing key",
         "The audit trail: 'verify' walks the hash chain (exit 0 intact, 1 broken, naming the "
-        "first broken record); 'list' shows the history.",
+        "first broken record) and with --keys checks every record's signature (naming each "
+        "unsigned or wrongly signed record); 'list' shows the history; 'keygen' makes an "
+        "analyst's Ed25519 key pair for 'interim --sign'.",
     )
-    audit_cmd.add_argument("action", choices=("verify", "list"), help="verify or list")
-    audit_cmd.add_argument("--audit", required=True, help="audit database")
+    audit_cmd.add_argument("action", choices=("verify", "list", "keygen"), help="what to do")
+    audit_cmd.add_argument("--audit", default=None, help="audit database (verify, list)")
     audit_cmd.add_argument(
-        "--head", default=None, help="verify: a head hash kept outside the database"
+        "--head",
+        default=None,
+        help="verify: the head hash kept outside the database (64 hexadecimal digits)",
     )
+    audit_cmd.add_argument(
+        "--keys", default=None, help="verify: folder of the analysts' public keys (.pub files)"
+    )
+    audit_cmd.add_argument("--analyst", default=None, help="keygen: the key owner's name")
+    audit_cmd.add_argument(
+        "--out", default=".", help="keygen: folder for NAME.key (private) and NAME.pub"
+    )
+    audit_cmd.add_argument(
+        "--passphrase-file",
+        default=None,
+        help="keygen: protect the private key with the passphrase in this file's first line "
+        "(on a terminal, asked for when not given)",
+    )
+    _lock_option(audit_cmd)
     audit_cmd.add_argument("--json", action="store_true", help="list: JSON output")
     audit_cmd.set_defaults(handler=_run_audit)
 
@@ -561,6 +598,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_run_demo)
     return parser
+
+
+def _lock_option(parser: argparse.ArgumentParser) -> None:
+    """--lock-timeout: how long to wait for another program's lock on the audit database."""
+    parser.add_argument(
+        "--lock-timeout",
+        type=_lock_seconds,
+        default=30.0,
+        help="seconds to wait while another program holds the audit database (0.1 to 3600)",
+    )
+
+
+def _lock_seconds(text: str) -> float:
+    value = _finite(text, "a number of seconds")
+    if not 0.1 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be 0.1 to 3600 seconds (got {text})")
+    return value
 
 
 def _format_option(parser: argparse.ArgumentParser) -> None:
@@ -630,8 +684,22 @@ _OPTIONS = {
     "borrow": {"x", "n", "p0", "mu_mean", "mu_sd", "tau_sd", "draws"},
     "toxicity-boundary": {"p_lo", "p_hi", "looks", "cp0", "cp1", "shape", "priority", "grid"},
     "simulate": {"n_trials", "seed", "n_jobs", "backend", "scheduler", "out", "chunk_size"},
-    "interim": {"data", "adsl", "adrs", "adae", "adtte", "as_of", "audit", "out", "level"},
-    "audit": {"audit", "head"},
+    "interim": {
+        "data",
+        "adsl",
+        "adrs",
+        "adae",
+        "adtte",
+        "as_of",
+        "audit",
+        "out",
+        "level",
+        "sign",
+        "passphrase_file",
+        "analyst",
+        "lock_timeout",
+    },
+    "audit": {"audit", "head", "keys", "analyst", "out", "passphrase_file", "lock_timeout"},
     "app": {"host", "port", "audit", "max_upload_mb", "token_file", "allowed_host"},
 }
 
@@ -955,14 +1023,24 @@ def _run_simulate(args: argparse.Namespace) -> str:
 
 
 def _run_interim(args: argparse.Namespace) -> str:
-    from .interim.output import closed_report, write_outputs
+    from .interim.output import closed_report
+    from .interim.publish import FILES, check_out_folder
     from .interim.run import run_interim
 
     as_of = None if args.as_of is None else _date_option("as_of", args.as_of)
     if args.out is not None:
-        _check_output_folder(args.out)
+        check_out_folder(args.out)
     if args.audit is not None:
-        _check_audit_target(args.audit)
+        _check_audit_target(args.audit, args.lock_timeout)
+    key = None
+    if args.sign is not None:
+        from .interim.signing import SigningKey
+
+        if args.audit is None:
+            from .errors import InputError
+
+            raise InputError("sign", "signs the audit record: give --audit DATABASE as well")
+        key = SigningKey.load(args.sign, _key_passphrase(args.sign, args.passphrase_file))
     result = run_interim(
         args.design,
         data=args.data,
@@ -978,11 +1056,13 @@ def _run_interim(args: argparse.Namespace) -> str:
         level=args.level,
         check_pymc=args.check_pymc,
         pymc_draws=args.pymc_draws,
+        out=args.out,
+        key=key,
+        lock_timeout=args.lock_timeout,
     )
     notes = []
     if args.out is not None:
-        written = write_outputs(result, args.out)
-        notes.append("Written: " + ", ".join(str(p) for p in written))
+        notes.append("Written: " + ", ".join(str(Path(args.out) / name) for name in FILES))
     if args.format == "json":
         return json.dumps(result.to_dict(), indent=2, allow_nan=False)
     if args.format == "html":
@@ -992,12 +1072,46 @@ def _run_interim(args: argparse.Namespace) -> str:
     return "\n\n".join([text, *notes])
 
 
+def _key_passphrase(key_file: str, passphrase_file: str | None) -> bytes | None:
+    """The signing key's passphrase: from the file, or asked for on a terminal if it has one."""
+    from .interim.signing import key_is_encrypted
+
+    if passphrase_file is not None:
+        return _passphrase_from_file(passphrase_file)
+    if key_is_encrypted(key_file) and sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"Passphrase of {Path(key_file).name}: ").encode("utf-8")
+    return None
+
+
+def _passphrase_from_file(path: str) -> bytes:
+    from .errors import InputError
+
+    file = Path(path)
+    if not file.is_file():
+        missing = "does not exist" if not file.exists() else "is not a regular file"
+        raise InputError("passphrase_file", f"{path} {missing}")
+    with file.open("rb") as handle:
+        raw = handle.read(4096)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("passphrase_file", f"{path} is not UTF-8 text") from None
+    line = text.splitlines()[0].strip() if text.strip() else ""
+    if len(line) < 8:
+        raise InputError("passphrase_file", "the passphrase must be at least 8 characters")
+    return line.encode("utf-8")
+
+
 def _run_app(args: argparse.Namespace) -> str:
     from .errors import InputError
 
     try:
         from .app import serve
-    except ImportError as error:  # pragma: no cover - the extra is installed by make
+    except ModuleNotFoundError as error:  # pragma: no cover - the extra is installed by make
+        if (error.name or "").split(".")[0] not in ("shiny", "uvicorn", "starlette", "htmltools"):
+            raise
         raise InputError(
             "app", f"needs the 'app' extra: pip install 'adaptive-pilot[app]' ({error.name})"
         ) from None
@@ -1015,24 +1129,84 @@ def _run_app(args: argparse.Namespace) -> str:
 
 
 def _run_audit(args: argparse.Namespace) -> str:
+    from .errors import InputError
     from .interim import audit
 
+    if args.action == "keygen":
+        return _keygen(args)
+    for name in ("analyst", "passphrase_file"):
+        if getattr(args, name) is not None:
+            raise InputError(name, "is used only with 'audit keygen'")
+    if args.audit is None:
+        raise InputError("audit", f"give the audit database to {args.action}")
+    if args.action == "list" and (args.head is not None or args.keys is not None):
+        raise InputError("head" if args.head is not None else "keys", "is used only with verify")
+    head = None if args.head is None else audit.check_head(args.head)
+    completed = _complete_pending(args.audit, args.lock_timeout)
     if args.action == "verify":
-        check = audit.verify(args.audit, head=args.head)
+        from .interim.signing import load_public_keys
+
+        keys = None if args.keys is None else load_public_keys(args.keys)
+        check = audit.verify(args.audit, head=head, keys=keys, timeout=args.lock_timeout)
+        text = "\n".join([*completed, *check.lines()])
         if not check.ok:
-            raise _ExitStatus(check.line(), 1)
-        return check.line()
-    records = audit.read_records(args.audit)
+            raise _ExitStatus(text, 1)
+        return text
+    records = audit.read_records(args.audit, timeout=args.lock_timeout)
     if args.json:
         return json.dumps([r.to_dict() for r in records], indent=2)
-    lines = []
+    lines = list(completed)
     for r in records:
+        signed = f" signed by {r.signature.signer}" if r.signature else ""
         lines.append(
             f"#{r.id} {r.created_utc} analyst {r.analyst or '-'} cut-off "
             f"{r.payload.get('as_of', '?')} design {r.design_hash}: {r.decisions()} "
-            f"[hash {r.hash[:16]}]"
+            f"[hash {r.hash[:16]}]{signed}"
         )
     return "\n".join(lines) if lines else f"{args.audit}: no records yet"
+
+
+def _complete_pending(database: str, timeout: float) -> list[str]:
+    """Finish moving the reports of a call killed between its record and its folder."""
+    from .interim import audit
+    from .interim.publish import complete_pending
+
+    done = complete_pending(audit.read_records(database, timeout=timeout))
+    return [f"completed: the reports of a recorded call were moved into {f}" for f in done]
+
+
+def _keygen(args: argparse.Namespace) -> str:
+    from .errors import InputError
+    from .interim.signing import generate_key
+
+    for name in ("audit", "head", "keys"):
+        if getattr(args, name) is not None:
+            raise InputError(name, "is not used by 'audit keygen'")
+    if args.analyst is None:
+        raise InputError("analyst", "give the key owner's name, e.g. --analyst 'A. Nyone'")
+    passphrase = None
+    if args.passphrase_file is not None:
+        passphrase = _passphrase_from_file(args.passphrase_file)
+    elif sys.stdin.isatty():
+        import getpass
+
+        typed = getpass.getpass("Passphrase for the private key (Enter for none): ")
+        if typed:
+            if getpass.getpass("The same passphrase again: ") != typed:
+                raise InputError("passphrase", "the two passphrases differ; nothing was written")
+            if len(typed) < 8:
+                raise InputError("passphrase", "must be at least 8 characters")
+            passphrase = typed.encode("utf-8")
+    private, public, fingerprint = generate_key(args.analyst, args.out, passphrase)
+    protection = "protected by a passphrase" if passphrase else "not protected by a passphrase"
+    return "\n".join(
+        [
+            f"Private key: {private} (permissions 0600, {protection}): keep it to yourself; "
+            f"sign with 'interim --sign {private}'",
+            f"Public key:  {public}: give it to whoever verifies ('audit verify --keys FOLDER')",
+            f"Fingerprint: {fingerprint}",
+        ]
+    )
 
 
 def _date_option(field: str, text: str) -> Any:
@@ -1047,23 +1221,12 @@ def _date_option(field: str, text: str) -> Any:
 
 
 def _check_output_folder(path: str) -> None:
-    from pathlib import Path
+    from ._files import writable_folder
 
-    from .errors import InputError
-
-    folder = Path(path)
-    if folder.exists() and not folder.is_dir():
-        raise InputError("out", f"{path} is a file, not a folder")
-    existing = (
-        folder if folder.exists() else next((p for p in folder.parents if p.exists()), Path("."))
-    )
-    if not existing.is_dir():
-        raise InputError("out", f"{existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK):
-        raise InputError("out", f"cannot write in {existing}: permission denied")
+    writable_folder(path)
 
 
-def _check_audit_target(path: str) -> None:
+def _check_audit_target(path: str, timeout: float = 30.0) -> None:
     from pathlib import Path
 
     from .errors import InputError
@@ -1079,7 +1242,7 @@ def _check_audit_target(path: str) -> None:
     if target.exists():
         from .interim import audit
 
-        audit.read_records(target)  # refuses a file that is not an audit database
+        audit.read_records(target, timeout=timeout)  # refuses a file that is not an audit database
 
 
 def _run_schema(args: argparse.Namespace) -> str:

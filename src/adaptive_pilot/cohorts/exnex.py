@@ -203,11 +203,12 @@ class ExnexModel(BorrowingModel):
 
     def _fast_posterior(self, data: Data, level: float) -> BorrowingResult:
         n_arr, x_arr, p0_arr = data
-        prob, mean, parts = self._evaluate(n_arr, x_arr[None, :], p0_arr, keep=True)
+        only = n_arr.tolist()  # the rows of this dataset's sample sizes, no others
+        prob, mean, parts = self._evaluate(n_arr, x_arr[None, :], p0_arr, keep=True, only_n=only)
         low = np.empty(n_arr.size)
         high = np.empty(n_arr.size)
         for j in range(n_arr.size):
-            low[j], high[j] = self._interval(int(n_arr[j]), int(x_arr[j]), j, parts, level)
+            low[j], high[j] = self._interval(int(n_arr[j]), int(x_arr[j]), j, parts, level, only)
         return BorrowingResult(
             n_arr,
             x_arr,
@@ -227,7 +228,14 @@ class ExnexModel(BorrowingModel):
                 "n", f"the EXNEX prior has {self.prior.n_cohorts} cohorts (got data for {j})"
             )
 
-    def _evaluate(self, n: ArrayLike, x: ArrayLike, p0: ArrayLike, keep: bool = False) -> Any:
+    def _evaluate(
+        self,
+        n: ArrayLike,
+        x: ArrayLike,
+        p0: ArrayLike,
+        keep: bool = False,
+        only_n: Sequence[int] | None = None,
+    ) -> Any:
         x = np.asarray(x)
         shape = x.shape
         cohorts = shape[-1]
@@ -239,20 +247,22 @@ class ExnexModel(BorrowingModel):
         n_max = int(flat_n.max())
         rows = row_index(flat_n, flat_x)
         nex = [
-            nex_rows(n_max, self.prior.nex_mean[j], self.prior.nex_sd[j], float(cuts[j]))
+            nex_rows(n_max, self.prior.nex_mean[j], self.prior.nex_sd[j], float(cuts[j]), only_n)
             for j in range(cohorts)
         ]
         cols = np.arange(cohorts)
-        log_c = np.stack([nex[j][0] for j in range(cohorts)], axis=1)[rows, cols]  # (S, J)
-        nex_tail = np.stack([nex[j][1] for j in range(cohorts)], axis=1)[rows, cols]
-        nex_mean = np.stack([nex[j][2] for j in range(cohorts)], axis=1)[rows, cols]
+        log_c = np.stack([nex[j][0][rows[:, j]] for j in cols], axis=1)  # (S, J)
+        nex_tail = np.stack([nex[j][1][rows[:, j]] for j in cols], axis=1)
+        nex_mean = np.stack([nex[j][2][rows[:, j]] for j in cols], axis=1)
         prob = np.empty(flat_x.shape)
         mean = np.empty(flat_x.shape)
         batch = max(1, 2_000_000 // ((1 << cohorts) * max(c.n_points for c in self.components)))
         parts = None
         for start in range(0, flat_x.shape[0], batch):
             sl = slice(start, start + batch)
-            comp = [self._component(m, rows[sl], p0_arr, n_max, keep) for m in self.components]
+            comp = [
+                self._component(m, rows[sl], p0_arr, n_max, keep, only_n) for m in self.components
+            ]
             # log posterior of each assignment (S, A)
             is_nex = (self._z == len(self.components)).astype(float)  # (A, J)
             log_p = self._log_w[cols, self._z].sum(axis=1)[None, :] + log_c[sl] @ is_nex.T
@@ -275,14 +285,20 @@ class ExnexModel(BorrowingModel):
 
     @staticmethod
     def _component(
-        model: HierarchicalModel, rows: np.ndarray, p0: np.ndarray, n_max: int, keep: bool
+        model: HierarchicalModel,
+        rows: np.ndarray,
+        p0: np.ndarray,
+        n_max: int,
+        keep: bool,
+        only_n: Sequence[int] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """log Z(S) (B, 2^J) and tail / mean (B, 2^J, J) of one EX component per subset."""
-        tables = model.row_tables(n_max)
+        tables = model.row_tables(n_max, only_n)
         cohorts = rows.shape[1]
         log_lik = tables["log_lik"][rows]  # (B, J, P)
         ratio_tail = np.stack(
-            [model.tail_table(n_max, float(p))[rows[:, j]] for j, p in enumerate(p0)], axis=1
+            [model.tail_table(n_max, float(p), only_n)[rows[:, j]] for j, p in enumerate(p0)],
+            axis=1,
         )
         ratio_mean = tables["mean"][rows]
         subsets = 1 << cohorts
@@ -300,7 +316,15 @@ class ExnexModel(BorrowingModel):
         mean = weights @ ratio_mean.transpose(0, 2, 1)
         return log_z, tail, mean, (weights if keep else None)
 
-    def _interval(self, n: int, x: int, j: int, parts: Any, level: float) -> tuple[float, float]:
+    def _interval(
+        self,
+        n: int,
+        x: int,
+        j: int,
+        parts: Any,
+        level: float,
+        only_n: Sequence[int] | None = None,
+    ) -> tuple[float, float]:
         post, comp, log_c = parts
         mus, taus, log_coef = [], [], []
         for c, (model, (_, _, _, weights)) in enumerate(zip(self.components, comp, strict=True)):
@@ -309,7 +333,7 @@ class ExnexModel(BorrowingModel):
                 continue
             # posterior weight of each (mu, tau) point with cohort j in component c
             point = post[0, own] @ weights[0, self._masks[c][own]]
-            log_lik = model.row_tables(n)["log_lik"][row_index(n, x)]
+            log_lik = model.row_tables(n, only_n)["log_lik"][row_index(n, x)]
             keep = point > 1e-14 * max(point.max(), 1e-300)
             with np.errstate(divide="ignore"):
                 log_coef.append(np.log(point[keep]) - log_lik[keep])

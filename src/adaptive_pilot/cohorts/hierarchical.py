@@ -55,7 +55,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-from .._limits import PRIOR_RANGES
+from .._limits import BORROWED_N_LIMIT, PRIOR_RANGES
 from ..errors import InputError
 from ..provenance import Provenance, design_hash
 from ..results import ResultMixin, Summary, Table, records
@@ -459,6 +459,7 @@ class HierarchicalModel(BorrowingModel):
         self.tau = np.concatenate(taus)
         self.log_prior = np.concatenate(log_w)
         self._rows: dict[str, Any] = {"n_max": -1}
+        self._sparse: dict[str, Any] = {}
         self._compact: dict[tuple[Any, ...], PosteriorTables] = {}
 
     @property
@@ -467,32 +468,56 @@ class HierarchicalModel(BorrowingModel):
         return self.log_prior.size
 
     # ---------------------------------------------------------------- tables
-    def row_tables(self, n_max: int) -> dict[str, Any]:
+    def row_tables(self, n_max: int, only_n: Sequence[int] | None = None) -> dict[str, Any]:
         """Tables for every (n, x) with 0 <= x <= n <= n_max, row n (n + 1) / 2 + x.
 
         Returns a dict with ``log_lik`` (rows, points): log L; ``tail``: a dict
         cut -> U / L; ``mean``: M / L (M the integral of expit(theta)).
+        With ``only_n`` just the rows of those sample sizes are built (one
+        dataset's posterior needs a few: memory grows with n, not n squared),
+        still indexed by their row numbers in the full table.
         """
+        if only_n is not None and self._rows["n_max"] < max(only_n):
+            key = tuple(sorted({int(v) for v in only_n}))
+            if self._sparse.get("key") != key:
+                built = _build_tables(max(key), self.mu, self.tau, self.cuts, key, True)
+                rows = built["rows"]
+                self._sparse = {
+                    "key": key,
+                    "n_max": max(key),
+                    "log_lik": RowMapped(built["log_lik"], rows),
+                    "tail": {cut: RowMapped(t, rows) for cut, t in built["tail"].items()},
+                    "mean": RowMapped(built["mean"], rows),
+                }
+            return self._sparse
         if self._rows["n_max"] < n_max:
             self._rows = _build_tables(int(n_max), self.mu, self.tau, self.cuts)
         return self._rows
 
-    def tail_table(self, n_max: int, p0: float) -> np.ndarray:
+    def tail_table(self, n_max: int, p0: float, only_n: Sequence[int] | None = None) -> Any:
         """U / L rows for the cut logit(p0), which must be one of the model's cuts."""
-        return _tail(self.row_tables(n_max), p0)
+        return _tail(self.row_tables(n_max, only_n), p0)
 
-    def tables(self, n: int, p0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def tables(
+        self, n: int, p0: float, only_n: Sequence[int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(log L, U / L, M / L) for x = 0..n, each of shape (n + 1, points)."""
         rows = slice(row_index(n, 0), row_index(n + 1, 0))
-        tables = self.row_tables(n)
-        return tables["log_lik"][rows], self.tail_table(n, p0)[rows], tables["mean"][rows]
+        tables = self.row_tables(n, only_n)
+        return (
+            tables["log_lik"][rows],
+            self.tail_table(n, p0, only_n)[rows],
+            tables["mean"][rows],
+        )
 
     # ------------------------------------------------------------- posterior
-    def log_weights(self, n: ArrayLike, x: ArrayLike, p0: ArrayLike) -> np.ndarray:
+    def log_weights(
+        self, n: ArrayLike, x: ArrayLike, p0: ArrayLike, only_n: Sequence[int] | None = None
+    ) -> np.ndarray:
         """Normalised log posterior weights on the (mu, tau) grid for datasets x (..., J)."""
         x_arr = np.asarray(x)
         n_arr = np.asarray(n)
-        log_lik = self.row_tables(int(n_arr.max()))["log_lik"]
+        log_lik = self.row_tables(int(n_arr.max()), only_n)["log_lik"]
         log_w = self.log_prior + log_lik[row_index(n_arr, x_arr)].sum(axis=-2)
         log_w -= special.logsumexp(log_w, axis=-1, keepdims=True)
         return log_w
@@ -544,26 +569,33 @@ class HierarchicalModel(BorrowingModel):
 
     def _fast_posterior(self, data: Data, level: float) -> BorrowingResult:
         n_arr, x_arr, p0_arr = data
-        log_w = self.log_weights(n_arr, x_arr[None, :], p0_arr)[0]
+        only = n_arr.tolist()  # the rows of this dataset's sample sizes, no others
+        log_w = self.log_weights(n_arr, x_arr[None, :], p0_arr, only)[0]
         w = np.exp(log_w)
         prob = np.empty(n_arr.size)
         mean = np.empty(n_arr.size)
         low = np.empty(n_arr.size)
         high = np.empty(n_arr.size)
         for j, (n_j, x_j, p0_j) in enumerate(zip(n_arr, x_arr, p0_arr, strict=True)):
-            _, ratio_tail, ratio_mean = self.tables(int(n_j), float(p0_j))
+            _, ratio_tail, ratio_mean = self.tables(int(n_j), float(p0_j), only)
             prob[j] = w @ ratio_tail[x_j]
             mean[j] = w @ ratio_mean[x_j]
-            low[j], high[j] = self._interval(int(n_j), int(x_j), w, log_w, level)
+            low[j], high[j] = self._interval(int(n_j), int(x_j), w, log_w, level, only)
         return BorrowingResult(n_arr, x_arr, p0_arr, prob, mean, low, high, "fast", self.prior)
 
     def _interval(
-        self, n: int, x: int, w: np.ndarray, log_w: np.ndarray, level: float
+        self,
+        n: int,
+        x: int,
+        w: np.ndarray,
+        log_w: np.ndarray,
+        level: float,
+        only_n: Sequence[int] | None = None,
     ) -> tuple[float, float]:
         """Equal-tailed interval for p_j from its marginal posterior density on a fine grid."""
-        log_total = self.row_tables(n)["log_lik"][row_index(n, 0) :]
+        log_total = self.row_tables(n, only_n)["log_lik"][row_index(n, x)]
         keep = w > 1e-14 * w.max()
-        log_coef = log_w[keep] - log_total[x, keep]
+        log_coef = log_w[keep] - log_total[keep]
         return theta_interval(n, x, self.mu[keep], self.tau[keep], log_coef, level)
 
     # ------------------------------------------------------------------ PyMC
@@ -681,27 +713,29 @@ class PosteriorTables:
 
 
 # ---------------------------------------------------------------- internals
-def _tail(tables: dict[str, Any], p0: float) -> np.ndarray:
+def _tail(tables: dict[str, Any], p0: float) -> Any:
     """U / L rows of built tables for the cut logit(p0) (one of the model's cuts)."""
     cut = _logit(p0)
     for known, table in tables["tail"].items():
         if abs(known - cut) < 1e-12:
-            return np.asarray(table)
+            return table
     raise ValueError(f"p0 = {p0} is not one of the model's cuts; pass it in `cuts`")
 
 
 def nex_rows(
-    n_max: int, mean: float, sd: float, cut: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n_max: int, mean: float, sd: float, cut: float, only_n: Sequence[int] | None = None
+) -> tuple[Any, Any, Any]:
     """log C, C_upper / C and C_mean / C for every (n, x) row under theta ~ N(mean, sd^2).
 
     C = integral Binomial(x | n, expit theta) N(theta | mean, sd^2) dtheta (with the
     binomial coefficient, as the EX tables), C_upper the same over theta > cut and
     C_mean the integral times expit theta, on the EX tables' theta rule (the prior
-    puts no mass beyond |theta| = 40).
+    puts no mass beyond |theta| = 40). With ``only_n``, just those sample sizes'
+    rows (as :class:`RowMapped`, indexed by full-table row numbers).
     """
-    n = np.concatenate([np.full(k + 1, k) for k in range(n_max + 1)])
-    x = np.concatenate([np.arange(k + 1) for k in range(n_max + 1)])
+    sizes = range(n_max + 1) if only_n is None else sorted({int(v) for v in only_n})
+    n = np.concatenate([np.full(k + 1, k) for k in sizes])
+    x = np.concatenate([np.arange(k + 1) for k in sizes])
     theta, weight = _theta_rule((cut,))
     log_f = (
         special.gammaln(n + 1)[:, None]
@@ -716,7 +750,32 @@ def nex_rows(
     total = f.sum(axis=1)
     upper = f[:, theta > cut].sum(axis=1)
     mean_part = f @ special.expit(theta)
-    return np.log(total) + shift, upper / total, mean_part / total
+    out = (np.log(total) + shift, upper / total, mean_part / total)
+    if only_n is None:
+        return out
+    rows = row_index(n, x)
+    return tuple(RowMapped(part, rows) for part in out)  # type: ignore[return-value]
+
+
+class RowMapped:
+    """Rows built for some sample sizes only, indexed by their full-table row numbers.
+
+    ``table[row_index(n, x)]`` (an int, an array or a slice of rows) gives the
+    same rows as the full table would; a row that was not built raises.
+    """
+
+    def __init__(self, data: np.ndarray, rows: np.ndarray) -> None:
+        self.data = data
+        self._map = np.full(int(rows.max()) + 1, -1, dtype=np.int64)
+        self._map[rows] = np.arange(rows.size)
+
+    def __getitem__(self, rows: Any) -> np.ndarray:
+        if isinstance(rows, slice):
+            rows = np.arange(rows.start, rows.stop)
+        local = self._map[np.asarray(rows)]
+        if np.any(local < 0):
+            raise IndexError("a row of a sample size that was not built")
+        return self.data[local]
 
 
 def nuts_result(
@@ -1045,6 +1104,12 @@ def _validate_data(
         raise InputError("n", "sample sizes and counts must be whole numbers")
     if np.any(n_arr < 1):
         raise InputError("n", f"sample sizes must be >= 1 (got {n_arr.tolist()})")
+    if np.any(n_arr > BORROWED_N_LIMIT):
+        raise InputError(
+            "n",
+            f"with borrowing, a cohort's patients must be at most {BORROWED_N_LIMIT} (got "
+            f"{n_arr.max():,}): the fast posterior is checked to 1e-5 up to there",
+        )
     if np.any((x_arr < 0) | (x_arr > n_arr)):
         raise InputError(
             "x", f"each count must be between 0 and its cohort's n (got {x_arr.tolist()})"

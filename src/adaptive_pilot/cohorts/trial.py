@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._limits import BORROWING_TRIAL_N_LIMIT
 from ..boundary_table import BoundaryTable
 from ..errors import InputError
 from ..provenance import design_hash
@@ -246,6 +247,18 @@ class TrialDesign:
     cohorts: tuple[Cohort, ...]
     accrual: Accrual
     borrowing: HierarchicalBorrowing | None = None
+
+    def __post_init__(self) -> None:
+        if self.borrowing is None:
+            return
+        for i, cohort in enumerate(self.cohorts):
+            if cohort.n_max > BORROWING_TRIAL_N_LIMIT:
+                raise InputError(
+                    f"cohorts[{i}].max_size",
+                    f"with borrowing, a cohort has at most {BORROWING_TRIAL_N_LIMIT} patients "
+                    f"(got {cohort.n_max} for {cohort.name}): the simulator's posterior tables "
+                    f"grow as N squared (5 GB per worker at {BORROWING_TRIAL_N_LIMIT})",
+                )
 
     @property
     def cohort_names(self) -> tuple[str, ...]:

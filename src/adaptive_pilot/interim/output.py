@@ -21,10 +21,9 @@ import pandas as pd
 from .._files import atomic_write
 from ..patients.counts import cohort_counts
 from ..results import Summary, Table
-from . import audit
 from .result import InterimResult
 
-__all__ = ["audit_payload", "open_summary", "record_call", "write_outputs"]
+__all__ = ["audit_payload", "open_summary", "write_outputs"]
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
@@ -65,20 +64,6 @@ def audit_payload(result: InterimResult) -> dict[str, Any]:
         ],
         "versions": details["versions"],
     }
-
-
-def record_call(result: InterimResult, database: str | Path) -> InterimResult:
-    """Append the call to the audit database; the result then carries the record's id and hash."""
-    record = audit.append(
-        database,
-        created_utc=result.provenance.created_utc,
-        analyst=result.analyst,
-        design_hash=result.provenance.design_hash,
-        payload=audit_payload(result),
-    )
-    return result.with_audit(
-        {"id": record.id, "hash": record.hash, "previous_hash": record.previous_hash}
-    )
 
 
 def open_summary(result: InterimResult) -> Summary:
@@ -137,6 +122,13 @@ def _header(result: InterimResult) -> tuple[str, ...]:
     ]
     if result.audit is not None:
         lines.append(f"Audit record {result.audit['id']}, hash {result.audit['hash']}")
+        signature = result.audit.get("signature")
+        if signature:
+            lines.append(
+                f"Electronic signature: {signature['signer']}, {signature['signed_utc']} (UTC), "
+                f"meaning: {signature['meaning']} ({signature['algorithm']} key "
+                f"{signature['key_fingerprint'][:16]}; signs record hash {result.audit['hash']})"
+            )
     return tuple(lines)
 
 

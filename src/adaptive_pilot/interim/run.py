@@ -16,9 +16,11 @@ from ..patients import read_adam, read_patients
 from ..patients.records import PatientData, SourceFile
 from ..spec import load_design
 from ..spec.resolve import ResolvedDesign
+from . import audit as audit_trail
 from .call import interim_analysis
-from .output import record_call
+from .publish import check_out_folder, publish
 from .result import InterimResult
+from .signing import SigningKey
 
 __all__ = ["run_interim"]
 
@@ -40,8 +42,16 @@ def run_interim(
     check_pymc: bool = False,
     pymc_draws: int = 10_000,
     names: Mapping[str, str] | None = None,
+    out: str | Path | None = None,
+    key: SigningKey | None = None,
+    lock_timeout: float = audit_trail.LOCK_TIMEOUT,
 ) -> InterimResult:
     """Decide every cohort of a design from patient files at a data cut-off.
+
+    With ``audit`` the call is appended to the audit trail (signed with
+    ``key``), and with ``out`` its reports are written there, both as one step
+    (:mod:`adaptive_pilot.interim.publish`): a record always has its reports,
+    and a failed call leaves neither.
 
     Parameters
     ----------
@@ -68,6 +78,13 @@ def run_interim(
     names : mapping, optional
         Path -> the name to record for it (e.g. a file's name in the user's browser,
         when the file on disk is a temporary copy).
+    out : path, optional
+        A new or empty folder for ``decision.json`` and the closed and open reports.
+    key : SigningKey, optional
+        The analyst's key: the audit record is signed (needs ``audit``). The
+        analyst is the key's, and a different ``analyst`` is refused.
+    lock_timeout : float
+        Seconds to wait for another program's lock on the audit database.
 
     Returns
     -------
@@ -79,6 +96,18 @@ def run_interim(
         A bad cut-off, a missing or unreadable file, or data problems (a
         :class:`~adaptive_pilot.patients.records.DataError` lists each by row).
     """
+    if key is not None:
+        if audit is None:
+            raise InputError("sign", "signs the audit record: give --audit DATABASE as well")
+        if analyst is not None and " ".join(analyst.split()) != key.analyst:
+            raise InputError(
+                "analyst",
+                f"{analyst!r} is not the key's analyst {key.analyst!r}: a signed call is made by "
+                f"the key's owner (leave --analyst out)",
+            )
+        analyst = key.analyst
+    if out is not None:
+        check_out_folder(out)
     today = dt.datetime.now(dt.UTC).date()
     given = as_of is not None
     as_of = today if as_of is None else as_of
@@ -119,8 +148,8 @@ def run_interim(
         check_pymc=check_pymc,
         pymc_draws=pymc_draws,
     )
-    if audit is not None:
-        result = record_call(result, audit)
+    if audit is not None or out is not None:
+        result, _ = publish(result, out=out, database=audit, key=key, timeout=lock_timeout)
     return result
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import figures
-from .._files import umask_mode
+from .._files import remove_stale, temporary_prefix, umask_mode, writable_folder
 from ..errors import InputError
 from .document import Report
 
@@ -41,14 +41,17 @@ def write_report(report: Report, folder: str | Path, formats: Sequence[str]) -> 
     are made in a temporary folder next to ``folder`` and moved in only when
     all are done: a failure leaves nothing half-written.
     """
-    folder = Path(folder)
+    folder = writable_folder(folder)
     parent = folder.parent if folder.parent != Path("") else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError("out", f"cannot create the folder {parent}: {error.strerror}") from None
+    remove_stale(parent, ".report", folder.name)  # left by a killed run
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
+        staging = Path(
+            tempfile.mkdtemp(prefix=temporary_prefix(folder.name), suffix=".report", dir=parent)
+        )
     except OSError as error:
         raise InputError("out", f"cannot write in {parent}: {error.strerror}") from None
     try:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._limits import N_LIMIT
 from .._validate import open_probability
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
@@ -129,10 +130,6 @@ def threshold(field: str, value: float | None, *, optional: bool = False) -> flo
     if not 0.0 < value < 1.0:
         raise InputError(field, f"must be a probability strictly between 0 and 1 (got {value})")
     return float(value)
-
-
-#: Largest maximum sample size (and look) accepted anywhere.
-N_LIMIT = 5000
 
 
 def max_sample_size(value: int, field: str = "n_max") -> int:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._files import atomic_write
+from .._files import atomic_write, remove_stale, writable_folder
 from ..errors import InputError
 from ..provenance import design_hash
 
@@ -62,8 +61,7 @@ class CheckpointFolder:
         one, a folder that cannot be written, a non-empty folder that holds no
         simulation, and a folder that holds a different simulation.
         """
-        folder = Path(out)
-        _check_target(folder)
+        folder = writable_folder(out)
         path = folder / _MANIFEST
         if path.exists():
             try:
@@ -83,6 +81,9 @@ class CheckpointFolder:
             atomic_write(path, json.dumps(manifest, indent=2).encode())
         except OSError as error:
             raise InputError("out", f"cannot write in {folder}: {_reason(error)}") from None
+        # temporary files of a run that was killed while writing them
+        remove_stale(folder / "chunks", ".tmp")
+        remove_stale(folder, ".tmp")
         return cls(folder, manifest)
 
     def chunk_path(self, index: int) -> Path:
@@ -107,7 +108,11 @@ class CheckpointFolder:
         buffer = io.BytesIO()
         savez: Any = np.savez  # its stub types **kwds as its keyword options
         savez(buffer, **{_RECORD: encoded}, **arrays)
-        atomic_write(self.chunk_path(index), buffer.getvalue())
+        path = self.chunk_path(index)
+        try:
+            atomic_write(path, buffer.getvalue())
+        except OSError as error:
+            raise InputError("out", f"cannot write {path}: {_reason(error)}") from None
 
     def load(
         self, sizes: list[int], n_scenarios: int, report: Callable[[str], None]
@@ -129,6 +134,12 @@ class CheckpointFolder:
             path = self.chunk_path(index)
             if not path.exists():
                 continue
+            if not path.is_file():  # a folder, a pipe (reading it would wait forever), a device
+                raise InputError(
+                    "out",
+                    f"{path} is not a regular file (a folder, pipe or device); remove it so that "
+                    f"the chunk can be simulated and saved there",
+                )
             stats, problem = self._read(path, index, size, n_scenarios)
             if problem is None and stats is not None:
                 done[index] = stats
@@ -192,21 +203,6 @@ def _checksum(arrays: dict[str, np.ndarray]) -> str:
         digest.update(header)
         digest.update(value.tobytes())
     return digest.hexdigest()
-
-
-def _check_target(folder: Path) -> None:
-    """Refuse, before any work, an output path that cannot become a writable folder."""
-    if folder.exists() and not folder.is_dir():
-        raise InputError("out", f"{folder} exists and is not a folder")
-    existing = folder
-    while not existing.exists():
-        if existing.parent == existing:
-            break
-        existing = existing.parent
-    if existing.exists() and not existing.is_dir():
-        raise InputError("out", f"{existing} is a file, so {folder} cannot be created under it")
-    if existing.exists() and not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError("out", f"cannot write in {existing}: permission denied")
 
 
 def _reason(error: OSError) -> str:

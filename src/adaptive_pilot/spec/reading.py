@@ -101,14 +101,26 @@ def _read_toml(text: str, where: str) -> Any:
     return data
 
 
+def _yaml_error(error: yaml.YAMLError, where: str) -> InputError:
+    """One line: the file and line, and what is wrong (a tag is named as not allowed)."""
+    mark = getattr(error, "problem_mark", None)
+    at = f"{where}:{mark.line + 1}" if mark is not None else where
+    problem = getattr(error, "problem", None) or str(error)
+    problem = " ".join(str(problem).split())
+    if "constructor for the tag" in problem:
+        tag = problem.split("tag", 1)[1].strip().strip("'").replace("tag:yaml.org,2002:", "!!")
+        return InputError(
+            at, f"has the YAML tag {tag}, which is not allowed: design and scenario files hold "
+            f"plain values only (nothing is constructed or run)",
+        )  # fmt: skip
+    return InputError(at, f"is not valid YAML: {problem}")
+
+
 def _read_yaml(text: str, where: str) -> tuple[Any, Any]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        at = f"{where}:{mark.line + 1}" if mark is not None else where
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputError(at, f"is not valid YAML: {problem}") from None
+        raise _yaml_error(error, where) from None
     except RecursionError:
         raise InputError(where, f"is nested too deeply (at most {MAX_DEPTH} levels)") from None
     if root is None:
@@ -116,8 +128,10 @@ def _read_yaml(text: str, where: str) -> tuple[Any, Any]:
     _check_tree(root, where)
     try:
         data = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError) as error:  # pragma: no cover - compose caught these
-        raise InputError(where, f"is not valid YAML: {error}") from None
+    except yaml.YAMLError as error:  # a tag: composing accepts it, constructing does not
+        raise _yaml_error(error, where) from None
+    except RecursionError:  # pragma: no cover - compose caught it
+        raise InputError(where, f"is nested too deeply (at most {MAX_DEPTH} levels)") from None
     return data, root
 
 
