@@ -8,6 +8,7 @@ what a running one is still writing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ __all__ = [
     "glob_escape",
     "process_alive",
     "remove_stale",
+    "sync_folder",
     "temporary_prefix",
     "umask_mode",
     "writable_folder",
@@ -59,16 +61,29 @@ def temporary_prefix(name: str) -> str:
 
 
 def process_alive(pid: int) -> bool:
-    """Whether a process with this id runs (on this machine)."""
+    """Whether process ``pid`` runs on this machine (a zombie, dead but not reaped, does not)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:
         return True
-    except OverflowError:
-        return False
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc: trust kill(0)
+    return state not in ("Z", "X")
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename or link in it) to disk, where the system allows."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def glob_escape(text: str) -> str:

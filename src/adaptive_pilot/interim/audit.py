@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._files import remove_stale, temporary_prefix, umask_mode
+from .._files import remove_stale, sync_folder, temporary_prefix, umask_mode
 from ..errors import InputError
 from .signing import PublicKey, Signature
 
@@ -319,7 +319,7 @@ def _publish_new_database(fresh: Path, path: Path) -> None:
     except OSError:  # a file system without hard links
         if not path.exists():
             os.replace(fresh, path)
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
 def _replace_empty(fresh: Path, path: Path) -> None:
@@ -331,7 +331,7 @@ def _replace_empty(fresh: Path, path: Path) -> None:
         same = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
         if same and _holds_no_table(path):
             os.replace(fresh, path)
-            _sync_folder(path.parent)
+            sync_folder(path.parent)
 
 
 def _holds_no_table(path: Path) -> bool:
@@ -350,15 +350,6 @@ def _holds_no_table(path: Path) -> bool:
     except sqlite3.Error:
         return False  # not SQLite, or locked: leave it to the checks that follow
     return int(count) == 0
-
-
-def _sync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # ------------------------------------------------------------------ appending

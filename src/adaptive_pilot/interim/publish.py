@@ -30,7 +30,13 @@ import secrets
 import shutil
 from pathlib import Path
 
-from .._files import glob_escape, process_alive, temporary_prefix, writable_folder
+from .._files import (
+    glob_escape,
+    process_alive,
+    sync_folder,
+    temporary_prefix,
+    writable_folder,
+)
 from ..errors import InputError
 from . import audit
 from .output import audit_payload, write_outputs
@@ -163,7 +169,7 @@ def _write(result: InterimResult, stage: Path) -> None:
     try:
         stage.mkdir()
         write_outputs(result, stage)
-        _sync(stage)
+        sync_folder(stage)
     except OSError as error:
         shutil.rmtree(stage, ignore_errors=True)
         raise InputError(
@@ -187,16 +193,7 @@ def _finish(stage: Path, folder: Path, record: int | None) -> None:
             f"but could not be moved to {folder} ({error.strerror}); the next use of the audit "
             f"database moves them",
         ) from None
-    _sync(folder.absolute().parent)
-
-
-def _sync(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    sync_folder(folder.absolute().parent)
 
 
 def complete_pending(records: list[audit.AuditRecord]) -> list[Path]:

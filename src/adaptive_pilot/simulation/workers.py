@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .._files import process_alive
+
 __all__ = ["WATCH_INTERVAL_S", "RunOwner", "run_jobs"]
 
 #: Seconds between two checks that the run's parent process is alive.
@@ -89,24 +91,8 @@ def _watch(pid: int, started_by_owner: bool) -> None:
     while True:
         time.sleep(WATCH_INTERVAL_S)
         orphaned = started_by_owner and os.getppid() != pid
-        if orphaned or not _alive(pid):
+        if orphaned or not process_alive(pid):
             os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            state = handle.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True  # no /proc: trust kill(0)
-    return state not in ("Z", "X")
 
 
 def _guarded[T](owner: RunOwner, function: Callable[..., T], *args: Any) -> T:
