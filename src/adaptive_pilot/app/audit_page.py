@@ -53,6 +53,7 @@ def audit_server(input: Any, output: Any, session: Any, audit: str | None, recor
                 "cut-off": r.payload.get("as_of", ""),
                 "design": r.design_hash,
                 "decisions": r.decisions(),
+                "signed by": r.signature.signer if r.signature else "not signed",
                 "hash": r.hash[:16],
             }
             for r in records
