@@ -218,7 +218,9 @@ def million_patient_file(path: Path, rows: int = 1_000_000) -> None:
 
     rng = np.random.default_rng(23)
     enrolled = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 2000, rows), "D")
-    response = rng.choice(["CR", "PR", "SD", "PD", "NE", ""], rows, p=[.02, .08, .4, .4, .05, .05])
+    response = rng.choice(
+        ["CR", "PR", "SD", "PD", "NE", ""], rows, p=[0.02, 0.08, 0.4, 0.4, 0.05, 0.05]
+    )
     assessed = (enrolled + pd.to_timedelta(rng.integers(40, 90, rows), "D")).strftime("%Y-%m-%d")
     pd.DataFrame(
         {
