@@ -38,7 +38,7 @@ def enumerate_outcomes(looks, futility, efficacy, p):
 def system_binary(binary, packages):
     """Path of a system program, installed from the system packages when missing.
 
-    Tests that need one (pdflatex) call this: as root with apt-get it installs
+    Tests that need one (pdflatex, chromium, nginx) call this: as root with apt-get it installs
     ``packages``; otherwise the test is skipped, except in CI (``CI`` set),
     where a missing program is a failure (``.ci/run`` installs them first).
     """
@@ -48,13 +48,16 @@ def system_binary(binary, packages):
 
     import pytest
 
-    found = shutil.which(binary)
+    def which() -> str | None:  # daemons such as nginx live in sbin, not always on PATH
+        return shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/sbin")
+
+    found = which()
     if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
         subprocess.run(
             ["apt-get", "install", "-y", "--no-install-recommends", *packages],
             check=False, capture_output=True, timeout=900,
         )  # fmt: skip
-        found = shutil.which(binary)
+        found = which()
     if found is None:
         message = f"{binary} is not installed (apt-get install {' '.join(packages)})"
         if os.environ.get("CI"):

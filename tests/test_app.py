@@ -55,7 +55,8 @@ def _free_port() -> int:
 
 #: The log (standard error) of each running app, by its URL.
 _LOGS: dict[str, Path] = {}
-PROXY_NAME = "dsmb.example.org"
+#: The name a reverse proxy is reached by (browsers resolve *.localhost to this machine).
+PROXY_NAME = "dsmb.localhost"
 
 
 @contextlib.contextmanager
@@ -352,6 +353,67 @@ def test_the_documented_reverse_proxy_set_up_still_works(app):
                  open_timeout=10) as proxied:  # fmt: skip
         assert "sessionId" in proxied.recv(timeout=10)
     assert _status(app, headers={"Host": "other.example.org"})[0] == 403
+
+
+_NGINX = """daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        # the README's configuration, word for word
+        location /adaptive-pilot/ {{
+            proxy_pass http://127.0.0.1:{app_port}/;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_read_timeout 3600s;
+            client_max_body_size 10m;
+        }}
+    }}
+}}
+"""
+
+
+def test_the_documented_nginx_reverse_proxy_serves_the_app_to_a_browser(page, app, tmp_path):
+    """nginx with the README's location block in front of an app started --allowed-host."""
+    nginx = system_binary("nginx", ("nginx-light",))
+    port = _free_port()
+    app_port = int(app.rstrip("/").rsplit(":", 1)[1])
+    config = tmp_path / "nginx.conf"
+    config.write_text(_NGINX.format(folder=tmp_path, port=port, app_port=app_port))
+    process = subprocess.Popen([nginx, "-c", str(config), "-p", str(tmp_path)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        started = time.perf_counter()
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.perf_counter() - started > 20:
+                    raise RuntimeError((tmp_path / "error.log").read_text()) from None
+                time.sleep(0.05)
+        page.goto(f"http://{PROXY_NAME}:{port}/adaptive-pilot/")
+        page.wait_for_selector("#design-boundaries table", timeout=30_000)  # over the websocket
+        assert "stop for futility if" in page.inner_text("#design-boundaries")
+        # reached by a name the app was not given, the proxy's request is refused
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/adaptive-pilot/", timeout=10)
+        assert refused.value.code == 403 and "--allowed-host" in refused.value.read().decode()
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def test_an_allowed_host_that_is_not_a_host_name_is_one_line():
