@@ -183,6 +183,10 @@ def _write(result: InterimResult, stage: Path) -> None:
 def _finish(stage: Path, folder: Path, record: int | None) -> None:
     try:
         _move_outputs(stage, folder)
+    except FileNotFoundError:
+        if record is not None and (folder / "decision.json").is_file():
+            return  # another process reading the trail completed the move just now
+        raise InputError("out", f"the reports staged in {stage} are gone") from None
     except OSError as error:
         if record is None:
             shutil.rmtree(stage, ignore_errors=True)
