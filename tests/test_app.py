@@ -53,6 +53,21 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _wait_for_port(port, process, why, seconds=60):
+    """Until the child listens on ``port``; killed, with ``why()`` raised, if it never does."""
+    started = time.perf_counter()
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            if process.poll() is not None or time.perf_counter() - started > seconds:
+                process.kill()
+                process.wait(10)
+                raise RuntimeError(why()) from None
+            time.sleep(0.05)
+
+
 #: The log (standard error) of each running app, by its URL.
 _LOGS: dict[str, Path] = {}
 #: The name a reverse proxy is reached by (browsers resolve *.localhost to this machine).
@@ -73,18 +88,8 @@ def _running_app(*options, env=None):
             env={**os.environ, **(env or {})},
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
-    started = time.perf_counter()
     try:
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.perf_counter() - started > 60:
-                    process.kill()
-                    process.wait(10)
-                    raise RuntimeError(f"the app did not start: {log.read_text()}") from None
-                time.sleep(0.05)
+        _wait_for_port(port, process, lambda: f"the app did not start: {log.read_text()}")
         _LOGS[url] = log
         yield url
     finally:
@@ -395,15 +400,7 @@ def test_the_documented_nginx_reverse_proxy_serves_the_app_to_a_browser(page, ap
     process = subprocess.Popen([nginx, "-c", str(config), "-p", str(tmp_path)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        started = time.perf_counter()
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.perf_counter() - started > 20:
-                    raise RuntimeError((tmp_path / "error.log").read_text()) from None
-                time.sleep(0.05)
+        _wait_for_port(port, process, lambda: (tmp_path / "error.log").read_text())
         page.goto(f"http://{PROXY_NAME}:{port}/adaptive-pilot/")
         page.wait_for_selector("#design-boundaries table", timeout=30_000)  # over the websocket
         assert "stop for futility if" in page.inner_text("#design-boundaries")
