@@ -389,3 +389,22 @@ def test_borrow_json_contract(capsys):
 def test_borrow_bad_input(capsys, argv, fragment):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "" and fragment in err
+
+
+def test_no_option_states_its_default_twice():
+    """The help formatter prints each default; a help text must not say it again."""
+    import argparse
+
+    from adaptive_pilot.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    twice = [
+        f"{name} {'/'.join(action.option_strings)}"
+        for name, sub in commands.choices.items()
+        for action in sub._actions
+        if action.help
+        and "(default" in action.help
+        and action.default not in (None, False, argparse.SUPPRESS, [])
+    ]
+    assert twice == []

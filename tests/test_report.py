@@ -309,3 +309,19 @@ def test_cli_report_with_a_simulation(tmp_path):
     settings = next((out / "tables").glob("*simulation_settings*.csv"))
     values = dict(pd.read_csv(settings).values)
     assert values["root seed"] == "3" and values["simulated trials per scenario"] == "500"
+
+
+def test_a_report_on_a_grid_without_p0_and_p1_adds_them(tmp_path):
+    """The protocol text states P(GO) at p0 and p1: they are evaluated whatever --p says."""
+    import csv
+
+    done = subprocess.run(
+        [sys.executable, "-m", "adaptive_pilot.cli", "report",
+         str(REPO / "designs" / "bop2_example.yaml"), "--p", "0.3,0.5", "--format", "csv",
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    oc = next((tmp_path / "out" / "tables").glob("*exact_operating*.csv"))
+    rates = [float(row["p"]) for row in csv.DictReader(oc.open())]
+    assert rates == [0.2, 0.3, 0.4, 0.5]  # p0 = 0.2 and p1 = 0.4 beside the grid asked for

@@ -47,7 +47,7 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
     """Shows defaults, except where there is none worth showing."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default in (None, False, argparse.SUPPRESS) or action.required:
+        if action.default in (None, False, argparse.SUPPRESS, []) or action.required:
             return action.help
         return super()._get_help_string(action)
 
@@ -301,12 +301,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--compare", nargs="+", default=[], metavar="FILE", help="other design files to compare"
     )
     report.add_argument(
-        "--p", default=None, help="true rates of the OC table (default: 0.05:0.6:0.05, p0, p1)"
+        "--p",
+        default=None,
+        help="true rates of the OC table (default: 0.05:0.6:0.05); p0 and p1 are always added",
     )
     report.add_argument(
         "--format",
         default="html,md,tex,docx,csv",
-        help="comma-separated formats: html, md, tex, docx, csv (default: all)",
+        help="comma-separated formats: html, md, tex, docx, csv",
     )
     report.add_argument("--out", required=True, help="folder to write the report into")
     report.add_argument(
@@ -554,14 +556,14 @@ def build_parser() -> argparse.ArgumentParser:
         "127.0.0.1 by default; another host needs an access token (--token-file or the "
         "ADAPTIVE_PILOT_TOKEN environment variable), asked for on a sign-in page.",
     )
-    app.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    app.add_argument("--port", type=_count(1, 65535), default=8000, help="port (default 8000)")
+    app.add_argument("--host", default="127.0.0.1", help="address to bind")
+    app.add_argument("--port", type=_count(1, 65535), default=8000, help="port")
     app.add_argument("--audit", default=None, help="audit database the interim calls go to")
     app.add_argument(
         "--max-upload-mb",
         type=_positive_number,
         default=10.0,
-        help="largest file accepted from the browser, in MB (default 10)",
+        help="largest file accepted from the browser, in MB",
     )
     app.add_argument("--token-file", default=None, help="file whose first line is the token")
     app.add_argument(

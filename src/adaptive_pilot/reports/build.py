@@ -63,7 +63,8 @@ def report(
     compare : sequence of paths or ResolvedDesign
         Other designs shown side by side and overlaid in the OC figure.
     rates : sequence of float, optional
-        True rates of the exact OC table (default 0.05 to 0.60 by 0.05, with p0 and p1).
+        True rates of the exact OC table (default 0.05 to 0.60 by 0.05); p0 and p1
+        are always added, since the protocol text states P(GO) at both.
     scenarios : path or sequence of Scenario, optional
         A scenario file (or scenarios) of a multi-cohort design: the trial is simulated
         with :func:`adaptive_pilot.simulate` and the report gains the simulated OC and
@@ -139,6 +140,9 @@ def design_report(
     """
     main = design if isinstance(design, ResolvedDesign) else load_design(design)
     others = [d if isinstance(d, ResolvedDesign) else load_design(d) for d in compare]
+    if rates is not None:  # the protocol text states P(GO) at p0 and p1: always evaluated
+        hyp = main.spec.hypotheses
+        rates = np.unique(np.round(np.r_[np.asarray(rates, dtype=float), hyp.p0, hyp.p1], 10))
     evaluation = main.evaluate(rates)
     cited: list[str] = []
     trial = simulation.trial if simulation is not None else _trial(main, analysis)
