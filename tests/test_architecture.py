@@ -199,7 +199,8 @@ def _interim(resolved):
 
 RESULTS = _results()
 PROVENANCE_KEYS = {
-    "package", "version", "method", "design_hash", "seed", "n_trials", "created_utc", "details"
+    "package", "version", "commit", "method", "design_hash", "seed", "n_trials", "created_utc",
+    "details"
 }  # fmt: skip
 
 

@@ -71,7 +71,8 @@ def test_oc_json_contract(capsys):
     assert payload["boundaries"] == {"looks": [10, 29], "futility": [1, 5], "efficacy": [None, 6]}
     assert payload["provenance"]["method"] == "exact"
     assert set(payload["provenance"]) == {
-        "package", "version", "method", "design_hash", "seed", "n_trials", "created_utc", "details"
+        "package", "version", "commit", "method", "design_hash", "seed", "n_trials", "created_utc",
+    "details"
     }  # fmt: skip
 
 

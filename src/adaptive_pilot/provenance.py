@@ -2,8 +2,12 @@
 
 Every result's ``to_dict()`` carries ``provenance`` with the same keys::
 
-    package, version, method ("exact" or "monte carlo"), design_hash,
+    package, version, commit, method ("exact" or "monte carlo"), design_hash,
     seed, n_trials (None for exact results), created_utc, details
+
+``commit`` is the git commit of the source the package runs from, when it runs
+from a checkout (an editable install, as ``make`` makes), else None: between
+releases the version alone does not name the code.
 
 ``details`` holds what is specific to the method (algorithm, chunking, wall
 time, file names...). The design hash is :func:`design_hash` of the design's
@@ -13,6 +17,7 @@ and multi-cohort trials.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -20,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -28,6 +34,7 @@ __all__ = [
     "content_hash",
     "design_hash",
     "package_version",
+    "source_commit",
     "versions",
 ]
 
@@ -41,6 +48,36 @@ def package_version() -> str:
         return metadata.version("adaptive-pilot")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         return "0+unknown"
+
+
+@functools.cache
+def source_commit() -> str | None:
+    """The git commit of the checkout this package runs from, or None (read, not run: no git).
+
+    Looks for ``.git`` two folders above the package (``src/adaptive_pilot``) and
+    resolves ``HEAD`` through the branch file or ``packed-refs``.
+    """
+    git = Path(__file__).resolve().parents[2] / ".git"
+    try:
+        head = (git / "HEAD").read_text(encoding="ascii").strip()
+        if not head.startswith("ref: "):
+            return head if _is_sha(head) else None
+        ref = head[5:].strip()
+        branch = git / ref
+        if branch.is_file():
+            sha = branch.read_text(encoding="ascii").strip()
+            return sha if _is_sha(sha) else None
+        for line in (git / "packed-refs").read_text(encoding="ascii").splitlines():
+            sha, _, name = line.partition(" ")
+            if name.strip() == ref and _is_sha(sha):
+                return sha
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _is_sha(text: str) -> bool:
+    return len(text) == 40 and all(c in "0123456789abcdef" for c in text)
 
 
 def versions(*extra: str) -> dict[str, str]:
@@ -102,6 +139,7 @@ class Provenance:
     details: Mapping[str, Any] = field(default_factory=dict)
     version: str = field(default_factory=package_version)
     created_utc: str = field(default_factory=_utc_now)
+    commit: str | None = field(default_factory=source_commit)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -116,6 +154,7 @@ class Provenance:
         return {
             "package": "adaptive_pilot",
             "version": self.version,
+            "commit": self.commit,
             "method": self.method,
             "design_hash": self.design_hash,
             "seed": self.seed,
@@ -126,7 +165,8 @@ class Provenance:
 
     def line(self) -> str:
         """One bracketed line for the foot of a printed summary."""
-        parts = [f"adaptive_pilot {self.version}", self.method]
+        code = f" (commit {self.commit[:10]})" if self.commit else ""
+        parts = [f"adaptive_pilot {self.version}{code}", self.method]
         if self.seed is not None:
             parts.append(f"seed {self.seed}")
         if self.n_trials is not None:
