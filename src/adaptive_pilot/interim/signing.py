@@ -20,6 +20,7 @@ Key files (JSON, one per key; both name the analyst and the key's fingerprint):
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -86,24 +87,16 @@ class Signature:
         )
 
     def to_dict(self) -> dict[str, str]:
-        return {
-            "signer": self.signer,
-            "signed_utc": self.signed_utc,
-            "meaning": self.meaning,
-            "key_fingerprint": self.key_fingerprint,
-            "algorithm": self.algorithm,
-            "value": self.value,
-        }
+        """The stored form: every field (the dataclass's own list, so none is forgotten)."""
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: Any) -> Signature:
         """Read a stored signature; ValueError when it is not one."""
-        if not isinstance(data, dict):
-            raise ValueError("not a signature")
-        fields = ("signer", "signed_utc", "meaning", "key_fingerprint", "algorithm", "value")
-        if any(not isinstance(data.get(f), str) for f in fields):
-            raise ValueError("a signature field is missing")
-        return cls(**{f: data[f] for f in fields})
+        names = [f.name for f in dataclasses.fields(cls)]
+        if not isinstance(data, dict) or any(not isinstance(data.get(n), str) for n in names):
+            raise ValueError("not a signature, or a signature field is missing")
+        return cls(**{n: data[n] for n in names})
 
 
 @dataclass(frozen=True)
