@@ -1,0 +1,104 @@
+"""Every number the CLI prints is unchanged by the redesign of issue 24.
+
+``tests/reference/golden`` holds the JSON of ``design``, ``simulate`` and
+``interim`` and the CSV tables of ``report --format csv`` for the shipped
+examples, written by ``scripts/golden.py`` on commit 01ae164 (before the
+redesign). This test reruns the same commands and compares them byte for byte,
+apart from what is meant to differ: the time of the run, the package and numpy versions,
+the commit, the Python version, the wall time and the design hashes (the
+redesign gives one design one hash, so they change once, on purpose), and the
+comparison CSV's column names ``en_p0``/``pet_p0``/``en_p1``, renamed to the
+glossary's ``en0``/``pet0``/``en1``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adaptive_pilot.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "reference" / "golden"
+
+_spec = importlib.util.spec_from_file_location("golden_script", ROOT / "scripts" / "golden.py")
+assert _spec is not None and _spec.loader is not None
+golden_script = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(golden_script)
+
+#: keys whose values are meant to change between runs or with the redesign
+VOLATILE_KEYS = {
+    "created_utc",
+    "version",
+    "commit",
+    "python",
+    "numpy_version",
+    "design_hash",
+    "wall_time_s",
+}
+#: rows of the simulation-settings table meant to change
+VOLATILE_ROWS = ("wall time,", "software,", "run at (UTC),", "design hash (trial),")
+#: column renames made on purpose (issue 24: the glossary's names)
+RENAMED = {"en_p0": "en0", "pet_p0": "pet0", "en_p1": "en1"}
+
+
+def _blank(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: ("*" if k in VOLATILE_KEYS else _blank(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_blank(v) for v in value]
+    return value
+
+
+def _csv(text: str) -> str:
+    lines = text.splitlines()
+    if lines:
+        header = lines[0].split(",")
+        lines[0] = ",".join(RENAMED.get(h, h) for h in header)
+    return "\n".join(line for line in lines if not line.startswith(VOLATILE_ROWS))
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: Any) -> str:
+    monkeypatch.chdir(ROOT)
+    code = main(args)
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+@pytest.mark.parametrize("name", sorted(golden_script.COMMANDS))
+def test_json_output_is_unchanged(
+    name: str, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    now = json.loads(_run(golden_script.COMMANDS[name], capsys, monkeypatch))
+    before = json.loads((GOLDEN / name).read_text())
+    assert _blank(now) == _blank(before)
+    # the comparison is of the text too: same keys in the same order
+    assert json.dumps(_blank(now), indent=1) == json.dumps(_blank(before), indent=1)
+
+
+@pytest.mark.parametrize("name", sorted(golden_script.REPORTS))
+def test_report_tables_are_unchanged(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    out = tmp_path / "report"
+    _run([*golden_script.REPORTS[name], "--out", str(out)], capsys, monkeypatch)
+    before = sorted(p.name for p in (GOLDEN / name).glob("*.csv"))
+    now = sorted(p.name for p in (out / "tables").glob("*.csv"))
+    assert now == before
+    for file in before:
+        expected = _csv((GOLDEN / name / file).read_text())
+        got = _csv((out / "tables" / file).read_text())
+        assert got == expected, file
+
+
+def test_blanking_leaves_numbers() -> None:
+    """The normalisation removes only the volatile keys, not numbers."""
+    doc = {"provenance": {"version": "0.1.0", "seed": 3}, "p_go": [0.1, 0.2]}
+    assert _blank(doc) == {"provenance": {"version": "*", "seed": 3}, "p_go": [0.1, 0.2]}
+    assert re.sub(r"\s", "", _csv("en_p0,x\n1,2\nwall time,3 s")) == "en0,x1,2"
