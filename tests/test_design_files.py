@@ -45,7 +45,7 @@ def test_motivating_trial_file():
     spec = resolved.spec
     assert (spec.hypotheses.p0, spec.hypotheses.p1) == (0.05, 0.20)
     assert spec.endpoint.name == "ORR" and "RECIST 1.1" in spec.endpoint.definition
-    assert resolved.toxicity_rule(resolved.boundary_table().looks) is not None
+    assert resolved.design.toxicity is not None
 
 
 def test_calibrated_values_in_shipped_files_are_what_calibration_chooses():

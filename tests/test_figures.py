@@ -8,7 +8,6 @@ import pytest
 
 import adaptive_pilot as ap
 from adaptive_pilot import figures
-from adaptive_pilot.interim import CohortPlan
 from adaptive_pilot.interim.decide import decide_cohort, predictive_outcomes
 from adaptive_pilot.interim.output import closed_report, open_report
 from test_interim import _counts, _example
@@ -54,7 +53,7 @@ def test_svg_is_deterministic_and_self_contained():
 def test_predictive_outcomes_sum_to_one_and_give_the_reported_probabilities():
     prior = ap.BetaPrior(0.5, 0.5)
     design = ap.BayesianDesign(ap.PosteriorRule(0.2, prior, 0.95, 0.05, 0.99), (8, 16, 24))
-    plan = CohortPlan("c", design.boundary_table, design, prior, 0.2, 0.35)
+    plan = ap.Design.of(design, p1=0.35, name="c")
     for n, x in [(0, 0), (5, 1), (8, 3), (13, 4)]:
         outcomes = predictive_outcomes(plan, n, x)
         for column in ("predictive", "p0", "p1"):

@@ -13,7 +13,7 @@ import pytest
 from scipy import integrate, stats
 
 import adaptive_pilot as ap
-from adaptive_pilot.interim import CohortPlan, interim_analysis
+from adaptive_pilot.interim import interim_analysis
 from adaptive_pilot.interim.decide import bounds_at, decide_cohort, forward_probabilities
 from adaptive_pilot.patients import DataError, read_patients
 from adaptive_pilot.patients.counts import CohortCounts
@@ -24,7 +24,7 @@ PATIENTS = REPO / "designs" / "motivating_trial_synthetic_patients.csv"
 TODAY = dt.date(2026, 11, 21)
 
 
-def _plans() -> list[CohortPlan]:
+def _plans() -> list[ap.Design]:
     prior = ap.BetaPrior(0.05, 0.95)
     rules = [
         ap.BOP2Rule(0.05, prior, 30, 0.83, 0.30),
@@ -34,9 +34,7 @@ def _plans() -> list[CohortPlan]:
     plans = []
     for rule, switches in zip(rules, [None, (False, True, True), (True, False, True)], strict=True):
         design = ap.BayesianDesign(rule, (10, 20, 30), futility_on=switches)
-        plans.append(
-            CohortPlan("c", design.boundary_table, design, rule.prior, rule.p0, rule.p0 + 0.15)
-        )
+        plans.append(ap.Design.of(design, p1=rule.p0 + 0.15, name="c"))
     return plans
 
 
@@ -75,7 +73,7 @@ def test_unplanned_looks_are_decided_by_the_rule_at_the_actual_n(plan):
     for n in (4, 13, 27):
         for x in range(n + 1):
             call = decide_cohort(plan, _counts(n, x))
-            assert call.decision == plan.design.decide(n, x).action
+            assert call.decision == plan.bayesian.decide(n, x).action
             assert not call.planned_look and "unplanned look" in call.reason
 
 
@@ -109,7 +107,7 @@ def test_predictive_probability_integrates_the_forward_probability_over_the_post
 def test_toxicity_stop_overrides_and_names_the_rule():
     plan = _plans()[0]
     tox = ap.ToxicityRule(0.3, 0.9, ap.BetaPrior(0.3, 0.7), (10, 20, 30))
-    plan = CohortPlan("c", plan.table, plan.design, plan.prior, 0.05, 0.2, tox)
+    plan = ap.Design.of(plan.bayesian, p1=0.2, name="c", toxicity=tox)
     call = decide_cohort(plan, _counts(10, 5, n_toxicity=12, toxicities=8))
     assert call.decision == "stop_toxicity"
     assert "stops for toxicity at >= " in call.reason and call.prob_toxicity > 0.9

@@ -141,7 +141,8 @@ def test_design_file_with_the_rule(tmp_path):
         "       theta_final: 0.9, theta_futility: 0.05}\n"
     )
     resolved = load_design(path)
-    design = resolved.design()
+    design = resolved.design.bayesian
+    assert design is not None
     assert isinstance(design.rule, PosteriorVsStandardRule)
     assert design.rule.standard == BetaPrior(15, 35) and design.rule.margin == 0.05
     assert "p_S ~ Beta(15, 35)" in design.rule.describe()

@@ -34,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "BetaMixturePrior": "priors",
     "BetaPrior": "priors",
     "BoundaryTable": "boundary_table",
+    "Design": "designs.design",
     "HierarchicalModel": "cohorts.hierarchical",
     "HierarchicalPrior": "cohorts.hierarchical",
     "InputError": "errors",
@@ -60,6 +61,7 @@ _EXPORTS: dict[str, str] = {
     "report": "reports",
     "simon_designs": "designs.simon",
     "simulate": "simulation.runner",
+    "stagewise_inference": "inference",
     "toxicity_boundary": "designs.toxicity_boundary",
     "write_report": "reports",
 }
@@ -70,6 +72,7 @@ __all__ = [
     "BetaMixturePrior",
     "BetaPrior",
     "BoundaryTable",
+    "Design",
     "HierarchicalModel",
     "HierarchicalPrior",
     "InputError",
@@ -97,6 +100,7 @@ __all__ = [
     "report",
     "simon_designs",
     "simulate",
+    "stagewise_inference",
     "toxicity_boundary",
     "write_report",
 ]
@@ -120,10 +124,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .cohorts.hierarchical import HierarchicalModel, HierarchicalPrior
     from .designs.bayesian import BayesianDesign
     from .designs.calibration import calibrate_bop2, calibrate_predictive, grid
+    from .designs.design import Design
     from .designs.looks import look_schedule
     from .designs.simon import simon_designs
     from .designs.toxicity_boundary import toxicity_boundary
     from .errors import InputError
+    from .inference import stagewise_inference
     from .interim import interim_analysis
     from .oc.exact import exact_oc
     from .oc.joint import joint_oc

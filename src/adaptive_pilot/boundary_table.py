@@ -180,22 +180,19 @@ class BoundaryTable:
         return self.describe()
 
     def inference(self, n: int, x: int, **options: Any) -> Inference:
-        """Exact inference for a cohort that ended at (n, x) under this table.
-
-        Naive (MLE), UMVUE, median-unbiased and bias-adjusted estimates, the
-        p-value for H0: p <= p0 and the exact confidence interval under the
-        stage-wise (or MLE / UMVUE) ordering, and the Beta posterior. Options
-        and definitions: :func:`adaptive_pilot.inference.stagewise_inference`
-        (``p0`` is required).
-
-        Examples
-        --------
-        >>> table = BoundaryTable(looks=(10, 29), futility=(1, 5), efficacy=(None, 6))
-        >>> result = table.inference(10, 1, p0=0.1)
-        >>> result.ended, round(result.p_value, 4)
-        ('futility', 0.6513)
+        """Deprecated since 0.2.0 (removed in 0.3.0): use
+        :func:`adaptive_pilot.inference.stagewise_inference` (a function of the table).
         """
+        import warnings
+
         from .inference import stagewise_inference
+
+        warnings.warn(
+            "BoundaryTable.inference() is deprecated since adaptive_pilot 0.2.0 and will be "
+            "removed in 0.3.0; use adaptive_pilot.inference.stagewise_inference(table, ...)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
         return stagewise_inference(self, n, x, **options)
 

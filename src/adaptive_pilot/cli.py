@@ -764,10 +764,12 @@ def _run_oc(args: argparse.Namespace) -> str:
 
 def _run_inference(args: argparse.Namespace) -> str:
     from .boundary_table import BoundaryTable
+    from .inference import stagewise_inference
     from .priors import BetaPrior
 
     table = BoundaryTable.from_strings(args.looks, args.futility, args.efficacy)
-    result = table.inference(
+    result = stagewise_inference(
+        table,
         args.n,
         args.x,
         p0=args.p0,
@@ -848,9 +850,9 @@ def _run_calibrate(args: argparse.Namespace) -> str:
     resolved = load_design(args.file)
     if args.write is not None:
         _check_writable_file(args.write, "write")
-    cal = resolved.spec.calibration
-    only_borrowing = cal is not None and cal.borrowing is not None
-    if args.borrowing or (only_borrowing and not resolved.has_single_cohort_calibration()):
+    if args.borrowing or (
+        resolved.has_borrowing_calibration() and not resolved.has_single_cohort_calibration()
+    ):
         borrowing = resolved.calibrate_borrowing(
             n_trials=args.n_trials,
             seed=args.seed,

@@ -61,25 +61,24 @@ def demo_summaries(
         else example_path("simulations/motivating_trial.yaml")
     )
     resolved = load_design(design_path)
-    spec = resolved.spec
-    hyp, errors = spec.hypotheses, spec.errors
-    search = simon_designs(hyp.p0, hyp.p1, errors.alpha, errors.beta)
-    evaluation = resolved.evaluate()
-    rates = np.unique(np.round(np.r_[np.arange(0, 9) * 0.05, hyp.p0, hyp.p1], 10))
+    plan = resolved.design
+    search = simon_designs(plan.p0, plan.p1, plan.alpha, plan.beta)
+    evaluation = plan.evaluate()
+    rates = np.unique(np.round(np.r_[np.arange(0, 9) * 0.05, plan.p0, plan.p1], 10))
     designs = {
         "Simon optimal": (search.optimal.notation, search.optimal.boundary_table()),
         "Simon minimax": (search.minimax.notation, search.minimax.boundary_table()),
-        resolved.rule_type.upper(): ("this file", evaluation.table),
+        plan.family.upper(): ("this file", evaluation.table),
     }
     intro = Summary(
-        spec.title or spec.name,
+        plan.title or plan.name,
         header=(
-            f"Primary endpoint: {spec.endpoint.name} ({spec.endpoint.definition}); "
-            f"H0: p <= {hyp.p0:g}, H1: p >= {hyp.p1:g}",
+            f"Primary endpoint: {plan.endpoint.name} ({plan.endpoint.definition}); "
+            f"H0: p <= {plan.p0:g}, H1: p >= {plan.p1:g}",
         ),
     )
     out = [intro, search.summary(), evaluation.summary(), comparison(designs, rates)]
-    if spec.cohorts and spec.accrual is not None:
+    if resolved.has_cohorts and resolved.accrual is not None:
         trial = resolved.trial()
         result = simulate(
             trial, load_scenarios(scenario_path, trial), n_trials, DEMO_SEED, progress=False

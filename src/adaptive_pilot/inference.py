@@ -65,7 +65,8 @@ from scipy.optimize import brentq
 from ._validate import closed_probability, open_probability
 from .errors import InputError
 from .priors import BetaMixturePrior, BetaPrior
-from .provenance import Provenance, design_hash
+from .provenance import Provenance
+from .provenance import design_hash as hash_of
 from .results import ResultMixin, Summary, Table
 
 if TYPE_CHECKING:
@@ -379,6 +380,7 @@ def stagewise_inference(
     ordering: str = "stagewise",
     interval: str = "exact",
     prior: BetaPrior | BetaMixturePrior | None = None,
+    design_hash: str | None = None,
 ) -> Inference:
     """Exact inference for a cohort that ended at (n, x) under a boundary table.
 
@@ -400,6 +402,8 @@ def stagewise_inference(
         Confidence-interval construction.
     prior : BetaPrior or BetaMixturePrior, optional
         Prior of the posterior summaries (default: Beta(1, 1)).
+    design_hash : str, optional
+        The hash of the plan the table belongs to (default: the table's own).
 
     Returns
     -------
@@ -438,12 +442,12 @@ def stagewise_inference(
     k = int(space.look[obs])
     provenance = Provenance(
         "exact",
-        table.design_hash(),
+        design_hash or table.design_hash(),
         details={
             "algorithm": "enumeration of the stopping paths (forward recursion in log space)",
             "outcomes": int(space.x.size),
             "root_tolerance": _XTOL,
-            "inputs_hash": design_hash({"n": n, "x": x, "p0": p0, "level": level}),
+            "inputs_hash": hash_of({"n": n, "x": x, "p0": p0, "level": level}),
         },
     )
     return Inference(

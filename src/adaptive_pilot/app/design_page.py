@@ -210,9 +210,7 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
     @render.ui
     def header() -> Any:
         state = evaluated()
-        resolved = state["resolved"]
-        spec = resolved.spec
-        hyp = spec.hypotheses
+        hyp = state["resolved"].design
         oc = state["evaluation"].oc
         at0, at1 = oc.at(hyp.p0), oc.at(hyp.p1)
         key = (
@@ -221,7 +219,7 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
             f"{at1['en']:.1f} at p1; PET(p0) = {at0['pet']:.3f}"
         )
         return tags.div(
-            tags.h4(spec.title or spec.name, class_="mb-0"),
+            tags.h4(hyp.title or hyp.name, class_="mb-0"),
             tags.p(key, class_="mb-0 ap-key"),
             provenance_line(state["evaluation"].provenance.design_hash),
         )
@@ -258,10 +256,9 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
         state = evaluated()
         from ..reports.build import oc_curve
 
-        resolved = state["resolved"]
-        hyp = resolved.spec.hypotheses
+        hyp = state["resolved"].design
         table = state["evaluation"].table
-        curve = oc_curve(resolved)
+        curve = oc_curve(hyp)
         return tags.div(
             HTML(figures.svg(figures.boundary_figure(table))),
             HTML(figures.svg(figures.oc_figure([curve], p0=hyp.p0, p1=hyp.p1))),

@@ -94,7 +94,7 @@ def interim_server(
             plan = state["resolved"].interim_plan()
         except InputError as error:
             return error_box(error)
-        title = state["resolved"].spec.title or state["resolved"].spec.name
+        title = state["resolved"].title or state["resolved"].name
         return design_heading(title, plan.design_hash(), "interim")
 
     @render.ui

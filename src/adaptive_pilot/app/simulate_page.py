@@ -102,7 +102,7 @@ def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
             return error_box(error)
         analysis = trial.analysis_label
         cohorts = f"{len(trial.cohorts)} cohorts ({', '.join(trial.cohort_names)})"
-        title = resolved.spec.title or resolved.spec.name
+        title = resolved.title or resolved.name
         return design_heading(
             title, trial.design_hash(), "simulate", f"{cohorts}; analysis: {analysis}"
         )

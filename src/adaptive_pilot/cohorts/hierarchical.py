@@ -991,7 +991,7 @@ def _build_tables(
 
     rows, points = n.size, mu.size
     total = np.empty((rows, points))
-    mean = np.empty((rows, points))
+    mean = np.zeros((rows, points))  # left at 0 (not garbage) when with_mean is False
     tails = {cut: np.empty((rows, points)) for cut in cuts}
     for value in np.unique(tau):
         idx = np.flatnonzero(tau == value)

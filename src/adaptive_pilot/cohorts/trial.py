@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,6 +39,9 @@ from ..provenance import design_hash
 from ..rules.toxicity import ToxicityRule
 from .exnex import ExnexModel, ExnexPrior
 from .hierarchical import HierarchicalModel, HierarchicalPrior, NonExchangeable
+
+if TYPE_CHECKING:
+    from ..designs.design import Design
 
 __all__ = ["Accrual", "Cohort", "HierarchicalBorrowing", "TrialDesign"]
 
@@ -63,6 +67,19 @@ class Cohort:
     def __post_init__(self) -> None:
         if self.reached_go and len(self.reached_go) != self.n_max:
             raise ValueError("reached_go needs one bound per n = 0, ..., N - 1")
+
+    @classmethod
+    def of(cls, design: Design, name: str, share: float) -> Cohort:
+        """The cohort that runs ``design`` with ``share`` of the accrual."""
+        return cls(
+            name=name,
+            share=share,
+            table=design.table,
+            p0=design.p0,
+            toxicity=design.toxicity,
+            reached_go=design.reached_go,
+            odds_ratio=design.odds_ratio,
+        )
 
     @property
     def n_max(self) -> int:
@@ -241,12 +258,17 @@ class HierarchicalBorrowing:
 
 @dataclass(frozen=True)
 class TrialDesign:
-    """A multi-cohort trial ready to simulate."""
+    """A multi-cohort trial ready to simulate.
+
+    ``plan_hash``: the hash of the design file it was resolved from (its
+    :meth:`design_hash`); "" for a trial built in code, identified by its content.
+    """
 
     name: str
     cohorts: tuple[Cohort, ...]
     accrual: Accrual
     borrowing: HierarchicalBorrowing | None = None
+    plan_hash: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if self.borrowing is None:
@@ -295,9 +317,13 @@ class TrialDesign:
         }
 
     def design_hash(self) -> str:
-        """The design hash of the resolved trial."""
+        """The design hash: the design file's, or of :meth:`to_dict` for a trial built in code."""
+        return self.plan_hash or self.content_hash()
+
+    def content_hash(self) -> str:
+        """Hash of :meth:`to_dict`: what the simulation computes with (checkpoints, caches)."""
         return design_hash(self.to_dict())
 
     def with_independent_analysis(self) -> TrialDesign:
         """The same trial with each cohort analysed on its own boundary table."""
-        return TrialDesign(self.name, self.cohorts, self.accrual, None)
+        return TrialDesign(self.name, self.cohorts, self.accrual, None, self.plan_hash)

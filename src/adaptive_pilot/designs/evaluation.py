@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -12,7 +12,8 @@ import pandas as pd
 from ..boundary_table import BoundaryTable
 from ..oc.exact import OperatingCharacteristics, exact_oc
 from ..oc.joint import JointOperatingCharacteristics, joint_oc
-from ..provenance import Provenance, design_hash
+from ..provenance import Provenance
+from ..provenance import design_hash as hash_of
 from ..results import ResultMixin, Summary, Table, json_safe, records
 from ..rules.toxicity import ToxicityRule
 
@@ -109,6 +110,7 @@ def evaluate_design(
     rates: Sequence[float] | np.ndarray,
     *,
     design: Mapping[str, Any],
+    design_hash: str | None = None,
     name: str = "design",
     title: str = "",
     rule_text: str = "",
@@ -126,6 +128,9 @@ def evaluate_design(
         True response rates.
     design : mapping
         ``to_dict()`` of the resolved design, for the design hash.
+    design_hash : str, optional
+        The hash of the plan the design belongs to (a design file's); default:
+        the hash of ``design``. Every result of the evaluation carries it.
     toxicity : ToxicityRule, optional
         Toxicity co-monitoring rule.
     toxicity_rates : sequence of float
@@ -133,11 +138,13 @@ def evaluate_design(
     odds_ratio : float, default 1
         Odds ratio between response and toxicity (1: independent).
     """
-    digest = design_hash(design)
+    digest = design_hash or hash_of(design)
     oc = exact_oc(table, rates, design=design)
+    oc = replace(oc, provenance=replace(oc.provenance, design_hash=digest))
     joint = None
     if toxicity is not None:
         grid_p, grid_t = np.meshgrid(np.asarray(oc.p), np.asarray(toxicity_rates, float))
         joint = joint_oc(table, toxicity, grid_p.ravel(), grid_t.ravel(), odds_ratio)
+        joint = replace(joint, provenance=replace(joint.provenance, design_hash=digest))
     provenance = Provenance("exact", digest, details={"algorithm": "forward recursion"})
     return DesignEvaluation(name, title, rule_text, table, oc, toxicity, joint, provenance)

@@ -7,8 +7,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from ..designs.design import Design
 from ..interim.decide import CohortCall, go_probabilities, predictive_outcomes
-from ..interim.plan import CohortPlan
 from ._render import COLOURS, new_figure, style
 from .boundary import draw_boundaries
 
@@ -22,7 +22,7 @@ _ENDS = (
 )
 
 
-def cohort_figure(plan: CohortPlan, call: CohortCall) -> Figure:
+def cohort_figure(plan: Design, call: CohortCall) -> Figure:
     """Three panels for the DSMB's closed report.
 
     1. The posterior density of the response rate from the cohort's own data
@@ -46,7 +46,7 @@ def cohort_figure(plan: CohortPlan, call: CohortCall) -> Figure:
     return figure
 
 
-def _posterior(axes: Axes, plan: CohortPlan, call: CohortCall) -> None:
+def _posterior(axes: Axes, plan: Design, call: CohortCall) -> None:
     n, x = call.n_evaluable, call.responses
     grid = np.linspace(0.0, 1.0, 801)
     density = plan.prior.posterior_pdf(grid, x, n)
@@ -70,7 +70,7 @@ def _posterior(axes: Axes, plan: CohortPlan, call: CohortCall) -> None:
     axes.set_title(title)
 
 
-def _predictive(axes: Axes, plan: CohortPlan, call: CohortCall) -> None:
+def _predictive(axes: Axes, plan: Design, call: CohortCall) -> None:
     axes.set_xlabel("responses when the cohort ends")
     axes.set_ylabel("predictive probability")
     if call.decision != "continue":

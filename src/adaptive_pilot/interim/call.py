@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from ..inference import Inference
+from ..inference import Inference, stagewise_inference
 from ..patients.counts import CohortCounts, cohort_counts
 from ..patients.records import PatientData, SourceFile
 from ..provenance import Provenance, versions
@@ -87,8 +87,14 @@ def interim_analysis(
                 f"stage-wise inference assumes the planned looks and is not given"
             )
             continue
-        inference[call.cohort] = cohort.table.inference(
-            call.n_evaluable, call.responses, p0=cohort.p0, level=level, prior=cohort.prior
+        inference[call.cohort] = stagewise_inference(
+            cohort.table,
+            call.n_evaluable,
+            call.responses,
+            p0=cohort.p0,
+            level=level,
+            prior=cohort.prior,
+            design_hash=plan.design_hash(),
         )
     if "pymc" in checks:
         notes.append(_pymc_note(checks["pymc"]))

@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..designs.design import Design
 from ..inference import SampleSpace
 from ..patients.counts import CohortCounts
 from ..rules.compile import decide_sets, final_go
-from .plan import CohortPlan
 
 __all__ = [
     "Bounds",
@@ -116,13 +116,13 @@ class CohortCall:
         return self.decision in _ENDED
 
 
-def bounds_at(plan: CohortPlan, n: int) -> Bounds:
+def bounds_at(plan: Design, n: int) -> Bounds:
     """The bounds that decide the cohort at n evaluable patients (see the module docstring)."""
     table = plan.table
     n_max = table.n_max
     planned = n in table.looks
     look = table.looks.index(n) + 1 if planned else None
-    design = plan.design
+    design = plan.bayesian
     if design is not None:
         rule = design.rule
         x = np.arange(n + 1)
@@ -169,7 +169,7 @@ def bounds_at(plan: CohortPlan, n: int) -> Bounds:
     return Bounds(n, f_now, e, False, False, None, basis)
 
 
-def decide_cohort(plan: CohortPlan, counts: CohortCounts) -> CohortCall:
+def decide_cohort(plan: Design, counts: CohortCounts) -> CohortCall:
     """The call for one cohort analysed on its own design."""
     n, x = counts.n_evaluable, counts.responses
     bounds = bounds_at(plan, n) if n > 0 else None
@@ -214,7 +214,7 @@ def efficacy_decision(bounds: Bounds, x: int) -> str:
     return "continue"
 
 
-def toxicity_call(plan: CohortPlan, counts: CohortCounts) -> tuple[int | None, float | None, bool]:
+def toxicity_call(plan: Design, counts: CohortCounts) -> tuple[int | None, float | None, bool]:
     rule = plan.toxicity
     if rule is None or counts.n_toxicity == 0:
         return None, None, False
@@ -225,7 +225,7 @@ def toxicity_call(plan: CohortPlan, counts: CohortCounts) -> tuple[int | None, f
 
 
 def forward_probabilities(
-    plan: CohortPlan, n: int, x: int, decision: str
+    plan: Design, n: int, x: int, decision: str
 ) -> tuple[float | None, float | None, float | None]:
     """(predictive probability of GO, P(GO | p0), P(GO | p1)) from (n, x)."""
     if decision in ("go", "stop_efficacy"):
@@ -246,7 +246,7 @@ def go_probabilities(outcomes: pd.DataFrame) -> tuple[float, float, float]:
     return min(predictive, 1.0), at_p0, at_p1
 
 
-def predictive_outcomes(plan: CohortPlan, n: int, x: int) -> pd.DataFrame:
+def predictive_outcomes(plan: Design, n: int, x: int) -> pd.DataFrame:
     """Every way the cohort can end from x responses among n, with its probability.
 
     One row per outcome of the boundary table reachable from (n, x): ``n``
@@ -284,7 +284,7 @@ def _count(k: int, word: str) -> str:
 
 
 def reason_text(
-    plan: CohortPlan,
+    plan: Design,
     counts: CohortCounts,
     bounds: Bounds | None,
     decision: str,

@@ -1,19 +1,22 @@
-"""What an interim call needs to know about the design: one plan per cohort.
+"""What an interim call needs to know about the design: each cohort's design, and borrowing.
 
-The plan holds the engine's own objects (boundary table, Bayesian design and
-its rule, prior, toxicity rule, the hierarchical trial), so the call decides
-with exactly what the exact OC and the simulator use. The spec layer builds
-it from a design file (:meth:`adaptive_pilot.spec.ResolvedDesign.interim_plan`).
+The plan holds the engine's own objects (each cohort's
+:class:`~adaptive_pilot.designs.design.Design` with its compiled boundary table,
+rule, prior and toxicity rule; the hierarchical trial), so the call decides with
+exactly what the exact OC and the simulator use. The spec layer builds it from
+a design file (:meth:`adaptive_pilot.spec.ResolvedDesign.interim_plan`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..boundary_table import BoundaryTable
 from ..cohorts.trial import TrialDesign
 from ..designs.bayesian import BayesianDesign
+from ..designs.design import Design
 from ..priors import BetaMixturePrior, BetaPrior
 from ..provenance import design_hash
 from ..rules.toxicity import ToxicityRule
@@ -21,49 +24,32 @@ from ..rules.toxicity import ToxicityRule
 __all__ = ["CohortPlan", "InterimPlan"]
 
 
-@dataclass(frozen=True)
-class CohortPlan:
-    """One cohort's design.
-
-    Attributes
-    ----------
-    name : str
-        Cohort name, as in the patient data.
-    table : BoundaryTable
-        The compiled boundaries.
-    design : BayesianDesign or None
-        The rule on its looks (None for a Simon design: the table is the rule).
-    prior : BetaPrior or BetaMixturePrior
-        Prior of the response rate (posterior and predictive probabilities).
-    p0, p1 : float
-        Null and target response rates.
-    toxicity : ToxicityRule or None
-        Toxicity stopping rule.
-    min_grade : int
-        CTCAE grade from which a toxicity counts as an event.
-    """
-
-    name: str
-    table: BoundaryTable
-    design: BayesianDesign | None
-    prior: BetaPrior | BetaMixturePrior
-    p0: float
-    p1: float
-    toxicity: ToxicityRule | None = None
-    min_grade: int = 3
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: what determines the cohort's decisions."""
-        return {
-            "name": self.name,
-            "boundaries": self.table.to_dict(),
-            "rule": None if self.design is None else self.design.to_dict(),
-            "prior": self.prior.to_dict(),
-            "p0": self.p0,
-            "p1": self.p1,
-            "toxicity": None if self.toxicity is None else self.toxicity.to_dict(),
-            "min_grade": self.min_grade,
-        }
+def CohortPlan(  # noqa: N802 - the 0.1 class name, kept for one minor version
+    name: str,
+    table: BoundaryTable,
+    design: BayesianDesign | None,
+    prior: BetaPrior | BetaMixturePrior,
+    p0: float,
+    p1: float,
+    toxicity: ToxicityRule | None = None,
+    min_grade: int = 3,
+) -> Design:
+    """Deprecated since 0.2.0 (removed in 0.3.0): use :meth:`Design.of`."""
+    warnings.warn(
+        "CohortPlan is deprecated since adaptive_pilot 0.2.0 and will be removed in 0.3.0; "
+        "use adaptive_pilot.Design.of",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return Design.of(
+        table if design is None else design,
+        p0=p0,
+        p1=p1,
+        prior=prior,
+        name=name,
+        toxicity=toxicity,
+        min_grade=min_grade,
+    )
 
 
 @dataclass(frozen=True)
@@ -74,17 +60,21 @@ class InterimPlan:
     ----------
     name, title : str
         The design's name and title.
-    cohorts : tuple of CohortPlan
-        In design order.
+    cohorts : tuple of Design
+        Each cohort's design (named after the cohort, as in the patient data), in
+        design order.
     borrowing : TrialDesign or None
         The hierarchical trial (the same object the simulator runs) when the
         decisions use the borrowed posterior; None for independent cohorts.
+    plan_hash : str
+        The design file's hash (:meth:`design_hash`); "" for a plan built in code.
     """
 
     name: str
     title: str
-    cohorts: tuple[CohortPlan, ...]
+    cohorts: tuple[Design, ...]
     borrowing: TrialDesign | None = None
+    plan_hash: str = field(default="", compare=False)
 
     @property
     def cohort_names(self) -> tuple[str, ...]:
@@ -106,13 +96,13 @@ class InterimPlan:
         return self.borrowing.borrowing.describe()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready plan (hashed into the design hash)."""
+        """JSON-ready plan: every bound, rule, prior and threshold that decides."""
         return {
             "name": self.name,
-            "cohorts": [c.to_dict() for c in self.cohorts],
+            "cohorts": [c.content() for c in self.cohorts],
             "borrowing": None if self.borrowing is None else self.borrowing.to_dict(),
         }
 
     def design_hash(self) -> str:
-        """Hash of the plan: every bound, rule, prior and threshold that decides."""
-        return design_hash(self.to_dict())
+        """The design file's hash, or the hash of :meth:`to_dict` for a plan built in code."""
+        return self.plan_hash or design_hash(self.to_dict())

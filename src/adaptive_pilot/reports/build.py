@@ -10,8 +10,10 @@ import pandas as pd
 
 from .. import figures
 from ..cohorts.trial import TrialDesign
+from ..designs.design import Design
 from ..designs.evaluation import DesignEvaluation
 from ..errors import InputError
+from ..oc.exact import exact_oc
 from ..provenance import Provenance
 from ..results import Table
 from ..simulation import Scenario, SimulationResult, simulate
@@ -28,9 +30,9 @@ _COMPARE_LABELS = {
     "looks": "looks at n",
     "alpha": "P(GO | p0)",
     "power": "P(GO | p1)",
-    "en_p0": "E[N | p0]",
-    "pet_p0": "PET(p0)",
-    "en_p1": "E[N | p1]",
+    "en0": "E[N | p0]",
+    "pet0": "PET(p0)",
+    "en1": "E[N | p1]",
     "own_p0_p1": "own p0 / p1",
 }
 _FAMILY_LABEL = {
@@ -140,15 +142,19 @@ def design_report(
     """
     main = design if isinstance(design, ResolvedDesign) else load_design(design)
     others = [d if isinstance(d, ResolvedDesign) else load_design(d) for d in compare]
+    design_ = main.design
     if rates is not None:  # the protocol text states P(GO) at p0 and p1: always evaluated
-        hyp = main.spec.hypotheses
-        rates = np.unique(np.round(np.r_[np.asarray(rates, dtype=float), hyp.p0, hyp.p1], 10))
-    evaluation = main.evaluate(rates)
+        rates = np.unique(
+            np.round(np.r_[np.asarray(rates, dtype=float), design_.p0, design_.p1], 10)
+        )
+    evaluation = design_.evaluate(rates)
     cited: list[str] = []
     trial = simulation.trial if simulation is not None else _trial(main, analysis)
-    paragraphs = design_paragraphs(main, evaluation, cited) + trial_paragraphs(main, trial, cited)
+    paragraphs = design_paragraphs(design_, evaluation, cited) + trial_paragraphs(
+        main, trial, cited
+    )
     if simulation is not None:
-        p1 = {c.name: d.spec.hypotheses.p1 for c, d in main.cohort_designs()}
+        p1 = {c.name: c.design.p1 for c in main.cohorts}
         paragraphs.append(simulation_paragraph(simulation, p1))
     table = evaluation.table
     sections = [
@@ -165,23 +171,23 @@ def design_report(
                 ),
             ),
         ),
-        Section("Operating characteristics", _oc_blocks(main, evaluation, others)),
+        Section("Operating characteristics", _oc_blocks(design_, evaluation, others)),
     ]
     if others:
-        sections.append(Section("Comparison of designs", _comparison(main, evaluation, others)))
+        sections.append(Section("Comparison of designs", _comparison(design_, others)))
     if simulation is not None:
         sections += simulation_sections(simulation, main.source or None, scenario_source)
     references = tuple(REFERENCES[key] for key in cited)
     provenance = Provenance("exact", evaluation.provenance.design_hash,
-                            details={"design": main.spec.name, "report": "protocol"})  # fmt: skip
-    title = f"Statistical design: {main.spec.title or main.spec.name}"
+                            details={"design": main.name, "report": "protocol"})  # fmt: skip
+    title = f"Statistical design: {main.title or main.name}"
     return Report(title, tuple(sections), references, provenance)
 
 
 def _oc_blocks(
-    main: ResolvedDesign, evaluation: DesignEvaluation, others: list[ResolvedDesign]
+    main: Design, evaluation: DesignEvaluation, others: list[ResolvedDesign]
 ) -> tuple[Paragraph | Table | FigureBlock, ...]:
-    hyp = main.spec.hypotheses
+    hyp = main
     oc = evaluation.oc
     frame = oc.to_frame().drop(columns=["method"])
     blocks: list[Paragraph | Table | FigureBlock] = [
@@ -197,7 +203,7 @@ def _oc_blocks(
             )
         )
     grid = curve_grid(hyp.p1)
-    curves = [oc_curve(main, grid)] + [oc_curve(other, grid) for other in others]
+    curves = [oc_curve(main, grid)] + [oc_curve(other.design, grid) for other in others]
     blocks.append(
         FigureBlock(
             "oc_curves",
@@ -206,7 +212,7 @@ def _oc_blocks(
             "(exact)." + (" Designs overlaid." if others else ""),
         )
     )
-    at = main.evaluate([hyp.p0, hyp.p1]).oc
+    at = exact_oc(main.table, [hyp.p0, hyp.p1])
     labels = [f"p = p0 = {hyp.p0:g}", f"p = p1 = {hyp.p1:g}"]
     blocks.append(
         FigureBlock(
@@ -235,37 +241,36 @@ def curve_grid(p1: float) -> np.ndarray:
     return np.round(np.linspace(0.0, min(1.0, max(0.6, 2.5 * p1)), 121), 6)
 
 
-def oc_curve(design: ResolvedDesign, grid: np.ndarray | None = None) -> figures.OCCurve:
+def oc_curve(design: Design, grid: np.ndarray | None = None) -> figures.OCCurve:
     """A design's exact P(GO) and E[N] over a grid of true rates (:func:`curve_grid`)."""
     if grid is None:
-        grid = curve_grid(design.spec.hypotheses.p1)
-    oc = design.evaluate(grid, joint=False).oc
-    return figures.OCCurve(design.spec.title or design.spec.name, oc.p, oc.p_go, oc.en)
+        grid = curve_grid(design.p1)
+    oc = exact_oc(design.table, grid)
+    return figures.OCCurve(design.title or design.name, oc.p, oc.p_go, oc.en)
 
 
 def _comparison(
-    main: ResolvedDesign, evaluation: DesignEvaluation, others: list[ResolvedDesign]
+    main: Design, others: list[ResolvedDesign]
 ) -> tuple[Paragraph | Table | FigureBlock, ...]:
-    hyp = main.spec.hypotheses
+    hyp = main
     rows = []
-    for design in [main, *others]:
-        bounds = design.boundary_table()
-        oc = design.evaluate([hyp.p0, hyp.p1]).oc
-        own = design.spec.hypotheses
+    for design in [main, *(other.design for other in others)]:
+        bounds = design.table
+        oc = exact_oc(bounds, [hyp.p0, hyp.p1])
         rows.append(
             {
-                "design": design.spec.title or design.spec.name,
-                "family": _FAMILY_LABEL[design.rule_type],
+                "design": design.title or design.name,
+                "family": _FAMILY_LABEL[design.family],
                 "n_max": bounds.n_max,
                 "looks": ", ".join(str(n) for n in bounds.looks),
                 "alpha": float(oc.p_go[0]),
                 "power": float(oc.p_go[1]),
-                "en_p0": float(oc.en[0]),
-                "pet_p0": float(oc.pet[0]),
-                "en_p1": float(oc.en[1]),
+                "en0": float(oc.en[0]),
+                "pet0": float(oc.pet[0]),
+                "en1": float(oc.en[1]),
                 "own_p0_p1": "same"
-                if (own.p0, own.p1) == (hyp.p0, hyp.p1)
-                else f"{own.p0:g} / {own.p1:g} (differs)",
+                if (design.p0, design.p1) == (hyp.p0, hyp.p1)
+                else f"{design.p0:g} / {design.p1:g} (differs)",
             }
         )
     frame = pd.DataFrame(rows)
@@ -276,16 +281,15 @@ def _comparison(
     side_by_side = Table(
         frame,
         title="Designs side by side (exact)",
-        formats={"alpha": ".4f", "power": ".4f", "en_p0": ".1f", "pet_p0": ".3f", "en_p1": ".1f"},
+        formats={"alpha": ".4f", "power": ".4f", "en0": ".1f", "pet0": ".3f", "en1": ".1f"},
         labels=_COMPARE_LABELS,
     )
-    del evaluation
     return (side_by_side, Paragraph(note))
 
 
 def _trial(main: ResolvedDesign, analysis: str | None) -> TrialDesign | None:
     """The multi-cohort trial of the file (None for a single-cohort design or no accrual)."""
-    if not main.spec.cohorts or main.spec.accrual is None:
+    if not main.has_cohorts or main.accrual is None:
         if analysis is not None:
             raise InputError("analysis", "applies only to a design with cohorts and accrual")
         return None

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from ..cohorts.trial import HierarchicalBorrowing, TrialDesign
+from ..designs.design import Design
 from ..designs.evaluation import DesignEvaluation
 from ..spec.resolve import ResolvedDesign
 
@@ -56,15 +57,12 @@ def _cite(key: str, cited: list[str]) -> str:
     return f"({author})"
 
 
-def design_paragraphs(
-    resolved: ResolvedDesign, evaluation: DesignEvaluation, cited: list[str]
-) -> list[str]:
+def design_paragraphs(design: Design, evaluation: DesignEvaluation, cited: list[str]) -> list[str]:
     """Endpoint and hypotheses, the design and its rules, and its exact OC; keys cited appended."""
-    spec = resolved.spec
-    hyp, errors = spec.hypotheses, spec.errors
+    hyp = errors = design
     table = evaluation.table
-    endpoint = spec.endpoint.name
-    definition = f", defined as {spec.endpoint.definition}" if spec.endpoint.definition else ""
+    endpoint = design.endpoint.name
+    definition = f", defined as {design.endpoint.definition}" if design.endpoint.definition else ""
     paragraphs = [
         f"The primary endpoint is the {endpoint}{definition}. With p the true {endpoint}, the "
         f"null hypothesis H0: p <= {hyp.p0:g} (a rate of no further interest) is tested "
@@ -86,8 +84,8 @@ def design_paragraphs(
         if len(looks) > 1
         else f"a single analysis at {looks[-1]} evaluable patients"
     )
-    if resolved.rule_type == "simon":
-        kind = getattr(getattr(spec.rule, "search", None), "kind", None)
+    if design.is_simon:
+        kind = design.simon_kind
         name = f"Simon's {kind} two-stage design" if kind else "a Simon two-stage design"
         n1, n = looks[0], looks[-1]
         r1, r = table.futility_at(0), table.futility_at(len(looks) - 1)
@@ -99,12 +97,12 @@ def design_paragraphs(
             "respond."
         )
     else:
-        family, key = _FAMILY[resolved.rule_type]
-        if resolved.rule_type == "bop2" and any(
+        family, key = _FAMILY[design.family]
+        if design.family == "bop2" and any(
             table.efficacy_at(k) is not None for k in range(len(looks) - 1)
         ):
             family += " with early stopping for efficacy"
-        prior = resolved.prior
+        prior = design.prior
         paragraphs.append(
             f"The trial uses {family} {_cite(key, cited)}, with at most {looks[-1]} evaluable "
             f"patients, {schedule}. The response rate has a {prior} prior (mean "
@@ -162,32 +160,33 @@ def trial_paragraphs(
     ``trial``: the resolved trial (its borrowing model decides the text), or None
     when the file has no accrual section.
     """
-    spec = resolved.spec
-    if not spec.cohorts:
+    if not resolved.has_cohorts:
         return []
-    main = resolved.boundary_table()
+    main = resolved.design.table
     own = []
-    for cohort, design in resolved.cohort_designs():
-        table = design.boundary_table()
+    for cohort in resolved.cohorts:
+        table = cohort.design.table
         if table != main:
             looks = ", ".join(str(n) for n in table.looks)
             own.append(f"{cohort.name} (at most {table.n_max} patients, looks at {looks})")
-    names = [c.name for c in spec.cohorts]
+    names = [c.name for c in resolved.cohorts]
     hierarchical = (
-        trial.borrowing is not None if trial is not None else spec.borrowing.model != "independent"
+        trial.borrowing is not None
+        if trial is not None
+        else resolved.borrowing_model != "independent"
     )
     rules = "the looks" if hierarchical else "the stopping boundaries"
     text = f"The trial has {len(names)} cohorts ({', '.join(names)}), each with {rules} above"
     text += f", except {'; '.join(own)}." if own else "."
-    accrual = spec.accrual
+    accrual = resolved.accrual
     if accrual is not None:
         if accrual.allocation == "prevalence":
-            shares = ", ".join(f"{c.name} {_pct(c.prevalence or 0.0)}" for c in spec.cohorts)
+            shares = ", ".join(f"{c.name} {_pct(c.prevalence or 0.0)}" for c in resolved.cohorts)
             joining = f"each joining the cohort of their subtype (expected shares {shares})"
         else:
-            total = sum(c.allocation or 0.0 for c in spec.cohorts)
+            total = sum(c.allocation or 0.0 for c in resolved.cohorts)
             shares = ", ".join(f"{c.name} {_pct((c.allocation or 0.0) / total)}"
-                               for c in spec.cohorts)  # fmt: skip
+                               for c in resolved.cohorts)  # fmt: skip
             joining = f"allocated to the cohorts in fixed proportions ({shares})"
         text += (
             f" Patients are expected to enrol at {accrual.rate:g} per month in all, {joining}; "
@@ -203,9 +202,8 @@ def trial_paragraphs(
     if not hierarchical:
         out.append("Each cohort is analysed on its own data (no borrowing between cohorts).")
         return out
-    borrowing = spec.borrowing
     decide = None if trial is None else trial.borrowing
-    exnex = decide.nex is not None if decide is not None else borrowing.model == "exnex"
+    exnex = decide.nex is not None if decide is not None else resolved.borrowing_model == "exnex"
     if exnex:
         words = (
             "Information is borrowed between cohorts with an exchangeability-nonexchangeability "
@@ -236,11 +234,10 @@ def trial_paragraphs(
             f"instead of the single-cohort boundaries: {_thresholds(decide)}"
         )
     else:
-        sds = (
-            f"(SD {borrowing.mu_sd:g}) and a half-normal prior on tau (scale {borrowing.tau_sd:g})."
-        )
+        mu_sd, tau_sd = resolved.borrowing_prior_sds
+        sds = f"(SD {mu_sd:g}) and a half-normal prior on tau (scale {tau_sd:g})."
         words += f"mu has a normal prior {sds}" if exnex else f"with a normal prior on mu {sds}"
-    if any(design.spec.toxicity is not None for _, design in resolved.cohort_designs()):
+    if any(c.design.toxicity is not None for c in resolved.cohorts):
         words += " Toxicity is monitored in each cohort with its own rule, as above."
     out.append(words)
     return out

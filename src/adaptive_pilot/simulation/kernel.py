@@ -104,7 +104,7 @@ def shared_tables(trial: TrialDesign) -> PosteriorTables:
     tables with every chunk; the build is deterministic, so every process holds
     the same numbers.
     """
-    key = trial.design_hash()
+    key = trial.content_hash()
     if key not in _TABLES:
         if len(_TABLES) >= 4:
             _TABLES.clear()

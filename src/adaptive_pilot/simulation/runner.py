@@ -124,6 +124,7 @@ def simulate(
         "n_trials": n_trials,
         "chunk_size": chunk_size,
         "design_hash": trial.design_hash(),
+        "trial_hash": trial.content_hash(),
         "scenarios_hash": scenarios_hash(scenarios, trial.cohort_names),
     }
     with contextlib.ExitStack() as stack:

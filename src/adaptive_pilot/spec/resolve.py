@@ -7,8 +7,12 @@ outside :mod:`adaptive_pilot.spec` knows the file format.
 from __future__ import annotations
 
 import copy
+import json
 import math
+import warnings
 from collections.abc import Sequence
+from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,15 +25,15 @@ from ..cohorts.hierarchical import NonExchangeable, hierarchical_prior
 from ..cohorts.trial import Accrual, Cohort, HierarchicalBorrowing, TrialDesign
 from ..designs.bayesian import BayesianDesign
 from ..designs.calibration import CalibrationResult, calibrate_bop2, calibrate_predictive
-from ..designs.evaluation import DesignEvaluation, evaluate_design
+from ..designs.design import CohortDesign, Design, Endpoint
+from ..designs.evaluation import DesignEvaluation
 from ..designs.looks import look_schedule
 from ..designs.simon import simon_designs
 from ..errors import InputError
-from ..interim.plan import CohortPlan, InterimPlan
-from ..priors import BetaPrior
+from ..interim.plan import InterimPlan
+from ..priors import BetaMixturePrior, BetaPrior
 from ..provenance import design_hash
 from ..rules.bop2 import BOP2Rule
-from ..rules.compile import final_go
 from ..rules.posterior import PosteriorRule
 from ..rules.predictive import PredictiveRule
 from ..rules.toxicity import ToxicityRule
@@ -85,7 +89,16 @@ def design_from_document(data: dict[str, Any], source: str = "design") -> Resolv
 
 
 class ResolvedDesign:
-    """A validated design file turned into objects the engine uses."""
+    """A validated design file, resolved once into the engine's objects.
+
+    The file's designs are built on first use and kept: :attr:`design` (the
+    single-cohort design the file states at its top level), :attr:`cohorts`
+    (each cohort with its own :class:`~adaptive_pilot.designs.design.Design`),
+    :meth:`trial` (the multi-cohort trial the simulator runs) and
+    :meth:`interim_plan` (what an interim call decides with). Every one of them
+    carries :meth:`design_hash`, the file's one hash. Rules are compiled and
+    Simon searches run once per distinct design.
+    """
 
     def __init__(
         self,
@@ -99,20 +112,105 @@ class ResolvedDesign:
         self.prior = spec.prior.build()
         self._yaml_root = yaml_root
         self.data = data if data is not None else spec.model_dump(by_alias=True, exclude_unset=True)
+        self._trials: dict[str, TrialDesign] = {}
+        self._plans: dict[str, InterimPlan] = {}
 
-    def cohort_designs(self) -> list[tuple[CohortSpec, ResolvedDesign]]:
-        """Each cohort with its own resolved single-cohort design.
+    # ------------------------------------------------------------ the file's objects
+    @property
+    def name(self) -> str:
+        """The design's name."""
+        return self.spec.name
 
-        Without a ``cohorts`` section the design is one cohort named after the design.
+    @property
+    def title(self) -> str:
+        """The design's title ("" when the file has none)."""
+        return self.spec.title
+
+    @property
+    def rule_type(self) -> str:
+        """``simon``, ``posterior``, ``posterior_vs_standard``, ``predictive`` or ``bop2``."""
+        return self.spec.rule.type
+
+    @cached_property
+    def _resolved(self) -> tuple[Design, tuple[CohortDesign, ...], str]:
+        """(top-level design, cohorts, file hash), built together once."""
+        built: dict[str, Any] = {}
+        main = _build_design(self.spec, self.source, built)
+        if self.spec.cohorts:
+            cohorts = tuple(
+                CohortDesign(
+                    spec_cohort.name,
+                    spec_cohort.prevalence,
+                    spec_cohort.allocation,
+                    _build_design(spec, source, built),
+                )
+                for spec_cohort, spec, source in self._cohort_specs()
+            )
+        else:
+            cohorts = (CohortDesign(self.spec.name, 1.0, 1.0, main),)
+        digest = design_hash(
+            {
+                "file": self.spec.model_dump(mode="json", by_alias=True),
+                "design": main.content(),
+                "cohorts": [c.design.content() for c in cohorts],
+            }
+        )
+        main = main.belonging_to(digest)
+        cohorts = tuple(replace(c, design=c.design.belonging_to(digest)) for c in cohorts)
+        return main, cohorts, digest
+
+    @property
+    def design(self) -> Design:
+        """The single-cohort design the file states at its top level."""
+        return self._resolved[0]
+
+    @property
+    def cohorts(self) -> tuple[CohortDesign, ...]:
+        """Each cohort with its own design (without a ``cohorts`` section: one, the design)."""
+        return self._resolved[1]
+
+    def design_hash(self) -> str:
+        """The file's one design hash.
+
+        A hash of the validated file (every field, defaults filled in; not its
+        layout or comments) and of every resolved design (rules, compiled bounds,
+        toxicity rules): every input that can change a printed number changes it,
+        and every command, page, report and audit record of the file shows it.
         """
-        if not self.spec.cohorts:
-            alone = CohortSpec(name=self.spec.name, prevalence=1.0, allocation=1.0)
-            return [(alone, self)]
+        return self._resolved[2]
+
+    @property
+    def has_cohorts(self) -> bool:
+        """Whether the file has a ``cohorts`` section (a multi-cohort trial)."""
+        return bool(self.spec.cohorts)
+
+    @property
+    def accrual(self) -> Accrual | None:
+        """The accrual model (None when the file has no accrual section)."""
+        acc = self.spec.accrual
+        if acc is None:
+            return None
+        return Accrual(
+            acc.rate, acc.allocation, acc.assessment_delay, acc.max_duration, acc.incomplete
+        )
+
+    @property
+    def borrowing_model(self) -> str:
+        """The file's analysis model: ``independent``, ``hierarchical`` or ``exnex``."""
+        return self.spec.borrowing.model
+
+    @property
+    def borrowing_prior_sds(self) -> tuple[float, float]:
+        """The file's (mu_sd, tau_sd) of the hierarchical model (for text without a trial)."""
+        return self.spec.borrowing.mu_sd, self.spec.borrowing.tau_sd
+
+    def _cohort_specs(self) -> list[tuple[CohortSpec, DesignSpec, str]]:
+        """Each cohort's own validated design section (the top level merged with its own)."""
         base = self.spec.model_dump(
             by_alias=True, exclude_unset=True, exclude={"cohorts", "accrual", "borrowing"}
         )
         out = []
-        for i, cohort in enumerate(self.spec.cohorts):
+        for i, cohort in enumerate(self.spec.cohorts or ()):
             merged = _deep_merge(base, cohort.design or {})
             if cohort.max_size is not None:
                 merged["n_max"] = cohort.max_size
@@ -127,195 +225,79 @@ class ResolvedDesign:
                     DesignSpec,
                     ("cohorts", i, "design"),
                 ) from None
-            out.append((cohort, ResolvedDesign(spec, f"{self.source}: cohorts[{i}] {cohort.name}")))
+            out.append((cohort, spec, f"{self.source}: cohorts[{i}] {cohort.name}"))
         return out
-
-    @property
-    def rule_type(self) -> str:
-        """``simon``, ``posterior``, ``posterior_vs_standard``, ``predictive`` or ``bop2``."""
-        return self.spec.rule.type
 
     def _field(self, name: str) -> str:
         return f"{self.source}: {name}" if self.source else name
 
-    def looks(self, n_max: int) -> tuple[int, ...]:
-        """The look schedule resolved against N."""
-        looks = self.spec.looks
-        if looks is None:
-            return (n_max,)
-        if isinstance(looks, LooksSpec):
-            return look_schedule(n_max, every=looks.every, first=looks.first)
-        return look_schedule(n_max, looks=looks)
-
-    def n_max(self) -> int:
-        """Maximum sample size: n_max, or the last explicit look."""
-        if self.spec.n_max is not None:
-            return self.spec.n_max
-        if isinstance(self.spec.looks, list) and self.spec.looks:
-            return self.spec.looks[-1]
-        raise InputError(self._field("n_max"), "is required (or give an explicit list of looks)")
-
+    # ------------------------------------------------------------ single cohort
     def boundary_table(self) -> BoundaryTable:
         """The compiled boundary table of the design."""
-        rule = self.spec.rule
-        if isinstance(rule, SimonRuleSpec):
-            return self._simon_table(rule)
-        return self.bayesian_design().boundary_table
-
-    def design(self) -> BayesianDesign | BoundaryTable:
-        """The single-cohort design: a BayesianDesign, or a Simon design's boundary table."""
-        if isinstance(self.spec.rule, SimonRuleSpec):
-            return self._simon_table(self.spec.rule)
-        return self.bayesian_design()
+        return self.design.table
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved single-cohort design: name, design (rule, looks, bounds), toxicity rule."""
-        table = self.boundary_table()
-        tox = self.toxicity_rule(table.looks)
-        return {
-            "name": self.spec.name,
-            "design": self.design().to_dict(),
-            "toxicity": None if tox is None else tox.to_dict(),
-        }
-
-    def design_hash(self) -> str:
-        """The design hash of the resolved single-cohort design."""
-        return design_hash(self.to_dict())
+        return self.design.to_dict()
 
     def evaluate(
         self, rates: Sequence[float] | np.ndarray | None = None, *, joint: bool = True
     ) -> DesignEvaluation:
-        """Boundaries and exact OC (joint with toxicity when it is monitored and ``joint``).
+        """Boundaries and exact OC of :attr:`design` (see :meth:`Design.evaluate`)."""
+        return self.design.evaluate(rates, joint=joint)
 
-        Default rates: 0.05 to 0.60 by 0.05, plus p0 and p1. ``joint=False`` leaves
-        the toxicity rule out (response OC only, as on an OC curve).
-        """
-        hyp = self.spec.hypotheses
-        if rates is None:
-            rates = np.unique(np.round(np.r_[np.arange(1, 13) * 0.05, hyp.p0, hyp.p1], 10))
-        table = self.boundary_table()
-        rule_text = "" if self.rule_type == "simon" else self.bayesian_design().rule.describe()
-        tox = self.spec.toxicity
-        return evaluate_design(
-            table,
-            rates,
-            design=self.to_dict(),
-            name=self.spec.name,
-            title=self.spec.title,
-            rule_text=rule_text,
-            toxicity=self.toxicity_rule(table.looks) if joint else None,
-            toxicity_rates=self.toxicity_rates() if joint else (),
-            odds_ratio=1.0 if tox is None else tox.odds_ratio,
-        )
+    # ------------------------------------------------------------ deprecated (0.2.0)
+    def cohort_designs(self) -> list[tuple[CohortSpec, ResolvedDesign]]:
+        """Deprecated since 0.2.0 (removed in 0.3.0): use :attr:`cohorts`."""
+        _deprecated("ResolvedDesign.cohort_designs()", "ResolvedDesign.cohorts")
+        if not self.spec.cohorts:
+            alone = CohortSpec(name=self.spec.name, prevalence=1.0, allocation=1.0)
+            return [(alone, self)]
+        return [(c, ResolvedDesign(spec, source)) for c, spec, source in self._cohort_specs()]
 
     def bayesian_design(self) -> BayesianDesign:
-        """The Bayesian design (not for Simon rules)."""
-        rule = self.spec.rule
-        if isinstance(rule, SimonRuleSpec):
+        """Deprecated since 0.2.0 (removed in 0.3.0): use ``design.bayesian``."""
+        _deprecated("ResolvedDesign.bayesian_design()", "ResolvedDesign.design.bayesian")
+        if self.design.bayesian is None:
             raise InputError(self._field("rule.type"), "a Simon rule is not a Bayesian design")
-        n_max = self.n_max()
-        looks = self.looks(n_max)
-        p0 = self.spec.hypotheses.p0
-        built: PosteriorRule | PosteriorVsStandardRule | PredictiveRule | BOP2Rule
-        if isinstance(rule, PosteriorVsStandardRuleSpec):
-            built = PosteriorVsStandardRule(
-                p0,
-                self.prior,
-                BetaPrior(rule.standard.a, rule.standard.b),
-                self._required(rule.theta_final, "rule.theta_final"),
-                rule.theta_futility,
-                rule.theta_efficacy,
-                margin=rule.margin,
-            )
-        elif isinstance(rule, PosteriorRuleSpec):
-            built = PosteriorRule(
-                p0,
-                self.prior,
-                self._required(rule.theta_final, "rule.theta_final"),
-                rule.theta_futility,
-                rule.theta_efficacy,
-            )
-        elif isinstance(rule, PredictiveRuleSpec):
-            built = PredictiveRule(
-                p0,
-                self.prior,
-                n_max,
-                self._required(rule.theta_t, "rule.theta_t"),
-                rule.theta_l,
-                rule.theta_u,
-            )
-        else:
-            built = BOP2Rule(
-                p0,
-                self.prior,
-                n_max,
-                self._required(rule.lambda_, "rule.lambda"),
-                self._required(rule.gamma, "rule.gamma"),
-                rule.efficacy,
-                rule.eta,
-            )
-        try:
-            return BayesianDesign(
-                built, looks, _as_tuple(self.spec.futility_on), _as_tuple(self.spec.efficacy_on)
-            )
-        except InputError as error:
-            raise InputError(self._field(error.field), error.message) from None
+        return self.design.bayesian
 
-    def toxicity_rule(self, looks: tuple[int, ...]) -> ToxicityRule | None:
-        """The toxicity rule on its looks (default: the efficacy looks)."""
-        tox = self.spec.toxicity
-        if tox is None:
-            return None
-        n_max = looks[-1]
-        if tox.looks is None:
-            tox_looks = looks
-        elif isinstance(tox.looks, LooksSpec):
-            tox_looks = look_schedule(n_max, every=tox.looks.every, first=tox.looks.first)
-        else:
-            tox_looks = tuple(tox.looks)
-            if tox_looks and tox_looks[-1] > n_max:
-                raise InputError(
-                    self._field("toxicity.looks"),
-                    f"look {tox_looks[-1]} is beyond the maximum sample size N = {n_max}",
-                )
-        return ToxicityRule(tox.threshold, tox.probability, tox.prior.build(), tox_looks)
+    def toxicity_rule(self, looks: tuple[int, ...] | None = None) -> ToxicityRule | None:
+        """Deprecated since 0.2.0 (removed in 0.3.0): use ``design.toxicity``."""
+        _deprecated("ResolvedDesign.toxicity_rule()", "ResolvedDesign.design.toxicity")
+        if looks is None or looks == self.design.looks:
+            return self.design.toxicity
+        return _toxicity_rule(self.spec, self.source, looks)
 
     def toxicity_rates(self) -> tuple[float, ...]:
-        """Toxicity rates at which OC are reported (default: the threshold)."""
-        tox = self.spec.toxicity
-        if tox is None:
-            return ()
-        return tuple(tox.evaluate_at) if tox.evaluate_at else (tox.threshold,)
+        """Deprecated since 0.2.0 (removed in 0.3.0): use ``design.toxicity_rates``."""
+        _deprecated("ResolvedDesign.toxicity_rates()", "ResolvedDesign.design.toxicity_rates")
+        return self.design.toxicity_rates
 
-    def _required(self, value: float | None, name: str) -> float:
-        if value is None:
-            hint = (
-                " (or run `adaptive-pilot calibrate` on this file)" if self.spec.calibration else ""
-            )
-            raise InputError(self._field(name), f"is required to build the design{hint}")
-        return value
+    def n_max(self) -> int:
+        """Deprecated since 0.2.0 (removed in 0.3.0): use ``design.n_max``."""
+        _deprecated("ResolvedDesign.n_max()", "ResolvedDesign.design.n_max")
+        return _n_max(self.spec, self.source)
 
-    def _simon_table(self, rule: SimonRuleSpec) -> BoundaryTable:
-        if rule.search is None:
-            n1, n, r1, r = rule.n1, rule.n, rule.r1, rule.r
-            assert n1 is not None and n is not None and r1 is not None and r is not None
-            return BoundaryTable(looks=(n1, n), futility=(r1, r), efficacy=(n1 + 1, r + 1))
-        hyp, errors = self.spec.hypotheses, self.spec.errors
-        search = simon_designs(
-            hyp.p0,
-            hyp.p1,
-            errors.alpha,
-            errors.beta,
-            n_max=rule.search.n_max,
-            convention=rule.search.convention,
-        )
-        chosen = search.optimal if rule.search.kind == "optimal" else search.minimax
-        return chosen.boundary_table()
+    def looks(self, n_max: int) -> tuple[int, ...]:
+        """Deprecated since 0.2.0 (removed in 0.3.0): use ``design.looks``."""
+        _deprecated("ResolvedDesign.looks()", "ResolvedDesign.design.looks")
+        return _looks(self.spec, n_max)
+
+    def reached_go(self, n_max: int | None = None) -> tuple[int, ...]:
+        """Deprecated since 0.2.0 (removed in 0.3.0): use ``design.reached_go``."""
+        _deprecated("ResolvedDesign.reached_go()", "ResolvedDesign.design.reached_go")
+        return self.design.reached_go
 
     def has_single_cohort_calibration(self) -> bool:
         """Whether the calibration section has a bop2 or predictive grid."""
         cal = self.spec.calibration
         return cal is not None and (cal.bop2 is not None or cal.predictive is not None)
+
+    def has_borrowing_calibration(self) -> bool:
+        """Whether the calibration section has a borrowing grid."""
+        cal = self.spec.calibration
+        return cal is not None and cal.borrowing is not None
 
     def calibration_grids(self) -> dict[str, Any]:
         """The calibration section as plain values."""
@@ -379,13 +361,13 @@ class ResolvedDesign:
                     criterion=grids["criterion"],
                     **switches,
                 )
-            n_max = self.n_max()
+            n_max = _n_max(self.spec, self.source)
             return calibrate_bop2(
                 hyp.p0,
                 hyp.p1,
                 errors.alpha,
                 self.prior,
-                looks=self.looks(n_max),
+                looks=_looks(self.spec, n_max),
                 lam=grids["lam"],
                 gamma=grids["gamma"],
                 efficacy=grids["efficacy"],
@@ -439,7 +421,7 @@ class ResolvedDesign:
         if not self.spec.cohorts:
             raise InputError(self._field("cohorts"), "the borrowing calibration needs cohorts")
         b = cal.borrowing
-        p1 = [float(design.spec.hypotheses.p1) for _, design in self.cohort_designs()]
+        p1 = [c.design.p1 for c in self.cohorts]
         alpha = float(self.spec.errors.alpha if b.alpha is None else b.alpha)
         try:
             return calibrate_borrowing(
@@ -480,24 +462,16 @@ class ResolvedDesign:
             Override the file's borrowing model (see :meth:`trial`).
         """
         model = borrowing or self.spec.borrowing.model
-        cohorts = []
-        for cohort_spec, design in self.cohort_designs():
-            table = design.boundary_table()
-            tox = design.spec.toxicity
-            cohorts.append(
-                CohortPlan(
-                    name=cohort_spec.name,
-                    table=table,
-                    design=None if design.rule_type == "simon" else design.bayesian_design(),
-                    prior=design.prior,
-                    p0=float(design.spec.hypotheses.p0),
-                    p1=float(design.spec.hypotheses.p1),
-                    toxicity=design.toxicity_rule(table.looks),
-                    min_grade=3 if tox is None else tox.min_grade,
-                )
+        if model not in self._plans:
+            trial = None if model == "independent" else self.trial(model)
+            self._plans[model] = InterimPlan(
+                self.name,
+                self.title,
+                tuple(c.design for c in self.cohorts),
+                trial,
+                plan_hash=self.design_hash(),
             )
-        trial = None if model == "independent" else self.trial(model)
-        return InterimPlan(self.spec.name, self.spec.title or "", tuple(cohorts), trial)
+        return self._plans[model]
 
     # ------------------------------------------------------------ trials
     def trial(self, borrowing: str | None = None) -> TrialDesign:
@@ -510,61 +484,34 @@ class ResolvedDesign:
             file's model (Berry's unless the file says ``exnex``), ``"exnex"`` with
             EXNEX (the file's ``borrowing.exnex`` settings or their defaults).
         """
-        spec = self.spec
-        if spec.accrual is None:
+        model = borrowing or self.spec.borrowing.model
+        if model == "hierarchical" and self.spec.borrowing.model == "exnex":
+            model = "exnex"
+        if model not in self._trials:
+            self._trials[model] = self._build_trial(model)
+        return self._trials[model]
+
+    def _build_trial(self, model: str) -> TrialDesign:
+        accrual = self.accrual
+        if accrual is None:
             raise InputError(
                 self._field("accrual"), "is required to simulate (rate in patients per month)"
             )
-        pairs = self.cohort_designs()
-        allocation = spec.accrual.allocation
         weights = np.array(
-            [(c.prevalence if allocation == "prevalence" else c.allocation) for c, _ in pairs],
+            [
+                (c.prevalence if accrual.allocation == "prevalence" else c.allocation) or 0.0
+                for c in self.cohorts
+            ],
             dtype=float,
         )
         weights = weights / weights.sum()
-        cohorts = []
-        for (cohort_spec, design), share in zip(pairs, weights, strict=True):
-            table = design.boundary_table()
-            cohorts.append(
-                Cohort(
-                    name=cohort_spec.name,
-                    share=float(share),
-                    table=table,
-                    p0=float(design.spec.hypotheses.p0),
-                    toxicity=design.toxicity_rule(table.looks),
-                    reached_go=design.reached_go(table.n_max),
-                    odds_ratio=1.0
-                    if design.spec.toxicity is None
-                    else float(design.spec.toxicity.odds_ratio),
-                )
-            )
-        acc = spec.accrual
-        accrual = Accrual(
-            acc.rate, acc.allocation, acc.assessment_delay, acc.max_duration, acc.incomplete
-        )
-        model = borrowing or spec.borrowing.model
-        if model == "hierarchical" and spec.borrowing.model == "exnex":
-            model = "exnex"
-        p1 = [float(design.spec.hypotheses.p1) for _, design in pairs]
+        cohorts = [
+            Cohort.of(c.design, c.name, float(share))
+            for c, share in zip(self.cohorts, weights, strict=True)
+        ]
+        p1 = [c.design.p1 for c in self.cohorts]
         hier = None if model == "independent" else self._hierarchical(cohorts, p1, model)
-        return TrialDesign(spec.name, tuple(cohorts), accrual, hier)
-
-    def reached_go(self, n_max: int) -> tuple[int, ...]:
-        """Least GO response count at n = 0..N-1 when enrolment closes before the final look.
-
-        A Bayesian design applies its rule's final GO criterion to the n reached,
-        with the cut-off of N; a Simon design has no rule off its table, so it
-        returns () (GO only when the final GO is already certain).
-        """
-        if self.rule_type == "simon":
-            return ()
-        rule = self.bayesian_design().rule
-        bounds = [1]
-        for n in range(1, n_max):
-            x = np.arange(n + 1)
-            go = np.asarray(final_go(rule, n, x, cutoff_at=n_max), dtype=bool)
-            bounds.append(int(x[go][0]) if go.any() else n + 1)
-        return tuple(bounds)
+        return TrialDesign(self.name, tuple(cohorts), accrual, hier, plan_hash=self.design_hash())
 
     def _hierarchical(
         self, cohorts: list[Cohort], p1: list[float], model: str
@@ -641,6 +588,14 @@ class ResolvedDesign:
             raise InputError(self._field(f"borrowing.exnex.{error.field}"), error.message) from None
 
 
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"{old} is deprecated since adaptive_pilot 0.2.0 and will be removed in 0.3.0; use {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
@@ -653,3 +608,179 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
 
 def _as_tuple(values: Sequence[bool] | None) -> tuple[bool, ...] | None:
     return None if values is None else tuple(values)
+
+
+# ------------------------------------------------------------------ designs
+def _build_design(spec: DesignSpec, source: str, built: dict[str, Any]) -> Design:
+    """One section's :class:`Design`; ``built`` keeps compiled rules and Simon tables by content.
+
+    Cohorts that share a rule share its compiled table: each distinct design is
+    compiled (or searched) once per file.
+    """
+    hyp, errors, rule = spec.hypotheses, spec.errors, spec.rule
+    prior = spec.prior.build()
+    key = json.dumps(
+        spec.model_dump(
+            mode="json",
+            by_alias=True,
+            include={"hypotheses", "errors", "prior", "n_max", "looks", "futility_on",
+                     "efficacy_on", "rule"},
+        ),
+        sort_keys=True,
+    )  # fmt: skip
+    bayesian: BayesianDesign | None = None
+    if key not in built:
+        if isinstance(rule, SimonRuleSpec):
+            built[key] = _simon_table(spec, rule)
+        else:
+            built[key] = _bayesian_design(spec, source, prior)
+    if isinstance(built[key], BayesianDesign):
+        bayesian = built[key]
+        table = bayesian.boundary_table
+    else:
+        table = built[key]
+    tox = spec.toxicity
+    return Design(
+        name=spec.name,
+        title=spec.title,
+        family=rule.type,
+        endpoint=Endpoint(spec.endpoint.name, spec.endpoint.definition),
+        p0=float(hyp.p0),
+        p1=float(hyp.p1),
+        alpha=float(errors.alpha),
+        beta=float(errors.beta),
+        prior=prior,
+        table=table,
+        bayesian=bayesian,
+        simon_kind=(rule.search.kind if isinstance(rule, SimonRuleSpec) and rule.search else ""),
+        toxicity=_toxicity_rule(spec, source, table.looks),
+        toxicity_rates=(
+            () if tox is None else tuple(tox.evaluate_at) if tox.evaluate_at else (tox.threshold,)
+        ),
+        odds_ratio=1.0 if tox is None else float(tox.odds_ratio),
+        min_grade=3 if tox is None else tox.min_grade,
+    )
+
+
+def _field(source: str, name: str) -> str:
+    return f"{source}: {name}" if source else name
+
+
+def _n_max(spec: DesignSpec, source: str) -> int:
+    """Maximum sample size: n_max, or the last explicit look."""
+    if spec.n_max is not None:
+        return spec.n_max
+    if isinstance(spec.looks, list) and spec.looks:
+        return spec.looks[-1]
+    raise InputError(_field(source, "n_max"), "is required (or give an explicit list of looks)")
+
+
+def _looks(spec: DesignSpec, n_max: int) -> tuple[int, ...]:
+    """The look schedule resolved against N."""
+    looks = spec.looks
+    if looks is None:
+        return (n_max,)
+    if isinstance(looks, LooksSpec):
+        return look_schedule(n_max, every=looks.every, first=looks.first)
+    return look_schedule(n_max, looks=looks)
+
+
+def _required(spec: DesignSpec, source: str, value: float | None, name: str) -> float:
+    if value is None:
+        hint = " (or run `adaptive-pilot calibrate` on this file)" if spec.calibration else ""
+        raise InputError(_field(source, name), f"is required to build the design{hint}")
+    return value
+
+
+def _bayesian_design(
+    spec: DesignSpec, source: str, prior: BetaPrior | BetaMixturePrior
+) -> BayesianDesign:
+    rule = spec.rule
+    n_max = _n_max(spec, source)
+    looks = _looks(spec, n_max)
+    p0 = spec.hypotheses.p0
+    built: PosteriorRule | PosteriorVsStandardRule | PredictiveRule | BOP2Rule
+    if isinstance(rule, PosteriorVsStandardRuleSpec):
+        built = PosteriorVsStandardRule(
+            p0,
+            prior,
+            BetaPrior(rule.standard.a, rule.standard.b),
+            _required(spec, source, rule.theta_final, "rule.theta_final"),
+            rule.theta_futility,
+            rule.theta_efficacy,
+            margin=rule.margin,
+        )
+    elif isinstance(rule, PosteriorRuleSpec):
+        built = PosteriorRule(
+            p0,
+            prior,
+            _required(spec, source, rule.theta_final, "rule.theta_final"),
+            rule.theta_futility,
+            rule.theta_efficacy,
+        )
+    elif isinstance(rule, PredictiveRuleSpec):
+        built = PredictiveRule(
+            p0,
+            prior,
+            n_max,
+            _required(spec, source, rule.theta_t, "rule.theta_t"),
+            rule.theta_l,
+            rule.theta_u,
+        )
+    else:
+        assert isinstance(rule, BOP2RuleSpec)
+        built = BOP2Rule(
+            p0,
+            prior,
+            n_max,
+            _required(spec, source, rule.lambda_, "rule.lambda"),
+            _required(spec, source, rule.gamma, "rule.gamma"),
+            rule.efficacy,
+            rule.eta,
+        )
+    try:
+        design = BayesianDesign(
+            built, looks, _as_tuple(spec.futility_on), _as_tuple(spec.efficacy_on)
+        )
+        design.boundary_table  # noqa: B018 - compiled here, once, so its errors name the file
+    except InputError as error:
+        raise InputError(_field(source, error.field), error.message) from None
+    return design
+
+
+def _toxicity_rule(spec: DesignSpec, source: str, looks: tuple[int, ...]) -> ToxicityRule | None:
+    """The toxicity rule on its looks (default: the efficacy looks)."""
+    tox = spec.toxicity
+    if tox is None:
+        return None
+    n_max = looks[-1]
+    if tox.looks is None:
+        tox_looks = looks
+    elif isinstance(tox.looks, LooksSpec):
+        tox_looks = look_schedule(n_max, every=tox.looks.every, first=tox.looks.first)
+    else:
+        tox_looks = tuple(tox.looks)
+        if tox_looks and tox_looks[-1] > n_max:
+            raise InputError(
+                _field(source, "toxicity.looks"),
+                f"look {tox_looks[-1]} is beyond the maximum sample size N = {n_max}",
+            )
+    return ToxicityRule(tox.threshold, tox.probability, tox.prior.build(), tox_looks)
+
+
+def _simon_table(spec: DesignSpec, rule: SimonRuleSpec) -> BoundaryTable:
+    if rule.search is None:
+        n1, n, r1, r = rule.n1, rule.n, rule.r1, rule.r
+        assert n1 is not None and n is not None and r1 is not None and r is not None
+        return BoundaryTable(looks=(n1, n), futility=(r1, r), efficacy=(n1 + 1, r + 1))
+    hyp, errors = spec.hypotheses, spec.errors
+    search = simon_designs(
+        hyp.p0,
+        hyp.p1,
+        errors.alpha,
+        errors.beta,
+        n_max=rule.search.n_max,
+        convention=rule.search.convention,
+    )
+    chosen = search.optimal if rule.search.kind == "optimal" else search.minimax
+    return chosen.boundary_table()
