@@ -85,6 +85,7 @@ def test_toml_and_yaml_describe_the_same_design(tmp_path):
         ),
         (BASE.replace("prior: {a: 0.2, b: 0.8}", "prior: {a: 0.2, bb: 0.8}"), "did you mean 'b'?"),
         (BASE.replace("type: bop2", "type: bopp2"), "unknown rule type 'bopp2'"),
+        (BASE.replace("type: bop2", "tipe: bop2"), "rule.type: is required; allowed: simon,"),
         (
             BASE.replace("lambda: 0.8", "lambda: 1.4"),
             "rule.lambda: must be less than 1 (got 1.4)",

@@ -214,6 +214,9 @@ def one_line(
         if close:
             message += f"; did you mean '{close[0]}'?"
         return InputError(f"{where}: {key_path}.type", message)
+    if first["type"] == "union_tag_not_found":
+        message = f"is required; allowed: {', '.join(_RULE_TYPES)}"
+        return InputError(f"{where}: {key_path}.type", message)
     return InputError(f"{where}: {key_path or '(top level)'}", _plain_message(first))
 
 
