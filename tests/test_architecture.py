@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import adaptive_pilot as ap
-from adaptive_pilot.glossary import GLOSSARY
+from adaptive_pilot.glossary import GLOSSARY, is_glossary_name
 from adaptive_pilot.inference import stagewise_inference
 from adaptive_pilot.results import Result, Summary, Table
 
@@ -184,7 +184,47 @@ def _results() -> list[object]:
         ap.toxicity_boundary(0.2, 0.35, [20, 40, 60, 75]),
         stagewise_inference(table, 29, 6, p0=0.1),
         _interim(resolved),
+        _borrowing_calibration(),
     ]
+
+
+def _borrowing_calibration():
+    from adaptive_pilot.simulation.calibration import calibrate_borrowing
+    from adaptive_pilot.spec import design_from_document
+
+    document = {
+        "name": "two",
+        "hypotheses": {"p0": 0.1, "p1": 0.35},
+        "prior": {"a": 0.1, "b": 0.9},
+        "n_max": 12,
+        "looks": [6, 12],
+        "rule": {"type": "bop2", "lambda": 0.8, "gamma": 1.0},
+        "cohorts": [{"name": "A", "prevalence": 0.5}, {"name": "B", "prevalence": 0.5}],
+        "accrual": {"rate": 4, "assessment_delay": 1},
+        "borrowing": {"model": "hierarchical", "futility": 0.1, "go": 0.9},
+    }
+    trial = design_from_document(document).trial()
+    return calibrate_borrowing(
+        trial, [0.35, 0.35], go_grid=[0.8, 0.9, 0.95], futility_grid=[0.0, 0.1],
+        n_trials=200, seed=5, chunk_size=100, progress=False,
+    )  # fmt: skip
+
+
+def _result_types() -> set[type]:
+    """Every result type in the package: the classes built on ResultMixin (found, not listed)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from adaptive_pilot.results import ResultMixin
+
+    found = set()
+    for info in pkgutil.walk_packages(ap.__path__, "adaptive_pilot."):
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and issubclass(cls, ResultMixin):
+                found.add(cls)
+    return found - {ResultMixin}
 
 
 def _interim(resolved):
@@ -207,12 +247,28 @@ PROVENANCE_KEYS = {
 }  # fmt: skip
 
 
+def test_every_result_type_is_checked():
+    types = _result_types()
+    assert len(types) >= 11
+    missing = {t.__qualname__ for t in types} - {type(r).__qualname__ for r in RESULTS}
+    assert not missing, f"result types the contract test does not build: {missing}"
+
+
+#: JSON sections that echo an input file in its own keys (a scenario file's), so that
+#: they can be pasted back; every other list of records holds results
+INPUT_ECHOES = {"scenarios"}
+
+
+def _unknown(names) -> set[str]:
+    return {str(n) for n in names if not is_glossary_name(str(n))}
+
+
 @pytest.mark.parametrize("result", RESULTS, ids=lambda r: type(r).__name__)
 def test_every_result_follows_the_contract(result):
     assert isinstance(result, Result)
     frame = result.to_frame()
     assert isinstance(frame, pd.DataFrame) and len(frame) > 0
-    unknown = set(frame.columns) - set(GLOSSARY)
+    unknown = _unknown(frame.columns)
     assert not unknown, f"columns outside the glossary: {unknown}"
     if "metric" in frame.columns:
         assert set(frame["metric"]) <= set(GLOSSARY), set(frame["metric"]) - set(GLOSSARY)
@@ -220,17 +276,47 @@ def test_every_result_follows_the_contract(result):
     json.dumps(payload, allow_nan=False)  # JSON-safe: no NaN, no numpy types
     assert set(payload["provenance"]) == PROVENANCE_KEYS
     assert payload["provenance"]["method"] in ("exact", "monte carlo")
-    for part in ("oc", "results", "cohorts", "feasible", "designs", "by_look", "boundaries"):
-        rows = payload.get(part) or []
+    for part, rows in payload.items():  # every list of records in the JSON
+        if part in INPUT_ECHOES:
+            continue
         for row in rows if isinstance(rows, list) else []:
-            unknown = set(row) - set(GLOSSARY)
-            assert not unknown, f"{part}: keys outside the glossary: {unknown}"
+            if isinstance(row, dict):
+                unknown = _unknown(row)
+                assert not unknown, f"{part}: keys outside the glossary: {unknown}"
     summary = result.summary()
     assert isinstance(summary, Summary)
+    for table in summary.tables:  # what is printed is labelled from glossary names
+        unknown = _unknown(table.frame.columns)
+        assert not unknown, (
+            f"summary table {table.title!r}: columns outside the glossary: {unknown}"
+        )
     for render in ("as_text", "as_markdown", "as_html", "as_latex", "as_csv"):
         assert getattr(summary, render)().strip()
     assert summary.as_html() == result._repr_html_()
     assert str(result) == summary.as_text()
+
+
+def test_worst_false_go_columns_are_glossary_names():
+    simulated = RESULTS[5]
+    assert not _unknown(simulated.worst_false_go().columns)
+
+
+def test_every_report_csv_column_is_a_glossary_name(tmp_path):
+    designs = REPO / "designs"
+    report = ap.report(
+        designs / "motivating_trial.yaml",
+        compare=[designs / "simon_example.toml"],
+        scenarios=REPO / "simulations" / "motivating_trial.yaml",
+        n_trials=100,
+        seed=2,
+        progress=False,
+    )
+    ap.write_report(report, tmp_path, ("csv",))
+    files = sorted((tmp_path / "tables").glob("*.csv"))
+    assert len(files) >= 10
+    for file in files:
+        header = pd.read_csv(file, nrows=0).columns
+        assert not _unknown(header), f"{file.name}: {_unknown(header)}"
 
 
 def test_monte_carlo_provenance_has_seed_and_trials():

@@ -284,7 +284,11 @@ def test_statistical_section_and_appendix_state_the_simulation(written, simulati
     )
     assert "numpy" in settings["software"] and "wall time" in settings
     rates = _by_title(report)["Scenarios simulated: true response (and toxicity) rate per cohort"]
-    assert list(rates.frame["scenario"]) == [s.name for s in simulation.scenarios]
+    assert list(dict.fromkeys(rates.frame["scenario"])) == [s.name for s in simulation.scenarios]
+    assert list(rates.frame.columns) == ["scenario", "cohort", "p", "p_toxicity"]  # long CSV
+    shown = rates.header()  # shown wide: one column per cohort
+    assert shown == ["scenario", "G12D", "G12V", "G12C", "other", "p_tox (all cohorts)"]
+    assert len(rates.cells()) == len(simulation.scenarios)
     appendix = " ".join(b.text for b in report.sections[5].blocks if hasattr(b, "text"))
     assert "sqrt(p (1 - p) / R)" in appendix and f"SeedSequence({SEED})" in appendix
     assert len([f for _, f in report.figures() if f.name.startswith("scenario_")]) == 6

@@ -15,7 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FIELDS", "GLOSSARY", "METRICS", "Term", "label", "number_format"]
+__all__ = [
+    "FIELDS",
+    "GLOSSARY",
+    "MCSE_SUFFIX",
+    "METRICS",
+    "Term",
+    "is_glossary_name",
+    "label",
+    "number_format",
+]
 
 
 @dataclass(frozen=True)
@@ -167,6 +176,49 @@ METRICS: dict[str, Term] = {
     "s_landmark_se": Term("SE", "Greenwood standard error of S(landmark)", ".3f"),
     "estimate": Term("estimate", "estimate of the metric", ".4f"),
     "mcse": Term("MCSE", "Monte Carlo standard error of the estimate", ".4f"),
+    "pfs_events_by_look": Term(
+        "PFS events by look",
+        "mean number of PFS events at each look of the cohort, '/'-separated ('-': not reached)",
+        "",
+    ),
+    "n_quantiles": Term(
+        "N 10/50/90%", "10th, 50th and 90th percentiles of the number of patients enrolled", ""
+    ),
+    "false_go_global_null": Term(
+        "P(false GO), global null", "P(GO) of the cohort when every cohort is at its p0", ".4f"
+    ),
+    "worst_null_scenario": Term(
+        "worst null scenario",
+        "the null scenario (the cohort at its p0) with the cohort's largest P(GO)",
+        "",
+    ),
+    "false_go_worst_null": Term(
+        "P(false GO), worst null", "the cohort's P(GO) in its worst null scenario", ".4f"
+    ),
+    "power_alone": Term(
+        "power, alone active", "P(GO) of the cohort at its p1 with the others at their p0", ".4f"
+    ),
+    "power_global_alternative": Term(
+        "power, global alternative", "P(GO) of the cohort when every cohort is at its p1", ".4f"
+    ),
+    "average_power": Term(
+        "average power",
+        "mean P(GO) over every (alternative scenario, active cohort) pair",
+        ".4f",
+    ),
+    "max_false_go_control": Term(
+        "max P(false GO), control",
+        "largest per-cohort P(false GO) over the scenarios the calibration controls",
+        ".4f",
+    ),
+    "max_false_go_all_nulls": Term(
+        "max P(false GO), all nulls",
+        "largest per-cohort P(false GO) over every null scenario",
+        ".4f",
+    ),
+    "en_global_null": Term(
+        "E[total N], global null", "expected total number of patients under the global null", ".1f"
+    ),
 }
 
 #: Coordinates, design parameters and identifiers.
@@ -238,14 +290,53 @@ FIELDS: dict[str, Term] = {
         "efficacy if >=", "stop for efficacy (GO at the end) if responses >= this", ""
     ),
     "toxicity_bound": Term("tox stop if >=", "stop for toxicity if events >= this", ""),
+    "design": Term("design", "a design's title (or name)", ""),
+    "family": Term("rule", "design family: Simon two-stage, posterior, predictive, BOP2, ...", ""),
+    "looks": Term("looks at n", "the look schedule: evaluable patients at each look", ""),
+    "own_p0_p1": Term(
+        "own p0 / p1", "a compared design's own p0 and p1 ('same': the main design's)", ""
+    ),
+    "null_scenarios": Term(
+        "null in", "number of scenarios in which the cohort's rate is at most its p0", "d"
+    ),
+    "pfs_median_assumed": Term(
+        "PFS median assumed", "median PFS (months) the scenario simulates", ".1f"
+    ),
+    "os_median_assumed": Term(
+        "OS median assumed", "median OS (months) the scenario simulates", ".1f"
+    ),
+    "go": Term("GO threshold", "borrowing: GO if P(p_j > p0_j | all data) >= this", "g"),
+    "r1_n1": Term("r1/n1", "Simon: stage-1 futility bound over stage-1 size", ""),
+    "r_n": Term("r/n", "Simon: final bound over the total size", ""),
+    "q_interval": Term(
+        "q interval",
+        "range of q (weight of E[N | p0] against N) over which an admissible design is best",
+        "",
+    ),
+    "meaning": Term("meaning", "the estimate or interval in words", ""),
+    "setting": Term("setting", "a setting of the run (seed, trials, software, ...)", ""),
+    "value": Term("value", "the setting's value", ""),
 }
 
 GLOSSARY: dict[str, Term] = {**METRICS, **FIELDS}
+
+#: A glossary name followed by this suffix is the Monte Carlo standard error of that
+#: figure (``p_go_mcse``: the MCSE of ``p_go``), a column beside it in wide tables.
+MCSE_SUFFIX = "_mcse"
+
+
+def is_glossary_name(name: str) -> bool:
+    """Whether ``name`` is in the glossary, or is a glossary name's ``_mcse`` column."""
+    return name in GLOSSARY or (
+        name.endswith(MCSE_SUFFIX) and name.removesuffix(MCSE_SUFFIX) in METRICS
+    )
 
 
 def label(name: str) -> str:
     """Display label of a glossary name (the name itself when unknown)."""
     term = GLOSSARY.get(name)
+    if term is None and name.endswith(MCSE_SUFFIX) and name.removesuffix(MCSE_SUFFIX) in METRICS:
+        return f"MCSE of {label(name.removesuffix(MCSE_SUFFIX))}"
     return term.label if term is not None else name
 
 

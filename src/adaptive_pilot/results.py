@@ -92,6 +92,12 @@ class Table:
         Column -> the column holding its standard error (Monte Carlo). Shown as one
         cell ``estimate (error)`` in the column's format; the frame (and CSV) keeps
         both columns.
+    wide : str, optional
+        A long (tidy) frame shown wide: one column per value of this column (e.g.
+        ``cohort``), rows by the first column. The first value column is headed by
+        the value itself, the others by "label value"; a value column constant within
+        every row is shown once ("label (all cohorts)"). The frame (and CSV) stays
+        long, in glossary names.
     """
 
     frame: pd.DataFrame
@@ -99,6 +105,34 @@ class Table:
     formats: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
+    wide: str = ""
+
+    def _view(self) -> Table:
+        """The table as shown: itself, or its long frame spread wide."""
+        if not self.wide:
+            return self
+        import pandas as pd
+
+        index = self.frame.columns[0]
+        values = [c for c in self.frame.columns if c not in (index, self.wide)]
+        spread = list(dict.fromkeys(self.frame[self.wide]))
+        groups = self.frame.groupby(index, sort=False)
+        data: dict[str, list[Any]] = {index: list(groups.groups)}
+        formats, labels = dict(self.formats), dict(self.labels)
+        for k, value in enumerate(values):
+            spec = self.formats.get(value, number_format(value))
+            name = self.labels.get(value, label(value))
+            if (groups[value].nunique(dropna=False) <= 1).all():  # noqa: PD101
+                data[value] = list(groups[value].first())
+                labels[value] = f"{name} (all {self.wide}s)"
+                continue
+            for each in spread:
+                key = f"{value}\x1f{each}"
+                cells = self.frame[self.frame[self.wide] == each].set_index(index)[value]
+                data[key] = [cells.get(i) for i in data[index]]
+                formats[key] = spec
+                labels[key] = str(each) if k == 0 else f"{name} {each}"
+        return Table(pd.DataFrame(data), self.title, formats, labels)
 
     def _shown(self) -> list[str]:
         hidden = set(self.errors.values())
@@ -106,16 +140,22 @@ class Table:
 
     def header(self) -> list[str]:
         """Display labels of the columns shown (error columns join their estimate)."""
+        if self.wide:
+            return self._view().header()
         return [self.labels.get(c, label(c)) for c in self._shown()]
 
     def text_columns(self) -> list[bool]:
         """For each column shown: does it hold text (left-aligned) rather than numbers?"""
         import pandas as pd
 
+        if self.wide:
+            return self._view().text_columns()
         return [not pd.api.types.is_numeric_dtype(self.frame[c]) for c in self._shown()]
 
     def cells(self) -> list[list[str]]:
         """Formatted cells, row by row."""
+        if self.wide:
+            return self._view().cells()
         columns = list(self.frame.columns)
         shown = [columns.index(c) for c in self._shown()]
         paired = {columns.index(c): columns.index(e) for c, e in self.errors.items()}

@@ -219,13 +219,13 @@ class SimonSearch(ResultMixin):
         frame = pd.DataFrame(
             {
                 "kind": [d.kind for d in self.designs],
-                "r1/n1": [f"{d.r1}/{d.n1}" for d in self.designs],
-                "r/n": [f"{d.r}/{d.n}" for d in self.designs],
+                "r1_n1": [f"{d.r1}/{d.n1}" for d in self.designs],
+                "r_n": [f"{d.r}/{d.n}" for d in self.designs],
                 "en0": [d.en0 for d in self.designs],
                 "pet0": [d.pet0 for d in self.designs],
                 "alpha": [d.alpha for d in self.designs],
                 "power": [d.power for d in self.designs],
-                "q interval": [_q_text(d) for d in self.designs],
+                "q_interval": [_q_text(d) for d in self.designs],
             }
         )
         single = self.single_stage

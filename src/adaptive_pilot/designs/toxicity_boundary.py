@@ -121,9 +121,7 @@ class ToxicityBoundarySearch(ResultMixin):
             f"P(stop | {par['p_hi']:g}) >= {par['cp1']:g}; priority {par['priority']}",
             "Stop for toxicity if the number of patients with toxicity reaches the count.",
         ]
-        bounds = self.boundary_frame().rename(
-            columns={"toxicity_upper": "upper", "toxicity_lower": "lower"}
-        )
+        bounds = self.boundary_frame()
         oc = self.frame.drop(columns=["method"])
         notes = [
             f"Recommended: the {self.recommended_name} boundary. " + self.recommended.describe(),
@@ -135,7 +133,7 @@ class ToxicityBoundarySearch(ResultMixin):
             "Toxicity boundary",
             header,
             [
-                Table(bounds, "Stopping counts", labels={"upper": "upper", "lower": "lower"}),
+                Table(bounds, "Stopping counts"),
                 Table(oc, "Exact operating characteristics"),
             ],
             notes,

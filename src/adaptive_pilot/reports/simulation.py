@@ -424,28 +424,22 @@ def _appendix(result: SimulationResult, files: tuple[str | None, str | None]) ->
 
 def _rates_table(result: SimulationResult) -> Table:
     names = result.trial.cohort_names
-    rows = []
     toxicity = any(s.toxicity is not None for s in result.scenarios)
-    constant = all(s.toxicity is None or np.ptp(s.toxicity) == 0 for s in result.scenarios)
+    rows = []
     for scenario in result.scenarios:
-        row: dict[str, Any] = {"scenario": scenario.name}
-        row |= {name: float(p) for name, p in zip(names, scenario.response, strict=True)}
-        if toxicity and constant:
-            row["p_toxicity"] = (
-                math.nan if scenario.toxicity is None else float(scenario.toxicity[0])
-            )
-        elif toxicity:
-            tox = scenario.toxicity if scenario.toxicity is not None else [math.nan] * len(names)
-            row |= {f"tox_{name}": float(t) for name, t in zip(names, tox, strict=True)}
-        rows.append(row)
-    labels = {f"tox_{name}": f"p_tox {name}" for name in names}
-    if toxicity and constant:
-        labels["p_toxicity"] = "p_tox (all cohorts)"
+        for j, name in enumerate(names):
+            row: dict[str, Any] = {"scenario": scenario.name, "cohort": name}
+            row["p"] = float(scenario.response[j])
+            if toxicity:
+                row["p_toxicity"] = (
+                    math.nan if scenario.toxicity is None else float(scenario.toxicity[j])
+                )
+            rows.append(row)
     return Table(
         pd.DataFrame(rows),
         title="Scenarios simulated: true response (and toxicity) rate per cohort",
-        formats=dict.fromkeys([*names, *labels], ".3f"),
-        labels=labels,
+        formats={"p": ".3f", "p_toxicity": ".3f"},
+        wide="cohort",
     )
 
 

@@ -43,7 +43,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,18 +145,19 @@ class BorrowingCalibration(ResultMixin):
     def record(self) -> dict[str, Any]:
         """What the design file keeps of the calibration (``borrowing.calibrated``)."""
 
-        def pair(estimate: float, mcse: float) -> dict[str, float]:
-            return {"estimate": round(float(estimate), 5), "mcse": round(float(mcse), 5)}
+        def pair(row: Mapping[Any, Any], name: str) -> dict[str, float]:
+            estimate, mcse = float(row[name]), float(row[f"{name}_mcse"])
+            return {"estimate": round(estimate, 5), "mcse": round(mcse, 5)}
 
         per_cohort = {}
         for row in self.errors.to_dict("records"):
             per_cohort[str(row["cohort"])] = {
                 "go": float(row["go"]),
-                "false_go_global_null": pair(row["false_go_global_null"], row["mcse_gn"]),
-                "worst_null_scenario": str(row["worst_null"]),
-                "false_go_worst_null": pair(row["false_go_worst_null"], row["mcse_wn"]),
-                "power_alone": pair(row["power_alone"], row["mcse_pa"]),
-                "power_global_alternative": pair(row["power_global"], row["mcse_pg"]),
+                "false_go_global_null": pair(row, "false_go_global_null"),
+                "worst_null_scenario": str(row["worst_null_scenario"]),
+                "false_go_worst_null": pair(row, "false_go_worst_null"),
+                "power_alone": pair(row, "power_alone"),
+                "power_global_alternative": pair(row, "power_global_alternative"),
             }
         return json_safe(
             {
@@ -204,21 +205,15 @@ class BorrowingCalibration(ResultMixin):
             f"(common random numbers), seed {self.provenance.seed}; "
             f"{len(s['futility_grid'] or [None])} futility x {len(s['go_grid'])} GO thresholds.",
         )
-        rows = []
-        for row in self.errors.to_dict("records"):
-            rows.append(
-                {
-                    "cohort": row["cohort"],
-                    "GO threshold": f"{row['go']:g}",
-                    "P(false GO), global null": _cell(row["false_go_global_null"], row["mcse_gn"]),
-                    "worst null scenario": row["worst_null"],
-                    "P(false GO), worst null": _cell(row["false_go_worst_null"], row["mcse_wn"]),
-                    "power, alone active": _cell(row["power_alone"], row["mcse_pa"]),
-                    "power, global alternative": _cell(row["power_global"], row["mcse_pg"]),
-                }
-            )
+        probabilities = ["false_go_global_null", "false_go_worst_null", "power_alone",
+                         "power_global_alternative"]  # fmt: skip
         tables = [
-            Table(pd.DataFrame(rows), title="Per-cohort error and power of the chosen design")
+            Table(
+                self.errors,
+                title="Per-cohort error and power of the chosen design",
+                formats={"go": "g"} | dict.fromkeys(probabilities, ".3f"),
+                errors={name: f"{name}_mcse" for name in probabilities},
+            )
         ]
         feasible = self.grid[self.grid["feasible"]].sort_values(
             ["average_power", "en_global_null"], ascending=[False, True]
@@ -229,29 +224,18 @@ class BorrowingCalibration(ResultMixin):
                 lambda f: "as in the file" if math.isnan(f) else f"{f:g}"
             )
             shown["go"] = shown["go"].map(lambda g: g if isinstance(g, str) else f"{g:g}")
-            for column in ("average_power", "max_false_go_control", "max_false_go_all_nulls"):
-                shown[column] = shown[column].map(lambda v: f"{v:.3f}")
-            shown["en_global_null"] = shown["en_global_null"].map(lambda v: f"{v:.1f}")
+            columns = ["futility", "go", "average_power", "max_false_go_control",
+                       "max_false_go_all_nulls", "en_global_null"]  # fmt: skip
             tables.append(
                 Table(
-                    shown[
-                        [
-                            "futility",
-                            "go",
-                            "average_power",
-                            "max_false_go_control",
-                            "max_false_go_all_nulls",
-                            "en_global_null",
-                        ]
-                    ].rename(
-                        columns={
-                            "average_power": "average power",
-                            "max_false_go_control": "max P(false GO), control",
-                            "max_false_go_all_nulls": "max P(false GO), all nulls",
-                            "en_global_null": "E[total N], global null",
-                        }
-                    ),
+                    shown[columns],
                     title=f"Best feasible grid points (of {int(self.grid['feasible'].sum())})",
+                    formats={
+                        "average_power": ".3f",
+                        "max_false_go_control": ".3f",
+                        "max_false_go_all_nulls": ".3f",
+                        "en_global_null": ".1f",
+                    },
                 )
             )
         notes = [
@@ -299,10 +283,6 @@ def _compact(values: list[float]) -> list[float] | dict[str, float]:
                 "points": len(values),
             }
     return list(values)
-
-
-def _cell(estimate: float, mcse: float) -> str:
-    return f"{estimate:.3f} ({mcse:.3f})"
 
 
 # ------------------------------------------------------------------ search
@@ -588,14 +568,14 @@ def _errors(
                 "cohort": name,
                 "go": go[j],
                 "false_go_global_null": value("global-null")[0],
-                "mcse_gn": value("global-null")[1],
-                "worst_null": worst,
+                "false_go_global_null_mcse": value("global-null")[1],
+                "worst_null_scenario": worst,
                 "false_go_worst_null": value(worst)[0],
-                "mcse_wn": value(worst)[1],
+                "false_go_worst_null_mcse": value(worst)[1],
                 "power_alone": value(f"{name}-alone-active")[0],
-                "mcse_pa": value(f"{name}-alone-active")[1],
-                "power_global": value("global-alternative")[0],
-                "mcse_pg": value("global-alternative")[1],
+                "power_alone_mcse": value(f"{name}-alone-active")[1],
+                "power_global_alternative": value("global-alternative")[0],
+                "power_global_alternative_mcse": value("global-alternative")[1],
             }
         )
     assert all(p1[j] > p0[j] for j in range(len(p0)))

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from ..cohorts.trial import TrialDesign
-from ..glossary import label
 from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, json_safe, records
 from .kernel import (
@@ -153,36 +152,38 @@ class SimulationResult(ResultMixin):
             "provenance": self.provenance.to_dict(),
         }
 
-    def _survival_table(self, scenario: Scenario, cell: Any) -> Table:
+    def _survival_table(self, scenario: Scenario, est: Any, se: Any) -> Table:
         import pandas as pd
 
         survival = scenario.survival
         assert survival is not None
+        metrics = ["median_pfs", "p_median_pfs_reached", "pfs_landmark", "pfs_events"]
+        if survival.os is not None:
+            metrics += ["median_os", "os_events"]
         rows = []
         looks = self.survival_looks
         for name in self.trial.cohort_names:
-            row: dict[str, Any] = {
-                "cohort": name,
-                "median PFS (months)": cell(name, "median_pfs"),
-                "P(median PFS reached)": cell(name, "p_median_pfs_reached"),
-                f"PFS at {survival.landmark:g} months": cell(name, "pfs_landmark"),
-                "PFS events": cell(name, "pfs_events"),
-            }
-            if survival.os is not None:
-                row["median OS (months)"] = cell(name, "median_os")
-                row["OS events"] = cell(name, "os_events")
+            row: dict[str, Any] = {"cohort": name}
+            for m in metrics:
+                row[m] = est.loc[name, m]
+                row[f"{m}_mcse"] = se.loc[name, m]
             if looks is not None and not looks.empty:
                 sub = looks[(looks["scenario"] == scenario.name) & (looks["cohort"] == name)]
-                row["PFS events by look"] = "/".join(
+                row["pfs_events_by_look"] = "/".join(
                     "-" if math.isnan(v) else f"{v:.1f}" for v in sub["estimate"]
                 )
             rows.append(row)
+        digits = {"median_pfs": 2, "median_os": 2, "pfs_events": 1, "os_events": 1}
         return Table(
             pd.DataFrame(rows),
             title=f"Scenario: {scenario.name}. Survival: Kaplan-Meier estimates at each "
             f"cohort's data cut ({survival.follow_up:g} months after its last decision), mean "
             "over trials (MCSE)",
-        )
+            formats={m: f".{digits.get(m, 3)}f" for m in metrics},
+            labels={"median_pfs": "median PFS (months)", "median_os": "median OS (months)",
+                    "pfs_landmark": f"PFS at {survival.landmark:g} months"},
+            errors={m: f"{m}_mcse" for m in metrics},
+        )  # fmt: skip
 
     def worst_false_go(self) -> pd.DataFrame:
         """Per cohort: the largest P(GO) over the scenarios where its rate is <= its p0.
@@ -222,11 +223,14 @@ class SimulationResult(ResultMixin):
             rows = []
             for j, name in enumerate(self.trial.cohort_names):
                 row: dict[str, Any] = {"cohort": name, "p": scenario.response[j]}
-                row |= {label(m): cell(name, m) for m in columns}
-                row["N 10/50/90%"] = "/".join(
+                for m in columns:
+                    row[m] = est.loc[name, m]
+                    row[f"{m}_mcse"] = se.loc[name, m]
+                row["n_quantiles"] = "/".join(
                     f"{cast(float, est.loc[name, q]):.0f}" for q in quantiles
                 )
                 rows.append(row)
+            formats = {m: f".{digits.get(m, 3)}f" for m in columns}
             title = f"Scenario: {scenario.name}"
             if scenario.description:
                 title += f" ({scenario.description})"
@@ -235,26 +239,30 @@ class SimulationResult(ResultMixin):
                 bits.append(f"P(any false GO) {cell(ALL, 'fwer')}")
             bits.append(f"E[total N] {cell(ALL, 'en')}")
             bits.append(f"E[duration] {cell(ALL, 'duration')} months")
-            tables.append(Table(pd.DataFrame(rows), title=f"{title}. Trial: " + "; ".join(bits)))
-            if scenario.survival is not None:
-                tables.append(self._survival_table(scenario, cell))
-        worst = self.worst_false_go()
-        if not worst.empty:
-            worst_rows = [
-                {
-                    "cohort": row["cohort"],
-                    "null in": f"{row['null_scenarios']} scenario"
-                    + ("s" if row["null_scenarios"] > 1 else ""),
-                    "worst scenario": row["scenario"],
-                    "P(false GO)": _with_se(row["estimate"], row["mcse"], 3),
-                }
-                for row in worst.to_dict("records")
-            ]
             tables.append(
                 Table(
-                    pd.DataFrame(worst_rows),
+                    pd.DataFrame(rows),
+                    title=f"{title}. Trial: " + "; ".join(bits),
+                    formats=formats,
+                    errors={m: f"{m}_mcse" for m in columns},
+                )
+            )
+            if scenario.survival is not None:
+                tables.append(self._survival_table(scenario, est, se))
+        worst = self.worst_false_go()
+        if not worst.empty:
+            tables.append(
+                Table(
+                    worst[["cohort", "null_scenarios", "scenario", "estimate", "mcse"]],
                     title="Each cohort's largest P(false GO) over the scenarios where its rate "
                     "is at most its p0",
+                    formats={"estimate": ".3f"},
+                    labels={
+                        "null_scenarios": "null in (scenarios)",
+                        "scenario": "worst scenario",
+                        "estimate": "P(false GO)",
+                    },
+                    errors={"estimate": "mcse"},
                 )
             )
         notes.append(
