@@ -144,7 +144,7 @@ def interim_benchmarks() -> list[tuple[str, float, float, float | None]]:
     import sys
 
     from adaptive_pilot.interim import interim_analysis
-    from adaptive_pilot.interim.output import write_outputs
+    from adaptive_pilot.reports.interim import write_outputs
     from adaptive_pilot.patients import read_patients
 
     resolved = load_design(ROOT / "designs" / "motivating_trial.yaml")

@@ -103,24 +103,68 @@ def test_no_import_cycle_in_the_package():
     assert not real, f"import cycles: {real}"
 
 
-def test_boundary_table_sits_at_the_bottom():
-    allowed = {"adaptive_pilot._validate", "adaptive_pilot.errors", "adaptive_pilot.provenance"}
-    allowed |= {"adaptive_pilot.results", "adaptive_pilot.glossary", "adaptive_pilot._binomial"}
-    allowed |= {"adaptive_pilot.priors"}
-    # the deprecated BoundaryTable.inference() (removed in 0.3.0) imports it when called
-    allowed |= {"adaptive_pilot.inference"}
-    used = {m for m in _graph()["adaptive_pilot.boundary_table"]}
-    assert used <= allowed, used - allowed
+#: The layers, from the bottom (ARCHITECTURE.md): a package imports only packages in
+#: layers below its own. Packages in one layer do not import each other.
+LAYERS: list[set[str]] = [
+    # numerics and the boundary table, in four steps
+    {"errors", "_limits", "glossary"},
+    {"_validate", "_files", "_grid", "_binomial", "provenance", "priors", "kaplan_meier"},
+    {"results"},
+    {"boundary_table"},
+    {"rules"},  # stopping rules and the one compile path
+    {"oc", "inference"},  # functions of a table: exact OC, exact inference
+    {"designs"},  # single-cohort designs: Design, Simon, calibration
+    {"cohorts"},  # borrowing models, multi-cohort trials, the interim plan
+    {"simulation", "patients"},  # the Monte Carlo engine; patient data in
+    {"spec"},  # design and scenario files resolved into the objects above
+    {"interim"},  # the DSMB call and its audit trail
+    {"figures"},  # drawings of what results carry
+    {"reports"},  # protocol and interim reports
+    {"dsmb"},  # the interim call end to end: read, decide, record, report
+    {"demo"},  # surfaces: the demo, the web app, the command line
+    {"app"},
+    {"cli"},
+]  # fmt: skip
+
+#: Imports allowed across layers for one minor version (deprecated shims).
+DEPRECATED_UPWARD = {
+    # BoundaryTable.inference(), removed in 0.3.0, imports stagewise_inference when called
+    ("adaptive_pilot.boundary_table", "adaptive_pilot.inference"),
+}
 
 
-@pytest.mark.parametrize("package", ["cohorts", "simulation", "oc", "rules", "designs"])
-def test_engine_never_imports_the_file_format_or_the_front_ends(package):
-    graph = _graph()
-    front = ("adaptive_pilot.spec", "adaptive_pilot.cli", "adaptive_pilot.demo")
-    for name, edges in graph.items():
-        if name.startswith(f"adaptive_pilot.{package}"):
-            bad = [e for e in edges if e.startswith(front)]
-            assert not bad, f"{name} imports {bad}"
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_every_package_has_a_layer():
+    placed = set().union(*LAYERS)
+    packages = {_package(m) for m in _graph()} - {""}
+    assert packages == placed, (packages - placed, placed - packages)
+
+
+def test_packages_import_only_layers_below_their_own():
+    layer = {name: k for k, names in enumerate(LAYERS) for name in names}
+    wrong = []
+    for module, edges in _graph().items():
+        source = _package(module)
+        if not source:  # the package's lazy facade (adaptive_pilot/__init__.py)
+            continue
+        for target in edges:
+            other = _package(target)
+            if not other or other == source or (module, target) in DEPRECATED_UPWARD:
+                continue
+            if layer[other] >= layer[source]:
+                wrong.append(f"{module} -> {target}")
+    assert not wrong, "imports across layers, upward or sideways:\n" + "\n".join(sorted(wrong))
+
+
+def test_figures_draw_what_results_carry():
+    """The closed report's figures compute no statistics of their own."""
+    source = (PACKAGE / "figures" / "interim.py").read_text()
+    for computation in ("predictive_outcomes(", "go_probabilities(", "prob_greater("):
+        assert computation not in source, computation
 
 
 def test_public_api_matches_all_and_the_readme():

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from adaptive_pilot.dsmb.run import run_interim
 from adaptive_pilot.errors import InputError
 from adaptive_pilot.interim import audit
-from adaptive_pilot.interim.run import run_interim
 from test_interim import DESIGN, PATIENTS
 
 AS_OF = "2026-06-30"
@@ -121,7 +121,7 @@ def test_a_kill_during_the_append_leaves_neither_record_nor_reports(tmp_path):
 def test_a_kill_between_the_record_and_the_move_is_completed_by_the_next_use(tmp_path):
     db, out = tmp_path / "trail.db", tmp_path / "call"
     argv = [*CALL, "--audit", str(db), "--out", str(out)]
-    _killed_at("adaptive_pilot.interim.publish", "_move_outputs", after=False, argv=argv)
+    _killed_at("adaptive_pilot.dsmb.publish", "_move_outputs", after=False, argv=argv)
     records = audit.read_records(db)
     assert len(records) == 1 and not out.exists()  # committed; reports still staged
     staged = list(tmp_path.glob(f".call.*.{records[0].hash[:16]}.pending"))
@@ -141,7 +141,7 @@ def test_a_kill_between_the_record_and_the_move_is_completed_by_the_next_use(tmp
 def test_the_same_out_after_a_completed_kill_is_refused_not_overwritten(tmp_path):
     db, out = tmp_path / "trail.db", tmp_path / "call"
     argv = [*CALL, "--audit", str(db), "--out", str(out)]
-    _killed_at("adaptive_pilot.interim.publish", "_move_outputs", after=False, argv=argv)
+    _killed_at("adaptive_pilot.dsmb.publish", "_move_outputs", after=False, argv=argv)
     with pytest.raises(InputError, match="already holds files"):
         run_interim(DESIGN, data=PATIENTS, as_of=_date(), analyst="K", audit=db, out=out)
     _outputs_name_their_record(out, db)  # the next call finished the killed one's move
@@ -149,7 +149,7 @@ def test_the_same_out_after_a_completed_kill_is_refused_not_overwritten(tmp_path
 
 
 def test_reports_that_cannot_be_written_leave_no_record(tmp_path, monkeypatch):
-    from adaptive_pilot.interim import publish
+    from adaptive_pilot.dsmb import publish
 
     def full_disk(result, folder):
         (Path(folder) / "decision.json").write_text("{")

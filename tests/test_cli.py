@@ -213,7 +213,7 @@ def test_demo_runs_on_the_shipped_design(capsys):
     assert code == 0
     assert "Simon two-stage designs" in out and "Exact operating characteristics" in out
     assert "0/10" in out and "3/29" in out  # Simon's optimal design for p0 0.05, p1 0.20
-    assert "BOP2 P(GO)" in out and "Toxicity co-monitoring" in out
+    assert "P(GO) BOP2" in out and "Toxicity co-monitoring" in out
 
 
 def test_console_script_prints_no_traceback():

@@ -75,7 +75,7 @@ def test_one_file_one_hash_on_every_surface(tmp_path, capsys):
     assert interim["provenance"]["design_hash"] == digest
     assert interim["inference"], "the shipped data end at least one cohort"
     # the closed report's inference block (the exact inference of each ended cohort)
-    from adaptive_pilot.interim.run import run_interim
+    from adaptive_pilot.dsmb.run import run_interim
 
     result = run_interim(MOTIVATING, data=PATIENTS, as_of=dt.date(2026, 6, 30))
     assert {i.provenance.design_hash for i in result.inference.values()} == {digest}

@@ -9,7 +9,7 @@ import pytest
 import adaptive_pilot as ap
 from adaptive_pilot import figures
 from adaptive_pilot.interim.decide import decide_cohort, predictive_outcomes
-from adaptive_pilot.interim.output import closed_report, open_report
+from adaptive_pilot.reports.interim import closed_report, open_report
 from test_interim import _counts, _example
 
 TABLE = ap.BoundaryTable(looks=(8, 16, 24), futility=(0, 2, 5), efficacy=(5, 7, 6))

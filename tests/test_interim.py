@@ -14,7 +14,12 @@ from scipy import integrate, stats
 
 import adaptive_pilot as ap
 from adaptive_pilot.interim import interim_analysis
-from adaptive_pilot.interim.decide import bounds_at, decide_cohort, forward_probabilities
+from adaptive_pilot.interim.decide import (
+    bounds_at,
+    decide_cohort,
+    forward_probabilities,
+    predictive_outcomes,
+)
 from adaptive_pilot.patients import DataError, read_patients
 from adaptive_pilot.patients.counts import CohortCounts
 
@@ -82,7 +87,8 @@ def test_forward_probability_of_go_from_the_start_is_the_exact_oc():
         call = decide_cohort(plan, _counts(0, 0))
         oc = ap.exact_oc(plan.table, [plan.p0, plan.p1])
         # n = 0: no look reached, so the forward recursion covers the whole design
-        _, go0, go1 = forward_probabilities(plan, 0, 0, "continue")
+        _, go0, go1 = forward_probabilities("continue", predictive_outcomes(plan, 0, 0))
+        assert (call.p_final_go_p0, call.p_final_go_p1) == (go0, go1)
         assert go0 == pytest.approx(oc.p_go[0], abs=1e-12)
         assert go1 == pytest.approx(oc.p_go[1], abs=1e-12)
         assert call.decision == "continue"
@@ -91,7 +97,7 @@ def test_forward_probability_of_go_from_the_start_is_the_exact_oc():
 def test_predictive_probability_integrates_the_forward_probability_over_the_posterior():
     plan = _plans()[0]
     n, x = 12, 2
-    pp, _, _ = forward_probabilities(plan, n, x, "continue")
+    pp, _, _ = forward_probabilities("continue", predictive_outcomes(plan, n, x))
     a, b = plan.prior.a + x, plan.prior.b + n - x
 
     def go_given(p):

@@ -18,6 +18,7 @@ from collections import Counter
 
 import numpy as np
 
+from adaptive_pilot.cohorts.trial import posterior_tables
 from adaptive_pilot.interim.borrowing import decide_borrowed
 from adaptive_pilot.patients.counts import CohortCounts
 from adaptive_pilot.simulation import kernel
@@ -43,7 +44,7 @@ def test_hierarchical_calls_equal_the_simulators_decisions():
     n_cohorts = len(trial.cohorts)
     draws = kernel.draw(trial, np.random.default_rng(20261121), 100)
     rates = np.array([0.0, 0.02, 0.15, 0.35])[:n_cohorts]
-    tables = kernel.posterior_tables(trial)
+    tables = posterior_tables(trial)
     outcome = kernel.run_trials(trial, draws, rates, np.zeros(n_cohorts), tables)
     responses = np.cumsum(draws.response_u < rates[None, :, None], axis=2)
     responses = np.concatenate([np.zeros((*responses.shape[:2], 1), int), responses], axis=2)

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
+from adaptive_pilot.dsmb.run import run_interim
 from adaptive_pilot.errors import InputError
 from adaptive_pilot.interim import audit
-from adaptive_pilot.interim.run import run_interim
 from adaptive_pilot.interim.signing import (
     MEANING,
     Signature,

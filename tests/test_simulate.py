@@ -18,8 +18,9 @@ import pytest
 from adaptive_pilot import InputError, exact_oc
 from adaptive_pilot.cli import main
 from adaptive_pilot.cohorts.hierarchical import HierarchicalModel
+from adaptive_pilot.cohorts.trial import posterior_tables
 from adaptive_pilot.oc.joint import joint_oc
-from adaptive_pilot.simulation.kernel import _fixed_slots, draw, posterior_tables, run_trials
+from adaptive_pilot.simulation.kernel import _fixed_slots, draw, run_trials
 from adaptive_pilot.simulation.runner import simulate
 from adaptive_pilot.spec import load_design, load_scenarios
 

@@ -10,8 +10,9 @@ import pytest
 from scipy import optimize
 
 from adaptive_pilot.cli import main
+from adaptive_pilot.kaplan_meier import kaplan_meier
 from adaptive_pilot.simulation.runner import simulate
-from adaptive_pilot.simulation.survival import EventTimeModel, kaplan_meier
+from adaptive_pilot.simulation.survival import EventTimeModel
 from adaptive_pilot.spec import load_design, load_scenarios
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1039,9 +1039,9 @@ def _run_simulate(args: argparse.Namespace) -> str:
 
 
 def _run_interim(args: argparse.Namespace) -> str:
-    from .interim.output import closed_report
-    from .interim.publish import FILES, check_out_folder
-    from .interim.run import run_interim
+    from .dsmb.publish import FILES, check_out_folder
+    from .dsmb.run import run_interim
+    from .reports.interim import closed_report
 
     as_of = None if args.as_of is None else _date_option("as_of", args.as_of)
     if args.out is not None:
@@ -1184,8 +1184,8 @@ def _run_audit(args: argparse.Namespace) -> str:
 
 def _complete_pending(database: str, timeout: float) -> list[str]:
     """Finish moving the reports of a call killed between its record and its folder."""
+    from .dsmb.publish import complete_pending
     from .interim import audit
-    from .interim.publish import complete_pending
 
     done = complete_pending(audit.read_records(database, timeout=timeout))
     return [f"completed: the reports of a recorded call were moved into {f}" for f in done]

@@ -10,11 +10,10 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .boundary_table import BoundaryTable
 from .designs.simon import simon_designs
-from .oc.exact import exact_oc
+from .oc.exact import compare_oc
 from .results import Summary, Table
 from .simulation.runner import simulate
 from .spec import load_design, load_scenarios
@@ -30,20 +29,14 @@ def example_path(relative: str) -> Path:
 
 
 def comparison(designs: dict[str, tuple[str, BoundaryTable]], rates: np.ndarray) -> Summary:
-    """P(GO) and E[N] of several designs side by side, exact."""
-    columns: dict[str, object] = {"p": rates}
-    formats: dict[str, str] = {}
-    for label, (_, table) in designs.items():
-        oc = exact_oc(table, rates)
-        columns[f"{label} P(GO)"] = oc.p_go
-        columns[f"{label} E[N]"] = oc.en
-        formats |= {f"{label} P(GO)": ".4f", f"{label} E[N]": ".1f"}
+    """P(GO) and E[N] of several designs side by side, exact (:func:`compare_oc`)."""
+    frame = compare_oc({label: table for label, (_, table) in designs.items()}, rates)
     legend = "; ".join(
         f"{label}: {detail}, N = {table.n_max}" for label, (detail, table) in designs.items()
     )
     return Summary(
         "Side by side (exact): P(GO) and E[N] by true response rate",
-        tables=(Table(pd.DataFrame(columns), formats=formats),),
+        tables=(Table(frame[["p", "design", "p_go", "en"]], wide="design"),),
         notes=(legend,),
     )
 

@@ -94,10 +94,10 @@ class Table:
         both columns.
     wide : str, optional
         A long (tidy) frame shown wide: one column per value of this column (e.g.
-        ``cohort``), rows by the first column. The first value column is headed by
-        the value itself, the others by "label value"; a value column constant within
-        every row is shown once ("label (all cohorts)"). The frame (and CSV) stays
-        long, in glossary names.
+        ``cohort``), rows by the first column. Columns are headed "label value" (just
+        "value" when one column is spread); a value column constant within every row
+        is shown once ("label (all cohorts)"). The frame (and CSV) stays long, in
+        glossary names.
     """
 
     frame: pd.DataFrame
@@ -119,10 +119,11 @@ class Table:
         groups = self.frame.groupby(index, sort=False)
         data: dict[str, list[Any]] = {index: list(groups.groups)}
         formats, labels = dict(self.formats), dict(self.labels)
-        for k, value in enumerate(values):
+        constant = {v for v in values if (groups[v].nunique(dropna=False) <= 1).all()}  # noqa: PD101
+        for value in values:
             spec = self.formats.get(value, number_format(value))
             name = self.labels.get(value, label(value))
-            if (groups[value].nunique(dropna=False) <= 1).all():  # noqa: PD101
+            if value in constant:
                 data[value] = list(groups[value].first())
                 labels[value] = f"{name} (all {self.wide}s)"
                 continue
@@ -131,7 +132,8 @@ class Table:
                 cells = self.frame[self.frame[self.wide] == each].set_index(index)[value]
                 data[key] = [cells.get(i) for i in data[index]]
                 formats[key] = spec
-                labels[key] = str(each) if k == 0 else f"{name} {each}"
+                alone = len(values) - len(constant) == 1  # the one spread value: its name
+                labels[key] = str(each) if alone else f"{name} {each}"
         return Table(pd.DataFrame(data), self.title, formats, labels)
 
     def _shown(self) -> list[str]:

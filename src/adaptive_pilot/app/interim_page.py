@@ -108,7 +108,7 @@ def interim_server(
     @reactive.effect
     @reactive.event(input.run)
     def _run() -> None:
-        from ..interim.run import run_interim
+        from ..dsmb.run import run_interim
 
         state = design()
         names: dict[str, str] = {}
@@ -194,13 +194,13 @@ def interim_server(
 
     @render.download_button(filename=lambda: f"closed_report_{_result().as_of.isoformat()}.html")
     def closed() -> Any:
-        from ..interim.output import closed_report
+        from ..reports.interim import closed_report
 
         yield closed_report(_result())
 
     @render.download_button(filename=lambda: f"open_report_{_result().as_of.isoformat()}.html")
     def open() -> Any:
-        from ..interim.output import open_report
+        from ..reports.interim import open_report
 
         yield open_report(_result())
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -38,12 +39,12 @@ from ..errors import InputError
 from ..provenance import design_hash
 from ..rules.toxicity import ToxicityRule
 from .exnex import ExnexModel, ExnexPrior
-from .hierarchical import HierarchicalModel, HierarchicalPrior, NonExchangeable
+from .hierarchical import HierarchicalModel, HierarchicalPrior, NonExchangeable, PosteriorTables
 
 if TYPE_CHECKING:
     from ..designs.design import Design
 
-__all__ = ["Accrual", "Cohort", "HierarchicalBorrowing", "TrialDesign"]
+__all__ = ["Accrual", "Cohort", "HierarchicalBorrowing", "TrialDesign", "posterior_tables"]
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,15 @@ class TrialDesign:
             return "independent"
         return "EXNEX borrowing" if self.borrowing.nex is not None else "hierarchical borrowing"
 
+    def null_cohorts(self, response: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Which cohorts are null at these true response rates: rate at most the cohort's p0.
+
+        The one definition behind every "false GO" (FWER, the worst false GO, the
+        borrowing calibration's nulls).
+        """
+        rates = np.asarray(response, dtype=float)
+        return rates <= np.array([c.p0 for c in self.cohorts])
+
     @property
     def monitors_toxicity(self) -> bool:
         """Whether any cohort has a toxicity rule."""
@@ -327,3 +337,18 @@ class TrialDesign:
     def with_independent_analysis(self) -> TrialDesign:
         """The same trial with each cohort analysed on its own boundary table."""
         return TrialDesign(self.name, self.cohorts, self.accrual, None, self.plan_hash)
+
+
+def posterior_tables(trial: TrialDesign, only_n: Sequence[int] | None = None) -> PosteriorTables:
+    """Float32 tables of the trial's hierarchical model: what the simulator and the interim
+    call both decide on (built once per process by the simulator, shared by its chunks).
+
+    ``only_n``: just the rows of these sample sizes (an interim call), which
+    may exceed the cohorts' N (an over-run); each row is the same number.
+    """
+    if trial.borrowing is None:
+        raise ValueError("the trial has no hierarchical borrowing")
+    p0s = tuple(c.p0 for c in trial.cohorts)
+    n_max = max([c.n_max for c in trial.cohorts] + list(only_n or []))
+    model = trial.borrowing.model(p0s)
+    return model.compact_tables(n_max, p0s, np.float32, only_n=only_n, nex=trial.borrowing.nex)

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..designs.design import Design
-from ..interim.decide import CohortCall, go_probabilities, predictive_outcomes
+from ..interim.decide import DECISION_LABELS, CohortCall
 from ._render import COLOURS, new_figure, style
 from .boundary import draw_boundaries
 
@@ -62,7 +62,7 @@ def _posterior(axes: Axes, plan: Design, call: CohortCall) -> None:
     axes.set_xlim(0, min(1.0, max(3 * plan.p1, plan.prior.posterior_quantile(0.999, x, n))))
     axes.set_xlabel("response rate p")
     axes.set_ylabel("posterior density")
-    own = float(plan.prior.prob_greater(plan.p0, x, n))
+    own = call.prob_gt_p0_own if call.prob_gt_p0_own is not None else call.prob_gt_p0
     if call.method != "independent":
         title = f"Own data: P(p>p0)={own:.3f}\nborrowed (decides): {call.prob_gt_p0:.3f}"
     else:
@@ -86,7 +86,8 @@ def _predictive(axes: Axes, plan: Design, call: CohortCall) -> None:
         axes.set_xticks([])
         axes.set_yticks([])
         return
-    outcomes = predictive_outcomes(plan, call.n_evaluable, call.responses)
+    outcomes, forward = call.outcomes, call.own_go_probabilities
+    assert outcomes is not None and forward is not None, "a continuing cohort carries them"
     x = outcomes["x"].to_numpy()
     bottom = np.zeros(int(x.max()) + 1)
     for end, label, colour in _ENDS:
@@ -96,7 +97,7 @@ def _predictive(axes: Axes, plan: Design, call: CohortCall) -> None:
         heights = np.bincount(rows["x"], weights=rows["predictive"], minlength=bottom.size)
         axes.bar(np.arange(bottom.size), heights, bottom=bottom, color=colour, label=label, lw=0)
         bottom += heights
-    predictive, p0, p1 = go_probabilities(outcomes)
+    predictive, p0, p1 = forward
     own = " (own data)" if call.method != "independent" else ""
     axes.set_title(
         f"Predictive P(GO){own} = {predictive:.3f}\nP(GO | p0) = {p0:.3f}, P(GO | p1) = {p1:.3f}"
@@ -106,6 +107,4 @@ def _predictive(axes: Axes, plan: Design, call: CohortCall) -> None:
 
 
 def _said(decision: str) -> str:
-    from ..interim.decide import DECISION_LABELS
-
     return DECISION_LABELS.get(decision, decision)

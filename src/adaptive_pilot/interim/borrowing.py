@@ -2,7 +2,7 @@
 
 With hierarchical borrowing a cohort is decided on P(p_j > p0_j | all cohorts'
 data) from the same float32 quadrature tables the simulator builds
-(:func:`adaptive_pilot.simulation.kernel.posterior_tables`) and compared with
+(:func:`adaptive_pilot.cohorts.trial.posterior_tables`) and compared with
 the same thresholds by the same function
 (:meth:`adaptive_pilot.cohorts.trial.HierarchicalBorrowing.stops`). At an
 unplanned look the thresholds of the last planned interim look at or before n
@@ -17,10 +17,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..cohorts.hierarchical import PosteriorTables
+from ..cohorts.plan import InterimPlan
+from ..cohorts.trial import posterior_tables
 from ..patients.counts import CohortCounts
-from ..simulation.kernel import posterior_tables
-from .decide import Bounds, CohortCall, efficacy_decision, reason_text, toxicity_call
-from .plan import InterimPlan
+from .decide import (
+    Bounds,
+    CohortCall,
+    efficacy_decision,
+    go_probabilities,
+    predictive_outcomes,
+    reason_text,
+    toxicity_call,
+)
 
 __all__ = ["decide_borrowed"]
 
@@ -31,7 +39,7 @@ def decide_borrowed(
     """Calls for every cohort of a trial with hierarchical borrowing.
 
     ``tables``: posterior tables covering the counts (the simulator's
-    :func:`~adaptive_pilot.simulation.kernel.posterior_tables`); by default
+    `~adaptive_pilot.cohorts.trial.posterior_tables`); by default
     just the rows of the cohorts' current n are built.
     """
     trial = plan.borrowing
@@ -77,6 +85,8 @@ def decide_borrowed(
         else:
             decision = efficacy_decision(bounds, int(x[j]))
         reason = reason_text(cohort, count, bounds if n_j else None, decision, tox_bound, prob_tox)
+        # the cohort's own design and data, for the closed report's figure
+        own = predictive_outcomes(cohort, n_j, int(x[j])) if decision == "continue" else None
         if n_j and decision != "stop_toxicity":
             reason += f"; P(p > {cohort.p0:g} | all cohorts' data) = {probs[x[j]]:.4f}"
         calls.append(
@@ -97,6 +107,9 @@ def decide_borrowed(
                 p_final_go_p1=None,
                 basis=basis,
                 method=rule.name,
+                prob_gt_p0_own=float(cohort.prior.prob_greater(cohort.p0, int(x[j]), n_j)),
+                outcomes=own,
+                own_go_probabilities=None if own is None else go_probabilities(own),
             )
         )
     return calls

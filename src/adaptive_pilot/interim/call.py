@@ -6,12 +6,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from ..cohorts.plan import InterimPlan
 from ..inference import Inference, stagewise_inference
 from ..patients.counts import CohortCounts, cohort_counts
 from ..patients.records import PatientData, SourceFile
 from ..provenance import Provenance, versions
 from .decide import CohortCall, decide_cohort
-from .plan import InterimPlan
 from .result import InterimResult
 from .survival import survival_summary
 

@@ -23,7 +23,7 @@ with a starting point; no simulation).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -104,6 +104,13 @@ class CohortCall:
     p_final_go_p1: float | None
     basis: str
     method: str = "independent"
+    #: P(p > p0 | the cohort's own data), which decides unless the cohort borrows
+    prob_gt_p0_own: float | None = None
+    #: how the cohort can end from here on its own design and data, when it continues
+    #: (:func:`predictive_outcomes`; what the closed report's figure draws)
+    outcomes: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    #: (predictive, at p0, at p1) probabilities of a final GO from ``outcomes``
+    own_go_probabilities: tuple[float, float, float] | None = None
 
     def __getattr__(self, name: str) -> Any:
         if name in _COUNTS:
@@ -181,7 +188,8 @@ def decide_cohort(plan: Design, counts: CohortCounts) -> CohortCall:
         decision = "continue"
     else:
         decision = efficacy_decision(bounds, x)
-    forward = forward_probabilities(plan, n, x, decision)
+    outcomes = predictive_outcomes(plan, n, x) if decision == "continue" else None
+    forward = forward_probabilities(decision, outcomes)
     reason = reason_text(plan, counts, bounds, decision, tox_bound, prob_tox)
     return CohortCall(
         counts=counts,
@@ -199,6 +207,9 @@ def decide_cohort(plan: Design, counts: CohortCounts) -> CohortCall:
         p_final_go_p0=forward[1],
         p_final_go_p1=forward[2],
         basis="" if bounds is None else bounds.basis,
+        prob_gt_p0_own=prob_gt_p0,
+        outcomes=outcomes,
+        own_go_probabilities=None if outcomes is None else go_probabilities(outcomes),
     )
 
 
@@ -225,16 +236,20 @@ def toxicity_call(plan: Design, counts: CohortCounts) -> tuple[int | None, float
 
 
 def forward_probabilities(
-    plan: Design, n: int, x: int, decision: str
+    decision: str, outcomes: pd.DataFrame | None
 ) -> tuple[float | None, float | None, float | None]:
-    """(predictive probability of GO, P(GO | p0), P(GO | p1)) from (n, x)."""
+    """(predictive probability of GO, P(GO | p0), P(GO | p1)) after ``decision``.
+
+    ``outcomes``: :func:`predictive_outcomes` from the current data, when the
+    cohort continues.
+    """
     if decision in ("go", "stop_efficacy"):
         return 1.0, 1.0, 1.0
     if decision in ("no_go", "stop_futility"):
         return 0.0, 0.0, 0.0
-    if decision == "stop_toxicity":
+    if decision == "stop_toxicity" or outcomes is None:
         return None, None, None
-    return go_probabilities(predictive_outcomes(plan, n, x))
+    return go_probabilities(outcomes)
 
 
 def go_probabilities(outcomes: pd.DataFrame) -> tuple[float, float, float]:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pandas as pd
 
+from ..cohorts.plan import InterimPlan
 from ..inference import Inference
 from ..patients.records import PatientData
 from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, json_safe, records
 from .decide import CohortCall
-from .plan import InterimPlan
 
 __all__ = ["COHORT_KEYS", "InterimResult"]
 

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..kaplan_meier import kaplan_meier
 from ..patients.records import PatientData
-from ..simulation.survival import kaplan_meier
 
 __all__ = ["LANDMARK_MONTHS", "survival_summary"]
 

@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..provenance import Provenance, design_hash
 from ..results import ResultMixin, Summary, Table, records
 
-__all__ = ["OperatingCharacteristics", "batch_stopping_probabilities", "exact_oc"]
+__all__ = ["OperatingCharacteristics", "batch_stopping_probabilities", "compare_oc", "exact_oc"]
 
 _SUMMARY_COLUMNS = ["p", "p_go", "p_early_futility", "p_early_efficacy", "pet", "en"]
 
@@ -271,3 +271,30 @@ def _as_rates(p: float | Sequence[float] | np.ndarray) -> np.ndarray:
     if values.size == 0:
         raise InputError("p", "needs at least one response rate")
     return np.array([closed_probability("p", value) for value in values], dtype=float)
+
+
+def compare_oc(
+    tables: Mapping[str, BoundaryTable], rates: Sequence[float] | np.ndarray
+) -> pd.DataFrame:
+    """Exact OC of several designs at the same true rates, side by side (long).
+
+    One row per (design, p): ``design``, ``p``, ``p_go``, ``en``, ``pet``. The one
+    comparison behind the demo's table and the report's "Designs side by side".
+
+    Examples
+    --------
+    >>> simon = BoundaryTable(looks=(10, 29), futility=(1, 5), efficacy=(None, 6))
+    >>> single = BoundaryTable(looks=(25,), futility=(5,), efficacy=(6,))
+    >>> frame = compare_oc({"Simon": simon, "single": single}, [0.1]).round(3)
+    >>> frame[["design", "p_go", "en", "pet"]].values.tolist()
+    [['Simon', 0.047, 15.014, 0.736], ['single', 0.033, 25.0, 0.0]]
+    """
+    import pandas as pd
+
+    frames = []
+    for name, table in tables.items():
+        oc = exact_oc(table, rates)
+        frames.append(
+            pd.DataFrame({"design": name, "p": oc.p, "p_go": oc.p_go, "en": oc.en, "pet": oc.pet})
+        )
+    return pd.concat(frames, ignore_index=True)

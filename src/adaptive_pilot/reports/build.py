@@ -13,7 +13,7 @@ from ..cohorts.trial import TrialDesign
 from ..designs.design import Design
 from ..designs.evaluation import DesignEvaluation
 from ..errors import InputError
-from ..oc.exact import exact_oc
+from ..oc.exact import compare_oc, exact_oc
 from ..provenance import Provenance
 from ..results import Table
 from ..simulation import Scenario, SimulationResult, simulate
@@ -253,21 +253,24 @@ def _comparison(
     main: Design, others: list[ResolvedDesign]
 ) -> tuple[Paragraph | Table | FigureBlock, ...]:
     hyp = main
+    designs = [main, *(other.design for other in others)]
+    # keyed by position: two designs may share a title
+    oc = compare_oc({str(k): d.table for k, d in enumerate(designs)}, [hyp.p0, hyp.p1])
     rows = []
-    for design in [main, *(other.design for other in others)]:
+    for k, design in enumerate(designs):
+        at = oc[oc["design"] == str(k)]
         bounds = design.table
-        oc = exact_oc(bounds, [hyp.p0, hyp.p1])
         rows.append(
             {
                 "design": design.title or design.name,
                 "family": _FAMILY_LABEL[design.family],
                 "n_max": bounds.n_max,
                 "looks": ", ".join(str(n) for n in bounds.looks),
-                "alpha": float(oc.p_go[0]),
-                "power": float(oc.p_go[1]),
-                "en0": float(oc.en[0]),
-                "pet0": float(oc.pet[0]),
-                "en1": float(oc.en[1]),
+                "alpha": float(at["p_go"].iloc[0]),
+                "power": float(at["p_go"].iloc[1]),
+                "en0": float(at["en"].iloc[0]),
+                "pet0": float(at["pet"].iloc[0]),
+                "en1": float(at["en"].iloc[1]),
                 "own_p0_p1": "same"
                 if (design.p0, design.p1) == (hyp.p0, hyp.p1)
                 else f"{design.p0:g} / {design.p1:g} (differs)",

@@ -509,7 +509,7 @@ def _chunks(n: Any) -> str:
 
 
 def _null(trial: TrialDesign, scenario: Scenario) -> list[bool]:
-    return [bool(rate <= c.p0) for c, rate in zip(trial.cohorts, scenario.response, strict=True)]
+    return [bool(null) for null in trial.null_cohorts(scenario.response)]
 
 
 def _pm(value: tuple[float, float]) -> str:

@@ -51,11 +51,11 @@ import numpy as np
 import pandas as pd
 
 from ..cohorts.hierarchical import PosteriorTables
-from ..cohorts.trial import TrialDesign
+from ..cohorts.trial import TrialDesign, posterior_tables
 from ..errors import InputError
 from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, json_safe, records
-from .kernel import EFFICACY, draw, posterior_tables, run_trials
+from .kernel import EFFICACY, draw, run_trials
 from .progress import Progress, progress_reporter, stderr_line
 from .runner import CHUNK_SIZE, simulate
 from .scenarios import Scenario
@@ -561,7 +561,9 @@ def _errors(
         def value(scenario: str, name: str = name) -> tuple[float, float]:
             return p_go[(scenario, name)]
 
-        nulls = [s.name for s, role in roles if role == NULL and s.response[j] <= p0[j]]
+        nulls = [
+            s.name for s, role in roles if role == NULL and check.trial.null_cohorts(s.response)[j]
+        ]
         worst = max(nulls, key=lambda scenario: value(scenario)[0])
         rows.append(
             {

@@ -16,18 +16,15 @@ from numba import njit
 
 __all__ = ["arrival_times", "independent_trials"]
 
-# Outcome codes (as in kernel.OUTCOMES; repeated here so the compiled code sees constants).
-_ACTIVE, _GO, _NOGO, _FUTILITY, _EFFICACY, _TOXICITY, _INCOMPLETE, _INCOMPLETE_GO = (
-    -1,
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-)
-_TOX = 0
+from .outcomes import ACTIVE as _ACTIVE
+from .outcomes import EFFICACY as _EFFICACY
+from .outcomes import FUTILITY as _FUTILITY
+from .outcomes import GO as _GO
+from .outcomes import INCOMPLETE as _INCOMPLETE
+from .outcomes import INCOMPLETE_GO as _INCOMPLETE_GO
+from .outcomes import NOGO as _NOGO
+from .outcomes import TOX_DRAW as _TOX
+from .outcomes import TOXICITY as _TOXICITY
 
 
 @njit(cache=True, nogil=True)

@@ -18,14 +18,27 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..cohorts.hierarchical import PosteriorTables, row_index
-from ..cohorts.trial import TrialDesign
+from ..cohorts.trial import TrialDesign, posterior_tables
 from .compiled import arrival_times, independent_trials
+from .outcomes import ACTIVE as _ACTIVE
+from .outcomes import (
+    EFFICACY,
+    FUTILITY,
+    GO,
+    GO_CODES,
+    INCOMPLETE,
+    INCOMPLETE_GO,
+    NOGO,
+    OUTCOMES,
+    TOXICITY,
+)
+from .outcomes import RESPONSE_DRAW as _RESPONSE
+from .outcomes import TOX_DRAW as _TOX
 
 __all__ = [
     "GO_CODES",
@@ -33,26 +46,9 @@ __all__ = [
     "ChunkDraws",
     "TrialOutcomes",
     "draw",
-    "posterior_tables",
     "run_trials",
     "shared_tables",
 ]
-
-#: Outcome codes per cohort.
-OUTCOMES = {
-    0: "GO at the final look",
-    1: "NO-GO at the final look",
-    2: "stopped early for futility",
-    3: "stopped early for efficacy (GO)",
-    4: "stopped for toxicity",
-    5: "incomplete at the maximum duration: NO-GO",
-    6: "incomplete at the maximum duration: GO at the n reached",
-}
-GO, NOGO, FUTILITY, EFFICACY, TOXICITY, INCOMPLETE, INCOMPLETE_GO = range(7)
-#: The outcome codes that are a GO.
-GO_CODES = (GO, EFFICACY, INCOMPLETE_GO)
-_ACTIVE = -1
-_TOX, _RESPONSE = 0, 1
 
 
 @dataclass(frozen=True)
@@ -78,20 +74,6 @@ class TrialOutcomes:
     final_prob: np.ndarray
     # (B, J, K) calendar month of each response look that took place (NaN: none)
     look_time: np.ndarray
-
-
-def posterior_tables(trial: TrialDesign, only_n: Sequence[int] | None = None) -> PosteriorTables:
-    """Float32 tables of the trial's hierarchical model (built once, shared by all chunks).
-
-    ``only_n``: just the rows of these sample sizes (an interim call), which
-    may exceed the cohorts' N (an over-run); each row is the same number.
-    """
-    if trial.borrowing is None:
-        raise ValueError("the trial has no hierarchical borrowing")
-    p0s = tuple(c.p0 for c in trial.cohorts)
-    n_max = max([c.n_max for c in trial.cohorts] + list(only_n or []))
-    model = trial.borrowing.model(p0s)
-    return model.compact_tables(n_max, p0s, np.float32, only_n=only_n, nex=trial.borrowing.nex)
 
 
 _TABLES: dict[str, PosteriorTables] = {}
@@ -209,7 +191,8 @@ def run_trials(
     response_rates, toxicity_rates : ndarray of shape (J,)
         True rates per cohort (toxicity may be None when nothing is monitored).
     tables : PosteriorTables, optional
-        Required with hierarchical borrowing (see :func:`posterior_tables`).
+        Required with hierarchical borrowing
+        (:func:`adaptive_pilot.cohorts.trial.posterior_tables`).
     odds_ratio : ndarray of shape (J,), optional
         Response-toxicity odds ratio per cohort (default 1: independent). A
         patient is toxic if their toxicity uniform is below P(toxicity | their

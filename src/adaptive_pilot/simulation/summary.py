@@ -62,7 +62,7 @@ def chunk_statistics(
             np.int64
         )
         stats[f"time/{j}"] = np.array([end[:, j].sum(), np.square(end[:, j]).sum()])
-    null = np.array([scenario.response[j] <= c.p0 for j, c in enumerate(trial.cohorts)])
+    null = trial.null_cohorts(scenario.response)
     total = enrolled.sum(axis=1)
     duration = end.max(axis=1)
     n_total_max = sum(c.n_max for c in trial.cohorts)
@@ -300,7 +300,7 @@ def _worst_false_go(result: SimulationResult) -> pd.DataFrame:
     go = p_go_by_scenario(result)
     rows = []
     for j, cohort in enumerate(result.trial.cohorts):
-        nulls = [s.name for s in result.scenarios if s.response[j] <= cohort.p0]
+        nulls = [s.name for s in result.scenarios if result.trial.null_cohorts(s.response)[j]]
         if not nulls:
             continue
         worst = max(nulls, key=lambda name: go[(name, cohort.name)][0])
@@ -339,7 +339,7 @@ def result_frame(
             _distribution_rows(add, cohort.name, stats[f"n_hist/{j}"], stats[f"time/{j}"], n)
             _survival_rows(add, cohort.name, stats, j, n)
         add(ALL, "p_any_go", *_proportion(stats["any_go"][0], n))
-        if any(scenario.response[j] <= c.p0 for j, c in enumerate(trial.cohorts)):
+        if trial.null_cohorts(scenario.response).any():
             add(ALL, "fwer", *_proportion(stats["false_go"][0], n))
         _distribution_rows(add, ALL, stats["n_hist/all"], stats["time/all"], n)
     return pd.DataFrame(rows, columns=["scenario", "cohort", "metric", "estimate", "mcse"])

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from ..boundary_table import BoundaryTable
 from ..cohorts.exnex import default_nex
 from ..cohorts.hierarchical import NonExchangeable, hierarchical_prior
+from ..cohorts.plan import InterimPlan
 from ..cohorts.trial import Accrual, Cohort, HierarchicalBorrowing, TrialDesign
 from ..designs.bayesian import BayesianDesign
 from ..designs.calibration import CalibrationResult, calibrate_bop2, calibrate_predictive
@@ -30,7 +31,6 @@ from ..designs.evaluation import DesignEvaluation
 from ..designs.looks import look_schedule
 from ..designs.simon import simon_designs
 from ..errors import InputError
-from ..interim.plan import InterimPlan
 from ..priors import BetaMixturePrior, BetaPrior
 from ..provenance import design_hash
 from ..rules.bop2 import BOP2Rule

@@ -1,4 +1,4 @@
-"""What an interim call needs to know about the design: each cohort's design, and borrowing.
+"""What an interim call decides with: each cohort's design, and the borrowing model.
 
 The plan holds the engine's own objects (each cohort's
 :class:`~adaptive_pilot.designs.design.Design` with its compiled boundary table,
@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..boundary_table import BoundaryTable
-from ..cohorts.trial import TrialDesign
 from ..designs.bayesian import BayesianDesign
 from ..designs.design import Design
 from ..priors import BetaMixturePrior, BetaPrior
 from ..provenance import design_hash
 from ..rules.toxicity import ToxicityRule
+from .trial import TrialDesign
 
 __all__ = ["CohortPlan", "InterimPlan"]
 

@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 
 from .._files import atomic_write
+from ..interim.result import InterimResult
 from ..patients.counts import cohort_counts
 from ..results import Summary, Table
-from .result import InterimResult
 
 __all__ = ["audit_payload", "open_summary", "write_outputs"]
 

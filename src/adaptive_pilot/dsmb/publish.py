@@ -38,10 +38,10 @@ from .._files import (
     writable_folder,
 )
 from ..errors import InputError
-from . import audit
-from .output import audit_payload, write_outputs
-from .result import InterimResult
-from .signing import SigningKey
+from ..interim import audit
+from ..interim.result import InterimResult
+from ..interim.signing import SigningKey
+from ..reports.interim import audit_payload, write_outputs
 
 __all__ = ["check_out_folder", "complete_pending", "publish"]
 

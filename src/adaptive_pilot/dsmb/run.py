@@ -12,15 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import InputError
+from ..interim import audit as audit_trail
+from ..interim.call import interim_analysis
+from ..interim.result import InterimResult
+from ..interim.signing import SigningKey
 from ..patients import read_adam, read_patients
 from ..patients.records import PatientData, SourceFile
 from ..spec import load_design
 from ..spec.resolve import ResolvedDesign
-from . import audit as audit_trail
-from .call import interim_analysis
 from .publish import check_out_folder, publish
-from .result import InterimResult
-from .signing import SigningKey
 
 __all__ = ["run_interim"]
 
@@ -50,7 +50,7 @@ def run_interim(
 
     With ``audit`` the call is appended to the audit trail (signed with
     ``key``), and with ``out`` its reports are written there, both as one step
-    (:mod:`adaptive_pilot.interim.publish`): a record always has its reports,
+    (:mod:`adaptive_pilot.dsmb.publish`): a record always has its reports,
     and a failed call leaves neither.
 
     Parameters
