@@ -161,7 +161,7 @@ def test_priors_outside_the_checked_range_are_refused(field, value):
 
 # ------------------------------------------------- theta rule chosen per row and tau
 def test_theta_panels_never_exceed_twice_the_integrands_width():
-    from adaptive_pilot.cohorts.hierarchical import _THETA_PANELS, _theta_panels
+    from adaptive_pilot.cohorts.quadrature import _THETA_PANELS, _theta_panels
 
     n = np.arange(0, 3001)
     for tau in (0.05, 0.07, 0.2, 0.5, 3.0, 50.0):

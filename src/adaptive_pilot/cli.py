@@ -963,7 +963,7 @@ def _run_borrow(args: argparse.Namespace) -> str:
 def _nex_option(args: argparse.Namespace, p0s: list[float]) -> Any:
     """EXNEX's weights and NEX priors from --ex-weight, --nex-mean, --nex-sd, --p1."""
     from .cohorts.exnex import default_nex
-    from .cohorts.hierarchical import NonExchangeable
+    from .cohorts.prior import NonExchangeable
     from .errors import InputError
 
     def per_cohort(field: str, text: str) -> list[float]:

@@ -1,11 +1,7 @@
 """Cohorts and borrowing models across KRAS-subtype cohorts."""
 
-from .hierarchical import (
-    BorrowingResult,
-    HierarchicalModel,
-    HierarchicalPrior,
-    hierarchical_prior,
-)
+from .hierarchical import BorrowingResult, HierarchicalModel
+from .prior import HierarchicalPrior, hierarchical_prior
 from .trial import Accrual, Cohort, HierarchicalBorrowing, TrialDesign
 
 __all__ = [

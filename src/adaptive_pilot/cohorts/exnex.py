@@ -45,17 +45,12 @@ from ..errors import InputError
 from .hierarchical import (
     BorrowingModel,
     BorrowingResult,
-    Data,
     HierarchicalModel,
-    HierarchicalPrior,
-    NonExchangeable,
     NutsSettings,
-    _validate_data,
-    nex_rows,
     nuts_result,
-    row_index,
-    theta_interval,
 )
+from .prior import Data, HierarchicalPrior, NonExchangeable, validate_data
+from .quadrature import nex_rows, row_index, theta_interval
 
 __all__ = ["ExnexModel", "ExnexPrior", "default_nex"]
 
@@ -197,7 +192,7 @@ class ExnexModel(BorrowingModel):
         return self._evaluate(n, x, p0)[1]
 
     def _data(self, n: Sequence[int], x: Sequence[int], p0: float | Sequence[float]) -> Data:
-        data = _validate_data(n, x, p0)
+        data = validate_data(n, x, p0)
         self._check_cohorts(data[0].size)
         return data
 

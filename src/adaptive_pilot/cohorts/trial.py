@@ -39,7 +39,9 @@ from ..errors import InputError
 from ..provenance import design_hash
 from ..rules.toxicity import ToxicityRule
 from .exnex import ExnexModel, ExnexPrior
-from .hierarchical import HierarchicalModel, HierarchicalPrior, NonExchangeable, PosteriorTables
+from .hierarchical import HierarchicalModel
+from .prior import HierarchicalPrior, NonExchangeable
+from .tables import PosteriorTables
 
 if TYPE_CHECKING:
     from ..designs.design import Design

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cohorts.hierarchical import PosteriorTables
 from ..cohorts.plan import InterimPlan
+from ..cohorts.tables import PosteriorTables
 from ..cohorts.trial import posterior_tables
 from ..patients.counts import CohortCounts
 from .decide import (

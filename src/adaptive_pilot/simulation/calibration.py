@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cohorts.hierarchical import PosteriorTables
+from ..cohorts.tables import PosteriorTables
 from ..cohorts.trial import TrialDesign, posterior_tables
 from ..errors import InputError
 from ..provenance import Provenance

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cohorts.hierarchical import PosteriorTables, row_index
+from ..cohorts.quadrature import row_index
+from ..cohorts.tables import PosteriorTables
 from ..cohorts.trial import TrialDesign, posterior_tables
 from .compiled import arrival_times, independent_trials
 from .outcomes import ACTIVE as _ACTIVE

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..cohorts.hierarchical import PosteriorTables
+from ..cohorts.tables import PosteriorTables
 from ..cohorts.trial import TrialDesign
 from ..errors import InputError
 from ..provenance import Provenance, package_version

@@ -21,8 +21,8 @@ from pydantic import ValidationError
 
 from ..boundary_table import BoundaryTable
 from ..cohorts.exnex import default_nex
-from ..cohorts.hierarchical import NonExchangeable, hierarchical_prior
 from ..cohorts.plan import InterimPlan
+from ..cohorts.prior import NonExchangeable, hierarchical_prior
 from ..cohorts.trial import Accrual, Cohort, HierarchicalBorrowing, TrialDesign
 from ..designs.bayesian import BayesianDesign
 from ..designs.calibration import CalibrationResult, calibrate_bop2, calibrate_predictive
