@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 import adaptive_pilot as ap
-from adaptive_pilot.cohorts.hierarchical import HierarchicalPrior, NonExchangeable
+from adaptive_pilot.cohorts.borrowing import BerryBorrowing, ExnexBorrowing
+from adaptive_pilot.cohorts.prior import HierarchicalPrior, NonExchangeable
 from adaptive_pilot.cohorts.trial import (
     Accrual,
     Cohort,
@@ -66,14 +67,13 @@ def six_cohort_hierarchical_trial(exnex: bool = False) -> TrialDesign:
         looks=(8, 16, 24, 32), futility=(0, 1, 3, 5), efficacy=(None,) * 3 + (6,)
     )
     cohorts = tuple(Cohort(f"C{j + 1}", 1 / 6, table, 0.10) for j in range(6))
-    nex = NonExchangeable((0.5,) * 6, (math.log(0.2 / 0.8),) * 6, (2.5,) * 6) if exnex else None
-    borrowing = HierarchicalBorrowing(
-        HierarchicalPrior(math.log(0.1 / 0.9), 2.0, 1.0),
-        (0.05,) * 3,
-        (math.nan,) * 3,
-        0.9,
-        nex=nex,
+    prior = HierarchicalPrior(math.log(0.1 / 0.9), 2.0, 1.0)
+    model = (
+        ExnexBorrowing(prior, NonExchangeable((0.5,) * 6, (math.log(0.2 / 0.8),) * 6, (2.5,) * 6))
+        if exnex
+        else BerryBorrowing(prior)
     )
+    borrowing = HierarchicalBorrowing(model, (0.05,) * 3, (math.nan,) * 3, 0.9)
     return TrialDesign("bench-6x4", cohorts, Accrual(6.0, assessment_delay=2.0), borrowing)
 
 
@@ -144,8 +144,8 @@ def interim_benchmarks() -> list[tuple[str, float, float, float | None]]:
     import sys
 
     from adaptive_pilot.interim import interim_analysis
-    from adaptive_pilot.reports.interim import write_outputs
     from adaptive_pilot.patients import read_patients
+    from adaptive_pilot.reports.interim import write_outputs
 
     resolved = load_design(ROOT / "designs" / "motivating_trial.yaml")
     patients = ROOT / "designs" / "motivating_trial_synthetic_patients.csv"

@@ -440,7 +440,7 @@ def test_borrow_and_a_trial_give_the_same_posterior(tmp_path, capsys):
     path.write_text(yaml.safe_dump(data))
     trial = ap.load_design(path).trial()
     p0s = [c.p0 for c in trial.cohorts]
-    model = trial.borrowing.model(tuple(p0s))
+    model = trial.borrowing.model.quadrature(tuple(p0s))
     in_trial = model.prob_greater([12, 12], np.array([[2, 4]]), p0s)[0]
     assert main(["borrow", "--n", "12,12", "--x", "2,4", "--p0", "0.05,0.15", "--json"]) == 0
     cohorts = json.loads(capsys.readouterr().out)["cohorts"]

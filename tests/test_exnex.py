@@ -283,16 +283,16 @@ def _simulate_cli(design):
 
 def test_design_file_exnex_settings_and_defaults(tmp_path):
     trial = ap.load_design(_basket(tmp_path)).trial()
-    nex = trial.borrowing.nex
+    nex = trial.borrowing.model.nex
     assert trial.borrowing.name == "exnex" and trial.analysis_label == "EXNEX borrowing"
     assert nex.ex_weight == (0.5, 0.5, 0.8)
     assert nex.nex_mean == pytest.approx((_logit(0.2),) * 3) and nex.nex_sd == (2.5,) * 3
     assert trial.to_dict()["borrowing"]["exnex"]["ex_weight"] == [0.5, 0.5, 0.8]
     # 'hierarchical' keeps the file's model; 'exnex' on a Berry file uses the defaults
-    assert ap.load_design(_basket(tmp_path)).trial("hierarchical").borrowing.nex == nex
+    assert ap.load_design(_basket(tmp_path)).trial("hierarchical").borrowing.model.nex == nex
     berry = (ROOT / "designs" / "basket_4x20.yaml").read_text()
     (tmp_path / "berry.yaml").write_text(berry)
-    forced = ap.load_design(tmp_path / "berry.yaml").trial("exnex").borrowing.nex
+    forced = ap.load_design(tmp_path / "berry.yaml").trial("exnex").borrowing.model.nex
     assert forced.ex_weight == (0.5,) * 4 and forced.nex_sd == (2.5,) * 4
 
 
@@ -333,7 +333,7 @@ def test_simulated_exnex_basket_equals_the_exact_assignment_sum(tmp_path):
     trial = ap.load_design(_basket(tmp_path)).trial()
     rates = np.array([0.1, 0.3, 0.1])
     b = trial.borrowing
-    prior = ExnexPrior.single(b.prior, b.nex)
+    prior = b.model.exnex_prior()
     model = ExnexModel(prior, [_logit(0.1)])
     grid = np.array(list(itertools.product(range(11), repeat=3)))
     q = model.prob_greater(np.full(grid.shape, 10), grid, [0.1] * 3)

@@ -17,6 +17,7 @@ import pytest
 
 from adaptive_pilot import InputError, exact_oc
 from adaptive_pilot.cli import main
+from adaptive_pilot.cohorts.borrowing import BerryBorrowing
 from adaptive_pilot.cohorts.hierarchical import HierarchicalModel
 from adaptive_pilot.cohorts.trial import posterior_tables
 from adaptive_pilot.oc.joint import joint_oc
@@ -482,9 +483,13 @@ def test_joint_months_must_match_the_interim_looks():
 
     prior = object()
     with pytest.raises(Error, match="one increasing positive month per interim look"):
-        HierarchicalBorrowing(prior, (0.1, 0.1), (math.nan,) * 2, 0.9, "joint", (12.0,))
+        HierarchicalBorrowing(
+            BerryBorrowing(prior), (0.1, 0.1), (math.nan,) * 2, 0.9, "joint", (12.0,)
+        )
     with pytest.raises(Error, match="needs analysis_timing: joint"):
-        HierarchicalBorrowing(prior, (0.1,), (math.nan,), 0.9, "per_cohort", (12.0,))
+        HierarchicalBorrowing(
+            BerryBorrowing(prior), (0.1,), (math.nan,), 0.9, "per_cohort", (12.0,)
+        )
 
 
 def ap_scenario(rates):

@@ -35,7 +35,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -121,6 +121,11 @@ class ExnexPrior:
         """One EX component (``prior``) with each cohort's EX weight from ``nex``."""
         weights = tuple((w, 1.0 - w) for w in nex.ex_weight)
         return cls((prior,), weights, tuple(nex.nex_mean), tuple(nex.nex_sd))
+
+    #: the model this prior defines, as results name it
+    model_name: ClassVar[str] = "exnex"
+    #: the title of a posterior under it
+    posterior_title: ClassVar[str] = "EXNEX posterior across cohorts"
 
     @property
     def n_cohorts(self) -> int:
@@ -213,8 +218,7 @@ class ExnexModel(BorrowingModel):
             low,
             high,
             "fast",
-            self.prior.ex[0],
-            exnex=self.prior,
+            self.prior,
         )
 
     def _check_cohorts(self, j: int) -> None:
@@ -405,4 +409,4 @@ class ExnexModel(BorrowingModel):
         p_draws = special.expit(np.take_along_axis(theta_d, pick[:, None, :], axis=1)[:, 0])
         fit = (idata, ["mu", "tau", "theta_ex", "theta_nex"], settings)
         draws_of = {"above": above, "mean": mean, "p": p_draws}
-        return nuts_result(fit, (n_arr, x_arr, p0_arr), draws_of, level, prior.ex[0], prior)
+        return nuts_result(fit, (n_arr, x_arr, p0_arr), draws_of, level, prior)

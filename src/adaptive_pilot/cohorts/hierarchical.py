@@ -75,12 +75,11 @@ class BorrowingResult(ResultMixin):
         P(p_j > p0_j | all data), posterior mean of p_j and its 95 % interval.
     method : str
         ``"fast"`` (quadrature) or ``"pymc"`` (NUTS).
-    prior : HierarchicalPrior
-        The hierarchy's prior (EXNEX: its first exchangeable component).
+    prior : HierarchicalPrior or ExnexPrior
+        The model's prior: Berry's hierarchy, or EXNEX's (which says which model
+        the posterior is: ``prior.model_name``).
     diagnostics : dict
         For PyMC: draws, chains, maximum R-hat and minimum bulk ESS.
-    exnex : ExnexPrior, optional
-        The EXNEX model's priors, when the posterior is EXNEX's.
     """
 
     n: np.ndarray
@@ -91,9 +90,8 @@ class BorrowingResult(ResultMixin):
     credible_low: np.ndarray
     credible_high: np.ndarray
     method: str
-    prior: HierarchicalPrior
+    prior: HierarchicalPrior | ExnexPrior
     diagnostics: dict[str, Any] = field(default_factory=dict)
-    exnex: ExnexPrior | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row per cohort."""
@@ -118,11 +116,7 @@ class BorrowingResult(ResultMixin):
 
         Made once per result, so every rendering shows the same creation time.
         """
-        model = (
-            {"hierarchical": self.prior.to_dict()}
-            if self.exnex is None
-            else {"exnex": self.exnex.to_dict()}
-        )
+        model = {self.prior.model_name: self.prior.to_dict()}
         design = design_hash({**model, "p0": self.p0.tolist()})
         if self.method == "fast":
             return Provenance("exact", design, details={"algorithm": "quadrature"})
@@ -137,8 +131,8 @@ class BorrowingResult(ResultMixin):
         """JSON-safe: ``cohorts`` rows, ``prior``, ``provenance``."""
         return {
             "cohorts": records(self.to_frame()),
-            "prior": self.prior.to_dict() if self.exnex is None else self.exnex.to_dict(),
-            "model": "hierarchical" if self.exnex is None else "exnex",
+            "prior": self.prior.to_dict(),
+            "model": self.prior.model_name,
             "provenance": self.provenance.to_dict(),
         }
 
@@ -157,17 +151,9 @@ class BorrowingResult(ResultMixin):
                 f"NUTS: {d['chains']} chains x {d['draws']} draws; max R-hat "
                 f"{d['max_r_hat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f}"
             )
-        model = (
-            f"Model: logit p_j ~ N(mu, tau^2), mu ~ N({prior.mu_mean:.3f}, {prior.mu_sd:g}^2), "
-            f"tau ~ HalfNormal({prior.tau_sd:g})"
-            if self.exnex is None
-            else f"Model: {self.exnex.describe()}"
-        )
         return Summary(
-            "Hierarchical posterior across cohorts"
-            if self.exnex is None
-            else "EXNEX posterior across cohorts",
-            header=(model, f"Method: {method}"),
+            prior.posterior_title,
+            header=(f"Model: {prior.describe()}", f"Method: {method}"),
             tables=(Table(self.to_frame()),),
             notes=tuple(notes),
             provenance=self.provenance,
@@ -483,8 +469,7 @@ def nuts_result(
     data: tuple[np.ndarray, np.ndarray, np.ndarray],
     draws_of: dict[str, np.ndarray],
     level: float,
-    prior: HierarchicalPrior,
-    exnex: ExnexPrior | None = None,
+    prior: HierarchicalPrior | ExnexPrior,
 ) -> BorrowingResult:
     """The :class:`BorrowingResult` of a NUTS fit, with its diagnostics.
 
@@ -520,5 +505,4 @@ def nuts_result(
         "pymc",
         prior,
         diagnostics,
-        exnex=exnex,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -59,9 +60,21 @@ class HierarchicalPrior:
                 )
             object.__setattr__(self, name, float(value))
 
+    #: the model this prior defines, as results name it
+    model_name: ClassVar[str] = "hierarchical"
+    #: the title of a posterior under it
+    posterior_title: ClassVar[str] = "Hierarchical posterior across cohorts"
+
     def to_dict(self) -> dict[str, float]:
         """JSON-ready form."""
         return {"mu_mean": self.mu_mean, "mu_sd": self.mu_sd, "tau_sd": self.tau_sd}
+
+    def describe(self) -> str:
+        """One line for summaries."""
+        return (
+            f"logit p_j ~ N(mu, tau^2), mu ~ N({self.mu_mean:.3f}, {self.mu_sd:g}^2), "
+            f"tau ~ HalfNormal({self.tau_sd:g})"
+        )
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -38,9 +39,10 @@ from ..boundary_table import BoundaryTable
 from ..errors import InputError
 from ..provenance import design_hash
 from ..rules.toxicity import ToxicityRule
-from .exnex import ExnexModel, ExnexPrior
+from .borrowing import BerryBorrowing, Borrowing
+from .exnex import ExnexModel
 from .hierarchical import HierarchicalModel
-from .prior import HierarchicalPrior, NonExchangeable
+from .prior import HierarchicalPrior
 from .tables import PosteriorTables
 
 if TYPE_CHECKING:
@@ -146,34 +148,41 @@ class HierarchicalBorrowing:
     have then; ``"joint"``, look k of every running cohort at once, when the
     slowest of them has its n_k-th outcome (as bhmbasket does), or at the calendar
     months ``joint_months`` for the interim looks (as in Berry et al. 2013).
-    ``nex``: EXNEX (Neuenschwander et al. 2016) instead of Berry's model: each
-    cohort exchangeable (``prior``'s hierarchy) with its weight, otherwise on its
-    own NEX prior.
+    ``model``: which posterior (:class:`~adaptive_pilot.cohorts.borrowing.BerryBorrowing`
+    or :class:`~adaptive_pilot.cohorts.borrowing.ExnexBorrowing`).
     """
 
-    prior: HierarchicalPrior
+    model: Borrowing
     futility: tuple[float, ...]
     efficacy: tuple[float, ...]
     go: float | tuple[float, ...]
     timing: str = "per_cohort"
     joint_months: tuple[float, ...] | None = None
-    nex: NonExchangeable | None = None
 
     @property
     def name(self) -> str:
-        """``"hierarchical"`` (Berry) or ``"exnex"``."""
-        return "hierarchical" if self.nex is None else "exnex"
+        """The model's name: ``"hierarchical"`` (Berry) or ``"exnex"``."""
+        return self.model.name
+
+    @property
+    def prior(self) -> HierarchicalPrior:
+        """The exchangeable hierarchy's priors of (mu, tau)."""
+        return self.model.prior
 
     def describe(self) -> str:
         """The model in words, for reports and summaries."""
-        p = self.prior
-        ex = f"mu ~ N({p.mu_mean:.3f}, {p.mu_sd:g}^2), tau ~ HalfNormal({p.tau_sd:g})"
-        if self.nex is None:
-            return f"Berry hierarchical model: logit p_j ~ N(mu, tau^2), {ex}"
-        assert self.nex is not None
-        return ExnexPrior.single(p, self.nex).describe()
+        return self.model.describe()
 
     def __post_init__(self) -> None:
+        if isinstance(self.model, HierarchicalPrior):  # the 0.1 signature: a prior first
+            warnings.warn(
+                "HierarchicalBorrowing(prior, ...) is deprecated since adaptive_pilot 0.2.0 and "
+                "will be removed in 0.3.0; pass a model: BerryBorrowing(prior) or "
+                "ExnexBorrowing(prior, nex)",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            object.__setattr__(self, "model", BerryBorrowing(self.model))
         if self.timing not in ("per_cohort", "joint"):
             raise InputError("borrowing.analysis_timing", "must be 'per_cohort' or 'joint'")
         if self.joint_months is not None:
@@ -230,16 +239,9 @@ class HierarchicalBorrowing:
             efficacy = np.where(final, prob >= go, prob >= eff_cut)
         return futility, efficacy
 
-    def model(self, p0s: tuple[float, ...]) -> HierarchicalModel:
-        """The fast quadrature model (EXNEX: of its EX part) with cuts at every logit(p0)."""
-        return HierarchicalModel(self.prior, [math.log(p / (1 - p)) for p in p0s])
-
-    def analysis_model(self, p0s: tuple[float, ...]) -> HierarchicalModel | ExnexModel:
+    def analysis_model(self, p0s: Sequence[float]) -> HierarchicalModel | ExnexModel:
         """The model for one dataset's posterior summaries and its PyMC fit."""
-        if self.nex is None:
-            return self.model(p0s)
-        cuts = [math.log(p / (1 - p)) for p in p0s]
-        return ExnexModel(ExnexPrior.single(self.prior, self.nex), cuts)
+        return self.model.posterior_model(p0s)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready description."""
@@ -248,9 +250,7 @@ class HierarchicalBorrowing:
             return [None if math.isnan(v) else v for v in values]
 
         return {
-            "model": self.name,
-            "prior": self.prior.to_dict(),
-            **({} if self.nex is None else {"exnex": self.nex.to_dict()}),
+            **self.model.to_dict(),
             "futility": clean(self.futility),
             "efficacy": clean(self.efficacy),
             "go": list(self.go) if isinstance(self.go, tuple) else self.go,
@@ -295,7 +295,7 @@ class TrialDesign:
         """``"independent"``, ``"hierarchical borrowing"`` or ``"EXNEX borrowing"``."""
         if self.borrowing is None:
             return "independent"
-        return "EXNEX borrowing" if self.borrowing.nex is not None else "hierarchical borrowing"
+        return self.borrowing.model.label
 
     def null_cohorts(self, response: Sequence[float] | np.ndarray) -> np.ndarray:
         """Which cohorts are null at these true response rates: rate at most the cohort's p0.
@@ -352,5 +352,4 @@ def posterior_tables(trial: TrialDesign, only_n: Sequence[int] | None = None) ->
         raise ValueError("the trial has no hierarchical borrowing")
     p0s = tuple(c.p0 for c in trial.cohorts)
     n_max = max([c.n_max for c in trial.cohorts] + list(only_n or []))
-    model = trial.borrowing.model(p0s)
-    return model.compact_tables(n_max, p0s, np.float32, only_n=only_n, nex=trial.borrowing.nex)
+    return trial.borrowing.model.tables(p0s, n_max, only_n)

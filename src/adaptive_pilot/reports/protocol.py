@@ -7,6 +7,7 @@ import math
 import re
 from typing import Any
 
+from ..cohorts.borrowing import ExnexBorrowing
 from ..cohorts.trial import HierarchicalBorrowing, TrialDesign
 from ..designs.design import Design
 from ..designs.evaluation import DesignEvaluation
@@ -203,7 +204,11 @@ def trial_paragraphs(
         out.append("Each cohort is analysed on its own data (no borrowing between cohorts).")
         return out
     decide = None if trial is None else trial.borrowing
-    exnex = decide.nex is not None if decide is not None else resolved.borrowing_model == "exnex"
+    exnex = (
+        isinstance(decide.model, ExnexBorrowing)
+        if decide is not None
+        else resolved.borrowing_model == "exnex"
+    )
     if exnex:
         words = (
             "Information is borrowed between cohorts with an exchangeability-nonexchangeability "
@@ -225,9 +230,9 @@ def trial_paragraphs(
             f"mu ~ N({prior.mu_mean:.3g}, {prior.mu_sd:g}^2) and tau ~ HalfNormal({prior.tau_sd:g})"
             f" (mu centred on logit p0 = {prior.mu_mean:.3g})"
         )
-        if decide.nex is not None:
+        if isinstance(decide.model, ExnexBorrowing):
             assert trial is not None
-            words += f"; {_nex_words(decide, [c.name for c in trial.cohorts])}"
+            words += f"; {_nex_words(decide.model, [c.name for c in trial.cohorts])}"
         words += (
             ". The decisions use q_j = P(p_j > "
             f"p0 | all cohorts' data), computed {_timing_words(decide)}, "
@@ -243,9 +248,8 @@ def trial_paragraphs(
     return out
 
 
-def _nex_words(decide: HierarchicalBorrowing, names: list[str]) -> str:
-    nex = decide.nex
-    assert nex is not None
+def _nex_words(model: ExnexBorrowing, names: list[str]) -> str:
+    nex = model.nex
     if len(set(nex.ex_weight)) == 1:
         weights = f"w_j = {nex.ex_weight[0]:g} in every cohort"
     else:

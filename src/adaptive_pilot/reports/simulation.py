@@ -494,9 +494,8 @@ def _settings_table(result: SimulationResult, files: tuple[str | None, str | Non
 def _analysis_words(trial: TrialDesign) -> str:
     if trial.borrowing is None:
         return "each cohort analysed on its own data"
-    if trial.borrowing.nex is not None:
-        return "information borrowed between cohorts by the EXNEX model"
-    return "information borrowed between cohorts by the Bayesian hierarchical model"
+    model = "EXNEX" if trial.borrowing.name == "exnex" else "Bayesian hierarchical"
+    return f"information borrowed between cohorts by the {model} model"
 
 
 def _too_toxic(cohort: Cohort, scenario: Scenario, j: int) -> bool:

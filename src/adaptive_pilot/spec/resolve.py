@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..boundary_table import BoundaryTable
+from ..cohorts.borrowing import BerryBorrowing, Borrowing, ExnexBorrowing
 from ..cohorts.exnex import default_nex
 from ..cohorts.plan import InterimPlan
 from ..cohorts.prior import NonExchangeable, hierarchical_prior
@@ -550,16 +551,19 @@ class ResolvedDesign:
                 f"(got {', '.join(str(len(c.table.looks)) for c in cohorts)})",
             )
         months = None if isinstance(spec.joint_looks, str) else tuple(spec.joint_looks.months)
-        nex = self._nex(cohorts, p1) if model == "exnex" else None
+        borrowing: Borrowing = (
+            ExnexBorrowing(prior, self._nex(cohorts, p1))
+            if model == "exnex"
+            else BerryBorrowing(prior)
+        )
         try:
             return HierarchicalBorrowing(
-                prior,
+                borrowing,
                 thresholds["futility"],
                 thresholds["efficacy"],
                 go,
                 spec.analysis_timing,
                 months,
-                nex,
             )
         except InputError as error:
             raise InputError(self._field(error.field), error.message) from None
