@@ -264,6 +264,8 @@ def _result_types() -> set[type]:
 
     found = set()
     for info in pkgutil.walk_packages(ap.__path__, "adaptive_pilot."):
+        if info.name.endswith("__main__"):  # runs the command line when imported
+            continue
         module = importlib.import_module(info.name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ == module.__name__ and issubclass(cls, ResultMixin):
