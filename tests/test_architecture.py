@@ -483,3 +483,34 @@ def test_a_folder_is_not_a_design_file(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["design", str(tmp_path)])
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_nothing_outside_the_file_reading_code_touches_the_schema():
+    """Design files are read and resolved in spec/; everything else takes engine objects."""
+    for path in PACKAGE.rglob("*.py"):
+        if path.is_relative_to(PACKAGE / "spec"):
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                assert node.attr != "spec", f"{path.relative_to(PACKAGE)}:{node.lineno}"
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").endswith("schema"), path.relative_to(PACKAGE)
+
+
+def test_version_is_the_changelogs_latest_release():
+    import tomllib
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    releases = re.findall(r"^## (\d+\.\d+\.\d+)", (REPO / "CHANGELOG.md").read_text(), re.M)
+    assert releases[0] == version
+    assert ap.__version__ == version, "reinstall: make test does it when pyproject.toml changes"
+
+
+def test_architecture_md_lists_the_layers_the_test_checks():
+    """ARCHITECTURE.md's layer table is the LAYERS above, in the same order."""
+    text = (REPO / "ARCHITECTURE.md").read_text()
+    table = text.split("<!-- layers:")[1].split("\n\n")[0]
+    rows = [line for line in table.splitlines() if re.match(r"\| \d+ \|", line)]
+    documented = [set(re.findall(r"`([a-z_]+)`", row.split("|")[2])) for row in rows]
+    assert documented == LAYERS
