@@ -68,6 +68,9 @@ class Cohort:
     toxicity: ToxicityRule | None = None
     reached_go: tuple[int, ...] = ()
     odds_ratio: float = 1.0  # response-toxicity odds ratio scenarios default to
+    #: the cohort's whole design when it came from one (:meth:`of`); the fields above
+    #: are what the simulator reads of it
+    design: Design | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.reached_go and len(self.reached_go) != self.n_max:
@@ -84,6 +87,7 @@ class Cohort:
             toxicity=design.toxicity,
             reached_go=design.reached_go,
             odds_ratio=design.odds_ratio,
+            design=design,
         )
 
     @property
