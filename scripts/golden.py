@@ -15,7 +15,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: name -> command line (after ``adaptive-pilot``); ``{out}`` is a scratch folder.
+#: the interim call on the shipped synthetic patients (JSON output)
+INTERIM = [
+    "interim",
+    "designs/motivating_trial.yaml",
+    "--data",
+    "designs/motivating_trial_synthetic_patients.csv",
+    "--as-of",
+    "2026-06-30",
+    "--json",
+]
+#: name -> command line (after ``adaptive-pilot``)
 COMMANDS: dict[str, list[str]] = {
     "design_motivating.json": ["design", "designs/motivating_trial.yaml", "--json"],
     "design_bop2.json": ["design", "designs/bop2_example.yaml", "--json"],
@@ -48,26 +58,8 @@ COMMANDS: dict[str, list[str]] = {
         "--no-progress",
         "--json",
     ],
-    "interim_motivating.json": [
-        "interim",
-        "designs/motivating_trial.yaml",
-        "--data",
-        "designs/motivating_trial_synthetic_patients.csv",
-        "--as-of",
-        "2026-06-30",
-        "--json",
-    ],
-    "interim_motivating_hier.json": [
-        "interim",
-        "designs/motivating_trial.yaml",
-        "--data",
-        "designs/motivating_trial_synthetic_patients.csv",
-        "--as-of",
-        "2026-06-30",
-        "--analysis",
-        "hierarchical",
-        "--json",
-    ],
+    "interim_motivating.json": [*INTERIM],
+    "interim_motivating_hier.json": [*INTERIM, "--analysis", "hierarchical"],
 }
 
 #: report --format csv: the folder's CSV files are compared one by one.

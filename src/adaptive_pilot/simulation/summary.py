@@ -21,7 +21,8 @@ import numpy as np
 from ..cohorts.trial import TrialDesign
 from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, json_safe, records
-from .kernel import (
+from .kernel import TrialOutcomes
+from .outcomes import (
     EFFICACY,
     FUTILITY,
     GO,
@@ -31,7 +32,6 @@ from .kernel import (
     NOGO,
     OUTCOMES,
     TOXICITY,
-    TrialOutcomes,
 )
 from .scenarios import Scenario
 from .survival import SurvivalOutcomes
