@@ -40,6 +40,7 @@ VOLATILE_KEYS = {
     "commit",
     "python",
     "numpy_version",
+    "versions",  # the interim call's software versions
     "design_hash",
     "wall_time_s",
 }
