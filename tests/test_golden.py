@@ -11,6 +11,13 @@ comparison CSV's column names ``en_p0``/``pet_p0``/``en_p1``, renamed to the
 glossary's ``en0``/``pet0``/``en1``, and the table of simulated scenarios, whose CSV
 is now long (scenario, cohort, p, p_toxicity; it is still shown wide): the old wide
 file is turned long and compared value for value.
+
+One correction was made to the files: the four borrowed P(p > p0) of
+``interim_motivating_hier.json`` moved in the eighth digit (0.71964467996 ->
+0.71964467167, ...) when the float32 posterior pass stopped using numba's on-disk
+cache, whose code summed in another order than a fresh compile (the first run after
+an install disagreed with every later one; see
+:mod:`adaptive_pilot.cohorts.weighted_tail`).
 """
 
 from __future__ import annotations

@@ -212,3 +212,34 @@ def test_fast_posterior_is_exact_to_1e5_for_large_cohorts():
             reference = one_cohort(n, x, 0.2, mu_mean, mu_sd, tau_sd)
         fast = float(tables.prob_greater(np.array([[n]]), np.array([[x]]), np.array([0]))[0])
         assert abs(fast - reference) < 1e-5, (n, x, fast, reference)
+
+
+def test_fast_posterior_is_the_same_in_every_process(tmp_path):
+    """The float32 pass gives the same bits in a first and a later process.
+
+    numba's on-disk cache of the fast-math pass summed in another order than a fresh
+    compile, so the first run after an install disagreed with later runs in the eighth
+    digit; the pass is now compiled in every process.
+    """
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from adaptive_pilot.cohorts.weighted_tail import weighted_tail\n"
+        "rng = np.random.default_rng(1)\n"
+        "lp = (-rng.random(3000) * 5).astype(np.float32); lp -= lp.max()\n"
+        "ll = (-rng.random((6, 3000)) * 30).astype(np.float32)\n"
+        "ll -= ll.max(axis=1, keepdims=True)\n"
+        "tail = rng.random((2, 3000)).astype(np.float32)\n"
+        "out = weighted_tail(lp, ll, tail, np.array([[0, 1, 2], [3, 4, 5]]), np.array([0, 1]))\n"
+        "print(out.tobytes().hex())\n"
+    )
+    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+        ).stdout
+        for _ in range(2)
+    ]
+    assert runs[0] and runs[0] == runs[1]

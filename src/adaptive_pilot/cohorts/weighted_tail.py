@@ -30,6 +30,13 @@ The float64 variant (the reference used by ``HierarchicalModel.prob_greater``)
 takes ``math.exp``. Results depend only on the dataset, never on which other
 datasets share the call, so simulations are bit-identical for any chunking and
 any number of workers on the same machine.
+
+The pass is compiled in every process (about 0.7 s on first use) and never taken
+from numba's on-disk cache: with fast-math the code numba loads from its cache
+was found to sum in another order than the code it compiles (a float32 ulp, about
+1e-8 in a probability), so the first run after installing and every later run
+disagreed in the eighth digit (``tests/test_hierarchical.py`` checks two fresh
+processes agree).
 """
 
 from __future__ import annotations
@@ -100,7 +107,7 @@ def _exp_nonpositive_compiled(t: Any) -> Any:
     return exp64
 
 
-@njit(fastmath=True, nogil=True, cache=True)
+@njit(fastmath=True, nogil=True, cache=False)
 def _pass(buf: Any, tail: Any, shift: Any) -> tuple[float, float]:  # pragma: no cover
     """(sum w T, sum w) with w = exp(buf - shift), in blocks of ``_BLOCK`` points."""
     zero = buf[0] - buf[0]
@@ -119,7 +126,7 @@ def _pass(buf: Any, tail: Any, shift: Any) -> tuple[float, float]:  # pragma: no
     return num, den
 
 
-@njit(fastmath=True, nogil=True, cache=True)
+@njit(fastmath=True, nogil=True, cache=False)
 def _weighted_tail(
     log_prior: Any, log_lik: Any, tail: Any, rows: Any, tail_rows: Any, out: Any
 ) -> None:  # pragma: no cover - compiled
