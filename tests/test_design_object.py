@@ -282,3 +282,15 @@ def test_report_p_grid_without_p0_works(tmp_path, capsys):
     assert main(args) == 0, capsys.readouterr().err
     oc = (out / "tables" / "table2_exact_operating_characteristics_by_true.csv").read_text()
     assert [line.split(",")[0] for line in oc.splitlines()[1:]] == ["0.2", "0.3", "0.4", "0.5"]
+
+
+def test_calibrate_shows_the_hash_of_the_file_it_writes(tmp_path, capsys):
+    written = tmp_path / "calibrated.yaml"
+    calibration = _cli_json(
+        ["calibrate", str(DESIGNS / "lee_liu_example.yaml"), "--top", "1", "--write",
+         str(written)],
+        capsys,
+    )  # fmt: skip
+    design = _cli_json(["design", str(written)], capsys)
+    assert calibration["provenance"]["design_hash"] == design["provenance"]["design_hash"]
+    assert design["provenance"]["design_hash"] == load_design(written).design_hash()

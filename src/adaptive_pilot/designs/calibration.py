@@ -111,6 +111,8 @@ class CalibrationResult(ResultMixin):
     table: pd.DataFrame = field(repr=False)
     grids: dict[str, Any]
     n_invalid: int = 0
+    #: the hash of the design file the calibration writes (set when it ran on a file)
+    plan_hash: str = ""
 
     @property
     def feasible(self) -> pd.DataFrame:
@@ -120,7 +122,12 @@ class CalibrationResult(ResultMixin):
     @functools.cached_property
     def provenance(self) -> Provenance:
         """Exact; the design hash of the chosen design (of the grids when none)."""
-        chosen = self.design.design_hash() if self.design is not None else content_hash(self.grids)
+        if self.plan_hash:
+            chosen = self.plan_hash
+        elif self.design is not None:
+            chosen = self.design.design_hash()
+        else:
+            chosen = content_hash(self.grids)
         return Provenance(
             "exact", chosen, details={"algorithm": f"{self.method} calibration on exact OC"}
         )

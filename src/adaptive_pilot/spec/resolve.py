@@ -341,7 +341,18 @@ class ResolvedDesign:
         }
 
     def calibrate(self) -> CalibrationResult:
-        """Run the calibration the file describes, with the file's per-look switches."""
+        """Run the calibration the file describes, with the file's per-look switches.
+
+        Its provenance carries the hash of the design file it writes (``--write``): the
+        hash every other command then shows for the calibrated design.
+        """
+        result = self._calibrate()
+        if result.design is None:
+            return result
+        written = design_from_document(self.calibrated_document(result), self.source)
+        return replace(result, plan_hash=written.design_hash())
+
+    def _calibrate(self) -> CalibrationResult:
         grids = self.calibration_grids()
         hyp, errors = self.spec.hypotheses, self.spec.errors
         switches = {"futility_on": self.spec.futility_on, "efficacy_on": self.spec.efficacy_on}
