@@ -13,6 +13,8 @@ import math
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -403,6 +405,21 @@ def exact_benchmarks() -> list[tuple[str, float, float, float | None]]:
 
     median, best = timed(bop2, repeats=5)
     rows.append(("BOP2 search: 50 lambda x 59 gamma, 4 looks", median, best, None))
+
+    ten_looks = ap.BoundaryTable(
+        looks=tuple(range(10, 101, 10)),
+        futility=(0, 1, 2, 3, 5, 6, 7, 8, 9, 13),
+        efficacy=(None,) * 9 + (14,),
+    )
+    median, best = timed(lambda: ap.stagewise_inference(ten_looks, 100, 20, p0=0.1), repeats=5)
+    rows.append(("Exact inference, 10 looks to N = 100", median, best, 1.0))
+
+    def help_text() -> None:
+        subprocess.run([sys.executable, "-m", "adaptive_pilot.cli", "--help"],
+                       capture_output=True, check=True, timeout=60)  # fmt: skip
+
+    median, best = timed(help_text, repeats=5)
+    rows.append(("adaptive-pilot --help (a new process)", median, best, 1.0))
 
     return rows
 

@@ -493,7 +493,6 @@ def test_changing_p0_updates_boundaries_and_oc_to_the_api_values(page, app):
     document, _ = read_document(DESIGN, "design file")
     document["hypotheses"]["p0"] = 0.1
     expected = design_from_document(document).evaluate()
-    started = time.perf_counter()
     page.fill("#design-p0", "0.1")
     page.keyboard.press("Tab")
     page.wait_for_function(
@@ -502,14 +501,13 @@ def test_changing_p0_updates_boundaries_and_oc_to_the_api_values(page, app):
         arg=json.dumps(before), timeout=10_000,
     )  # fmt: skip
     _wait_text(page, "#design-header", expected.provenance.design_hash)
-    seconds = time.perf_counter() - started
     bounds = Table(expected.table.summary().tables[0].frame)
     assert _rows(page, "#design-boundaries") == _shown(bounds)
     oc = Table(expected.oc.to_frame().drop(columns=["method"]))
     assert _rows(page, "#design-oc") == _shown(oc)
     at0 = expected.oc.at(0.1)
     assert f"P(GO | p0 = 0.1) = {at0['p_go']:.4f}" in page.inner_text("#design-header")
-    assert seconds < 5  # about 0.3 s here; generous for a loaded CI machine
+    # how long it takes is measured in benchmarks/run.py --only app, not asserted here
 
 
 def test_interim_call_equals_the_cli_and_the_closed_report_says_the_same(page, app):
@@ -673,3 +671,20 @@ def test_interim_call_from_adam_files_equals_the_minimal_files(page, app, tmp_pa
     page.click("#interim-run")
     shown = _decisions(page)
     assert shown == _cli_decisions()
+
+
+def test_an_app_that_never_starts_fails_in_seconds(tmp_path):
+    """The start-up wait is bounded: a child that sleeps for a minute instead of listening
+    is killed and reported after the wait, and its output read from a file, not a pipe."""
+    log = tmp_path / "child.log"
+    with log.open("w") as sink:
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import time; print('starting', flush=True); time.sleep(60)"],
+            stdout=sink, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="did not start: starting"):
+        _wait_for_port(_free_port(), child, lambda: f"did not start: {log.read_text()}", 2)
+    waited = time.monotonic() - started
+    assert child.poll() is not None, "the child is killed, not left running"
+    assert waited < 30, f"the wait ran {waited:.0f} s past its 2 s bound"

@@ -7,7 +7,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -184,13 +183,24 @@ def test_readme_glossary_is_the_glossary():
     assert rows == expected
 
 
-def test_import_is_lazy_and_help_is_fast():
+def test_import_is_lazy_and_help_loads_no_numerics():
+    """--help and --version answer at once: they load neither numpy nor pandas.
+
+    (How long --help takes is measured in benchmarks/run.py --only exact.)
+    """
     code = "import sys, adaptive_pilot; print('numpy' in sys.modules, 'pandas' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     assert done.stdout.split() == ["False", "False"]
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "adaptive_pilot.cli", "--help"], capture_output=True)
-    assert time.perf_counter() - started < 1.0  # 0.1 s here; generous for loaded CI machines
+    code = (
+        "import sys\nfrom adaptive_pilot.cli import main\ntry:\n    main(['--help'])\n"
+        "except SystemExit:\n    pass\nprint('numpy' in sys.modules, 'pandas' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split()[-2:] == ["False", "False"]
 
 
 def test_simulation_workers_start_without_pandas():

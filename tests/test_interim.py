@@ -150,12 +150,9 @@ def test_shipped_example_gives_documented_decisions():
     assert len(inputs[0]["sha256"]) == 64 and payload["provenance"]["details"]["as_of"]
 
 
-def test_hierarchical_call_is_fast_and_uses_the_borrowed_posterior():
-    import time
-
-    start = time.perf_counter()
+def test_hierarchical_call_uses_the_borrowed_posterior():
+    # how long it takes: benchmarks/run.py --only interim
     result = _example(analysis="hierarchical")
-    assert time.perf_counter() - start < 5.0  # under 1 s on a quiet machine (benchmarks/)
     call = result.call("G12C")
     assert call.method == "hierarchical" and "all cohorts' data" in call.reason
     assert call.p_final_go_p0 is None
