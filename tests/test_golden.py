@@ -17,7 +17,9 @@ One correction was made to the files: the four borrowed P(p > p0) of
 0.71964467167, ...) when the float32 posterior pass stopped using numba's on-disk
 cache, whose code summed in another order than a fresh compile (the first run after
 an install disagreed with every later one; see
-:mod:`adaptive_pilot.cohorts.weighted_tail`).
+:mod:`adaptive_pilot.cohorts.weighted_tail`). And in ``interim_motivating.json``
+four exact P(final GO) printed as 1.0000000000000004 ... 1.000000000000001 are 1.0:
+probabilities are kept within [0, 1] (issue 25).
 """
 
 from __future__ import annotations

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import adaptive_pilot as ap
 from adaptive_pilot import InputError
 from adaptive_pilot.designs.bayesian import BayesianDesign
 from adaptive_pilot.designs.looks import look_schedule
@@ -180,3 +182,45 @@ def test_bop2_futility_bounds_do_not_decrease(lam, gamma, p0):
         return  # thresholds that never stop or never GO are refused, as they should be
     fut = [f for f in table.futility]
     assert all(b >= a for a, b in itertools.pairwise(fut))
+
+
+def test_a_tie_is_decided_by_the_rules_inequality_not_by_the_last_bit():
+    """P(p > p0 | 1 of 1) = 1 - p0^2 is 0.9 for p0 = sqrt(0.1), up to rounding: a tie.
+
+    A strict "> 0.9" efficacy cut-off does not stop there, however the probability rounds;
+    an inclusive one (">=") does.
+    """
+    import math
+
+    from adaptive_pilot.rules.compile import TIE_TOLERANCE, _above, _below
+
+    p0 = math.sqrt(0.1) - 5 * float(np.spacing(math.sqrt(0.1)))  # a few ulps below sqrt(0.1)
+    rule = ap.PosteriorRule(p0, ap.BetaPrior(1, 1), 0.95, None, 0.9)
+    q = float(rule.statistic(1, 1))
+    assert q == 0.9000000000000001  # computed just above the cut-off: a tie up to rounding
+    design = ap.BayesianDesign(rule, (1, 2, 10))  # at n = 2, x = 2 it stops: q = 0.97
+    assert design.boundary_table.efficacy_at(0) is None  # no efficacy stop at n = 1
+    assert design.decide(1, 1).action == "continue"
+    for value in (0.9 - 1e-15, 0.9, 0.9 + 1e-15):  # every rounding of the tie
+        assert not _above(np.array([value]), np.array(0.9), np.array(False))[0]
+        assert _above(np.array([value]), np.array(0.9), np.array(True))[0]
+        assert not _below(np.array([value]), np.array(0.9))[0]
+    assert _above(np.array([0.9 + 10 * TIE_TOLERANCE]), np.array(0.9), np.array(False))[0]
+    assert _below(np.array([0.9 - 10 * TIE_TOLERANCE]), np.array(0.9))[0]
+
+
+def test_probabilities_printed_by_the_interim_call_are_within_zero_and_one():
+    import datetime as dt
+
+    from adaptive_pilot.dsmb.run import run_interim
+
+    root = Path(__file__).resolve().parents[1] / "designs"
+    result = run_interim(
+        root / "motivating_trial.yaml",
+        data=root / "motivating_trial_synthetic_patients.csv",
+        as_of=dt.date(2026, 6, 30),
+    )
+    frame = result.to_frame()
+    for column in ("prob_gt_p0", "predictive_probability", "p_final_go_p0", "p_final_go_p1"):
+        values = frame[column].dropna()
+        assert ((values >= 0) & (values <= 1)).all(), column

@@ -130,7 +130,11 @@ METRICS: dict[str, Term] = {
         "cred. high", "upper end of the equal-tailed credible interval (95% unless stated)", ".4f"
     ),
     "predictive_probability": Term(
-        "PP", "predictive probability that the final analysis is GO", ".4f"
+        "PP",
+        "predictive probability of GO: with predprob, that the final analysis succeeds (Lee & "
+        "Liu); in an interim call, that the cohort ends in GO from its data, counting efficacy "
+        "stops at its remaining interim looks and no GO after a futility stop at one",
+        ".4f",
     ),
     "mle": Term(
         "MLE", "naive estimate x / n (maximum likelihood; biased after early stopping)", ".4f"
@@ -155,12 +159,14 @@ METRICS: dict[str, Term] = {
     ),
     "p_final_go_p0": Term(
         "P(GO at p0)",
-        "exact probability of a final GO from the current data if the rate is p0",
+        "exact probability that the cohort ends in GO from its current data (an efficacy stop "
+        "at a remaining look, or GO at the final analysis) if the rate is p0",
         ".4f",
     ),
     "p_final_go_p1": Term(
         "P(GO at p1)",
-        "exact probability of a final GO from the current data if the rate is p1",
+        "exact probability that the cohort ends in GO from its current data (an efficacy stop "
+        "at a remaining look, or GO at the final analysis) if the rate is p1",
         ".4f",
     ),
     "prob_toxicity": Term(

@@ -256,9 +256,10 @@ def go_probabilities(outcomes: pd.DataFrame) -> tuple[float, float, float]:
     """(predictive, at p0, at p1) probabilities of a GO from :func:`predictive_outcomes`."""
     go = outcomes["go"].to_numpy()
     predictive, at_p0, at_p1 = (
-        float(outcomes[c].to_numpy()[go].sum()) for c in ("predictive", "p0", "p1")
+        min(max(float(outcomes[c].to_numpy()[go].sum()), 0.0), 1.0)  # a sum may pass 1 by 1e-15
+        for c in ("predictive", "p0", "p1")
     )
-    return min(predictive, 1.0), at_p0, at_p1
+    return predictive, at_p0, at_p1
 
 
 def predictive_outcomes(plan: Design, n: int, x: int) -> pd.DataFrame:

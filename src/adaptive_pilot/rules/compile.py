@@ -149,15 +149,23 @@ def upper_bounds(stop: np.ndarray, looks: Sequence[int]) -> tuple[np.ndarray, np
     return n + 1 - count, ok
 
 
+#: A statistic within this of its cut-off is a tie, and a tie is decided by the rule's
+#: stated inequality (strict: not crossed; inclusive: crossed), not by the last bit of a
+#: computed probability (0.9000000000000009 against "> 0.9" is a tie: no stop).
+TIE_TOLERANCE = 1e-12
+
+
 def _above(values: np.ndarray, cut: np.ndarray, inclusive: np.ndarray) -> np.ndarray:
-    """values > cut, or >= where inclusive (NaN never passes)."""
+    """values > cut, or >= where inclusive, with ties to :data:`TIE_TOLERANCE` (NaN never
+    passes)."""
     with np.errstate(invalid="ignore"):
-        return np.where(inclusive, values >= cut, values > cut)
+        return np.where(inclusive, values >= cut - TIE_TOLERANCE, values > cut + TIE_TOLERANCE)
 
 
 def _below(values: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """values < cut, a tie (to :data:`TIE_TOLERANCE`) not below."""
     with np.errstate(invalid="ignore"):
-        return values < cut
+        return values < cut - TIE_TOLERANCE
 
 
 def decide_sets(rule: Rule, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
