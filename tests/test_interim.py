@@ -295,11 +295,19 @@ def test_cli_bad_data_lists_problems_and_writes_nothing(tmp_path):
     bad.write_text(HEADER + "P1,G12S,2026-01-05,XR,2026-03-10,9\n")
     out, db = tmp_path / "out", tmp_path / "audit.db"
     code, stdout, err = _cli("interim", str(DESIGN), "--data", str(bad), "--out", str(out),
-                             "--audit", str(db))  # fmt: skip
+                             "--audit", str(db), "--analyst", "A. Statistician")  # fmt: skip
     assert code == 2 and stdout == ""
     lines = err.strip().splitlines()
     assert len(lines) == 3 and all("bad.csv row 2, column" in line for line in lines)
     assert not out.exists() and not db.exists()
+
+
+def test_cli_audited_call_needs_the_analyst(tmp_path):
+    db = tmp_path / "audit.db"
+    code, stdout, err = _cli("interim", str(DESIGN), "--data", str(PATIENTS), "--audit", str(db))
+    assert code == 2 and stdout == "" and not db.exists()
+    assert err.strip().endswith("--analyst: an audited call records who makes it: give "
+                                "--analyst NAME (or sign with --sign KEY)")  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -329,3 +329,31 @@ def test_a_report_on_a_grid_without_p0_and_p1_adds_them(tmp_path):
     oc = next((tmp_path / "out" / "tables").glob("*exact_operating*.csv"))
     rates = [float(row["p"]) for row in csv.DictReader(oc.open())]
     assert rates == [0.2, 0.3, 0.4, 0.5]  # p0 = 0.2 and p1 = 0.4 beside the grid asked for
+
+
+@pytest.mark.parametrize("incomplete", ["analyse", "no_go"])
+def test_incomplete_cohorts_are_described_as_the_design_treats_them(incomplete, tmp_path):
+    """The sentence about a cohort short of its final look follows ``accrual.incomplete``,
+    and the simulated P(GO at close) agrees with it (positive only when analysed)."""
+    text = MOTIVATING.read_text().replace("incomplete: analyse", f"incomplete: {incomplete}")
+    text = text.replace("max_duration: 48", "max_duration: 20")  # cohorts often incomplete
+    path = tmp_path / "design.yaml"
+    path.write_text(text)
+    report = ap.report(path, scenarios=REPO / "simulations" / "motivating_trial.yaml",
+                       n_trials=300, seed=3, progress=False)  # fmt: skip
+    words = " ".join(b.text for b in report.sections[0].blocks if hasattr(b, "text"))
+    analysed = "is analysed once the outcomes of everyone it enrolled are known"
+    if incomplete == "analyse":
+        assert analysed in words and "ends without a GO" not in words
+    else:
+        assert "ends without a GO (NO-GO)" in words and analysed not in words
+    frame = ap.simulate(
+        ap.load_design(path).trial(), ap.load_scenarios(REPO / "simulations" /
+        "motivating_trial.yaml", ap.load_design(path).trial()), n_trials=300, seed=3,
+        progress=False,
+    ).to_frame()  # fmt: skip
+    at_close = frame.loc[frame["metric"] == "p_go_incomplete", "estimate"]
+    if incomplete == "analyse":
+        assert at_close.max() > 0
+    else:
+        assert at_close.empty or at_close.max() == 0

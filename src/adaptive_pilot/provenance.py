@@ -42,6 +42,7 @@ __all__ = [
 METHODS = ("exact", "monte carlo")
 
 
+@functools.cache
 def package_version() -> str:
     """The installed version of adaptive_pilot (``0+unknown`` when not installed)."""
     try:

@@ -347,6 +347,14 @@ def run_interim(args: argparse.Namespace) -> str:
     if args.out is not None:
         check_out_folder(args.out)
     if args.audit is not None:
+        if not (args.analyst or "").strip() and args.sign is None:
+            from ..errors import InputError
+
+            raise InputError(
+                "analyst",
+                "an audited call records who makes it: give --analyst NAME (or sign with "
+                "--sign KEY)",
+            )
         _check_audit_target(args.audit, args.lock_timeout)
     key = None
     if args.sign is not None:

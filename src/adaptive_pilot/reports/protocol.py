@@ -194,9 +194,15 @@ def trial_paragraphs(
             f"responses are known {accrual.assessment_delay:g} months after enrolment"
         )
         if accrual.max_duration is not None:
+            closing = (
+                "is analysed once the outcomes of everyone it enrolled are known, by the GO "
+                "criterion of its final analysis at the number of patients it reached"
+                if accrual.incomplete == "analyse"
+                else "ends without a GO (NO-GO)"
+            )
             text += (
                 f", and enrolment closes after {accrual.max_duration:g} months at the latest "
-                "(a cohort short of its final analysis then ends without a GO)"
+                f"(a cohort short of its final analysis then {closing})"
             )
         text += "."
     out = [text]
