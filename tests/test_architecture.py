@@ -524,3 +524,13 @@ def test_architecture_md_lists_the_layers_the_test_checks():
     rows = [line for line in table.splitlines() if re.match(r"\| \d+ \|", line)]
     documented = [set(re.findall(r"`([a-z_]+)`", row.split("|")[2])) for row in rows]
     assert documented == LAYERS
+
+
+def test_small_probabilities_print_as_less_than_not_zero():
+    frame = pd.DataFrame({"p": [0.1, 0.2, 0.3, 0.4], "p_go": [0.0004, 0.0, 0.9996, 1.0],
+                          "en": [0.0004, 1.0, 2.0, 3.0]})  # fmt: skip
+    cells = Table(frame, formats={"p_go": ".3f", "en": ".3f"}).cells()
+    assert [row[1] for row in cells] == ["< 0.001", "0.000", "> 0.999", "1.000"]
+    assert cells[0][2] == "0.000"  # not a probability: plain rounding
+    text = Summary("t", tables=(Table(frame, formats={"p_go": ".3f"}),)).as_latex()
+    assert "< 0.001" in text or "$<$ 0.001" in text or r"\textless{} 0.001" in text

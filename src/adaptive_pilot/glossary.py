@@ -331,6 +331,21 @@ GLOSSARY: dict[str, Term] = {**METRICS, **FIELDS}
 MCSE_SUFFIX = "_mcse"
 
 
+#: Metric names that are probabilities: printed as "< 0.001" rather than "0.000" when
+#: small but not 0 (and "> 0.999" near 1)
+PROBABILITIES = frozenset(
+    name
+    for name in METRICS
+    if name.startswith(("p_", "prob_", "pet", "fwer", "false_go", "power", "max_false_go"))
+    or name in ("alpha", "average_power", "predictive_probability")
+)
+
+
+def is_probability(name: str) -> bool:
+    """Whether ``name`` is a probability (see :data:`PROBABILITIES`)."""
+    return name in PROBABILITIES
+
+
 def is_glossary_name(name: str) -> bool:
     """Whether ``name`` is in the glossary, or is a glossary name's ``_mcse`` column."""
     return name in GLOSSARY or (

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .glossary import label, number_format
+from .glossary import is_probability, label, number_format
 from .provenance import Provenance
 
 if TYPE_CHECKING:
@@ -162,11 +162,12 @@ class Table:
         shown = [columns.index(c) for c in self._shown()]
         paired = {columns.index(c): columns.index(e) for c, e in self.errors.items()}
         specs = [self.formats.get(c, number_format(c)) for c in columns]
+        bounded = [is_probability(str(c)) for c in columns]
         out = []
         for row in self.frame.itertuples(index=False, name=None):
             line = []
             for k in shown:
-                text = _format_value(row[k], specs[k])
+                text = _format_value(row[k], specs[k], probability=bounded[k])
                 if k in paired and text:
                     text += f" ({_format_value(row[paired[k]], specs[k])})"
                 line.append(text)
@@ -174,8 +175,18 @@ class Table:
         return out
 
 
-def _format_value(value: Any, spec: str) -> str:
+def _format_value(value: Any, spec: str, *, probability: bool = False) -> str:
+    """One cell. A probability that is not 0 (or 1) but rounds to it is shown as
+    "< 0.001" (or "> 0.999") at the column's number of decimals."""
     import pandas as pd
+
+    if probability and spec.endswith("f") and isinstance(value, float | np.floating):
+        decimals = int(spec.removeprefix(".").removesuffix("f") or 6)
+        half = 0.5 * 10.0**-decimals
+        if 0.0 < value < half:
+            return f"< {10.0**-decimals:.{decimals}f}"
+        if 1.0 - half <= value < 1.0:
+            return f"> {1.0 - 10.0**-decimals:.{decimals}f}"
 
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
