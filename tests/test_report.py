@@ -357,3 +357,27 @@ def test_incomplete_cohorts_are_described_as_the_design_treats_them(incomplete, 
         assert at_close.max() > 0
     else:
         assert at_close.empty or at_close.max() == 0
+
+
+def test_page_footers_say_monte_carlo_where_the_report_simulates(tmp_path):
+    """LaTeX and Word repeat one footer on every page: it names both methods when the
+    report has simulated sections, and only "exact" otherwise."""
+    import zipfile
+
+    simulated = ap.report(MOTIVATING, scenarios=REPO / "simulations" / "motivating_trial.yaml",
+                          n_trials=200, seed=5, progress=False)  # fmt: skip
+    exact_only = ap.report(DESIGNS / "bop2_example.yaml")
+    for report, folder, expected in (
+        (simulated, tmp_path / "sim", "exact OC, Monte Carlo (200 trials, seed 5) for the"),
+        (exact_only, tmp_path / "exact", "; exact; design "),
+    ):
+        write_report(report, folder, ("tex", "docx"))
+        tex = (folder / "report.tex").read_text()
+        footer = tex.split("\\fancyfoot[L]{")[1].split("\n")[0]
+        assert expected in footer.replace("\\_", "_")
+        with zipfile.ZipFile(folder / "report.docx") as docx:
+            word_footer = "".join(
+                docx.read(name).decode() for name in docx.namelist() if "footer" in name
+            )
+        assert expected in word_footer
+    assert "Monte Carlo" not in exact_only.footer()

@@ -74,6 +74,26 @@ class Report:
     references: tuple[str, ...]
     provenance: Provenance
 
+    def footer(self) -> str:
+        """The line at the foot of every page: how every number in the report was made.
+
+        The report's own provenance, and when sections were simulated, their method,
+        trials and seed too (a page footer must not say "exact" over simulated OC).
+        """
+        line = self.provenance.line()
+        simulated = [
+            s.provenance
+            for s in self.sections
+            if s.provenance is not None and s.provenance.method != self.provenance.method
+        ]
+        if not simulated:
+            return line
+        sim = simulated[0]
+        extra = f"Monte Carlo ({sim.n_trials:,} trials, seed {sim.seed}) for the simulated OC"
+        return line.replace(
+            f"; {self.provenance.method};", f"; {self.provenance.method} OC, {extra};", 1
+        )
+
     def tables(self) -> list[tuple[int, str, Table]]:
         """(number, file stem, table) of every table, in reading order."""
         out: list[tuple[int, str, Table]] = []

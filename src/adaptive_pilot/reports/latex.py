@@ -29,7 +29,7 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 def render_latex(report: Report, figure_paths: dict[int, str]) -> str:
     """A complete document for ``pdflatex``; ``figure_paths``: PDF file by figure number."""
     numbers = report.numbers()
-    footer = tex_escape(report.provenance.line())
+    footer = tex_escape(report.footer())
     out = [
         _PREAMBLE + f"\\fancyfoot[L]{{\\scriptsize {footer}}}\n\\fancyfoot[R]{{\\thepage}}",
         f"\\title{{{tex_escape(report.title)}}}\n\\date{{}}",

@@ -22,9 +22,9 @@ def render_docx(report: Report) -> bytes:
     numbers = report.numbers()
     document = docx.Document()
     document.core_properties.title = report.title
-    document.core_properties.comments = report.provenance.line()
+    document.core_properties.comments = report.footer()
     footer = document.sections[0].footer.paragraphs[0]
-    footer.text = report.provenance.line()
+    footer.text = report.footer()
     footer.runs[0].font.size = Pt(7)
     document.add_heading(report.title, level=0)
     for section in report.sections:
