@@ -534,3 +534,21 @@ def test_small_probabilities_print_as_less_than_not_zero():
     assert cells[0][2] == "0.000"  # not a probability: plain rounding
     text = Summary("t", tables=(Table(frame, formats={"p_go": ".3f"}),)).as_latex()
     assert "< 0.001" in text or "$<$ 0.001" in text or r"\textless{} 0.001" in text
+
+
+def test_the_interim_call_loads_no_plotting_stats_or_compiler_until_needed():
+    """The independent interim call (the DSMB's command) imports neither matplotlib nor
+    scipy.stats nor numba: they cost about 1 s at start-up. (Timings: benchmarks/.)"""
+    code = (
+        "import sys\n"
+        "from adaptive_pilot.dsmb.run import run_interim\n"
+        "import datetime as dt\n"
+        "run_interim('designs/motivating_trial.yaml',\n"
+        "            data='designs/motivating_trial_synthetic_patients.csv',\n"
+        "            as_of=dt.date(2026, 6, 30))\n"
+        "print(*(m in sys.modules for m in ('matplotlib', 'scipy.stats', 'numba')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert done.stdout.split() == ["False", "False", "False"], done.stderr

@@ -97,10 +97,8 @@ class _BetaFamily:
     def posterior_quantile(self, q: float, x: int, n: int) -> float:
         """Posterior quantile (for credible intervals)."""
         weights, post_a, post_b = self._posterior_parts(x, n)
-        if weights.shape[-1] == 1:
-            from scipy import stats
-
-            return float(stats.beta.ppf(q, post_a[..., 0], post_b[..., 0]))
+        if weights.shape[-1] == 1:  # betaincinv is what scipy.stats.beta.ppf evaluates
+            return float(special.betaincinv(post_a[..., 0], post_b[..., 0], q))
 
         def cdf(p: float) -> float:
             return float(np.sum(weights * special.betainc(post_a, post_b, p)))

@@ -19,7 +19,6 @@ import numpy as np
 from ..errors import InputError
 from .prior import NonExchangeable
 from .quadrature import _LOG_FLOOR, _logit, nex_rows, row_index
-from .weighted_tail import weighted_tail
 
 if TYPE_CHECKING:
     from .hierarchical import HierarchicalModel
@@ -112,6 +111,8 @@ class PosteriorTables:
         target = np.asarray(target)
         of_target = np.take_along_axis(rows, target[:, None], axis=1)[:, 0]
         tail_rows = self.cut_index[target] * self.tail.shape[1] + of_target
+        from .weighted_tail import weighted_tail  # numba: only where a posterior is summed
+
         return weighted_tail(
             self.log_prior,
             self.log_lik,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from .._binomial import binomial_pmf
 
@@ -25,6 +24,8 @@ class BinomialTables:
 
     def ensure(self, n: int) -> None:
         """Make rows and columns 0..n available."""
+        from scipy import stats  # imported where used: 0.4 s at start-up
+
         if n <= self.capacity:
             return
         capacity = max(n, 2 * self.capacity, 64)

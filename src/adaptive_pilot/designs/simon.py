@@ -30,7 +30,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._validate import (
     feasibility_convention,
@@ -352,6 +351,8 @@ def _stage1_lower_bounds(p0: float, p1: float, beta: float, n_max: int) -> np.nd
     PET(p1) <= beta; among those, the largest r1 maximises PET(p0). Hence
     EN(p0) >= min over n1 < n of n1 + (1 - PET0*(n1)) (n - n1).
     """
+    from scipy import stats  # imported where used: 0.4 s at start-up
+
     n1 = np.arange(1, n_max + 1)
     # Largest r1 with P(X1 <= r1 | p1) <= beta, from the quantile and a check.
     r1 = stats.binom.ppf(beta, n1, p1).astype(int)

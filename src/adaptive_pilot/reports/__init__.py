@@ -8,9 +8,22 @@ the same table objects (:func:`write_report`).
 
 from __future__ import annotations
 
-from .build import design_report, report
-from .document import FigureBlock, Paragraph, Report, Section
-from .files import FORMATS, parse_formats, write_report
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Public name -> module that defines it: imported on first use, so that the interim
+#: reports (``reports.interim``) load no matplotlib until a figure is drawn
+_EXPORTS = {
+    "FORMATS": "files",
+    "FigureBlock": "document",
+    "Paragraph": "document",
+    "Report": "document",
+    "Section": "document",
+    "design_report": "build",
+    "parse_formats": "files",
+    "report": "build",
+    "write_report": "files",
+}
 
 __all__ = [
     "FORMATS",
@@ -23,3 +36,18 @@ __all__ = [
     "report",
     "write_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'adaptive_pilot.reports' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .build import design_report, report
+    from .document import FigureBlock, Paragraph, Report, Section
+    from .files import FORMATS, parse_formats, write_report

@@ -11,8 +11,27 @@ Examples
 ['cohort', 'estimate', 'mcse', 'metric', 'scenario']
 """
 
-from .runner import simulate
-from .scenarios import Scenario
-from .summary import SimulationResult
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["Scenario", "SimulationResult", "simulate"]
+
+#: imported on first use: scenario definitions need neither numba nor the kernel
+_EXPORTS = {"Scenario": "scenarios", "SimulationResult": "summary", "simulate": "runner"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'adaptive_pilot.simulation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .runner import simulate
+    from .scenarios import Scenario
+    from .summary import SimulationResult
