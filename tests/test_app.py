@@ -688,3 +688,52 @@ def test_an_app_that_never_starts_fails_in_seconds(tmp_path):
     waited = time.monotonic() - started
     assert child.poll() is not None, "the child is killed, not left running"
     assert waited < 30, f"the wait ran {waited:.0f} s past its 2 s bound"
+
+
+def test_the_interim_call_uses_only_a_named_plan_never_the_edited_design_silently(page, tmp_path):
+    """Editing the Design page does not change what the Interim page decides with: that is
+    the plan file chosen there, named with its SHA-256. The edited design becomes the plan
+    only through an explicit step that shows the changes, and the audit record says so."""
+    import hashlib
+
+    from adaptive_pilot.interim.audit import read_records
+
+    audit = tmp_path / "audit.sqlite"
+    shipped = load_design(DESIGN).design_hash()
+    with _running_app("--audit", str(audit)) as url:
+        _open(page, url)
+        before = _rows(page, "#design-boundaries")
+        page.fill("#design-p0", "0.1")
+        page.keyboard.press("Tab")
+        page.wait_for_function(
+            "old => JSON.stringify([...document.querySelectorAll('#design-boundaries tr')]"
+            ".map(r => [...r.children].map(c => c.textContent.trim()))) !== old",
+            arg=json.dumps(before), timeout=10_000,
+        )  # fmt: skip
+        page.get_by_role("tab", name="Interim").click()
+        _wait_text(page, "#interim-design_line", shipped)  # the plan, not the edited design
+        sha = hashlib.sha256(DESIGN.read_bytes()).hexdigest()
+        line = page.inner_text("#interim-design_line")
+        assert "analysis plan motivating_trial.yaml" in line and sha[:16] in line
+        _interim_call(page)
+        page.wait_for_selector(".ap-cohort", timeout=30_000)
+        _wait_text(page, "#interim-cards", shipped)
+        # the explicit hand-over: the changes and the new hash are shown first
+        page.get_by_text("or use the Design page's design as the plan").click()
+        page.wait_for_selector(".ap-handover", timeout=10_000)
+        offer = page.inner_text(".ap-handover")
+        assert "hypotheses.p0: 0.05 → 0.1" in offer and "motivating_trial.yaml" in offer
+        edited = offer.split("design hash ")[1][:16]
+        assert edited != shipped
+        page.click("#interim-confirm_handover")
+        _wait_text(page, "#interim-design_line", edited)
+        assert "from the Design page" in page.inner_text("#interim-design_line")
+        page.click("#interim-run")
+        _wait_text(page, "#interim-cards", edited)
+        assert "Analysis plan: the Design page's design" in page.inner_text("#interim-cards")
+    first, second = read_records(audit)
+    assert first.design_hash == shipped and "plan_origin" not in first.payload
+    payload = second.payload
+    assert second.design_hash == edited
+    assert "hypotheses.p0: 0.05 → 0.1" in payload["plan_origin"]
+    assert payload["inputs"][-1]["file"] == f"design-page-{edited}.yaml"

@@ -131,6 +131,8 @@ def design_ui() -> Any:
 def design_server(input: Any, output: Any, session: Any) -> Any:
     """The page's logic; returns the current design (a reactive calc) for the other pages."""
     base = reactive.value(_shipped_document(_FIRST))
+    #: where ``base`` came from, in words (the Interim page names it when handed the design)
+    origin = reactive.value(_FIRST)
     pushed: reactive.Value[dict[str, Any] | None] = reactive.value(None)
     calibrated: reactive.Value[dict[str, Any] | None] = reactive.value(None)
 
@@ -140,8 +142,10 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
         choice = input.start()
         if choice.startswith(_NEW):
             base.set(new_document(choice.removeprefix(_NEW)))
+            origin.set(f"a new {FAMILIES[choice.removeprefix(_NEW)]} design")
         else:
             base.set(_shipped_document(choice))
+            origin.set(choice)
         calibrated.set(None)
 
     @reactive.effect
@@ -156,6 +160,7 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
             ui.notification_show(_named(str(error), files[0]), type="error", duration=8)
             return
         base.set(document)
+        origin.set(str(files[0]["name"]))
         calibrated.set(None)
 
     @reactive.effect
@@ -184,6 +189,9 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
 
     @reactive.calc
     def current() -> dict[str, Any]:
+        return {**_current(), "base": base(), "origin": origin()}
+
+    def _current() -> dict[str, Any]:
         values = {key: input[key]() for key in _FIELDS}
         missing = [key for key, value in values.items() if value is None]
         document = base()
@@ -301,6 +309,7 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
         state = calibrated()
         if state and "result" in state:
             base.set(state["resolved"].calibrated_document(state["result"]))
+            origin.set(f"{origin()}, calibrated")
 
     @render.download_button(filename=lambda: f"{_name(current())}.yaml")
     def design_file() -> Any:

@@ -23,12 +23,28 @@ EXAMPLE_PATIENTS = "motivating_trial_synthetic_patients.csv"
 EXAMPLE_CUT_OFF = "2026-06-30"
 
 
+_UPLOAD = "upload:"
+
+
+def _plans() -> dict[str, str]:
+    choices = {name: name for name in example_files("designs")}
+    return choices | {_UPLOAD: "a plan file of my own (upload)"}
+
+
 @module.ui
 def interim_ui() -> Any:
     return ui.layout_sidebar(
         ui.sidebar(
-            ui.p("Decides every cohort of the Design page's design from patient data. The data "
-                 "stay in this browser session and on this machine."),
+            ui.p("Decides every cohort of the analysis plan (a design file, named by its "
+                 "SHA-256) from patient data. The data stay in this browser session and on "
+                 "this machine."),
+            ui.input_select("plan", "Analysis plan", _plans(), selected="motivating_trial.yaml"),
+            ui.panel_conditional(
+                f"input.plan === '{_UPLOAD}'",
+                ui.input_file("plan_file", "Plan file (.yaml, .toml)", accept=ACCEPTED["design"]),
+            ),
+            ui.input_action_link("from_design", "or use the Design page's design as the plan…"),
+            ui.output_ui("handover"),
             ui.input_radio_buttons("kind", "Patient data",
                                    {"minimal": "One row per patient (CSV or XLSX)",
                                     "adam": "CDISC ADaM (ADSL + ADRS, optional ADAE, ADTTE)"}),
@@ -66,6 +82,90 @@ def interim_server(
     """``design``: the Design page's design; ``recorded``: bumped after each audited call."""
     outcome: reactive.Value[dict[str, Any] | None] = reactive.value(None)
     example = reactive.value(False)
+    folder = Path(tempfile.mkdtemp(prefix="adaptive-pilot-plans-"))
+    session.on_ended(lambda: shutil.rmtree(folder, ignore_errors=True))
+    #: the Design page's design offered as the plan (shown, not yet used), and once confirmed
+    offered: reactive.Value[dict[str, Any] | None] = reactive.value(None)
+    handed: reactive.Value[dict[str, Any] | None] = reactive.value(None)
+
+    @reactive.effect
+    @reactive.event(input.plan, input.plan_file)
+    def _plan_chosen() -> None:
+        handed.set(None)  # a plan chosen here replaces one handed over
+        offered.set(None)
+
+    @reactive.calc
+    def plan() -> dict[str, Any]:
+        """The analysis plan: a file, its name as the user knows it, and where it came from."""
+        if handed() is not None:
+            return handed()  # type: ignore[return-value]
+        choice = input.plan()
+        if choice == _UPLOAD:
+            files = input.plan_file()
+            if not files:
+                return {"error": InputError("plan file", "choose the plan file first")}
+            source = Path(files[0]["datapath"])
+            copy = folder / f"uploaded-plan{source.suffix.lower()}"
+            shutil.copyfile(source, copy)
+            return _plan_state(copy, str(files[0]["name"]), None)
+        return _plan_state(example_files("designs")[choice], choice, None)
+
+    @reactive.effect
+    @reactive.event(input.from_design)
+    def _offer() -> None:
+        state = design()
+        if "resolved" not in state:
+            offered.set({"error": state.get("error") or InputError("design", "is not ready")})
+            return
+        text = _yaml(state["document"])
+        digest = state["resolved"].design_hash()
+        path = folder / f"design-page-{digest}.yaml"
+        path.write_text(text)
+        changes = _differences(state["base"], state["document"])
+        origin = f"the Design page's design {path.name}, opened from {state['origin']}" + (
+            f" and edited ({'; '.join(changes)})" if changes else " (unchanged)"
+        )
+        offered.set(
+            {**_plan_state(path, path.name, origin), "changes": changes,
+             "base_origin": state["origin"]}
+        )  # fmt: skip
+
+    @reactive.effect
+    @reactive.event(input.confirm_handover)
+    def _confirm() -> None:
+        state = offered()
+        if state and "error" not in state:
+            handed.set(state)
+            offered.set(None)
+
+    @render.ui
+    def handover() -> Any:
+        state = offered()
+        if state is None:
+            return None
+        if "error" in state:
+            return error_box(state["error"])
+        changes = state["changes"]
+        return tags.div(
+            tags.p(tags.strong("Use the Design page's design as the analysis plan?")),
+            tags.p(
+                f"File {state['name']}, SHA-256 {state['sha256'][:16]}…, design hash "
+                f"{state['hash']}.",
+                class_="small",
+            ),
+            tags.p(
+                f"Opened from {state['base_origin']}; "
+                + ("changed there: " + "; ".join(changes) if changes else "not changed")
+                + ". The call's record will say so.",
+                class_="small ap-changes",
+            ),
+            ui.input_action_button(
+                "confirm_handover",
+                "Use it as the analysis plan",
+                class_="btn-outline-primary btn-sm",
+            ),
+            class_="border rounded p-2 mb-2 ap-handover",
+        )
 
     @reactive.effect
     @reactive.event(input.example)
@@ -87,15 +187,13 @@ def interim_server(
 
     @render.ui
     def design_line() -> Any:
-        state = design()
-        if "resolved" not in state:
-            return None
-        try:
-            plan = state["resolved"].interim_plan()
-        except InputError as error:
-            return error_box(error)
-        title = state["resolved"].title or state["resolved"].name
-        return design_heading(title, plan.design_hash(), "interim")
+        state = plan()
+        if "error" in state:
+            return error_box(state["error"])
+        detail = f"analysis plan {state['name']}, SHA-256 {state['sha256'][:16]}…"
+        if state["origin"]:
+            detail += " (from the Design page)"
+        return design_heading(state["title"], state["hash"], "interim", detail)
 
     @render.ui
     def audit_note() -> Any:
@@ -110,11 +208,12 @@ def interim_server(
     def _run() -> None:
         from ..dsmb.run import run_interim
 
-        state = design()
+        state = plan()
         names: dict[str, str] = {}
         try:
-            if "resolved" not in state:
-                raise state.get("error") or InputError("design", "is being updated; try again")
+            if "error" in state:
+                raise state["error"]
+            names[str(state["path"])] = state["name"]
             with (
                 tempfile.TemporaryDirectory(prefix="adaptive-pilot-interim-") as folder,
                 ui.Progress(min=0, max=1) as progress,
@@ -122,7 +221,8 @@ def interim_server(
                 progress.set(message="Reading the data and deciding every cohort")
                 files = _files(input, names, example(), Path(folder))
                 result = run_interim(
-                    state["resolved"],
+                    str(state["path"]),
+                    plan_origin=state["origin"],
                     as_of=input.as_of(),
                     analyst=(input.analyst() or "").strip() or None,
                     audit=audit,
@@ -249,3 +349,52 @@ def _badge(decision: str) -> str:
     if decision in ("go", "stop_efficacy"):
         return "text-bg-success"
     return "text-bg-secondary"
+
+
+def _plan_state(path: Path, name: str, origin: str | None) -> dict[str, Any]:
+    """A plan file resolved: its path, shown name, SHA-256, design hash and title."""
+    import hashlib
+
+    from ..spec import load_design
+
+    try:
+        resolved = load_design(path)
+        digest = resolved.design_hash()
+    except InputError as error:
+        return {"error": InputError(name, str(error).removeprefix(f"{path}: "))}
+    return {
+        "path": path,
+        "name": name,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "hash": digest,
+        "title": resolved.title or resolved.name,
+        "origin": origin,
+    }
+
+
+def _yaml(document: dict[str, Any]) -> str:
+    import yaml
+
+    head = "# The Design page's design, handed to the Interim page as the analysis plan.\n"
+    return head + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+
+
+def _differences(before: Any, after: Any, path: str = "") -> list[str]:
+    """'key: old -> new' for every leaf that differs between two design documents."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for key in dict.fromkeys([*before, *after]):
+            name = f"{path}.{key}" if path else str(key)
+            out += _differences(before.get(key), after.get(key), name)
+        return out
+    if before == after:
+        return []
+    return [f"{path}: {_shown(before)} → {_shown(after)}"]
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

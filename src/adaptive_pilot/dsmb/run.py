@@ -45,6 +45,7 @@ def run_interim(
     out: str | Path | None = None,
     key: SigningKey | None = None,
     lock_timeout: float = audit_trail.LOCK_TIMEOUT,
+    plan_origin: str | None = None,
 ) -> InterimResult:
     """Decide every cohort of a design from patient files at a data cut-off.
 
@@ -86,6 +87,10 @@ def run_interim(
     lock_timeout : float
         Seconds to wait for another program's lock on the audit database.
 
+    plan_origin : str, optional
+        Where the plan came from when it is not a file the analyst chose, e.g. the
+        app's Design page and how it differs from the file it was opened from; kept
+        in the provenance, the audit record and the report's notes.
     Returns
     -------
     InterimResult
@@ -148,6 +153,12 @@ def run_interim(
         check_pymc=check_pymc,
         pymc_draws=pymc_draws,
     )
+    if plan_origin is not None:  # the plan's story goes into the provenance, the record and notes
+        result = dataclasses.replace(
+            result,
+            provenance=result.provenance.with_details(plan_origin=plan_origin),
+            notes=(*result.notes, f"Analysis plan: {plan_origin}."),
+        )
     if audit is not None or out is not None:
         result, _ = publish(result, out=out, database=audit, key=key, timeout=lock_timeout)
     return result

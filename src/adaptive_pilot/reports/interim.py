@@ -49,6 +49,7 @@ def audit_payload(result: InterimResult) -> dict[str, Any]:
         "design": {"name": result.plan.name, "hash": result.provenance.design_hash},
         "as_of": result.as_of.isoformat(),
         "inputs": details["inputs"],
+        **({"plan_origin": details["plan_origin"]} if "plan_origin" in details else {}),
         "analysis": details["analysis"],
         "decisions": [
             {
