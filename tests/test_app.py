@@ -737,3 +737,26 @@ def test_the_interim_call_uses_only_a_named_plan_never_the_edited_design_silentl
     assert second.design_hash == edited
     assert "hypotheses.p0: 0.05 → 0.1" in payload["plan_origin"]
     assert payload["inputs"][-1]["file"] == f"design-page-{edited}.yaml"
+
+
+def test_audit_page_checks_the_chain_against_a_pasted_head(page, tmp_path):
+    from adaptive_pilot.interim.audit import read_records
+
+    audit = tmp_path / "audit.sqlite"
+    with _running_app("--audit", str(audit)) as url:
+        _open(page, url)
+        _interim_call(page)
+        page.wait_for_selector(".ap-cohort", timeout=30_000)
+        (record,) = read_records(audit)
+        page.get_by_role("tab", name="Audit").click()
+        page.wait_for_selector(".ap-audit table", timeout=10_000)
+        page.fill("#audit-head", record.hash)
+        page.click("#audit-verify")
+        page.wait_for_selector("#audit-verification .alert-success", timeout=10_000)
+        page.fill("#audit-head", "0" * 64)  # a head the database does not end in
+        page.click("#audit-verify")
+        page.wait_for_selector("#audit-verification .alert-danger", timeout=10_000)
+        page.fill("#audit-head", "not-a-hash")
+        page.click("#audit-verify")
+        _wait_text(page, "#audit-verification", "head")
+        assert page.locator("#audit-verification .alert-success").count() == 0

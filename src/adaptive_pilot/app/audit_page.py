@@ -20,6 +20,12 @@ __all__ = ["audit_server", "audit_ui"]
 def audit_ui() -> Any:
     return ui.div(
         ui.output_ui("history"),
+        ui.input_text(
+            "head",
+            "Head hash kept outside the database (optional: finds removed latest records)",
+            placeholder="64 hexadecimal digits, as 'audit verify' prints it",
+            width="640px",
+        ),
         ui.input_action_button("verify", "Verify the chain", class_="btn-primary"),
         ui.output_ui("verification"),
         class_="container-fluid",
@@ -71,8 +77,9 @@ def audit_server(input: Any, output: Any, session: Any, audit: str | None, recor
             return
         from ..interim.audit import verify
 
+        head = (input.head() or "").strip() or None
         try:
-            checked.set(verify(audit))
+            checked.set(verify(audit, head=head))
         except InputError as error:
             checked.set(error)
 
