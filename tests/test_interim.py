@@ -322,3 +322,12 @@ def test_cli_bad_options_are_one_line(args, message):
     data = () if not args else ("--data", str(PATIENTS))
     code, stdout, err = _cli("interim", str(DESIGN), *data, *args)
     assert code == 2 and stdout == "" and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_printed_decisions_are_words_and_the_json_keeps_the_codes():
+    result = _example()
+    text = result.summary().as_text()
+    assert "stop for futility" in text and "stop_futility" not in text
+    assert {c["decision"] for c in result.to_dict()["cohorts"]} <= {
+        "continue", "stop_futility", "stop_efficacy", "stop_toxicity", "go", "no_go"
+    }  # fmt: skip

@@ -14,7 +14,7 @@ from ..inference import Inference
 from ..patients.records import PatientData
 from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, json_safe, records
-from .decide import CohortCall
+from .decide import DECISION_LABELS, CohortCall
 
 __all__ = ["COHORT_KEYS", "InterimResult"]
 
@@ -141,6 +141,8 @@ class InterimResult(ResultMixin):
     def summary(self) -> Summary:
         """Decisions per cohort, reasons, and inference for the cohorts that ended."""
         frame = self.to_frame()[_SHOWN]
+        if "decision" in frame.columns:  # printed as words; the frame and JSON keep the codes
+            frame = frame.assign(decision=frame["decision"].map(DECISION_LABELS))
         tables = [Table(frame, title="Decision per cohort")]
         if self.inference:
             rows = []
