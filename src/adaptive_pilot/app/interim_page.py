@@ -13,7 +13,7 @@ from shiny import module, reactive, render, ui
 
 from .. import figures
 from ..errors import InputError
-from ..interim.decide import DECISION_LABELS
+from ..interim.decide import DECISION_LABELS, counted
 from .common import ACCEPTED, design_heading, error_box, example_files, provenance_line
 
 __all__ = ["interim_server", "interim_ui"]
@@ -265,8 +265,9 @@ def interim_server(
                     ),
                     tags.p(call.reason, class_="ap-reason"),
                     tags.p(
-                        f"{call.counts.responses} responses in {call.counts.n_evaluable} "
-                        f"evaluable patients ({call.counts.enrolled} enrolled, "
+                        f"{counted(call.counts.responses, 'response')} in "
+                        f"{counted(call.counts.n_evaluable, 'evaluable patient')} "
+                        f"({call.counts.enrolled} enrolled, "
                         f"{call.counts.pending} pending); P(p > p0 | data) = "
                         f"{call.prob_gt_p0:.3f}",
                         class_="small",

@@ -295,7 +295,8 @@ def predictive_outcomes(plan: Design, n: int, x: int) -> pd.DataFrame:
     )
 
 
-def _count(k: int, word: str) -> str:
+def counted(k: int, word: str) -> str:
+    """A count with its noun: "1 response", "2 responses"."""
     return f"{k} {word}{'' if k == 1 else 's'}"
 
 
@@ -308,13 +309,13 @@ def reason_text(
     prob_tox: float | None,
 ) -> str:
     n, x = counts.n_evaluable, counts.responses
-    data = f"{_count(x, 'response')} in {n} evaluable patient{'' if n == 1 else 's'}"
+    data = f"{counted(x, 'response')} in {n} evaluable patient{'' if n == 1 else 's'}"
     parts = []
     if decision == "stop_toxicity":
         rule = plan.toxicity
         assert rule is not None and prob_tox is not None
         parts.append(
-            f"{_count(counts.toxicities, 'toxicity event')} (grade >= {plan.min_grade}) in "
+            f"{counted(counts.toxicities, 'toxicity event')} (grade >= {plan.min_grade}) in "
             f"{counts.n_toxicity} patients; the design stops for toxicity at >= {tox_bound} of "
             f"{counts.n_toxicity}: P(toxicity rate > {rule.threshold:g} | data) = "
             f"{prob_tox:.3f} > {rule.probability:g}"
@@ -347,5 +348,7 @@ def reason_text(
             looks = ", ".join(str(m) for m in plan.table.looks)
             parts.append(f"unplanned look (planned at n = {looks}), decided by {bounds.basis}")
     if counts.pending:
-        parts.append(f"{_count(counts.pending, 'patient')} pending (not counted as non-responders)")
+        parts.append(
+            f"{counted(counts.pending, 'patient')} pending (not counted as non-responders)"
+        )
     return "; ".join(parts)
