@@ -520,8 +520,10 @@ def test_interim_call_equals_the_cli_and_the_closed_report_says_the_same(page, a
     text = Path(download.value.path()).read_text()
     assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
     html.parser.HTMLParser().feed(text)
-    for cohort, decision in shown.items():
-        assert cohort in text and decision in text
+    from adaptive_pilot.interim.decide import DECISION_LABELS
+
+    for cohort, decision in shown.items():  # the report says each decision in words
+        assert cohort in text and DECISION_LABELS[decision] in text
 
 
 def test_too_large_and_malformed_uploads_are_explained_and_the_app_keeps_working(
@@ -760,3 +762,21 @@ def test_audit_page_checks_the_chain_against_a_pasted_head(page, tmp_path):
         page.click("#audit-verify")
         _wait_text(page, "#audit-verification", "head")
         assert page.locator("#audit-verification .alert-success").count() == 0
+
+
+def test_closed_report_fits_a_1366_pixel_screen(page, tmp_path):
+    """The closed report's widest table (every figure per cohort) is one column per cohort,
+    so the page fits 1366 px without scrolling sideways."""
+    import datetime as dt
+
+    from adaptive_pilot.dsmb.run import run_interim
+    from adaptive_pilot.reports.interim import closed_report
+
+    result = run_interim(DESIGN, data=PATIENTS, as_of=dt.date(2026, 6, 30))
+    path = tmp_path / "closed.html"
+    path.write_text(closed_report(result))
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(path.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    text = page.inner_text("body")
+    assert "stop for futility" in text and "Every figure per cohort" in text

@@ -284,7 +284,7 @@ def test_cli_interim_writes_reports_and_an_audit_record(tmp_path):
                                                 "open_report.html"}  # fmt: skip
     closed = (out / "closed_report.html").read_text()
     opened = (out / "open_report.html").read_text()
-    assert "stop_futility" in closed and "stop_futility" not in opened
+    assert "stop for futility" in closed and "futility" not in opened
     assert payload["provenance"]["design_hash"] in opened
     code, stdout, _ = _cli("audit", "verify", "--audit", str(db))
     assert code == 0 and "intact: 1 record" in stdout

@@ -321,7 +321,8 @@ FIELDS: dict[str, Term] = {
     ),
     "meaning": Term("meaning", "the estimate or interval in words", ""),
     "setting": Term("setting", "a setting of the run (seed, trials, software, ...)", ""),
-    "value": Term("value", "the setting's value", ""),
+    "value": Term("value", "the setting's (or the figure's) value", ""),
+    "figure": Term("figure", "a figure's name, in a table with one column per cohort", ""),
 }
 
 GLOSSARY: dict[str, Term] = {**METRICS, **FIELDS}

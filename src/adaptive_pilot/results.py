@@ -175,6 +175,11 @@ class Table:
         return out
 
 
+def format_cell(value: Any, name: str) -> str:
+    """A value as tables print the glossary name ``name`` (its format; "< 0.001" rules)."""
+    return _format_value(value, number_format(name), probability=is_probability(name))
+
+
 def _format_value(value: Any, spec: str, *, probability: bool = False) -> str:
     """One cell. A probability that is not 0 (or 1) but rounds to it is shown as
     "< 0.001" (or "> 0.999") at the column's number of decimals."""

@@ -21,7 +21,7 @@ import pandas as pd
 from .._files import atomic_write
 from ..interim.result import InterimResult
 from ..patients.counts import cohort_counts
-from ..results import Summary, Table
+from ..results import Summary, Table, format_cell
 
 __all__ = ["audit_payload", "open_summary", "write_outputs"]
 
@@ -150,7 +150,7 @@ def closed_report(result: InterimResult) -> str:
     detail = Summary(
         "Data and provenance",
         header=_header(result),
-        tables=(Table(result.to_frame(), title="Every figure per cohort"),),
+        tables=(_every_figure(result),),
     )
     sections = [summary.as_html(), _figures(result), detail.as_html()]
     for name, inference in result.inference.items():
@@ -161,6 +161,26 @@ def closed_report(result: InterimResult) -> str:
         sections,
         open_report=False,
     )
+
+
+def _every_figure(result: InterimResult) -> Table:
+    """Every figure of every cohort, one column per cohort (21 figures do not fit across a
+    page; four cohorts do)."""
+    import pandas as pd
+
+    from ..glossary import label
+    from ..interim.decide import DECISION_LABELS
+
+    frame = result.to_frame()
+    rows = []
+    for record in frame.to_dict("records"):
+        for name, value in record.items():
+            if name == "cohort":
+                continue
+            shown = DECISION_LABELS.get(value, value) if name == "decision" else value
+            rows.append({"figure": label(name), "cohort": record["cohort"],
+                         "value": format_cell(shown, name)})  # fmt: skip
+    return Table(pd.DataFrame(rows), title="Every figure per cohort", wide="cohort")
 
 
 def _figures(result: InterimResult) -> str:
