@@ -174,7 +174,8 @@ def _every_figure(result: InterimResult) -> Table:
     frame = result.to_frame()
     rows = []
     for record in frame.to_dict("records"):
-        for name, value in record.items():
+        for key, value in record.items():
+            name = str(key)
             if name == "cohort":
                 continue
             shown = DECISION_LABELS.get(value, value) if name == "decision" else value
