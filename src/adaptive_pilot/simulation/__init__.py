@@ -13,8 +13,9 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_getattr
 
 __all__ = ["Scenario", "SimulationResult", "simulate"]
 
@@ -22,13 +23,7 @@ __all__ = ["Scenario", "SimulationResult", "simulate"]
 _EXPORTS = {"Scenario": "scenarios", "SimulationResult": "summary", "simulate": "runner"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'adaptive_pilot.simulation' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
