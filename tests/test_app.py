@@ -780,3 +780,14 @@ def test_closed_report_fits_a_1366_pixel_screen(page, tmp_path):
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
     text = page.inner_text("body")
     assert "stop for futility" in text and "Every figure per cohort" in text
+
+
+def test_example_patients_are_offered_only_for_a_plan_with_their_cohorts(page, app):
+    _open(page, app)
+    page.get_by_role("tab", name="Interim").click()
+    page.wait_for_selector("#interim-example", timeout=10_000)  # the motivating trial's plan
+    page.select_option("#interim-plan", "bop2_example.yaml")  # one cohort, none of theirs
+    _wait_text(page, "#interim-design_line", "bop2_example.yaml")
+    page.wait_for_selector("#interim-example", state="detached", timeout=10_000)
+    page.select_option("#interim-plan", "motivating_trial.yaml")
+    page.wait_for_selector("#interim-example", timeout=10_000)

@@ -51,8 +51,7 @@ def interim_ui() -> Any:
             ui.panel_conditional(
                 "input.kind === 'minimal'",
                 ui.input_file("data", "Patient file", accept=ACCEPTED["patients"]),
-                ui.input_action_link("example", "or use the shipped example: synthetic "
-                                     "patients of the motivating trial"),
+                ui.output_ui("example_link"),
                 ui.output_ui("example_note"),
             ),
             ui.panel_conditional(
@@ -177,6 +176,16 @@ def interim_server(
     @reactive.event(input.data)
     def _uploaded() -> None:
         example.set(False)
+
+    @render.ui
+    def example_link() -> Any:
+        """The shipped example patients, offered only for a plan that has their cohorts."""
+        state = plan()
+        if "error" in state or not _example_cohorts() <= set(state["cohorts"]):
+            return None
+        return ui.input_action_link(
+            "example", "or use the shipped example: synthetic patients of the motivating trial"
+        )
 
     @render.ui
     def example_note() -> Any:
@@ -366,11 +375,21 @@ def _plan_state(path: Path, name: str, origin: str | None) -> dict[str, Any]:
     return {
         "path": path,
         "name": name,
+        "cohorts": tuple(c.name for c in resolved.cohorts),
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "hash": digest,
         "title": resolved.title or resolved.name,
         "origin": origin,
     }
+
+
+def _example_cohorts() -> set[str]:
+    """The cohorts of the shipped example patients."""
+    import csv
+
+    path = example_files("designs", (".csv",))[EXAMPLE_PATIENTS]
+    with path.open(newline="") as handle:
+        return {row["cohort"] for row in csv.DictReader(handle)}
 
 
 def _yaml(document: dict[str, Any]) -> str:
