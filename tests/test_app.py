@@ -565,7 +565,9 @@ def test_too_large_and_malformed_uploads_are_explained_and_the_app_keeps_working
     assert page.locator(".ap-error").count() == 0
 
 
-def test_audit_page_verifies_the_chain_and_finds_tampering(page, tmp_path):
+@contextlib.contextmanager
+def _on_audit_page_after_one_call(page, tmp_path):
+    """An app with an audit database, one interim call made, the Audit page open."""
     audit = tmp_path / "audit.sqlite"
     with _running_app("--audit", str(audit)) as url:
         _open(page, url)
@@ -573,6 +575,11 @@ def test_audit_page_verifies_the_chain_and_finds_tampering(page, tmp_path):
         page.wait_for_selector(".ap-cohort", timeout=30_000)
         page.get_by_role("tab", name="Audit").click()
         page.wait_for_selector(".ap-audit table", timeout=10_000)
+        yield audit
+
+
+def test_audit_page_verifies_the_chain_and_finds_tampering(page, tmp_path):
+    with _on_audit_page_after_one_call(page, tmp_path) as audit:
         assert "Test analyst" in page.inner_text(".ap-audit")
         page.click("#audit-verify")
         page.wait_for_selector("#audit-verification .alert-success", timeout=10_000)
@@ -608,7 +615,9 @@ def test_simulate_page_equals_the_cli_for_the_same_seed(page, app):
         for card, head in zip(cards, heads, strict=True)
         if head.startswith("Scenario:") and "Survival" not in head
     ]
-    assert len(tables) == 6 and "largest P(false GO)" in heads[-1]  # then the worst per cohort
+    assert (
+        len(tables) == 6 and "largest simulated P(false GO)" in heads[-1]
+    )  # then the worst per cohort
     assert any("Survival" in head for head in heads)  # the G12C-like scenario's PFS and OS
     for card in tables:
         scenario = card.locator(".card-header").inner_text().split(":")[1].split("(")[0].strip()
@@ -744,14 +753,8 @@ def test_the_interim_call_uses_only_a_named_plan_never_the_edited_design_silentl
 def test_audit_page_checks_the_chain_against_a_pasted_head(page, tmp_path):
     from adaptive_pilot.interim.audit import read_records
 
-    audit = tmp_path / "audit.sqlite"
-    with _running_app("--audit", str(audit)) as url:
-        _open(page, url)
-        _interim_call(page)
-        page.wait_for_selector(".ap-cohort", timeout=30_000)
+    with _on_audit_page_after_one_call(page, tmp_path) as audit:
         (record,) = read_records(audit)
-        page.get_by_role("tab", name="Audit").click()
-        page.wait_for_selector(".ap-audit table", timeout=10_000)
         page.fill("#audit-head", record.hash)
         page.click("#audit-verify")
         page.wait_for_selector("#audit-verification .alert-success", timeout=10_000)

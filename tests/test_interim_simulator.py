@@ -21,15 +21,15 @@ import numpy as np
 from adaptive_pilot.cohorts.trial import posterior_tables
 from adaptive_pilot.interim.borrowing import decide_borrowed
 from adaptive_pilot.patients.counts import CohortCounts
-from adaptive_pilot.simulation import kernel
+from adaptive_pilot.simulation import kernel, outcomes
 from adaptive_pilot.spec import load_design
 from test_interim import DESIGN
 
 _DECISION = {
-    kernel.GO: "go",
-    kernel.NOGO: "no_go",
-    kernel.FUTILITY: "stop_futility",
-    kernel.EFFICACY: "stop_efficacy",
+    outcomes.GO: "go",
+    outcomes.NOGO: "no_go",
+    outcomes.FUTILITY: "stop_futility",
+    outcomes.EFFICACY: "stop_efficacy",
 }
 
 

@@ -63,22 +63,9 @@ def simulation_sections(
         ),
         _trial_table(result, estimates),
     ]
-    worst = result.worst_false_go()
-    if not worst.empty:
-        blocks.append(
-            Table(
-                worst[["cohort", "scenario", "estimate", "mcse", "null_scenarios"]],
-                title="Each cohort's largest simulated P(false GO) over the scenarios in which "
-                "its true rate is at most its p0",
-                formats={"estimate": ".3f"},
-                labels={
-                    "scenario": "worst scenario",
-                    "estimate": "P(false GO)",
-                    "null_scenarios": "scenarios with the cohort at or below p0",
-                },
-                errors={"estimate": "mcse"},
-            )
-        )
+    worst = result.worst_false_go_table()
+    if worst is not None:
+        blocks.append(worst)
     for scenario in result.scenarios:
         blocks += _scenario_blocks(result, scenario, estimates)
     main = Section("Simulated operating characteristics", tuple(blocks), provenance)

@@ -55,7 +55,8 @@ from ..cohorts.trial import TrialDesign, posterior_tables
 from ..errors import InputError
 from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, json_safe, records
-from .kernel import EFFICACY, draw, run_trials
+from .kernel import draw, run_trials
+from .outcomes import EFFICACY
 from .progress import Progress, progress_reporter, stderr_line
 from .runner import CHUNK_SIZE, simulate
 from .scenarios import Scenario

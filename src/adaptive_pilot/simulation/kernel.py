@@ -31,7 +31,6 @@ from .outcomes import (
     EFFICACY,
     FUTILITY,
     GO,
-    GO_CODES,
     INCOMPLETE,
     INCOMPLETE_GO,
     NOGO,
@@ -42,7 +41,6 @@ from .outcomes import RESPONSE_DRAW as _RESPONSE
 from .outcomes import TOX_DRAW as _TOX
 
 __all__ = [
-    "GO_CODES",
     "OUTCOMES",
     "ChunkDraws",
     "TrialOutcomes",

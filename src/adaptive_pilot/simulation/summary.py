@@ -21,18 +21,8 @@ import numpy as np
 from ..cohorts.trial import TrialDesign
 from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, json_safe, records
+from . import outcomes as ends
 from .kernel import TrialOutcomes
-from .outcomes import (
-    EFFICACY,
-    FUTILITY,
-    GO,
-    GO_CODES,
-    INCOMPLETE,
-    INCOMPLETE_GO,
-    NOGO,
-    OUTCOMES,
-    TOXICITY,
-)
 from .scenarios import Scenario
 from .survival import SurvivalOutcomes
 
@@ -55,9 +45,11 @@ def chunk_statistics(
     code, enrolled, end = outcomes.code, outcomes.enrolled, outcomes.end_time
     size = code.shape[0]
     stats: dict[str, np.ndarray] = {"trials": np.array([size], dtype=np.int64)}
-    go = np.isin(code, GO_CODES)
+    go = np.isin(code, ends.GO_CODES)
     for j, cohort in enumerate(trial.cohorts):
-        stats[f"outcomes/{j}"] = np.bincount(code[:, j], minlength=len(OUTCOMES)).astype(np.int64)
+        stats[f"outcomes/{j}"] = np.bincount(code[:, j], minlength=len(ends.OUTCOMES)).astype(
+            np.int64
+        )
         stats[f"n_hist/{j}"] = np.bincount(enrolled[:, j], minlength=cohort.n_max + 1).astype(
             np.int64
         )
@@ -193,6 +185,25 @@ class SimulationResult(ResultMixin):
         """
         return _worst_false_go(self)
 
+    def worst_false_go_table(self) -> Table | None:
+        """:meth:`worst_false_go` as a printed table (None when no cohort is ever null);
+        the summary and the report show this one table."""
+        worst = self.worst_false_go()
+        if worst.empty:
+            return None
+        return Table(
+            worst[["cohort", "scenario", "estimate", "mcse", "null_scenarios"]],
+            title="Each cohort's largest simulated P(false GO) over the scenarios in which "
+            "its true rate is at most its p0",
+            formats={"estimate": ".3f"},
+            labels={
+                "scenario": "worst scenario",
+                "estimate": "P(false GO)",
+                "null_scenarios": "scenarios with the cohort at or below p0",
+            },
+            errors={"estimate": "mcse"},
+        )
+
     def summary(self) -> Summary:
         """One table per scenario: estimates with MCSE per cohort, then the trial-level line."""
         import pandas as pd
@@ -249,22 +260,9 @@ class SimulationResult(ResultMixin):
             )
             if scenario.survival is not None:
                 tables.append(self._survival_table(scenario, est, se))
-        worst = self.worst_false_go()
-        if not worst.empty:
-            tables.append(
-                Table(
-                    worst[["cohort", "null_scenarios", "scenario", "estimate", "mcse"]],
-                    title="Each cohort's largest P(false GO) over the scenarios where its rate "
-                    "is at most its p0",
-                    formats={"estimate": ".3f"},
-                    labels={
-                        "null_scenarios": "null in (scenarios)",
-                        "scenario": "worst scenario",
-                        "estimate": "P(false GO)",
-                    },
-                    errors={"estimate": "mcse"},
-                )
-            )
+        worst = self.worst_false_go_table()
+        if worst is not None:
+            tables.append(worst)
         notes.append(
             "Monte Carlo standard errors in parentheses; GO includes early efficacy stops"
             + (
@@ -324,18 +322,18 @@ def result_frame(
 
         for j, cohort in enumerate(trial.cohorts):
             counts = stats[f"outcomes/{j}"]
-            go = counts[GO] + counts[EFFICACY] + counts[INCOMPLETE_GO]
+            go = counts[ends.GO] + counts[ends.EFFICACY] + counts[ends.INCOMPLETE_GO]
             add(cohort.name, "p_go", *_proportion(go, n))
-            add(cohort.name, "p_early_futility", *_proportion(counts[FUTILITY], n))
-            add(cohort.name, "p_early_efficacy", *_proportion(counts[EFFICACY], n))
-            add(cohort.name, "p_nogo_final", *_proportion(counts[NOGO], n))
+            add(cohort.name, "p_early_futility", *_proportion(counts[ends.FUTILITY], n))
+            add(cohort.name, "p_early_efficacy", *_proportion(counts[ends.EFFICACY], n))
+            add(cohort.name, "p_nogo_final", *_proportion(counts[ends.NOGO], n))
             if cohort.toxicity is not None:
-                add(cohort.name, "p_stop_toxicity", *_proportion(counts[TOXICITY], n))
+                add(cohort.name, "p_stop_toxicity", *_proportion(counts[ends.TOXICITY], n))
             if trial.accrual.max_duration is not None:
-                incomplete = counts[INCOMPLETE] + counts[INCOMPLETE_GO]
+                incomplete = counts[ends.INCOMPLETE] + counts[ends.INCOMPLETE_GO]
                 add(cohort.name, "p_incomplete", *_proportion(incomplete, n))
                 if trial.accrual.incomplete == "analyse":
-                    add(cohort.name, "p_go_incomplete", *_proportion(counts[INCOMPLETE_GO], n))
+                    add(cohort.name, "p_go_incomplete", *_proportion(counts[ends.INCOMPLETE_GO], n))
             _distribution_rows(add, cohort.name, stats[f"n_hist/{j}"], stats[f"time/{j}"], n)
             _survival_rows(add, cohort.name, stats, j, n)
         add(ALL, "p_any_go", *_proportion(stats["any_go"][0], n))
