@@ -126,6 +126,18 @@ def _open(page, url):
     page.wait_for_selector("#design-boundaries table", timeout=30_000)
 
 
+def _set_p0(page, value):
+    """Type p0 on the Design page and wait until its boundary table has changed."""
+    before = _rows(page, "#design-boundaries")
+    page.fill("#design-p0", value)
+    page.keyboard.press("Tab")
+    page.wait_for_function(
+        "old => JSON.stringify([...document.querySelectorAll('#design-boundaries tr')]"
+        ".map(r => [...r.children].map(c => c.textContent.trim()))) !== old",
+        arg=json.dumps(before), timeout=10_000,
+    )  # fmt: skip
+
+
 def _wait_text(page, selector, text):
     page.wait_for_function(
         "([css, text]) => document.querySelector(css)?.textContent.includes(text)",
@@ -489,17 +501,10 @@ def test_a_page_from_another_origin_cannot_open_the_websocket_or_read_the_app(pa
 
 def test_changing_p0_updates_boundaries_and_oc_to_the_api_values(page, app):
     _open(page, app)
-    before = _rows(page, "#design-boundaries")
     document, _ = read_document(DESIGN, "design file")
     document["hypotheses"]["p0"] = 0.1
     expected = design_from_document(document).evaluate()
-    page.fill("#design-p0", "0.1")
-    page.keyboard.press("Tab")
-    page.wait_for_function(
-        "old => JSON.stringify([...document.querySelectorAll('#design-boundaries tr')]"
-        ".map(r => [...r.children].map(c => c.textContent.trim()))) !== old",
-        arg=json.dumps(before), timeout=10_000,
-    )  # fmt: skip
+    _set_p0(page, "0.1")
     _wait_text(page, "#design-header", expected.provenance.design_hash)
     bounds = Table(expected.table.summary().tables[0].frame)
     assert _rows(page, "#design-boundaries") == _shown(bounds)
@@ -713,14 +718,7 @@ def test_the_interim_call_uses_only_a_named_plan_never_the_edited_design_silentl
     shipped = load_design(DESIGN).design_hash()
     with _running_app("--audit", str(audit)) as url:
         _open(page, url)
-        before = _rows(page, "#design-boundaries")
-        page.fill("#design-p0", "0.1")
-        page.keyboard.press("Tab")
-        page.wait_for_function(
-            "old => JSON.stringify([...document.querySelectorAll('#design-boundaries tr')]"
-            ".map(r => [...r.children].map(c => c.textContent.trim()))) !== old",
-            arg=json.dumps(before), timeout=10_000,
-        )  # fmt: skip
+        _set_p0(page, "0.1")
         page.get_by_role("tab", name="Interim").click()
         _wait_text(page, "#interim-design_line", shipped)  # the plan, not the edited design
         sha = hashlib.sha256(DESIGN.read_bytes()).hexdigest()
