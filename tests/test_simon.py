@@ -174,6 +174,70 @@ def test_large_nmax_is_supported():
     assert search.minimax.notation == "1/30, 5/52"
 
 
+# clinfun 1.1.5 (R 4.2.2), ph2simon(p0, p1, alpha, beta, nmax): the minimax and optimal rows
+# of x$out (which.min of n and of EN(p0)), printed with options(digits = 10). These high
+# rates and large n are where the search used to be slow (issue 25).
+CLINFUN_HIGH_RATES = [
+    ((0.4, 0.5, 0.05, 0.1, 500), (76, 176, 96, 212, 182.2576318), (39, 94, 107, 239, 143.6631131)),
+    (
+        (0.7, 0.8, 0.05, 0.1, 300),
+        (120, 159, 122, 162, 159.1602794),
+        (51, 71, 135, 180, 106.4945183),
+    ),
+    ((0.2, 0.3, 0.05, 0.1, 300), (18, 92, 40, 160, 124.5826904), (15, 71, 45, 184, 109.4956829)),
+]
+
+
+@pytest.mark.parametrize(("setting", "minimax", "optimal"), CLINFUN_HIGH_RATES)
+def test_high_rates_and_large_n_match_clinfun(setting, minimax, optimal):
+    p0, p1, alpha, beta, nmax = setting
+    search = simon_designs(p0, p1, alpha, beta, n_max=nmax)
+    for design, expected in ((search.minimax, minimax), (search.optimal, optimal)):
+        assert (design.r1, design.n1, design.r, design.n) == expected[:4]
+        assert design.en0 == pytest.approx(expected[4], abs=5e-7)
+
+
+def test_the_search_skips_only_totals_without_a_feasible_design():
+    """Totals marked impossible by the Neyman-Pearson bound have no feasible design."""
+    from adaptive_pilot.designs.simon import _neyman_pearson_impossible
+
+    p0, p1, alpha, beta, nmax = 0.3, 0.6, 0.05, 0.2, 34
+    impossible = _neyman_pearson_impossible(p0, p1, alpha, beta, nmax)
+    naive = _naive_per_n(p0, p1, alpha, beta, nmax, strict=True)
+    assert impossible[: min(naive)].all()  # every total below the minimax is ruled out
+    assert not impossible[list(naive)].any()
+
+
+@pytest.mark.parametrize("p", [1e-3, 0.05, 0.3, 0.5, 0.9, 0.999])
+@pytest.mark.parametrize("q", [0.01, 0.2, 0.5, 0.95, 0.999])
+def test_binomial_helpers_agree_with_scipy_stats(p, q):
+    from adaptive_pilot._binomial import binomial_cdf, binomial_quantile, binomial_sf
+
+    n = np.arange(0, 401)
+    ours, theirs = binomial_quantile(q, n, p), stats.binom.ppf(q, n, p)
+    assert (binomial_cdf(ours, n, p) >= q).all() and (binomial_cdf(ours - 1, n, p) < q).all()
+    # they differ only where P(X <= k) equals q to the last bits (e.g. 0.5 at p = 0.5)
+    tie = np.abs(stats.binom.cdf(np.minimum(ours, theirs), n, p) - q) < 1e-12
+    assert (ours[~tie] == theirs[~tie]).all()
+    k = np.arange(-2, 404)[:, None]
+    np.testing.assert_allclose(binomial_cdf(k, n, p), stats.binom.cdf(k, n, p), atol=1e-13)
+    np.testing.assert_allclose(binomial_sf(k, n, p), stats.binom.sf(k, n, p), atol=1e-13)
+
+
+def test_binomial_tables_keep_relative_accuracy_in_the_tails():
+    from adaptive_pilot.designs._binomial_tables import BinomialTables
+
+    for p in (0.05, 0.4, 0.9):
+        tables = BinomialTables(p, 300)
+        n = np.arange(tables.capacity + 1)[:, None]
+        x = np.arange(tables.capacity + 1)[None, :]
+        for ours, theirs in ((tables.pmf, stats.binom.pmf(x, n, p)),
+                             (tables.cdf, stats.binom.cdf(x, n, p)),
+                             (tables.sf, stats.binom.sf(x, n, p))):  # fmt: skip
+            usable = theirs > 1e-200
+            np.testing.assert_allclose(ours[usable], theirs[usable], rtol=1e-11)
+
+
 def test_single_stage_comparison():
     single = simon_designs(0.1, 0.3).single_stage
     assert (single.n, single.r) == (25, 5)

@@ -45,6 +45,37 @@ def binomial_pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> np.ndarray:
     return out
 
 
+def binomial_cdf(k: ArrayLike, n: ArrayLike, p: float) -> np.ndarray:
+    """P(X <= k) for X ~ Binomial(n, p), broadcast over k and n (0 below 0, 1 from n up).
+
+    From :func:`scipy.special.bdtr` (no scipy.stats import on the common paths).
+    """
+    k, n = np.broadcast_arrays(np.asarray(k), np.asarray(n))
+    value = special.bdtr(np.clip(k, 0, n), n, p)
+    return np.where(k < 0, 0.0, np.where(k >= n, 1.0, value))
+
+
+def binomial_sf(k: ArrayLike, n: ArrayLike, p: float) -> np.ndarray:
+    """P(X > k) for X ~ Binomial(n, p), broadcast over k and n (1 below 0, 0 from n up)."""
+    k, n = np.broadcast_arrays(np.asarray(k), np.asarray(n))
+    value = special.bdtrc(np.clip(k, 0, n), n, p)
+    return np.where(k < 0, 1.0, np.where(k >= n, 0.0, value))
+
+
+def binomial_quantile(q: float, n: ArrayLike, p: float) -> np.ndarray:
+    """The smallest k with P(X <= k) >= q, X ~ Binomial(n, p), for each n (q in (0, 1))."""
+    n = np.asarray(n)
+    # a normal guess (with continuity correction), then exact steps to the answer
+    spread = np.sqrt(n * p * (1.0 - p))
+    k = np.clip(np.floor(n * p + special.ndtri(q) * spread - 0.5), 0, n).astype(int)
+    while True:
+        up = binomial_cdf(k, n, p) < q
+        down = (k > 0) & (binomial_cdf(k - 1, n, p) >= q)
+        if not (up.any() or down.any()):
+            return k
+        k = k + up - down
+
+
 def binomial_pmf_matrix(m: int, p: np.ndarray) -> np.ndarray:
     """Binomial(m, p) probabilities, one row per rate: shape ``(len(p), m + 1)``."""
     p = np.asarray(p, dtype=float)
