@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", max_examples=60, deadline=None)
@@ -64,3 +65,16 @@ def system_binary(binary, packages):
             pytest.fail(message)
         pytest.skip(message)
     return found
+
+
+@pytest.fixture(autouse=True)
+def _workers_for_every_run(monkeypatch):
+    """Runs with n_jobs > 1 start their workers however short (tests' runs are short).
+
+    The command line and the library start workers only for runs long enough to
+    gain from them (``WORKER_START_S``); the tests check the workers' path, and
+    ``test_simulate`` checks the short-run path with this set back.
+    """
+    from adaptive_pilot.simulation import workers
+
+    monkeypatch.setattr(workers, "WORKER_START_S", 0.0)

@@ -217,9 +217,9 @@ def test_fast_posterior_is_exact_to_1e5_for_large_cohorts():
 def test_fast_posterior_is_the_same_in_every_process(tmp_path):
     """The float32 pass gives the same bits in a first and a later process.
 
-    numba's on-disk cache of the fast-math pass summed in another order than a fresh
-    compile, so the first run after an install disagreed with later runs in the eighth
-    digit; the pass is now compiled in every process.
+    The first process compiles the pass and writes numba's cache, the second loads it.
+    With the block sum compiled separately and linked in, the cached code summed in
+    another order than the fresh compile (the eighth digit); it is inlined now.
     """
     import subprocess
     import sys

@@ -563,3 +563,32 @@ def test_joint_analysis_results_do_not_depend_on_workers_or_chunks(tmp_path):
     one = simulate(trial, scenario, 3_000, seed=4, chunk_size=1_000, progress=False)
     two = simulate(trial, scenario, 3_000, seed=4, chunk_size=1_000, n_jobs=2, progress=False)
     assert one.frame.equals(two.frame)
+
+
+def _slow_in_workers(parent: int, index: int) -> tuple[int, int]:
+    """A job that takes long in a worker process and little time in the parent."""
+    time.sleep(0.02 if os.getpid() == parent else 0.3)
+    return index, os.getpid()
+
+
+def test_jobs_are_shared_with_the_parent_and_each_answered_once():
+    """With n_jobs 2 the parent runs jobs too, beside a worker."""
+    from adaptive_pilot.simulation.workers import run_jobs, stop_workers
+
+    parent = os.getpid()
+    try:
+        answers = list(run_jobs(_slow_in_workers, (parent,), [(i,) for i in range(30)], 2, None))
+    finally:
+        stop_workers()
+    assert sorted(index for index, _ in answers) == list(range(30))
+    assert parent in {pid for _, pid in answers}
+
+
+def test_a_short_run_starts_no_worker(monkeypatch):
+    """Jobs that take less than starting a worker are all run in the calling process."""
+    from adaptive_pilot.simulation import workers
+
+    monkeypatch.setattr(workers, "WORKER_START_S", 60.0)
+    parent = os.getpid()
+    answers = list(workers.run_jobs(_slow_in_workers, (parent,), [(i,) for i in range(9)], 2, None))
+    assert sorted(answers) == [(i, parent) for i in range(9)]

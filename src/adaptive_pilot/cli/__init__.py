@@ -56,5 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if "adaptive_pilot.simulation.workers" in sys.modules:  # a simulation ran
+            sys.modules["adaptive_pilot.simulation.workers"].stop_workers()
     sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return 0

@@ -30,7 +30,8 @@ FORMAT = (
 )  # fmt: skip
 JOBS = Option(
     "--n-jobs",
-    help="parallel simulation workers",
+    help="processes that simulate at once (this one and up to N-1 workers, started when "
+    "the run is long enough to gain from them)",
     type=Count(1, max_jobs(), words=f"1 to 4 x the CPUs = {max_jobs()}"),
     default=1,
 )

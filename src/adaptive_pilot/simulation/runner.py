@@ -80,7 +80,10 @@ def simulate(
     seed : int
         Root seed (a non-negative integer).
     n_jobs : int, default 1
-        Parallel workers (joblib).
+        Processes that simulate at once: this one and up to ``n_jobs - 1`` loky
+        workers, started only when the run is long enough to gain from them
+        (a worker needs about a second to start). With ``backend="dask"``, the
+        cluster's workers.
     backend : {"loky", "dask"}
         joblib backend; ``dask`` uses a dask.distributed cluster: the one at
         ``scheduler``, or a local cluster with ``n_jobs`` workers.

@@ -27,7 +27,7 @@ from typing import Any
 
 from .._files import process_alive
 
-__all__ = ["WATCH_INTERVAL_S", "RunOwner", "run_jobs"]
+__all__ = ["WATCH_INTERVAL_S", "RunOwner", "run_jobs", "stop_workers"]
 
 #: Seconds between two checks that the run's parent process is alive.
 WATCH_INTERVAL_S = 1.0
@@ -109,27 +109,113 @@ def run_jobs[T](
 ) -> Iterator[T]:
     """``function(*shared, *job)`` for every job, in completion order.
 
-    In this process when ``n_jobs`` is 1 and there is no dask ``client``; otherwise
-    on joblib's loky backend, or on the dask cluster of ``client`` (the ``shared``
-    arguments are scattered to the workers once).
+    In this process when ``n_jobs`` is 1 and there is no dask ``client``; on the
+    dask cluster of ``client`` (the ``shared`` arguments are scattered to the
+    workers once); otherwise ``n_jobs`` processes share the jobs: this one and
+    ``n_jobs - 1`` loky workers (see :func:`_with_loky_workers`).
     """
     if not jobs:
         return iter(())
     if client is None and n_jobs == 1:
         return (function(*shared, *job) for job in jobs)
+    if client is None:
+        return _with_loky_workers(function, shared, jobs, n_jobs - 1)
     import joblib
 
     owner = RunOwner()
     calls = (joblib.delayed(_guarded)(owner, function, *shared, *job) for job in jobs)
-    if client is None:
-        parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        return iter(parallel(calls))
 
     def on_dask() -> Iterator[T]:
         with joblib.parallel_config(backend="dask", scatter=list(shared)):
             yield from joblib.Parallel(return_as="generator_unordered")(calls)
 
     return on_dask()
+
+
+#: Seconds a new loky worker needs before it can take a job (Python, imports): a run
+#: starts workers only when its remaining jobs would take longer than this here.
+WORKER_START_S = 1.0
+
+
+def _with_loky_workers[T](
+    function: Callable[..., T], shared: tuple[Any, ...], jobs: list[tuple[Any, ...]], workers: int
+) -> Iterator[T]:
+    """The jobs shared between this process and up to ``workers`` loky worker processes.
+
+    This process starts at once. After two jobs (the first one pays for one-off
+    set-up) it knows what a job costs; workers are started only when the jobs
+    left would take longer than :data:`WORKER_START_S`, so a short run is not
+    slowed down by starting processes it would not use. Each worker is first
+    sent a job that only loads ``function`` and the shared arguments; once one
+    has answered, the workers are kept two jobs ahead, and between collecting
+    their results this process takes the next job itself. The jobs themselves
+    decide the results (each has its own seed), so which process runs which job
+    changes nothing.
+    """
+    from concurrent.futures import FIRST_COMPLETED, Future, wait
+
+    waiting = list(reversed(jobs))  # the next job is the last item
+    for _ in range(2):
+        if not waiting:
+            return
+        started = time.perf_counter()
+        result = function(*shared, *waiting.pop())
+        cost = time.perf_counter() - started
+        yield result
+    if cost * len(waiting) <= WORKER_START_S:
+        while waiting:
+            yield function(*shared, *waiting.pop())
+        return
+
+    from joblib.externals.loky import get_reusable_executor
+
+    executor = get_reusable_executor(max_workers=workers)
+    owner = RunOwner()
+    probes = [executor.submit(_guarded, owner, _loaded, function, *shared) for _ in range(workers)]
+    _submitted.extend(probes)
+    running: set[Future[T]] = set()
+    while waiting or running:
+        if any(probe.done() for probe in probes):
+            while waiting and len(running) < 2 * workers:
+                running.add(executor.submit(_guarded, owner, function, *shared, *waiting.pop()))
+                _submitted.extend(running)
+        finished = {future for future in running if future.done()}
+        if not finished and not waiting and running:
+            finished = wait(running, return_when=FIRST_COMPLETED).done
+        for future in finished:
+            running.discard(future)
+            yield future.result()
+        if waiting:
+            yield function(*shared, *waiting.pop())
+    _submitted[:] = [future for future in _submitted if not future.done()]
+
+
+def _loaded(*_: Any) -> None:
+    """A worker's first job: receiving the function and arguments loads their modules."""
+
+
+#: Futures this process handed to loky workers (so that :func:`stop_workers` knows
+#: whether any is still out).
+_submitted: list[Any] = []
+
+
+def stop_workers() -> None:
+    """End the loky workers now, for a process about to exit (the command line).
+
+    Otherwise the interpreter keeps the idle workers' manager alive until it has
+    shut them down at exit. Workers are stopped at once only when they hold no
+    job (loky's manager fails on a job taken away from it); a worker still
+    starting up when a short run ended is left to finish starting.
+    """
+    import sys
+
+    module = sys.modules.get("joblib.externals.loky.reusable_executor")
+    executor = getattr(module, "_executor", None)  # the one running, if any (not a new one)
+    if executor is None:
+        return
+    idle = all(future.done() for future in _submitted)
+    _submitted.clear()
+    executor.shutdown(wait=False, kill_workers=idle)
 
 
 @contextlib.contextmanager
