@@ -136,3 +136,19 @@ def test_probability_of_go_increases_with_p(table):
     p = np.linspace(0, 1, 41)
     p_go = exact_oc(table, p).p_go
     assert np.all(np.diff(p_go) >= -1e-12)
+
+
+@pytest.mark.parametrize("p", [1e-300, 1e-12, 1e-3, 0.05, 0.3, 0.5, 0.77, 0.999, 1 - 1e-12])
+def test_binomial_pmf_agrees_with_scipy_stats(p):
+    """The saddle-point pmf (no scipy.stats import) matches scipy's to 1e-12 relative."""
+    from scipy import stats
+
+    from adaptive_pilot._binomial import binomial_pmf
+
+    n = np.arange(0, 1201)[:, None]
+    k = np.arange(-1, 1203)[None, :]
+    ours, theirs = binomial_pmf(k, n, p), stats.binom.pmf(k, n, p)
+    usable = theirs > 1e-290
+    np.testing.assert_allclose(ours[usable], theirs[usable], rtol=1e-12)
+    assert (ours[~usable] < 1e-280).all()
+    assert (ours[(k < 0) | (k > n)] == 0).all()

@@ -9,39 +9,104 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-# scipy.stats and scipy.signal (about 0.4 s to import) are imported where used, so that
-# commands that never compute a binomial pmf (the interim call, --help) do not pay for them
+# scipy.stats is never imported here and scipy.signal (about 0.4 s to import) only where
+# used, so that the exact paths and commands that compute no pmf do not pay for them
 
 # Above this many terms on both sides a convolution goes through the FFT.
 _FFT_THRESHOLD = 256
 
 
-# SciPy's binomial pmf fails (OverflowError) for rates within a few ulps of the
-# smallest normal double; such extreme rates are computed in log space instead.
-_EXTREME = 1e-250
+def _stirling_errors(largest: int) -> np.ndarray:
+    """log(k!) - log(sqrt(2 pi k) (k / e)^k) for k = 0..largest, to full double precision.
+
+    Computed once in 40-digit decimal arithmetic, so the cancellation between
+    the terms costs nothing.
+    """
+    import decimal
+
+    with decimal.localcontext() as context:
+        context.prec = 40
+        half_log_2pi = (2 * decimal.Decimal("3.141592653589793238462643383279502884")).ln() / 2
+        values = [0.0]  # k = 0: log(0!) - 0, the limit
+        factorial = decimal.Decimal(1)
+        for k in range(1, largest + 1):
+            factorial *= k
+            d = decimal.Decimal(k)
+            values.append(
+                float(factorial.ln() - (d + decimal.Decimal("0.5")) * d.ln() + d - half_log_2pi)
+            )
+    return np.array(values)
+
+
+_STIRLING_TABLE = _stirling_errors(15)
+
+
+def _stirling_error(k: np.ndarray) -> np.ndarray:
+    """The Stirling-series error of log(k!) (Loader 2000): a table up to 15, a series above."""
+    k = np.asarray(k, dtype=float)
+    small = k <= 15
+    out = np.empty(k.shape)
+    out[small] = _STIRLING_TABLE[k[small].astype(int)]
+    big = k[~small]
+    square = big * big
+    series = (
+        1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - 1 / 1188 / square) / square) / square) / square
+    ) / big
+    out[~small] = series
+    return out
+
+
+def _deviance_term(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """x log(x / mean) + mean - x, accurate also when x is close to mean (Loader 2000)."""
+    out = np.empty(np.broadcast(x, mean).shape)
+    x, mean = np.broadcast_arrays(x, mean)
+    close = np.abs(x - mean) < 0.1 * (x + mean)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far = np.where(x > 0, x * np.log(x / mean), 0.0) + mean - x
+    xc, mc = x[close], mean[close]
+    v = (xc - mc) / (xc + mc)  # |v| < 0.1: each term is 100 times smaller than the last
+    total = (xc - mc) * v
+    term = 2 * xc * v
+    for j in range(1, 10):
+        term = term * v * v
+        total = total + term / (2 * j + 1)
+    out[...] = far
+    out[close] = total
+    return out
 
 
 def binomial_pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> np.ndarray:
-    """Binomial pmf, broadcast over k, n and p, safe for extreme p."""
-    k, n, p = np.broadcast_arrays(np.asarray(k), np.asarray(n), np.asarray(p, dtype=float))
-    extreme = (p < _EXTREME) | (1.0 - p < _EXTREME)
-    if not extreme.any():
-        from scipy import stats
+    """Binomial pmf, broadcast over k, n and p, with full relative accuracy.
 
-        return stats.binom.pmf(k, n, p)
+    Loader's (2000) saddle-point form, as in R's ``dbinom``:
+    ``P(X = k) = sqrt(n / (2 pi k (n - k))) exp(S(n) - S(k) - S(n - k) - D(k, np)
+    - D(n - k, nq))`` with S the Stirling-series error and D the deviance term,
+    each computed without cancellation (agrees with scipy.stats to about 1e-14
+    relative, without importing it: 0.5 s at start-up). Safe for extreme p.
+    """
+    k, n, p = np.broadcast_arrays(
+        np.asarray(k, dtype=float), np.asarray(n, dtype=float), np.asarray(p, dtype=float)
+    )
+    q = 1.0 - p
     out = np.zeros(k.shape)
-    regular = ~extreme
-    from scipy import stats
-
-    out[regular] = stats.binom.pmf(k[regular], n[regular], p[regular])
-    ke, ne, pe = k[extreme].astype(float), n[extreme].astype(float), p[extreme]
-    inside = (ke >= 0) & (ke <= ne)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_choose = (
-            special.gammaln(ne + 1) - special.gammaln(ke + 1) - special.gammaln(ne - ke + 1)
-        )
-        log_pmf = log_choose + special.xlogy(ke, pe) + special.xlog1py(ne - ke, -pe)
-    out[extreme] = np.where(inside, np.exp(log_pmf), 0.0)
+    inside = (k >= 0) & (k <= n)
+    at_zero = inside & (k == 0)
+    at_n = inside & (k == n) & (n > 0)
+    with np.errstate(divide="ignore"):
+        out[at_zero] = np.exp(n[at_zero] * np.log1p(-p[at_zero]))
+        out[at_n] = np.exp(n[at_n] * np.log(p[at_n]))
+    middle = inside & (k > 0) & (k < n)
+    if middle.any():
+        km, nm, pm, qm = k[middle], n[middle], p[middle], q[middle]
+        with np.errstate(divide="ignore"):
+            log_pmf = (
+                _stirling_error(nm)
+                - _stirling_error(km)
+                - _stirling_error(nm - km)
+                - _deviance_term(km, nm * pm)
+                - _deviance_term(nm - km, nm * qm)
+            )
+        out[middle] = np.exp(log_pmf) * np.sqrt(nm / (2 * np.pi * km * (nm - km)))
     return out
 
 

@@ -99,10 +99,14 @@ class OperatingCharacteristics(ResultMixin):
 
     @property
     def sd_n(self) -> np.ndarray:
-        """Standard deviation of the sample size."""
+        """Standard deviation of the sample size.
+
+        From the squared deviations about E[N] (not E[N^2] - E[N]^2, whose
+        cancellation left 2e-7 where N cannot vary).
+        """
         looks = np.asarray(self.table.looks, dtype=float)
-        second = self.sample_size_distribution @ looks**2
-        return np.sqrt(np.clip(second - self.en**2, 0.0, None))
+        deviations = (looks[None, :] - self.en[:, None]) ** 2
+        return np.sqrt(np.sum(self.sample_size_distribution * deviations, axis=1))
 
     def at(self, p: float) -> dict[str, float]:
         """The summary figures at one of the evaluated rates."""
