@@ -25,6 +25,7 @@ import pytest
 
 shiny = pytest.importorskip("shiny")
 
+from adaptive_pilot import simon_designs  # noqa: E402
 from adaptive_pilot.app.form import apply_form, form_values  # noqa: E402
 from adaptive_pilot.results import Table  # noqa: E402
 from adaptive_pilot.spec import design_from_document, load_design  # noqa: E402
@@ -792,3 +793,44 @@ def test_example_patients_are_offered_only_for_a_plan_with_their_cohorts(page, a
     page.wait_for_selector("#interim-example", state="detached", timeout=10_000)
     page.select_option("#interim-plan", "motivating_trial.yaml")
     page.wait_for_selector("#interim-example", timeout=10_000)
+
+
+def test_a_family_switch_resets_its_fields_hides_the_others_and_offers_each_simon_design(page, app):
+    """BOP2's lambda 0.83 / gamma 0.3 must not become Simon's alpha / beta (issue 25)."""
+    _open(page, app)
+    assert page.input_value("#design-threshold_1") == "0.83"
+    before = _rows(page, "#design-boundaries")
+    page.select_option("#design-family", "simon")
+    _wait_text(page, "label[for='design-threshold_1']", "alpha (type I error)")
+    page.wait_for_function(
+        "old => JSON.stringify([...document.querySelectorAll('#design-boundaries tr')]"
+        ".map(r => [...r.children].map(c => c.textContent.trim()))) !== old",
+        arg=json.dumps(before), timeout=20_000,
+    )  # fmt: skip
+    assert page.input_value("#design-threshold_1") == "0.05"  # Simon's defaults
+    assert page.input_value("#design-threshold_2") == "0.2"
+    for hidden in ("#design-prior_a", "#design-alpha", "#design-every"):
+        assert not page.is_visible(hidden), hidden
+    assert page.is_visible("#design-simon_kind")
+    # each Simon design of the search, as the API finds it
+    search = simon_designs(0.05, 0.2, 0.05, 0.2, n_max=100)
+    shown = {}
+    for kind in ("optimal", "minimax", "admissible"):
+        page.select_option("#design-simon_kind", kind)
+        expected = {"optimal": search.optimal, "minimax": search.minimax,
+                    "admissible": search.admissible_at(0.5)}[kind]  # fmt: skip
+        _wait_text(page, "#design-words", f"{expected.n1}")
+        page.wait_for_function(
+            "n => document.querySelector('#design-boundaries')?.textContent.includes(n)",
+            arg=str(expected.n), timeout=20_000,
+        )  # fmt: skip
+        shown[kind] = _rows(page, "#design-boundaries")
+    assert shown["optimal"] != shown["minimax"]
+    # back to BOP2: the design's own lambda and gamma, and its fields again
+    page.select_option("#design-family", "bop2")
+    _wait_text(page, "label[for='design-threshold_1']", "lambda")
+    page.wait_for_function(
+        "() => document.querySelector('#design-threshold_1').value === '0.83'", timeout=10_000
+    )
+    assert page.input_value("#design-threshold_2") == "0.3"
+    assert page.is_visible("#design-prior_a") and not page.is_visible("#design-simon_kind")

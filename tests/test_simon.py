@@ -268,3 +268,30 @@ def test_bad_input(kwargs, field, fragment):
         simon_designs(**kwargs)
     assert raised.value.field == field
     assert fragment in raised.value.message
+
+
+def test_admissible_at_q_picks_the_minimiser_of_the_weighted_loss():
+    search = simon_designs(0.2, 0.4, alpha=0.05, beta=0.2, n_max=100)
+    assert search.admissible_at(1.0) == search.minimax
+    assert search.admissible_at(0.0) == search.optimal
+    for q in np.linspace(0, 1, 41):
+        chosen = search.admissible_at(q)
+        losses = [q * d.n + (1 - q) * d.en0 for d in search.admissible]
+        assert q * chosen.n + (1 - q) * chosen.en0 == pytest.approx(min(losses))
+    with pytest.raises(InputError, match="q"):
+        search.admissible_at(1.5)
+
+
+def test_a_design_file_can_ask_for_the_admissible_design():
+    from adaptive_pilot.spec import design_from_document
+
+    document = {
+        "name": "s",
+        "hypotheses": {"p0": 0.2, "p1": 0.4},
+        "errors": {"alpha": 0.05, "beta": 0.2},
+        "rule": {"type": "simon", "search": {"kind": "admissible", "n_max": 100}},
+    }
+    chosen = simon_designs(0.2, 0.4, 0.05, 0.2, n_max=100).admissible_at(0.5)
+    table = design_from_document(document).design.table
+    assert table.looks == (chosen.n1, chosen.n)
+    assert table.futility == (chosen.r1, chosen.r)

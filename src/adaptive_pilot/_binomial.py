@@ -61,7 +61,8 @@ def _deviance_term(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
     out = np.empty(np.broadcast(x, mean).shape)
     x, mean = np.broadcast_arrays(x, mean)
     close = np.abs(x - mean) < 0.1 * (x + mean)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # a subnormal mean overflows x / mean to inf, and the pmf to its right value, 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         far = np.where(x > 0, x * np.log(x / mean), 0.0) + mean - x
     xc, mc = x[close], mean[close]
     v = (xc - mc) / (xc + mc)  # |v| < 0.1: each term is 100 times smaller than the last

@@ -24,7 +24,15 @@ from .common import (
     report_suffix,
     table_html,
 )
-from .form import FAMILIES, THRESHOLDS, apply_form, form_values, new_document
+from .form import (
+    FAMILIES,
+    SIMON_KINDS,
+    THRESHOLDS,
+    apply_form,
+    family_defaults,
+    form_values,
+    new_document,
+)
 
 __all__ = ["design_server", "design_ui"]
 
@@ -41,6 +49,7 @@ _FIELDS = (
     "every",
     "threshold_1",
     "threshold_2",
+    "simon_kind",
     "toxicity",
     "tox_threshold",
     "tox_probability",
@@ -75,20 +84,34 @@ def design_ui() -> Any:
                 number("p0", "p0 (null rate)", 0.05, min=0.001, max=0.999, step=0.01),
                 number("p1", "p1 (target rate)", 0.2, min=0.001, max=0.999, step=0.01),
             ),
-            ui.layout_columns(
-                number("alpha", "alpha", 0.05, min=0.001, max=0.5, step=0.01),
-                number("beta", "beta", 0.2, min=0.01, max=0.5, step=0.01),
+            # fields a Simon design does not have: its alpha and beta are the search's
+            # (the two threshold fields), it has no prior and its looks come from the search
+            ui.panel_conditional(
+                "input.family !== 'simon'",
+                ui.layout_columns(
+                    number("alpha", "alpha", 0.05, min=0.001, max=0.5, step=0.01),
+                    number("beta", "beta", 0.2, min=0.01, max=0.5, step=0.01),
+                ),
+                ui.layout_columns(
+                    number("prior_a", "prior a", 0.05, min=0.001, step=0.05),
+                    number("prior_b", "prior b", 0.95, min=0.001, step=0.05),
+                ),
             ),
             ui.layout_columns(
-                number("prior_a", "prior a", 0.05, min=0.001, step=0.05),
-                number("prior_b", "prior b", 0.95, min=0.001, step=0.05),
-            ),
-            ui.layout_columns(
-                number("n_max", "N (maximum)", 30, min=2, max=1000, step=1),
-                number("every", "look every", 10, min=0, max=1000, step=1),
+                number("n_max", "N (Simon: largest N searched)", 30, min=2, max=1000, step=1),
+                ui.panel_conditional(
+                    "input.family !== 'simon'",
+                    number("every", "look every", 10, min=0, max=1000, step=1),
+                ),
             ),
             number("threshold_1", first[1], first[2], step=0.01),
             number("threshold_2", second[1], second[2], step=0.01),
+            ui.panel_conditional(
+                "input.family === 'simon'",
+                ui.input_select(
+                    "simon_kind", "Simon design", SIMON_KINDS, selected=start["simon_kind"]
+                ),
+            ),
             ui.input_checkbox("toxicity", "Toxicity co-monitoring", start["toxicity"]),
             ui.layout_columns(
                 number("tox_threshold", "toxicity limit", 0.3, min=0.01, max=0.99, step=0.05),
@@ -134,6 +157,8 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
     #: where ``base`` came from, in words (the Interim page names it when handed the design)
     origin = reactive.value(_FIRST)
     pushed: reactive.Value[dict[str, Any] | None] = reactive.value(None)
+    #: the family the form shows; a switch to another resets the family's own fields
+    shown_family = reactive.value("")
     calibrated: reactive.Value[dict[str, Any] | None] = reactive.value(None)
 
     @reactive.effect
@@ -168,18 +193,41 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
         values = form_values(base())
         pushed.set(values)  # until the browser shows them, the old form must not be used
         with reactive.isolate():
+            shown_family.set(values["family"])
             ui.update_select("family", selected=values["family"])
             for key in _FIELDS[1:]:
                 if key == "toxicity":
                     ui.update_checkbox(key, value=values[key])
+                elif key == "simon_kind":
+                    ui.update_select(key, selected=values[key])
                 else:
                     ui.update_numeric(key, value=values[key])
             _label_thresholds(values["family"])
 
     @reactive.effect
     @reactive.event(input.family)
-    def _family_labels() -> None:
-        _label_thresholds(input.family())
+    def _family_switch() -> None:
+        """A switch of family resets the fields whose meaning changes (BOP2's lambda
+        is not Simon's alpha): to the design's own values when switching back to its
+        family, to the new family's defaults otherwise."""
+        family = input.family()
+        with reactive.isolate():
+            previous = shown_family()
+            if family == previous:
+                return
+            shown_family.set(family)
+            values = {key: input[key]() for key in _FIELDS}
+            own = form_values(base())
+            reset = family_defaults(family, previous)
+            if own["family"] == family:  # back to the design's own family: its own values
+                reset = {key: own[key] for key in (*reset, "n_max")}
+            pushed.set({**values, "family": family, **reset})
+            for key, value in reset.items():
+                if key == "simon_kind":
+                    ui.update_select(key, selected=value)
+                else:
+                    ui.update_numeric(key, value=value)
+            _label_thresholds(family)
 
     @reactive.effect
     def _synced() -> None:

@@ -14,7 +14,22 @@ import copy
 import itertools
 from typing import Any
 
-__all__ = ["FAMILIES", "THRESHOLDS", "apply_form", "form_values", "new_document"]
+__all__ = [
+    "FAMILIES",
+    "SIMON_KINDS",
+    "THRESHOLDS",
+    "apply_form",
+    "family_defaults",
+    "form_values",
+    "new_document",
+]
+
+#: The Simon designs the form offers (the search's ``kind``).
+SIMON_KINDS = {
+    "optimal": "optimal (smallest E[N | p0])",
+    "minimax": "minimax (smallest N)",
+    "admissible": "admissible for q = 1/2 (smallest (N + E[N | p0]) / 2)",
+}
 
 #: Design families the form offers, with their names on the page.
 FAMILIES = {
@@ -35,6 +50,23 @@ THRESHOLDS: dict[str, tuple[tuple[str, str, float], tuple[str, str, float]]] = {
     "simon": (("alpha", "alpha (type I error) of the search", 0.05),
               ("beta", "beta (type II error) of the search", 0.2)),
 }  # fmt: skip
+
+
+def family_defaults(family: str, previous: str) -> dict[str, Any]:
+    """The fields a switch from ``previous`` to ``family`` resets, with their defaults.
+
+    The two thresholds (BOP2's lambda is not Simon's alpha) and Simon's kind; N
+    too when the switch enters or leaves Simon, where it is the largest N searched.
+    """
+    first, second = THRESHOLDS[family]
+    reset: dict[str, Any] = {
+        "threshold_1": first[2],
+        "threshold_2": second[2],
+        "simon_kind": "optimal",
+    }
+    if (family == "simon") != (previous == "simon"):
+        reset["n_max"] = 100 if family == "simon" else 40
+    return reset
 
 
 def new_document(family: str) -> dict[str, Any]:
@@ -84,6 +116,8 @@ def form_values(document: dict[str, Any]) -> dict[str, Any]:
         "threshold_1": _threshold(family, first, rule, errors),
         "threshold_2": _threshold(family, second, rule, errors),
     }
+    kind = search.get("kind", "optimal")
+    values["simon_kind"] = kind if kind in SIMON_KINDS else "optimal"
     toxicity = document.get("toxicity")
     values["toxicity"] = isinstance(toxicity, dict)
     values["tox_threshold"] = float((toxicity or {}).get("threshold", 0.3))
@@ -105,6 +139,7 @@ def apply_form(document: dict[str, Any], values: dict[str, Any]) -> dict[str, An
         out["errors"] = {"alpha": values["threshold_1"], "beta": values["threshold_2"]}
         search = dict(rule.get("search") or {"kind": "optimal"})
         search["n_max"] = int(values["n_max"])
+        search["kind"] = str(values.get("simon_kind") or search.get("kind", "optimal"))
         rule = {"type": "simon", "search": search}
         for key in ("prior", "n_max", "looks"):
             out.pop(key, None)

@@ -173,6 +173,20 @@ class SimonSearch(ResultMixin):
         """The optimal design (smallest EN(p0))."""
         return self.admissible[-1]
 
+    def admissible_at(self, q: float) -> SimonDesign:
+        """The admissible design minimising ``q n + (1 - q) EN(p0)``.
+
+        ``q`` 1 gives the minimax design, 0 the optimal one. At a breakpoint,
+        where two designs tie, the one with the smaller ``n`` is returned.
+        """
+        if not 0.0 <= q <= 1.0:
+            raise InputError("q", f"must be between 0 and 1 (got {q})")
+        for design in self.admissible:
+            assert design.q_lo is not None
+            if q >= design.q_lo:
+                return design
+        return self.optimal  # pragma: no cover - the last interval starts at 0
+
     @property
     def designs(self) -> list[SimonDesign]:
         """Minimax, the admissible designs between, and optimal, each labelled.

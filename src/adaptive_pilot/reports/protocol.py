@@ -88,6 +88,11 @@ def design_paragraphs(design: Design, evaluation: DesignEvaluation, cited: list[
     if design.is_simon:
         kind = design.simon_kind
         name = f"Simon's {kind} two-stage design" if kind else "a Simon two-stage design"
+        if kind == "admissible":
+            name = (
+                "the admissible Simon two-stage design for q = 1/2 (Jung et al. 2004: it "
+                "minimises the average of the maximum and the expected sample size under p0)"
+            )
         n1, n = looks[0], looks[-1]
         r1, r = table.futility_at(0), table.futility_at(len(looks) - 1)
         paragraphs.append(

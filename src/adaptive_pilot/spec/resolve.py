@@ -797,5 +797,9 @@ def _simon_table(spec: DesignSpec, rule: SimonRuleSpec) -> BoundaryTable:
         n_max=rule.search.n_max,
         convention=rule.search.convention,
     )
-    chosen = search.optimal if rule.search.kind == "optimal" else search.minimax
+    chosen = {
+        "optimal": search.optimal,
+        "minimax": search.minimax,
+        "admissible": search.admissible_at(0.5),
+    }[rule.search.kind]
     return chosen.boundary_table()

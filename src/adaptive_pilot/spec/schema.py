@@ -167,9 +167,14 @@ def grid_values(value: Grid) -> tuple[float, ...]:
 
 # ------------------------------------------------------------------ rules
 class SimonSearchSpec(_Spec):
-    """Search a Simon design from the hypotheses and error targets."""
+    """Search a Simon design from the hypotheses and error targets.
 
-    kind: Literal["optimal", "minimax"] = "optimal"
+    ``kind``: the optimal design (smallest E[N | p0]), the minimax design (smallest
+    N), or the admissible design for q = 1/2 (Jung et al. 2004: the design that
+    minimises (N + E[N | p0]) / 2, weighing the two equally).
+    """
+
+    kind: Literal["optimal", "minimax", "admissible"] = "optimal"
     n_max: Annotated[int, Field(ge=2, le=2000)] = 100
     convention: Literal["clinfun", "inclusive"] = "clinfun"
 
