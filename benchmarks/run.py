@@ -285,16 +285,16 @@ def report_benchmarks() -> list[tuple[str, float, float, float | None]]:
                        *options, "--out", str(Path(folder) / "report")]  # fmt: skip
             subprocess.run(command, check=True, capture_output=True)
 
-    def single(design: str) -> None:
+    def single(name: str) -> None:
         with tempfile.TemporaryDirectory() as folder:
             out = str(Path(folder) / "r")
             command = [sys.executable, "-m", "adaptive_pilot.cli", "report",
-                       str(ROOT / "designs" / design), "--out", out]  # fmt: skip
+                       str(ROOT / "designs" / name), "--out", out]  # fmt: skip
             subprocess.run(command, check=True, capture_output=True)
 
-    for design in ("simon_example.toml", "bop2_example.yaml"):
-        median, best = timed(lambda d=design: single(d), repeats=3)
-        rows.append((f"report command, {design}, all 5 formats (start-up included)",
+    for name in ("simon_example.toml", "bop2_example.yaml"):
+        median, best = timed(lambda n=name: single(n), repeats=3)
+        rows.append((f"report command, {name}, all 5 formats (start-up included)",
                      median, best, 3.0))  # fmt: skip
     median, best = timed(run, repeats=3)
     rows.append(

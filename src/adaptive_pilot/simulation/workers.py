@@ -132,9 +132,11 @@ def run_jobs[T](
     return on_dask()
 
 
-#: Seconds a new loky worker needs before it can take a job (Python, imports): a run
-#: starts workers only when its remaining jobs would take longer than this here.
-WORKER_START_S = 1.0
+#: A run starts workers only when its remaining jobs would take longer than this here.
+#: A new loky worker needs about 1 s (Python, imports) before it can take a job, and
+#: meanwhile competes with this process for the cores; measured on 2 cores, a worker
+#: gains only when the remaining work is about twice that.
+WORKER_START_S = 2.0
 
 
 def _with_loky_workers[T](
