@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -68,15 +69,7 @@ def main() -> None:
         page.wait_for_selector("#design-boundaries table", timeout=30_000)
         page.wait_for_timeout(500)
         page.screenshot(path=out / "design.png")
-        page.get_by_role("tab", name="Interim").click()
-        page.set_input_files("#interim-data", str(patients))
-        page.wait_for_timeout(800)
-        box = page.locator("#interim-as_of input")
-        box.click()
-        box.press("Control+a")
-        box.type("2026-06-30")
-        box.press("Enter")
-        page.fill("#interim-analyst", "DSMB statistician")
+        prepare_interim_call(page, patients, "DSMB statistician")
         page.click("#interim-run")
         page.wait_for_selector(".ap-cohort", timeout=30_000)
         page.wait_for_timeout(500)
@@ -96,3 +89,19 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def prepare_interim_call(page: Any, patients: Path, analyst: str) -> None:
+    """On the Interim page: upload the patients, set the cut-off 2026-06-30, name the analyst."""
+    page.get_by_role("tab", name="Interim").click()
+    page.set_input_files("#interim-data", str(patients))
+    page.wait_for_function(
+        "() => document.querySelector('#interim-data_progress .progress-bar')"
+        "?.textContent.includes('complete')", timeout=10_000,
+    )  # fmt: skip
+    box = page.locator("#interim-as_of input")
+    box.click()
+    box.press("Control+a")
+    box.type("2026-06-30")
+    box.press("Enter")
+    page.fill("#interim-analyst", analyst)
