@@ -382,15 +382,20 @@ def _app_interim_rows(page: Any) -> list[tuple[str, float, float, float | None]]
 
     prepare_interim_call(page, ROOT / "designs" / "motivating_trial_synthetic_patients.csv",
                          "Benchmark")  # fmt: skip
+    # The cards' HTML is the same on every call, so wait for Shiny to deliver the output
+    # again (its shiny:value event) rather than for the HTML to change.
+    page.evaluate(
+        "() => { window.__cards = 0; $(document).on('shiny:value', (event) => {"
+        " if (event.name === 'interim-cards') window.__cards += 1; }); }"
+    )
     times = []
     for _ in range(5):
-        before = page.inner_html("#interim-cards")
+        count = page.evaluate("() => window.__cards")
         started = time.perf_counter()
         page.click("#interim-run")
         page.wait_for_function(
-            "([css, old]) => { const el = document.querySelector(css);"
-            " return el && el.innerHTML !== old && el.querySelector('.ap-cohort'); }",
-            arg=["#interim-cards", before], timeout=30_000,
+            "(count) => window.__cards > count && document.querySelector('#interim-cards .ap-cohort')",
+            arg=count, timeout=30_000,
         )  # fmt: skip
         times.append(time.perf_counter() - started)
         page.wait_for_timeout(300)
