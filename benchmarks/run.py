@@ -394,7 +394,8 @@ def _app_interim_rows(page: Any) -> list[tuple[str, float, float, float | None]]
         started = time.perf_counter()
         page.click("#interim-run")
         page.wait_for_function(
-            "(count) => window.__cards > count && document.querySelector('#interim-cards .ap-cohort')",
+            "(count) => window.__cards > count"
+            " && document.querySelector('#interim-cards .ap-cohort')",
             arg=count, timeout=30_000,
         )  # fmt: skip
         times.append(time.perf_counter() - started)

@@ -200,12 +200,15 @@ def test_high_rates_and_large_n_match_clinfun(setting, minimax, optimal):
 def test_the_search_skips_only_totals_without_a_feasible_design():
     """Totals marked impossible by the Neyman-Pearson bound have no feasible design."""
     from adaptive_pilot.designs.simon import _neyman_pearson_impossible
+    from adaptive_pilot.designs.single_stage import single_stage_tests
 
     p0, p1, alpha, beta, nmax = 0.3, 0.6, 0.05, 0.2, 34
-    impossible = _neyman_pearson_impossible(p0, p1, alpha, beta, nmax)
-    naive = _naive_per_n(p0, p1, alpha, beta, nmax, strict=True)
-    assert impossible[: min(naive)].all()  # every total below the minimax is ruled out
-    assert not impossible[list(naive)].any()
+    for strict in (True, False):
+        tests = single_stage_tests(p0, p1, alpha, nmax, strict)
+        impossible = _neyman_pearson_impossible(tests, alpha, beta)
+        naive = _naive_per_n(p0, p1, alpha, beta, nmax, strict=strict)
+        assert impossible[: min(naive)].all()  # every total below the minimax is ruled out
+        assert not impossible[list(naive)].any()
 
 
 @pytest.mark.parametrize("p", [1e-3, 0.05, 0.3, 0.5, 0.9, 0.999])

@@ -49,13 +49,19 @@ from ..errors import InputError
 from ..provenance import Provenance, design_hash
 from ..results import ResultMixin, Summary, Table, json_safe
 from ._binomial_tables import BinomialTables
-from .single_stage import SingleStageDesign, single_stage_design
+from .single_stage import (
+    SingleStageDesign,
+    SingleStageTests,
+    single_stage_tests,
+    smallest_single_stage,
+)
 
 __all__ = ["SimonDesign", "SimonSearch", "simon_designs"]
 
 Convention = Literal["clinfun", "inclusive"]
 N_MAX_LIMIT = 2000
 _TIE = 1e-12
+_CANDIDATE_COLUMNS = ("r1", "n1", "r", "n", "en0", "pet0", "alpha", "power")
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,8 @@ class SimonSearch(ResultMixin):
     admissible : tuple of SimonDesign
         The admissible designs by increasing ``n``: the first is the minimax,
         the last the optimal design.
+    candidate_rows : numpy.ndarray
+        The rows of :attr:`candidates` as an array (columns as there).
     candidates : pandas.DataFrame
         For each total ``n`` that can be optimal or admissible (its best EN(p0)
         is not above that of any smaller ``n``), the feasible design with the
@@ -160,8 +168,14 @@ class SimonSearch(ResultMixin):
     n_max: int
     convention: str
     admissible: tuple[SimonDesign, ...]
-    candidates: pd.DataFrame = field(repr=False)
+    candidate_rows: np.ndarray = field(repr=False)
     single_stage: SingleStageDesign
+
+    @functools.cached_property
+    def candidates(self) -> pd.DataFrame:
+        """The per-n candidates as a table (built when first asked for)."""
+        frame = pd.DataFrame(self.candidate_rows, columns=list(_CANDIDATE_COLUMNS))
+        return frame.astype({name: int for name in ("r1", "n1", "r", "n")})
 
     @property
     def minimax(self) -> SimonDesign:
@@ -321,18 +335,20 @@ def simon_designs(
     ('1/10, 5/29', '1/15, 5/25')
     """
     p0, p1, alpha, beta, n_max, strict = _validate(p0, p1, alpha, beta, n_max, convention)
-    tables0 = BinomialTables(p0)
-    tables1 = BinomialTables(p1)
-    rows = _best_design_per_n(tables0, tables1, alpha, beta, n_max, strict)
-    if not rows:
+    # the tables start large enough for a default search (n_max 100), so it builds them once
+    tables0 = BinomialTables(p0, min(n_max, 128))
+    tables1 = BinomialTables(p1, min(n_max, 128))
+    tests = single_stage_tests(p0, p1, alpha, n_max, strict)
+    impossible = _neyman_pearson_impossible(tests, alpha, beta)
+    rows = _best_design_per_n(tables0, tables1, alpha, beta, n_max, strict, impossible)
+    if not len(rows):
         raise InputError(
             "n_max",
             f"no two-stage design with alpha {'<' if strict else '<='} {alpha:g} and power "
             f"{'>' if strict else '>='} {1 - beta:g} exists with n up to {n_max}; increase n_max",
         )
-    candidates = pd.DataFrame(rows, columns=["r1", "n1", "r", "n", "en0", "pet0", "alpha", "power"])
-    admissible = _admissible(candidates, p0, p1)
-    single = single_stage_design(p0, p1, alpha, beta, n_max=n_max, convention=convention)
+    admissible = _admissible(rows, p0, p1)
+    single = smallest_single_stage(tests, beta, strict)
     return SimonSearch(
         p0=p0,
         p1=p1,
@@ -341,7 +357,7 @@ def simon_designs(
         n_max=n_max,
         convention=convention,
         admissible=admissible,
-        candidates=candidates,
+        candidate_rows=rows,
         single_stage=single,
     )
 
@@ -378,31 +394,33 @@ def _stage1_lower_bounds(p0: float, p1: float, beta: float, n_max: int) -> np.nd
     return np.asarray(stage1_lower_bounds(continuing))
 
 
-def _neyman_pearson_impossible(
-    p0: float, p1: float, alpha: float, beta: float, n_max: int
-) -> np.ndarray:
+def _neyman_pearson_impossible(tests: SingleStageTests, alpha: float, beta: float) -> np.ndarray:
     """Totals n = 0..n_max at which no test of size alpha has power 1 - beta.
 
     The randomised single-stage test on X ~ Bin(n, p) is most powerful at its
     size (Neyman-Pearson), and every two-stage design is a test on the same n
     patients, so when that test's power is below 1 - beta no design of total
-    n is feasible. A margin of 1e-9 keeps borderline totals in the search.
+    n is feasible. It rejects when X > r and with probability gamma when
+    X = r, r the single-stage critical value. A margin of 1e-9 keeps
+    borderline totals in the search.
     """
-    n = np.arange(n_max + 1)
-    # the smallest r with P(X > r | p0) <= alpha, i.e. P(X <= r | p0) >= 1 - alpha
-    r = binomial_quantile(1.0 - alpha, n, p0)
-    size = binomial_sf(r, n, p0)
-    pmf0 = binomial_sf(r - 1, n, p0) - size
-    gamma = (alpha - size) / np.where(pmf0 > 0, pmf0, 1.0)
-    pmf1 = binomial_sf(r - 1, n, p1) - binomial_sf(r, n, p1)
-    power = binomial_sf(r, n, p1) + np.clip(gamma, 0.0, 1.0) * pmf1
+    pmf0 = tests.size_below - tests.size
+    gamma = (alpha - tests.size) / np.where(pmf0 > 0, pmf0, 1.0)
+    pmf1 = tests.power_below - tests.power
+    power = tests.power + np.clip(gamma, 0.0, 1.0) * pmf1
     return power < 1.0 - beta - 1e-9
 
 
 def _best_design_per_n(
-    t0: BinomialTables, t1: BinomialTables, alpha: float, beta: float, n_max: int, strict: bool
-) -> list[tuple]:
-    """For each total n that can be optimal or admissible, its best design.
+    t0: BinomialTables,
+    t1: BinomialTables,
+    alpha: float,
+    beta: float,
+    n_max: int,
+    strict: bool,
+    impossible: np.ndarray,
+) -> np.ndarray:
+    """For each total n that can be optimal or admissible, its best design (one row each).
 
     The best design at n is the feasible design with the smallest EN(p0) (as
     in ph2simon's table); totals whose best EN(p0) is above that of a smaller
@@ -412,11 +430,11 @@ def _best_design_per_n(
     from ._simon_scan import scan_simon  # numba: compiled once, then from its cache
 
     lower = _stage1_lower_bounds(t0.p, t1.p, beta, n_max)
-    worth = ~_neyman_pearson_impossible(t0.p, t1.p, alpha, beta, n_max)
+    worth = ~impossible
     worth[:2] = False
-    rows: list[tuple] = []
+    blocks: list[np.ndarray] = []
     best = np.inf
-    out = np.empty((n_max + 1, 8))
+    out = np.empty((n_max + 1, len(_CANDIDATE_COLUMNS)))
     n_from = 2
     while n_from <= n_max:
         ahead = np.flatnonzero(worth[n_from:] & (lower[n_from:] <= best + 1e-9))
@@ -430,20 +448,16 @@ def _best_design_per_n(
             t0.pmf, t0.cdf, t0.sf, t1.pmf, t1.cdf, t1.sf, alpha, beta, strict, _TIE,
             lower, ~worth, n_from, n_to, best, out,
         )  # fmt: skip
-        rows += [
-            (int(r1), int(n1), int(r), int(n), float(en0), float(pet0), float(a), float(power))
-            for r1, n1, r, n, en0, pet0, a, power in out[:count]
-        ]
         if count:
+            blocks.append(out[:count].copy())
             best = min(best, float(out[:count, 4].min()))
         n_from = n_to + 1
-    return rows
+    return np.concatenate(blocks) if blocks else np.empty((0, len(_CANDIDATE_COLUMNS)))
 
 
-def _admissible(candidates: pd.DataFrame, p0: float, p1: float) -> tuple[SimonDesign, ...]:
+def _admissible(rows: np.ndarray, p0: float, p1: float) -> tuple[SimonDesign, ...]:
     """Lower convex hull of (n, EN(p0)) from the minimax to the optimal design."""
-    ns = candidates["n"].to_numpy(dtype=float)
-    ens = candidates["en0"].to_numpy()
+    r1s, n1s, rs, ns, ens, pets, alphas, powers = rows.T
     optimal = int(np.argmin(ens))  # first minimum: smallest n among ties
     chain: list[tuple[int, float, float]] = []  # (row, q_lo, q_hi)
     current, q_hi = 0, 1.0
@@ -459,23 +473,21 @@ def _admissible(candidates: pd.DataFrame, p0: float, p1: float) -> tuple[SimonDe
         current, q_hi = nxt, float(q_best)
     chain.append((optimal, 0.0, q_hi))
     designs = []
-    columns = {name: candidates[name].to_numpy() for name in candidates.columns}
     last = len(chain) - 1
     for position, (row, q_lo, q_hi) in enumerate(chain):
         kind = "minimax" if position == 0 else "optimal" if position == last else "admissible"
-        values = {name: column[row] for name, column in columns.items()}
         designs.append(
             SimonDesign(
-                r1=int(values["r1"]),
-                n1=int(values["n1"]),
-                r=int(values["r"]),
-                n=int(values["n"]),
+                r1=int(r1s[row]),
+                n1=int(n1s[row]),
+                r=int(rs[row]),
+                n=int(ns[row]),
                 p0=p0,
                 p1=p1,
-                en0=float(values["en0"]),
-                pet0=float(values["pet0"]),
-                alpha=float(values["alpha"]),
-                power=float(values["power"]),
+                en0=float(ens[row]),
+                pet0=float(pets[row]),
+                alpha=float(alphas[row]),
+                power=float(powers[row]),
                 kind=kind,
                 q_lo=q_lo,
                 q_hi=q_hi,
