@@ -10,11 +10,25 @@ package only draws them.
 
 from __future__ import annotations
 
-from ._render import pdf, png, svg
-from .boundary import boundary_figure
-from .design import OCCurve, oc_figure, sample_size_figure, stopping_figure
-from .interim import cohort_figure
-from .simulation import OUTCOME_COLOURS, scenario_figure
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_getattr
+
+#: Public name -> module that defines it, imported on first use: a design report loads
+#: no interim or simulation drawing code (nor what those import).
+_EXPORTS = {
+    "OUTCOME_COLOURS": "simulation",
+    "OCCurve": "design",
+    "boundary_figure": "boundary",
+    "cohort_figure": "interim",
+    "oc_figure": "design",
+    "pdf": "_render",
+    "png": "_render",
+    "sample_size_figure": "design",
+    "scenario_figure": "simulation",
+    "stopping_figure": "design",
+    "svg": "_render",
+}
 
 __all__ = [
     "OUTCOME_COLOURS",
@@ -29,3 +43,14 @@ __all__ = [
     "stopping_figure",
     "svg",
 ]
+
+
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from ._render import pdf, png, svg
+    from .boundary import boundary_figure
+    from .design import OCCurve, oc_figure, sample_size_figure, stopping_figure
+    from .interim import cohort_figure
+    from .simulation import OUTCOME_COLOURS, scenario_figure

@@ -50,6 +50,8 @@ _RENDERED: weakref.WeakKeyDictionary[Figure, dict[tuple[str, int], bytes]] = (
 
 
 def _rendered(figure: Figure, fmt: str, dpi: int = 0, **options: Any) -> bytes:
+    if figure not in _RENDERED:
+        _fix_layout(figure)
     done = _RENDERED.setdefault(figure, {})
     if (fmt, dpi) not in done:
         buffer = io.BytesIO()
@@ -59,6 +61,17 @@ def _rendered(figure: Figure, fmt: str, dpi: int = 0, **options: Any) -> bytes:
             figure.savefig(buffer, format=fmt, **options)
         done[fmt, dpi] = buffer.getvalue()
     return done[fmt, dpi]
+
+
+def _fix_layout(figure: Figure) -> None:
+    """Lay the figure out once (constrained layout), then keep it for every format.
+
+    Each save would otherwise redo the layout, which measures every text again.
+    """
+    if figure.get_layout_engine() is not None:
+        with style():
+            figure.draw_without_rendering()
+        figure.set_layout_engine("none")
 
 
 def svg(figure: Figure) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,12 +17,14 @@ from ..errors import InputError
 from ..oc.exact import compare_oc, exact_oc
 from ..provenance import Provenance
 from ..results import Table
-from ..simulation import Scenario, SimulationResult, simulate
 from ..spec import load_scenarios
 from ..spec.resolve import ResolvedDesign, load_design
 from .document import FigureBlock, Paragraph, Report, Section
 from .protocol import REFERENCES, design_paragraphs, trial_paragraphs
 from .simulation import simulation_paragraph, simulation_sections
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only: a design report loads no simulation code
+    from ..simulation import Scenario, SimulationResult
 
 __all__ = ["curve_grid", "design_report", "oc_curve", "report"]
 
@@ -98,6 +101,8 @@ def report(
         if isinstance(scenarios, str | Path):
             source = str(scenarios)
             scenarios = load_scenarios(scenarios, trial)
+        from ..simulation import simulate
+
         simulation = simulate(
             trial, list(scenarios), n_trials, seed, n_jobs=n_jobs, progress=progress
         )

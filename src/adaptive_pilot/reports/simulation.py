@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import platform
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,9 +21,11 @@ from .. import figures
 from ..cohorts.trial import Cohort, TrialDesign
 from ..provenance import versions
 from ..results import Table
-from ..simulation import SimulationResult
-from ..simulation.scenarios import Scenario
 from .document import Block, FigureBlock, Paragraph, Section, slug
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only: a design report loads no simulation code
+    from ..simulation import SimulationResult
+    from ..simulation.scenarios import Scenario
 
 __all__ = ["simulation_paragraph", "simulation_sections"]
 
