@@ -9,6 +9,7 @@ downloaded). pytest-playwright saves a screenshot of a failing test's page in
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import html.parser
 import json
 import os
@@ -172,8 +173,16 @@ def _decisions(page):
     }
 
 
+def _tab(page, name):
+    """Open a page of the app (on a phone, through the collapsed navigation menu)."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+    page.get_by_role("tab", name=name).click()
+
+
 def _interim_call(page, file=PATIENTS, analyst="Test analyst"):
-    page.get_by_role("tab", name="Interim").click()
+    _tab(page, "Interim")
     _upload(page, "data", file)
     _set_cut_off(page)
     page.fill("#interim-analyst", analyst)
@@ -834,3 +843,144 @@ def test_a_family_switch_resets_its_fields_hides_the_others_and_offers_each_simo
     )
     assert page.input_value("#design-threshold_2") == "0.3"
     assert page.is_visible("#design-prior_a") and not page.is_visible("#design-simon_kind")
+
+
+def test_the_field_at_fault_is_marked_with_its_message_beside_it(page, app):
+    """p1 out of range: the p1 box gets aria-invalid and a red border, the message sits
+    under it (not only at the top of the page), the report waits; fixing it clears all."""
+    _open(page, app)
+    page.fill("#design-p1", "1.2")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("#design-p1[aria-invalid='true']", timeout=10_000)
+    assert "is-invalid" in page.get_attribute("#design-p1", "class")
+    note = page.locator("#design-p1-error")
+    assert "less than 1" in note.inner_text()
+    assert page.get_attribute("#design-p1", "aria-describedby") == "design-p1-error"
+    assert page.evaluate(  # the message is just below its field, in the sidebar
+        "() => { const f = document.querySelector('#design-p1').getBoundingClientRect();"
+        " const m = document.querySelector('#design-p1-error').getBoundingClientRect();"
+        " return m.top >= f.bottom - 1 && m.top - f.bottom < 40; }"
+    )
+    assert page.get_attribute("#design-report", "aria-disabled") == "true"
+    # p0 above p1 marks both hypotheses
+    page.fill("#design-p1", "0.02")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("#design-p0[aria-invalid='true']", timeout=10_000)
+    assert page.get_attribute("#design-p1", "aria-invalid") == "true"
+    assert "greater than p0" in page.inner_text("#design-p0-error")
+    page.fill("#design-p1", "0.2")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("[aria-invalid='true']", state="detached", timeout=10_000)
+    assert page.locator(".ap-field-error").count() == 0
+    page.wait_for_function(
+        "() => !document.querySelector('#design-report').classList.contains('disabled')",
+        timeout=10_000,
+    )
+
+
+def test_downloads_wait_for_a_result_and_say_why(page, app):
+    _open(page, app)
+    page.get_by_role("tab", name="Simulate").click()
+    for name in ("results_csv", "results_json", "report"):
+        button = f"#simulate-{name}"
+        page.wait_for_selector(f"{button}.disabled[aria-disabled='true']", timeout=10_000)
+        assert "after the simulation" in page.inner_text(f"{button}-why")
+    page.get_by_role("tab", name="Interim").click()
+    for name in ("closed", "open"):
+        page.wait_for_selector(f"#interim-{name}.disabled[aria-disabled='true']", timeout=10_000)
+        assert "after the interim call" in page.inner_text(f"#interim-{name}-why")
+    _interim_call(page)
+    _decisions(page)
+    for name in ("closed", "open"):
+        page.wait_for_function(
+            "css => !document.querySelector(css).classList.contains('disabled')",
+            arg=f"#interim-{name}", timeout=10_000,
+        )  # fmt: skip
+        assert page.get_attribute(f"#interim-{name}", "aria-disabled") is None
+        assert not page.is_visible(f"#interim-{name}-why")
+
+
+def test_interim_cards_summary_first_plain_words_toxicity_and_text_alternatives(page, app):
+    from adaptive_pilot.dsmb.run import run_interim
+    from adaptive_pilot.interim.decide import plain_reason
+
+    _open(page, app)
+    _interim_call(page)
+    decisions = _decisions(page)
+    # the summary across cohorts comes before the first card, with decisions in words
+    assert page.evaluate(
+        "() => { const s = document.querySelector('.ap-overview');"
+        " const c = document.querySelector('.ap-cohort');"
+        " return !!s && !!(s.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING); }"
+    )
+    overview = page.inner_text(".ap-overview")
+    assert "stop_futility" not in overview and "no_go" not in overview
+    result = run_interim(DESIGN, data=PATIENTS, as_of=dt.date.fromisoformat(AS_OF))
+    for plan, call in zip(result.plan.cohorts, result.calls, strict=True):
+        card = page.locator(f".ap-cohort[data-cohort='{call.cohort}']")
+        assert card.locator(".ap-plain").inner_text() == plain_reason(plan, call)
+        assert call.reason in card.locator(".ap-reason").inner_text()
+        toxicity = card.locator(".ap-toxicity").inner_text()
+        assert f"{call.toxicities} of {call.n_toxicity} patient" in toxicity
+        assert "limit" in toxicity or f"> {plan.toxicity.threshold:g}" in toxicity
+        label = card.locator("svg").first.get_attribute("aria-label")
+        assert card.locator("svg").first.get_attribute("role") == "img"
+        assert f"Cohort {call.cohort}" in label
+        assert decisions[call.cohort] == call.decision
+
+
+def test_pages_have_a_language_one_h1_text_alternatives_and_a_plain_tab_order(page, app):
+    _open(page, app)
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.locator("h1").count() == 1
+    page.wait_for_selector("#design-figures_panel svg", timeout=30_000)
+    unlabelled = page.evaluate(
+        "() => [...document.querySelectorAll('main svg, .tab-content svg')]"
+        ".filter(s => s.closest('.ap-figures, .ap-cohort') && !s.getAttribute('aria-label'))"
+        ".length"
+    )
+    assert unlabelled == 0
+    assert page.locator("[tabindex]:not([tabindex='-1']):not([tabindex='0'])").count() == 0
+    # Tab walks the sidebar in the order it is read: start, upload, family, p0, p1
+    page.focus("#design-start")
+    order = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("() => document.activeElement.id"))
+    wanted = ["design-family", "design-p0", "design-p1"]
+    positions = [order.index(name) for name in wanted]
+    assert positions == sorted(positions), order
+    # the calibration card says what it chooses, in words
+    text = page.inner_text("#design-criterion")
+    assert "chooses the most powerful design" in text and "at most 0.05" in text
+
+
+def test_at_390_pixels_nothing_overflows_and_results_are_not_behind_the_sidebar(browser, app):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        _open(page, app)
+
+        def width() -> int:
+            return page.evaluate("document.documentElement.scrollWidth")
+
+        assert width() <= 390
+        # the sidebar starts collapsed on a phone; open it to make the call
+        _tab(page, "Interim")
+        toggle = page.locator("#interim-sidebar").locator("xpath=..").locator(".collapse-toggle")
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+        _interim_call(page)
+        _decisions(page)
+        page.wait_for_function(
+            "() => document.querySelector('#interim-sidebar').closest('.bslib-sidebar-layout')"
+            ".querySelector('.collapse-toggle').getAttribute('aria-expanded') === 'false'",
+            timeout=10_000,
+        )
+        assert page.locator(".ap-overview").is_visible()
+        assert width() <= 390
+        _tab(page, "Audit")
+        page.wait_for_selector("#audit-history .ap-audit, #audit-history p", timeout=10_000)
+        assert width() <= 390
+    finally:
+        context.close()

@@ -144,6 +144,13 @@ def test_bop2_en0_criterion_minimises_en0_subject_to_both_errors():
     # and it differs from the power criterion, which takes a larger E[N] for more power
     by_power = calibrate_bop2(0.2, 0.4, 0.1, prior, looks=looks, lam=lams, gamma=gammas)
     assert by_power.feasible.iloc[0]["en0"] >= en0 and by_power.feasible.iloc[0]["power"] >= oc[1]
+    # each summary says in words what it chose, with the targets it was given
+    words = " ".join(result.summary().header)
+    assert "chooses the smallest expected sample size E[N | p0]" in words
+    assert "at most 0.1" in words and "at least 0.8" in words
+    words = " ".join(by_power.summary().header)
+    assert "chooses the most powerful design" in words and "at most 0.1" in words
+    assert "power P(GO | p1) of at least" not in words  # the power criterion: no power target
 
 
 def test_lee_liu_n_then_en0_takes_the_smallest_n_first():
@@ -172,3 +179,5 @@ def test_lee_liu_n_then_en0_takes_the_smallest_n_first():
     best = result.feasible.iloc[0]
     assert (best["alpha"], best["power"], best["en0"]) == pytest.approx(oc, abs=1e-12)
     assert result.grids["criterion"] == "n_then_en0"
+    words = " ".join(result.summary().header)
+    assert "chooses the smallest maximum sample size N, then the smallest E[N | p0]" in words

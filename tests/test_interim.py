@@ -331,3 +331,59 @@ def test_printed_decisions_are_words_and_the_json_keeps_the_codes():
     assert {c["decision"] for c in result.to_dict()["cohorts"]} <= {
         "continue", "stop_futility", "stop_efficacy", "stop_toxicity", "go", "no_go"
     }  # fmt: skip
+
+
+def test_plain_words_say_the_same_call_as_the_notation():
+    """Each decision's plain sentence names the decision, the counts and the bound that decided."""
+    from adaptive_pilot.interim.decide import plain_reason
+
+    plan = _plans()[0]  # BOP2, looks 10, 20, 30; no early efficacy stop
+    table = plan.table
+    seen = set()
+    for k, n in enumerate(table.looks):
+        for x in range(n + 1):
+            call = decide_cohort(plan, _counts(n, x))
+            text = plain_reason(plan, call)
+            seen.add(call.decision)
+            assert f"{x} response" in text and f"{n} evaluable patient" in text
+            if call.decision == "stop_futility":
+                assert text.startswith("The cohort stops")
+                assert f"{table.futility[k]} or fewer" in text
+            elif call.decision == "go":
+                assert text.startswith("Final analysis: GO")
+                assert f"the {call.efficacy_bound} a GO" in text
+            elif call.decision == "no_go":
+                assert "NO-GO" in text and f"a GO needs {call.efficacy_bound}" in text
+            elif call.decision == "continue":
+                assert text.startswith("The cohort goes on to the next look, at")
+                assert f"{table.looks[k + 1]} evaluable patients" in text
+    assert seen == {"stop_futility", "continue", "go", "no_go"}
+    rule = ap.BOP2Rule(0.05, ap.BetaPrior(0.05, 0.95), 30, 0.83, 0.30)
+    toxic = ap.Design.of(
+        ap.BayesianDesign(rule, (10, 20, 30)),
+        p1=0.2,
+        name="c",
+        toxicity=ap.ToxicityRule(0.3, 0.9, ap.BetaPrior(0.3, 0.7), (10, 20, 30)),
+    )
+    call = decide_cohort(toxic, _counts(10, 3, n_toxicity=10, toxicities=7))
+    assert call.decision == "stop_toxicity"
+    text = plain_reason(toxic, call)
+    assert "stops for safety" in text and "7 of 10 patients had a serious side effect" in text
+    assert f"the {call.toxicity_bound} the design tolerates" in text
+
+
+def test_continue_says_why_when_a_final_go_is_already_certain():
+    """BOP2 has no early efficacy stop: at 20 of 20 the final GO is certain, yet it continues."""
+    from adaptive_pilot.interim.decide import final_go_certain, plain_reason
+
+    plan = _plans()[0]
+    final_bound = plan.table.efficacy[-1]
+    certain = decide_cohort(plan, _counts(20, final_bound))
+    assert certain.decision == "continue"
+    assert certain.p_final_go_p0 == pytest.approx(1.0) and final_go_certain(certain)
+    assert "a final GO is already certain" in certain.reason
+    assert "a final GO is already certain" in plain_reason(plan, certain)
+    assert "does not stop early for efficacy" in plain_reason(plan, certain)
+    uncertain = decide_cohort(plan, _counts(20, final_bound - 1))
+    assert uncertain.decision == "continue" and not final_go_certain(uncertain)
+    assert "certain" not in uncertain.reason and "certain" not in plain_reason(plan, uncertain)

@@ -24,11 +24,12 @@ def audit_ui() -> Any:
             "head",
             "Head hash kept outside the database (optional: finds removed latest records)",
             placeholder="64 hexadecimal digits, as 'audit verify' prints it",
-            width="640px",
+            width="100%",
         ),
         ui.input_action_button("verify", "Verify the chain", class_="btn-primary"),
         ui.output_ui("verification"),
-        class_="container-fluid",
+        class_="container-fluid ap-audit-page",
+        style="max-width: 60rem;",
     )
 
 
@@ -67,7 +68,9 @@ def audit_server(input: Any, output: Any, session: Any, audit: str | None, recor
         frame = pd.DataFrame(rows)
         calls = "1 interim call" if len(rows) == 1 else f"{len(rows)} interim calls"
         title = f"{calls} in {Path(audit).name}"
-        return tags.div(tags.h4(title), table_html(Table(frame, title="")), class_="ap-audit")
+        return tags.div(
+            tags.h2(title, class_="h4"), table_html(Table(frame, title="")), class_="ap-audit"
+        )
 
     @reactive.effect
     @reactive.event(input.verify)
@@ -91,4 +94,4 @@ def audit_server(input: Any, output: Any, session: Any, audit: str | None, recor
         if isinstance(result, InputError):
             return error_box(result)
         style = "alert-success" if result.ok else "alert-danger"
-        return tags.div(result.line(), class_=f"alert {style} mt-3")
+        return tags.div(result.line(), class_=f"alert {style} mt-3 ap-audit")

@@ -19,8 +19,12 @@ from ..results import Table, html_table
 __all__ = [
     "ACCEPTED",
     "design_heading",
+    "enable_downloads",
     "error_box",
     "example_files",
+    "field_message",
+    "figure_html",
+    "mark_fields",
     "provenance_line",
     "report_bytes",
     "report_controls",
@@ -63,9 +67,19 @@ def error_box(error: Exception) -> Tag:
     )
 
 
-def table_html(table: Table) -> HTML:
-    """A result table as the reports show it (same numbers, same formats)."""
-    return HTML(html_table(table))
+def table_html(table: Table) -> Tag:
+    """A result table as the reports show it (same numbers, same formats).
+
+    It scrolls sideways inside its own box on a narrow screen, so the page does not.
+    """
+    return tags.div(HTML(html_table(table)), class_="ap-scroll")
+
+
+def figure_html(svg: str, description: str) -> HTML:
+    """An inline SVG figure with its text alternative (``role="img"``, ``aria-label``)."""
+    label = html.escape(description, quote=True)
+    start = svg.index("<svg")
+    return HTML(f'{svg[:start]}<svg role="img" aria-label="{label}"{svg[start + 4 :]}')
 
 
 def provenance_line(design_hash: str, extra: str = "") -> TagList:
@@ -129,3 +143,28 @@ def report_bytes(report: Any, fmt: str) -> bytes:
 def escape(text: str) -> str:
     """HTML-escape a string for inline markup."""
     return html.escape(text)
+
+
+async def mark_fields(session: Any, fields: tuple[str, ...], message: str) -> None:
+    """Mark the page's ``fields`` invalid (``aria-invalid``, red border) with ``message``
+    beside the first; no fields clears the page's marks."""
+    await session.send_custom_message(
+        "ap-mark-fields",
+        {"scope": str(session.ns), "ids": [session.ns(f) for f in fields], "message": message},
+    )
+
+
+async def enable_downloads(session: Any, ids: tuple[str, ...], reason: str | None) -> None:
+    """Enable the page's download buttons ``ids``, or disable them saying why (``reason``)."""
+    await session.send_custom_message(
+        "ap-enable",
+        {"ids": [session.ns(i) for i in ids], "enabled": reason is None, "reason": reason or ""},
+    )
+
+
+def field_message(error: InputError) -> str:
+    """An error's message as shown beside its field ("Must be less than 1 (got 1.2)")."""
+    message = error.message.strip()
+    if message.startswith(("must", "is ")):
+        message = "This value " + message
+    return message[:1].upper() + message[1:]

@@ -6,18 +6,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from htmltools import HTML, tags
+from htmltools import tags
 from shiny import module, reactive, render, req, ui
 
 from .. import figures
+from ..designs.calibration import criterion_words
 from ..errors import InputError
 from ..results import Table
 from ..spec import design_from_document
 from ..spec.reading import read_document
 from .common import (
     ACCEPTED,
+    enable_downloads,
     error_box,
     example_files,
+    field_message,
+    figure_html,
+    mark_fields,
     provenance_line,
     report_bytes,
     report_controls,
@@ -30,6 +35,7 @@ from .form import (
     THRESHOLDS,
     apply_form,
     family_defaults,
+    form_fields,
     form_values,
     new_document,
 )
@@ -140,10 +146,7 @@ def design_ui() -> Any:
         ui.card(ui.card_header("Figures"), ui.output_ui("figures_panel")),
         ui.card(
             ui.card_header("Calibration"),
-            ui.p(
-                "Search the design file's calibration grid for the most powerful design "
-                "with the exact type I error at most alpha."
-            ),
+            ui.output_ui("criterion"),
             ui.input_action_button("calibrate", "Run the calibration", class_="btn-secondary"),
             ui.output_ui("calibration"),
         ),
@@ -275,7 +278,7 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
             f"{at1['en']:.1f} at p1; PET(p0) = {at0['pet']:.3f}"
         )
         return tags.div(
-            tags.h4(hyp.title or hyp.name, class_="mb-0"),
+            tags.h2(hyp.title or hyp.name, class_="h4 mb-0"),
             tags.p(key, class_="mb-0 ap-key"),
             provenance_line(state["evaluation"].provenance.design_hash),
         )
@@ -316,10 +319,53 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
         table = state["evaluation"].table
         curve = oc_curve(hyp)
         return tags.div(
-            HTML(figures.svg(figures.boundary_figure(table))),
-            HTML(figures.svg(figures.oc_figure([curve], p0=hyp.p0, p1=hyp.p1))),
+            figure_html(
+                figures.svg(figures.boundary_figure(table)),
+                "Stopping boundaries: responses against evaluable patients, with the regions "
+                "where the design stops for futility or efficacy at each look",
+            ),
+            figure_html(
+                figures.svg(figures.oc_figure([curve], p0=hyp.p0, p1=hyp.p1)),
+                f"Operating characteristics: probability of GO and of early stopping against "
+                f"the true response rate, with p0 = {hyp.p0:g} and p1 = {hyp.p1:g} marked",
+            ),
             class_="ap-figures",
         )
+
+    @render.ui
+    def criterion() -> Any:
+        """What the calibration will choose, in words, from the design file's section."""
+        state = evaluated()
+        resolved = state["resolved"]
+        try:
+            grids = resolved.calibration_grids()
+        except InputError as error:
+            return tags.p(f"No calibration here: {error.message}.", class_="text-muted")
+        errors = resolved.spec.errors
+        targets = {"alpha": errors.alpha, "beta": errors.beta}
+        words = criterion_words(grids["method"], grids["criterion"], targets)
+        return tags.p(
+            "Searches the design file's calibration grid on exact operating characteristics "
+            f"and chooses {words}.",
+            class_="ap-criterion",
+        )
+
+    @reactive.effect
+    async def _show_problems() -> None:
+        """The field at fault marked, with the message beside it; the report waits for a design."""
+        state = current()
+        if state.get("waiting"):
+            return
+        error = state.get("error")
+        with reactive.isolate():
+            family = input.family()
+        fields: tuple[str, ...] = ()
+        message = ""
+        if isinstance(error, InputError):
+            fields, message = form_fields(error.field, family), field_message(error)
+        await mark_fields(session, fields, message if fields else "")
+        reason = None if "resolved" in state else "Available once the design is valid."
+        await enable_downloads(session, ("report",), reason)
 
     @reactive.effect
     @reactive.event(input.calibrate)

@@ -20,6 +20,7 @@ __all__ = [
     "THRESHOLDS",
     "apply_form",
     "family_defaults",
+    "form_fields",
     "form_values",
     "new_document",
 ]
@@ -67,6 +68,45 @@ def family_defaults(family: str, previous: str) -> dict[str, Any]:
     if (family == "simon") != (previous == "simon"):
         reset["n_max"] = 100 if family == "simon" else 40
     return reset
+
+
+#: Design-file keys (as an error names them) -> the form fields that set them.
+_FIELDS_OF_KEY = {
+    "hypotheses": ("p0", "p1"),
+    "hypotheses.p0": ("p0",),
+    "hypotheses.p1": ("p1",),
+    "prior": ("prior_a", "prior_b"),
+    "prior.a": ("prior_a",),
+    "prior.b": ("prior_b",),
+    "n_max": ("n_max",),
+    "rule.search.n_max": ("n_max",),
+    "looks": ("every", "n_max"),
+    "toxicity.threshold": ("tox_threshold",),
+    "toxicity.probability": ("tox_probability",),
+}
+
+
+def form_fields(error_field: str, family: str) -> tuple[str, ...]:
+    """The form fields behind an error's field (a design-file key, or a form key).
+
+    Empty when the error is about something the form does not show.
+    """
+    key = error_field.removeprefix("design: ").strip()
+    if key in _FIELDS_OF_KEY:
+        return _FIELDS_OF_KEY[key]
+    if key.startswith("looks"):
+        return _FIELDS_OF_KEY["looks"]
+    first, second = THRESHOLDS.get(family, THRESHOLDS["bop2"])
+    by_key = {f"rule.{first[0]}": "threshold_1", f"rule.{second[0]}": "threshold_2"}
+    if family == "simon":
+        by_key |= {"errors.alpha": "threshold_1", "errors.beta": "threshold_2"}
+    else:
+        by_key |= {"errors.alpha": "alpha", "errors.beta": "beta"}
+    if key in by_key:
+        return (by_key[key],)
+    plain = {"p0", "p1", "alpha", "beta", "prior_a", "prior_b", "n_max", "every",
+             "threshold_1", "threshold_2", "tox_threshold", "tox_probability"}  # fmt: skip
+    return (key,) if key in plain else ()
 
 
 def new_document(family: str) -> dict[str, Any]:

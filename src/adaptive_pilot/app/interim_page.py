@@ -5,16 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from htmltools import HTML, tags
+from htmltools import tags
 from shiny import module, reactive, render, ui
 
 from .. import figures
 from ..errors import InputError
-from ..interim.decide import DECISION_LABELS, counted
-from .common import ACCEPTED, design_heading, error_box, example_files, provenance_line
+from ..interim.decide import DECISION_LABELS, counted, plain_reason
+from .common import (
+    ACCEPTED,
+    design_heading,
+    enable_downloads,
+    error_box,
+    example_files,
+    figure_html,
+    provenance_line,
+    table_html,
+)
 
 __all__ = ["interim_server", "interim_ui"]
 
@@ -67,6 +77,7 @@ def interim_ui() -> Any:
             ui.download_button("closed", "Closed report (DSMB only)"),
             ui.download_button("open", "Open report"),
             width=360,
+            id="sidebar",
         ),
         ui.output_ui("design_line"),
         ui.output_ui("problem"),
@@ -253,47 +264,40 @@ def interim_server(
             return None
         return error_box(_renamed(state["error"], state["names"]))
 
+    @reactive.effect
+    async def _after_call() -> None:
+        """Reports only once there is a call; on a phone the cards come out from under
+        the sidebar."""
+        state = outcome()
+        done = bool(state and "result" in state)
+        reason = None if done else "Available after the interim call."
+        await enable_downloads(session, ("closed", "open"), reason)
+        if state is not None:
+            await session.send_custom_message("ap-collapse-on-phone", {"id": session.ns("sidebar")})
+
     @render.ui
     def cards() -> Any:
         state = outcome()
         if not state or "result" not in state:
             return None
         result = state["result"]
-        cards = []
-        for plan, call in zip(result.plan.cohorts, result.calls, strict=True):
-            drawing = figures.svg(figures.cohort_figure(plan, call))
-            cards.append(
-                ui.card(
-                    ui.card_header(
-                        tags.span(f"Cohort {call.cohort}", class_="me-2"),
-                        tags.span(
-                            DECISION_LABELS.get(call.decision, call.decision),
-                            class_=f"badge {_badge(call.decision)} ap-decision",
-                            data_decision=call.decision,
-                        ),
-                    ),
-                    tags.p(call.reason, class_="ap-reason"),
-                    tags.p(
-                        f"{counted(call.counts.responses, 'response')} in "
-                        f"{counted(call.counts.n_evaluable, 'evaluable patient')} "
-                        f"({call.counts.enrolled} enrolled, "
-                        f"{call.counts.pending} pending); P(p > p0 | data) = "
-                        f"{call.prob_gt_p0:.3f}",
-                        class_="small",
-                    ),
-                    HTML(drawing),
-                    class_="ap-cohort",
-                    data_cohort=call.cohort,
-                )
-            )
+        cards = [_card(plan, call) for plan, call in zip(result.plan.cohorts, result.calls,
+                                                         strict=True)]  # fmt: skip
         header: list[Any] = [
-            tags.h4(f"Interim call at the data cut-off {result.as_of.isoformat()}")
+            tags.h2(f"Interim call at the data cut-off {result.as_of.isoformat()}", class_="h4")
         ]
         header += [tags.p(note, class_="small") for note in result.notes]
         audit_line = ""
         if result.audit:
             audit_line = f"audit record #{result.audit.get('id')}"
         header.append(provenance_line(result.provenance.design_hash, audit_line))
+        # the summary's own table (the same words), under this page's heading
+        overview = replace(result.summary().tables[0], title="")
+        header.append(
+            tags.section(
+                tags.h3("All cohorts", class_="h5"), table_html(overview), class_="ap-overview mb-3"
+            )
+        )
         return tags.div(*header, *cards, class_="ap-interim")
 
     def _result() -> Any:
@@ -313,6 +317,67 @@ def interim_server(
         from ..reports.interim import open_report
 
         yield open_report(_result())
+
+
+def _card(plan: Any, call: Any) -> Any:
+    """One cohort: the decision in words, why (plain, then notation), counts, toxicity, figure."""
+    drawing = figures.svg(figures.cohort_figure(plan, call))
+    lines = [
+        tags.p(plain_reason(plan, call), class_="ap-plain"),
+        tags.p("In the design's terms: " + call.reason, class_="small text-muted ap-reason"),
+        tags.p(
+            f"{counted(call.counts.responses, 'response')} in "
+            f"{counted(call.counts.n_evaluable, 'evaluable patient')} "
+            f"({call.counts.enrolled} enrolled, {call.counts.pending} pending); "
+            f"P(p > p0 | data) = {_probability(call.prob_gt_p0)}",
+            class_="small",
+        ),
+    ]
+    if plan.toxicity is not None:
+        lines.append(tags.p(_toxicity_line(plan, call), class_="small ap-toxicity"))
+    label = (
+        f"Cohort {call.cohort}: posterior of the response rate, how the cohort can end, "
+        "and where it stands against the stopping boundaries "
+        f"({counted(call.responses, 'response')} in {call.n_evaluable})"
+    )
+    return ui.card(
+        ui.card_header(
+            tags.h3(f"Cohort {call.cohort}", class_="h6 d-inline me-2"),
+            tags.span(
+                DECISION_LABELS.get(call.decision, call.decision),
+                class_=f"badge {_badge(call.decision)} ap-decision",
+                data_decision=call.decision,
+            ),
+        ),
+        *lines,
+        figure_html(drawing, label),
+        class_="ap-cohort",
+        data_cohort=call.cohort,
+    )
+
+
+def _toxicity_line(plan: Any, call: Any) -> str:
+    """Toxicity on the card: events, the stopping bound at this size, P(rate > limit)."""
+    rule = plan.toxicity
+    grade = f"CTCAE grade >= {plan.min_grade}"
+    if call.n_toxicity == 0:
+        return f"Toxicity ({grade}): no patient assessable yet; limit {rule.threshold:g}."
+    bound = (
+        f"the design stops at >= {call.toxicity_bound} of {call.n_toxicity}"
+        if call.toxicity_bound is not None
+        else f"no stop is possible at {call.n_toxicity}"
+    )
+    return (
+        f"Toxicity ({grade}): {call.toxicities} of {counted(call.n_toxicity, 'patient')}; "
+        f"{bound}; P(toxicity rate > {rule.threshold:g} | data) = "
+        f"{_probability(call.prob_toxicity)} (stop if > {rule.probability:g})"
+    )
+
+
+def _probability(value: float | None) -> str:
+    if value is None:
+        return "not computed"
+    return "< 0.001" if 0 < value < 0.0005 else f"{min(max(value, 0.0), 1.0):.3f}"
 
 
 def _files(input: Any, names: dict[str, str], example: bool, folder: Path) -> dict[str, Any]:

@@ -32,7 +32,98 @@ _STYLE = """
 .ap-table thead th { border-top: 2px solid #222; border-bottom: 1px solid #222; }
 .ap-table tbody tr:last-child td { border-bottom: 2px solid #222; }
 .card svg, .ap-figures svg { max-width: 100%; height: auto; }
-.ap-provenance { margin: 0; }
+.ap-provenance { margin: 0; overflow-wrap: anywhere; }
+.ap-scroll { overflow-x: auto; max-width: 100%; }
+.ap-why { display: block; }
+.shiny-download-link.disabled { pointer-events: none; opacity: .55; }
+main, .bslib-page-main, .main { min-width: 0; }
+@media (max-width: 575.98px) {
+  .ap-interim, .ap-simulation, .ap-audit { overflow-wrap: anywhere; }
+  .navbar-brand { font-size: 1.1rem; }
+}
+"""
+
+#: Field errors beside their field and downloads that wait for a result; the server
+#: says which (no statistics here, only what the page shows).
+_SCRIPT = """
+(function () {
+  const marked = {};
+  function markFields(m) {
+    document.querySelectorAll('.ap-field-error[data-ap-scope="' + m.scope + '"]')
+      .forEach((e) => e.remove());
+    document.querySelectorAll('[data-ap-invalid="' + m.scope + '"]').forEach((el) => {
+      el.removeAttribute('aria-invalid'); el.removeAttribute('aria-describedby');
+      el.removeAttribute('data-ap-invalid'); el.classList.remove('is-invalid');
+    });
+    const ids = m.ids || [];
+    ids.forEach((id, i) => {
+      const el = document.getElementById(id);
+      if (!el) return;
+      el.setAttribute('aria-invalid', 'true');
+      el.setAttribute('data-ap-invalid', m.scope);
+      el.setAttribute('aria-describedby', ids[0] + '-error');
+      el.classList.add('is-invalid');
+      if (i === 0) {
+        const note = document.createElement('div');
+        note.id = id + '-error';
+        note.className = 'invalid-feedback d-block ap-field-error';
+        note.setAttribute('data-ap-scope', m.scope);
+        note.textContent = m.message;
+        (el.closest('.shiny-input-container') || el.parentElement).appendChild(note);
+      }
+    });
+    const key = ids.join(' ');
+    if (ids.length && marked[m.scope] !== key) {
+      const first = document.getElementById(ids[0]);
+      if (first) first.scrollIntoView({block: 'nearest'});
+    }
+    marked[m.scope] = key;
+  }
+  function enable(m) {
+    m.ids.forEach((id) => {
+      const el = document.getElementById(id);
+      if (!el) return;
+      let why = document.getElementById(id + '-why');
+      if (!why) {
+        why = document.createElement('small');
+        why.id = id + '-why';
+        why.className = 'text-muted ap-why';
+        el.insertAdjacentElement('afterend', why);
+      }
+      el.classList.toggle('disabled', !m.enabled);
+      if (m.enabled) {
+        el.removeAttribute('aria-disabled'); el.removeAttribute('tabindex');
+        el.removeAttribute('aria-describedby');
+        why.textContent = ''; why.hidden = true;
+      } else {
+        el.setAttribute('aria-disabled', 'true'); el.setAttribute('tabindex', '-1');
+        el.setAttribute('aria-describedby', why.id);
+        why.textContent = m.reason; why.hidden = false;
+      }
+    });
+  }
+  function collapseOnPhone(m) {
+    if (window.innerWidth >= 576) return;
+    const sidebar = document.getElementById(m.id);
+    const layout = sidebar && sidebar.closest('.bslib-sidebar-layout');
+    const toggle = layout && layout.querySelector('.collapse-toggle');
+    if (toggle && toggle.getAttribute('aria-expanded') === 'true') toggle.click();
+  }
+  // on a phone, choosing a page closes the navigation menu it was chosen from
+  document.addEventListener('click', (event) => {
+    if (!event.target.closest('.navbar-collapse .nav-link')) return;
+    const menu = document.querySelector('.navbar-collapse.show');
+    const toggler = document.querySelector('.navbar-toggler');
+    if (menu && toggler && getComputedStyle(toggler).display !== 'none') toggler.click();
+  });
+  function register() {
+    Shiny.addCustomMessageHandler('ap-mark-fields', markFields);
+    Shiny.addCustomMessageHandler('ap-enable', enable);
+    Shiny.addCustomMessageHandler('ap-collapse-on-phone', collapseOnPhone);
+  }
+  if (window.Shiny && Shiny.addCustomMessageHandler) register();
+  else document.addEventListener('DOMContentLoaded', register);
+})();
 """
 
 
@@ -67,9 +158,11 @@ def create_app(
         ui.nav_panel("Simulate", simulate_ui("simulate")),
         ui.nav_panel("Interim", interim_ui("interim")),
         ui.nav_panel("Audit", audit_ui("audit")),
-        title="adaptive_pilot",
+        title=ui.tags.h1("adaptive_pilot", class_="navbar-brand fs-5 m-0"),
+        window_title="adaptive_pilot",
+        lang="en",
         id="page",
-        header=ui.tags.style(_STYLE),
+        header=ui.TagList(ui.tags.style(_STYLE), ui.tags.script(_SCRIPT)),
         footer=ui.tags.footer(
             ui.p(
                 f"adaptive_pilot {package_version()} · data stay on this machine: nothing is "

@@ -16,6 +16,7 @@ from ..spec import load_scenarios
 from .common import (
     ACCEPTED,
     design_heading,
+    enable_downloads,
     error_box,
     example_files,
     provenance_line,
@@ -50,6 +51,7 @@ def simulate_ui() -> Any:
             ui.download_button("results_json", "Results (JSON)"),
             report_controls(),
             width=340,
+            id="sidebar",
         ),
         ui.output_ui("design_line"),
         ui.output_ui("status"),
@@ -172,7 +174,10 @@ def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
             return None
         result = state["result"]
         summary = result.summary()
-        parts: list[Any] = [tags.h4(summary.title), *(tags.p(h) for h in summary.header)]
+        parts: list[Any] = [
+            tags.h2(summary.title, class_="h4"),
+            *(tags.p(h) for h in summary.header),
+        ]
         for table in summary.tables:
             parts.append(ui.card(ui.card_header(table.title), table_html(_untitled(table))))
         parts += [tags.p(n, class_="small") for n in summary.notes]
@@ -184,6 +189,17 @@ def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
             )
         )
         return tags.div(*parts, class_="ap-simulation")
+
+    @reactive.effect
+    async def _after_run() -> None:
+        """Downloads only once there is a result; on a phone the results come out from
+        under the sidebar."""
+        state = outcome()
+        done = bool(state and "result" in state)
+        reason = None if done else "Available after the simulation."
+        await enable_downloads(session, ("results_csv", "results_json", "report"), reason)
+        if done:
+            await session.send_custom_message("ap-collapse-on-phone", {"id": session.ns("sidebar")})
 
     def _result() -> Any:
         state = outcome()

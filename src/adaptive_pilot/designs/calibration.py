@@ -53,6 +53,7 @@ __all__ = [
     "CalibrationResult",
     "calibrate_bop2",
     "calibrate_predictive",
+    "criterion_words",
     "grid",
 ]
 
@@ -160,6 +161,7 @@ class CalibrationResult(ResultMixin):
             "targets: "
             + ", ".join(f"{k} {v:g}" for k, v in targets.items() if v is not None)
             + f"; criterion: {self.grids['criterion']}",
+            "chooses " + criterion_words(self.method, self.grids["criterion"], targets),
             f"designs evaluated: {len(self.table):,}, feasible: {n_feasible:,}"
             + (f", left out as invalid: {self.n_invalid:,}" if self.n_invalid else ""),
         ]
@@ -428,6 +430,29 @@ def _tuple(values: Switches) -> tuple[bool, ...] | None:
 
 def _list(values: Switches) -> list[bool] | None:
     return None if values is None else [bool(v) for v in values]
+
+
+def criterion_words(method: str, criterion: str, targets: dict[str, Any]) -> str:
+    """What a calibration chooses, in words, with its targets' values.
+
+    ``method``: "predictive" or "bop2"; ``criterion`` as in :func:`calibrate_predictive`
+    and :func:`calibrate_bop2`; ``targets`` holds ``alpha`` and ``beta``.
+    """
+    alpha, beta = targets.get("alpha"), targets.get("beta")
+    size = f"a type I error P(GO | p0) of at most {alpha:g}"
+    both = size + (f" and a power P(GO | p1) of at least {1 - beta:g}" if beta is not None else "")
+    if criterion == "power":
+        return (
+            f"the most powerful design (highest P(GO | p1)) among those with {size}; "
+            "ties: the smaller expected sample size E[N | p0]"
+        )
+    if criterion == "n_then_en0":
+        return (
+            f"the smallest maximum sample size N, then the smallest E[N | p0], among designs "
+            f"with {both}"
+        )
+    ties = "the smaller N, then the higher power" if method == "predictive" else "higher power"
+    return f"the smallest expected sample size E[N | p0] among designs with {both}; ties: {ties}"
 
 
 def _criterion(value: str, allowed: tuple[str, ...]) -> str:

@@ -41,6 +41,7 @@ __all__ = [
     "decide_cohort",
     "efficacy_decision",
     "go_probabilities",
+    "plain_reason",
     "predictive_outcomes",
     "reason_text",
     "toxicity_call",
@@ -191,6 +192,11 @@ def decide_cohort(plan: Design, counts: CohortCounts) -> CohortCall:
     outcomes = predictive_outcomes(plan, n, x) if decision == "continue" else None
     forward = forward_probabilities(decision, outcomes)
     reason = reason_text(plan, counts, bounds, decision, tox_bound, prob_tox)
+    if decision == "continue" and forward[1] is not None and forward[1] >= 1.0 - 1e-12:
+        reason += (
+            "; a final GO is already certain (P(final GO) = 1 whatever the remaining patients "
+            "do), but the design has no efficacy stop here, so the cohort continues"
+        )
     return CohortCall(
         counts=counts,
         planned_look=bool(bounds is not None and bounds.planned),
@@ -298,6 +304,80 @@ def predictive_outcomes(plan: Design, n: int, x: int) -> pd.DataFrame:
 def counted(k: int, word: str) -> str:
     """A count with its noun: "1 response", "2 responses"."""
     return f"{k} {word}{'' if k == 1 else 's'}"
+
+
+def final_go_certain(call: CohortCall) -> bool:
+    """Whether a continuing cohort ends with GO whatever its remaining patients do.
+
+    The responses already reach every bound on the way (no futility stop is
+    reachable and the final GO bound is met): its P(final GO) is 1 at every
+    rate, so 1 at p0 too.
+    """
+    return (
+        call.decision == "continue"
+        and call.p_final_go_p0 is not None
+        and (call.p_final_go_p0 >= 1.0 - 1e-12)
+    )
+
+
+def plain_reason(plan: Design, call: CohortCall) -> str:
+    """The call in plain words, for readers who are not statisticians.
+
+    :attr:`CohortCall.reason` gives the same call in the statistician's notation
+    (bounds as inequalities, probabilities); this sentence says what it means.
+    """
+    n, x = call.n_evaluable, call.responses
+    data = f"{counted(x, 'response')} among {counted(n, 'evaluable patient')}"
+    f, e = call.futility_bound, call.efficacy_bound
+    if call.decision == "stop_toxicity":
+        return (
+            f"The cohort stops for safety: {call.toxicities} of "
+            f"{counted(call.n_toxicity, 'patient')} had a serious side effect "
+            f"(CTCAE grade {plan.min_grade} or higher), at or above the "
+            f"{call.toxicity_bound} the design tolerates at this size."
+        )
+    if call.decision == "stop_futility":
+        return (
+            f"The cohort stops: {data} is too few (the design stops at {f} or fewer), so a "
+            "worthwhile response rate has become unlikely."
+        )
+    if call.decision == "stop_efficacy":
+        return (
+            f"The cohort stops early with a GO: {data} already reaches the {e} the design "
+            "needs to stop for efficacy."
+        )
+    if call.decision == "go":
+        return f"Final analysis: GO. {data.capitalize()} reaches the {e} a GO needs."
+    if call.decision == "no_go":
+        short = "a GO was not possible" if e is None else f"a GO needs {e}"
+        return f"Final analysis: NO-GO. {data.capitalize()} falls short ({short})."
+    if n == 0:
+        return (
+            "The cohort goes on: no patient can be evaluated for response yet (the first "
+            f"look is at {plan.table.looks[0]})."
+        )
+    later = [m for m in plan.table.looks if m > n]
+    until = f"the next look, at {later[0]} evaluable patients" if later else "its final analysis"
+    if final_go_certain(call):
+        early = [k for k in range(plan.table.n_looks - 1) if plan.table.efficacy_at(k) is not None]
+        why = (
+            "this design does not stop early for efficacy"
+            if not early
+            else "the design stops for efficacy only at a planned look with its bound reached"
+        )
+        return (
+            f"The cohort goes on to {until}, although a final GO is already certain: {data} "
+            f"reach the final GO bound whatever happens next, but {why}; the remaining "
+            "patients still count for safety monitoring and for the estimates."
+        )
+    if f is None and e is None:
+        return f"The cohort goes on to {until}: the design cannot stop at {n} patients."
+    between = []
+    if f is not None:
+        between.append(f"more than the {f} that would stop it for futility")
+    if e is not None:
+        between.append(f"fewer than the {e} that would stop it early for efficacy")
+    return f"The cohort goes on to {until}: {data}, {' and '.join(between)}."
 
 
 def reason_text(
