@@ -984,3 +984,17 @@ def test_at_390_pixels_nothing_overflows_and_results_are_not_behind_the_sidebar(
         assert width() <= 390
     finally:
         context.close()
+
+
+def test_the_downloaded_design_keeps_the_comments_of_its_file(page, app):
+    _open(page, app)
+    _set_p0(page, "0.07")
+    with page.expect_download(timeout=20_000) as info:
+        page.click("#design-design_file")
+    download = info.value
+    assert download.suggested_filename.endswith(".yaml")
+    text = Path(download.path()).read_text()
+    original = DESIGN.read_text()
+    comments = [line.strip() for line in original.splitlines() if line.strip().startswith("#")]
+    assert [line.strip() for line in text.splitlines() if line.strip().startswith("#")] == comments
+    assert "p0: 0.07" in text and "p0: 0.05" not in text

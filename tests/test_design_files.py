@@ -141,3 +141,55 @@ def test_schema_exports_and_forbids_extra_keys():
     schema = json_schema()
     assert schema["additionalProperties"] is False
     assert {"hypotheses", "rule", "looks", "toxicity", "calibration"} <= set(schema["properties"])
+
+
+# ------------------------------------------------ writing a changed design file back
+def _comment_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip().startswith("#")]
+
+
+@pytest.mark.parametrize(
+    "name", ["motivating_trial.yaml", "bop2_example.yaml", "simon_example.toml"]
+)
+def test_a_changed_design_file_keeps_every_comment_and_only_its_changed_lines(name, tmp_path):
+    from adaptive_pilot.app.form import apply_form, form_values
+    from adaptive_pilot.spec.reading import read_document
+    from adaptive_pilot.spec.writing import document_text
+
+    source = REPO / "designs" / name
+    original = source.read_text()
+    document, _ = read_document(source, "design file")
+    values = form_values(document)
+    values["p0"] = 0.07
+    changed = apply_form(document, values)
+    text = document_text(changed, original, source.suffix)
+    assert _comment_lines(text) == _comment_lines(original)
+    copy = tmp_path / name
+    copy.write_text(text)
+    assert read_document(copy, "design file")[0] == changed
+    before, after = original.splitlines(), text.splitlines()
+    assert len(before) == len(after)  # one value edited in place, nothing re-wrapped
+    differing = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert len(differing) == 1 and "0.07" in differing[0][1]
+    # unchanged, the file comes back byte for byte
+    assert document_text(document, original, source.suffix) == original
+
+
+def test_keys_removed_and_added_and_no_original_are_written_plainly(tmp_path):
+    from adaptive_pilot.spec.writing import document_text
+
+    original = "# why\nname: a  # the name\nold: 1\nnested:\n  # inner\n  x: 1\n"
+    text = document_text({"name": "a", "nested": {"x": 2, "y": [1, 2]}, "new": "b"}, original)
+    assert "# why" in text and "# the name" in text and "# inner" in text
+    assert "old" not in text and "new: b" in text and "x: 2" in text
+    plain = document_text({"name": "a"}, None, ".toml", header="# made here\n")
+    assert plain.startswith("# made here\n") and 'name = "a"' in plain
+
+
+def test_calibrate_write_keeps_the_source_files_comments(tmp_path, capsys):
+    from adaptive_pilot.cli import main
+
+    source = REPO / "designs" / "bop2_example.yaml"
+    out = tmp_path / "calibrated.yaml"
+    assert main(["calibrate", str(source), "--write", str(out), "--format", "json"]) == 0
+    assert _comment_lines(out.read_text()) == _comment_lines(source.read_text())

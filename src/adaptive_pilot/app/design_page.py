@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from htmltools import tags
 from shiny import module, reactive, render, req, ui
 
@@ -157,6 +156,8 @@ def design_ui() -> Any:
 def design_server(input: Any, output: Any, session: Any) -> Any:
     """The page's logic; returns the current design (a reactive calc) for the other pages."""
     base = reactive.value(_shipped_document(_FIRST))
+    #: the text and suffix of the file ``base`` came from: a downloaded design keeps its comments
+    source: reactive.Value[tuple[str, str] | None] = reactive.value(_shipped_source(_FIRST))
     #: where ``base`` came from, in words (the Interim page names it when handed the design)
     origin = reactive.value(_FIRST)
     pushed: reactive.Value[dict[str, Any] | None] = reactive.value(None)
@@ -171,9 +172,11 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
         if choice.startswith(_NEW):
             base.set(new_document(choice.removeprefix(_NEW)))
             origin.set(f"a new {FAMILIES[choice.removeprefix(_NEW)]} design")
+            source.set(None)
         else:
             base.set(_shipped_document(choice))
             origin.set(choice)
+            source.set(_shipped_source(choice))
         calibrated.set(None)
 
     @reactive.effect
@@ -182,13 +185,15 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
         files = input.upload()
         if not files:
             return
+        path = Path(files[0]["datapath"])
         try:
-            document, _ = read_document(Path(files[0]["datapath"]), "design file")
+            document, _ = read_document(path, "design file")
         except InputError as error:
             ui.notification_show(_named(str(error), files[0]), type="error", duration=8)
             return
         base.set(document)
         origin.set(str(files[0]["name"]))
+        source.set((path.read_text(encoding="utf-8"), Path(files[0]["name"]).suffix.lower()))
         calibrated.set(None)
 
     @reactive.effect
@@ -240,7 +245,7 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
 
     @reactive.calc
     def current() -> dict[str, Any]:
-        return {**_current(), "base": base(), "origin": origin()}
+        return {**_current(), "base": base(), "origin": origin(), "source": source()}
 
     def _current() -> dict[str, Any]:
         values = {key: input[key]() for key in _FIELDS}
@@ -405,9 +410,9 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
             base.set(state["resolved"].calibrated_document(state["result"]))
             origin.set(f"{origin()}, calibrated")
 
-    @render.download_button(filename=lambda: f"{_name(current())}.yaml")
+    @render.download_button(filename=lambda: _name(current()) + _suffix(current()))
     def design_file() -> Any:
-        yield yaml.safe_dump(current()["document"], sort_keys=False, allow_unicode=True)
+        yield design_text(current())
 
     @render.download_button(
         filename=lambda: f"{_name(current())}_report.{report_suffix(input.report_format())}"
@@ -441,6 +446,24 @@ def _label_thresholds(family: str) -> None:
     first, second = THRESHOLDS.get(family, THRESHOLDS["bop2"])
     ui.update_numeric("threshold_1", label=first[1])
     ui.update_numeric("threshold_2", label=second[1])
+
+
+def design_text(state: dict[str, Any]) -> str:
+    """The page's design as a file's text, keeping the comments of the file it came from."""
+    from ..spec.writing import document_text
+
+    original, suffix = state.get("source") or (None, ".yaml")
+    header = f"# Design made on the Design page from {state.get('origin', 'a new design')}.\n"
+    return document_text(state["document"], original, suffix, header=header)
+
+
+def _suffix(state: dict[str, Any]) -> str:
+    return ".toml" if (state.get("source") or ("", ""))[1] == ".toml" else ".yaml"
+
+
+def _shipped_source(name: str) -> tuple[str, str]:
+    path = example_files("designs")[name]
+    return path.read_text(encoding="utf-8"), path.suffix.lower()
 
 
 def _shipped_document(name: str) -> dict[str, Any]:

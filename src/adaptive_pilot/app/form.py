@@ -187,8 +187,12 @@ def apply_form(document: dict[str, Any], values: dict[str, Any]) -> dict[str, An
         out["errors"] = {**out.get("errors", {}), "alpha": values["alpha"], "beta": values["beta"]}
         out["prior"] = {"a": values["prior_a"], "b": values["prior_b"]}
         out["n_max"] = int(values["n_max"])
-        if int(values["every"]) > 0:
-            out["looks"] = {"every": int(values["every"])}
+        # looks the file lists stay a list when they are exactly "every k" up to N
+        every = int(values["every"])
+        spelled = list(range(every, out["n_max"] + 1, every)) if every > 0 else []
+        same = bool(spelled) and spelled[-1] == out["n_max"] and out.get("looks") == spelled
+        if every > 0 and not same:
+            out["looks"] = {"every": every}
         rule = {**rule, first[0]: values["threshold_1"], second[0]: values["threshold_2"]}
     out["rule"] = rule
     if values.get("toxicity"):

@@ -127,7 +127,7 @@ def interim_server(
         if "resolved" not in state:
             offered.set({"error": state.get("error") or InputError("design", "is not ready")})
             return
-        text = _yaml(state["document"])
+        text = _plan_text(state)
         digest = state["resolved"].design_hash()
         path = folder / f"design-page-{digest}.yaml"
         path.write_text(text)
@@ -457,11 +457,17 @@ def _example_cohorts() -> set[str]:
         return {row["cohort"] for row in csv.DictReader(handle)}
 
 
-def _yaml(document: dict[str, Any]) -> str:
-    import yaml
+def _plan_text(state: dict[str, Any]) -> str:
+    """The Design page's design as the plan file's text, with its file's comments."""
+    from .design_page import design_text
 
     head = "# The Design page's design, handed to the Interim page as the analysis plan.\n"
-    return head + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    text = design_text({**state, "source": None if _is_toml(state) else state.get("source")})
+    return head + text
+
+
+def _is_toml(state: dict[str, Any]) -> bool:
+    return bool(state.get("source")) and state["source"][1] == ".toml"
 
 
 def _differences(before: Any, after: Any, path: str = "") -> list[str]:

@@ -161,7 +161,9 @@ def run_calibrate(args: argparse.Namespace) -> str:
         )
         output = _render(borrowing, args.format, summary={"top": args.top})
         if args.write is not None:
-            _write_document(args.write, resolved.borrowing_calibrated_document(borrowing))
+            _write_document(
+                args.write, resolved.borrowing_calibrated_document(borrowing), args.file
+            )
             if args.format == "text":
                 output += f"\n\nCalibrated design file written to {args.write}"
         return output
@@ -169,7 +171,7 @@ def run_calibrate(args: argparse.Namespace) -> str:
     output = _render(result, args.format, dict={"top": args.top}, summary={"top": args.top})
     if args.write is not None:
         document = resolved.calibrated_document(result)
-        _write_document(args.write, document)
+        _write_document(args.write, document, args.file)
         if args.format == "text":
             output += f"\n\nCalibrated design file written to {args.write}"
     return output
@@ -611,15 +613,17 @@ def _check_writable_file(path: str, field: str) -> None:
         raise InputError(field, f"cannot write in {parent}: permission denied")
 
 
-def _write_document(path: str, document: dict[str, Any]) -> None:
+def _write_document(path: str, document: dict[str, Any], source: str) -> None:
+    """Write the calibrated design file, keeping the comments of a YAML source file."""
     from pathlib import Path
 
-    import yaml
-
     from .._files import atomic_write
+    from ..spec.writing import document_text
 
-    text = "# Written by adaptive-pilot calibrate: the design file with calibrated thresholds.\n"
-    text += yaml.safe_dump(
-        document, sort_keys=False, allow_unicode=True, default_flow_style=None, width=96
-    )
+    origin = Path(source)
+    original = None
+    if origin.suffix.lower() in (".yaml", ".yml"):
+        original = origin.read_text(encoding="utf-8")
+    header = "# Written by adaptive-pilot calibrate: the design file with calibrated thresholds.\n"
+    text = document_text(document, original, ".yaml", header=header)
     atomic_write(Path(path), text.encode("utf-8"))
