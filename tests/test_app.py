@@ -998,3 +998,26 @@ def test_the_downloaded_design_keeps_the_comments_of_its_file(page, app):
     comments = [line.strip() for line in original.splitlines() if line.strip().startswith("#")]
     assert [line.strip() for line in text.splitlines() if line.strip().startswith("#")] == comments
     assert "p0: 0.07" in text and "p0: 0.05" not in text
+
+
+def test_closed_report_prints_on_a4_portrait(page, tmp_path):
+    """Printed (the DSMB's binder), every table and figure fits the A4 portrait page."""
+    from adaptive_pilot.dsmb.run import run_interim
+    from adaptive_pilot.reports.interim import closed_report
+
+    result = run_interim(DESIGN, data=PATIENTS, as_of=dt.date(2026, 6, 30))
+    path = tmp_path / "closed.html"
+    path.write_text(closed_report(result))
+    page.goto(path.as_uri())
+    page.emulate_media(media="print")
+    # A4 is 210 mm wide; less the page's 12 mm side margins, 186 mm = 703 CSS pixels
+    page.set_viewport_size({"width": 703, "height": 1000})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 703
+    widest = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('table, figure, svg')]"
+        ".map(e => e.getBoundingClientRect().right))"
+    )
+    assert widest <= 703
+    pdf = tmp_path / "closed.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True)
+    assert b"/MediaBox [0 0 594.9" in pdf.read_bytes()  # A4 portrait, 595 x 842 pt

@@ -78,18 +78,25 @@ def _shown(table: Table) -> list[list[str]]:
     return [table.header(), *table.cells()]
 
 
+def _typeset(rows: list[list[str]]) -> list[list[str]]:
+    """Cells as HTML and Word show them: formulas typeset (x <= 3 as x ≤ 3, p_tox as p, tox)."""
+    from adaptive_pilot.reports.formula import segments
+
+    return [["".join(piece for piece, _ in segments(cell)) for cell in row] for row in rows]
+
+
 def test_html_docx_and_csv_tables_equal_the_library_tables(written):
     report, folder, _ = written
     tables = [t for _, _, t in report.tables()]
     parser = _Tables()
     parser.feed((folder / "report.html").read_text())
-    assert parser.tables == [_shown(t) for t in tables]
+    assert parser.tables == [_typeset(_shown(t)) for t in tables]
 
     import docx
 
     document = docx.Document(str(folder / "report.docx"))
     word = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]
-    assert word == [_shown(t) for t in tables]
+    assert word == [_typeset(_shown(t)) for t in tables]
 
     for _, stem, table in report.tables():
         back = pd.read_csv(folder / "tables" / f"{stem}.csv")
@@ -165,6 +172,8 @@ def test_latex_compiles_with_pdflatex(written, tmp_path):
             cwd=folder, capture_output=True, text=True, timeout=180, check=False,
         )  # fmt: skip
         assert done.returncode == 0, done.stdout[-2000:]
+    # every table and line stays within the margins (the simulation tables are the widest)
+    assert "Overfull \\hbox" not in (folder / "report.log").read_text(errors="replace")
     pdf = (folder / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
 
@@ -381,3 +390,69 @@ def test_page_footers_say_monte_carlo_where_the_report_simulates(tmp_path):
             )
         assert expected in word_footer
     assert "Monte Carlo" not in exact_only.footer()
+
+
+def test_the_per_look_table_holds_the_exact_cumulative_probabilities(written):
+    """As rpact and gsDesign print it: bounds in responses and as ORR, cumulative P(stop for
+    futility) and P(GO) at p0 and p1; the last row's P(GO) is the type I error and power."""
+    report, _, _ = written
+    design = ap.load_design(MOTIVATING).design
+    blocks = report.sections[1].blocks
+    table = next(b for b in blocks if isinstance(b, Table) and "by look" in b.title)
+    legend = blocks[next(i for i, b in enumerate(blocks) if b is table) + 1].text
+    frame = table.frame
+    oc = ap.exact_oc(design.table, [design.p0, design.p1])
+    np.testing.assert_allclose(frame["p_cum_futility_p0"], np.cumsum(oc.stop_futility[0]), 0, 1e-15)
+    np.testing.assert_allclose(frame["p_cum_go_p1"], np.cumsum(oc.stop_efficacy[1]), 0, 1e-15)
+    assert frame["p_cum_go_p0"].iloc[-1] == pytest.approx(oc.p_go[0], abs=1e-15)
+    assert frame["p_cum_go_p1"].iloc[-1] == pytest.approx(oc.p_go[1], abs=1e-15)
+    assert list(frame["futility"]) == [design.table.futility_at(k) for k in range(3)]
+    assert frame["efficacy"].iloc[-1] == design.table.efficacy[-1]
+    np.testing.assert_allclose(frame["orr_futility"], 100 * frame["futility"] / frame["n"])
+    assert f"type I error ({oc.p_go[0]:.4f}) and the power ({oc.p_go[1]:.4f})" in legend
+    assert legend.startswith("Legend:") and f"p0 = {design.p0:g}" in legend
+
+
+def test_formulas_are_typeset_in_html_latex_and_word(written):
+    """The rule's exponent, >= and the toxicity subscript, in each format's own way."""
+    import docx
+
+    _, folder, _ = written
+    page = (folder / "report.html").read_text()
+    assert "(n/N)<sup>0.3</sup>" in page and "q ≥ 0.83" in page and "p<sub>tox</sub>" in page
+    assert "lambda" not in page and "(n/N)^" not in page
+    tex = (folder / "report.tex").read_text()
+    assert r"(n/N)\textsuperscript{0.3}" in tex and r"q $\geq$ 0.83" in tex
+    assert r"p\textsubscript{tox}" in tex
+    document = docx.Document(str(folder / "report.docx"))
+    runs = [run for p in document.paragraphs for run in p.runs]
+    assert any(run.text == "0.3" and run.font.superscript for run in runs)
+    assert any(run.text == "tox" and run.font.subscript for run in runs)
+    assert "≥" in " ".join(p.text for p in document.paragraphs)
+    # the plain formats keep the ASCII the engine writes
+    assert "(n/N)^0.3" in (folder / "report.md").read_text()
+
+
+def test_word_tables_never_break_a_word(written):
+    """Each column is at least as wide as its longest word at the table's font size, and
+    the table fits the text width (LibreOffice renders them so: checked by eye, issue 25)."""
+    import docx
+
+    from adaptive_pilot.reports.word import _BODY_EM, _HEADER_EM, _PADDING_IN
+
+    _, folder, _ = written
+    document = docx.Document(str(folder / "report.docx"))
+    section = document.sections[0]
+    text_width = section.page_width - section.left_margin - section.right_margin
+    for table in document.tables:
+        widths = [column.width for column in table.columns]
+        assert sum(widths) <= text_width + 1000, "wider than the text"
+        size = table.rows[0].cells[0].paragraphs[0].runs[0].font.size.pt
+        assert size >= 7
+        for k, column in enumerate(table.columns):
+            head = max(len(w) for w in column.cells[0].text.split()) * _HEADER_EM
+            body = max((len(w) for c in column.cells[1:] for w in c.text.split()), default=0)
+            need = max(head, body * _BODY_EM) * size / 72 + _PADDING_IN
+            assert widths[k] / 914400 >= need * 0.999 or sum(widths) >= text_width - 1000, (
+                table.rows[0].cells[k].text
+            )

@@ -121,6 +121,27 @@ METRICS: dict[str, Term] = {
         ".4f",
     ),
     "p_end": Term("P(end here)", "probability that the trial ends at this look", ".4f"),
+    "p_cum_futility_p0": Term(
+        "cum. P(futility) at p0",
+        "probability at p0 of having stopped for futility by this look (NO-GO at the final)",
+        ".4f",
+    ),
+    "p_cum_futility_p1": Term(
+        "cum. P(futility) at p1",
+        "probability at p1 of having stopped for futility by this look (NO-GO at the final)",
+        ".4f",
+    ),
+    "p_cum_go_p0": Term(
+        "cum. P(GO) at p0",
+        "probability at p0 of a GO by this look (early efficacy or the final GO): at the "
+        "final look, the type I error",
+        ".4f",
+    ),
+    "p_cum_go_p1": Term(
+        "cum. P(GO) at p1",
+        "probability at p1 of a GO by this look: at the final look, the power",
+        ".4f",
+    ),
     "prob_gt_p0": Term("P(p > p0)", "posterior probability that the rate exceeds p0", ".4f"),
     "posterior_mean": Term("mean", "posterior mean of the response rate", ".4f"),
     "credible_low": Term(
@@ -241,6 +262,10 @@ FIELDS: dict[str, Term] = {
     "x": Term("x", "number of responses", "d"),
     "futility": Term("futility", "stop for futility if x <= this bound", ""),
     "efficacy": Term("efficacy", "stop for efficacy (GO) if x >= this bound", ""),
+    "orr_futility": Term("ORR <= (%)", "the futility bound as an observed ORR, x/n in %", ".1f"),
+    "orr_efficacy": Term(
+        "ORR >= (%)", "the efficacy (GO) bound as an observed ORR, x/n in %", ".1f"
+    ),
     "toxicity": Term("toxicity", "stop for toxicity if toxicities >= this bound", ""),
     "boundary": Term(
         "boundary",

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -340,22 +340,23 @@ def markdown_table(table: Table) -> str:
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 
-def html_table(table: Table) -> str:
+def html_table(table: Table, text: Callable[[str], str] = html.escape) -> str:
+    """The table as HTML; ``text`` writes each piece of text (default: escaped as is)."""
     out = ['<table class="ap-table">']
     if table.title:
-        out.append(f"<caption>{html.escape(table.title)}</caption>")
-    text = table.text_columns()
+        out.append(f"<caption>{text(table.title)}</caption>")
+    left_columns = table.text_columns()
     out.append(
         "<thead><tr>"
         + "".join(
-            f'<th class="ap-text">{html.escape(h)}</th>' if left else f"<th>{html.escape(h)}</th>"
-            for h, left in zip(table.header(), text, strict=True)
+            f'<th class="ap-text">{text(h)}</th>' if left else f"<th>{text(h)}</th>"
+            for h, left in zip(table.header(), left_columns, strict=True)
         )
     )
     out.append("</tr></thead><tbody>")
-    opening = ['<td class="ap-text">' if left else "<td>" for left in text]
+    opening = ['<td class="ap-text">' if left else "<td>" for left in left_columns]
     for row in table.cells():
-        cells = (f"{tag}{html.escape(c)}</td>" for tag, c in zip(opening, row, strict=True))
+        cells = (f"{tag}{text(c)}</td>" for tag, c in zip(opening, row, strict=True))
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)

@@ -346,9 +346,7 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
             grids = resolved.calibration_grids()
         except InputError as error:
             return tags.p(f"No calibration here: {error.message}.", class_="text-muted")
-        errors = resolved.spec.errors
-        targets = {"alpha": errors.alpha, "beta": errors.beta}
-        words = criterion_words(grids["method"], grids["criterion"], targets)
+        words = criterion_words(grids["method"], grids["criterion"], grids["targets"])
         return tags.p(
             "Searches the design file's calibration grid on exact operating characteristics "
             f"and chooses {words}.",

@@ -169,6 +169,7 @@ def design_report(
             (
                 Table(table.summary().tables[0].frame, title="Stopping boundaries"),
                 *(Paragraph(line) for line in table.describe().splitlines()),
+                *per_look_blocks(design_),
                 FigureBlock(
                     "boundaries",
                     figures.boundary_figure(table),
@@ -239,6 +240,54 @@ def _oc_blocks(
         )
     )
     return tuple(blocks)
+
+
+def per_look_blocks(design: Design) -> tuple[Table, Paragraph]:
+    """The boundaries look by look as rpact and gsDesign print them, with a legend.
+
+    Each look's bounds in responses and as an observed ORR, and the cumulative
+    probabilities of a futility stop (NO-GO at the final look) and of a GO by that
+    look at p0 and p1 (exact), so that the last row holds the type I error and power.
+    """
+    table = design.table
+    oc = exact_oc(table, [design.p0, design.p1])
+    futility = np.cumsum(oc.stop_futility, axis=1)
+    go = np.cumsum(oc.stop_efficacy, axis=1)
+    rows = []
+    for k, n in enumerate(table.looks):
+        f = table.futility_at(k)
+        e = table.efficacy_at(k) if k < table.n_looks - 1 else table.efficacy[k]
+        e = None if e is not None and e > n else e
+        rows.append(
+            {
+                "look": k + 1,
+                "n": n,
+                "futility": f,
+                "orr_futility": None if f is None else 100.0 * f / n,
+                "efficacy": e,
+                "orr_efficacy": None if e is None else 100.0 * e / n,
+                "p_cum_futility_p0": futility[0, k],
+                "p_cum_futility_p1": futility[1, k],
+                "p_cum_go_p0": go[0, k],
+                "p_cum_go_p1": go[1, k],
+            }
+        )
+    frame = pd.DataFrame(rows).astype({"futility": "Int64", "efficacy": "Int64"})
+    labels = {"futility": "stop if x <=", "efficacy": "GO if x >="}
+    last = table.n_looks - 1
+    legend = (
+        "Legend: x is the number of responses among the n evaluable patients at the look. "
+        "A cohort stops for futility at a look if x is at most the futility bound (at the "
+        "final look: NO-GO) and is declared GO if x reaches the efficacy bound (at an interim "
+        "look: an early stop for efficacy); a blank bound means no stop of that kind there. "
+        "The ORR columns give the same bounds as an observed response rate x/n. The "
+        "cumulative probabilities are those of having stopped for futility, or of a GO, by "
+        f"that look, computed exactly if the true rate is p0 = {design.p0:g} or p1 = "
+        f"{design.p1:g}; on the last row, cum. P(GO) is the type I error "
+        f"({go[0, last]:.4f}) and the power ({go[1, last]:.4f})."
+    )
+    title = "Boundaries and cumulative stopping probabilities by look (exact)"
+    return Table(frame, title=title, labels=labels), Paragraph(legend)
 
 
 def curve_grid(p1: float) -> np.ndarray:

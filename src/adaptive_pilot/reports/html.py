@@ -8,6 +8,7 @@ from dataclasses import replace
 from .. import figures
 from ..results import Table, html_table
 from .document import FigureBlock, Paragraph, Report
+from .formula import html_text
 
 __all__ = ["render_html"]
 
@@ -26,7 +27,10 @@ td { white-space: nowrap; } td.ap-text { white-space: normal; }
 figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 0.9rem; }
 .ap-provenance { font-size: 0.8rem; color: #555; border-top: 1px solid #ddd; }
-@media print { body { margin: 0; max-width: none; } h2 { break-before: auto; }
+@page { size: A4 portrait; margin: 18mm 15mm; }
+@media print { body { margin: 0; max-width: none; padding: 0; font-size: 10pt; }
+               table { font-size: 8pt; } th, td { padding: 0.12rem 0.35rem; }
+               h2 { break-before: auto; break-after: avoid; }
                table, figure { break-inside: avoid; } }
 """
 
@@ -39,12 +43,12 @@ def render_html(report: Report) -> str:
         body.append(f"<section>\n<h2>{html.escape(section.title)}</h2>")
         for block in section.blocks:
             if isinstance(block, Paragraph):
-                body.append(f"<p>{html.escape(block.text)}</p>")
+                body.append(f"<p>{html_text(block.text)}</p>")
             elif isinstance(block, Table):
                 title = f"Table {numbers[id(block)]}. {block.title}"
-                body.append(html_table(replace(block, title=title)))
+                body.append(html_table(replace(block, title=title), text=html_text))
             elif isinstance(block, FigureBlock):
-                caption = html.escape(f"Figure {numbers[id(block)]}. {block.caption}")
+                caption = html_text(f"Figure {numbers[id(block)]}. {block.caption}")
                 body.append(
                     f"<figure>{figures.svg(block.figure)}<figcaption>{caption}</figcaption>"
                     "</figure>"

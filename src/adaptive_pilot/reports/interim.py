@@ -37,7 +37,13 @@ th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
 .ap-provenance { font-size: 0.85rem; color: #555; }
 figure.ap-figure { margin: 1rem 0; } figure.ap-figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 0.85rem; color: #444; }
-@media print { body { margin: 0; max-width: none; } }
+@page { size: A4 portrait; margin: 14mm 12mm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.35; }
+  table { font-size: 8pt; } th, td { padding: 0.12rem 0.3rem; }
+  table, figure, .banner { break-inside: avoid; } h2, h3 { break-after: avoid; }
+  figure.ap-figure svg { max-height: 120mm; }
+}
 """
 
 

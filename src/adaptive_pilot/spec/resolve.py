@@ -301,7 +301,12 @@ class ResolvedDesign:
         return cal is not None and cal.borrowing is not None
 
     def calibration_grids(self) -> dict[str, Any]:
-        """The calibration section as plain values."""
+        """The calibration section as plain values, with the design's error targets."""
+        grids = self._calibration_grids()
+        errors = self.spec.errors
+        return {**grids, "targets": {"alpha": errors.alpha, "beta": errors.beta}}
+
+    def _calibration_grids(self) -> dict[str, Any]:
         cal = self.spec.calibration
         if cal is None:
             raise InputError(self._field("calibration"), "is missing: add a calibration section")
