@@ -456,3 +456,46 @@ def test_word_tables_never_break_a_word(written):
             assert widths[k] / 914400 >= need * 0.999 or sum(widths) >= text_width - 1000, (
                 table.rows[0].cells[k].text
             )
+
+
+def test_each_claim_of_the_design_paragraphs_is_the_designs_own_number():
+    """Every number the statistical section states, recomputed from the design objects."""
+    resolved = ap.load_design(MOTIVATING)
+    design = resolved.design
+    report = design_report(MOTIVATING)
+    text = " ".join(b.text for b in report.sections[0].blocks)
+    oc = design.evaluate().oc
+    at0, at1 = oc.at(design.p0), oc.at(design.p1)
+    # error rates, early stopping and sample sizes at p0 and p1
+    assert f"(the type I error) is {at0['p_go']:.3f}" in text
+    assert f"the trial stops early with probability {at0['pet']:.3f}" in text
+    assert f"enrols {at0['en']:.1f} patients on average" in text
+    assert f"(the power) is {at1['p_go']:.3f}, with {at1['en']:.1f} patients" in text
+    # the prior: its mean and effective sample size
+    prior = design.prior
+    assert f"prior (mean {prior.a / (prior.a + prior.b):.2g}, worth {prior.a + prior.b:g} " in text
+    # toxicity: the stopping counts of the rule at its looks, and P(GO | p1) per toxicity rate
+    rule = design.toxicity
+    counts = rule.stopping_counts(rule.looks)
+    listed = ", ".join(f">= {c} of {n}" for c, n in zip(counts, rule.looks, strict=True))
+    assert listed in text
+    joint = design.evaluate().joint.to_frame()
+    for rate in design.toxicity_rates:
+        row = joint[(joint["p"].round(10) == round(design.p1, 10))
+                    & (joint["p_toxicity"].round(10) == round(rate, 10))]  # fmt: skip
+        assert f"{row['p_go'].iloc[0]:.3f} at a toxicity rate of {100 * rate:g} %" in text
+    # the looks and N
+    looks = design.table.looks
+    assert f"at most {looks[-1]} evaluable patients" in text
+    assert f"interim analyses after {looks[0]} and {looks[1]} evaluable patients" in text
+
+
+def test_small_probabilities_in_the_text_read_less_than_one_in_a_thousand():
+    """A probability that rounds to 0.000 but is not 0 is written "< 0.001", in every claim."""
+    from adaptive_pilot.results import probability_text
+
+    assert probability_text(0.0004) == "< 0.001"
+    assert probability_text(0.0) == "0.000"
+    assert probability_text(0.9996) == "> 0.999"
+    assert probability_text(1.0) == "1.000"
+    assert probability_text(0.0491) == "0.049"

@@ -175,6 +175,12 @@ class Table:
         return out
 
 
+def probability_text(value: float, decimals: int = 3) -> str:
+    """A probability as sentences state it: "< 0.001" (or "> 0.999") when it is not 0
+    (or 1) but rounds to it, else rounded to ``decimals``."""
+    return _format_value(float(value), f".{decimals}f", probability=True)
+
+
 def format_cell(value: Any, name: str) -> str:
     """A value as tables print the glossary name ``name`` (its format; "< 0.001" rules)."""
     return _format_value(value, number_format(name), probability=is_probability(name))

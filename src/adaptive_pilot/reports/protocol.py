@@ -11,6 +11,7 @@ from ..cohorts.borrowing import ExnexBorrowing
 from ..cohorts.trial import HierarchicalBorrowing, TrialDesign
 from ..designs.design import Design
 from ..designs.evaluation import DesignEvaluation
+from ..results import probability_text
 from ..spec.resolve import ResolvedDesign
 
 __all__ = ["REFERENCES", "design_paragraphs", "trial_paragraphs"]
@@ -121,16 +122,17 @@ def design_paragraphs(design: Design, evaluation: DesignEvaluation, cited: list[
     paragraphs.append(
         "The operating characteristics were computed exactly, by enumerating every binomial "
         f"outcome of the design (no simulation). If the true rate is {_pct(hyp.p0)} (p0), the "
-        f"probability of a GO decision (the type I error) is {at0['p_go']:.3f}, the trial stops "
-        f"early with probability {at0['pet']:.3f} and enrols {at0['en']:.1f} patients on "
-        f"average. If it is {_pct(hyp.p1)} (p1), the probability of GO (the power) is "
-        f"{at1['p_go']:.3f}, with {at1['en']:.1f} patients on average."
+        f"probability of a GO decision (the type I error) is {probability_text(at0['p_go'])}, "
+        f"the trial stops early with probability {probability_text(at0['pet'])} and enrols "
+        f"{at0['en']:.1f} patients on average. If it is {_pct(hyp.p1)} (p1), the probability "
+        f"of GO (the power) is {probability_text(at1['p_go'])}, with {at1['en']:.1f} patients "
+        "on average."
     )
     if evaluation.toxicity is not None and evaluation.joint is not None:
         joint = evaluation.joint.to_frame()
         rows = joint[abs(joint["p"] - hyp.p1) < 1e-9]
         parts = [
-            f"{row.p_go:.3f} at a toxicity rate of {_pct(row.p_toxicity)}"
+            f"{probability_text(float(row.p_go))} at a toxicity rate of {_pct(row.p_toxicity)}"
             for row in rows.itertuples()
         ]
         paragraphs.append(

@@ -20,7 +20,7 @@ import pandas as pd
 from .. import figures
 from ..cohorts.trial import Cohort, TrialDesign
 from ..provenance import versions
-from ..results import Table
+from ..results import Table, probability_text
 from .document import Block, FigureBlock, Paragraph, Section, slug
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only: a design report loads no simulation code
@@ -95,7 +95,7 @@ def simulation_paragraph(result: SimulationResult, p1: Mapping[str, float]) -> s
         fwer, se = estimates.get(scenario.name, ALL, "fwer")
         text += (
             f" If no cohort is active (scenario {scenario.name}), the probability of a GO in at "
-            f"least one cohort is {fwer:.3f} (MCSE {se:.3f})."
+            f"least one cohort is {probability_text(fwer)} (MCSE {se:.3f})."
         )
     active, toxic = [], False
     for scenario in scenarios:
@@ -501,7 +501,8 @@ def _null(trial: TrialDesign, scenario: Scenario) -> list[bool]:
 
 
 def _pm(value: tuple[float, float]) -> str:
-    return f"{value[0]:.3f} (MCSE {value[1]:.3f})"
+    """A probability and its MCSE ("< 0.001" when it rounds to 0 but is not 0)."""
+    return f"{probability_text(value[0])} (MCSE {value[1]:.3f})"
 
 
 def _range(values: list[float], spec: str) -> str:
