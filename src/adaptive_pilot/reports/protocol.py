@@ -132,8 +132,12 @@ def design_paragraphs(design: Design, evaluation: DesignEvaluation, cited: list[
         joint = evaluation.joint.to_frame()
         rows = joint[abs(joint["p"] - hyp.p1) < 1e-9]
         parts = [
-            f"{probability_text(float(row.p_go))} at a toxicity rate of {_pct(row.p_toxicity)}"
-            for row in rows.itertuples()
+            f"{probability_text(p_go)} at a toxicity rate of {_pct(rate)}"
+            for p_go, rate in zip(
+                rows["p_go"].to_numpy(dtype=float),
+                rows["p_toxicity"].to_numpy(dtype=float),
+                strict=True,
+            )
         ]
         paragraphs.append(
             f"Toxicity is monitored alongside {_cite('tse', cited)}: the trial stops for "
