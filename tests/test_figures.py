@@ -81,3 +81,31 @@ def test_closed_report_has_a_figure_per_cohort_and_the_open_report_none():
     assert "<svg" not in opened and "stop_futility" not in opened
     assert not re.search(r"<(script|link|img)\b", closed)
     assert closed.count("Predictive P(GO) = ") == 3  # the three cohorts that continue
+
+
+def test_svg_cache_draws_once_per_content_and_tells_large_arrays_apart():
+    import numpy as np
+
+    from adaptive_pilot.figures import SvgCache, boundary_figure
+
+    table = ap.BoundaryTable(looks=(10, 29), futility=(1, 5), efficacy=(None, 6))
+    drawn = []
+
+    def draw():
+        drawn.append(1)
+        return boundary_figure(table)
+
+    cache = SvgCache(size=2)
+    first = cache.get("boundaries", draw, table)
+    again = cache.get("boundaries", draw, ap.BoundaryTable((10, 29), (1, 5), (None, 6)))
+    assert again == first and len(drawn) == 1  # same content: not drawn again
+    cache.get("other name", draw, table)
+    assert len(drawn) == 2
+    # arrays whose repr is abbreviated ("...") differ in the middle: two keys
+    a, b = np.zeros(5000), np.zeros(5000)
+    b[2500] = 1.0
+    assert repr(a) == repr(b)
+    cache.get("array", draw, a)
+    cache.get("array", draw, b)
+    assert len(drawn) == 4
+    assert len(cache._kept) == 2  # the least recently used were dropped

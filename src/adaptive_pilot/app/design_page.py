@@ -164,6 +164,8 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
     #: the family the form shows; a switch to another resets the family's own fields
     shown_family = reactive.value("")
     calibrated: reactive.Value[dict[str, Any] | None] = reactive.value(None)
+    #: this session's figures by content: an unchanged design is not drawn again
+    drawings = figures.SvgCache()
 
     @reactive.effect
     @reactive.event(input.start)
@@ -323,14 +325,19 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
         hyp = state["resolved"].design
         table = state["evaluation"].table
         curve = oc_curve(hyp)
+        title = (hyp.p0, hyp.p1, curve.label)
         return tags.div(
             figure_html(
-                figures.svg(figures.boundary_figure(table)),
+                drawings.get("boundaries", lambda: figures.boundary_figure(table), table),
                 "Stopping boundaries: responses against evaluable patients, with the regions "
                 "where the design stops for futility or efficacy at each look",
             ),
             figure_html(
-                figures.svg(figures.oc_figure([curve], p0=hyp.p0, p1=hyp.p1)),
+                drawings.get(
+                    "oc",
+                    lambda: figures.oc_figure([curve], p0=hyp.p0, p1=hyp.p1),
+                    *(title, curve.p, curve.p_go, curve.en),
+                ),
                 f"Operating characteristics: probability of GO and of early stopping against "
                 f"the true response rate, with p0 = {hyp.p0:g} and p1 = {hyp.p1:g} marked",
             ),

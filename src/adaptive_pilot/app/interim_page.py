@@ -92,6 +92,9 @@ def interim_server(
     """``design``: the Design page's design; ``recorded``: bumped after each audited call."""
     outcome: reactive.Value[dict[str, Any] | None] = reactive.value(None)
     example = reactive.value(False)
+    #: this session's cohort figures by content (plan hash and the call's numbers): the
+    #: same call is not drawn again; kept in the session, like its data
+    drawings = figures.SvgCache(size=32)
     folder = Path(tempfile.mkdtemp(prefix="adaptive-pilot-plans-"))
     session.on_ended(lambda: shutil.rmtree(folder, ignore_errors=True))
     #: the Design page's design offered as the plan (shown, not yet used), and once confirmed
@@ -281,8 +284,11 @@ def interim_server(
         if not state or "result" not in state:
             return None
         result = state["result"]
-        cards = [_card(plan, call) for plan, call in zip(result.plan.cohorts, result.calls,
-                                                         strict=True)]  # fmt: skip
+        plan_hash = result.provenance.design_hash
+        cards = [
+            _card(plan, call, drawings.get("cohort", _drawing(plan, call), plan_hash, call))
+            for plan, call in zip(result.plan.cohorts, result.calls, strict=True)
+        ]
         header: list[Any] = [
             tags.h2(f"Interim call at the data cut-off {result.as_of.isoformat()}", class_="h4")
         ]
@@ -319,9 +325,12 @@ def interim_server(
         yield open_report(_result())
 
 
-def _card(plan: Any, call: Any) -> Any:
+def _drawing(plan: Any, call: Any) -> Any:
+    return lambda: figures.cohort_figure(plan, call)
+
+
+def _card(plan: Any, call: Any, drawing: str) -> Any:
     """One cohort: the decision in words, why (plain, then notation), counts, toxicity, figure."""
-    drawing = figures.svg(figures.cohort_figure(plan, call))
     lines = [
         tags.p(plain_reason(plan, call), class_="ap-plain"),
         tags.p("In the design's terms: " + call.reason, class_="small text-muted ap-reason"),

@@ -19,6 +19,7 @@ from .._lazy import lazy_getattr
 _EXPORTS = {
     "OUTCOME_COLOURS": "simulation",
     "OCCurve": "design",
+    "SvgCache": "_render",
     "boundary_figure": "boundary",
     "cohort_figure": "interim",
     "oc_figure": "design",
@@ -33,6 +34,7 @@ _EXPORTS = {
 __all__ = [
     "OUTCOME_COLOURS",
     "OCCurve",
+    "SvgCache",
     "boundary_figure",
     "cohort_figure",
     "oc_figure",
@@ -49,7 +51,7 @@ __getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
-    from ._render import pdf, png, svg
+    from ._render import SvgCache, pdf, png, svg
     from .boundary import boundary_figure
     from .design import OCCurve, oc_figure, sample_size_figure, stopping_figure
     from .interim import cohort_figure

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import weakref
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-__all__ = ["COLOURS", "new_figure", "pdf", "png", "style", "svg"]
+__all__ = ["COLOURS", "SvgCache", "new_figure", "pdf", "png", "style", "svg"]
 
 #: Okabe-Ito colours (readable with colour-vision deficiency), by meaning.
 COLOURS = {
@@ -88,3 +91,42 @@ def pdf(figure: Figure) -> bytes:
 def png(figure: Figure, dpi: int = 200) -> bytes:
     """The figure as PNG bytes (for documents that cannot hold SVG)."""
     return _rendered(figure, "png", dpi, metadata={"Software": None})
+
+
+class SvgCache:
+    """SVG figures by content: a figure drawn from the same inputs is not drawn again.
+
+    ``get(name, draw, *inputs)`` returns ``svg(draw())``, or the text kept from an
+    earlier call with the same ``name`` whose inputs had the same content (their
+    ``repr``; numpy arrays by their bytes): the inputs must be all that ``draw``
+    draws. The app keeps one cache per browser session, so one session's figures (a
+    DSMB's closed data) are never served to another. At most ``size`` figures are
+    kept, the least recently used dropped first.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._kept: OrderedDict[str, str] = OrderedDict()
+
+    def get(self, name: str, draw: Callable[[], Figure], *inputs: Any) -> str:
+        key = self._key(name, inputs)
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        text = svg(draw())
+        self._kept[key] = text
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return text
+
+    @staticmethod
+    def _key(name: str, inputs: tuple[Any, ...]) -> str:
+        digest = hashlib.sha256(name.encode())
+        for value in inputs:
+            if hasattr(value, "tobytes"):  # numpy arrays: dtype, shape and every value
+                digest.update(f"{value.dtype}{value.shape}".encode())
+                digest.update(value.tobytes())
+            else:
+                digest.update(repr(value).encode())
+            digest.update(b"\x1f")
+        return digest.hexdigest()
