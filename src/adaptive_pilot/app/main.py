@@ -73,8 +73,9 @@ _SCRIPT = """
       }
     });
     const key = ids.join(' ');
-    if (ids.length && marked[m.scope] !== key) {
-      const first = document.getElementById(ids[0]);
+    if (ids.length && marked[m.scope] !== key) {  // the field and its message in view
+      const note = document.getElementById(ids[0] + '-error');
+      const first = note || document.getElementById(ids[0]);
       if (first) first.scrollIntoView({block: 'nearest'});
     }
     marked[m.scope] = key;
