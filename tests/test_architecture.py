@@ -108,8 +108,8 @@ LAYERS: list[set[str]] = [
     # numerics and the boundary table, in four steps
     {"errors", "_limits", "glossary", "_lazy"},
     {"_validate", "_files", "_grid", "_binomial", "provenance", "priors", "kaplan_meier"},
-    {"results"},
-    {"boundary_table"},
+    {"results", "ess"},
+    {"boundary_table", "prior_information"},
     {"rules"},  # stopping rules and the one compile path
     {"oc", "inference"},  # functions of a table: exact OC, exact inference
     {"designs"},  # single-cohort designs: Design, Simon, calibration
@@ -239,7 +239,14 @@ def _results() -> list[object]:
         stagewise_inference(table, 29, 6, p0=0.1),
         _interim(resolved),
         _borrowing_calibration(),
+        _prior_information(),
     ]
+
+
+def _prior_information():
+    from adaptive_pilot.prior_information import describe_prior
+
+    return describe_prior(ap.BetaPrior(3, 12), robust_weight=0.2)
 
 
 def _borrowing_calibration():

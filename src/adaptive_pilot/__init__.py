@@ -47,6 +47,8 @@ _EXPORTS: dict[str, str] = {
     "ToxicityRule": "rules.toxicity",
     "calibrate_bop2": "designs.calibration",
     "calibrate_predictive": "designs.calibration",
+    "describe_prior": "prior_information",
+    "effective_sample_size": "ess",
     "exact_oc": "oc.exact",
     "grid": "designs.calibration",
     "interim_analysis": "interim",
@@ -56,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "look_schedule": "designs.looks",
     "predictive_probability": "rules.predictive",
     "prior_from_historical": "priors",
+    "robustify": "priors",
     "read_adam": "patients",
     "read_patients": "patients",
     "report": "reports",
@@ -86,6 +89,8 @@ __all__ = [
     "__version__",
     "calibrate_bop2",
     "calibrate_predictive",
+    "describe_prior",
+    "effective_sample_size",
     "exact_oc",
     "grid",
     "interim_analysis",
@@ -98,6 +103,7 @@ __all__ = [
     "read_adam",
     "read_patients",
     "report",
+    "robustify",
     "simon_designs",
     "simulate",
     "stagewise_inference",
@@ -123,12 +129,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .designs.simon import simon_designs
     from .designs.toxicity_boundary import toxicity_boundary
     from .errors import InputError
+    from .ess import effective_sample_size
     from .inference import stagewise_inference
     from .interim import interim_analysis
     from .oc.exact import exact_oc
     from .oc.joint import joint_oc
     from .patients import read_adam, read_patients
-    from .priors import BetaMixturePrior, BetaPrior, prior_from_historical
+    from .prior_information import describe_prior
+    from .priors import BetaMixturePrior, BetaPrior, prior_from_historical, robustify
     from .reports import report, write_report
     from .results import Summary
     from .rules.bop2 import BOP2Rule

@@ -121,6 +121,24 @@ METRICS: dict[str, Term] = {
         ".4f",
     ),
     "p_end": Term("P(end here)", "probability that the trial ends at this look", ".4f"),
+    "ess_elir": Term(
+        "ESS (ELIR)",
+        "effective sample size by the expected local-information ratio (Neuenschwander et "
+        "al. 2020; RBesT's default); not defined when a component has a or b below 1",
+        ".2f",
+    ),
+    "ess_moment": Term(
+        "ESS (moment)",
+        "effective sample size: a + b of the Beta with the same mean and SD",
+        ".2f",
+    ),
+    "ess_morita": Term(
+        "ESS (Morita)",
+        "effective sample size by Morita, Thall & Mueller (2008) at the prior's mode (RBesT)",
+        ".2f",
+    ),
+    "prior_mean": Term("prior mean", "mean of the prior for the response rate", ".4f"),
+    "prior_sd": Term("prior SD", "standard deviation of the prior for the response rate", ".4f"),
     "p_cum_futility_p0": Term(
         "cum. P(futility) at p0",
         "probability at p0 of having stopped for futility by this look (NO-GO at the final)",
@@ -262,6 +280,13 @@ FIELDS: dict[str, Term] = {
     "x": Term("x", "number of responses", "d"),
     "futility": Term("futility", "stop for futility if x <= this bound", ""),
     "efficacy": Term("efficacy", "stop for efficacy (GO) if x >= this bound", ""),
+    "component": Term("component", "number of a mixture component, 1-based", "d"),
+    "weight": Term("weight", "weight of a mixture component (the weights sum to 1)", ".4f"),
+    "a": Term("a", "first parameter of a Beta component (prior responses)", ".4g"),
+    "b": Term("b", "second parameter of a Beta component (prior non-responses)", ".4g"),
+    "robust_weight": Term(
+        "robust weight", "weight of the vague component of a robustified prior", ".2f"
+    ),
     "orr_futility": Term("ORR <= (%)", "the futility bound as an observed ORR, x/n in %", ".1f"),
     "orr_efficacy": Term(
         "ORR >= (%)", "the efficacy (GO) bound as an observed ORR, x/n in %", ".1f"

@@ -20,7 +20,7 @@ from scipy import special
 
 from .errors import InputError
 
-__all__ = ["BetaMixturePrior", "BetaPrior", "Prior", "prior_from_historical"]
+__all__ = ["BetaMixturePrior", "BetaPrior", "Prior", "prior_from_historical", "robustify"]
 
 
 class _BetaFamily:
@@ -276,3 +276,37 @@ def prior_from_historical(
     if not isinstance(weight, int | float) or not 0.0 <= weight <= 1.0:
         raise InputError("historical.weight", f"must be between 0 and 1 (got {weight!r})")
     return BetaPrior(base.a + weight * x, base.b + weight * (n - x))
+
+
+def robustify(
+    prior: BetaPrior | BetaMixturePrior, weight: float, mean: float = 0.5, n: float = 1.0
+) -> BetaMixturePrior:
+    """The prior with a vague component added at ``weight`` (as RBesT's ``robustify``).
+
+    The vague component is the Beta with mean ``mean`` worth ``n + 1`` patients
+    (Beta(1, 1) for the defaults); the prior's own components keep their shares of
+    ``1 - weight``. A robust prior lets the data overrule an informative prior they
+    conflict with (Schmidli et al. 2014).
+
+    Examples
+    --------
+    >>> print(robustify(BetaPrior(2, 18), 0.2))
+    0.8*Beta(2, 18) + 0.2*Beta(1, 1)
+    """
+    for name, value, low, high in (("robust weight", weight, 0.0, 1.0),
+                                   ("robust mean", mean, 0.0, 1.0)):  # fmt: skip
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not (math.isfinite(value) and low <= value <= high)
+        ):
+            raise InputError(name, f"must be between {low:g} and {high:g} (got {value!r})")
+    if not 0.0 < mean < 1.0:
+        raise InputError("robust mean", f"must be strictly between 0 and 1 (got {mean!r})")
+    if isinstance(n, bool) or not isinstance(n, int | float) or not (math.isfinite(n) and n >= 0):
+        raise InputError("robust n", f"must be a number >= 0 (got {n!r})")
+    w, a, b = prior.components()
+    vague = BetaPrior(mean * (n + 1), (1 - mean) * (n + 1))
+    parts = [BetaPrior(float(ak), float(bk)) for ak, bk in zip(a, b, strict=True)]
+    weights = [float(wk) * (1 - weight) for wk in w]
+    return BetaMixturePrior((*parts, vague), (*weights, weight))

@@ -9,7 +9,17 @@ To add a command: declare it here and write its handler in
 from __future__ import annotations
 
 from .declare import Command, Option
-from .types import BETA_PRIOR, NUMBER, POSITIVE, PROBABILITY, SECONDS, Count, max_jobs
+from .types import (
+    BETA_MIXTURE,
+    BETA_PRIOR,
+    NUMBER,
+    POSITIVE,
+    PROBABILITY,
+    SECONDS,
+    UNIT,
+    Count,
+    max_jobs,
+)
 
 __all__ = ["COMMANDS", "DESCRIPTION"]
 
@@ -323,6 +333,32 @@ COMMANDS: tuple[Command, ...] = (
             *DATA,
             Option("--n-max", help="maximum N", type=Count(1, 5000), required=True),
             Option("--theta-t", help="final success threshold", type=PROBABILITY, required=True),
+            *FORMAT,
+        ),
+    ),
+    Command(
+        "prior",
+        summary="a prior's mixture, mean and effective sample size (ELIR, moment, Morita)",
+        description=(
+            "Describe a Beta or Beta-mixture prior for the response rate: its components, "
+            "mean and SD, and its effective sample size by ELIR (RBesT's default), moment "
+            "matching and Morita's method. With --robust, a vague Beta component of mean "
+            "--robust-mean (worth 2 patients) is added at that weight, and the ESS is shown "
+            "against the robust weight from 0 to 1."
+        ),
+        example="adaptive-pilot prior --mix 0.2:1:1,0.8:10:2 --robust 0.2 --format json",
+        handler="run_prior",
+        options=(
+            Option(
+                "--mix",
+                help="the prior: components weight:a:b, comma-separated (a:b for one Beta)",
+                type=BETA_MIXTURE,
+                required=True,
+            ),
+            Option("--robust", help="weight of a vague component to add", type=UNIT, default=None),
+            Option(
+                "--robust-mean", help="mean of the vague component", type=PROBABILITY, default=0.5
+            ),
             *FORMAT,
         ),
     ),

@@ -205,6 +205,19 @@ def run_predprob(args: argparse.Namespace) -> str:
     return _plain_result(summary, frame, payload, args.format)
 
 
+def run_prior(args: argparse.Namespace) -> str:
+    from ..prior_information import describe_prior
+    from ..priors import BetaMixturePrior, BetaPrior
+
+    components = [BetaPrior(a, b) for _, a, b in args.mix]
+    weights = [w for w, _, _ in args.mix]
+    prior: BetaPrior | BetaMixturePrior = (
+        components[0] if len(components) == 1 else BetaMixturePrior(components, weights)
+    )
+    info = describe_prior(prior, robust_weight=args.robust, robust_mean=args.robust_mean)
+    return _render(info, args.format)
+
+
 def run_postprob(args: argparse.Namespace) -> str:
     import pandas as pd
 

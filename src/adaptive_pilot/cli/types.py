@@ -12,11 +12,13 @@ import math
 import os
 
 __all__ = [
+    "BETA_MIXTURE",
     "BETA_PRIOR",
     "NUMBER",
     "POSITIVE",
     "PROBABILITY",
     "SECONDS",
+    "UNIT",
     "Count",
     "max_jobs",
 ]
@@ -55,6 +57,38 @@ def POSITIVE(text: str) -> float:  # noqa: N802
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number (got {text})")
     return value
+
+
+def UNIT(text: str) -> float:  # noqa: N802
+    """A number from 0 to 1 (a weight)."""
+    value = _finite(text, "a number from 0 to 1")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1 (got {text})")
+    return value
+
+
+def BETA_MIXTURE(text: str) -> list[tuple[float, float, float]]:  # noqa: N802
+    """Beta components as weight:a:b, comma-separated ("a:b" alone: one Beta, weight 1)."""
+    example = "e.g. 0.2:1:1,0.8:10:2"
+    components = []
+    for part in text.split(","):
+        fields = part.strip().split(":")
+        if len(fields) == 2:
+            fields = ["1", *fields]
+        try:
+            weight, a, b = (float(f) for f in fields)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"each component is weight:a:b, {example} (got {part.strip()!r})"
+            ) from None
+        if not all(math.isfinite(v) for v in (weight, a, b)) or weight < 0 or a <= 0 or b <= 0:
+            raise argparse.ArgumentTypeError(
+                f"in {part.strip()!r}: the weight must be >= 0 and a and b positive, {example}"
+            )
+        components.append((weight, a, b))
+    if sum(w for w, _, _ in components) <= 0:
+        raise argparse.ArgumentTypeError(f"the weights must not all be 0 (got {text!r})")
+    return components
 
 
 def BETA_PRIOR(text: str) -> tuple[float, float]:  # noqa: N802
