@@ -114,7 +114,7 @@ LAYERS: list[set[str]] = [
     {"oc", "inference"},  # functions of a table: exact OC, exact inference
     {"designs"},  # single-cohort designs: Design, Simon, calibration
     {"cohorts"},  # borrowing models, multi-cohort trials, the interim plan
-    {"simulation", "patients"},  # the Monte Carlo engine; patient data in
+    {"simulation", "patients", "map_prior"},  # Monte Carlo engine; patient data in; MAP priors
     {"spec"},  # design and scenario files resolved into the objects above
     {"interim"},  # the DSMB call and its audit trail
     {"figures"},  # drawings of what results carry
@@ -240,7 +240,17 @@ def _results() -> list[object]:
         _interim(resolved),
         _borrowing_calibration(),
         _prior_information(),
+        ap.map_prior(
+            [{"name": "A", "n": 20, "x": 4}, {"name": "B", "n": 30, "x": 9}],
+            tau_sd=0.5,
+            components=(1, 2),
+        ),  # fmt: skip
     ]
+
+
+def _map_prior():
+    studies = [{"name": "A", "n": 20, "x": 4}, {"name": "B", "n": 30, "x": 9}]
+    return ap.map_prior(studies, tau_sd=0.5, components=(1, 2))
 
 
 def _prior_information():

@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "load_design": "spec",
     "load_scenarios": "spec",
     "look_schedule": "designs.looks",
+    "map_prior": "map_prior",
     "predictive_probability": "rules.predictive",
     "prior_from_historical": "priors",
     "robustify": "priors",
@@ -98,6 +99,7 @@ __all__ = [
     "load_design",
     "load_scenarios",
     "look_schedule",
+    "map_prior",
     "predictive_probability",
     "prior_from_historical",
     "read_adam",
@@ -132,6 +134,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .ess import effective_sample_size
     from .inference import stagewise_inference
     from .interim import interim_analysis
+    from .map_prior import map_prior
     from .oc.exact import exact_oc
     from .oc.joint import joint_oc
     from .patients import read_adam, read_patients

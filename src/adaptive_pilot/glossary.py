@@ -281,6 +281,8 @@ FIELDS: dict[str, Term] = {
     "futility": Term("futility", "stop for futility if x <= this bound", ""),
     "efficacy": Term("efficacy", "stop for efficacy (GO) if x >= this bound", ""),
     "component": Term("component", "number of a mixture component, 1-based", "d"),
+    "study": Term("study", "name of a historical study", ""),
+    "rate": Term("rate", "observed response rate x / n of a historical study", ".3f"),
     "weight": Term("weight", "weight of a mixture component (the weights sum to 1)", ".4f"),
     "a": Term("a", "first parameter of a Beta component (prior responses)", ".4g"),
     "b": Term("b", "second parameter of a Beta component (prior non-responses)", ".4g"),

@@ -338,13 +338,16 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "prior",
-        summary="a prior's mixture, mean and effective sample size (ELIR, moment, Morita)",
+        summary="a prior's mixture, mean and effective sample size; MAP priors from history",
         description=(
-            "Describe a Beta or Beta-mixture prior for the response rate: its components, "
-            "mean and SD, and its effective sample size by ELIR (RBesT's default), moment "
-            "matching and Morita's method. With --robust, a vague Beta component of mean "
-            "--robust-mean (worth 2 patients) is added at that weight, and the ESS is shown "
-            "against the robust weight from 0 to 1."
+            "Describe a Beta or Beta-mixture prior for the response rate (--mix): its "
+            "components, mean and SD, and its effective sample size by ELIR (RBesT's "
+            "default), moment matching and Morita's method. Or build a meta-analytic-"
+            "predictive (MAP) prior from historical studies (--map FILE, a CSV with columns "
+            "name, n, x): the predictive of a new study's rate under logit p_h ~ N(mu, "
+            "tau^2), computed exactly by quadrature and approximated by a Beta mixture. With "
+            "--robust, a vague Beta component of mean --robust-mean (worth 2 patients) is "
+            "added at that weight."
         ),
         example="adaptive-pilot prior --mix 0.2:1:1,0.8:10:2 --robust 0.2 --format json",
         handler="run_prior",
@@ -353,8 +356,23 @@ COMMANDS: tuple[Command, ...] = (
                 "--mix",
                 help="the prior: components weight:a:b, comma-separated (a:b for one Beta)",
                 type=BETA_MIXTURE,
-                required=True,
+                default=None,
             ),
+            Option(
+                "--map",
+                help="CSV of historical studies (columns name, n, x): build a MAP prior",
+                default=None,
+            ),
+            Option(
+                "--tau-sd",
+                help="MAP: half-normal scale of tau (between-study SD of logit p)",
+                type=POSITIVE,
+                default=1.0,
+            ),
+            Option(
+                "--mu-mean", help="MAP: prior mean of mu (logit scale)", type=NUMBER, default=0.0
+            ),
+            Option("--mu-sd", help="MAP: prior SD of mu", type=POSITIVE, default=2.0),
             Option("--robust", help="weight of a vague component to add", type=UNIT, default=None),
             Option(
                 "--robust-mean", help="mean of the vague component", type=PROBABILITY, default=0.5

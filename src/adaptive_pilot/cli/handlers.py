@@ -206,9 +206,21 @@ def run_predprob(args: argparse.Namespace) -> str:
 
 
 def run_prior(args: argparse.Namespace) -> str:
+    from ..errors import InputError
     from ..prior_information import describe_prior
     from ..priors import BetaMixturePrior, BetaPrior
 
+    if (args.mix is None) == (args.map is None):
+        raise InputError("prior", "give one of --mix (a Beta mixture) or --map FILE")
+    if args.map is not None:
+        from ..map_prior import map_prior
+        from ..spec.historical import read_historical
+
+        result = map_prior(
+            read_historical(args.map), tau_sd=args.tau_sd, mu_mean=args.mu_mean,
+            mu_sd=args.mu_sd, robust_weight=args.robust, robust_mean=args.robust_mean,
+        )  # fmt: skip
+        return _render(result, args.format)
     components = [BetaPrior(a, b) for _, a, b in args.mix]
     weights = [w for w, _, _ in args.mix]
     prior: BetaPrior | BetaMixturePrior = (
