@@ -122,3 +122,64 @@ def test_the_prior_command_builds_a_map_prior_from_a_csv(tmp_path, capsys):
         main(["prior"])
     assert "give one of --mix" in capsys.readouterr().err
     assert np.isfinite(payload["ess_elir"])
+
+
+def _design(prior: str) -> str:
+    return (
+        "name: map-design\nhypotheses: {p0: 0.15, p1: 0.35}\n" + prior
+        + "n_max: 30\nlooks: {every: 10}\nrule: {type: bop2, lambda: 0.9, gamma: 1}\n"
+    )  # fmt: skip
+
+
+MAP_PRIOR = """prior:
+  type: map
+  historical:
+    - {name: A, n: 40, x: 8}
+    - {name: B, n: 25, x: 7}
+  tau: {half_normal: 0.5}
+  robust: {weight: 0.3}
+"""
+
+
+def test_a_design_file_can_hold_a_map_prior(tmp_path):
+    from adaptive_pilot.reports import design_report
+
+    path = tmp_path / "design.yaml"
+    path.write_text(_design(MAP_PRIOR))
+    resolved = ap.load_design(path)
+    direct = ap.map_prior(
+        [{"name": "A", "n": 40, "x": 8}, {"name": "B", "n": 25, "x": 7}],
+        tau_sd=0.5, robust_weight=0.3,
+    )  # fmt: skip
+    assert resolved.prior.components()[1] == pytest.approx(direct.prior.components()[1])
+    assert resolved.map_prior().fit == direct.fit
+    text = " ".join(b.text for b in design_report(path).sections[0].blocks)
+    assert "meta-analytic-predictive (MAP) prior (Neuenschwander et al. 2010)" in text
+    assert "from 2 historical studies (A (8/40), B (7/25); 65 patients)" in text
+    assert "robustified (Schmidli et al. 2014)" in text
+    elir = ap.effective_sample_size(direct.prior, "elir")
+    assert f"an effective sample size of {elir:.3g} patients by the expected local" in text
+
+
+@pytest.mark.parametrize(
+    ("prior", "message"),
+    [
+        (MAP_PRIOR.replace("  tau: {half_normal: 0.5}\n", ""), "a MAP prior needs tau"),
+        (MAP_PRIOR.replace("x: 8", "x: 80"), "x must not exceed n"),
+        (MAP_PRIOR.replace("name: B", "name: A"), "names must differ"),
+        ("prior: {a: 1, b: 1, tau: {half_normal: 1}}\n", "tau and mu belong to a MAP prior"),
+    ],
+)
+def test_bad_map_priors_in_a_design_file_are_one_line(prior, message, tmp_path):
+    path = tmp_path / "design.yaml"
+    path.write_text(_design(prior))
+    with pytest.raises(InputError, match=message):
+        ap.load_design(path)
+
+
+def test_any_prior_can_be_robustified_in_a_design_file(tmp_path):
+    path = tmp_path / "design.yaml"
+    path.write_text(_design("prior: {a: 2, b: 8, robust: {weight: 0.25}}\n"))
+    prior = ap.load_design(path).prior
+    assert prior.weights == pytest.approx((0.75, 0.25))
+    assert (prior.components_[1].a, prior.components_[1].b) == (1.0, 1.0)

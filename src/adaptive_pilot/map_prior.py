@@ -385,9 +385,11 @@ def _fit(
                 + (b - 1)[None, :] * log_1mp[:, None]
                 - special.betaln(a, b)[None, :]
             )
-            total = special.logsumexp(log_f, axis=1)
-            loglik = float(q @ total)
-            shares = np.exp(log_f - total[:, None])
+            top = log_f.max(axis=1, keepdims=True)
+            scaled = np.exp(log_f - top)
+            sums = scaled.sum(axis=1, keepdims=True)
+            loglik = float(q @ (top + np.log(sums))[:, 0])
+            shares = scaled / sums
             weights, a, b = _m_step(shares, q, p, log_p, log_1mp, floor, (a, b))
             if loglik - previous < 1e-10:
                 break

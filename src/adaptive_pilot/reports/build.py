@@ -155,7 +155,7 @@ def design_report(
     evaluation = design_.evaluate(rates)
     cited: list[str] = []
     trial = simulation.trial if simulation is not None else _trial(main, analysis)
-    paragraphs = design_paragraphs(design_, evaluation, cited) + trial_paragraphs(
+    paragraphs = design_paragraphs(design_, evaluation, cited, main.map_prior()) + trial_paragraphs(
         main, trial, cited
     )
     if simulation is not None:

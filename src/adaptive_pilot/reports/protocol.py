@@ -11,6 +11,8 @@ from ..cohorts.borrowing import ExnexBorrowing
 from ..cohorts.trial import HierarchicalBorrowing, TrialDesign
 from ..designs.design import Design
 from ..designs.evaluation import DesignEvaluation
+from ..errors import InputError
+from ..priors import BetaPrior
 from ..results import probability_text
 from ..spec.resolve import ResolvedDesign
 
@@ -33,6 +35,13 @@ REFERENCES = {
     "exnex": "Neuenschwander B, Wandel S, Roychoudhury S, Bailey S. Robust exchangeability "
     "designs for early phase clinical trials with multiple strata. Pharmaceutical Statistics "
     "2016;15:123-134.",
+    "map": "Neuenschwander B, Capkun-Niggli G, Branson M, Spiegelhalter DJ. Summarizing "
+    "historical information on controls in clinical trials. Clinical Trials 2010;7:5-18.",
+    "robust": "Schmidli H, Gsteiger S, Roychoudhury S, O'Hagan A, Spiegelhalter D, "
+    "Neuenschwander B. Robust meta-analytic-predictive priors in clinical trials with "
+    "historical control information. Biometrics 2014;70:1023-1032.",
+    "elir": "Neuenschwander B, Weber S, Schmidli H, O'Hagan A. Predictively consistent prior "
+    "effective sample sizes. Biometrics 2020;76:578-587.",
 }
 
 _FAMILY = {
@@ -55,12 +64,19 @@ def _cite(key: str, cited: list[str]) -> str:
         cited.append(key)
     author = {"simon": "Simon 1989", "thall_simon": "Thall & Simon 1994", "lee_liu":
               "Lee & Liu 2008", "bop2": "Zhou et al. 2017", "tse": "Thall, Simon & Estey 1995",
-              "berry": "Berry et al. 2013", "exnex": "Neuenschwander et al. 2016"}[key]  # fmt: skip
+              "berry": "Berry et al. 2013", "exnex": "Neuenschwander et al. 2016",
+              "map": "Neuenschwander et al. 2010", "robust": "Schmidli et al. 2014",
+              "elir": "Neuenschwander et al. 2020"}[key]  # fmt: skip
     return f"({author})"
 
 
-def design_paragraphs(design: Design, evaluation: DesignEvaluation, cited: list[str]) -> list[str]:
-    """Endpoint and hypotheses, the design and its rules, and its exact OC; keys cited appended."""
+def design_paragraphs(
+    design: Design, evaluation: DesignEvaluation, cited: list[str], map_prior: Any = None
+) -> list[str]:
+    """Endpoint and hypotheses, the design and its rules, and its exact OC; keys cited appended.
+
+    ``map_prior``: the :class:`~adaptive_pilot.map_prior.MapPrior` the design's prior comes
+    from, described before the rules."""
     hyp = errors = design
     table = evaluation.table
     endpoint = design.endpoint.name
@@ -110,10 +126,12 @@ def design_paragraphs(design: Design, evaluation: DesignEvaluation, cited: list[
         ):
             family += " with early stopping for efficacy"
         prior = design.prior
+        family_cite = _cite(key, cited)  # cited first, as it is read first
+        origin = "" if map_prior is None else _map_words(map_prior, cited) + " "
         paragraphs.append(
-            f"The trial uses {family} {_cite(key, cited)}, with at most {looks[-1]} evaluable "
-            f"patients, {schedule}. The response rate has a {prior} prior (mean "
-            f"{prior.mean:.3g}, worth {_patients(prior.ess)}). "
+            f"The trial uses {family} {family_cite}, with at most {looks[-1]} evaluable "
+            f"patients, {schedule}. {origin}The response rate has a {prior} prior (mean "
+            f"{prior.mean:.3g}, {_worth(prior, cited)}). "
             f"{_rule_words(evaluation.rule_text, str(prior))} These rules give the stopping "
             "boundaries of Table 1: " + " ".join(table.describe().splitlines())
         )
@@ -146,6 +164,46 @@ def design_paragraphs(design: Design, evaluation: DesignEvaluation, cited: list[
             f"toxicity independent, the probability of GO at p1 is {', '.join(parts)}."
         )
     return paragraphs
+
+
+def _worth(prior: Any, cited: list[str]) -> str:
+    """What the prior is worth in patients: a + b for a Beta; ELIR (and moment) for a mixture."""
+    from ..ess import effective_sample_size
+
+    if isinstance(prior, BetaPrior):
+        return f"worth {_patients(prior.a + prior.b)}"
+    moment = effective_sample_size(prior, "moment")
+    try:
+        elir = effective_sample_size(prior, "elir")
+    except InputError:
+        return f"an effective sample size of {_patients(moment)} by moment matching"
+    return (
+        f"an effective sample size of {_patients(elir)} by the expected local-information "
+        f"ratio {_cite('elir', cited)}, {moment:.3g} by moment matching"
+    )
+
+
+def _map_words(result: Any, cited: list[str]) -> str:
+    """The MAP prior in words: the studies, the model, the approximation, robustification."""
+    studies = result.studies
+    names = ", ".join(f"{s.name} ({s.x}/{s.n})" for s in studies)
+    model = result.model
+    text = (
+        f"The prior is a meta-analytic-predictive (MAP) prior {_cite('map', cited)} from "
+        f"{len(studies)} historical stud{'y' if len(studies) == 1 else 'ies'} ({names}; "
+        f"{sum(s.n for s in studies)} patients): the predictive distribution of the new "
+        f"study's response rate under logit p_h ~ N(mu, tau^2), with mu ~ N({model.mu_mean:g}, "
+        f"{model.mu_sd:g}^2) and tau ~ HalfNormal({model.tau_sd:g}), computed exactly by "
+        f"quadrature (mean {result.predictive['mean']:.3f}, SD {result.predictive['sd']:.3f}) "
+        f"and approximated by a {result.fit['components']}-component Beta mixture (Kullback-"
+        f"Leibler divergence {result.fit['kl']:.1e})."
+    )
+    if result.robust is not None:
+        text += (
+            f" It is robustified {_cite('robust', cited)} with a vague Beta component of mean "
+            f"{result.robust['mean']:g} at weight {result.robust['weight']:g}."
+        )
+    return text
 
 
 def _patients(ess: float) -> str:

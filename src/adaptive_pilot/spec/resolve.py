@@ -117,6 +117,12 @@ class ResolvedDesign:
         self._plans: dict[str, InterimPlan] = {}
 
     # ------------------------------------------------------------ the file's objects
+    def map_prior(self) -> Any:
+        """The :class:`~adaptive_pilot.map_prior.MapPrior` behind a ``type: map`` prior, else
+        None (the historical studies, shrinkage, the mixture fit)."""
+        prior = self.spec.prior
+        return prior.map() if isinstance(prior.historical, list) else None
+
     @property
     def name(self) -> str:
         """The design's name."""

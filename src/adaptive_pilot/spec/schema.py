@@ -9,6 +9,7 @@ editors.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -91,16 +92,75 @@ class HistoricalSpec(_Spec):
         return self
 
 
-class PriorSpec(_Spec):
-    """A prior: give a and b, or a mixture, or historical data."""
+class MapStudySpec(_Spec):
+    """One historical study of a MAP prior: patients and responses (and a name)."""
 
+    name: str | None = None
+    n: Annotated[int, Field(ge=1, le=100_000)]
+    x: Annotated[int, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _x_within_n(self) -> MapStudySpec:
+        if self.x > self.n:
+            raise ValueError(f"x must not exceed n (got x={self.x}, n={self.n})")
+        return self
+
+
+class TauPriorSpec(_Spec):
+    """The prior of the between-study SD tau (logit scale): half-normal with this scale."""
+
+    half_normal: Annotated[float, Field(ge=PRIOR_RANGES["tau_sd"][0], le=PRIOR_RANGES["tau_sd"][1])]
+
+
+class MuPriorSpec(_Spec):
+    """The normal prior of mu, the mean logit rate (RBesT's default N(0, 2^2))."""
+
+    mean: Annotated[float, Field(ge=-10, le=10)] = 0.0
+    sd: Annotated[float, Field(ge=PRIOR_RANGES["mu_sd"][0], le=PRIOR_RANGES["mu_sd"][1])] = 2.0
+
+
+class RobustSpec(_Spec):
+    """A vague Beta component of mean ``mean`` (worth 2 patients) added at ``weight``."""
+
+    weight: ClosedProbability
+    mean: Probability = 0.5
+
+
+class PriorSpec(_Spec):
+    """A prior: a and b, a mixture, historical data (power prior), or a MAP prior.
+
+    ``type: map`` builds a meta-analytic-predictive prior from a list of historical
+    studies (``historical: [{name, n, x}, ...]``, ``tau: {half_normal: s}``, optionally
+    ``mu: {mean, sd}``); ``robust: {weight, mean}`` robustifies any prior.
+    """
+
+    type: Literal["beta", "mixture", "historical", "map"] | None = None
     a: Positive | None = None
     b: Positive | None = None
     mixture: list[MixtureComponentSpec] | None = None
-    historical: HistoricalSpec | None = None
+    historical: HistoricalSpec | list[MapStudySpec] | None = None
+    tau: TauPriorSpec | None = None
+    mu: MuPriorSpec | None = None
+    robust: RobustSpec | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> PriorSpec:
+        if self.type == "map" or isinstance(self.historical, list):
+            if not isinstance(self.historical, list) or not self.historical:
+                raise ValueError("a MAP prior needs historical: a list of studies with n and x")
+            if self.tau is None:
+                raise ValueError(
+                    "a MAP prior needs tau: {half_normal: s}, the prior of the between-study "
+                    "SD (0.5 moderate, 1 substantial heterogeneity)"
+                )
+            if self.a is not None or self.b is not None or self.mixture is not None:
+                raise ValueError("a MAP prior takes historical, tau, mu and robust only")
+            names = [study.name for study in self.historical if study.name is not None]
+            if len(set(names)) != len(names):
+                raise ValueError("the historical studies' names must differ")
+            return self
+        if self.tau is not None or self.mu is not None:
+            raise ValueError("tau and mu belong to a MAP prior (type: map)")
         kinds = [
             self.a is not None or self.b is not None,
             self.mixture is not None,
@@ -115,15 +175,54 @@ class PriorSpec(_Spec):
         return self
 
     def build(self) -> BetaPrior | BetaMixturePrior:
-        """The prior object."""
+        """The prior object (the MAP prior's Beta mixture; robustified when asked)."""
+        if isinstance(self.historical, list):
+            return self.map().prior
+        prior: BetaPrior | BetaMixturePrior
         if self.mixture is not None:
-            return BetaMixturePrior(
+            prior = BetaMixturePrior(
                 [BetaPrior(c.a, c.b) for c in self.mixture], [c.weight for c in self.mixture]
             )
-        if self.historical is not None:
+        elif self.historical is not None:
             h = self.historical
-            return prior_from_historical(h.x, h.n, h.weight, BetaPrior(h.base.a, h.base.b))
-        return BetaPrior(self.a, self.b)  # type: ignore[arg-type]
+            prior = prior_from_historical(h.x, h.n, h.weight, BetaPrior(h.base.a, h.base.b))
+        else:
+            prior = BetaPrior(self.a, self.b)  # type: ignore[arg-type]
+        if self.robust is not None:
+            from ..priors import robustify
+
+            return robustify(prior, self.robust.weight, self.robust.mean)
+        return prior
+
+    def map(self) -> Any:
+        """The :class:`~adaptive_pilot.map_prior.MapPrior` of a ``type: map`` prior (cached)."""
+        assert isinstance(self.historical, list) and self.tau is not None
+        studies = tuple(
+            (study.name or f"study {k + 1}", study.n, study.x)
+            for k, study in enumerate(self.historical)
+        )
+        mu = self.mu or MuPriorSpec()
+        robust = (self.robust.weight, self.robust.mean) if self.robust is not None else None
+        return _map(studies, self.tau.half_normal, mu.mean, mu.sd, robust)
+
+
+@functools.lru_cache(maxsize=16)
+def _map(
+    studies: tuple[tuple[str, int, int], ...],
+    tau_sd: float,
+    mu_mean: float,
+    mu_sd: float,
+    robust: tuple[float, float] | None,
+) -> Any:
+    """A MAP prior, built once per process for the same inputs (it takes seconds)."""
+    from ..map_prior import map_prior
+
+    return map_prior(
+        [{"name": name, "n": n, "x": x} for name, n, x in studies],
+        tau_sd=tau_sd, mu_mean=mu_mean, mu_sd=mu_sd,
+        robust_weight=None if robust is None else robust[0],
+        robust_mean=0.5 if robust is None else robust[1],
+    )  # fmt: skip
 
 
 class LooksSpec(_Spec):
