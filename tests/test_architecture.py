@@ -108,7 +108,7 @@ LAYERS: list[set[str]] = [
     # numerics and the boundary table, in four steps
     {"errors", "_limits", "glossary", "_lazy"},
     {"_validate", "_files", "_grid", "_binomial", "provenance", "priors", "kaplan_meier"},
-    {"results", "ess"},
+    {"results", "ess", "conflict"},
     {"boundary_table", "prior_information"},
     {"rules"},  # stopping rules and the one compile path
     {"oc", "inference"},  # functions of a table: exact OC, exact inference

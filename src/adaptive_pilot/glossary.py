@@ -137,6 +137,23 @@ METRICS: dict[str, Term] = {
         "effective sample size by Morita, Thall & Mueller (2008) at the prior's mode (RBesT)",
         ".2f",
     ),
+    "box_p": Term(
+        "Box p",
+        "Box's prior-predictive p-value: probability, before the data, of data at most as "
+        "probable as those observed (small: the data conflict with the prior)",
+        ".4f",
+    ),
+    "sam_weight": Term(
+        "SAM weight",
+        "weight a self-adapting mixture prior keeps on the informative prior, by likelihood "
+        "ratio (SAMprior's LRT: 1 / (1 + R))",
+        ".4f",
+    ),
+    "sam_weight_ppr": Term(
+        "SAM weight (PPR)",
+        "the SAM weight by posterior probability ratio (R divided by the prior odds)",
+        ".4f",
+    ),
     "prior_mean": Term("prior mean", "mean of the prior for the response rate", ".4f"),
     "prior_sd": Term("prior SD", "standard deviation of the prior for the response rate", ".4f"),
     "p_cum_futility_p0": Term(
@@ -390,7 +407,8 @@ PROBABILITIES = frozenset(
     name
     for name in METRICS
     if name.startswith(("p_", "prob_", "pet", "fwer", "false_go", "power", "max_false_go"))
-    or name in ("alpha", "average_power", "predictive_probability")
+    or name
+    in ("alpha", "average_power", "predictive_probability", "box_p", "sam_weight", "sam_weight_ppr")
 )
 
 

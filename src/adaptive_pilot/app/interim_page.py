@@ -344,6 +344,9 @@ def _card(plan: Any, call: Any, drawing: str) -> Any:
     ]
     if plan.toxicity is not None:
         lines.append(tags.p(_toxicity_line(plan, call), class_="small ap-toxicity"))
+    if call.conflict is not None:
+        alarm = " text-danger fw-semibold" if call.conflict.conflict else ""
+        lines.append(tags.p(call.conflict.sentence(), class_=f"small ap-conflict{alarm}"))
     label = (
         f"Cohort {call.cohort}: posterior of the response rate, how the cohort can end, "
         "and where it stands against the stopping boundaries "

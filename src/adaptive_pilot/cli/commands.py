@@ -382,12 +382,23 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "postprob",
-        summary="posterior probability P(p > p0 | data)",
-        description="Posterior probability that the response rate exceeds p0.",
-        example="adaptive-pilot postprob --x 5 --n 20 --p0 0.2 --prior 0.2,0.8",
+        summary="posterior probability P(p > p0 | data), and prior-data conflict",
+        description=(
+            "Posterior probability that the response rate exceeds p0, with the check of "
+            "prior-data conflict: Box's prior-predictive p-value and, with --delta, the "
+            "self-adapting mixture (SAM) weight of the prior (SAMprior)."
+        ),
+        example="adaptive-pilot postprob --x 5 --n 20 --p0 0.2 --prior 0.2,0.8 --delta 0.2",
         handler="run_postprob",
         options=(
             *DATA,
+            Option(
+                "--delta",
+                help="clinically significant difference for the prior-data conflict's SAM "
+                "weight (e.g. p1 - p0)",
+                type=PROBABILITY,
+                default=None,
+            ),
             *FORMAT,
         ),
     ),

@@ -233,23 +233,33 @@ def run_prior(args: argparse.Namespace) -> str:
 def run_postprob(args: argparse.Namespace) -> str:
     import pandas as pd
 
+    from ..conflict import prior_data_conflict
     from ..priors import BetaPrior
     from ..results import Summary, Table
 
     _check_data(args.x, args.n, None)
     prior = BetaPrior(*args.prior)
     prob = float(prior.prob_greater(args.p0, args.x, args.n))
+    check = prior_data_conflict(prior, args.x, args.n, delta=args.delta)
     inputs = {"x": args.x, "n": args.n, "p0": args.p0}
-    frame = pd.DataFrame([inputs | {"prob_gt_p0": prob}])
+    measures = {"box_p": check.box_p}
+    if check.sam_weight is not None:
+        measures |= {"sam_weight": check.sam_weight}
+    frame = pd.DataFrame([inputs | {"prob_gt_p0": prob} | measures])
     summary = Summary(
         "Posterior probability that the response rate exceeds p0",
         header=(
             f"{args.x} responses among {args.n} evaluable patients; prior {prior}, posterior "
             f"Beta({prior.a + args.x:g}, {prior.b + args.n - args.x:g})",
+            "Prior-data conflict: " + check.sentence(),
         ),
         tables=(Table(frame),),
     )
-    payload = {"prob_gt_p0": prob, "inputs": inputs | {"prior": prior.to_dict()}}
+    payload = {
+        "prob_gt_p0": prob,
+        "conflict": check.to_dict(),
+        "inputs": inputs | {"prior": prior.to_dict(), "delta": args.delta},
+    }
     return _plain_result(summary, frame, payload, args.format)
 
 

@@ -25,6 +25,7 @@ from .decide import (
     CohortCall,
     efficacy_decision,
     go_probabilities,
+    own_conflict,
     predictive_outcomes,
     reason_text,
     toxicity_call,
@@ -110,6 +111,7 @@ def decide_borrowed(
                 prob_gt_p0_own=float(cohort.prior.prob_greater(cohort.p0, int(x[j]), n_j)),
                 outcomes=own,
                 own_go_probabilities=None if own is None else go_probabilities(own),
+                conflict=own_conflict(cohort, count),
             )
         )
     return calls

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..conflict import PriorDataConflict, prior_data_conflict
 from ..designs.design import Design
 from ..inference import SampleSpace
 from ..patients.counts import CohortCounts
@@ -112,6 +113,19 @@ class CohortCall:
     outcomes: pd.DataFrame | None = field(default=None, compare=False, repr=False)
     #: (predictive, at p0, at p1) probabilities of a final GO from ``outcomes``
     own_go_probabilities: tuple[float, float, float] | None = None
+    #: prior-data conflict of the cohort's own data with its prior (None before any
+    #: evaluable patient); see :mod:`adaptive_pilot.conflict`
+    conflict: PriorDataConflict | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def box_p(self) -> float | None:
+        """Box's prior-predictive p-value of the cohort's data under its prior."""
+        return None if self.conflict is None else self.conflict.box_p
+
+    @property
+    def sam_weight(self) -> float | None:
+        """The SAM weight of the cohort's prior (delta = p1 - p0)."""
+        return None if self.conflict is None else self.conflict.sam_weight
 
     def __getattr__(self, name: str) -> Any:
         if name in _COUNTS:
@@ -216,6 +230,16 @@ def decide_cohort(plan: Design, counts: CohortCounts) -> CohortCall:
         prob_gt_p0_own=prob_gt_p0,
         outcomes=outcomes,
         own_go_probabilities=None if outcomes is None else go_probabilities(outcomes),
+        conflict=own_conflict(plan, counts),
+    )
+
+
+def own_conflict(plan: Design, counts: CohortCounts) -> PriorDataConflict | None:
+    """The cohort's data against its own prior (SAM's delta: p1 - p0); None before data."""
+    if counts.n_evaluable == 0:
+        return None
+    return prior_data_conflict(
+        plan.prior, counts.responses, counts.n_evaluable, delta=plan.p1 - plan.p0
     )
 
 

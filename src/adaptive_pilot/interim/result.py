@@ -41,6 +41,8 @@ COHORT_KEYS = (
     "toxicity_bound",
     "prob_toxicity",
     "method",
+    "box_p",
+    "sam_weight",
 )
 _SHOWN = [
     "cohort",
@@ -200,7 +202,9 @@ class InterimResult(ResultMixin):
         if self.audit is not None:
             header.append(f"Audit record {self.audit['id']} (hash {self.audit['hash'][:16]})")
         notes = [
-            f"{c.cohort}: {c.decision.upper().replace('_', ' ')}. {c.reason}." for c in self.calls
+            f"{c.cohort}: {c.decision.upper().replace('_', ' ')}. {c.reason}."
+            + ("" if c.conflict is None else f" Prior-data check: {c.conflict.sentence()}")
+            for c in self.calls
         ]
         notes += list(self.notes)
         return Summary(
