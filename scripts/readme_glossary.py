@@ -16,9 +16,17 @@ TABLE = re.compile(r"\| name \| label \| meaning \|\n\|---\|---\|---\|\n(?:\|.*\
 
 def main() -> None:
     rows = ["| name | label | meaning |", "|---|---|---|"]
-    rows += [f"| `{name}` | {term.label} | {term.definition} |" for name, term in GLOSSARY.items()]
+    rows += [
+        f"| `{name}` | {_cell(term.label)} | {_cell(term.definition)} |"
+        for name, term in GLOSSARY.items()
+    ]
     text = README.read_text()
     README.write_text(TABLE.sub("\n".join(rows) + "\n", text))
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: a literal | escaped (as in P(H0 | GO))."""
+    return text.replace("|", "\\|")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "Summary": "results",
     "ToxicityBoundary": "rules.toxicity",
     "ToxicityRule": "rules.toxicity",
+    "bayesian_oc": "designs.bayesian_oc",
     "calibrate_bop2": "designs.calibration",
     "calibrate_predictive": "designs.calibration",
     "describe_prior": "prior_information",
@@ -88,6 +89,7 @@ __all__ = [
     "ToxicityBoundary",
     "ToxicityRule",
     "__version__",
+    "bayesian_oc",
     "calibrate_bop2",
     "calibrate_predictive",
     "describe_prior",
@@ -125,6 +127,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .boundary_table import BoundaryTable
     from .cohorts.hierarchical import HierarchicalModel, HierarchicalPrior
     from .designs.bayesian import BayesianDesign
+    from .designs.bayesian_oc import bayesian_oc
     from .designs.calibration import calibrate_bop2, calibrate_predictive, grid
     from .designs.design import Design
     from .designs.looks import look_schedule

@@ -137,6 +137,20 @@ METRICS: dict[str, Term] = {
         "effective sample size by Morita, Thall & Mueller (2008) at the prior's mode (RBesT)",
         ".2f",
     ),
+    "p_success": Term(
+        "P(success)",
+        "probability of success (assurance): P(GO) averaged over the design prior of the rate",
+        ".4f",
+    ),
+    "p_h0_given_go": Term(
+        "P(H0 | GO)", "probability that a GO is false (p <= p0), under the design prior", ".4f"
+    ),
+    "p_h1_given_nogo": Term(
+        "P(H1 | NO-GO)",
+        "probability that a NO-GO misses an effective regimen (p >= p1), under the design prior",
+        ".4f",
+    ),
+    "en_design": Term("E[N] (design prior)", "expected sample size under the design prior", ".2f"),
     "box_p": Term(
         "Box p",
         "Box's prior-predictive p-value: probability, before the data, of data at most as "

@@ -102,6 +102,8 @@ class Design:
     toxicity_rates: tuple[float, ...] = ()
     odds_ratio: float = 1.0
     min_grade: int = 3
+    #: the prior of the true rate that Bayesian OC average over (None: not reported)
+    design_prior: BetaPrior | BetaMixturePrior | None = None
     design_hash: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -230,7 +232,7 @@ class Design:
             "odds_ratio": self.odds_ratio,
             "min_grade": self.min_grade,
             "reached_go": list(self.reached_go),
-        }
+        } | ({} if self.design_prior is None else {"design_prior": self.design_prior.to_dict()})
 
     def identity(self) -> str:
         """The plan's hash, or this design's own content hash when it has no plan."""
@@ -268,7 +270,17 @@ class Design:
             toxicity=self.toxicity if joint else None,
             toxicity_rates=self.toxicity_rates if joint else (),
             odds_ratio=self.odds_ratio,
+            bayesian=self.bayesian_oc(),
         )
+
+    def bayesian_oc(self) -> Any:
+        """The :class:`~adaptive_pilot.designs.bayesian_oc.BayesianOC` under the design
+        prior (None without one)."""
+        if self.design_prior is None:
+            return None
+        from .bayesian_oc import bayesian_oc
+
+        return bayesian_oc(self.table, self.design_prior, self.p0, self.p1)
 
 
 @dataclass(frozen=True)

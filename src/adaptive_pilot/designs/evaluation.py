@@ -50,6 +50,8 @@ class DesignEvaluation(ResultMixin):
     toxicity: ToxicityRule | None
     joint: JointOperatingCharacteristics | None
     provenance: Provenance
+    #: Bayesian OC under the design's design prior (None without one)
+    bayesian: Any = None
 
     def to_frame(self) -> pd.DataFrame:
         """The OC table: joint OC rows (p, p_toxicity) with toxicity, else one row per p."""
@@ -75,6 +77,10 @@ class DesignEvaluation(ResultMixin):
         tox = self.toxicity_frame()
         if tox is not None:
             payload["toxicity_boundaries"] = records(tox)
+        if self.bayesian is not None:
+            payload["bayesian_oc"] = {
+                k: v for k, v in self.bayesian.to_dict().items() if k != "provenance"
+            }
         payload["provenance"] = self.provenance.to_dict()
         return json_safe(payload)
 
@@ -96,9 +102,10 @@ class DesignEvaluation(ResultMixin):
         notes.append(
             "Exact: no Monte Carlo error. GO counts early efficacy stops and the final GO."
         )
+        bayes = None if self.bayesian is None else self.bayesian.summary().header[1]
         return Summary(
             f"Design: {self.title or self.name}",
-            header=tuple(line for line in (self.rule_text,) if line),
+            header=tuple(line for line in (self.rule_text, bayes) if line),
             tables=tuple(tables),
             notes=tuple(notes),
             provenance=self.provenance,
@@ -117,6 +124,7 @@ def evaluate_design(
     toxicity: ToxicityRule | None = None,
     toxicity_rates: Sequence[float] = (),
     odds_ratio: float = 1.0,
+    bayesian: Any = None,
 ) -> DesignEvaluation:
     """Exact OC of a design, joint with toxicity when it is co-monitored.
 
@@ -147,4 +155,6 @@ def evaluate_design(
         joint = joint_oc(table, toxicity, grid_p.ravel(), grid_t.ravel(), odds_ratio)
         joint = replace(joint, provenance=replace(joint.provenance, design_hash=digest))
     provenance = Provenance("exact", digest, details={"algorithm": "forward recursion"})
-    return DesignEvaluation(name, title, rule_text, table, oc, toxicity, joint, provenance)
+    return DesignEvaluation(
+        name, title, rule_text, table, oc, toxicity, joint, provenance, bayesian
+    )

@@ -146,6 +146,17 @@ def design_paragraphs(
         f"of GO (the power) is {probability_text(at1['p_go'])}, with {at1['en']:.1f} patients "
         "on average."
     )
+    bayes = evaluation.bayesian
+    if bayes is not None:
+        paragraphs[-1] += (
+            f" Averaged over a design prior {bayes.design_prior} for the true rate (which puts "
+            f"{probability_text(bayes.p_h0)} on H0 and {probability_text(bayes.p_h1)} on H1), "
+            f"the probability of success (GO) is {probability_text(bayes.p_success)}, a GO is "
+            f"false (p <= {hyp.p0:g}) with probability "
+            f"{_maybe(bayes.p_h0_given_go)}, a NO-GO misses a rate of at least {hyp.p1:g} with "
+            f"probability {_maybe(bayes.p_h1_given_nogo)}, and {bayes.en_design:.1f} patients "
+            "are enrolled on average (exact)."
+        )
     if evaluation.toxicity is not None and evaluation.joint is not None:
         joint = evaluation.joint.to_frame()
         rows = joint[abs(joint["p"] - hyp.p1) < 1e-9]
@@ -164,6 +175,10 @@ def design_paragraphs(
             f"toxicity independent, the probability of GO at p1 is {', '.join(parts)}."
         )
     return paragraphs
+
+
+def _maybe(value: float | None) -> str:
+    return "not defined" if value is None else probability_text(value)
 
 
 def _worth(prior: Any, cited: list[str]) -> str:

@@ -685,6 +685,7 @@ def _build_design(spec: DesignSpec, source: str, built: dict[str, Any]) -> Desig
         ),
         odds_ratio=1.0 if tox is None else float(tox.odds_ratio),
         min_grade=3 if tox is None else tox.min_grade,
+        design_prior=None if spec.design_prior is None else spec.design_prior.build(),
     )
 
 

@@ -543,6 +543,9 @@ class DesignSpec(_Spec):
     hypotheses: HypothesesSpec
     errors: ErrorsSpec = ErrorsSpec()
     prior: PriorSpec = PriorSpec(a=1.0, b=1.0)
+    #: the prior of the true rate that Bayesian OC (probability of success, P(H0 | GO))
+    #: average over; any prior form (a and b, mixture, map)
+    design_prior: PriorSpec | None = None
     n_max: Size | None = None
     looks: list[Size] | LooksSpec | None = None
     futility_on: list[bool] | None = None
