@@ -116,7 +116,7 @@ LAYERS: list[set[str]] = [
     {"cohorts"},  # borrowing models, multi-cohort trials, the interim plan
     {"simulation", "patients", "map_prior"},  # Monte Carlo engine; patient data in; MAP priors
     {"spec"},  # design and scenario files resolved into the objects above
-    {"interim"},  # the DSMB call and its audit trail
+    {"interim", "sensitivity"},  # the DSMB call and its audit trail; prior sensitivity
     {"figures"},  # drawings of what results carry
     {"reports"},  # protocol and interim reports
     {"dsmb"},  # the interim call end to end: read, decide, record, report
@@ -245,7 +245,14 @@ def _results() -> list[object]:
         _prior_information(),
         _map_prior(),
         ap.bayesian_oc(table, ap.BetaPrior(2, 8), 0.1, 0.3),
+        _sensitivity(),
     ]
+
+
+def _sensitivity():
+    from adaptive_pilot.sensitivity import sensitivity
+
+    return sensitivity(ap.load_design(REPO / "designs" / "bop2_example.yaml"))
 
 
 def _map_prior():

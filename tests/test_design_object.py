@@ -261,8 +261,9 @@ def test_report_with_compare_compiles_each_design_once(tmp_path, monkeypatch, ca
             str(DESIGNS / "simon_example.toml"), str(DESIGNS / "lee_liu_example.yaml"),
             "--format", "html,csv", "--out", str(tmp_path / "out")]  # fmt: skip
     assert main(args) == 0, capsys.readouterr().err
-    # BOP2 and Lee & Liu compiled once each; the Simon search run once
-    assert (compiles[0], searches[0]) == (2, 1)
+    # BOP2 and Lee & Liu compiled once each, BOP2 under the 7 alternative priors of its
+    # prior-sensitivity section; the Simon search run once
+    assert (compiles[0], searches[0]) == (2 + 7, 1)
 
 
 def test_a_trial_of_cohorts_sharing_a_rule_compiles_it_once(monkeypatch):

@@ -156,8 +156,14 @@ def test_figures_are_written_as_png_and_svg(written):
     report, folder, files = written
     assert all(path.exists() for path in files)
     for number, block in report.figures():
-        for suffix in (".png", ".svg", ".pdf"):
+        for suffix in (".png", ".svg"):
             assert (folder / "figures" / f"figure{number}_{block.name}{suffix}").exists()
+    # LaTeX's figures: one PDF, a page per figure (its fonts embedded once)
+    import re
+
+    pages = re.findall(rb"/Type\s*/Page\b(?!s)", (folder / "figures" / "figures.pdf").read_bytes())
+    assert len(pages) == len(report.figures())
+    assert "page=1]{figures/figures.pdf}" in (folder / "report.tex").read_text()
     assert (folder / "report.html").read_text().count("<svg") == len(report.figures())
     assert "figures/figure1_boundaries.svg" in (folder / "report.md").read_text()
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".out.")]
@@ -237,11 +243,12 @@ def test_sections_come_in_the_protocol_order(written):
         "Statistical design",
         "Stopping boundaries",
         "Operating characteristics",
+        "Prior sensitivity",
         "Comparison of designs",
         "Simulated operating characteristics",
         "Appendix: simulation",
     ]
-    simulated = report.sections[4]
+    simulated = report.sections[5]
     assert simulated.provenance is not None and simulated.provenance.method == "monte carlo"
     assert simulated.provenance.seed == SEED and simulated.provenance.n_trials == N_TRIALS
 
@@ -298,7 +305,7 @@ def test_statistical_section_and_appendix_state_the_simulation(written, simulati
     shown = rates.header()  # shown wide: one column per cohort
     assert shown == ["scenario", "G12D", "G12V", "G12C", "other", "p_tox (all cohorts)"]
     assert len(rates.cells()) == len(simulation.scenarios)
-    appendix = " ".join(b.text for b in report.sections[5].blocks if hasattr(b, "text"))
+    appendix = " ".join(b.text for b in report.sections[6].blocks if hasattr(b, "text"))
     assert "sqrt(p (1 - p) / R)" in appendix and f"SeedSequence({SEED})" in appendix
     assert len([f for _, f in report.figures() if f.name.startswith("scenario_")]) == 6
 

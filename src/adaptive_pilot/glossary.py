@@ -137,6 +137,8 @@ METRICS: dict[str, Term] = {
         "effective sample size by Morita, Thall & Mueller (2008) at the prior's mode (RBesT)",
         ".2f",
     ),
+    "p_go_p0": Term("P(GO | p0)", "exact probability of GO if the true rate is p0", ".4f"),
+    "p_go_p1": Term("P(GO | p1)", "exact probability of GO if the true rate is p1", ".4f"),
     "p_success": Term(
         "P(success)",
         "probability of success (assurance): P(GO) averaged over the design prior of the rate",
@@ -313,6 +315,8 @@ FIELDS: dict[str, Term] = {
     "efficacy": Term("efficacy", "stop for efficacy (GO) if x >= this bound", ""),
     "component": Term("component", "number of a mixture component, 1-based", "d"),
     "study": Term("study", "name of a historical study", ""),
+    "prior": Term("prior", "a prior for the response rate, as written", ""),
+    "go_bound": Term("final GO if x >=", "the final analysis' GO bound in responses", "d"),
     "rate": Term("rate", "observed response rate x / n of a historical study", ".3f"),
     "weight": Term("weight", "weight of a mixture component (the weights sum to 1)", ".4f"),
     "a": Term("a", "first parameter of a Beta component (prior responses)", ".4g"),

@@ -309,4 +309,6 @@ def robustify(
     vague = BetaPrior(mean * (n + 1), (1 - mean) * (n + 1))
     parts = [BetaPrior(float(ak), float(bk)) for ak, bk in zip(a, b, strict=True)]
     weights = [float(wk) * (1 - weight) for wk in w]
+    if weight == 1.0:  # nothing of the prior is left: the vague component alone
+        parts, weights = [], []
     return BetaMixturePrior((*parts, vague), (*weights, weight))

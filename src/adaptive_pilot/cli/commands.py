@@ -381,6 +381,19 @@ COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
+        "sensitivity",
+        summary="a design's decisions and exact OC under alternative priors",
+        description=(
+            "Rebuild a Bayesian design under alternative priors (vague, sceptical, "
+            "enthusiastic, robust weights 0.25 to 1, and for a MAP prior its tau scale "
+            "halved and doubled) and give each one's final GO bound, exact P(GO | p0), "
+            "P(GO | p1) and E[N | p0]; and the type I error over the whole null range p <= p0."
+        ),
+        example="adaptive-pilot sensitivity designs/bop2_example.yaml",
+        handler="run_sensitivity",
+        options=(Option("design", help="design file (.yaml, .toml)"), *FORMAT),
+    ),
+    Command(
         "postprob",
         summary="posterior probability P(p > p0 | data), and prior-data conflict",
         description=(

@@ -230,6 +230,13 @@ def run_prior(args: argparse.Namespace) -> str:
     return _render(info, args.format)
 
 
+def run_sensitivity(args: argparse.Namespace) -> str:
+    from ..sensitivity import sensitivity
+    from ..spec import load_design
+
+    return _render(sensitivity(load_design(args.design)), args.format)
+
+
 def run_postprob(args: argparse.Namespace) -> str:
     import pandas as pd
 

@@ -24,11 +24,13 @@ _EXPORTS = {
     "cohort_figure": "interim",
     "oc_figure": "design",
     "pdf": "_render",
+    "pdf_pages": "_render",
     "png": "_render",
     "sample_size_figure": "design",
     "scenario_figure": "simulation",
     "stopping_figure": "design",
     "svg": "_render",
+    "tornado_figure": "sensitivity",
 }
 
 __all__ = [
@@ -39,11 +41,13 @@ __all__ = [
     "cohort_figure",
     "oc_figure",
     "pdf",
+    "pdf_pages",
     "png",
     "sample_size_figure",
     "scenario_figure",
     "stopping_figure",
     "svg",
+    "tornado_figure",
 ]
 
 
@@ -51,8 +55,9 @@ __getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
-    from ._render import SvgCache, pdf, png, svg
+    from ._render import SvgCache, pdf, pdf_pages, png, svg
     from .boundary import boundary_figure
     from .design import OCCurve, oc_figure, sample_size_figure, stopping_figure
     from .interim import cohort_figure
+    from .sensitivity import tornado_figure
     from .simulation import OUTCOME_COLOURS, scenario_figure

@@ -12,7 +12,7 @@ from typing import Any
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-__all__ = ["COLOURS", "SvgCache", "new_figure", "pdf", "png", "style", "svg"]
+__all__ = ["COLOURS", "SvgCache", "new_figure", "pdf", "pdf_pages", "png", "style", "svg"]
 
 #: Okabe-Ito colours (readable with colour-vision deficiency), by meaning.
 COLOURS = {
@@ -86,6 +86,25 @@ def svg(figure: Figure) -> str:
 def pdf(figure: Figure) -> bytes:
     """The figure as PDF bytes (vector; for LaTeX), without a creation date."""
     return _rendered(figure, "pdf", metadata={"CreationDate": None})
+
+
+def pdf_pages(figures: list[Figure]) -> bytes:
+    """The figures as one PDF, a page each (for LaTeX, ``\\includegraphics[page=k]``).
+
+    One file embeds each font once for all its pages: the font subsetting, most of a
+    PDF figure's cost, is done once, not once per figure.
+    """
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    for figure in figures:
+        if figure not in _RENDERED:
+            _fix_layout(figure)
+            _RENDERED.setdefault(figure, {})
+    buffer = io.BytesIO()
+    with style(), PdfPages(buffer, metadata={"CreationDate": None}) as document:
+        for figure in figures:
+            document.savefig(figure)
+    return buffer.getvalue()
 
 
 def png(figure: Figure, dpi: int = 200) -> bytes:

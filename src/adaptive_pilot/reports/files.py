@@ -18,7 +18,7 @@ __all__ = ["FORMATS", "parse_formats", "write_report"]
 FORMATS = {
     "html": "report.html (one self-contained file, figures inline)",
     "md": "report.md with figures/*.svg beside it",
-    "tex": "report.tex with figures/*.pdf (compile with pdflatex)",
+    "tex": "report.tex with figures/figures.pdf, a page per figure (compile with pdflatex)",
     "docx": "report.docx (Word tables and headings, figures embedded)",
     "csv": "tables/*.csv (every table, raw values at full precision)",
 }
@@ -78,15 +78,18 @@ def _write_all(report: Report, root: Path, formats: Sequence[str]) -> list[str]:
         path.chmod(umask_mode())
         written.append(name)
 
-    svg_paths, pdf_paths = {}, {}
-    for number, block in report.figures():
+    svg_paths: dict[int, str] = {}
+    pdf_pages: dict[int, str] = {}
+    drawn = list(report.figures())
+    for number, block in drawn:
         stem = f"figures/figure{number}_{block.name}"
         put(f"{stem}.svg", figures.svg(block.figure).encode("utf-8"))
         put(f"{stem}.png", figures.png(block.figure))
         svg_paths[number] = f"{stem}.svg"
-        if "tex" in formats:
-            put(f"{stem}.pdf", figures.pdf(block.figure))
-            pdf_paths[number] = f"{stem}.pdf"
+    if "tex" in formats and drawn:
+        # one PDF, a page per figure: its fonts are embedded (and subset) once
+        put("figures/figures.pdf", figures.pdf_pages([block.figure for _, block in drawn]))
+        pdf_pages = {number: f"page={page}" for page, (number, _) in enumerate(drawn, 1)}
     if "html" in formats:
         from .html import render_html
 
@@ -98,7 +101,7 @@ def _write_all(report: Report, root: Path, formats: Sequence[str]) -> list[str]:
     if "tex" in formats:
         from .latex import render_latex
 
-        put("report.tex", render_latex(report, pdf_paths).encode("utf-8"))
+        put("report.tex", render_latex(report, pdf_pages).encode("utf-8"))
     if "docx" in formats:
         from .word import render_docx
 

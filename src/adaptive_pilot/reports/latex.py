@@ -28,8 +28,9 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 """
 
 
-def render_latex(report: Report, figure_paths: dict[int, str]) -> str:
-    """A complete document for ``pdflatex``; ``figure_paths``: PDF file by figure number."""
+def render_latex(report: Report, figure_pages: dict[int, str]) -> str:
+    """A complete document for ``pdflatex``; ``figure_pages``: ``page=k`` of
+    figures/figures.pdf by figure number."""
     numbers = report.numbers()
     footer = tex_escape(report.footer())
     out = [
@@ -51,7 +52,8 @@ def render_latex(report: Report, figure_paths: dict[int, str]) -> str:
                 out += [
                     "\\begin{figure}[H]",
                     "\\centering",
-                    f"\\includegraphics[{_width(block)}]{{{figure_paths[number]}}}",
+                    f"\\includegraphics[{_width(block)},{figure_pages[number]}]"
+                    "{figures/figures.pdf}",
                     f"\\caption{{{tex_text(block.caption)}}}",
                     "\\end{figure}",
                 ]

@@ -95,10 +95,10 @@ class BOP2Rule(ThresholdRuleMixin):
             assert self.eta is not None  # validated with efficacy='power'
             return 1.0 - (1.0 - self.lam) * t**self.eta
         if self.efficacy == "obrien-fleming":
-            from scipy import stats  # scipy.stats: imported where used (0.4 s at start-up)
+            from scipy import special  # the normal CDF and quantile (no scipy.stats: 0.7 s)
 
-            z = stats.norm.ppf((1.0 + self.lam) / 2.0)
-            return 2.0 * stats.norm.cdf(z / np.sqrt(t)) - 1.0
+            z = special.ndtri((1.0 + self.lam) / 2.0)
+            return 2.0 * special.ndtr(z / np.sqrt(t)) - 1.0
         return np.full(t.shape, np.nan)
 
     def cutoffs(self, looks: Sequence[int]) -> Cutoffs:

@@ -1,0 +1,182 @@
+"""Sensitivity of a design's decisions and operating characteristics to its prior.
+
+FDA's 2026 draft guidance on Bayesian methods asks for sensitivity analyses of the
+prior. :func:`sensitivity` rebuilds a Bayesian design under alternative priors, each
+through the one compile path (the design document with another ``prior``), and
+reports for each the final GO bound, the exact type I error P(GO | p0), the power
+P(GO | p1) and E[N | p0]:
+
+* **vague**: Beta(1, 1);
+* **sceptical** and **enthusiastic**: Betas centred at p0 and at p1 with the design
+  prior's effective sample size (moment; at least 2 patients);
+* **robust weights** 0.25, 0.5, 0.75 and 1 (the design's prior robustified with a
+  vague component of mean 1/2, RBesT's form);
+* for a MAP prior, its tau prior's scale halved and doubled (less or more
+  heterogeneity between the historical studies and the new one).
+
+It also gives the type I error over the whole null range: the largest exact
+P(GO | p) for p <= p0 (on a grid of 201 rates and at p0), not only at p0. Every
+number is exact.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .ess import effective_sample_size
+from .oc.exact import exact_oc
+from .provenance import Provenance
+from .results import ResultMixin, Summary, Table, json_safe, records
+
+__all__ = ["SensitivityResult", "sensitivity"]
+
+ROBUST_WEIGHTS = (0.25, 0.5, 0.75, 1.0)
+
+
+@dataclass(frozen=True)
+class SensitivityResult(ResultMixin):
+    """Decisions and exact OC of a design under alternative priors.
+
+    Attributes
+    ----------
+    name : str
+        The design's name.
+    p0, p1 : float
+        Its hypotheses.
+    frame : DataFrame
+        One row per prior: ``scenario``, ``prior``, ``ess_moment``, ``go_bound``
+        (final GO if x >= it), ``p_go_p0``, ``p_go_p1``, ``en0``.
+    null_range : dict
+        ``max_alpha`` (largest P(GO | p) over p <= p0) and ``at`` (the p where).
+    design_hash : str
+        The design's hash.
+    """
+
+    name: str
+    p0: float
+    p1: float
+    frame: pd.DataFrame = field(compare=False)
+    null_range: dict[str, float]
+    design_hash: str
+
+    @functools.cached_property
+    def provenance(self) -> Provenance:
+        """Exact; the design's hash."""
+        return Provenance("exact", self.design_hash, details={"analysis": "prior sensitivity"})
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per prior scenario (see :attr:`frame`)."""
+        return self.frame.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: ``scenarios`` (the rows), ``null_range``, ``provenance``."""
+        return json_safe(
+            {
+                "design": self.name,
+                "scenarios": records(self.frame),
+                "null_range": self.null_range,
+                "provenance": self.provenance.to_dict(),
+            }
+        )
+
+    def summary(self) -> Summary:
+        """The scenarios' table and the null-range type I error in words."""
+        worst = self.null_range
+        header = [
+            f"Design {self.name}: p0 = {self.p0:g}, p1 = {self.p1:g}; every number exact.",
+            f"Type I error over the whole null range p <= {self.p0:g}: at most "
+            f"{worst['max_alpha']:.4f} (at p = {worst['at']:.3g}).",
+        ]
+        table = Table(
+            self.frame,
+            title="Decisions and operating characteristics under alternative priors",
+            labels={
+                "go_bound": "final GO if x >=",
+                "p_go_p0": "P(GO | p0)",
+                "p_go_p1": "P(GO | p1)",
+            },
+        )
+        return Summary("Prior sensitivity", header, (table,), (), self.provenance)
+
+
+def sensitivity(resolved: Any) -> SensitivityResult:
+    """Rebuild a Bayesian design under alternative priors and compare its decisions and OC.
+
+    Parameters
+    ----------
+    resolved : ResolvedDesign
+        The design (from :func:`adaptive_pilot.load_design`).
+
+    Raises
+    ------
+    InputError
+        For a Simon design (its decisions do not use a prior): only the null-range type I
+        error applies, which :func:`null_range_alpha` gives.
+    """
+    from .spec import design_from_document
+
+    design = resolved.design
+    if design.bayesian is None:
+        raise InputError("rule", "a Simon design has no prior: prior sensitivity does not apply")
+    p0, p1 = design.p0, design.p1
+    base = resolved.data
+    prior = design.prior
+    size = max(effective_sample_size(prior, "moment"), 2.0)
+    scenarios: list[tuple[str, dict[str, Any]]] = [
+        ("as designed", base["prior"]),
+        ("vague", {"a": 1.0, "b": 1.0}),
+        ("sceptical (mean p0)", {"a": p0 * size, "b": (1 - p0) * size}),
+        ("enthusiastic (mean p1)", {"a": p1 * size, "b": (1 - p1) * size}),
+    ]
+    for weight in ROBUST_WEIGHTS:
+        scenarios.append(
+            (f"robust weight {weight:g}", {**base["prior"], "robust": {"weight": weight}})
+        )
+    if base["prior"].get("type") == "map" or isinstance(base["prior"].get("historical"), list):
+        tau = float(base["prior"]["tau"]["half_normal"])
+        for factor, word in ((0.5, "halved"), (2.0, "doubled")):
+            changed = {**base["prior"], "tau": {"half_normal": tau * factor}}
+            scenarios.append((f"MAP, tau scale {word} ({tau * factor:g})", changed))
+    rows = []
+    for label, spec in scenarios:
+        if label == "as designed":
+            alt = design  # compiled already
+        else:
+            document = copy.deepcopy(base)
+            document["prior"] = spec
+            document.pop("calibration", None)
+            try:
+                alt = design_from_document(document, source="sensitivity").design
+            except InputError as error:
+                raise InputError(f"sensitivity ({label})", error.message) from None
+        oc = exact_oc(alt.table, [p0, p1])
+        rows.append(
+            {
+                "scenario": label,
+                "prior": str(alt.prior),
+                "ess_moment": effective_sample_size(alt.prior, "moment"),
+                "go_bound": alt.table.efficacy[-1],
+                "p_go_p0": float(oc.p_go[0]),
+                "p_go_p1": float(oc.p_go[1]),
+                "en0": float(oc.en[0]),
+            }
+        )
+    frame = pd.DataFrame(rows).astype({"go_bound": "Int64"})
+    return SensitivityResult(
+        resolved.name, p0, p1, frame, null_range_alpha(design.table, p0), resolved.design_hash()
+    )
+
+
+def null_range_alpha(table: Any, p0: float) -> dict[str, float]:
+    """The largest exact P(GO | p) over p <= p0 (a grid of 201 rates and p0 itself)."""
+    grid = np.unique(np.r_[np.linspace(0.0, p0, 201), p0])
+    p_go = exact_oc(table, grid).p_go
+    k = int(np.argmax(p_go))
+    return {"max_alpha": float(p_go[k]), "at": float(grid[k])}
