@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -123,6 +123,14 @@ class MapPrior(ResultMixin):
                 "predictive (binned likelihood), components by AIC (penalty 6, N 4000)"
             },
         )
+
+    def robustified(self, weight: float | None, mean: float = 0.5) -> MapPrior:
+        """The same MAP prior robustified with a vague component (or not, for None); the
+        quadrature and the mixture fit are not redone."""
+        if weight is None:
+            return replace(self, prior=self.mixture, robust=None)
+        prior = robustify(self.mixture, weight, mean)
+        return replace(self, prior=prior, robust={"weight": float(weight), "mean": float(mean)})
 
     def _inputs(self) -> dict[str, Any]:
         return {
@@ -378,7 +386,10 @@ def _fit(
     for shares in _starts(q, k):
         weights, a, b = _m_step(shares, q, p, log_p, log_1mp, floor)
         previous = -np.inf
-        for _ in range(3000):
+        # EM crawls where a component is nearly redundant: after 500 steps the criterion is
+        # within a few units of its limit (2.2 for 4 components on RBesT's AS data), below
+        # the 18 that three more parameters cost
+        for _ in range(500):
             log_f = (
                 np.log(weights)[None, :]
                 + (a - 1)[None, :] * log_p[:, None]
@@ -391,7 +402,7 @@ def _fit(
             loglik = float(q @ (top + np.log(sums))[:, 0])
             shares = scaled / sums
             weights, a, b = _m_step(shares, q, p, log_p, log_1mp, floor, (a, b))
-            if loglik - previous < 1e-10:
+            if loglik - previous < 1e-9:  # (x 2 N = 8,000: a criterion change of 1e-5)
                 break
             previous = loglik
         score = float(masses @ np.log(_masses(weights, a, b, edges)))

@@ -202,26 +202,23 @@ class PriorSpec(_Spec):
             for k, study in enumerate(self.historical)
         )
         mu = self.mu or MuPriorSpec()
-        robust = (self.robust.weight, self.robust.mean) if self.robust is not None else None
-        return _map(studies, self.tau.half_normal, mu.mean, mu.sd, robust)
+        built = _map(studies, self.tau.half_normal, mu.mean, mu.sd)
+        if self.robust is None:
+            return built
+        return built.robustified(self.robust.weight, self.robust.mean)
 
 
 @functools.lru_cache(maxsize=16)
 def _map(
-    studies: tuple[tuple[str, int, int], ...],
-    tau_sd: float,
-    mu_mean: float,
-    mu_sd: float,
-    robust: tuple[float, float] | None,
+    studies: tuple[tuple[str, int, int], ...], tau_sd: float, mu_mean: float, mu_sd: float
 ) -> Any:
-    """A MAP prior, built once per process for the same inputs (it takes seconds)."""
+    """A MAP prior, built once per process for the same inputs (it takes seconds); its
+    robustifications reuse it."""
     from ..map_prior import map_prior
 
     return map_prior(
         [{"name": name, "n": n, "x": x} for name, n, x in studies],
         tau_sd=tau_sd, mu_mean=mu_mean, mu_sd=mu_sd,
-        robust_weight=None if robust is None else robust[0],
-        robust_mean=0.5 if robust is None else robust[1],
     )  # fmt: skip
 
 
