@@ -1021,3 +1021,13 @@ def test_closed_report_prints_on_a4_portrait(page, tmp_path):
     pdf = tmp_path / "closed.pdf"
     page.pdf(path=str(pdf), prefer_css_page_size=True)
     assert b"/MediaBox [0 0 594.9" in pdf.read_bytes()  # A4 portrait, 595 x 842 pt
+
+
+def test_the_design_page_shows_the_prior_and_its_effective_sample_size(page, app):
+    from adaptive_pilot.prior_information import describe_prior
+
+    _open(page, app)
+    ess = describe_prior(load_design(DESIGN).prior).ess
+    line = page.inner_text("#design-header .ap-prior")
+    assert line.startswith("Prior Beta(0.05, 0.95): effective sample size (patients)")
+    assert "elir not defined" in line and f"moment {ess['ess_moment']:.1f}" in line

@@ -287,6 +287,7 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
         return tags.div(
             tags.h2(hyp.title or hyp.name, class_="h4 mb-0"),
             tags.p(key, class_="mb-0 ap-key"),
+            tags.p(_prior_line(hyp.prior), class_="mb-0 small ap-prior"),
             provenance_line(state["evaluation"].provenance.design_hash),
         )
 
@@ -433,6 +434,19 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
             yield report_bytes(build_report(state["resolved"]), input.report_format())
 
     return current
+
+
+def _prior_line(prior: Any) -> str:
+    """The prior with its effective sample size by each method (as ``adaptive-pilot prior``)."""
+    from ..prior_information import describe_prior
+
+    ess = describe_prior(prior).ess
+
+    def shown(value: float | None) -> str:
+        return "not defined" if value is None else f"{value:.1f}"
+
+    parts = [f"{method} {shown(ess[f'ess_{method}'])}" for method in ("elir", "moment", "morita")]
+    return f"Prior {prior}: effective sample size (patients) {', '.join(parts)}"
 
 
 def _same(want: dict[str, Any], shown: dict[str, Any]) -> bool:
