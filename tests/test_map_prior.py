@@ -153,7 +153,14 @@ def test_a_design_file_can_hold_a_map_prior(tmp_path):
     )  # fmt: skip
     assert resolved.prior.components()[1] == pytest.approx(direct.prior.components()[1])
     assert resolved.map_prior().fit == direct.fit
-    text = " ".join(b.text for b in design_report(path).sections[0].blocks)
+    report = design_report(path)
+    text = " ".join(b.text for b in report.sections[0].blocks)
+    # its own section: the studies and shrinkage, the mixture, and the forest plot
+    section = report.sections[1]
+    assert section.title == "Prior from historical studies"
+    shrinkage = next(b for b in section.blocks if getattr(b, "title", "").startswith("Historical"))
+    assert list(shrinkage.frame["study"]) == ["A", "B"]
+    assert [b.name for b in section.blocks if hasattr(b, "name")] == ["map_forest"]
     assert "meta-analytic-predictive (MAP) prior (Neuenschwander et al. 2010)" in text
     assert "from 2 historical studies (A (8/40), B (7/25); 65 patients)" in text
     assert "robustified (Schmidli et al. 2014)" in text

@@ -21,6 +21,7 @@ _EXPORTS = {
     "OCCurve": "design",
     "SvgCache": "_render",
     "boundary_figure": "boundary",
+    "forest_figure": "prior",
     "cohort_figure": "interim",
     "oc_figure": "design",
     "pdf": "_render",
@@ -39,6 +40,7 @@ __all__ = [
     "SvgCache",
     "boundary_figure",
     "cohort_figure",
+    "forest_figure",
     "oc_figure",
     "pdf",
     "pdf_pages",
@@ -59,5 +61,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .boundary import boundary_figure
     from .design import OCCurve, oc_figure, sample_size_figure, stopping_figure
     from .interim import cohort_figure
+    from .prior import forest_figure
     from .sensitivity import tornado_figure
     from .simulation import OUTCOME_COLOURS, scenario_figure

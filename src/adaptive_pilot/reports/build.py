@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -179,6 +179,9 @@ def design_report(
         ),
         Section("Operating characteristics", _oc_blocks(design_, evaluation, others)),
     ]
+    map_prior = main.map_prior()
+    if map_prior is not None:
+        sections.insert(1, Section("Prior from historical studies", _map_blocks(map_prior)))
     if design_.bayesian is not None:
         sections.append(Section("Prior sensitivity", _sensitivity_blocks(main)))
     if others:
@@ -290,6 +293,18 @@ def per_look_blocks(design: Design) -> tuple[Table, Paragraph]:
     )
     title = "Boundaries and cumulative stopping probabilities by look (exact)"
     return Table(frame, title=title, labels=labels), Paragraph(legend)
+
+
+def _map_blocks(result: Any) -> tuple[Paragraph | Table | FigureBlock, ...]:
+    """The MAP prior's studies and shrinkage, its mixture, ESS and the forest plot."""
+    summary = result.summary()
+    text = " ".join(summary.header) + "."
+    caption = (
+        "The historical studies: observed response rates with exact 95% intervals, their "
+        "shrinkage estimates under the hierarchical model, and the MAP prior for the new study."
+    )
+    figure = figures.forest_figure(result.to_frame(), result.predictive)
+    return (Paragraph(text), *summary.tables, FigureBlock("map_forest", figure, caption))
 
 
 def _sensitivity_blocks(resolved: ResolvedDesign) -> tuple[Paragraph | Table | FigureBlock, ...]:
