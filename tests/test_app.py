@@ -1031,3 +1031,25 @@ def test_the_design_page_shows_the_prior_and_its_effective_sample_size(page, app
     line = page.inner_text("#design-header .ap-prior")
     assert line.startswith("Prior Beta(0.05, 0.95): effective sample size (patients)")
     assert "elir not defined" in line and f"moment {ess['ess_moment']:.1f}" in line
+
+
+def test_the_form_keeps_a_mixture_or_map_prior_it_cannot_show():
+    """The form's prior fields are a Beta's a and b: a richer prior in the file is kept."""
+    base = {
+        "name": "m", "hypotheses": {"p0": 0.1, "p1": 0.3}, "n_max": 30, "looks": {"every": 10},
+        "rule": {"type": "bop2", "lambda": 0.8, "gamma": 1.0},
+    }  # fmt: skip
+    for prior in (
+        {"mixture": [{"weight": 0.5, "a": 1, "b": 9}, {"weight": 0.5, "a": 3, "b": 7}]},
+        {
+            "type": "map",
+            "historical": [{"name": "A", "n": 20, "x": 4}],
+            "tau": {"half_normal": 0.5},
+        },
+    ):
+        document = {**base, "prior": prior}
+        values = {**form_values(document), "p0": 0.12}
+        assert apply_form(document, values)["prior"] == prior
+    robust = {**base, "prior": {"a": 1, "b": 9, "robust": {"weight": 0.2}}}
+    changed = apply_form(robust, {**form_values(robust), "prior_a": 2.0})
+    assert changed["prior"] == {"a": 2.0, "b": 9.0, "robust": {"weight": 0.2}}

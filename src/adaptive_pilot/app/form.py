@@ -185,7 +185,12 @@ def apply_form(document: dict[str, Any], values: dict[str, Any]) -> dict[str, An
             out.pop(key, None)
     else:
         out["errors"] = {**out.get("errors", {}), "alpha": values["alpha"], "beta": values["beta"]}
-        out["prior"] = {"a": values["prior_a"], "b": values["prior_b"]}
+        prior = out.get("prior") or {}
+        if set(prior) <= {"a", "b", "robust", "type"} and prior.get("type") in (None, "beta"):
+            # a Beta prior: the form's a and b (a robustification in the file is kept)
+            out["prior"] = {**prior, "a": values["prior_a"], "b": values["prior_b"]}
+        # a mixture, historical or MAP prior is kept as the file gives it: the form's a and b
+        # describe a Beta only (the page shows the prior in use above the tables)
         out["n_max"] = int(values["n_max"])
         # looks the file lists stay a list when they are exactly "every k" up to N
         every = int(values["every"])
