@@ -10,7 +10,7 @@ editors.
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -77,7 +77,20 @@ class MixtureComponentSpec(_Spec):
     b: Positive
 
 
-class HistoricalSpec(_Spec):
+class _ResponsesOfPatients(_Spec):
+    """x responses among n patients: x must not exceed n (shared check)."""
+
+    x: int
+    n: int
+
+    @model_validator(mode="after")
+    def _x_within_n(self) -> Self:
+        if self.x > self.n:
+            raise ValueError(f"x must not exceed n (got x={self.x}, n={self.n})")
+        return self
+
+
+class HistoricalSpec(_ResponsesOfPatients):
     """Power prior from historical data: Beta(a0 + w x, b0 + w (n - x))."""
 
     x: Annotated[int, Field(ge=0)]
@@ -85,25 +98,13 @@ class HistoricalSpec(_Spec):
     weight: ClosedProbability = 1.0
     base: BetaSpec = BetaSpec(a=1.0, b=1.0)
 
-    @model_validator(mode="after")
-    def _x_within_n(self) -> HistoricalSpec:
-        if self.x > self.n:
-            raise ValueError(f"x must not exceed n (got x={self.x}, n={self.n})")
-        return self
 
-
-class MapStudySpec(_Spec):
+class MapStudySpec(_ResponsesOfPatients):
     """One historical study of a MAP prior: patients and responses (and a name)."""
 
     name: str | None = None
     n: Annotated[int, Field(ge=1, le=100_000)]
     x: Annotated[int, Field(ge=0)]
-
-    @model_validator(mode="after")
-    def _x_within_n(self) -> MapStudySpec:
-        if self.x > self.n:
-            raise ValueError(f"x must not exceed n (got x={self.x}, n={self.n})")
-        return self
 
 
 class TauPriorSpec(_Spec):
