@@ -27,7 +27,7 @@ import math
 from typing import Literal
 
 import numpy as np
-from scipy import integrate, optimize, special
+from scipy import special
 
 from .errors import InputError
 from .priors import BetaMixturePrior, BetaPrior
@@ -89,6 +89,8 @@ def prior_information(w: np.ndarray, a: np.ndarray, b: np.ndarray, theta: float)
 
 def _elir(w: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     """Σ_k w_k ∫ f_k(θ) i(θ) θ (1 - θ) dθ, component by component."""
+    from scipy import integrate  # (loaded where used: the moment ESS needs none of it)
+
     total = 0.0
     for weight, ak, bk in zip(w, a, b, strict=True):
 
@@ -109,6 +111,7 @@ def _mode(
     prior: BetaPrior | BetaMixturePrior, w: np.ndarray, a: np.ndarray, b: np.ndarray
 ) -> float:
     """The highest mode: the density maximised near each component, the best kept."""
+    from scipy import optimize
 
     def negative_log_density(x: float) -> float:
         log_density = (
