@@ -1053,3 +1053,24 @@ def test_the_form_keeps_a_mixture_or_map_prior_it_cannot_show():
     robust = {**base, "prior": {"a": 1, "b": 9, "robust": {"weight": 0.2}}}
     changed = apply_form(robust, {**form_values(robust), "prior_a": 2.0})
     assert changed["prior"] == {"a": 2.0, "b": 9.0, "robust": {"weight": 0.2}}
+
+
+def test_a_map_prior_design_shows_its_studies_forest_plot_and_bayesian_oc(page, app, tmp_path):
+    path = tmp_path / "map_design.yaml"
+    path.write_text(
+        "name: map-app\nhypotheses: {p0: 0.15, p1: 0.35}\nprior:\n  type: map\n  historical:\n"
+        "    - {name: A, n: 40, x: 8}\n    - {name: B, n: 25, x: 7}\n  tau: {half_normal: 0.5}\n"
+        "design_prior: {a: 3, b: 7}\nn_max: 30\nlooks: {every: 10}\n"
+        "rule: {type: bop2, lambda: 0.9, gamma: 1}\n"
+    )
+    _open(page, app)
+    page.set_input_files("#design-upload", str(path))
+    page.wait_for_selector(".ap-map", timeout=60_000)
+    resolved = load_design(path)
+    card = page.inner_text(".ap-map")
+    assert "Prior from historical studies (MAP)" in card and "A" in card and "B" in card
+    assert page.get_attribute(".ap-map svg", "aria-label").startswith("Forest plot")
+    expected = resolved.design.bayesian_oc()
+    line = page.inner_text("#design-header .ap-bayesian")
+    assert f"Probability of success (GO) {expected.p_success:.3f}" in line
+    assert "ESS" not in line and "effective sample size" in page.inner_text("#design-header")

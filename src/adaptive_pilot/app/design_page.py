@@ -142,6 +142,7 @@ def design_ui() -> Any:
             col_widths=(7, 5),
         ),
         ui.card(ui.card_header("Exact operating characteristics"), ui.output_ui("oc")),
+        ui.output_ui("map_panel"),
         ui.card(ui.card_header("Figures"), ui.output_ui("figures_panel")),
         ui.card(
             ui.card_header("Calibration"),
@@ -284,11 +285,42 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
             f"P(GO | p1 = {hyp.p1:g}) = {at1['p_go']:.4f}; E[N] {at0['en']:.1f} at p0 and "
             f"{at1['en']:.1f} at p1; PET(p0) = {at0['pet']:.3f}"
         )
+        bayes = state["evaluation"].bayesian
         return tags.div(
             tags.h2(hyp.title or hyp.name, class_="h4 mb-0"),
             tags.p(key, class_="mb-0 ap-key"),
             tags.p(_prior_line(hyp.prior), class_="mb-0 small ap-prior"),
+            None
+            if bayes is None
+            else tags.p(
+                f"Under the design prior {bayes.design_prior}: " + bayes.summary().header[1],
+                class_="mb-0 small ap-bayesian",
+            ),
             provenance_line(state["evaluation"].provenance.design_hash),
+        )
+
+    @render.ui
+    def map_panel() -> Any:
+        """A MAP prior's historical studies, shrinkage and forest plot (nothing otherwise)."""
+        state = evaluated()
+        result = state["resolved"].map_prior()
+        if result is None:
+            return None
+        summary = result.summary()
+        drawing = drawings.get(
+            "forest", lambda: figures.forest_figure(result.to_frame(), result.predictive),
+            result.to_frame().to_numpy(dtype=str), repr(result.predictive),
+        )  # fmt: skip
+        return ui.card(
+            ui.card_header("Prior from historical studies (MAP)"),
+            *(tags.p(line, class_="small") for line in summary.header),
+            table_html(summary.tables[0]),
+            figure_html(
+                drawing,
+                "Forest plot: each historical study's observed rate and "
+                "shrinkage estimate, and the MAP prior's 95% interval",
+            ),
+            class_="ap-map",
         )
 
     @render.ui
