@@ -114,7 +114,7 @@ LAYERS: list[set[str]] = [
     {"oc", "inference"},  # functions of a table: exact OC, exact inference
     {"designs"},  # single-cohort designs: Design, Simon, calibration
     {"cohorts"},  # borrowing models, multi-cohort trials, the interim plan
-    {"simulation", "patients", "map_prior"},  # Monte Carlo engine; patient data in; MAP priors
+    {"simulation", "patients", "meta_analytic"},  # Monte Carlo engine; patient data in; MAP priors
     {"spec"},  # design and scenario files resolved into the objects above
     {"interim", "sensitivity"},  # the DSMB call and its audit trail; prior sensitivity
     {"figures"},  # drawings of what results carry
@@ -576,3 +576,12 @@ def test_the_interim_call_loads_no_plotting_stats_or_compiler_until_needed():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120
     )
     assert done.stdout.split() == ["False", "False", "False"], done.stderr
+
+
+def test_no_public_name_is_also_a_submodule_name():
+    """A submodule imported anywhere becomes an attribute of the package and would hide the
+    lazily exported function of the same name (ap.map_prior was once the module)."""
+    import importlib.util
+
+    clashes = [n for n in ap.__all__ if importlib.util.find_spec(f"adaptive_pilot.{n}")]
+    assert not clashes

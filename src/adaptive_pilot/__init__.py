@@ -57,7 +57,7 @@ _EXPORTS: dict[str, str] = {
     "load_design": "spec",
     "load_scenarios": "spec",
     "look_schedule": "designs.looks",
-    "map_prior": "map_prior",
+    "map_prior": "meta_analytic",
     "predictive_probability": "rules.predictive",
     "prior_from_historical": "priors",
     "robustify": "priors",
@@ -137,7 +137,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .ess import effective_sample_size
     from .inference import stagewise_inference
     from .interim import interim_analysis
-    from .map_prior import map_prior
+    from .meta_analytic import map_prior
     from .oc.exact import exact_oc
     from .oc.joint import joint_oc
     from .patients import read_adam, read_patients

@@ -213,7 +213,7 @@ def run_prior(args: argparse.Namespace) -> str:
     if (args.mix is None) == (args.map is None):
         raise InputError("prior", "give one of --mix (a Beta mixture) or --map FILE")
     if args.map is not None:
-        from ..map_prior import map_prior
+        from ..meta_analytic import map_prior
         from ..spec.historical import read_historical
 
         result = map_prior(

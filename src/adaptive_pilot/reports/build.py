@@ -304,7 +304,13 @@ def _map_blocks(result: Any) -> tuple[Paragraph | Table | FigureBlock, ...]:
         "shrinkage estimates under the hierarchical model, and the MAP prior for the new study."
     )
     figure = figures.forest_figure(result.to_frame(), result.predictive)
-    return (Paragraph(text), *summary.tables, FigureBlock("map_forest", figure, caption))
+    from ..prior_information import describe_prior
+
+    mean = 0.5 if result.robust is None else result.robust["mean"]
+    curve = describe_prior(result.mixture, robust_weight=0.0, robust_mean=mean).curve
+    assert curve is not None
+    table = Table(curve, title="Effective sample size of the MAP prior against the robust weight")
+    return (Paragraph(text), *summary.tables, table, FigureBlock("map_forest", figure, caption))
 
 
 def _sensitivity_blocks(resolved: ResolvedDesign) -> tuple[Paragraph | Table | FigureBlock, ...]:

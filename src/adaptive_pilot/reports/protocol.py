@@ -75,7 +75,7 @@ def design_paragraphs(
 ) -> list[str]:
     """Endpoint and hypotheses, the design and its rules, and its exact OC; keys cited appended.
 
-    ``map_prior``: the :class:`~adaptive_pilot.map_prior.MapPrior` the design's prior comes
+    ``map_prior``: the :class:`~adaptive_pilot.meta_analytic.MapPrior` the design's prior comes
     from, described before the rules."""
     hyp = errors = design
     table = evaluation.table

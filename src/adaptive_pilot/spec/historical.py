@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 
 from ..errors import InputError
-from ..map_prior import HistoricalStudy
+from ..meta_analytic import HistoricalStudy
 from .reading import MAX_FILE_BYTES
 
 __all__ = ["read_historical"]

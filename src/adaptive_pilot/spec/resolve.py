@@ -118,7 +118,7 @@ class ResolvedDesign:
 
     # ------------------------------------------------------------ the file's objects
     def map_prior(self) -> Any:
-        """The :class:`~adaptive_pilot.map_prior.MapPrior` behind a ``type: map`` prior, else
+        """The :class:`~adaptive_pilot.meta_analytic.MapPrior` behind a ``type: map`` prior, else
         None (the historical studies, shrinkage, the mixture fit)."""
         prior = self.spec.prior
         return prior.map() if isinstance(prior.historical, list) else None

@@ -196,7 +196,7 @@ class PriorSpec(_Spec):
         return prior
 
     def map(self) -> Any:
-        """The :class:`~adaptive_pilot.map_prior.MapPrior` of a ``type: map`` prior (cached)."""
+        """The :class:`~adaptive_pilot.meta_analytic.MapPrior` of a ``type: map`` prior (cached)."""
         assert isinstance(self.historical, list) and self.tau is not None
         studies = tuple(
             (study.name or f"study {k + 1}", study.n, study.x)
@@ -215,7 +215,7 @@ def _map(
 ) -> Any:
     """A MAP prior, built once per process for the same inputs (it takes seconds); its
     robustifications reuse it."""
-    from ..map_prior import map_prior
+    from ..meta_analytic import map_prior
 
     return map_prior(
         [{"name": name, "n": n, "x": x} for name, n, x in studies],
