@@ -246,6 +246,7 @@ def _results() -> list[object]:
         _map_prior(),
         ap.bayesian_oc(table, ap.BetaPrior(2, 8), 0.1, 0.3),
         _sensitivity(),
+        _tau_sensitivity(),
     ]
 
 
@@ -253,6 +254,15 @@ def _sensitivity():
     from adaptive_pilot.sensitivity import sensitivity
 
     return sensitivity(ap.load_design(REPO / "designs" / "bop2_example.yaml"))
+
+
+def _tau_sensitivity():
+    from adaptive_pilot.sensitivity import tau_sensitivity
+
+    resolved = ap.load_design(REPO / "designs" / "motivating_trial.yaml")
+    scenarios = str(REPO / "simulations" / "motivating_trial.yaml")
+    return tau_sensitivity(resolved, scenarios, n_trials=200, seed=3, analysis="hierarchical",
+                           factors=(0.5, 1.0))  # fmt: skip
 
 
 def _map_prior():

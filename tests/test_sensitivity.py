@@ -58,7 +58,7 @@ def test_a_map_prior_adds_the_tau_scenarios_and_the_cli_and_report_show_it(tmp_p
     )
     assert main(["sensitivity", str(path), "--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    names = [row["scenario"] for row in payload["scenarios"]]
+    names = [row["scenario"] for row in payload["prior"]["scenarios"]]
     assert names[-2:] == ["MAP, tau scale halved (0.25)", "MAP, tau scale doubled (1)"]
     report = design_report(path)
     section = next(s for s in report.sections if s.title == "Prior sensitivity")
@@ -73,3 +73,27 @@ def test_a_simon_design_is_refused_in_one_line(capsys):
         main(["sensitivity", "designs/simon_example.toml"])
     assert stop.value.code == 2
     assert "a Simon design has no prior" in capsys.readouterr().err
+
+
+def test_tau_sensitivity_simulates_each_tau_scale_with_common_random_numbers(capsys):
+    from adaptive_pilot.cli import main
+    from adaptive_pilot.sensitivity import tau_sensitivity
+
+    resolved = ap.load_design("designs/motivating_trial.yaml")
+    result = tau_sensitivity(resolved, "simulations/motivating_trial.yaml", n_trials=300,
+                             seed=5, analysis="hierarchical", factors=(0.5, 1.0))  # fmt: skip
+    frame = result.frame
+    assert list(dict.fromkeys(frame["tau_sd"])) == [0.5, 1.0]
+    # the tau_sd 1 rows are the plain simulation of the file's hierarchical model
+    trial = resolved.trial("hierarchical")
+    plain = ap.simulate(trial, ap.load_scenarios("simulations/motivating_trial.yaml", trial),
+                        300, 5, progress=False).to_frame()  # fmt: skip
+    null = plain[(plain["cohort"] == "ALL") & (plain["scenario"] == "global-null")]
+    expected = float(null[null["metric"] == "fwer"]["estimate"].iloc[0])
+    row = frame[(frame["tau_sd"] == 1.0) & (frame["scenario"] == "global-null")].iloc[0]
+    assert row["fwer"] == expected
+    # a design that does not borrow needs --analysis
+    with pytest.raises(SystemExit) as stop:
+        main(["sensitivity", "designs/motivating_trial.yaml", "--scenarios",
+              "simulations/motivating_trial.yaml", "--n-trials", "100"])  # fmt: skip
+    assert stop.value.code == 2 and "needs --analysis" in capsys.readouterr().err

@@ -316,6 +316,9 @@ FIELDS: dict[str, Term] = {
     "component": Term("component", "number of a mixture component, 1-based", "d"),
     "study": Term("study", "name of a historical study", ""),
     "prior": Term("prior", "a prior for the response rate, as written", ""),
+    "tau_sd": Term(
+        "tau_sd", "scale of the half-normal prior of tau, the between-cohort SD of logit p", ".3g"
+    ),
     "go_bound": Term("final GO if x >=", "the final analysis' GO bound in responses", "d"),
     "rate": Term("rate", "observed response rate x / n of a historical study", ".3f"),
     "weight": Term("weight", "weight of a mixture component (the weights sum to 1)", ".4f"),

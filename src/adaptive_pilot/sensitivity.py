@@ -35,7 +35,7 @@ from .oc.exact import exact_oc
 from .provenance import Provenance
 from .results import ResultMixin, Summary, Table, json_safe, records
 
-__all__ = ["SensitivityResult", "sensitivity"]
+__all__ = ["SensitivityResult", "TauSensitivity", "sensitivity", "tau_sensitivity"]
 
 ROBUST_WEIGHTS = (0.25, 0.5, 0.75, 1.0)
 
@@ -180,3 +180,112 @@ def null_range_alpha(table: Any, p0: float) -> dict[str, float]:
     p_go = exact_oc(table, grid).p_go
     k = int(np.argmax(p_go))
     return {"max_alpha": float(p_go[k]), "at": float(grid[k])}
+
+
+@dataclass(frozen=True)
+class TauSensitivity(ResultMixin):
+    """Trial-level simulated OC of a borrowing design as the tau prior's scale changes.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One row per (tau_sd, scenario): ``tau_sd``, ``scenario``, ``p_any_go`` and ``fwer``
+        with their Monte Carlo standard errors (``p_any_go_mcse``, ``fwer_mcse``).
+    analysis : str
+        The borrowing model simulated.
+    seed, n_trials : int
+        Root seed and simulated trials per scenario (the same for every tau_sd: common
+        random numbers, so differences between rows are not Monte Carlo noise alone).
+    """
+
+    frame: pd.DataFrame = field(compare=False)
+    analysis: str
+    seed: int
+    n_trials: int
+    design_hash: str
+
+    @functools.cached_property
+    def provenance(self) -> Provenance:
+        """Monte Carlo: seed and trials per scenario."""
+        details = {"analysis": f"tau-prior sensitivity ({self.analysis})"}
+        return Provenance("monte carlo", self.design_hash, self.seed, self.n_trials, details)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (tau_sd, scenario) (see :attr:`frame`)."""
+        return self.frame.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: ``rows`` and ``provenance``."""
+        return json_safe({"rows": records(self.frame), "provenance": self.provenance.to_dict()})
+
+    def summary(self) -> Summary:
+        """P(any GO) and the family-wise false-GO rate per scenario, for each tau scale."""
+        table = Table(
+            self.frame, title="Simulated trial-level OC as the tau prior's scale changes",
+            errors={"p_any_go": "p_any_go_mcse", "fwer": "fwer_mcse"},
+        )  # fmt: skip
+        header = [
+            f"Borrowing: {self.analysis}; tau ~ HalfNormal(tau_sd) for each tau_sd below; "
+            f"{self.n_trials:,} trials per scenario, seed {self.seed} (the same random numbers "
+            "for every tau_sd); Monte Carlo standard errors in parentheses."
+        ]
+        return Summary("Tau-prior sensitivity", header, (table,), (), self.provenance)
+
+
+def tau_sensitivity(
+    resolved: Any,
+    scenarios: str,
+    *,
+    n_trials: int = 10_000,
+    seed: int = 1,
+    n_jobs: int = 1,
+    analysis: str | None = None,
+    factors: tuple[float, ...] = (0.5, 1.0, 2.0),
+) -> TauSensitivity:
+    """Simulate a borrowing trial with the tau prior's scale multiplied by each factor.
+
+    Parameters
+    ----------
+    resolved : ResolvedDesign
+        A multi-cohort design.
+    scenarios : path
+        Its scenario file.
+    n_trials, seed, n_jobs : int
+        Simulated trials per scenario, root seed, processes.
+    analysis : {"hierarchical", "exnex"}, optional
+        The borrowing model (default: the design file's, which must borrow).
+
+    Raises
+    ------
+    InputError
+        For a design that does not borrow (and no ``analysis``), or bad options.
+    """
+    from .simulation import simulate
+    from .spec import design_from_document, load_scenarios
+
+    model = analysis or (resolved.data.get("borrowing") or {}).get("model", "independent")
+    if model not in ("hierarchical", "exnex"):
+        raise InputError(
+            "analysis",
+            "the design does not borrow between cohorts: tau sensitivity needs --analysis "
+            "hierarchical or exnex",
+        )
+    base_tau = float((resolved.data.get("borrowing") or {}).get("tau_sd", 1.0))
+    rows = []
+    for factor in factors:
+        document = copy.deepcopy(resolved.data)
+        document["borrowing"] = {**(document.get("borrowing") or {}), "tau_sd": base_tau * factor}
+        trial = design_from_document(document, source="tau sensitivity").trial(model)
+        result = simulate(trial, load_scenarios(scenarios, trial), n_trials, seed,
+                          n_jobs=n_jobs, progress=False)  # fmt: skip
+        frame = result.to_frame()
+        trial_rows = frame[frame["cohort"] == "ALL"]
+        for name in dict.fromkeys(trial_rows["scenario"]):
+            part = trial_rows[trial_rows["scenario"] == name].set_index("metric")
+            row: dict[str, Any] = {"tau_sd": base_tau * factor, "scenario": name}
+            for metric in ("p_any_go", "fwer"):
+                if metric in part.index:
+                    row[metric] = float(part.loc[metric, "estimate"])
+                    row[f"{metric}_mcse"] = float(part.loc[metric, "mcse"])
+            rows.append(row)
+    return TauSensitivity(pd.DataFrame(rows), model, seed, n_trials, resolved.design_hash())

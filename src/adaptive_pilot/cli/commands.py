@@ -391,7 +391,25 @@ COMMANDS: tuple[Command, ...] = (
         ),
         example="adaptive-pilot sensitivity designs/bop2_example.yaml",
         handler="run_sensitivity",
-        options=(Option("design", help="design file (.yaml, .toml)"), *FORMAT),
+        options=(
+            Option("design", help="design file (.yaml, .toml)"),
+            Option(
+                "--scenarios",
+                help="scenario file: also simulate the trial with the tau prior's scale "
+                "halved and doubled (borrowing designs)",
+                default=None,
+            ),
+            Option(
+                "--n-trials",
+                help="trials per scenario (with --scenarios)",
+                type=Count(100, MAX_TRIALS),
+                default=10_000,
+            ),
+            Option("--seed", help="root random seed (with --scenarios)", type=Count(0), default=1),
+            JOBS,
+            ANALYSIS,
+            *FORMAT,
+        ),
     ),
     Command(
         "postprob",

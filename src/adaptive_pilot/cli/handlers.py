@@ -231,10 +231,26 @@ def run_prior(args: argparse.Namespace) -> str:
 
 
 def run_sensitivity(args: argparse.Namespace) -> str:
-    from ..sensitivity import sensitivity
+    from ..sensitivity import sensitivity, tau_sensitivity
     from ..spec import load_design
 
-    return _render(sensitivity(load_design(args.design)), args.format)
+    resolved = load_design(args.design)
+    results: list[tuple[str, Any]] = []
+    if resolved.design.bayesian is not None:
+        results.append(("prior", sensitivity(resolved)))
+    if args.scenarios is not None:
+        tau = tau_sensitivity(
+            resolved, args.scenarios, n_trials=args.n_trials, seed=args.seed,
+            n_jobs=args.n_jobs, analysis=args.analysis,
+        )  # fmt: skip
+        results.append(("tau", tau))
+    if not results:
+        from ..errors import InputError
+
+        raise InputError("design", "a Simon design has no prior: give --scenarios for a trial")
+    if args.format == "json":
+        return json.dumps({name: r.to_dict() for name, r in results}, indent=2, allow_nan=False)
+    return "\n\n".join(_render(r, args.format) for _, r in results)
 
 
 def run_postprob(args: argparse.Namespace) -> str:
