@@ -37,6 +37,7 @@ from .form import (
     form_fields,
     form_values,
     new_document,
+    prior_is_beta,
 )
 
 __all__ = ["design_server", "design_ui"]
@@ -214,6 +215,10 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
                 else:
                     ui.update_numeric(key, value=values[key])
             _label_thresholds(values["family"])
+            # a mixture or MAP prior is used as the file gives it: say so in the two fields
+            kept = "" if prior_is_beta(base()) else " (unused: the file's prior, shown above)"
+            ui.update_numeric("prior_a", label=f"prior a{kept}")
+            ui.update_numeric("prior_b", label=f"prior b{kept}")
 
     @reactive.effect
     @reactive.event(input.family)

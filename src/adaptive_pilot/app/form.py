@@ -23,6 +23,7 @@ __all__ = [
     "form_fields",
     "form_values",
     "new_document",
+    "prior_is_beta",
 ]
 
 #: The Simon designs the form offers (the search's ``kind``).
@@ -109,6 +110,13 @@ def form_fields(error_field: str, family: str) -> tuple[str, ...]:
     return (key,) if key in plain else ()
 
 
+def prior_is_beta(document: dict[str, Any]) -> bool:
+    """Whether the document's prior is a Beta(a, b) (robustified or not): the one prior the
+    form's two fields describe (a mixture, historical or MAP prior is kept as written)."""
+    prior = document.get("prior") or {}
+    return set(prior) <= {"a", "b", "robust", "type"} and prior.get("type") in (None, "beta")
+
+
 def new_document(family: str) -> dict[str, Any]:
     """A complete design document of a family with middle-of-the-road values."""
     document: dict[str, Any] = {
@@ -186,7 +194,7 @@ def apply_form(document: dict[str, Any], values: dict[str, Any]) -> dict[str, An
     else:
         out["errors"] = {**out.get("errors", {}), "alpha": values["alpha"], "beta": values["beta"]}
         prior = out.get("prior") or {}
-        if set(prior) <= {"a", "b", "robust", "type"} and prior.get("type") in (None, "beta"):
+        if prior_is_beta(out):
             # a Beta prior: the form's a and b (a robustification in the file is kept)
             out["prior"] = {**prior, "a": values["prior_a"], "b": values["prior_b"]}
         # a mixture, historical or MAP prior is kept as the file gives it: the form's a and b
