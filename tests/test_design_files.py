@@ -37,7 +37,10 @@ def test_shipped_designs_compile_and_meet_their_targets(path):
     hyp, errors = resolved.spec.hypotheses, resolved.spec.errors
     oc = exact_oc(table, [hyp.p0, hyp.p1])
     assert oc.p_go[0] <= errors.alpha + 1e-12
-    assert oc.p_go[1] >= 1 - errors.beta - 1e-12
+    if table.three_outcomes:  # Go / Consider / No-Go: beta bounds the false NO-GO at p1
+        assert oc.p_nogo[1] <= errors.beta + 1e-12
+    else:
+        assert oc.p_go[1] >= 1 - errors.beta - 1e-12
 
 
 def test_motivating_trial_file():

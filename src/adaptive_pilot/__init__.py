@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "BetaPrior": "priors",
     "BoundaryTable": "boundary_table",
     "Design": "designs.design",
+    "DualRule": "rules.dual",
     "HierarchicalModel": "cohorts.hierarchical",
     "HierarchicalPrior": "cohorts.hierarchical",
     "InputError": "errors",
@@ -78,6 +79,7 @@ __all__ = [
     "BetaPrior",
     "BoundaryTable",
     "Design",
+    "DualRule",
     "HierarchicalModel",
     "HierarchicalPrior",
     "InputError",
@@ -146,6 +148,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .reports import report, write_report
     from .results import Summary
     from .rules.bop2 import BOP2Rule
+    from .rules.dual import DualRule
     from .rules.posterior import PosteriorRule
     from .rules.predictive import PredictiveRule, predictive_probability
     from .rules.toxicity import ToxicityBoundary, ToxicityRule

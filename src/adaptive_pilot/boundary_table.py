@@ -12,6 +12,11 @@ At the final look every outcome is decided: ``x >= e_K`` is GO (reject H0),
 ``x <= f_K = e_K - 1`` is NO-GO. Simon's two-stage design is looks
 ``(n1, n)``, futility ``(r1, r)``, efficacy ``(never, r + 1)``.
 
+A Go / Consider / No-Go design (``three_outcomes=True``) may leave a band
+between the two final bounds: ``f_K < x < e_K`` is CONSIDER (neither GO nor
+NO-GO; the sponsor weighs the evidence). Interim looks are unchanged: the
+outcomes between the bounds continue.
+
 This module sits at the bottom of the package: it imports nothing above the
 validators, so exact OC, simulation, calibration and reports all import it and
 it imports none of them.
@@ -54,11 +59,16 @@ class BoundaryTable:
         Efficacy bound per look: stop for efficacy (GO) if ``x >= e``.
         ``None`` (or ``n_k + 1``) means no efficacy stop at that look.
 
+    three_outcomes : bool, default False
+        Go / Consider / No-Go: the final bounds may leave a CONSIDER band
+        ``f_K < x < e_K``; both final bounds must then be given.
+
     Notes
     -----
-    At the final look the two bounds must split the outcomes into GO and
-    NO-GO, ``f_K = e_K - 1``; give either one and the other is derived.
-    Stored bounds use the sentinels ``-1`` and ``n_k + 1`` for "never".
+    At the final look of a two-outcome table the two bounds must split the
+    outcomes into GO and NO-GO, ``f_K = e_K - 1``; give either one and the
+    other is derived. Stored bounds use the sentinels ``-1`` and ``n_k + 1``
+    for "never".
 
     Examples
     --------
@@ -75,12 +85,15 @@ class BoundaryTable:
     looks: tuple[int, ...]
     futility: tuple[int, ...]
     efficacy: tuple[int, ...]
+    three_outcomes: bool = False
 
     def __post_init__(self) -> None:
         looks = _validate_looks(self.looks)
         fut_in = _normalise_bounds("futility", self.futility, looks, never=-1)
         eff_in = _normalise_bounds("efficacy", self.efficacy, looks, never=None)
-        futility, efficacy = _check_consistency(looks, fut_in, eff_in)
+        if not isinstance(self.three_outcomes, bool):
+            raise InputError("three_outcomes", f"must be true or false (got {self.three_outcomes!r})")
+        futility, efficacy = _check_consistency(looks, fut_in, eff_in, self.three_outcomes)
         object.__setattr__(self, "looks", looks)
         object.__setattr__(self, "futility", futility)
         object.__setattr__(self, "efficacy", efficacy)
@@ -106,13 +119,32 @@ class BoundaryTable:
         e = self.efficacy[k]
         return None if e > self.looks[k] else e
 
-    def to_dict(self) -> dict[str, list[int | None]]:
-        """JSON-ready form, ``None`` where a bound is "never"."""
-        return {
+    @property
+    def consider_range(self) -> tuple[int, int] | None:
+        """The final CONSIDER band ``(lo, hi)``: lo <= x <= hi; None when there is none."""
+        lo, hi = self.futility[-1] + 1, self.efficacy[-1] - 1
+        return (lo, hi) if lo <= hi else None
+
+    def final_outcome(self, x: int) -> str:
+        """``"go"``, ``"consider"`` or ``"no_go"`` for x responses at the final look."""
+        if x >= self.efficacy[-1]:
+            return "go"
+        return "no_go" if x <= self.futility[-1] else "consider"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, ``None`` where a bound is "never".
+
+        A Go / Consider / No-Go table adds ``three_outcomes: true`` (two-outcome
+        tables keep the shape, and the hash, they always had).
+        """
+        out: dict[str, Any] = {
             "looks": list(self.looks),
             "futility": [self.futility_at(k) for k in range(self.n_looks)],
             "efficacy": [self.efficacy_at(k) for k in range(self.n_looks)],
         }
+        if self.three_outcomes:
+            out["three_outcomes"] = True
+        return out
 
     def design_hash(self) -> str:
         """The design hash (:func:`adaptive_pilot.provenance.design_hash` of :meth:`to_dict`)."""
@@ -124,7 +156,8 @@ class BoundaryTable:
 
         Columns: ``look`` (1-based), ``n``, ``futility`` and ``efficacy``
         (nullable integers, missing where "never"), ``final`` and the rule in
-        words (``stop_futility_if``, ``stop_efficacy_if``, ``continue_if``).
+        words (``stop_futility_if``, ``stop_efficacy_if``, ``continue_if``; a
+        Go / Consider / No-Go table adds ``consider_if``, the final band).
         """
         import pandas as pd
 
@@ -146,6 +179,9 @@ class BoundaryTable:
                     "continue_if": "" if final or lo > hi else _range_text(lo, hi),
                 }
             )
+            if self.three_outcomes:
+                band = self.consider_range if final else None
+                rows[-1]["consider_if"] = "" if band is None else _range_text(*band)
         frame = pd.DataFrame(rows)
         return frame.astype({"futility": "Int64", "efficacy": "Int64"})
 
@@ -156,6 +192,13 @@ class BoundaryTable:
             f, e = self.futility_at(k), self.efficacy_at(k)
             if k == self.n_looks - 1:
                 label = f"Look {k + 1} ({n} evaluable patients, final)"
+                band = self.consider_range
+                if self.three_outcomes:
+                    middle = "" if band is None else f"CONSIDER if {_range_text(*band)}; "
+                    lines.append(
+                        f"{label}: GO if at least {_responses(e)}; {middle}NO-GO if at most {f}."
+                    )
+                    continue
                 lines.append(
                     f"{label}: GO (reject H0) if at least {_responses(e)}; NO-GO if at most {f}."
                 )
@@ -198,9 +241,10 @@ class BoundaryTable:
 
     def summary(self) -> Summary:
         """The boundary table as a :class:`~adaptive_pilot.results.Summary`."""
-        frame = self.to_frame()[
-            ["look", "n", "stop_futility_if", "continue_if", "stop_efficacy_if"]
-        ]
+        columns = ["look", "n", "stop_futility_if", "continue_if", "stop_efficacy_if"]
+        if self.three_outcomes:
+            columns.insert(4, "consider_if")
+        frame = self.to_frame()[columns]
         return Summary(
             "Boundary table",
             header=(f"N = {self.n_max}, {self.n_looks} looks; x = responses among n",),
@@ -210,10 +254,13 @@ class BoundaryTable:
 
     # ------------------------------------------------------------ parsing
     @classmethod
-    def from_strings(cls, looks: str, futility: str, efficacy: str) -> BoundaryTable:
+    def from_strings(
+        cls, looks: str, futility: str, efficacy: str, *, three_outcomes: bool = False
+    ) -> BoundaryTable:
         """Build a table from comma-separated lists, as typed on a command line.
 
-        ``"never"`` (or ``none``, ``-``, empty) marks a look without that stop.
+        ``"never"`` (or ``none``, ``-``, empty) marks a look without that stop;
+        ``three_outcomes`` lets the final bounds leave a CONSIDER band.
 
         Examples
         --------
@@ -235,6 +282,7 @@ class BoundaryTable:
             looks=tuple(int(v) for v in look_values if v is not None),
             futility=cast(tuple[int, ...], tuple(fut)),
             efficacy=cast(tuple[int, ...], tuple(eff)),
+            three_outcomes=three_outcomes,
         )
         if fut[-1] is None:
             raise InputError(
@@ -303,7 +351,10 @@ def _normalise_bounds(
 
 
 def _check_consistency(
-    looks: tuple[int, ...], futility: list[int | None], efficacy: list[int | None]
+    looks: tuple[int, ...],
+    futility: list[int | None],
+    efficacy: list[int | None],
+    three_outcomes: bool = False,
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     last = len(looks) - 1
     for k in range(last):
@@ -315,6 +366,8 @@ def _check_consistency(
                 f"efficacy bound {e}: an outcome cannot both stop for futility and for efficacy",
             )
     f, e, n = futility[last], efficacy[last], looks[last]
+    if three_outcomes:
+        return _check_three_outcomes(looks, futility, efficacy)
     if f is None and e is None:
         raise InputError(
             "efficacy",
@@ -347,6 +400,29 @@ def _check_consistency(
             f"1..{n} so that both GO and NO-GO are possible (got {e})",
         )
     futility[last], efficacy[last] = f, e
+    fut = tuple(-1 if b is None else b for b in futility)
+    eff = tuple(looks[k] + 1 if b is None else b for k, b in enumerate(efficacy))
+    return fut, eff
+
+
+def _check_three_outcomes(
+    looks: tuple[int, ...], futility: list[int | None], efficacy: list[int | None]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Final bounds of a Go / Consider / No-Go table: both given, NO-GO and GO both possible."""
+    f, e, n = futility[-1], efficacy[-1], looks[-1]
+    if e is None or not 1 <= e <= n:
+        raise InputError(
+            "efficacy",
+            f"the final look (n={n}) of a Go / Consider / No-Go table needs a GO bound in "
+            f"1..{n} (GO if x >= e; got {'never' if e is None else e})",
+        )
+    if f is None or not 0 <= f <= e - 1:
+        raise InputError(
+            "futility",
+            f"the final look (n={n}) of a Go / Consider / No-Go table needs a NO-GO bound in "
+            f"0..{e - 1}, below the GO bound {e} (NO-GO if x <= f; got "
+            f"{'never' if f is None else f})",
+        )
     fut = tuple(-1 if b is None else b for b in futility)
     eff = tuple(looks[k] + 1 if b is None else b for k, b in enumerate(efficacy))
     return fut, eff

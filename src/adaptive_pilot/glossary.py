@@ -39,7 +39,18 @@ class Term:
 #: Operating characteristics and other figures computed by the engine.
 METRICS: dict[str, Term] = {
     "p_go": Term("P(GO)", "probability of GO: early efficacy stop or GO at the final look", ".4f"),
-    "p_nogo": Term("P(NO-GO)", "probability of NO-GO, 1 - P(GO)", ".4f"),
+    "p_nogo": Term(
+        "P(NO-GO)",
+        "probability of NO-GO: early futility stop or NO-GO at the final look (1 - P(GO) "
+        "unless the design has a CONSIDER zone)",
+        ".4f",
+    ),
+    "p_consider": Term(
+        "P(CONSIDER)",
+        "probability of CONSIDER: the final count falls between the NO-GO and GO bounds of a "
+        "Go / Consider / No-Go design (neither criterion met)",
+        ".4f",
+    ),
     "p_early_futility": Term(
         "P(early futility)", "probability of stopping for futility at an interim look", ".4f"
     ),
@@ -344,6 +355,7 @@ FIELDS: dict[str, Term] = {
     "stop_futility_if": Term("stop for futility if", "the futility region in words", ""),
     "stop_efficacy_if": Term("stop for efficacy if", "the efficacy region in words", ""),
     "continue_if": Term("continue if", "the continuation region in words", ""),
+    "consider_if": Term("CONSIDER if", "the final CONSIDER band in words", ""),
     "n_max": Term("N", "maximum sample size", "d"),
     "kind": Term("design", "which design of a search: minimax, admissible, optimal", ""),
     "r1": Term("r1", "Simon: stop after stage 1 if x1 <= r1", "d"),

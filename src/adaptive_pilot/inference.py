@@ -129,6 +129,9 @@ class SampleSpace:
         GO at the final analysis if x >= this.
     n0, x0 : int
         Where the paths start (0, 0 for the whole trial).
+    final_futility : int or None
+        NO-GO at the final analysis if x <= this (None: every final outcome that
+        is not GO, a two-outcome table); between the two is CONSIDER.
     """
 
     look: np.ndarray
@@ -141,6 +144,7 @@ class SampleSpace:
     final_efficacy: int = 0
     n0: int = 0
     x0: int = 0
+    final_futility: int | None = None
 
     @classmethod
     def of(cls, table: BoundaryTable, start: tuple[int, int] | None = None) -> SampleSpace:
@@ -198,6 +202,7 @@ class SampleSpace:
             final_efficacy=int(efficacy[-1]),
             n0=n0,
             x0=x0,
+            final_futility=int(futility[-1]) if table.three_outcomes else None,
         )
 
     @property
@@ -205,6 +210,18 @@ class SampleSpace:
         """Outcomes that are GO: an early efficacy stop, or GO at the final analysis."""
         final_go = (self.kind == 0) & (self.x >= self.final_efficacy)
         return (self.kind == 1) | final_go
+
+    @property
+    def consider(self) -> np.ndarray:
+        """Outcomes that are CONSIDER: the final band of a Go / Consider / No-Go table."""
+        if self.final_futility is None:
+            return np.zeros(self.x.shape, dtype=bool)
+        return (self.kind == 0) & (self.x > self.final_futility) & (self.x < self.final_efficacy)
+
+    @property
+    def nogo(self) -> np.ndarray:
+        """Outcomes that are NO-GO: a futility stop, or NO-GO at the final analysis."""
+        return ~self.go & ~self.consider
 
     def probabilities(self, p: np.ndarray) -> np.ndarray:
         """P(end at each outcome; p), shape (len(p), T); each row sums to one."""
@@ -322,7 +339,9 @@ class Inference(ResultMixin):
             return f"stopped for futility at {where} with {responses}"
         if self.ended == "efficacy":
             return f"stopped early for efficacy (GO) at {where} with {responses}"
-        verdict = "GO" if self.x >= self.table.efficacy[-1] else "NO-GO"
+        verdict = {"go": "GO", "consider": "CONSIDER", "no_go": "NO-GO"}[
+            self.table.final_outcome(self.x)
+        ]
         return f"reached the final analysis ({where}) with {responses}: {verdict}"
 
     def summary(self) -> Summary:

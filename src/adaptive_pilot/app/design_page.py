@@ -29,6 +29,7 @@ from .common import (
     table_html,
 )
 from .form import (
+    DUAL_CRITERIA,
     FAMILIES,
     SIMON_KINDS,
     THRESHOLDS,
@@ -55,11 +56,16 @@ _FIELDS = (
     "every",
     "threshold_1",
     "threshold_2",
+    "go_text",
+    "nogo_text",
     "simon_kind",
     "toxicity",
     "tox_threshold",
     "tox_probability",
 )
+
+#: the form's text fields (the criteria of a Go / Consider / No-Go rule)
+_TEXT_FIELDS = tuple(form_key for _, form_key, _, _ in DUAL_CRITERIA)
 
 
 def _starts() -> dict[str, str]:
@@ -110,8 +116,23 @@ def design_ui() -> Any:
                     number("every", "look every", 10, min=0, max=1000, step=1),
                 ),
             ),
-            number("threshold_1", first[1], first[2], step=0.01),
-            number("threshold_2", second[1], second[2], step=0.01),
+            ui.panel_conditional(
+                "input.family !== 'dual'",
+                number("threshold_1", first[1], first[2], step=0.01),
+                number("threshold_2", second[1], second[2], step=0.01),
+            ),
+            ui.panel_conditional(
+                "input.family === 'dual'",
+                *(
+                    ui.input_text(form_key, label, start[form_key], width="100%")
+                    for _, form_key, label, _ in DUAL_CRITERIA
+                ),
+                ui.p(
+                    "Conditions P(p > v) > c or P(p < v) > c (v a rate, LRV or TV), joined by "
+                    "'and' or by 'or'. CONSIDER when neither criterion holds.",
+                    class_="small text-muted",
+                ),
+            ),
             ui.panel_conditional(
                 "input.family === 'simon'",
                 ui.input_select(
@@ -212,6 +233,8 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
                     ui.update_checkbox(key, value=values[key])
                 elif key == "simon_kind":
                     ui.update_select(key, selected=values[key])
+                elif key in _TEXT_FIELDS:
+                    ui.update_text(key, value=values[key])
                 else:
                     ui.update_numeric(key, value=values[key])
             _label_thresholds(values["family"])
@@ -241,6 +264,8 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
             for key, value in reset.items():
                 if key == "simon_kind":
                     ui.update_select(key, selected=value)
+                elif key in _TEXT_FIELDS:
+                    ui.update_text(key, value=value)
                 else:
                     ui.update_numeric(key, value=value)
             _label_thresholds(family)

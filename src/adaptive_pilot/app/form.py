@@ -15,6 +15,7 @@ import itertools
 from typing import Any
 
 __all__ = [
+    "DUAL_CRITERIA",
     "FAMILIES",
     "SIMON_KINDS",
     "THRESHOLDS",
@@ -36,6 +37,7 @@ SIMON_KINDS = {
 #: Design families the form offers, with their names on the page.
 FAMILIES = {
     "bop2": "BOP2 (Zhou et al. 2017)",
+    "dual": "Go / Consider / No-Go (LRV = p0, TV = p1)",
     "predictive": "Predictive probability (Lee & Liu 2008)",
     "posterior": "Posterior probability (Thall & Simon 1994)",
     "simon": "Simon two-stage (Simon 1989)",
@@ -51,7 +53,16 @@ THRESHOLDS: dict[str, tuple[tuple[str, str, float], tuple[str, str, float]]] = {
                   ("theta_futility", "stop for futility if P(p > p0) <", 0.05)),
     "simon": (("alpha", "alpha (type I error) of the search", 0.05),
               ("beta", "beta (type II error) of the search", 0.2)),
+    # a Go / Consider / No-Go rule has two criteria in words (DUAL_CRITERIA), no number:
+    # the page hides these two fields for it
+    "dual": (("", "(not used)", 0.5), ("", "(not used)", 0.5)),
 }  # fmt: skip
+
+#: The criteria of a new Go / Consider / No-Go design: (rule key, form field, label, default).
+DUAL_CRITERIA = (
+    ("go", "go_text", "GO if", "P(p > LRV) > 0.9 and P(p > TV) > 0.5"),
+    ("nogo", "nogo_text", "NO-GO if", "P(p < TV) > 0.9"),
+)
 
 
 def family_defaults(family: str, previous: str) -> dict[str, Any]:
@@ -66,6 +77,8 @@ def family_defaults(family: str, previous: str) -> dict[str, Any]:
         "threshold_2": second[2],
         "simon_kind": "optimal",
     }
+    if family == "dual":
+        reset |= {form_key: default for _, form_key, _, default in DUAL_CRITERIA}
     if (family == "simon") != (previous == "simon"):
         reset["n_max"] = 100 if family == "simon" else 40
     return reset
@@ -84,6 +97,8 @@ _FIELDS_OF_KEY = {
     "looks": ("every", "n_max"),
     "toxicity.threshold": ("tox_threshold",),
     "toxicity.probability": ("tox_probability",),
+    "rule.go": ("go_text",),
+    "rule.nogo": ("nogo_text",),
 }
 
 
@@ -106,7 +121,8 @@ def form_fields(error_field: str, family: str) -> tuple[str, ...]:
     if key in by_key:
         return (by_key[key],)
     plain = {"p0", "p1", "alpha", "beta", "prior_a", "prior_b", "n_max", "every",
-             "threshold_1", "threshold_2", "tox_threshold", "tox_probability"}  # fmt: skip
+             "threshold_1", "threshold_2", "tox_threshold", "tox_probability", "go_text",
+             "nogo_text"}  # fmt: skip
     return (key,) if key in plain else ()
 
 
@@ -164,6 +180,9 @@ def form_values(document: dict[str, Any]) -> dict[str, Any]:
         "threshold_1": _threshold(family, first, rule, errors),
         "threshold_2": _threshold(family, second, rule, errors),
     }
+    for key, form_key, _, default in DUAL_CRITERIA:
+        text = rule.get(key) if family == "dual" else None
+        values[form_key] = " and ".join(text) if isinstance(text, list) else str(text or default)
     kind = search.get("kind", "optimal")
     values["simon_kind"] = kind if kind in SIMON_KINDS else "optimal"
     toxicity = document.get("toxicity")
@@ -206,7 +225,10 @@ def apply_form(document: dict[str, Any], values: dict[str, Any]) -> dict[str, An
         same = bool(spelled) and spelled[-1] == out["n_max"] and out.get("looks") == spelled
         if every > 0 and not same:
             out["looks"] = {"every": every}
-        rule = {**rule, first[0]: values["threshold_1"], second[0]: values["threshold_2"]}
+        if family == "dual":
+            rule = _dual_rule(rule, values)
+        else:
+            rule = {**rule, first[0]: values["threshold_1"], second[0]: values["threshold_2"]}
     out["rule"] = rule
     if values.get("toxicity"):
         toxicity = dict(out.get("toxicity") or {"prior": {"a": 0.3, "b": 0.7}})
@@ -218,9 +240,22 @@ def apply_form(document: dict[str, Any], values: dict[str, Any]) -> dict[str, An
     return out
 
 
+def _dual_rule(rule: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The form's two criteria written into the rule; a list of conditions in the file stays
+    a list while the form shows it unchanged."""
+    out = dict(rule)
+    for key, form_key, _, _ in DUAL_CRITERIA:
+        text, before = str(values[form_key]), rule.get(key)
+        if not (isinstance(before, list) and " and ".join(before) == text):
+            out[key] = text
+    return out
+
+
 def _rule(family: str) -> dict[str, Any]:
     if family == "simon":
         return {"type": "simon", "search": {"kind": "optimal", "n_max": 100}}
+    if family == "dual":
+        return {"type": "dual", **{key: default for key, _, _, default in DUAL_CRITERIA}}
     first, second = THRESHOLDS[family]
     return {"type": family, first[0]: first[2], second[0]: second[2]}
 

@@ -14,7 +14,7 @@ from ..boundary_table import BoundaryTable
 from ..errors import InputError
 from ..oc.exact import OperatingCharacteristics, exact_oc
 from ..provenance import design_hash
-from ..rules.compile import Rule, compile_rules, decide_sets, final_go
+from ..rules.compile import Rule, compile_rules, decide_sets, final_go, final_nogo
 
 __all__ = ["BayesianDesign", "Decision"]
 
@@ -25,7 +25,7 @@ class Decision:
 
     n: int
     x: int
-    action: str  # "continue", "stop_futility", "stop_efficacy", "go", "no_go"
+    action: str  # "continue", "stop_futility", "stop_efficacy", "go", "consider", "no_go"
     statistic: float
     final: bool
 
@@ -37,7 +37,8 @@ class BayesianDesign:
     Parameters
     ----------
     rule : Rule
-        A :class:`PosteriorRule`, :class:`PredictiveRule` or :class:`BOP2Rule`.
+        A :class:`PosteriorRule`, :class:`PredictiveRule`, :class:`BOP2Rule` or a
+        Go / Consider / No-Go :class:`DualRule`.
     looks : sequence of int
         Look schedule; the last look is the final analysis (maximum N).
     futility_on, efficacy_on : sequence of bool, optional
@@ -94,7 +95,9 @@ class BayesianDesign:
         statistic = float(np.asarray(self.rule.statistic(n, x)))
         if n == self.n_max:
             go = bool(final_go(self.rule, n, x))
-            return Decision(n, x, "go" if go else "no_go", statistic, True)
+            nogo = bool(final_nogo(self.rule, n, x))
+            action = "go" if go else "no_go" if nogo else "consider"
+            return Decision(n, x, action, statistic, True)
         k = self.looks.index(n) if n in self.looks else None
         stop_f, stop_e = (bool(v) for v in decide_sets(self.rule, n, x))
         fut_switches, eff_switches = self.switches

@@ -54,6 +54,9 @@ class BayesianOC(ResultMixin):
     p_success, p_h0_given_go, p_h1_given_nogo, en_design, p_h0, p_h1 : float
         Probability of GO, of H0 given GO, of H1 given NO-GO, E[N], and the design
         prior's probabilities of H0 and H1.
+    p_consider : float
+        Probability of CONSIDER (a Go / Consider / No-Go table; NO-GO then
+        excludes it).
     """
 
     table: BoundaryTable
@@ -66,6 +69,8 @@ class BayesianOC(ResultMixin):
     en_design: float
     p_h0: float
     p_h1: float
+    #: P(CONSIDER) under the design prior (a Go / Consider / No-Go table; 0 otherwise)
+    p_consider: float = 0.0
 
     @functools.cached_property
     def provenance(self) -> Provenance:
@@ -80,11 +85,14 @@ class BayesianOC(ResultMixin):
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """One row: ``p_success``, ``p_h0_given_go``, ``p_h1_given_nogo``, ``en_design``."""
+        """One row: ``p_success``, (``p_consider``), ``p_h0_given_go``, ``p_h1_given_nogo``,
+        ``en_design``."""
+        consider = {"p_consider": self.p_consider} if self.table.three_outcomes else {}
         return pd.DataFrame(
             [
                 {
                     "p_success": self.p_success,
+                    **consider,
                     "p_h0_given_go": self.p_h0_given_go,
                     "p_h1_given_nogo": self.p_h1_given_nogo,
                     "en_design": self.en_design,
@@ -115,7 +123,9 @@ class BayesianOC(ResultMixin):
         header = [
             f"Design prior {self.design_prior} (P(p <= p0 = {self.p0:g}) = {self.p_h0:.3f}, "
             f"P(p >= p1 = {self.p1:g}) = {self.p_h1:.3f})",
-            f"Probability of success (GO) {self.p_success:.3f}; P(H0 | GO) "
+            f"Probability of success (GO) {self.p_success:.3f}; "
+            + (f"P(CONSIDER) {self.p_consider:.3f}; " if self.table.three_outcomes else "")
+            + "P(H0 | GO) "
             f"{pct(self.p_h0_given_go)}; P(H1 | NO-GO) {pct(self.p_h1_given_nogo)}; "
             f"E[N] {self.en_design:.1f}",
         ]
@@ -156,11 +166,12 @@ def bayesian_oc(
     mass = np.exp(log_mass)  # (outcomes, components): P(end here) per component
     below = special.betainc(a + x, b + n - x, p0)  # P(p <= p0 | end here), per component
     above = special.betaincc(a + x, b + n - x, p1)  # P(p >= p1 | end here)
-    go = space.go
+    go, nogo = space.go, space.nogo
     p_end = mass @ w
     p_success = float(p_end[go].sum())
+    p_nogo = float(p_end[nogo].sum())
     h0_go = float(((mass * below)[go] @ w).sum())
-    h1_nogo = float(((mass * above)[~go] @ w).sum())
+    h1_nogo = float(((mass * above)[nogo] @ w).sum())
     p_h0 = float(w @ special.betainc(a, b, p0))
     p_h1 = float(w @ special.betaincc(a, b, p1))
     return BayesianOC(
@@ -170,8 +181,9 @@ def bayesian_oc(
         p1=float(p1),
         p_success=min(max(p_success, 0.0), 1.0),
         p_h0_given_go=None if p_success <= 0 else min(h0_go / p_success, 1.0),
-        p_h1_given_nogo=None if p_success >= 1 else min(h1_nogo / (1 - p_success), 1.0),
+        p_h1_given_nogo=None if p_nogo <= 0 else min(h1_nogo / p_nogo, 1.0),
         en_design=float(p_end @ space.n),
         p_h0=p_h0,
         p_h1=p_h1,
+        p_consider=min(max(float(p_end[space.consider].sum()), 0.0), 1.0),
     )

@@ -29,13 +29,14 @@ from .evaluation import DesignEvaluation, evaluate_design
 __all__ = ["CohortDesign", "Design", "Endpoint"]
 
 #: design families, as the ``rule.type`` of a design file names them
-FAMILIES = ("simon", "posterior", "posterior_vs_standard", "predictive", "bop2")
+FAMILIES = ("simon", "posterior", "posterior_vs_standard", "predictive", "bop2", "dual")
 #: the family of each Bayesian rule class
 _RULE_FAMILY = {
     "PosteriorRule": "posterior",
     "PosteriorVsStandardRule": "posterior_vs_standard",
     "PredictiveRule": "predictive",
     "BOP2Rule": "bop2",
+    "DualRule": "dual",
 }
 
 
@@ -56,7 +57,8 @@ class Design:
     name, title : str
         The design's name and title.
     family : str
-        ``simon``, ``posterior``, ``posterior_vs_standard``, ``predictive`` or ``bop2``.
+        ``simon``, ``posterior``, ``posterior_vs_standard``, ``predictive``, ``bop2`` or
+        ``dual`` (Go / Consider / No-Go).
     endpoint : Endpoint
         The endpoint's name and definition.
     p0, p1 : float

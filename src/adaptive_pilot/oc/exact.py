@@ -47,12 +47,17 @@ class OperatingCharacteristics(ResultMixin):
         this is the probability of GO there.
     provenance : Provenance
         Method "exact" and the design hash.
+    final_consider : ndarray, shape (P,)
+        Probability of CONSIDER at the final look (a Go / Consider / No-Go
+        table; zeros otherwise).
 
     Notes
     -----
     "Early" means at a look before the final one. P(GO) counts early efficacy
     stops and the final GO; PET is the probability of stopping before the
-    final look for either reason. All figures are exact (no Monte Carlo).
+    final look for either reason. For a Go / Consider / No-Go table, P(GO) +
+    P(CONSIDER) + P(NO-GO) = 1 and the tables gain ``p_consider``. All figures
+    are exact (no Monte Carlo).
     """
 
     table: BoundaryTable
@@ -60,6 +65,13 @@ class OperatingCharacteristics(ResultMixin):
     stop_futility: np.ndarray
     stop_efficacy: np.ndarray
     provenance: Provenance
+    final_consider: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.final_consider is None:
+            consider = np.zeros(self.p.shape)
+            consider.setflags(write=False)
+            object.__setattr__(self, "final_consider", consider)
 
     # -------------------------------------------------------------- summaries
     @property
@@ -69,8 +81,20 @@ class OperatingCharacteristics(ResultMixin):
 
     @property
     def p_nogo(self) -> np.ndarray:
-        """P(NO-GO) = 1 - P(GO)."""
+        """P(NO-GO): early futility stop or x <= f_K at the final look (1 - P(GO) for a
+        two-outcome table)."""
         return self.stop_futility.sum(axis=1)
+
+    @property
+    def p_consider(self) -> np.ndarray:
+        """P(CONSIDER): f_K < x < e_K at the final look (zero for a two-outcome table)."""
+        assert self.final_consider is not None
+        return self.final_consider
+
+    @property
+    def three_outcomes(self) -> bool:
+        """Whether the table is a Go / Consider / No-Go table."""
+        return self.table.three_outcomes
 
     @property
     def p_early_futility(self) -> np.ndarray:
@@ -88,9 +112,16 @@ class OperatingCharacteristics(ResultMixin):
         return self.p_early_futility + self.p_early_efficacy
 
     @property
+    def stop_consider(self) -> np.ndarray:
+        """P(CONSIDER) at each look, shape (P, K): zero before the final look."""
+        out = np.zeros_like(self.stop_futility)
+        out[:, -1] = self.p_consider
+        return out
+
+    @property
     def sample_size_distribution(self) -> np.ndarray:
         """P(the trial ends at look k, with n_k patients); shape (P, K)."""
-        return self.stop_futility + self.stop_efficacy
+        return self.stop_futility + self.stop_efficacy + self.stop_consider
 
     @property
     def en(self) -> np.ndarray:
@@ -119,13 +150,16 @@ class OperatingCharacteristics(ResultMixin):
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per true rate.
 
-        Columns: ``p``, ``p_go``, ``p_nogo``, ``p_early_futility``,
-        ``p_early_efficacy``, ``pet``, ``en``, ``sd_n``, ``method``.
+        Columns: ``p``, ``p_go``, (``p_consider`` for a Go / Consider / No-Go
+        table), ``p_nogo``, ``p_early_futility``, ``p_early_efficacy``, ``pet``,
+        ``en``, ``sd_n``, ``method``.
         """
+        consider = {"p_consider": self.p_consider} if self.three_outcomes else {}
         return pd.DataFrame(
             {
                 "p": self.p,
                 "p_go": self.p_go,
+                **consider,
                 "p_nogo": self.p_nogo,
                 "p_early_futility": self.p_early_futility,
                 "p_early_efficacy": self.p_early_efficacy,
@@ -140,12 +174,15 @@ class OperatingCharacteristics(ResultMixin):
         """Tidy per-look table: one row per (rate, look).
 
         Columns: ``p``, ``look``, ``n``, ``p_reach`` (probability the look
-        happens), ``p_stop_futility``, ``p_stop_efficacy`` and ``p_end``
-        (probability the trial ends there: the sample-size distribution).
+        happens), ``p_stop_futility``, ``p_stop_efficacy`` (at the final look:
+        NO-GO and GO there), ``p_consider`` (a Go / Consider / No-Go table: the
+        final CONSIDER, zero before) and ``p_end`` (probability the trial ends
+        there: the sample-size distribution).
         """
         n_rates, n_looks = self.stop_futility.shape
         ended = self.sample_size_distribution
         reach = 1.0 - np.cumsum(ended, axis=1) + ended
+        consider = {"p_consider": self.stop_consider.ravel()} if self.three_outcomes else {}
         return pd.DataFrame(
             {
                 "p": np.repeat(self.p, n_looks),
@@ -154,6 +191,7 @@ class OperatingCharacteristics(ResultMixin):
                 "p_reach": reach.ravel(),
                 "p_stop_futility": self.stop_futility.ravel(),
                 "p_stop_efficacy": self.stop_efficacy.ravel(),
+                **consider,
                 "p_end": ended.ravel(),
             }
         )
@@ -171,7 +209,15 @@ class OperatingCharacteristics(ResultMixin):
 
     def summary(self, *, by_look: bool = False) -> Summary:
         """The OC table (and the per-look table) as a :class:`~adaptive_pilot.results.Summary`."""
-        tables = [Table(self.to_frame()[_SUMMARY_COLUMNS])]
+        columns = list(_SUMMARY_COLUMNS)
+        notes = ["GO counts early efficacy stops and the final GO; PET = P(early termination)."]
+        if self.three_outcomes:
+            columns[2:2] = ["p_consider", "p_nogo"]
+            notes.append(
+                "Go / Consider / No-Go: CONSIDER is the final band between the NO-GO and GO "
+                "bounds; P(GO) + P(CONSIDER) + P(NO-GO) = 1."
+            )
+        tables = [Table(self.to_frame()[columns])]
         if by_look:
             tables.append(Table(self.by_look(), title="Per-look stopping probabilities"))
         return Summary(
@@ -181,7 +227,7 @@ class OperatingCharacteristics(ResultMixin):
                 f"{', '.join(str(n) for n in self.table.looks)}; exact (no Monte Carlo error)",
             ),
             tables=tuple(tables),
-            notes=("GO counts early efficacy stops and the final GO; PET = P(early termination).",),
+            notes=tuple(notes),
             provenance=self.provenance,
         )
 
@@ -221,16 +267,20 @@ def exact_oc(
     rates = _as_rates(p)
     futility = np.asarray(table.futility)[None, :]
     efficacy = np.asarray(table.efficacy)[None, :]
-    stops = batch_stopping_probabilities(table.looks, futility, efficacy, rates)
+    stops = _forward(table.looks, futility, efficacy, rates)
     stop_futility, stop_efficacy = stops[0][0], stops[1][0]
-    for array in (rates, stop_futility, stop_efficacy):
+    # the mass still running after the final look is the CONSIDER band (none: rounding)
+    consider = stops[2][0] if table.three_outcomes else np.zeros(rates.shape)
+    for array in (rates, stop_futility, stop_efficacy, consider):
         array.setflags(write=False)
     provenance = Provenance(
         "exact",
         design_hash(design) if design is not None else table.design_hash(),
         details={"algorithm": "forward recursion over the boundary table"},
     )
-    return OperatingCharacteristics(table, rates, stop_futility, stop_efficacy, provenance)
+    return OperatingCharacteristics(
+        table, rates, stop_futility, stop_efficacy, provenance, final_consider=consider
+    )
 
 
 def batch_stopping_probabilities(
@@ -250,7 +300,17 @@ def batch_stopping_probabilities(
     Returns
     -------
     (stop_futility, stop_efficacy) : ndarrays of shape (B, P, K)
+        At the final look of a Go / Consider / No-Go table these are NO-GO and GO;
+        the CONSIDER band is what neither holds (see :func:`exact_oc`).
     """
+    stop_futility, stop_efficacy, _ = _forward(looks, futility, efficacy, rates)
+    return stop_futility, stop_efficacy
+
+
+def _forward(
+    looks: tuple[int, ...], futility: np.ndarray, efficacy: np.ndarray, rates: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The forward recursion: per-look stops and the mass left after the final look (B, P)."""
     futility = np.asarray(futility)
     efficacy = np.asarray(efficacy)
     n_tables, n_looks = futility.shape
@@ -267,7 +327,7 @@ def batch_stopping_probabilities(
         stop_futility[:, :, k] = np.sum(state * low, axis=-1)
         stop_efficacy[:, :, k] = np.sum(state * high, axis=-1)
         state = state * ~(low | high)
-    return stop_futility, stop_efficacy
+    return stop_futility, stop_efficacy, np.clip(state.sum(axis=-1), 0.0, 1.0)
 
 
 def _as_rates(p: float | Sequence[float] | np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from .bop2 import BOP2Rule
 from .compile import CompiledBounds, Cutoffs, Rule, compile_rules
+from .dual import Condition, Criterion, DualRule
 from .posterior import PosteriorRule
 from .predictive import PredictiveRule, predictive_probability
 from .toxicity import ToxicityBoundary, ToxicityRule
@@ -10,7 +11,10 @@ from .versus_standard import PosteriorVsStandardRule
 __all__ = [
     "BOP2Rule",
     "CompiledBounds",
+    "Condition",
+    "Criterion",
     "Cutoffs",
+    "DualRule",
     "PosteriorRule",
     "PosteriorVsStandardRule",
     "PredictiveRule",

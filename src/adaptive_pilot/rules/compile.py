@@ -19,6 +19,12 @@ switches and checking that every stopping region is of the form x <= f or
 x >= e. :class:`~adaptive_pilot.designs.bayesian.BayesianDesign`, both
 calibration searches and the toxicity rule use this module and nothing else to
 compile.
+
+A Go / Consider / No-Go rule (:class:`~adaptive_pilot.rules.dual.DualRule`)
+has two criteria, not one statistic: it states its decision sets instead
+(``interim_sets(n, x)``: futility and efficacy stops; ``final_sets(n, x)``: GO
+and NO-GO), and the same bound extraction and checks turn them into a table
+whose final look may leave a CONSIDER band (:func:`is_set_rule`).
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ __all__ = [
     "Rule",
     "compile_rules",
     "decide_sets",
+    "final_nogo",
+    "is_set_rule",
     "lower_bounds",
     "upper_bounds",
 ]
@@ -168,8 +176,15 @@ def _below(values: np.ndarray, cut: np.ndarray) -> np.ndarray:
         return values < cut - TIE_TOLERANCE
 
 
+def is_set_rule(rule: object) -> bool:
+    """Whether a rule states its decision sets (Go / Consider / No-Go) instead of cut-offs."""
+    return bool(getattr(rule, "three_outcomes", False)) and hasattr(rule, "final_sets")
+
+
 def decide_sets(rule: Rule, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
     """(stop for futility, stop for efficacy) of a rule at an interim look with n patients."""
+    if is_set_rule(rule):
+        return rule.interim_sets(n, x)  # type: ignore[attr-defined, no-any-return]
     s = np.asarray(rule.statistic(n, x), dtype=float)
     cut = rule.cutoffs((n,))
     futility = _below(s, cut.futility[0])
@@ -184,9 +199,19 @@ def final_go(rule: Rule, n: int, x: Any, *, cutoff_at: int | None = None) -> np.
     analysis (n > N) is decided on the data of all n patients against the
     cut-off of N.
     """
+    if is_set_rule(rule):  # posterior criteria: their thresholds do not depend on N
+        return np.asarray(rule.final_sets(n, x)[0], dtype=bool)  # type: ignore[attr-defined]
     s = np.asarray(rule.final_statistics(n), dtype=float)[np.asarray(x)]
     cut = rule.cutoffs((n if cutoff_at is None else cutoff_at,))
     return _above(s, np.asarray(cut.go), np.asarray(cut.go_inclusive))
+
+
+def final_nogo(rule: Rule, n: int, x: Any, *, cutoff_at: int | None = None) -> np.ndarray:
+    """NO-GO of a rule at a final analysis with n patients: the NO-GO criterion of a
+    Go / Consider / No-Go rule, otherwise every outcome that is not GO."""
+    if is_set_rule(rule):
+        return np.asarray(rule.final_sets(n, x)[1], dtype=bool)  # type: ignore[attr-defined]
+    return ~final_go(rule, n, x, cutoff_at=cutoff_at)
 
 
 # --------------------------------------------------------------- compile
@@ -202,6 +227,8 @@ class CompiledBounds:
     futility: np.ndarray  # (B, K) int
     efficacy: np.ndarray  # (B, K) int
     problems: tuple[tuple[str, str] | None, ...]
+    #: per rule: a Go / Consider / No-Go table (its final bounds may leave a band)
+    three_outcomes: tuple[bool, ...] = ()
 
     @property
     def valid(self) -> np.ndarray:
@@ -217,6 +244,7 @@ class CompiledBounds:
             looks=self.looks,
             futility=tuple(int(v) for v in self.futility[i]),
             efficacy=tuple(int(v) for v in self.efficacy[i]),
+            three_outcomes=bool(self.three_outcomes[i]) if self.three_outcomes else False,
         )
 
 
@@ -253,7 +281,13 @@ def compile_rules(
     efficacy = np.empty((len(rules), n_looks), dtype=int)
     problems: list[tuple[str, str] | None] = [None] * len(rules)
     groups: dict[Hashable, list[int]] = {}
+    any_switch = bool(fut_on[:-1].any() or eff_on[:-1].any())
     for i, rule in enumerate(rules):
+        if is_set_rule(rule):
+            futility[i], efficacy[i], problems[i] = _compile_sets(
+                rule, looks, fut_on, eff_on, any_switch
+            )
+            continue
         groups.setdefault(rule.statistic_key(), []).append(i)
     interim = looks[:-1]
     block = max(1, _BLOCK_ELEMENTS // (n_looks * (n_max + 1)))
@@ -280,9 +314,62 @@ def compile_rules(
             for row, i in enumerate(idx):
                 problems[i] = _problem(
                     rules[i], looks, f[row], e[row], f_ok[row], e_ok[row], e_final[row, 0],
-                    bool(go_ok[row, 0]), bool(fut_on[:-1].any() or eff_on[:-1].any()),
+                    bool(go_ok[row, 0]), any_switch,
                 )  # fmt: skip
-    return CompiledBounds(looks, futility, efficacy, tuple(problems))
+    three = tuple(is_set_rule(rule) for rule in rules)
+    return CompiledBounds(looks, futility, efficacy, tuple(problems), three)
+
+
+def _compile_sets(
+    rule: Rule, looks: tuple[int, ...], fut_on: np.ndarray, eff_on: np.ndarray, any_switch: bool
+) -> tuple[np.ndarray, np.ndarray, tuple[str, str] | None]:
+    """Bounds of a rule that states its decision sets (a Go / Consider / No-Go rule)."""
+    n_max = looks[-1]
+    width = n_max + 1
+    interim = looks[:-1]
+    stop_f = np.zeros((1, len(interim), width), bool)
+    stop_e = np.zeros((1, len(interim), width), bool)
+    for k, n in enumerate(interim):
+        fut, eff = decide_sets(rule, n, np.arange(n + 1))
+        stop_f[0, k, : n + 1] = np.asarray(fut, bool) & fut_on[k]
+        stop_e[0, k, : n + 1] = np.asarray(eff, bool) & eff_on[k]
+    f, f_ok = lower_bounds(stop_f, interim)
+    e, e_ok = upper_bounds(stop_e, interim)
+    x = np.arange(width)
+    go = np.asarray(final_go(rule, n_max, x), bool)
+    nogo = np.asarray(final_nogo(rule, n_max, x), bool)
+    e_final, go_ok = upper_bounds(go[None, None, :], (n_max,))
+    f_final, nogo_ok = lower_bounds(nogo[None, None, :], (n_max,))
+    futility = np.r_[f[0], f_final[0, 0]]
+    efficacy = np.r_[e[0], e_final[0, 0]]
+    problem = _problem(
+        rule, looks, f[0], e[0], f_ok[0], e_ok[0], int(e_final[0, 0]), bool(go_ok[0, 0]),
+        any_switch,
+    )  # fmt: skip
+    if problem is None:
+        problem = _final_nogo_problem(
+            looks[-1], int(f_final[0, 0]), int(e_final[0, 0]), bool(nogo_ok[0, 0])
+        )
+    return futility, efficacy, problem
+
+
+def _final_nogo_problem(n_max: int, f: int, e: int, ok: bool) -> tuple[str, str] | None:
+    """Why the final NO-GO region of a Go / Consider / No-Go rule makes no design."""
+    if not ok:
+        return "nogo", f"the final NO-GO region at n = {n_max} is not of the form x <= f"
+    if f < 0:
+        return (
+            "nogo",
+            f"the final analysis (n={n_max}) would never declare NO-GO; adjust the NO-GO "
+            "criterion",
+        )
+    if f >= e:
+        return (
+            "nogo",
+            f"at the final analysis (n={n_max}) outcomes x = {e}..{f} meet both the GO and the "
+            "NO-GO criteria; make the criteria exclusive",
+        )
+    return None
 
 
 def _problem(

@@ -35,6 +35,7 @@ from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior
 from ..provenance import design_hash
 from ..rules.bop2 import BOP2Rule
+from ..rules.dual import DualRule
 from ..rules.posterior import PosteriorRule
 from ..rules.predictive import PredictiveRule
 from ..rules.toxicity import ToxicityRule
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from ..simulation.calibration import BorrowingCalibration
 from .schema import (
     BOP2RuleSpec,
+    DualRuleSpec,
     CohortSpec,
     DesignSpec,
     ExnexSpec,
@@ -726,7 +728,7 @@ def _bayesian_design(
     n_max = _n_max(spec, source)
     looks = _looks(spec, n_max)
     p0 = spec.hypotheses.p0
-    built: PosteriorRule | PosteriorVsStandardRule | PredictiveRule | BOP2Rule
+    built: PosteriorRule | PosteriorVsStandardRule | PredictiveRule | BOP2Rule | DualRule
     if isinstance(rule, PosteriorVsStandardRuleSpec):
         built = PosteriorVsStandardRule(
             p0,
@@ -754,6 +756,8 @@ def _bayesian_design(
             rule.theta_l,
             rule.theta_u,
         )
+    elif isinstance(rule, DualRuleSpec):
+        built = _dual_rule(spec, source, prior, n_max)
     else:
         assert isinstance(rule, BOP2RuleSpec)
         built = BOP2Rule(
@@ -773,6 +777,32 @@ def _bayesian_design(
     except InputError as error:
         raise InputError(_field(source, error.field), error.message) from None
     return design
+
+
+def _dual_rule(
+    spec: DesignSpec, source: str, prior: BetaPrior | BetaMixturePrior, n_max: int
+) -> DualRule:
+    """A Go / Consider / No-Go rule; LRV and TV default to the hypotheses' p0 and p1."""
+    rule = spec.rule
+    assert isinstance(rule, DualRuleSpec)
+    hint = " (e.g. go: 'P(p > LRV) > 0.9 and P(p > TV) > 0.5', nogo: 'P(p < TV) > 0.9')"
+    for name in ("go", "nogo"):
+        if getattr(rule, name) is None:
+            raise InputError(_field(source, f"rule.{name}"), f"is required{hint}")
+    try:
+        return DualRule(
+            prior,
+            spec.hypotheses.p0 if rule.lrv is None else rule.lrv,
+            rule.go,  # type: ignore[arg-type]
+            rule.nogo,  # type: ignore[arg-type]
+            tv=spec.hypotheses.p1 if rule.tv is None else rule.tv,
+            interim=rule.interim,
+            n_max=n_max,
+            pp_go=rule.pp_go,
+            pp_nogo=rule.pp_nogo,
+        )
+    except InputError as error:
+        raise InputError(_field(source, f"rule.{error.field}"), error.message) from None
 
 
 def _toxicity_rule(spec: DesignSpec, source: str, looks: tuple[int, ...]) -> ToxicityRule | None:

@@ -353,12 +353,31 @@ class BOP2RuleSpec(_Spec):
     eta: Positive | None = None
 
 
+class DualRuleSpec(_Spec):
+    """Go / Consider / No-Go rule: a GO and a NO-GO criterion against LRV and TV.
+
+    ``lrv`` and ``tv`` default to the hypotheses' p0 and p1; ``go`` and ``nogo`` are
+    criteria in words (``"P(p > LRV) > 0.9 and P(p > TV) > 0.5"``) or lists of
+    conditions that must all hold.
+    """
+
+    type: Literal["dual"]
+    lrv: Probability | None = None
+    tv: Probability | None = None
+    go: str | list[str] | None = None
+    nogo: str | list[str] | None = None
+    interim: Literal["posterior", "predictive"] = "posterior"
+    pp_go: Probability | None = None
+    pp_nogo: Probability | None = None
+
+
 RuleSpec = Annotated[
     SimonRuleSpec
     | PosteriorRuleSpec
     | PosteriorVsStandardRuleSpec
     | PredictiveRuleSpec
-    | BOP2RuleSpec,
+    | BOP2RuleSpec
+    | DualRuleSpec,
     Field(discriminator="type"),
 ]
 
