@@ -267,3 +267,45 @@ def test_the_criteria_read_back_as_written():
     again = DualRule(ap.BetaPrior(1, 1), 0.15, rule.to_dict()["go"], rule.to_dict()["nogo"],
                      tv=0.3)  # fmt: skip
     assert again == rule
+
+
+# ------------------------------------------------------------- simulation
+DUAL_TRIAL = """
+name: dual-trial
+hypotheses: {p0: 0.15, p1: 0.30}
+prior: {a: 0.3, b: 0.7}
+n_max: 30
+looks: [15, 30]
+efficacy_on: [false, true]
+rule: {type: dual, go: P(p > LRV) > 0.9 and P(p > TV) > 0.5, nogo: P(p < TV) > 0.95}
+cohorts:
+  - {name: A, prevalence: 0.5}
+  - {name: B, prevalence: 0.5, design: {rule: {type: bop2, lambda: 0.8, gamma: 1.0}}}
+accrual: {rate: 3, assessment_delay: 1}
+BORROWING
+"""
+
+
+def test_simulated_three_outcomes_agree_with_exact_oc_within_4_mcse(tmp_path):
+    design = tmp_path / "dual.yaml"
+    design.write_text(DUAL_TRIAL.replace("BORROWING", ""))
+    scenarios = tmp_path / "s.yaml"
+    scenarios.write_text("scenarios:\n  - {name: mid, response: {A: 0.25, B: 0.3}}\n")
+    trial = ap.load_design(design).trial()
+    result = ap.simulate(trial, ap.load_scenarios(scenarios, trial), 20_000, seed=5, n_jobs=1)
+    rows = result.frame[result.frame.cohort == "A"].set_index("metric")
+    oc = ap.exact_oc(trial.cohorts[0].table, 0.25)
+    for metric, exact in (("p_go", oc.p_go[0]), ("p_consider_final", oc.p_consider[0]),
+                          ("p_nogo_final", oc.stop_futility[0, -1]),
+                          ("p_early_futility", oc.p_early_futility[0]), ("en", oc.en[0])):  # fmt: skip
+        estimate, mcse = rows.loc[metric, ["estimate", "mcse"]]
+        assert abs(estimate - exact) <= 4 * mcse, (metric, estimate, exact)
+    assert "p_consider_final" not in set(result.frame[result.frame.cohort == "B"].metric)
+
+
+def test_borrowing_with_a_dual_rule_is_refused_in_one_line(tmp_path):
+    design = tmp_path / "dual.yaml"
+    design.write_text(DUAL_TRIAL.replace("BORROWING", "borrowing: {model: hierarchical, go: 0.9}"))
+    with pytest.raises(InputError) as caught:
+        ap.load_design(design).trial()
+    assert caught.value.field.endswith("borrowing.model") and "independent" in str(caught.value)

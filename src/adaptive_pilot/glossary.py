@@ -63,6 +63,12 @@ METRICS: dict[str, Term] = {
     "p_nogo_final": Term(
         "P(final NO-GO)", "probability of reaching the final look and being NO-GO there", ".4f"
     ),
+    "p_consider_final": Term(
+        "P(final CONSIDER)",
+        "probability of reaching the final look and being CONSIDER there (a Go / Consider / "
+        "No-Go design)",
+        ".4f",
+    ),
     "p_incomplete": Term(
         "P(incomplete)",
         "probability that enrolment closed before the final look (the cohort is then "
@@ -217,6 +223,13 @@ METRICS: dict[str, Term] = {
         "predictive probability of GO: with predprob, that the final analysis succeeds (Lee & "
         "Liu); in an interim call, that the cohort ends in GO from its data, counting efficacy "
         "stops at its remaining interim looks and no GO after a futility stop at one",
+        ".4f",
+    ),
+    "predictive_nogo": Term(
+        "PP(NO-GO)",
+        "in an interim call, the predictive probability that the cohort ends in NO-GO from its "
+        "data (a futility stop at a remaining look or NO-GO at the final one); 1 - PP - "
+        "PP(NO-GO) is the probability of CONSIDER in a Go / Consider / No-Go design",
         ".4f",
     ),
     "mle": Term(
@@ -387,7 +400,8 @@ FIELDS: dict[str, Term] = {
     "planned_look": Term("planned", "whether n is a planned look of the design", ""),
     "decision": Term(
         "decision",
-        "continue, stop_futility, stop_efficacy, stop_toxicity, go or no_go",
+        "continue, stop_futility, stop_efficacy, stop_toxicity, go, consider (Go / Consider / "
+        "No-Go designs) or no_go",
         "",
     ),
     "reason": Term("reason", "the decision in words, with the bound that applied", ""),
@@ -441,7 +455,8 @@ PROBABILITIES = frozenset(
     for name in METRICS
     if name.startswith(("p_", "prob_", "pet", "fwer", "false_go", "power", "max_false_go"))
     or name
-    in ("alpha", "average_power", "predictive_probability", "box_p", "sam_weight", "sam_weight_ppr")
+    in ("alpha", "average_power", "predictive_probability", "predictive_nogo", "box_p",
+        "sam_weight", "sam_weight_ppr")
 )
 
 

@@ -435,6 +435,8 @@ def _badge(decision: str) -> str:
         return "text-bg-danger"
     if decision in ("go", "stop_efficacy"):
         return "text-bg-success"
+    if decision == "consider":
+        return "text-bg-info"
     return "text-bg-secondary"
 
 

@@ -19,6 +19,7 @@ COLOURS = {
     "futility": "#D55E00",
     "efficacy": "#009E73",
     "no_go": "#E69F00",
+    "consider": "#56B4E9",
     "continue": "#E8E8E8",
     "point": "#0072B2",
     "reference": "#555555",

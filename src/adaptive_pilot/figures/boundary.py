@@ -66,9 +66,10 @@ def draw_boundaries(
         low = -0.5 if f is None else f + 0.5
         high = n + 0.5 if e is None else min(e, n + 1) - 0.5
         below = COLOURS["no_go"] if final else COLOURS["futility"]
+        middle = COLOURS["consider"] if final and table.three_outcomes else COLOURS["continue"]
         left = n - width / 2
         axes.bar(left, low + 0.5, width, bottom=-0.5, color=below, align="edge", lw=0)
-        axes.bar(left, high - low, width, bottom=low, color=COLOURS["continue"], align="edge", lw=0)
+        axes.bar(left, high - low, width, bottom=low, color=middle, align="edge", lw=0)
         axes.bar(
             left, n + 0.5 - high, width, bottom=high, color=COLOURS["efficacy"], align="edge", lw=0
         )
@@ -91,6 +92,8 @@ def draw_boundaries(
         Patch(color=COLOURS["efficacy"], label="stop for efficacy / GO"),
         Patch(color=COLOURS["no_go"], label="NO-GO at the final look"),
     ]
+    if table.three_outcomes:
+        handles.append(Patch(color=COLOURS["consider"], label="CONSIDER at the final look"))
     if legend_below:
         axes.legend(
             handles=handles,

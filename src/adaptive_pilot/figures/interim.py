@@ -17,6 +17,7 @@ __all__ = ["cohort_figure"]
 _ENDS = (
     ("stop_futility", "stopped for futility", COLOURS["futility"]),
     ("no_go", "NO-GO at the end", COLOURS["no_go"]),
+    ("consider", "CONSIDER at the end", COLOURS["consider"]),
     ("go", "GO at the end", COLOURS["efficacy"]),
     ("stop_efficacy", "stopped for efficacy", "#005A44"),
 )

@@ -17,6 +17,7 @@ OUTCOME_COLOURS = {
     "GO at the final look": COLOURS["efficacy"],
     "early efficacy (GO)": "#56B4E9",
     "GO at the n reached (enrolment closed)": "#F0E442",
+    "CONSIDER at the final look": "#0072B2",
     "NO-GO at the final look": COLOURS["no_go"],
     "early futility (NO-GO)": COLOURS["futility"],
     "toxicity stop": "#CC79A7",

@@ -33,7 +33,7 @@ from ..conflict import PriorDataConflict, prior_data_conflict
 from ..designs.design import Design
 from ..inference import SampleSpace
 from ..patients.counts import CohortCounts
-from ..rules.compile import decide_sets, final_go
+from ..rules.compile import decide_sets, final_go, final_nogo
 
 __all__ = [
     "Bounds",
@@ -48,7 +48,9 @@ __all__ = [
     "toxicity_call",
 ]
 
-DECISIONS = ("continue", "stop_futility", "stop_efficacy", "stop_toxicity", "go", "no_go")
+DECISIONS = (
+    "continue", "stop_futility", "stop_efficacy", "stop_toxicity", "go", "consider", "no_go"
+)
 #: The decisions in words, for pages and reports.
 DECISION_LABELS = {
     "continue": "continue",
@@ -56,9 +58,10 @@ DECISION_LABELS = {
     "stop_efficacy": "stop for efficacy (GO)",
     "stop_toxicity": "stop for toxicity",
     "go": "GO",
+    "consider": "CONSIDER",
     "no_go": "NO-GO",
 }
-_ENDED = {"stop_futility", "stop_efficacy", "go", "no_go"}
+_ENDED = {"stop_futility", "stop_efficacy", "go", "consider", "no_go"}
 _COUNTS = {"cohort", "enrolled", "n_evaluable", "responses", "pending", "n_toxicity", "toxicities"}
 
 
@@ -68,7 +71,8 @@ class Bounds:
 
     ``futility``: stop for futility (NO-GO at the final analysis) if x <= it;
     ``efficacy``: stop for efficacy (GO at the final analysis) if x >= it;
-    None: no such stop. ``look`` is the 1-based planned look (None when
+    None: no such stop. At the final analysis of a Go / Consider / No-Go design
+    the outcomes between the two are CONSIDER. ``look`` is the 1-based planned look (None when
     unplanned); ``basis`` says where the bounds come from.
     """
 
@@ -113,6 +117,10 @@ class CohortCall:
     outcomes: pd.DataFrame | None = field(default=None, compare=False, repr=False)
     #: (predictive, at p0, at p1) probabilities of a final GO from ``outcomes``
     own_go_probabilities: tuple[float, float, float] | None = None
+    #: predictive probability that the cohort ends in NO-GO (a futility stop or a final
+    #: NO-GO) from its current data; with ``predictive_probability`` (of GO) the rest is
+    #: CONSIDER in a Go / Consider / No-Go design
+    predictive_nogo: float | None = None
     #: prior-data conflict of the cohort's own data with its prior (None before any
     #: evaluable patient); see :mod:`adaptive_pilot.conflict`
     conflict: PriorDataConflict | None = field(default=None, compare=False, repr=False)
@@ -150,8 +158,9 @@ def bounds_at(plan: Design, n: int) -> Bounds:
         x = np.arange(n + 1)
         if n >= n_max:
             go = np.asarray(final_go(rule, n, x, cutoff_at=n_max), dtype=bool)
+            nogo = np.asarray(final_nogo(rule, n, x, cutoff_at=n_max), dtype=bool) & ~go
             efficacy = int(x[go][0]) if go.any() else None
-            futility = (n if efficacy is None else efficacy - 1) if efficacy != 0 else None
+            futility = int(x[nogo][-1]) if nogo.any() else None
             basis = "the rule's final analysis" + ("" if planned else f" (cut-off of N = {n_max})")
             return Bounds(n, futility, efficacy, True, planned, look, basis)
         stop_f, stop_e = (np.asarray(v, dtype=bool) for v in decide_sets(rule, n, x))
@@ -205,6 +214,7 @@ def decide_cohort(plan: Design, counts: CohortCounts) -> CohortCall:
         decision = efficacy_decision(bounds, x)
     outcomes = predictive_outcomes(plan, n, x) if decision == "continue" else None
     forward = forward_probabilities(decision, outcomes)
+    nogo_forward = predictive_nogo(decision, outcomes)
     reason = reason_text(plan, counts, bounds, decision, tox_bound, prob_tox)
     if decision == "continue" and forward[1] is not None and forward[1] >= 1.0 - 1e-12:
         reason += (
@@ -231,6 +241,7 @@ def decide_cohort(plan: Design, counts: CohortCounts) -> CohortCall:
         outcomes=outcomes,
         own_go_probabilities=None if outcomes is None else go_probabilities(outcomes),
         conflict=own_conflict(plan, counts),
+        predictive_nogo=nogo_forward,
     )
 
 
@@ -244,10 +255,12 @@ def own_conflict(plan: Design, counts: CohortCounts) -> PriorDataConflict | None
 
 
 def efficacy_decision(bounds: Bounds, x: int) -> str:
+    """The efficacy call at x responses: at the final analysis GO, NO-GO or (between the
+    bounds of a Go / Consider / No-Go design) CONSIDER; before it a stop or continue."""
     low = bounds.futility is not None and x <= bounds.futility
     high = bounds.efficacy is not None and x >= bounds.efficacy
     if bounds.final:
-        return "go" if high else "no_go"
+        return "go" if high else "no_go" if low else "consider"
     if low:
         return "stop_futility"
     if high:
@@ -275,11 +288,24 @@ def forward_probabilities(
     """
     if decision in ("go", "stop_efficacy"):
         return 1.0, 1.0, 1.0
-    if decision in ("no_go", "stop_futility"):
+    if decision in ("no_go", "stop_futility", "consider"):
         return 0.0, 0.0, 0.0
     if decision == "stop_toxicity" or outcomes is None:
         return None, None, None
     return go_probabilities(outcomes)
+
+
+def predictive_nogo(decision: str, outcomes: pd.DataFrame | None) -> float | None:
+    """Predictive probability of ending in NO-GO (futility stop or final NO-GO) after
+    ``decision`` (None after a toxicity stop or before any data)."""
+    if decision in ("no_go", "stop_futility"):
+        return 1.0
+    if decision in ("go", "stop_efficacy", "consider"):
+        return 0.0
+    if decision == "stop_toxicity" or outcomes is None:
+        return None
+    nogo = outcomes["end"].isin(("stop_futility", "no_go")).to_numpy()
+    return min(max(float(outcomes["predictive"].to_numpy()[nogo].sum()), 0.0), 1.0)
 
 
 def go_probabilities(outcomes: pd.DataFrame) -> tuple[float, float, float]:
@@ -297,7 +323,7 @@ def predictive_outcomes(plan: Design, n: int, x: int) -> pd.DataFrame:
 
     One row per outcome of the boundary table reachable from (n, x): ``n``
     and ``x`` where it ends, ``end`` (``stop_futility``, ``stop_efficacy``,
-    ``go``, ``no_go``), ``go`` (bool), and its probability under the
+    ``go``, ``consider``, ``no_go``), ``go`` (bool), and its probability under the
     posterior predictive (``predictive``), and if the true rate is p0 (``p0``)
     or p1 (``p1``). Exact: path counts times Beta functions, no simulation;
     each probability column sums to one.
@@ -307,10 +333,9 @@ def predictive_outcomes(plan: Design, n: int, x: int) -> pd.DataFrame:
     y, m = space.x - x, space.n - n
     log_paths = space.log_count + plan.prior.log_path_probability(y, m, x, n)
     go = space.go
+    final = np.where(go, "go", np.where(space.consider, "consider", "no_go"))
     end = np.where(
-        space.kind == 1,
-        "stop_efficacy",
-        np.where(space.kind == -1, "stop_futility", np.where(go, "go", "no_go")),
+        space.kind == 1, "stop_efficacy", np.where(space.kind == -1, "stop_futility", final)
     )
     return pd.DataFrame(
         {
@@ -374,7 +399,15 @@ def plain_reason(plan: Design, call: CohortCall) -> str:
         return f"Final analysis: GO. {data.capitalize()} reaches the {e} a GO needs."
     if call.decision == "no_go":
         short = "a GO was not possible" if e is None else f"a GO needs {e}"
+        if plan.table.three_outcomes and f is not None:
+            short = f"NO-GO at {f} or fewer; {short}"
         return f"Final analysis: NO-GO. {data.capitalize()} falls short ({short})."
+    if call.decision == "consider":
+        return (
+            f"Final analysis: CONSIDER. {data.capitalize()} is above the {f} at which the "
+            f"design says NO-GO but short of the {e} a GO needs: neither criterion is met, "
+            "and the decision rests on the totality of the evidence."
+        )
     if n == 0:
         return (
             "The cohort goes on: no patient can be evaluated for response yet (the first "
@@ -436,7 +469,14 @@ def reason_text(
             parts.append(f"{data}; final analysis: GO at >= {e} of {n}")
         elif decision == "no_go":
             need = "GO is impossible" if e is None else f"GO needs >= {e} of {n}"
+            if plan.table.three_outcomes and f is not None:
+                need = f"NO-GO at <= {f} of {n}; {need}"
             parts.append(f"{data}; final analysis: NO-GO ({need})")
+        elif decision == "consider":
+            parts.append(
+                f"{data}; final analysis: CONSIDER (NO-GO at <= {f}, GO at >= {e} of {n}: "
+                "neither criterion met)"
+            )
         else:
             stops = [] if f is None else [f"for futility at <= {f}"]
             stops += [] if e is None else [f"for efficacy at >= {e}"]

@@ -32,6 +32,7 @@ COHORT_KEYS = (
     "efficacy_bound",
     "prob_gt_p0",
     "predictive_probability",
+    "predictive_nogo",
     "p_final_go_p0",
     "p_final_go_p1",
     "look",
@@ -142,7 +143,10 @@ class InterimResult(ResultMixin):
 
     def summary(self) -> Summary:
         """Decisions per cohort, reasons, and inference for the cohorts that ended."""
-        frame = self.to_frame()[_SHOWN]
+        shown = list(_SHOWN)
+        if any(c.table.three_outcomes for c in self.plan.cohorts):  # Go / Consider / No-Go
+            shown.insert(shown.index("predictive_probability") + 1, "predictive_nogo")
+        frame = self.to_frame()[shown]
         if "decision" in frame.columns:  # printed as words; the frame and JSON keep the codes
             frame = frame.assign(decision=frame["decision"].map(DECISION_LABELS))
         tables = [Table(frame, title="Decision per cohort")]

@@ -310,6 +310,11 @@ def _scenario_figure(result: SimulationResult, scenario: Scenario, estimates: _E
         "GO at the final look": go - early - go_incomplete,
         "early efficacy (GO)": early,
         "GO at the n reached (enrolment closed)": go_incomplete,
+        **(
+            {"CONSIDER at the final look": shares("p_consider_final")}
+            if any(c.table.three_outcomes for c in trial.cohorts)
+            else {}
+        ),
         "NO-GO at the final look": shares("p_nogo_final"),
         "early futility (NO-GO)": shares("p_early_futility"),
         "toxicity stop": shares("p_stop_toxicity"),

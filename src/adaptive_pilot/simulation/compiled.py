@@ -17,6 +17,7 @@ from numba import njit
 __all__ = ["arrival_times", "independent_trials"]
 
 from .outcomes import ACTIVE as _ACTIVE
+from .outcomes import CONSIDER as _CONSIDER
 from .outcomes import EFFICACY as _EFFICACY
 from .outcomes import FUTILITY as _FUTILITY
 from .outcomes import GO as _GO
@@ -116,6 +117,9 @@ def _independent_trials(
                     break
                 if responses[n] <= lower[e]:
                     outcome, stop = (_NOGO if final[e] else _FUTILITY), time
+                    break
+                if final[e]:  # between the final bounds of a Go / Consider / No-Go design
+                    outcome, stop = _CONSIDER, time
                     break
             if outcome == _INCOMPLETE:
                 stop = closes

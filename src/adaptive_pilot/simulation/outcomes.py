@@ -9,7 +9,7 @@ __all__ = ["GO_CODES", "OUTCOMES"]
 
 #: still running (not an outcome)
 ACTIVE = -1
-GO, NOGO, FUTILITY, EFFICACY, TOXICITY, INCOMPLETE, INCOMPLETE_GO = range(7)
+GO, NOGO, FUTILITY, EFFICACY, TOXICITY, INCOMPLETE, INCOMPLETE_GO, CONSIDER = range(8)
 
 #: Outcome codes per cohort, in words.
 OUTCOMES = {
@@ -20,6 +20,7 @@ OUTCOMES = {
     TOXICITY: "stopped for toxicity",
     INCOMPLETE: "incomplete at the maximum duration: NO-GO",
     INCOMPLETE_GO: "incomplete at the maximum duration: GO at the n reached",
+    CONSIDER: "CONSIDER at the final look",
 }
 #: The outcome codes that are a GO.
 GO_CODES = (GO, EFFICACY, INCOMPLETE_GO)

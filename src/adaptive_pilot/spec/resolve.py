@@ -541,6 +541,14 @@ class ResolvedDesign:
     def _hierarchical(
         self, cohorts: list[Cohort], p1: list[float], model: str
     ) -> HierarchicalBorrowing:
+        dual = [c.name for c in self.cohorts if c.design.table.three_outcomes]
+        if dual:
+            raise InputError(
+                self._field("borrowing.model"),
+                f"{model} borrowing decides GO / NO-GO on one threshold per cohort; cohort "
+                f"{dual[0]} has a Go / Consider / No-Go rule (rule type dual), which is decided "
+                "on each cohort's own data here: use borrowing model independent",
+            )
         spec = self.spec.borrowing
         if spec.go is None:
             raise InputError(
