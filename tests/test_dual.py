@@ -309,3 +309,39 @@ def test_borrowing_with_a_dual_rule_is_refused_in_one_line(tmp_path):
     with pytest.raises(InputError) as caught:
         ap.load_design(design).trial()
     assert caught.value.field.endswith("borrowing.model") and "independent" in str(caught.value)
+
+
+# ------------------------------------------------------------- calibration
+def test_dual_calibration_chooses_the_most_decisive_feasible_design_by_brute_force():
+    from adaptive_pilot.designs.calibration import calibrate_dual
+    from adaptive_pilot.rules.dual import with_thresholds
+
+    rule = DualRule(ap.BetaPrior(1, 1), 0.2, GO_LALONDE, "P(p < TV) > 0.9", tv=0.4)
+    looks, go, nogo = (10, 20), (0.6, 0.8, 0.9, 0.95), (0.7, 0.8, 0.9, 0.95)
+    result = calibrate_dual(rule, looks, alpha=0.1, beta=0.15, go=go, nogo=nogo)
+    best = None
+    for g in go:
+        for n in nogo:
+            candidate = with_thresholds(rule, go=(1, g), nogo=(1, n))
+            oc = ap.exact_oc(ap.BayesianDesign(candidate, looks).boundary_table, [0.2, 0.4])
+            if oc.p_go[0] <= 0.1 and oc.p_nogo[1] <= 0.15:
+                key = (oc.p_consider.sum(), oc.en[0], -g, -n)
+                best = min(best or (key, candidate), (key, candidate), key=lambda t: t[0])
+    assert best is not None and result.design.rule == best[1]
+    row = result.feasible.iloc[0]
+    oc = ap.exact_oc(result.design.boundary_table, [0.2, 0.4])
+    assert row["consider0"] == pytest.approx(oc.p_consider[0], abs=1e-14)
+    assert row["nogo1"] == pytest.approx(oc.p_nogo[1], abs=1e-14)
+    assert row["en1"] == pytest.approx(oc.en[1], abs=1e-12)
+
+
+def test_a_dual_calibration_grid_needs_a_dual_rule(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_text(
+        "hypotheses: {p0: 0.2, p1: 0.4}\nprior: {a: 1, b: 1}\nn_max: 20\n"
+        "rule: {type: posterior, theta_final: 0.9}\n"
+        "calibration: {dual: {go: [0.8, 0.9], nogo: [0.8, 0.9]}}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        ap.load_design(path).calibrate()
+    assert caught.value.field.endswith("calibration.dual") and "rule type dual" in str(caught.value)

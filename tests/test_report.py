@@ -506,3 +506,21 @@ def test_small_probabilities_in_the_text_read_less_than_one_in_a_thousand():
     assert probability_text(0.9996) == "> 0.999"
     assert probability_text(1.0) == "1.000"
     assert probability_text(0.0491) == "0.049"
+
+
+def test_a_go_consider_nogo_design_is_described_with_its_three_outcomes():
+    path = DESIGNS / "go_consider_nogo.yaml"
+    design = ap.load_design(path).design
+    report = design_report(path)
+    text = " ".join(b.text for b in report.sections[0].blocks)
+    oc = design.evaluate().oc
+    at0, at1 = oc.at(design.p0), oc.at(design.p1)
+    for at in (at0, at1):
+        assert (f"GO {at['p_go']:.3f}, CONSIDER {at['p_consider']:.3f} and NO-GO "
+                f"{at['p_nogo']:.3f}") in text  # fmt: skip
+    assert f"a false NO-GO with probability {at1['p_nogo']:.3f}" in text
+    assert "lower reference value (LRV) of 15 %" in text and "(the power)" not in text
+    lo, hi = design.table.consider_range
+    assert f"CONSIDER if {lo} <= x <= {hi}" in text
+    assert any(r.startswith("Lalonde RL") for r in report.references)
+    assert any(r.startswith("Frewer P") for r in report.references)

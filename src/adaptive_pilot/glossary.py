@@ -369,6 +369,15 @@ FIELDS: dict[str, Term] = {
     "stop_efficacy_if": Term("stop for efficacy if", "the efficacy region in words", ""),
     "continue_if": Term("continue if", "the continuation region in words", ""),
     "consider_if": Term("CONSIDER if", "the final CONSIDER band in words", ""),
+    "go_prob": Term(
+        "GO threshold", "probability threshold of the calibrated GO condition", ".3g"
+    ),
+    "nogo_prob": Term(
+        "NO-GO threshold", "probability threshold of the calibrated NO-GO condition", ".3g"
+    ),
+    "nogo1": Term("P(NO-GO | p1)", "probability of NO-GO at p1 (the false NO-GO rate)", ".4f"),
+    "consider0": Term("P(CONSIDER | p0)", "probability of CONSIDER at p0", ".4f"),
+    "consider1": Term("P(CONSIDER | p1)", "probability of CONSIDER at p1", ".4f"),
     "n_max": Term("N", "maximum sample size", "d"),
     "kind": Term("design", "which design of a search: minimax, admissible, optimal", ""),
     "r1": Term("r1", "Simon: stop after stage 1 if x1 <= r1", "d"),

@@ -12,6 +12,12 @@
   error <= alpha (ties: smaller EN(p0)); ``"en0"`` (the paper's second
   criterion) the smallest EN(p0) among designs with type I error <= alpha and
   power >= 1 - beta (ties: higher power).
+* :func:`calibrate_dual` (Go / Consider / No-Go): over grids of the
+  probability thresholds of one GO condition and one NO-GO condition. Among
+  designs with a false-GO rate P(GO | p0) <= alpha and a false-NO-GO rate
+  P(NO-GO | p1) <= beta, criterion ``"consider"`` (default) chooses the least
+  P(CONSIDER | p0) + P(CONSIDER | p1), the most decisive design (ties: smaller
+  EN(p0)); ``"en0"`` the smallest EN(p0) (ties: less CONSIDER).
 
 Every candidate is compiled by the one compile path
 (:func:`adaptive_pilot.rules.compile.compile_rules`) with the design's per-look
@@ -36,22 +42,25 @@ import pandas as pd
 
 from .._validate import open_probability, response_hypotheses
 from ..errors import InputError
-from ..oc.exact import batch_stopping_probabilities
+from ..oc.exact import _forward, batch_stopping_probabilities
 from ..priors import BetaMixturePrior, BetaPrior
 from ..provenance import Provenance, content_hash
 from ..results import ResultMixin, Summary, Table, json_safe, records
 from ..rules.bop2 import BOP2Rule
 from ..rules.compile import Rule, compile_rules
+from ..rules.dual import DualRule, with_thresholds
 from ..rules.predictive import PredictiveRule
 from .bayesian import BayesianDesign
 from .looks import look_schedule
 
 __all__ = [
     "BOP2_CRITERIA",
+    "DUAL_CRITERIA",
     "GRID_LIMIT",
     "PREDICTIVE_CRITERIA",
     "CalibrationResult",
     "calibrate_bop2",
+    "calibrate_dual",
     "calibrate_predictive",
     "criterion_words",
     "grid",
@@ -63,6 +72,7 @@ GRID_LIMIT = 10_000_000
 #: Choice criteria (the first is the default).
 BOP2_CRITERIA = ("power", "en0")
 PREDICTIVE_CRITERIA = ("en0", "n_then_en0")
+DUAL_CRITERIA = ("consider", "en0")
 
 Switches = Sequence[bool] | None
 
@@ -95,7 +105,7 @@ class CalibrationResult(ResultMixin):
     Attributes
     ----------
     method : str
-        ``"predictive"`` or ``"bop2"``.
+        ``"predictive"``, ``"bop2"`` or ``"dual"``.
     design : BayesianDesign or None
         The chosen design (None when no design is feasible).
     table : pandas.DataFrame
@@ -386,6 +396,134 @@ def calibrate_bop2(
     return CalibrationResult("bop2", design, table, grids, n_invalid)
 
 
+def calibrate_dual(
+    rule: DualRule,
+    looks: Sequence[int],
+    *,
+    alpha: float,
+    beta: float,
+    go: Sequence[float],
+    nogo: Sequence[float],
+    go_condition: int = 1,
+    nogo_condition: int = 1,
+    p0: float | None = None,
+    p1: float | None = None,
+    criterion: str = "consider",
+    futility_on: Switches = None,
+    efficacy_on: Switches = None,
+) -> CalibrationResult:
+    """Go / Consider / No-Go search over the thresholds of a GO and a NO-GO condition.
+
+    Parameters
+    ----------
+    rule : DualRule
+        The rule whose thresholds are searched (its other conditions are kept).
+    looks : sequence of int
+        Look schedule; the last look is N.
+    alpha, beta : float
+        Targets: P(GO | p0) <= alpha (false GO) and P(NO-GO | p1) <= beta (false NO-GO).
+    go, nogo : sequence of float
+        Grids of the probability threshold of condition ``go_condition`` of the GO
+        criterion and of condition ``nogo_condition`` of the NO-GO criterion (1-based).
+    p0, p1 : float, optional
+        The rates at which the errors are computed (default the rule's LRV and TV).
+    criterion : {"consider", "en0"}
+        Least P(CONSIDER | p0) + P(CONSIDER | p1) (ties: smaller EN(p0)), or smallest
+        EN(p0) (ties: less CONSIDER).
+    futility_on, efficacy_on : sequence of bool, optional
+        Per-look switches of the design.
+
+    Returns
+    -------
+    CalibrationResult
+        Candidates with ``go_prob``, ``nogo_prob``, ``alpha`` (P(GO | p0)), ``power``
+        (P(GO | p1)), ``nogo1`` (P(NO-GO | p1)), ``consider0``, ``consider1``, ``en0``,
+        ``en1`` and ``pet0``.
+    """
+    p0 = rule.lrv if p0 is None else p0
+    p1 = (rule.tv if rule.tv is not None else p1) if p1 is None else p1
+    if p1 is None:
+        raise InputError("p1", "is required when the rule has no TV")
+    p0, p1 = response_hypotheses(p0, p1)
+    alpha = open_probability("alpha", alpha)
+    beta = open_probability("beta", beta)
+    criterion = _criterion(criterion, DUAL_CRITERIA)
+    go_grid = _probability_grid("go", go)
+    nogo_grid = _probability_grid("nogo", nogo)
+    _check_size(len(go_grid) * len(nogo_grid))
+    looks = look_schedule(int(looks[-1]), looks=looks)
+    _check_switches(looks, futility_on, efficacy_on, None)
+    combos = [(g, n) for g in go_grid for n in nogo_grid]
+    rules: list[Rule] = [
+        with_thresholds(rule, go=(go_condition, g), nogo=(nogo_condition, n)) for g, n in combos
+    ]
+    compiled = compile_rules(rules, looks, futility_on, efficacy_on)
+    valid = np.flatnonzero(compiled.valid)
+    rows: list[dict[str, Any]] = []
+    if valid.size:
+        stop_f, stop_e, consider = _forward(
+            looks, compiled.futility[valid], compiled.efficacy[valid], np.array([p0, p1])
+        )
+        sizes = np.asarray(looks, dtype=float)
+        for j, i in enumerate(valid):
+            ended = stop_f[j] + stop_e[j]
+            ended[:, -1] += consider[j]
+            en = ended @ sizes
+            rows.append(
+                {
+                    "go_prob": combos[i][0],
+                    "nogo_prob": combos[i][1],
+                    "alpha": float(stop_e[j, 0].sum()),
+                    "power": float(stop_e[j, 1].sum()),
+                    "nogo1": float(stop_f[j, 1].sum()),
+                    "consider0": float(consider[j, 0]),
+                    "consider1": float(consider[j, 1]),
+                    "en0": float(en[0]),
+                    "en1": float(en[1]),
+                    "pet0": float(ended[0, :-1].sum()),
+                }
+            )
+    columns = ["go_prob", "nogo_prob", "alpha", "power", "nogo1", "consider0", "consider1",
+               "en0", "en1", "pet0"]  # fmt: skip
+    table = pd.DataFrame(rows, columns=columns)
+    table["feasible"] = (table["alpha"] <= alpha + _SLACK) & (table["nogo1"] <= beta + _SLACK)
+    undecided = table["consider0"] + table["consider1"]
+    by = ["_undecided", "en0"] if criterion == "consider" else ["en0", "_undecided"]
+    # equal OC (the same table): the stricter thresholds, as a protocol would state them
+    table = (
+        table.assign(_undecided=undecided)
+        .sort_values(
+            ["feasible", *by, "go_prob", "nogo_prob"],
+            ascending=[False, True, True, False, False],
+            kind="stable",
+        )
+        .drop(columns=["_undecided"])
+        .reset_index(drop=True)
+    )
+    grids = {
+        "targets": {"p0": p0, "p1": p1, "alpha": alpha, "beta": beta},
+        "criterion": criterion,
+        "go": list(go_grid),
+        "nogo": list(nogo_grid),
+        "go_condition": go_condition,
+        "nogo_condition": nogo_condition,
+        "rule": rule.to_dict(),
+        "looks": list(looks),
+        "futility_on": _list(futility_on),
+        "efficacy_on": _list(efficacy_on),
+    }
+    design = None
+    best = _best_feasible(table)
+    if best is not None:
+        chosen = with_thresholds(
+            rule,
+            go=(go_condition, float(best["go_prob"])),
+            nogo=(nogo_condition, float(best["nogo_prob"])),
+        )
+        design = BayesianDesign(chosen, looks, _tuple(futility_on), _tuple(efficacy_on))
+    return CalibrationResult("dual", design, table, grids, len(rules) - int(valid.size))
+
+
 # ---------------------------------------------------------------- internals
 def _evaluate(
     rules: list[Rule],
@@ -439,6 +577,17 @@ def criterion_words(method: str, criterion: str, targets: dict[str, Any]) -> str
     and :func:`calibrate_bop2`; ``targets`` holds ``alpha`` and ``beta``.
     """
     alpha, beta = targets.get("alpha"), targets.get("beta")
+    if method == "dual":
+        limits = (
+            f"a false-GO rate P(GO | p0) of at most {alpha:g} and a false-NO-GO rate "
+            f"P(NO-GO | p1) of at most {beta:g}"
+        )
+        if criterion == "en0":
+            return f"the smallest E[N | p0] among designs with {limits}; ties: less CONSIDER"
+        return (
+            f"the most decisive design (least P(CONSIDER | p0) + P(CONSIDER | p1)) among "
+            f"designs with {limits}; ties: the smaller E[N | p0]"
+        )
     size = f"a type I error P(GO | p0) of at most {alpha:g}"
     both = size + (f" and a power P(GO | p1) of at least {1 - beta:g}" if beta is not None else "")
     if criterion == "power":

@@ -291,6 +291,16 @@ def per_look_blocks(design: Design) -> tuple[Table, Paragraph]:
         f"{design.p1:g}; on the last row, cum. P(GO) is the type I error "
         f"({go[0, last]:.4f}) and the power ({go[1, last]:.4f})."
     )
+    if table.three_outcomes:
+        legend = legend.removesuffix(
+            f"on the last row, cum. P(GO) is the type I error ({go[0, last]:.4f}) and the "
+            f"power ({go[1, last]:.4f})."
+        ) + (
+            f"on the last row, cum. P(GO) is the false-GO rate at p0 ({go[0, last]:.4f}) and "
+            f"P(GO) at p1 ({go[1, last]:.4f}), cum. P(futility) is P(NO-GO) "
+            f"({futility[0, last]:.4f} and {futility[1, last]:.4f}), and the rest is CONSIDER "
+            f"(final x between the bounds: {oc.p_consider[0]:.4f} and {oc.p_consider[1]:.4f})."
+        )
     title = "Boundaries and cumulative stopping probabilities by look (exact)"
     return Table(frame, title=title, labels=labels), Paragraph(legend)
 

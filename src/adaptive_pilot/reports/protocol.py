@@ -42,10 +42,15 @@ REFERENCES = {
     "historical control information. Biometrics 2014;70:1023-1032.",
     "elir": "Neuenschwander B, Weber S, Schmidli H, O'Hagan A. Predictively consistent prior "
     "effective sample sizes. Biometrics 2020;76:578-587.",
+    "lalonde": "Lalonde RL, Kowalski KG, Hutmacher MM, et al. Model-based drug development. "
+    "Clinical Pharmacology & Therapeutics 2007;82:21-32.",
+    "frewer": "Frewer P, Mitchell P, Watkins C, Matcham J. Decision-making in early clinical "
+    "drug development. Pharmaceutical Statistics 2016;15:255-263.",
 }
 
 _FAMILY = {
     "posterior": ("a Bayesian design with posterior-probability stopping rules", "thall_simon"),
+    "dual": ("a Bayesian Go / Consider / No-Go design on the posterior distribution", "lalonde"),
     "posterior_vs_standard": (
         "a Bayesian design comparing the regimen with an uncertain standard",
         "thall_simon",
@@ -66,7 +71,8 @@ def _cite(key: str, cited: list[str]) -> str:
               "Lee & Liu 2008", "bop2": "Zhou et al. 2017", "tse": "Thall, Simon & Estey 1995",
               "berry": "Berry et al. 2013", "exnex": "Neuenschwander et al. 2016",
               "map": "Neuenschwander et al. 2010", "robust": "Schmidli et al. 2014",
-              "elir": "Neuenschwander et al. 2020"}[key]  # fmt: skip
+              "elir": "Neuenschwander et al. 2020", "lalonde": "Lalonde et al. 2007",
+              "frewer": "Frewer et al. 2016"}[key]  # fmt: skip
     return f"({author})"
 
 
@@ -88,6 +94,19 @@ def design_paragraphs(
         f"one-sided type I error of at most {errors.alpha:g} and power of at least "
         f"{1 - errors.beta:g}."
     ]
+    dual = design.family == "dual"
+    if dual:
+        rule = design.bayesian.rule if design.bayesian is not None else None
+        lrv, tv = getattr(rule, "lrv", hyp.p0), getattr(rule, "tv", None) or hyp.p1
+        paragraphs[0] = (
+            f"The primary endpoint is the {endpoint}{definition}. With p the true {endpoint}, "
+            f"the decision is made against a lower reference value (LRV) of {_pct(lrv)}, a rate "
+            f"of no further interest, and a target value (TV) of {_pct(tv)}, the rate that "
+            f"would justify further study {_cite('lalonde', cited)}: GO, NO-GO, or CONSIDER "
+            f"when the evidence supports neither {_cite('frewer', cited)}. The design keeps "
+            f"the probability of a GO at p = {hyp.p0:g} at most {errors.alpha:g} and the "
+            f"probability of a NO-GO at p = {hyp.p1:g} at most {errors.beta:g}."
+        )
     looks = table.looks
     if len(looks) > 5 and len({b - a for a, b in itertools.pairwise(looks[:-1])}) == 1:
         interim = f"n = {looks[0]}, {looks[1]}, ..., {looks[-2]}"
@@ -137,22 +156,30 @@ def design_paragraphs(
         )
     oc = evaluation.oc
     at0, at1 = oc.at(hyp.p0), oc.at(hyp.p1)
-    paragraphs.append(
-        "The operating characteristics were computed exactly, by enumerating every binomial "
-        f"outcome of the design (no simulation). If the true rate is {_pct(hyp.p0)} (p0), the "
-        f"probability of a GO decision (the type I error) is {probability_text(at0['p_go'])}, "
-        f"the trial stops early with probability {probability_text(at0['pet'])} and enrols "
-        f"{at0['en']:.1f} patients on average. If it is {_pct(hyp.p1)} (p1), the probability "
-        f"of GO (the power) is {probability_text(at1['p_go'])}, with {at1['en']:.1f} patients "
-        "on average."
-    )
+    if oc.three_outcomes:
+        paragraphs.append(_three_outcome_words(hyp.p0, hyp.p1, at0, at1))
+    else:
+        paragraphs.append(
+            "The operating characteristics were computed exactly, by enumerating every "
+            f"binomial outcome of the design (no simulation). If the true rate is "
+            f"{_pct(hyp.p0)} (p0), the probability of a GO decision (the type I error) is "
+            f"{probability_text(at0['p_go'])}, the trial stops early with probability "
+            f"{probability_text(at0['pet'])} and enrols {at0['en']:.1f} patients on average. "
+            f"If it is {_pct(hyp.p1)} (p1), the probability of GO (the power) is "
+            f"{probability_text(at1['p_go'])}, with {at1['en']:.1f} patients on average."
+        )
     bayes = evaluation.bayesian
     if bayes is not None:
         paragraphs[-1] += (
             f" Averaged over a design prior {bayes.design_prior} for the true rate (which puts "
             f"{probability_text(bayes.p_h0)} on H0 and {probability_text(bayes.p_h1)} on H1), "
             f"the probability of success (GO) is {probability_text(bayes.p_success)}, a GO is "
-            f"false (p <= {hyp.p0:g}) with probability "
+            + (
+                f"CONSIDER has probability {probability_text(bayes.p_consider)}, "
+                if oc.three_outcomes
+                else ""
+            )
+            + f"a GO is false (p <= {hyp.p0:g}) with probability "
             f"{_maybe(bayes.p_h0_given_go)}, a NO-GO misses a rate of at least {hyp.p1:g} with "
             f"probability {_maybe(bayes.p_h1_given_nogo)}, and {bayes.en_design:.1f} patients "
             "are enrolled on average (exact)."
@@ -175,6 +202,28 @@ def design_paragraphs(
             f"toxicity independent, the probability of GO at p1 is {', '.join(parts)}."
         )
     return paragraphs
+
+
+def _three_outcome_words(
+    p0: float, p1: float, at0: dict[str, float], at1: dict[str, float]
+) -> str:
+    """The exact Go / Consider / No-Go probabilities at p0 and p1, in a sentence each."""
+
+    def three(at: dict[str, float]) -> str:
+        return (
+            f"GO {probability_text(at['p_go'])}, CONSIDER {probability_text(at['p_consider'])} "
+            f"and NO-GO {probability_text(at['p_nogo'])}"
+        )
+
+    return (
+        "The operating characteristics were computed exactly, by enumerating every binomial "
+        f"outcome of the design (no simulation). If the true rate is {_pct(p0)} (p0), the "
+        f"probabilities are {three(at0)} (a false GO with probability "
+        f"{probability_text(at0['p_go'])}); the trial stops early with probability "
+        f"{probability_text(at0['pet'])} and enrols {at0['en']:.1f} patients on average. If it "
+        f"is {_pct(p1)} (p1), they are {three(at1)} (a false NO-GO with probability "
+        f"{probability_text(at1['p_nogo'])}), with {at1['en']:.1f} patients on average."
+    )
 
 
 def _maybe(value: float | None) -> str:

@@ -29,9 +29,10 @@ Interim looks stop as any rule here does (the design's per-look switches apply):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,7 +43,7 @@ from ..priors import BetaMixturePrior, BetaPrior
 from ._common import max_sample_size, threshold
 from .compile import TIE_TOLERANCE
 
-__all__ = ["Condition", "Criterion", "DualRule"]
+__all__ = ["Condition", "Criterion", "DualRule", "with_thresholds"]
 
 _CONDITION = re.compile(
     r"^\s*P\s*\(\s*p\s*(?P<tail>>=|<=|>|<|≥|≤)\s*(?P<rate>[A-Za-z]+|[0-9]*\.?[0-9]+)\s*"
@@ -50,6 +51,14 @@ _CONDITION = re.compile(
 )
 _OPS = {"≥": ">=", "≤": "<="}
 _EXAMPLE = "e.g. 'P(p > LRV) > 0.9 and P(p > TV) > 0.5'"
+
+
+@functools.lru_cache(maxsize=4096)
+def _tails(prior: BetaPrior | BetaMixturePrior, rate: float, n: int) -> np.ndarray:
+    """P(p > rate | x, n) for x = 0..n (cached: a calibration changes only thresholds)."""
+    values = np.asarray(prior.prob_greater(rate, np.arange(n + 1), n), dtype=float)
+    values.setflags(write=False)
+    return values
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,10 @@ class Condition:
 
     def holds(self, prior: BetaPrior | BetaMixturePrior, n: Any, x: Any) -> np.ndarray:
         """Whether the condition holds with x responses among n (vectorised)."""
-        above = np.asarray(prior.prob_greater(self.rate, x, n), dtype=float)
+        if np.ndim(n) == 0:  # one n: the tail probabilities of every x, computed once
+            above = _tails(prior, self.rate, int(n))[np.asarray(x)]
+        else:
+            above = np.asarray(prior.prob_greater(self.rate, x, n), dtype=float)
         value = above if self.tail == ">" else 1.0 - above
         with np.errstate(invalid="ignore"):
             if self.op == ">":
@@ -394,3 +406,29 @@ class DualRule:
         if self.interim == "predictive":
             out.update(n_max=self.n_max, pp_go=self.pp_go, pp_nogo=self.pp_nogo)
         return out
+
+
+def with_thresholds(
+    rule: DualRule, *, go: tuple[int, float] | None = None, nogo: tuple[int, float] | None = None
+) -> DualRule:
+    """The rule with the probability threshold of one GO and/or one NO-GO condition changed.
+
+    ``go = (i, c)`` sets condition i (1-based) of the GO criterion to threshold c.
+    """
+    changes: dict[str, Criterion] = {}
+    for field, change in (("go", go), ("nogo", nogo)):
+        if change is None:
+            continue
+        index, value = change
+        criterion: Criterion = getattr(rule, f"{field}_criterion")
+        if not 1 <= index <= len(criterion.conditions):
+            raise InputError(
+                f"{field}_condition",
+                f"must be 1..{len(criterion.conditions)}, a condition of the {field} criterion "
+                f"(got {index})",
+            )
+        conditions = list(criterion.conditions)
+        conditions[index - 1] = replace(conditions[index - 1], prob=float(value))
+        changes[field] = replace(criterion, conditions=tuple(conditions))
+    return replace(rule, **changes)
+

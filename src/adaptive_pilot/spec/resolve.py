@@ -26,7 +26,12 @@ from ..cohorts.plan import InterimPlan
 from ..cohorts.prior import NonExchangeable, hierarchical_prior
 from ..cohorts.trial import Accrual, Cohort, HierarchicalBorrowing, TrialDesign
 from ..designs.bayesian import BayesianDesign
-from ..designs.calibration import CalibrationResult, calibrate_bop2, calibrate_predictive
+from ..designs.calibration import (
+    CalibrationResult,
+    calibrate_bop2,
+    calibrate_dual,
+    calibrate_predictive,
+)
 from ..designs.design import CohortDesign, Design, Endpoint
 from ..designs.evaluation import DesignEvaluation
 from ..designs.looks import look_schedule
@@ -299,9 +304,11 @@ class ResolvedDesign:
         return self.design.reached_go
 
     def has_single_cohort_calibration(self) -> bool:
-        """Whether the calibration section has a bop2 or predictive grid."""
+        """Whether the calibration section has a bop2, predictive or dual grid."""
         cal = self.spec.calibration
-        return cal is not None and (cal.bop2 is not None or cal.predictive is not None)
+        return cal is not None and any(
+            grid is not None for grid in (cal.bop2, cal.predictive, cal.dual)
+        )
 
     def has_borrowing_calibration(self) -> bool:
         """Whether the calibration section has a borrowing grid."""
@@ -330,12 +337,28 @@ class ResolvedDesign:
                 "theta_u": c.theta_u,
                 "criterion": c.criterion,
             }
+        if cal.dual is not None:
+            if not isinstance(self.spec.rule, DualRuleSpec):
+                raise InputError(
+                    self._field("calibration.dual"),
+                    f"calibrates a Go / Consider / No-Go rule (rule type dual); this file's rule "
+                    f"is {self.spec.rule.type}",
+                )
+            d = cal.dual
+            return {
+                "method": "dual",
+                "go": grid_values(d.go),
+                "nogo": grid_values(d.nogo),
+                "go_condition": d.go_condition,
+                "nogo_condition": d.nogo_condition,
+                "criterion": d.criterion,
+            }
         b = cal.bop2
         if b is None:
             raise InputError(
                 self._field("calibration"),
-                "has no single-cohort grid (bop2 or predictive); its borrowing grid is run by "
-                "`adaptive-pilot calibrate --borrowing`",
+                "has no single-cohort grid (bop2, predictive or dual); its borrowing grid is run "
+                "by `adaptive-pilot calibrate --borrowing`",
             )
         rule = self.spec.rule
         efficacy = rule.efficacy if isinstance(rule, BOP2RuleSpec) else None
@@ -387,6 +410,22 @@ class ResolvedDesign:
                     **switches,
                 )
             n_max = _n_max(self.spec, self.source)
+            if grids["method"] == "dual":
+                # the rule as written (its thresholds are searched; it need not compile)
+                return calibrate_dual(
+                    _dual_rule(self.spec, self.source, self.prior, n_max),
+                    _looks(self.spec, n_max),
+                    alpha=errors.alpha,
+                    beta=errors.beta,
+                    go=grids["go"],
+                    nogo=grids["nogo"],
+                    go_condition=grids["go_condition"],
+                    nogo_condition=grids["nogo_condition"],
+                    p0=hyp.p0,
+                    p1=hyp.p1,
+                    criterion=grids["criterion"],
+                    **switches,
+                )
             return calibrate_bop2(
                 hyp.p0,
                 hyp.p1,
@@ -420,6 +459,8 @@ class ResolvedDesign:
             section.update({"lambda": rule.lam, "gamma": rule.gamma})
             if rule.eta is not None:
                 section["eta"] = rule.eta
+        elif isinstance(rule, DualRule):
+            section.update(go=rule.go_criterion.source(), nogo=rule.nogo_criterion.source())
         data["rule"] = section
         return data
 

@@ -417,6 +417,17 @@ class BOP2CalibrationSpec(_Spec):
     criterion: Literal["power", "en0"] = "power"
 
 
+class DualCalibrationSpec(_Spec):
+    """Go / Consider / No-Go search grids: the thresholds of one GO and one NO-GO condition
+    (``go_condition``, ``nogo_condition``: 1-based positions in their criteria)."""
+
+    go: Grid
+    nogo: Grid
+    go_condition: Annotated[int, Field(ge=1)] = 1
+    nogo_condition: Annotated[int, Field(ge=1)] = 1
+    criterion: Literal["consider", "en0"] = "consider"
+
+
 class BorrowingCalibrationSpec(_Spec):
     """Grids and settings of the simulated calibration of a hierarchical-borrowing trial.
 
@@ -445,14 +456,16 @@ class CalibrationSpec(_Spec):
 
     predictive: PredictiveCalibrationSpec | None = None
     bop2: BOP2CalibrationSpec | None = None
+    dual: DualCalibrationSpec | None = None
     borrowing: BorrowingCalibrationSpec | None = None
 
     @model_validator(mode="after")
     def _one(self) -> CalibrationSpec:
-        if self.predictive is not None and self.bop2 is not None:
-            raise ValueError("give one of: predictive, bop2 (not both)")
-        if self.predictive is None and self.bop2 is None and self.borrowing is None:
-            raise ValueError("give one of: predictive, bop2, borrowing")
+        given = [k for k in ("predictive", "bop2", "dual") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one of: predictive, bop2, dual (not {' and '.join(given)})")
+        if not given and self.borrowing is None:
+            raise ValueError("give one of: predictive, bop2, dual, borrowing")
         return self
 
 
