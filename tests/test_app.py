@@ -26,6 +26,7 @@ import pytest
 
 shiny = pytest.importorskip("shiny")
 
+import adaptive_pilot as ap  # noqa: E402
 from adaptive_pilot import simon_designs  # noqa: E402
 from adaptive_pilot.app.form import apply_form, form_values  # noqa: E402
 from adaptive_pilot.results import Table  # noqa: E402
@@ -1074,3 +1075,36 @@ def test_a_map_prior_design_shows_its_studies_forest_plot_and_bayesian_oc(page, 
     line = page.inner_text("#design-header .ap-bayesian")
     assert f"Probability of success (GO) {expected.p_success:.3f}" in line
     assert "ESS" not in line and "effective sample size" in page.inner_text("#design-header")
+
+
+def test_a_go_consider_nogo_design_edits_its_criteria_and_shows_three_outcomes(page, app):
+    """The shipped dual design: its criteria in two text fields (the numeric thresholds
+    hidden), the three exact outcome probabilities, an edited criterion recompiled as the
+    API does, and a criterion the rule cannot read marked at its field."""
+    _open(page, app)
+    page.select_option("#design-start", "go_consider_nogo.yaml")
+    _wait_text(page, "#design-header", "false NO-GO")
+    resolved = load_design(EXAMPLES / "designs" / "go_consider_nogo.yaml")
+    oc = resolved.evaluate(joint=False).oc
+    at0, at1 = oc.at(resolved.design.p0), oc.at(resolved.design.p1)
+    header = page.inner_text("#design-header")
+    assert f"P(GO | p0 = 0.15) = {at0['p_go']:.4f}" in header
+    assert f"P(NO-GO | p1 = 0.3) = {at1['p_nogo']:.4f}" in header
+    assert f"P(CONSIDER) {at0['p_consider']:.4f} at p0" in header
+    assert page.is_visible("#design-nogo_text") and not page.is_visible("#design-threshold_1")
+    assert page.input_value("#design-nogo_text") == "P(p < TV) > 0.94"
+    lo, hi = resolved.design.table.consider_range
+    _wait_text(page, "#design-boundaries", f"{lo} <= x <= {hi}")
+    # a stricter NO-GO criterion: the boundaries the API compiles for it
+    page.fill("#design-nogo_text", "P(p < TV) > 0.99")
+    page.keyboard.press("Tab")
+    rule = ap.DualRule(resolved.design.prior, 0.15, "P(p > LRV) > 0.95 and P(p > TV) > 0.5",
+                       "P(p < TV) > 0.99", tv=0.3)  # fmt: skip
+    table = ap.BayesianDesign(rule, (15, 30), efficacy_on=(False, True)).boundary_table
+    lo, hi = table.consider_range
+    _wait_text(page, "#design-boundaries", f"{lo} <= x <= {hi}")
+    # a criterion that cannot be read: one line at its field
+    page.fill("#design-go_text", "p > 0.3")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("#design-go_text[aria-invalid='true']", timeout=10_000)
+    assert "cannot read the condition" in page.inner_text("#design-go_text-error").lower()

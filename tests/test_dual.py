@@ -95,7 +95,9 @@ def test_predictive_bounds_equal_phase1b_bounds_predprob():
     table = ap.BayesianDesign(rule, (10, 20, 30, 40)).boundary_table
     assert table.futility == (0, 2, 5, 9)
     assert table.efficacy == (4, 7, 9, 10)
-    post_u = ap.BetaPrior(1, 1).prob_greater(0.2, np.array([4, 7, 9, 10]), np.array([10, 20, 30, 40]))
+    post_u = ap.BetaPrior(1, 1).prob_greater(
+        0.2, np.array([4, 7, 9, 10]), np.array([10, 20, 30, 40])
+    )
     assert post_u == pytest.approx((0.9496, 0.9569, 0.9254, 0.8177), abs=5e-5)
 
 
@@ -129,7 +131,10 @@ def _enumerate(rule, looks, futility_on, efficacy_on, rates):
             kinds = {"go": go, "nogo": nogo & ~go, "consider": ~go & ~nogo}
         else:
             fut, eff = rule.interim_sets(n, x)
-            kinds = {"nogo": fut & futility_on[k], "go": eff & efficacy_on[k] & ~(fut & futility_on[k])}
+            kinds = {
+                "nogo": fut & futility_on[k],
+                "go": eff & efficacy_on[k] & ~(fut & futility_on[k]),
+            }
         for kind, mask in kinds.items():
             hit = mask & ~ended
             result[kind][:, k] = weights[:, hit].sum(axis=1)
@@ -166,9 +171,12 @@ def test_three_outcome_oc_equal_brute_force_enumeration(rule):
         for x in range(n + 1):
             action = design.decide(n, x).action
             if k == len(looks) - 1:
-                assert action == {"go": "go", "consider": "consider", "no_go": "no_go"}[
-                    table.final_outcome(x)
-                ]
+                assert (
+                    action
+                    == {"go": "go", "consider": "consider", "no_go": "no_go"}[
+                        table.final_outcome(x)
+                    ]
+                )
 
 
 def test_predictive_probabilities_are_beta_binomial_tails():
@@ -295,9 +303,14 @@ def test_simulated_three_outcomes_agree_with_exact_oc_within_4_mcse(tmp_path):
     result = ap.simulate(trial, ap.load_scenarios(scenarios, trial), 20_000, seed=5, n_jobs=1)
     rows = result.frame[result.frame.cohort == "A"].set_index("metric")
     oc = ap.exact_oc(trial.cohorts[0].table, 0.25)
-    for metric, exact in (("p_go", oc.p_go[0]), ("p_consider_final", oc.p_consider[0]),
-                          ("p_nogo_final", oc.stop_futility[0, -1]),
-                          ("p_early_futility", oc.p_early_futility[0]), ("en", oc.en[0])):  # fmt: skip
+    expected = {
+        "p_go": oc.p_go[0],
+        "p_consider_final": oc.p_consider[0],
+        "p_nogo_final": oc.stop_futility[0, -1],
+        "p_early_futility": oc.p_early_futility[0],
+        "en": oc.en[0],
+    }
+    for metric, exact in expected.items():
         estimate, mcse = rows.loc[metric, ["estimate", "mcse"]]
         assert abs(estimate - exact) <= 4 * mcse, (metric, estimate, exact)
     assert "p_consider_final" not in set(result.frame[result.frame.cohort == "B"].metric)

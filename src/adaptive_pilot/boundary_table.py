@@ -92,7 +92,9 @@ class BoundaryTable:
         fut_in = _normalise_bounds("futility", self.futility, looks, never=-1)
         eff_in = _normalise_bounds("efficacy", self.efficacy, looks, never=None)
         if not isinstance(self.three_outcomes, bool):
-            raise InputError("three_outcomes", f"must be true or false (got {self.three_outcomes!r})")
+            raise InputError(
+                "three_outcomes", f"must be true or false (got {self.three_outcomes!r})"
+            )
         futility, efficacy = _check_consistency(looks, fut_in, eff_in, self.three_outcomes)
         object.__setattr__(self, "looks", looks)
         object.__setattr__(self, "futility", futility)

@@ -369,9 +369,7 @@ FIELDS: dict[str, Term] = {
     "stop_efficacy_if": Term("stop for efficacy if", "the efficacy region in words", ""),
     "continue_if": Term("continue if", "the continuation region in words", ""),
     "consider_if": Term("CONSIDER if", "the final CONSIDER band in words", ""),
-    "go_prob": Term(
-        "GO threshold", "probability threshold of the calibrated GO condition", ".3g"
-    ),
+    "go_prob": Term("GO threshold", "probability threshold of the calibrated GO condition", ".3g"),
     "nogo_prob": Term(
         "NO-GO threshold", "probability threshold of the calibrated NO-GO condition", ".3g"
     ),
@@ -464,8 +462,15 @@ PROBABILITIES = frozenset(
     for name in METRICS
     if name.startswith(("p_", "prob_", "pet", "fwer", "false_go", "power", "max_false_go"))
     or name
-    in ("alpha", "average_power", "predictive_probability", "predictive_nogo", "box_p",
-        "sam_weight", "sam_weight_ppr")
+    in (
+        "alpha",
+        "average_power",
+        "predictive_probability",
+        "predictive_nogo",
+        "box_p",
+        "sam_weight",
+        "sam_weight_ppr",
+    )
 )
 
 

@@ -315,6 +315,13 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
             f"P(GO | p1 = {hyp.p1:g}) = {at1['p_go']:.4f}; E[N] {at0['en']:.1f} at p0 and "
             f"{at1['en']:.1f} at p1; PET(p0) = {at0['pet']:.3f}"
         )
+        if oc.three_outcomes:
+            key = (
+                f"Exact: false GO P(GO | p0 = {hyp.p0:g}) = {at0['p_go']:.4f}, false NO-GO "
+                f"P(NO-GO | p1 = {hyp.p1:g}) = {at1['p_nogo']:.4f}; P(CONSIDER) "
+                f"{at0['p_consider']:.4f} at p0 and {at1['p_consider']:.4f} at p1; P(GO | p1) "
+                f"= {at1['p_go']:.4f}; E[N] {at0['en']:.1f} at p0 and {at1['en']:.1f} at p1"
+            )
         bayes = state["evaluation"].bayesian
         return tags.div(
             tags.h2(hyp.title or hyp.name, class_="h4 mb-0"),

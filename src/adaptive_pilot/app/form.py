@@ -99,6 +99,8 @@ _FIELDS_OF_KEY = {
     "toxicity.probability": ("tox_probability",),
     "rule.go": ("go_text",),
     "rule.nogo": ("nogo_text",),
+    "go": ("go_text",),  # a compile problem of a dual rule names the criterion
+    "nogo": ("nogo_text",),
 }
 
 

@@ -14,7 +14,7 @@ from ..boundary_table import BoundaryTable
 from ..errors import InputError
 from ..oc.exact import OperatingCharacteristics, exact_oc
 from ..provenance import design_hash
-from ..rules.compile import Rule, compile_rules, decide_sets, final_go, final_nogo
+from ..rules.compile import AnyRule, compile_rules, decide_sets, final_go, final_nogo
 
 __all__ = ["BayesianDesign", "Decision"]
 
@@ -54,7 +54,7 @@ class BayesianDesign:
     here increases with x.
     """
 
-    rule: Rule
+    rule: AnyRule
     looks: tuple[int, ...]
     futility_on: tuple[bool, ...] | None = None
     efficacy_on: tuple[bool, ...] | None = None

@@ -47,7 +47,7 @@ from ..priors import BetaMixturePrior, BetaPrior
 from ..provenance import Provenance, content_hash
 from ..results import ResultMixin, Summary, Table, json_safe, records
 from ..rules.bop2 import BOP2Rule
-from ..rules.compile import Rule, compile_rules
+from ..rules.compile import AnyRule, Rule, compile_rules
 from ..rules.dual import DualRule, with_thresholds
 from ..rules.predictive import PredictiveRule
 from .bayesian import BayesianDesign
@@ -454,7 +454,7 @@ def calibrate_dual(
     looks = look_schedule(int(looks[-1]), looks=looks)
     _check_switches(looks, futility_on, efficacy_on, None)
     combos = [(g, n) for g in go_grid for n in nogo_grid]
-    rules: list[Rule] = [
+    rules: list[AnyRule] = [
         with_thresholds(rule, go=(go_condition, g), nogo=(nogo_condition, n)) for g, n in combos
     ]
     compiled = compile_rules(rules, looks, futility_on, efficacy_on)

@@ -49,7 +49,13 @@ __all__ = [
 ]
 
 DECISIONS = (
-    "continue", "stop_futility", "stop_efficacy", "stop_toxicity", "go", "consider", "no_go"
+    "continue",
+    "stop_futility",
+    "stop_efficacy",
+    "stop_toxicity",
+    "go",
+    "consider",
+    "no_go",
 )
 #: The decisions in words, for pages and reports.
 DECISION_LABELS = {

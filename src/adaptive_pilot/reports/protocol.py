@@ -204,9 +204,7 @@ def design_paragraphs(
     return paragraphs
 
 
-def _three_outcome_words(
-    p0: float, p1: float, at0: dict[str, float], at1: dict[str, float]
-) -> str:
+def _three_outcome_words(p0: float, p1: float, at0: dict[str, float], at1: dict[str, float]) -> str:
     """The exact Go / Consider / No-Go probabilities at p0 and p1, in a sentence each."""
 
     def three(at: dict[str, float]) -> str:

@@ -31,17 +31,20 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
+from typing_extensions import TypeIs
 
 from ..boundary_table import BoundaryTable
 from ..errors import InputError
 
 __all__ = [
+    "AnyRule",
     "CompiledBounds",
     "Cutoffs",
     "Rule",
+    "SetRule",
     "compile_rules",
     "decide_sets",
     "final_nogo",
@@ -124,6 +127,56 @@ class Rule(Protocol):
         ...
 
 
+@runtime_checkable
+class SetRule(Protocol):
+    """A rule that states its decision sets (a Go / Consider / No-Go rule)."""
+
+    three_outcomes: ClassVar[bool]
+
+    @property
+    def name(self) -> str:
+        """Short name (``dual``)."""
+        ...
+
+    @property
+    def p0(self) -> float:
+        """The rate at which a GO is false (the LRV)."""
+        ...
+
+    @property
+    def go_field(self) -> str:
+        """The parameter to blame when the final analysis never or always says GO."""
+        ...
+
+    def statistic(self, n: Any, x: Any) -> np.ndarray:
+        """The number shown beside a decision, at (n, x)."""
+        ...
+
+    def final_statistics(self, n: int) -> np.ndarray:
+        """That number at a final analysis with n patients, x = 0..n."""
+        ...
+
+    def interim_sets(self, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(stop for futility, stop for efficacy) at an interim look with n patients."""
+        ...
+
+    def final_sets(self, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(GO, NO-GO) at a final analysis with n patients."""
+        ...
+
+    def describe(self) -> str:
+        """The rule in words."""
+        ...
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters."""
+        ...
+
+
+#: Any rule the compile path takes.
+AnyRule = Rule | SetRule
+
+
 # ------------------------------------------------------------ primitives
 def lower_bounds(stop: np.ndarray, looks: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """Bounds f with ``stop == (x <= f)`` on x = 0..n_k.
@@ -176,15 +229,15 @@ def _below(values: np.ndarray, cut: np.ndarray) -> np.ndarray:
         return values < cut - TIE_TOLERANCE
 
 
-def is_set_rule(rule: object) -> bool:
+def is_set_rule(rule: object) -> TypeIs[SetRule]:
     """Whether a rule states its decision sets (Go / Consider / No-Go) instead of cut-offs."""
     return bool(getattr(rule, "three_outcomes", False)) and hasattr(rule, "final_sets")
 
 
-def decide_sets(rule: Rule, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
+def decide_sets(rule: AnyRule, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
     """(stop for futility, stop for efficacy) of a rule at an interim look with n patients."""
     if is_set_rule(rule):
-        return rule.interim_sets(n, x)  # type: ignore[attr-defined, no-any-return]
+        return rule.interim_sets(n, x)
     s = np.asarray(rule.statistic(n, x), dtype=float)
     cut = rule.cutoffs((n,))
     futility = _below(s, cut.futility[0])
@@ -192,7 +245,7 @@ def decide_sets(rule: Rule, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
     return futility, efficacy
 
 
-def final_go(rule: Rule, n: int, x: Any, *, cutoff_at: int | None = None) -> np.ndarray:
+def final_go(rule: AnyRule, n: int, x: Any, *, cutoff_at: int | None = None) -> np.ndarray:
     """GO of a rule at a final analysis with n patients.
 
     ``cutoff_at`` takes the GO cut-off of another n: an over-run final
@@ -200,17 +253,17 @@ def final_go(rule: Rule, n: int, x: Any, *, cutoff_at: int | None = None) -> np.
     cut-off of N.
     """
     if is_set_rule(rule):  # posterior criteria: their thresholds do not depend on N
-        return np.asarray(rule.final_sets(n, x)[0], dtype=bool)  # type: ignore[attr-defined]
+        return np.asarray(rule.final_sets(n, x)[0], dtype=bool)
     s = np.asarray(rule.final_statistics(n), dtype=float)[np.asarray(x)]
     cut = rule.cutoffs((n if cutoff_at is None else cutoff_at,))
     return _above(s, np.asarray(cut.go), np.asarray(cut.go_inclusive))
 
 
-def final_nogo(rule: Rule, n: int, x: Any, *, cutoff_at: int | None = None) -> np.ndarray:
+def final_nogo(rule: AnyRule, n: int, x: Any, *, cutoff_at: int | None = None) -> np.ndarray:
     """NO-GO of a rule at a final analysis with n patients: the NO-GO criterion of a
     Go / Consider / No-Go rule, otherwise every outcome that is not GO."""
     if is_set_rule(rule):
-        return np.asarray(rule.final_sets(n, x)[1], dtype=bool)  # type: ignore[attr-defined]
+        return np.asarray(rule.final_sets(n, x)[1], dtype=bool)
     return ~final_go(rule, n, x, cutoff_at=cutoff_at)
 
 
@@ -249,7 +302,7 @@ class CompiledBounds:
 
 
 def compile_rules(
-    rules: Sequence[Rule],
+    rules: Sequence[AnyRule],
     looks: Sequence[int],
     futility_on: Sequence[bool] | None = None,
     efficacy_on: Sequence[bool] | None = None,
@@ -281,6 +334,7 @@ def compile_rules(
     efficacy = np.empty((len(rules), n_looks), dtype=int)
     problems: list[tuple[str, str] | None] = [None] * len(rules)
     groups: dict[Hashable, list[int]] = {}
+    threshold_rules: dict[int, Rule] = {}
     any_switch = bool(fut_on[:-1].any() or eff_on[:-1].any())
     for i, rule in enumerate(rules):
         if is_set_rule(rule):
@@ -288,16 +342,17 @@ def compile_rules(
                 rule, looks, fut_on, eff_on, any_switch
             )
             continue
+        threshold_rules[i] = rule
         groups.setdefault(rule.statistic_key(), []).append(i)
     interim = looks[:-1]
     block = max(1, _BLOCK_ELEMENTS // (n_looks * (n_max + 1)))
     for members in groups.values():
-        first = rules[members[0]]
+        first = threshold_rules[members[0]]
         stats = first.look_statistics(looks)[:-1]  # (K - 1, W)
         final = np.asarray(first.final_statistics(n_max), dtype=float)  # (W,)
         for start in range(0, len(members), block):
             idx = members[start : start + block]
-            cuts = [rules[i].cutoffs(looks) for i in idx]
+            cuts = [threshold_rules[i].cutoffs(looks) for i in idx]
             c_fut = np.array([c.futility[:-1] for c in cuts], dtype=float)  # (G, K - 1)
             c_eff = np.array([c.efficacy[:-1] for c in cuts], dtype=float)
             e_incl = np.array([c.efficacy_inclusive for c in cuts])[:, None, None]
@@ -321,7 +376,11 @@ def compile_rules(
 
 
 def _compile_sets(
-    rule: Rule, looks: tuple[int, ...], fut_on: np.ndarray, eff_on: np.ndarray, any_switch: bool
+    rule: SetRule,
+    looks: tuple[int, ...],
+    fut_on: np.ndarray,
+    eff_on: np.ndarray,
+    any_switch: bool,
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, str] | None]:
     """Bounds of a rule that states its decision sets (a Go / Consider / No-Go rule)."""
     n_max = looks[-1]
@@ -360,8 +419,7 @@ def _final_nogo_problem(n_max: int, f: int, e: int, ok: bool) -> tuple[str, str]
     if f < 0:
         return (
             "nogo",
-            f"the final analysis (n={n_max}) would never declare NO-GO; adjust the NO-GO "
-            "criterion",
+            f"the final analysis (n={n_max}) would never declare NO-GO; adjust the NO-GO criterion",
         )
     if f >= e:
         return (
@@ -373,7 +431,7 @@ def _final_nogo_problem(n_max: int, f: int, e: int, ok: bool) -> tuple[str, str]
 
 
 def _problem(
-    rule: Rule,
+    rule: AnyRule,
     looks: tuple[int, ...],
     f: np.ndarray,
     e: np.ndarray,

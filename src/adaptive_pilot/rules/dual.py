@@ -274,9 +274,7 @@ class DualRule:
                         + ("'P(p > TV) > 0.5')" if want else "'P(p < TV) > 0.9')"),
                     )
         if self.interim not in ("posterior", "predictive"):
-            raise InputError(
-                "interim", f"must be posterior or predictive (got {self.interim!r})"
-            )
+            raise InputError("interim", f"must be posterior or predictive (got {self.interim!r})")
         for field in ("pp_go", "pp_nogo"):
             object.__setattr__(self, field, threshold(field, getattr(self, field), optional=True))
         if self.interim == "predictive":
@@ -386,9 +384,7 @@ class DualRule:
                 stops.append(f"for futility if P(final NO-GO | data) > {self.pp_nogo:g}")
             if self.pp_go is not None:
                 stops.append(f"for efficacy if P(final GO | data) > {self.pp_go:g}")
-            parts.append(
-                f"Interim: stop {' and '.join(stops)} (predictive, at N = {self.n_max})."
-            )
+            parts.append(f"Interim: stop {' and '.join(stops)} (predictive, at N = {self.n_max}).")
         return " ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -415,7 +411,7 @@ def with_thresholds(
 
     ``go = (i, c)`` sets condition i (1-based) of the GO criterion to threshold c.
     """
-    changes: dict[str, Criterion] = {}
+    changes: dict[str, Any] = {}
     for field, change in (("go", go), ("nogo", nogo)):
         if change is None:
             continue
@@ -431,4 +427,3 @@ def with_thresholds(
         conditions[index - 1] = replace(conditions[index - 1], prob=float(value))
         changes[field] = replace(criterion, conditions=tuple(conditions))
     return replace(rule, **changes)
-

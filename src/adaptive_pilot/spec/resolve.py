@@ -51,9 +51,9 @@ if TYPE_CHECKING:
     from ..simulation.calibration import BorrowingCalibration
 from .schema import (
     BOP2RuleSpec,
-    DualRuleSpec,
     CohortSpec,
     DesignSpec,
+    DualRuleSpec,
     ExnexSpec,
     LooksSpec,
     PosteriorRuleSpec,
