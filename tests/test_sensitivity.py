@@ -97,3 +97,32 @@ def test_tau_sensitivity_simulates_each_tau_scale_with_common_random_numbers(cap
         main(["sensitivity", "designs/motivating_trial.yaml", "--scenarios",
               "simulations/motivating_trial.yaml", "--n-trials", "100"])  # fmt: skip
     assert stop.value.code == 2 and "needs --analysis" in capsys.readouterr().err
+
+
+def test_drift_gives_exact_p_go_and_the_probability_of_a_flagged_conflict(tmp_path):
+    from scipy import stats
+
+    from adaptive_pilot.conflict import prior_data_conflict
+
+    path = tmp_path / "map.yaml"
+    path.write_text(
+        "name: drift\nhypotheses: {p0: 0.15, p1: 0.35}\nprior:\n  type: map\n  historical:\n"
+        "    - {name: A, n: 40, x: 8}\n    - {name: B, n: 30, x: 7}\n  tau: {half_normal: 0.5}\n"
+        "n_max: 25\nrule: {type: posterior, theta_final: 0.9}\n"
+    )
+    resolved = ap.load_design(path)
+    result = sensitivity(resolved)
+    drift = result.drift
+    assert set(drift["scenario"]) == {"as designed", "robust weight 0.5", "vague"}
+    design = resolved.design
+    mine = drift[drift["scenario"] == "as designed"]
+    assert mine["p"].to_numpy() - mine["shift"].to_numpy() == pytest.approx(design.prior.mean)
+    n = design.n_max
+    flagged = [prior_data_conflict(design.prior, x, n).box_p < 0.05 for x in range(n + 1)]
+    for _, row in mine.iterrows():
+        expected = sum(stats.binom.pmf(x, n, row["p"]) for x in range(n + 1) if flagged[x])
+        assert row["p_conflict"] == pytest.approx(expected, abs=1e-12)
+        assert row["p_go"] == pytest.approx(ap.exact_oc(design.table, row["p"]).p_go[0], abs=1e-14)
+    # a large drift is flagged more often than none
+    assert mine["p_conflict"].iloc[-1] > mine["p_conflict"].iloc[3]
+    assert "drift" in result.to_dict()

@@ -148,21 +148,9 @@ def prior_data_conflict(
         raise InputError("delta", f"must be between 0 and 1 (got {delta!r})")
     if not (isinstance(prior_odds, int | float) and math.isfinite(prior_odds) and prior_odds > 0):
         raise InputError("prior_odds", f"must be a positive number (got {prior_odds!r})")
-    w, a, b = prior.components()
-    y = np.arange(n + 1)
-    log_choose = special.gammaln(n + 1) - special.gammaln(y + 1) - special.gammaln(n - y + 1)
-    log_marginal = (
-        log_choose[:, None]
-        + special.betaln(a[None, :] + y[:, None], b[None, :] + n - y[:, None])
-        - special.betaln(a, b)[None, :]
-    )
-    with np.errstate(divide="ignore"):
-        log_joint = np.log(w)[None, :] + log_marginal
-    predictive = np.exp(special.logsumexp(log_joint, axis=1))
-    predictive /= predictive.sum()
-    observed = predictive[x]
-    # ties within a relative 1e-12 count as "at most as probable" (symmetric cases)
-    box_p = float(min(predictive[predictive <= observed * (1 + 1e-12)].sum(), 1.0))
+    w = prior.components()[0]
+    log_joint = _log_joint(prior, n)
+    box_p = float(box_p_values(prior, n)[x])
     posterior = np.exp(log_joint[x] - special.logsumexp(log_joint[x]))
     reference = float(prior.mean if theta_h is None else theta_h)
     sam = sam_ppr = None
@@ -183,3 +171,34 @@ def _sam_ratio(x: int, n: int, theta_h: float, delta: float) -> float:
 
     high, low = min(theta_h + delta, 0.99), max(theta_h - delta, 0.01)
     return math.exp(max(log_lik(high), log_lik(low)) - log_lik(theta_h))
+
+
+def _log_joint(prior: BetaPrior | BetaMixturePrior, n: int) -> np.ndarray:
+    """log(w_k * m_k(y)), shape (n + 1, K): each component's weighted prior predictive."""
+    w, a, b = prior.components()
+    y = np.arange(n + 1)
+    log_choose = special.gammaln(n + 1) - special.gammaln(y + 1) - special.gammaln(n - y + 1)
+    log_marginal = (
+        log_choose[:, None]
+        + special.betaln(a[None, :] + y[:, None], b[None, :] + n - y[:, None])
+        - special.betaln(a, b)[None, :]
+    )
+    with np.errstate(divide="ignore"):
+        return np.log(w)[None, :] + log_marginal
+
+
+def box_p_values(prior: BetaPrior | BetaMixturePrior, n: int) -> np.ndarray:
+    """Box's prior-predictive p-value of every outcome x = 0..n among n patients.
+
+    The probability, under the prior predictive, of an outcome at most as probable as x
+    (ties within a relative 1e-12 count as "at most as probable").
+    """
+    predictive = np.exp(special.logsumexp(_log_joint(prior, n), axis=1))
+    predictive /= predictive.sum()
+    order = np.argsort(predictive, kind="stable")
+    ranked = predictive[order]
+    cumulative = np.cumsum(ranked)
+    # for each x: the mass of outcomes with predictive <= its own (x's ties included)
+    last = np.searchsorted(ranked, predictive * (1 + 1e-12), side="right") - 1
+    return np.minimum(cumulative[last], 1.0)
+

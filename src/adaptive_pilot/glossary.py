@@ -369,6 +369,15 @@ FIELDS: dict[str, Term] = {
     "stop_efficacy_if": Term("stop for efficacy if", "the efficacy region in words", ""),
     "continue_if": Term("continue if", "the continuation region in words", ""),
     "consider_if": Term("CONSIDER if", "the final CONSIDER band in words", ""),
+    "shift": Term(
+        "shift", "drift of the true rate from the prior's mean (true rate minus prior mean)", ".2f"
+    ),
+    "p_conflict": Term(
+        "P(conflict)",
+        "probability that the data of all N patients flag a prior-data conflict (Box's "
+        "prior-predictive p < 0.05) at that true rate",
+        ".4f",
+    ),
     "go_prob": Term("GO threshold", "probability threshold of the calibrated GO condition", ".3g"),
     "nogo_prob": Term(
         "NO-GO threshold", "probability threshold of the calibrated NO-GO condition", ".3g"

@@ -15,8 +15,14 @@ P(GO | p1) and E[N | p0]:
   heterogeneity between the historical studies and the new one).
 
 It also gives the type I error over the whole null range: the largest exact
-P(GO | p) for p <= p0 (on a grid of 201 rates and at p0), not only at p0. Every
-number is exact.
+P(GO | p) for p <= p0 (on a grid of 201 rates and at p0), not only at p0.
+
+**Drift** between the historical evidence and the current trial: the true rate is
+moved from the prior's mean (for a MAP prior, the historical studies' predictive
+mean) by -0.15 to +0.15, and for each shift it gives the exact P(GO) of the design
+as designed, with a vague prior and with its prior robustified at weight 0.5, and
+the probability that the data at N flag a prior-data conflict (Box's p < 0.05, if
+all N patients are evaluated). Every number is exact.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from .errors import InputError
 from .ess import effective_sample_size
@@ -38,6 +45,10 @@ from .results import ResultMixin, Summary, Table, json_safe, records
 __all__ = ["SensitivityResult", "TauSensitivity", "sensitivity", "tau_sensitivity"]
 
 ROBUST_WEIGHTS = (0.25, 0.5, 0.75, 1.0)
+#: shifts of the true rate from the prior's mean in the drift analysis
+DRIFT_SHIFTS = (-0.15, -0.10, -0.05, 0.0, 0.05, 0.10, 0.15)
+#: the priors the drift analysis compares
+_DRIFT_SCENARIOS = ("as designed", "robust weight 0.5", "vague")
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,10 @@ class SensitivityResult(ResultMixin):
         ``max_alpha`` (largest P(GO | p) over p <= p0) and ``at`` (the p where).
     design_hash : str
         The design's hash.
+    drift : DataFrame
+        One row per (prior, shift): ``scenario``, ``shift`` (true rate minus the
+        prior's mean), ``p`` (the true rate), ``p_go`` and ``p_conflict`` (the
+        probability that Box's p < 0.05 with N patients under that scenario's prior).
     """
 
     name: str
@@ -65,6 +80,7 @@ class SensitivityResult(ResultMixin):
     frame: pd.DataFrame = field(compare=False)
     null_range: dict[str, float]
     design_hash: str
+    drift: pd.DataFrame | None = field(default=None, compare=False)
 
     @functools.cached_property
     def provenance(self) -> Provenance:
@@ -76,12 +92,13 @@ class SensitivityResult(ResultMixin):
         return self.frame.copy()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: ``scenarios`` (the rows), ``null_range``, ``provenance``."""
+        """JSON-safe: ``scenarios`` (the rows), ``null_range``, ``drift``, ``provenance``."""
         return json_safe(
             {
                 "design": self.name,
                 "scenarios": records(self.frame),
                 "null_range": self.null_range,
+                "drift": [] if self.drift is None else records(self.drift),
                 "provenance": self.provenance.to_dict(),
             }
         )
@@ -103,7 +120,16 @@ class SensitivityResult(ResultMixin):
                 "p_go_p1": "P(GO | p1)",
             },
         )
-        return Summary("Prior sensitivity", header, (table,), (), self.provenance)
+        tables = [table]
+        if self.drift is not None:
+            tables.append(
+                Table(
+                    self.drift,
+                    title="Drift: the true rate moved from the prior's mean (exact)",
+                    labels={"shift": "shift from the prior mean"},
+                )
+            )
+        return Summary("Prior sensitivity", header, tuple(tables), (), self.provenance)
 
 
 def sensitivity(resolved: Any) -> SensitivityResult:
@@ -145,6 +171,7 @@ def sensitivity(resolved: Any) -> SensitivityResult:
             changed = {**base["prior"], "tau": {"half_normal": tau * factor}}
             scenarios.append((f"MAP, tau scale {word} ({tau * factor:g})", changed))
     rows = []
+    built = {}
     for label, spec in scenarios:
         if label == "as designed":
             alt = design  # compiled already
@@ -156,6 +183,7 @@ def sensitivity(resolved: Any) -> SensitivityResult:
                 alt = design_from_document(document, source="sensitivity").design
             except InputError as error:
                 raise InputError(f"sensitivity ({label})", error.message) from None
+        built[label] = alt
         oc = exact_oc(alt.table, [p0, p1])
         rows.append(
             {
@@ -170,8 +198,47 @@ def sensitivity(resolved: Any) -> SensitivityResult:
         )
     frame = pd.DataFrame(rows).astype({"go_bound": "Int64"})
     return SensitivityResult(
-        resolved.name, p0, p1, frame, null_range_alpha(design.table, p0), resolved.design_hash()
-    )
+        resolved.name, p0, p1, frame, null_range_alpha(design.table, p0),
+        resolved.design_hash(), drift_frame(built, prior.mean),
+    )  # fmt: skip
+
+
+def drift_frame(designs: dict[str, Any], centre: float) -> pd.DataFrame:
+    """Exact P(GO) and P(conflict flagged at N) as the true rate drifts from ``centre``.
+
+    ``designs``: the compiled designs by scenario name (those of ``_DRIFT_SCENARIOS``
+    present are used). Shifts that leave (0, 1) are skipped.
+    """
+    from .conflict import CONFLICT_LEVEL, box_p_values
+
+    shifts = [s for s in DRIFT_SHIFTS if 0.0 < centre + s < 1.0]
+    rates = np.array([centre + s for s in shifts])
+    rows = []
+    for label in _DRIFT_SCENARIOS:
+        if label not in designs:
+            continue
+        alt = designs[label]
+        n = alt.table.n_max
+        flagged = box_p_values(alt.prior, n) < CONFLICT_LEVEL
+        x = np.arange(n + 1)
+        binom = np.exp(
+            special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
+            + special.xlogy(x[None, :], rates[:, None])
+            + special.xlog1py(n - x[None, :], -rates[:, None])
+        )  # fmt: skip
+        p_conflict = binom[:, flagged].sum(axis=1)
+        p_go = exact_oc(alt.table, rates).p_go
+        for shift, rate, go, conflict in zip(shifts, rates, p_go, p_conflict, strict=True):
+            rows.append(
+                {
+                    "scenario": label,
+                    "shift": float(shift),
+                    "p": float(rate),
+                    "p_go": float(go),
+                    "p_conflict": float(min(conflict, 1.0)),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def null_range_alpha(table: Any, p0: float) -> dict[str, float]:
