@@ -201,4 +201,3 @@ def box_p_values(prior: BetaPrior | BetaMixturePrior, n: int) -> np.ndarray:
     # for each x: the mass of outcomes with predictive <= its own (x's ties included)
     last = np.searchsorted(ranked, predictive * (1 + 1e-12), side="right") - 1
     return np.minimum(cumulative[last], 1.0)
-

@@ -353,13 +353,15 @@ def _sensitivity_blocks(resolved: ResolvedDesign) -> tuple[Paragraph | Table | F
         "the design as planned (exact)."
     )
     blocks: list[Paragraph | Table | FigureBlock] = [
-        Paragraph(text), table, FigureBlock("prior_sensitivity", figure, caption)
+        Paragraph(text),
+        table,
+        FigureBlock("prior_sensitivity", figure, caption),
     ]
     drift = result.drift
     if drift is not None and len(drift):
         mine = drift[drift["scenario"] == "as designed"]
         centre = float(mine["p"].iloc[0] - mine["shift"].iloc[0])
-        worst = mine.loc[mine["p_conflict"].idxmax()]
+        flagged = mine.iloc[int(np.argmax(mine["p_conflict"].to_numpy()))]
         blocks.append(
             Paragraph(
                 f"Drift between the prior and the current trial: with the true rate moved from "
@@ -368,7 +370,7 @@ def _sensitivity_blocks(resolved: ResolvedDesign) -> tuple[Paragraph | Table | F
                 f"{mine['p_go'].iloc[0]:.3f} to {mine['p_go'].iloc[-1]:.3f}; robustified at "
                 "weight 0.5 and with a vague prior it is as in the table below. The data of "
                 "all N patients flag a prior-data conflict (Box's p < 0.05) with probability "
-                f"at most {worst['p_conflict']:.3f} (at a shift of {worst['shift']:+.2f}). "
+                f"at most {flagged['p_conflict']:.3f} (at a shift of {flagged['shift']:+.2f}). "
                 "All numbers are exact."
             )
         )

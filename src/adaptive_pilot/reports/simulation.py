@@ -99,6 +99,8 @@ def simulation_paragraph(result: SimulationResult, p1: Mapping[str, float]) -> s
         )
     active, toxic = [], False
     for scenario in scenarios:
+        if scenario.response_prior is not None:
+            continue  # rates drawn per trial: reported as Bayesian OC, not as an active rate
         for j, cohort in enumerate(trial.cohorts):
             if scenario.response[j] < p1.get(cohort.name, math.inf):
                 continue
@@ -187,6 +189,8 @@ def _scenario_blocks(
 ) -> list[Block]:
     trial = result.trial
     metrics = _cohort_metrics(result, estimates)
+    if scenario.response_prior is not None:  # Bayesian OC: rates drawn from the design priors
+        metrics[1:1] = ["p_h0_given_go", "p_h1_given_nogo"]
     rows = []
     for j, cohort in enumerate(trial.cohorts):
         row: dict[str, Any] = {"cohort": cohort.name, "p": float(scenario.response[j])}
@@ -197,6 +201,11 @@ def _scenario_blocks(
         rows.append(row)
     title = f"Scenario {scenario.name}"
     described = f"{title}: {scenario.description}" if scenario.description else title
+    if scenario.response_prior is not None:
+        described += (
+            " (true rates drawn for each trial from the design priors: p is the prior mean, "
+            "P(GO) the probability of success)"
+        )
     table = Table(
         pd.DataFrame(rows),
         title=f"{described}. Simulated operating characteristics by cohort",
@@ -277,7 +286,12 @@ def _scenario_sentence(result: SimulationResult, scenario: Scenario, estimates: 
     bits = [
         f"at least one cohort is GO with probability {_pm(estimates.get(name, ALL, 'p_any_go'))}"
     ]
-    if not math.isnan(estimates.get(name, ALL, "fwer")[0]):
+    if scenario.response_prior is not None:
+        bits.append(
+            "a cohort whose drawn rate is at most its p0 is GO with probability "
+            f"{_pm(estimates.get(name, ALL, 'fwer'))}"
+        )
+    elif not math.isnan(estimates.get(name, ALL, "fwer")[0]):
         inactive = [c.name for c, z in zip(result.trial.cohorts, _null(result.trial, scenario),
                                            strict=True) if z]  # fmt: skip
         bits.append(
@@ -502,6 +516,9 @@ def _chunks(n: Any) -> str:
 
 
 def _null(trial: TrialDesign, scenario: Scenario) -> list[bool]:
+    """Null cohorts of a fixed-rate scenario (none when the rates are drawn per trial)."""
+    if scenario.response_prior is not None:
+        return [False] * len(trial.cohorts)
     return [bool(null) for null in trial.null_cohorts(scenario.response)]
 
 

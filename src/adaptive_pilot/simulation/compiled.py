@@ -83,14 +83,17 @@ def _independent_trials(
 ) -> None:
     size, n_cohorts, width = arrivals.shape
     with_toxicity = toxicity_u.shape[2] == width
+    per_trial = response_rate.shape[0] > 1
     responses = np.zeros(width + 1, dtype=np.int64)
     toxicities = np.zeros(width + 1, dtype=np.int64)
     for b in range(size):
+        row = b if per_trial else 0
         for j in range(n_cohorts):
             x = 0
             t = 0
+            rate = response_rate[row, j]
             for i in range(width):
-                responded = response_u[b, j, i] < response_rate[j]
+                responded = response_u[b, j, i] < rate
                 x += responded
                 responses[i + 1] = x
                 if with_toxicity:
@@ -154,8 +157,9 @@ def independent_trials(
     ----------
     arrivals, response_u, toxicity_u : ndarray of shape (B, J, width)
         The chunk's draws (arrivals sorted, +inf beyond N_j).
-    response_rate : ndarray of shape (J,)
-        True response rates: a patient responds if their uniform is below it.
+    response_rate : ndarray of shape (J,) or (B, J)
+        True response rates (per trial when drawn from a design prior): a patient
+        responds if their uniform is below it.
     toxicity_limits : (ndarray, ndarray), optional
         P(toxicity | response) and P(toxicity | no response) per cohort (both the
         marginal rate when independent); None when no cohort monitors toxicity.
@@ -188,7 +192,7 @@ def independent_trials(
         arrivals,
         response_u,
         toxicity_u,
-        np.asarray(response_rate, dtype=np.float64),
+        np.ascontiguousarray(np.atleast_2d(np.asarray(response_rate, dtype=np.float64))),
         np.asarray(given_response, dtype=np.float64),
         np.asarray(given_none, dtype=np.float64),
         events["start"],

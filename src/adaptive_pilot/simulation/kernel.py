@@ -188,7 +188,9 @@ def run_trials(
     draws : ChunkDraws
         From :func:`draw`.
     response_rates, toxicity_rates : ndarray of shape (J,)
-        True rates per cohort (toxicity may be None when nothing is monitored).
+        True rates per cohort (toxicity may be None when nothing is monitored); the
+        response rates may be (B, J), one row per trial, when drawn from a design prior
+        (then toxicity is independent of response).
     tables : PosteriorTables, optional
         Required with hierarchical borrowing
         (:func:`adaptive_pilot.cohorts.trial.posterior_tables`).
@@ -206,7 +208,8 @@ def run_trials(
         return _independent(trial, draws, response_rates, toxicity_rates, odds_ratio, closes)
     if tables is None:
         raise ValueError("hierarchical borrowing needs posterior tables")
-    responded = draws.response_u < np.asarray(response_rates, dtype=float)[None, :, None]
+    true = np.asarray(response_rates, dtype=float)  # (J,), or (B, J) drawn per trial
+    responded = draws.response_u < (true[None, :, None] if true.ndim == 1 else true[:, :, None])
     responses = _cumulative(responded)
     toxicities = None
     if draws.toxicity_u is not None:

@@ -5,7 +5,7 @@ Plain integers, so the compiled (numba) code reads them as constants.
 
 from __future__ import annotations
 
-__all__ = ["GO_CODES", "OUTCOMES"]
+__all__ = ["GO_CODES", "NOGO_CODES", "OUTCOMES"]
 
 #: still running (not an outcome)
 ACTIVE = -1
@@ -24,6 +24,8 @@ OUTCOMES = {
 }
 #: The outcome codes that are a GO.
 GO_CODES = (GO, EFFICACY, INCOMPLETE_GO)
+#: The outcome codes that are a NO-GO on efficacy (a toxicity stop and CONSIDER are not).
+NOGO_CODES = (NOGO, FUTILITY, INCOMPLETE)
 
 #: Which of a patient's two uniforms draws toxicity and which response.
 TOX_DRAW, RESPONSE_DRAW = 0, 1

@@ -51,6 +51,8 @@ __all__ = ["CHUNK_SIZE", "simulate"]
 CHUNK_SIZE = 2_000
 #: Spawn key of each chunk's survival stream (its SeedSequence, extended by this).
 SURVIVAL_STREAM = 1_000_003
+#: the stream of true rates drawn from design priors (a scenario with response_prior)
+PRIOR_STREAM = 1_000_033
 
 
 def simulate(
@@ -205,9 +207,20 @@ def _run_chunk(
             np.random.Generator(np.random.PCG64(stream)), draws.arrivals.shape
         )
     stats = []
-    for scenario in scenarios:
+    for s_index, scenario in enumerate(scenarios):
+        rates = None
+        if scenario.response_prior is not None:
+            # a stream of its own per scenario: other scenarios' numbers are unchanged
+            key = (*seed.spawn_key, PRIOR_STREAM, s_index)
+            stream = np.random.SeedSequence(seed.entropy, spawn_key=key)
+            rates = scenario.draw_rates(np.random.Generator(np.random.PCG64(stream)), size)
         outcomes = run_trials(
-            trial, draws, scenario.response, scenario.toxicity, tables, scenario.odds_ratio
+            trial,
+            draws,
+            scenario.response if rates is None else rates,
+            scenario.toxicity,
+            tables,
+            scenario.odds_ratio,
         )
         survival = None
         if scenario.survival is not None:
@@ -223,7 +236,7 @@ def _run_chunk(
                 outcomes.end_time,
                 outcomes.look_time,
             )
-        stats.append(chunk_statistics(trial, scenario, outcomes, survival))
+        stats.append(chunk_statistics(trial, scenario, outcomes, survival, rates))
     return index, stats
 
 

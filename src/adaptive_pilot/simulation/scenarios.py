@@ -24,6 +24,11 @@ class Scenario:
     a patient's response and toxicity, as in the exact joint OC (Plackett): with
     psi > 1 responders are more often toxic. ``survival``: PFS and OS to simulate
     (:mod:`.survival`).
+
+    ``response_prior`` (one prior per cohort): each simulated trial draws its cohorts'
+    true rates from these priors (the design priors), for Bayesian operating
+    characteristics (probability of success, P(H0 | GO), P(H1 | NO-GO)); ``response``
+    then holds the priors' means, for display.
     """
 
     name: str
@@ -32,6 +37,20 @@ class Scenario:
     description: str = ""
     odds_ratio: np.ndarray | None = None
     survival: SurvivalScenario | None = None
+    response_prior: tuple[Any, ...] | None = None
+
+    def draw_rates(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """True rates of ``size`` trials, (size, J), drawn from ``response_prior``.
+
+        One draw per cohort and trial: a mixture component by its weight, then a Beta.
+        """
+        assert self.response_prior is not None
+        out = np.empty((size, len(self.response_prior)))
+        for j, prior in enumerate(self.response_prior):
+            w, a, b = prior.components()
+            k = rng.choice(len(w), size=size, p=w / w.sum()) if len(w) > 1 else np.zeros(size, int)
+            out[:, j] = rng.beta(a[k], b[k])
+        return out
 
     def to_dict(self, cohorts: tuple[str, ...]) -> dict[str, Any]:
         """JSON-ready form keyed by cohort name."""
@@ -47,6 +66,9 @@ class Scenario:
             out["odds_ratio"] = dict(zip(cohorts, self.odds_ratio.tolist(), strict=True))
         if self.survival is not None:
             out["survival"] = self.survival.to_dict()
+        if self.response_prior is not None:
+            # as a scenario file writes it (the priors are the design's, in its hash)
+            out["response"] = "design_prior"
         return out
 
 

@@ -40,8 +40,14 @@ def chunk_statistics(
     scenario: Scenario,
     outcomes: TrialOutcomes,
     survival: SurvivalOutcomes | None = None,
+    rates: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Reduce one chunk's per-trial outcomes to additive statistics."""
+    """Reduce one chunk's per-trial outcomes to additive statistics.
+
+    ``rates`` (B, J): the true rates of each trial when drawn from the design priors;
+    a cohort is then null in a trial where its drawn rate is at most its p0, and the
+    counts behind P(H0 | GO) and P(H1 | NO-GO) are kept.
+    """
     code, enrolled, end = outcomes.code, outcomes.enrolled, outcomes.end_time
     size = code.shape[0]
     stats: dict[str, np.ndarray] = {"trials": np.array([size], dtype=np.int64)}
@@ -54,12 +60,21 @@ def chunk_statistics(
             np.int64
         )
         stats[f"time/{j}"] = np.array([end[:, j].sum(), np.square(end[:, j]).sum()])
-    null = trial.null_cohorts(scenario.response)
+    null = trial.null_cohorts(scenario.response if rates is None else rates)
+    if rates is not None:
+        nogo = np.isin(code, ends.NOGO_CODES)
+        target = rates >= np.array([c.design.p1 if c.design else c.p0 for c in trial.cohorts])
+        for j in range(len(trial.cohorts)):
+            stats[f"h0/{j}"] = np.array([null[:, j].sum()], dtype=np.int64)
+            stats[f"go_h0/{j}"] = np.array([(go[:, j] & null[:, j]).sum()], dtype=np.int64)
+            stats[f"nogo/{j}"] = np.array([nogo[:, j].sum()], dtype=np.int64)
+            stats[f"nogo_h1/{j}"] = np.array([(nogo[:, j] & target[:, j]).sum()], np.int64)
     total = enrolled.sum(axis=1)
     duration = end.max(axis=1)
     n_total_max = sum(c.n_max for c in trial.cohorts)
     stats["any_go"] = np.array([go.any(axis=1).sum()], dtype=np.int64)
-    stats["false_go"] = np.array([go[:, null].any(axis=1).sum()], dtype=np.int64)
+    false_go = (go & null).any(axis=1) if null.ndim == 2 else go[:, null].any(axis=1)
+    stats["false_go"] = np.array([false_go.sum()], dtype=np.int64)
     stats["n_hist/all"] = np.bincount(total, minlength=n_total_max + 1).astype(np.int64)
     stats["time/all"] = np.array([duration.sum(), np.square(duration).sum()])
     if survival is not None:
@@ -231,20 +246,29 @@ class SimulationResult(ResultMixin):
                     est.loc[cohort, metric], se.loc[cohort, metric], digits.get(metric, 3)
                 )
 
+            shown = list(columns)
+            drawn = scenario.response_prior is not None
+            if drawn:  # Bayesian OC: rates drawn per trial from the design priors
+                shown[1:1] = ["p_h0_given_go", "p_h1_given_nogo"]
             rows = []
             for j, name in enumerate(self.trial.cohort_names):
                 row: dict[str, Any] = {"cohort": name, "p": scenario.response[j]}
-                for m in columns:
+                for m in shown:
                     row[m] = est.loc[name, m]
                     row[f"{m}_mcse"] = se.loc[name, m]
                 row["n_quantiles"] = "/".join(
                     f"{cast(float, est.loc[name, q]):.0f}" for q in quantiles
                 )
                 rows.append(row)
-            formats = {m: f".{digits.get(m, 3)}f" for m in columns}
+            formats = {m: f".{digits.get(m, 3)}f" for m in shown}
             title = f"Scenario: {scenario.name}"
             if scenario.description:
                 title += f" ({scenario.description})"
+            if drawn:
+                title += (
+                    " (true rates drawn for each trial from the design priors; p is the prior "
+                    "mean and P(GO) the probability of success)"
+                )
             bits = [f"P(at least one GO) {cell(ALL, 'p_any_go')}"]
             if "fwer" in est.columns and not math.isnan(cast(float, est.loc[ALL, "fwer"])):
                 bits.append(f"P(any false GO) {cell(ALL, 'fwer')}")
@@ -255,7 +279,7 @@ class SimulationResult(ResultMixin):
                     pd.DataFrame(rows),
                     title=f"{title}. Trial: " + "; ".join(bits),
                     formats=formats,
-                    errors={m: f"{m}_mcse" for m in columns},
+                    errors={m: f"{m}_mcse" for m in shown},
                 )
             )
             if scenario.survival is not None:
@@ -298,7 +322,11 @@ def _worst_false_go(result: SimulationResult) -> pd.DataFrame:
     go = p_go_by_scenario(result)
     rows = []
     for j, cohort in enumerate(result.trial.cohorts):
-        nulls = [s.name for s in result.scenarios if result.trial.null_cohorts(s.response)[j]]
+        nulls = [
+            s.name
+            for s in result.scenarios  # rates drawn per trial are not a null scenario
+            if s.response_prior is None and result.trial.null_cohorts(s.response)[j]
+        ]
         if not nulls:
             continue
         worst = max(nulls, key=lambda name: go[(name, cohort.name)][0])
@@ -336,10 +364,15 @@ def result_frame(
                 add(cohort.name, "p_incomplete", *_proportion(incomplete, n))
                 if trial.accrual.incomplete == "analyse":
                     add(cohort.name, "p_go_incomplete", *_proportion(counts[ends.INCOMPLETE_GO], n))
+            if f"h0/{j}" in stats:  # rates drawn from the design prior
+                go_count = int(go)
+                add(cohort.name, "p_h0_given_go", *_ratio(stats[f"go_h0/{j}"][0], go_count))
+                add(cohort.name, "p_h1_given_nogo",
+                    *_ratio(stats[f"nogo_h1/{j}"][0], int(stats[f"nogo/{j}"][0])))  # fmt: skip
             _distribution_rows(add, cohort.name, stats[f"n_hist/{j}"], stats[f"time/{j}"], n)
             _survival_rows(add, cohort.name, stats, j, n)
         add(ALL, "p_any_go", *_proportion(stats["any_go"][0], n))
-        if trial.null_cohorts(scenario.response).any():
+        if scenario.response_prior is not None or trial.null_cohorts(scenario.response).any():
             add(ALL, "fwer", *_proportion(stats["false_go"][0], n))
         _distribution_rows(add, ALL, stats["n_hist/all"], stats["time/all"], n)
     return pd.DataFrame(rows, columns=["scenario", "cohort", "metric", "estimate", "mcse"])
@@ -421,3 +454,10 @@ def _mean_se(mean: float, second: float, n: int) -> float:
 
 def _with_se(estimate: float, mcse: float, digits: int) -> str:
     return f"{estimate:.{digits}f} ({mcse:.{digits}f})"
+
+
+def _ratio(hits: float, total: int) -> tuple[float, float]:
+    """A conditional proportion hits / total and its MCSE given total (NaN when total is 0)."""
+    if total <= 0:
+        return math.nan, math.nan
+    return _proportion(hits, total)

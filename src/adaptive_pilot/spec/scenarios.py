@@ -13,6 +13,9 @@ Example (YAML)::
         toxicity: 0.15
         odds_ratio: 2.0                # response-toxicity odds ratio (default: the
                                        # design's toxicity.odds_ratio, else 1)
+      - name: assurance
+        response: design_prior         # each trial draws its rates from the design
+                                       # file's design_prior: Bayesian OC with MCSE
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ class ScenarioSpec(_Spec):
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
-    response: Rate | dict[str, Rate]
+    response: Rate | dict[str, Rate] | Literal["design_prior"]
     toxicity: Rate | dict[str, Rate] | None = None
     odds_ratio: OddsRatio | dict[str, OddsRatio] | None = None
     survival: SurvivalSpec | None = None
@@ -117,7 +120,12 @@ def load_scenarios(path: str | Path, trial: TrialDesign) -> list[Scenario]:
         if item.name in seen:
             raise InputError(where, f"repeats the scenario name '{item.name}'")
         seen.add(item.name)
-        response = _per_cohort(item.response, names, f"{where}.response")
+        priors = None
+        if item.response == "design_prior":
+            priors = _design_priors(trial, item, f"{where}.response")
+            response = np.array([prior.mean for prior in priors])
+        else:
+            response = _per_cohort(item.response, names, f"{where}.response")
         toxicity = None
         if item.toxicity is not None:
             if not trial.monitors_toxicity:
@@ -136,11 +144,38 @@ def load_scenarios(path: str | Path, trial: TrialDesign) -> list[Scenario]:
             odds = _per_cohort(item.odds_ratio, names, f"{where}.odds_ratio")
         else:
             odds = np.array([c.odds_ratio for c in trial.cohorts])
+        if priors is not None:  # rates drawn per trial: toxicity independent of response
+            odds = np.ones(len(names))
         survival = None
         if item.survival is not None:
             survival = _survival(item.survival, names, f"{where}.survival")
-        out.append(Scenario(item.name, response, toxicity, item.description, odds, survival))
+        out.append(
+            Scenario(item.name, response, toxicity, item.description, odds, survival, priors)
+        )
     return out
+
+
+def _design_priors(trial: TrialDesign, item: ScenarioSpec, field: str) -> tuple[Any, ...]:
+    """Each cohort's design prior, for a scenario whose rates are drawn per trial."""
+    missing = [c.name for c in trial.cohorts if c.design is None or c.design.design_prior is None]
+    if missing:
+        raise InputError(
+            field,
+            "design_prior draws each trial's rates from the design file's design_prior, which "
+            f"is missing for cohort(s) {', '.join(missing)}: add design_prior: {{a: .., b: ..}}",
+        )
+    if item.survival is not None:
+        raise InputError(
+            f"{field}", "design_prior cannot be combined with survival in one scenario"
+        )
+    if item.odds_ratio is not None and np.any(np.asarray(
+        list(item.odds_ratio.values()) if isinstance(item.odds_ratio, dict) else item.odds_ratio
+    ) != 1.0):  # fmt: skip
+        raise InputError(
+            f"{field}", "design_prior draws response rates per trial; toxicity is then "
+            "independent of response (remove odds_ratio)",
+        )  # fmt: skip
+    return tuple(c.design.design_prior for c in trial.cohorts if c.design is not None)
 
 
 def _survival(spec: SurvivalSpec, names: tuple[str, ...], field: str) -> SurvivalScenario:
