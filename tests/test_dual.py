@@ -358,3 +358,28 @@ def test_a_dual_calibration_grid_needs_a_dual_rule(tmp_path):
     with pytest.raises(InputError) as caught:
         ap.load_design(path).calibrate()
     assert caught.value.field.endswith("calibration.dual") and "rule type dual" in str(caught.value)
+
+
+def test_oc_command_takes_a_consider_band(capsys):
+    import json
+
+    from adaptive_pilot.cli import main
+
+    def run(*argv):
+        try:
+            code = main(list(argv))
+        except SystemExit as stop:
+            code = stop.code
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    args = ["oc", "--looks", "15,30", "--futility", "2,5", "--efficacy", "never,10",
+            "--p", "0.15,0.3", "--json"]  # fmt: skip
+    code, out, _ = run(*args, "--consider")
+    assert code == 0
+    rows = json.loads(out)["oc"]
+    table = ap.BoundaryTable((15, 30), (2, 5), (None, 10), three_outcomes=True)
+    oc = ap.exact_oc(table, [0.15, 0.3])
+    assert [r["p_consider"] for r in rows] == pytest.approx(oc.p_consider, abs=1e-15)
+    code, _, err = run(*args)
+    assert code == 2 and "--consider" in err and "Traceback" not in err

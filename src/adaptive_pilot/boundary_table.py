@@ -392,7 +392,9 @@ def _check_consistency(
         raise InputError(
             "futility",
             f"at the final look (n={n}) the futility bound must be one less than the "
-            f"efficacy bound so that every outcome is GO or NO-GO (got {f} and {e})",
+            f"efficacy bound so that every outcome is GO or NO-GO (got {f} and {e}); a "
+            f"Go / Consider / No-Go table (three_outcomes; oc --consider) may leave a "
+            f"CONSIDER band between them",
         )
     if not 1 <= e <= n:
         region = "no GO region" if e > n else "no NO-GO region"

@@ -107,6 +107,12 @@ COMMANDS: tuple[Command, ...] = (
             Option("--efficacy", help="stop if responses >= e ('never': none)", required=True),
             Option("--p", help="true rates: start:stop:step or a,b,c", required=True),
             Option("--by-look", help="also per-look stopping probabilities", action="store_true"),
+            Option(
+                "--consider",
+                help="Go / Consider / No-Go: the final bounds may leave a CONSIDER band "
+                "(NO-GO if x <= the last futility bound, GO if x >= the last efficacy bound)",
+                action="store_true",
+            ),
             *FORMAT,
         ),
     ),

@@ -51,7 +51,9 @@ def run_oc(args: argparse.Namespace) -> str:
     from ..boundary_table import BoundaryTable
     from ..oc.exact import exact_oc
 
-    table = BoundaryTable.from_strings(args.looks, args.futility, args.efficacy)
+    table = BoundaryTable.from_strings(
+        args.looks, args.futility, args.efficacy, three_outcomes=args.consider
+    )
     oc = exact_oc(table, parse_rate_grid(args.p))
     if args.format == "csv" and args.by_look:
         return str(oc.by_look().to_csv(index=False, lineterminator="\n"))
