@@ -383,3 +383,70 @@ def test_oc_command_takes_a_consider_band(capsys):
     assert [r["p_consider"] for r in rows] == pytest.approx(oc.p_consider, abs=1e-15)
     code, _, err = run(*args)
     assert code == 2 and "--consider" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------- borrowing: nogo
+NOGO_TRIAL = """
+name: nogo-trial
+hypotheses: {p0: 0.15, p1: 0.35}
+prior: {a: 0.15, b: 0.85}
+n_max: 20
+looks: [10, 20]
+rule: {type: bop2, lambda: 0.8, gamma: 1.0}
+cohorts:
+  - {name: A, prevalence: 0.5}
+  - {name: B, prevalence: 0.5}
+accrual: {rate: 4}
+borrowing: {model: hierarchical, futility: 0.05, go: 0.9, NOGO}
+"""
+
+
+def test_borrowing_nogo_splits_the_final_no_go_into_nogo_and_consider(tmp_path):
+    scenarios = tmp_path / "s.yaml"
+    scenarios.write_text("scenarios:\n  - {name: mid, response: {A: 0.25, B: 0.35}}\n")
+    results = {}
+    for label, nogo in (("two", ""), ("three", "nogo: 0.5")):
+        design = tmp_path / f"{label}.yaml"
+        design.write_text(NOGO_TRIAL.replace(", NOGO", f", {nogo}" if nogo else ""))
+        trial = ap.load_design(design).trial()
+        frame = ap.simulate(trial, ap.load_scenarios(scenarios, trial), 4000, seed=9).frame
+        results[label] = frame.set_index(["cohort", "metric"])["estimate"]
+    two, three = results["two"], results["three"]
+    for cohort in ("A", "B"):
+        # the same trials, the same GO and early stops; the final NO-GO is split in two
+        for metric in ("p_go", "p_early_futility", "en"):
+            assert three[(cohort, metric)] == two[(cohort, metric)]
+        assert three[(cohort, "p_nogo_final")] + three[(cohort, "p_consider_final")] == (
+            pytest.approx(two[(cohort, "p_nogo_final")], abs=1e-12)
+        )
+        assert three[(cohort, "p_consider_final")] > 0
+    assert ("A", "p_consider_final") not in two.index
+
+
+def test_borrowing_nogo_above_go_is_refused(tmp_path):
+    design = tmp_path / "bad.yaml"
+    design.write_text(NOGO_TRIAL.replace("NOGO", "nogo: 0.95"))
+    with pytest.raises(InputError) as caught:
+        ap.load_design(design).trial()
+    assert caught.value.field.endswith("borrowing.nogo") and "at most the GO" in str(caught.value)
+
+
+def test_an_interim_call_with_borrowing_nogo_says_consider(tmp_path):
+    from adaptive_pilot.cohorts.trial import posterior_tables
+    from adaptive_pilot.interim.borrowing import decide_borrowed
+    from adaptive_pilot.patients.counts import CohortCounts
+
+    design = tmp_path / "three.yaml"
+    design.write_text(NOGO_TRIAL.replace("NOGO", "nogo: 0.5"))
+    plan = ap.load_design(design).interim_plan()
+    tables = posterior_tables(plan.borrowing, only_n=[20])
+    outcomes = set()
+    for x_a in range(0, 11):
+        counts = [CohortCounts("A", 20, 20, x_a, 0, 0, 0, 0, 0),
+                  CohortCounts("B", 20, 20, 5, 0, 0, 0, 0, 0)]  # fmt: skip
+        call = decide_borrowed(plan, counts, tables)[0]
+        prob = call.prob_gt_p0
+        expected = "go" if prob >= 0.9 else "no_go" if prob < 0.5 else "consider"
+        assert call.decision == expected, (x_a, prob)
+        outcomes.add(call.decision)
+    assert outcomes == {"go", "consider", "no_go"}

@@ -154,6 +154,11 @@ class HierarchicalBorrowing:
     months ``joint_months`` for the interim looks (as in Berry et al. 2013).
     ``model``: which posterior (:class:`~adaptive_pilot.cohorts.borrowing.BerryBorrowing`
     or :class:`~adaptive_pilot.cohorts.borrowing.ExnexBorrowing`).
+
+    ``nogo`` (optional; one number or one per cohort, at most the GO threshold): Go /
+    Consider / No-Go at the final analysis, NO-GO if P(p_j > p0_j | all data) < nogo,
+    GO if it is at least ``go``, CONSIDER between. Without it every final outcome
+    that is not GO is NO-GO.
     """
 
     model: Borrowing
@@ -162,6 +167,7 @@ class HierarchicalBorrowing:
     go: float | tuple[float, ...]
     timing: str = "per_cohort"
     joint_months: tuple[float, ...] | None = None
+    nogo: float | tuple[float, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -189,6 +195,17 @@ class HierarchicalBorrowing:
             object.__setattr__(self, "model", BerryBorrowing(self.model))
         if self.timing not in ("per_cohort", "joint"):
             raise InputError("borrowing.analysis_timing", "must be 'per_cohort' or 'joint'")
+        if self.nogo is not None:
+            nogo = np.atleast_1d(np.asarray(self.nogo, dtype=float))
+            go = np.atleast_1d(np.asarray(self.go, dtype=float))
+            if nogo.size > 1 and go.size > 1 and nogo.size != go.size:
+                raise InputError("borrowing.nogo", "needs one threshold per cohort, as go has")
+            if np.any(nogo > go):
+                raise InputError(
+                    "borrowing.nogo",
+                    f"must be at most the GO threshold (got nogo {self.nogo} and go {self.go}): "
+                    "NO-GO below nogo, GO from go on, CONSIDER between",
+                )
         if self.joint_months is not None:
             if self.timing != "joint":
                 raise InputError("borrowing.joint_looks", "needs analysis_timing: joint")
@@ -225,23 +242,36 @@ class HierarchicalBorrowing:
         and for efficacy if prob >= efficacy[look] (NaN: no such stop); at the
         final analysis GO if prob >= the cohort's GO threshold, NO-GO otherwise.
         ``cohort`` (index per element) is needed when the GO threshold is per
-        cohort. Vectorised.
+        cohort. With ``nogo``, the final futility (NO-GO) is prob < nogo, and
+        neither holds between (CONSIDER). Vectorised.
         """
         prob = np.asarray(prob)
         final = np.asarray(final, dtype=bool)
-        if isinstance(self.go, tuple):
-            if cohort is None:
-                raise ValueError("per-cohort GO thresholds need the cohort of each probability")
-            go = np.asarray(self.go, dtype=float)[np.asarray(cohort)]
-        else:
-            go = np.asarray(float(self.go))
+        go = self._per_cohort(self.go, cohort)
+        nogo = go if self.nogo is None else self._per_cohort(self.nogo, cohort)
         k = np.clip(np.asarray(look), 0, max(len(self.futility) - 1, 0))
         fut_cut = np.asarray((*self.futility, math.nan))[np.where(final, -1, k)]
         eff_cut = np.asarray((*self.efficacy, math.nan))[np.where(final, -1, k)]
         with np.errstate(invalid="ignore"):
-            futility = np.where(final, prob < go, prob < fut_cut)  # NaN compares False
+            futility = np.where(final, prob < nogo, prob < fut_cut)  # NaN compares False
             efficacy = np.where(final, prob >= go, prob >= eff_cut)
         return futility, efficacy
+
+    @staticmethod
+    def _per_cohort(
+        value: float | tuple[float, ...], cohort: np.ndarray | int | None
+    ) -> np.ndarray:
+        """A threshold for each probability: one for all, or the cohort's own."""
+        if isinstance(value, tuple):
+            if cohort is None:
+                raise ValueError("per-cohort thresholds need the cohort of each probability")
+            return np.asarray(value, dtype=float)[np.asarray(cohort)]
+        return np.asarray(float(value))
+
+    @property
+    def three_outcomes(self) -> bool:
+        """Whether the final analysis has a CONSIDER zone (a ``nogo`` threshold)."""
+        return self.nogo is not None
 
     def analysis_model(self, p0s: Sequence[float]) -> HierarchicalModel | ExnexModel:
         """The model for one dataset's posterior summaries and its PyMC fit."""
@@ -260,7 +290,11 @@ class HierarchicalBorrowing:
             "go": list(self.go) if isinstance(self.go, tuple) else self.go,
             "analysis_timing": self.timing,
             "joint_months": None if self.joint_months is None else list(self.joint_months),
-        }
+        } | (
+            {}
+            if self.nogo is None
+            else {"nogo": list(self.nogo) if isinstance(self.nogo, tuple) else self.nogo}
+        )
 
 
 @dataclass(frozen=True)
@@ -293,6 +327,13 @@ class TrialDesign:
     def cohort_names(self) -> tuple[str, ...]:
         """Cohort names in design order."""
         return tuple(c.name for c in self.cohorts)
+
+    def decides_consider(self, j: int) -> bool:
+        """Whether cohort j can end in CONSIDER: its own Go / Consider / No-Go table, or
+        with borrowing a final NO-GO threshold below the GO one."""
+        if self.borrowing is not None:
+            return self.borrowing.three_outcomes
+        return self.cohorts[j].table.three_outcomes
 
     @property
     def analysis_label(self) -> str:

@@ -66,7 +66,9 @@ def decide_borrowed(
         futility = int(np.flatnonzero(stop_f)[-1]) if stop_f.any() else None
         efficacy = int(np.flatnonzero(stop_e)[0]) if stop_e.any() else None
         if final:
-            basis = "the borrowed posterior against the final GO threshold"
+            basis = "the borrowed posterior against the final GO threshold" + (
+                " and NO-GO threshold (CONSIDER between)" if rule.three_outcomes else ""
+            )
         else:
             basis = f"the borrowed posterior against the thresholds of look {k + 1}"
         bounds = Bounds(

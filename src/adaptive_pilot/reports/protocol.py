@@ -430,8 +430,17 @@ def _thresholds(decide: HierarchicalBorrowing) -> str:
         cuts = ", ".join(f"{g:g}" for g in decide.go)
         parts.append(
             f"at the final analysis, GO if q_j is at least its cohort's threshold ({cuts}, in "
-            "cohort order) and NO-GO otherwise"
+            "cohort order)"
         )
     else:
-        parts.append(f"at the final analysis, GO if q_j >= {decide.go:g} and NO-GO otherwise")
+        parts.append(f"at the final analysis, GO if q_j >= {decide.go:g}")
+    if decide.nogo is None:
+        parts[-1] += " and NO-GO otherwise"
+    else:
+        nogo = (
+            ", ".join(f"{g:g}" for g in decide.nogo)
+            if isinstance(decide.nogo, tuple)
+            else f"{decide.nogo:g}"
+        )
+        parts[-1] += f", NO-GO if q_j < {nogo} and CONSIDER between (Go / Consider / No-Go)"
     return "; ".join(parts) + "."

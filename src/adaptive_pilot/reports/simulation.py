@@ -326,7 +326,7 @@ def _scenario_figure(result: SimulationResult, scenario: Scenario, estimates: _E
         "GO at the n reached (enrolment closed)": go_incomplete,
         **(
             {"CONSIDER at the final look": shares("p_consider_final")}
-            if any(c.table.three_outcomes for c in trial.cohorts)
+            if any(trial.decides_consider(j) for j in range(len(trial.cohorts)))
             else {}
         ),
         "NO-GO at the final look": shares("p_nogo_final"),

@@ -440,7 +440,9 @@ def _with(trial: TrialDesign, futility: float | None, go: float | tuple[float, .
     borrowing = trial.borrowing
     assert borrowing is not None
     fut = borrowing.futility if futility is None else (float(futility),) * len(borrowing.futility)
-    rule = dataclasses.replace(borrowing, futility=fut, go=go)
+    # the GO threshold searched decides GO alone: a NO-GO threshold (CONSIDER zone) changes
+    # no GO, so it is left out (it could not stay below every GO value on the grid)
+    rule = dataclasses.replace(borrowing, futility=fut, go=go, nogo=None)
     return dataclasses.replace(trial, borrowing=rule)
 
 

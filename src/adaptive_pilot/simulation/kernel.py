@@ -28,6 +28,7 @@ from ..cohorts.trial import TrialDesign, posterior_tables
 from .compiled import arrival_times, independent_trials
 from .outcomes import ACTIVE as _ACTIVE
 from .outcomes import (
+    CONSIDER,
     EFFICACY,
     FUTILITY,
     GO,
@@ -273,6 +274,9 @@ def run_trials(
             for mask, outcome_final, outcome_early in ((fut, NOGO, FUTILITY), (eff, GO, EFFICACY)):
                 outcome = np.where(final[mask], outcome_final, outcome_early).astype(np.int8)
                 _decide(code, stop_time, b[mask], jj[mask], outcome, tt[mask])
+            if trial.borrowing.three_outcomes:  # between the final NO-GO and GO thresholds
+                between = final & ~fut & ~eff
+                _decide(code, stop_time, b[between], jj[between], CONSIDER, tt[between])
 
     # Enrolment: arrivals up to the decision (or the close of enrolment).
     incomplete = code == INCOMPLETE
@@ -408,6 +412,9 @@ def _joint_looks(
         state.look_time[b, jj, k] = time
         for mask, outcome in ((fut, NOGO if final else FUTILITY), (eff, GO if final else EFFICACY)):
             _decide(code, stop_time, b[mask], jj[mask], outcome, time[mask])
+        if final and borrowing.three_outcomes:  # between the final NO-GO and GO thresholds
+            between = ~fut & ~eff
+            _decide(code, stop_time, b[between], jj[between], CONSIDER, time[between])
     # cohorts that could not reach a look: toxicity until enrolment closes, then incomplete
     toxicity_until(np.full(size, closes))
     code[code == _ACTIVE] = INCOMPLETE

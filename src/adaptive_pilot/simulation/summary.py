@@ -355,7 +355,7 @@ def result_frame(
             add(cohort.name, "p_early_futility", *_proportion(counts[ends.FUTILITY], n))
             add(cohort.name, "p_early_efficacy", *_proportion(counts[ends.EFFICACY], n))
             add(cohort.name, "p_nogo_final", *_proportion(counts[ends.NOGO], n))
-            if cohort.table.three_outcomes:
+            if trial.decides_consider(j):
                 add(cohort.name, "p_consider_final", *_proportion(counts[ends.CONSIDER], n))
             if cohort.toxicity is not None:
                 add(cohort.name, "p_stop_toxicity", *_proportion(counts[ends.TOXICITY], n))

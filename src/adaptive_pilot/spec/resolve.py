@@ -586,9 +586,10 @@ class ResolvedDesign:
         if dual:
             raise InputError(
                 self._field("borrowing.model"),
-                f"{model} borrowing decides GO / NO-GO on one threshold per cohort; cohort "
-                f"{dual[0]} has a Go / Consider / No-Go rule (rule type dual), which is decided "
-                "on each cohort's own data here: use borrowing model independent",
+                f"{model} borrowing decides on P(p_j > p0_j | all data); cohort {dual[0]} has a "
+                "Go / Consider / No-Go rule (rule type dual), which is decided on each "
+                "cohort's own data: use borrowing model independent, or give the cohorts a "
+                "single-threshold rule and borrowing.nogo for a CONSIDER zone",
             )
         spec = self.spec.borrowing
         if spec.go is None:
@@ -617,6 +618,13 @@ class ResolvedDesign:
             [c.p0 for c in cohorts], mu_mean=spec.mu_mean, mu_sd=spec.mu_sd, tau_sd=spec.tau_sd
         )
         go = tuple(float(g) for g in spec.go) if isinstance(spec.go, list) else float(spec.go)
+        nogo: float | tuple[float, ...] | None = None
+        if spec.nogo is not None:
+            nogo = (
+                tuple(float(g) for g in spec.nogo)
+                if isinstance(spec.nogo, list)
+                else float(spec.nogo)
+            )
         if spec.analysis_timing == "joint" and len(interims) > 1:
             raise InputError(
                 self._field("borrowing.analysis_timing"),
@@ -637,6 +645,7 @@ class ResolvedDesign:
                 go,
                 spec.analysis_timing,
                 months,
+                nogo,
             )
         except InputError as error:
             raise InputError(self._field(error.field), error.message) from None

@@ -533,6 +533,8 @@ class BorrowingSpec(_Spec):
     stop for futility if it is below ``futility`` (interim looks), stop for efficacy if
     it is at least ``efficacy`` (interim looks), and GO at the final look if it is at
     least ``go``. Thresholds are one number or one per interim look (null: no stop).
+    ``nogo`` (one number or one per cohort) makes the final look Go / Consider / No-Go:
+    NO-GO below it, CONSIDER between it and ``go``.
     """
 
     model: Literal["independent", "hierarchical", "exnex"] = "independent"
@@ -542,6 +544,8 @@ class BorrowingSpec(_Spec):
     futility: LookThresholds = None
     efficacy: LookThresholds = None
     go: Probability | list[Probability] | None = None
+    # Go / Consider / No-Go at the final look: NO-GO below nogo, CONSIDER between nogo and go
+    nogo: Probability | list[Probability] | None = None
     # model: exnex only; its mixture weight and non-exchangeable priors
     exnex: ExnexSpec | None = None
     # per_cohort: each cohort analysed when its own look's outcome is known; joint: all
@@ -560,6 +564,11 @@ class BorrowingSpec(_Spec):
             raise ValueError(f"{self.model} borrowing needs 'go' (the final-look GO threshold)")
         if self.exnex is not None and self.model != "exnex":
             raise ValueError("'exnex' settings are read only with model: exnex")
+        if self.nogo is not None and self.model == "independent":
+            raise ValueError(
+                "'nogo' is a threshold of hierarchical or exnex borrowing; cohorts analysed "
+                "independently take a Go / Consider / No-Go rule (rule type dual)"
+            )
         return self
 
 
@@ -600,11 +609,13 @@ class DesignSpec(_Spec):
         missing = [c.name for c in self.cohorts if getattr(c, key) is None]
         if missing:
             raise ValueError(f"every cohort needs '{key}' (missing for: {', '.join(missing)})")
-        go = self.borrowing.go
-        if isinstance(go, list) and len(go) != len(self.cohorts):
-            raise ValueError(
-                f"borrowing.go needs one threshold per cohort ({len(self.cohorts)}) or one number"
-            )
+        for threshold in ("go", "nogo"):
+            value = getattr(self.borrowing, threshold)
+            if isinstance(value, list) and len(value) != len(self.cohorts):
+                raise ValueError(
+                    f"borrowing.{threshold} needs one threshold per cohort "
+                    f"({len(self.cohorts)}) or one number"
+                )
         if key == "prevalence":
             total = sum(c.prevalence for c in self.cohorts)  # type: ignore[misc]
             if abs(total - 1.0) > 1e-6:
