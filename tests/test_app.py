@@ -1108,3 +1108,20 @@ def test_a_go_consider_nogo_design_edits_its_criteria_and_shows_three_outcomes(p
     page.keyboard.press("Tab")
     page.wait_for_selector("#design-go_text[aria-invalid='true']", timeout=10_000)
     assert "cannot read the condition" in page.inner_text("#design-go_text-error").lower()
+
+
+def test_the_design_page_checks_the_priors_influence_on_request(page, app):
+    """Prior sensitivity and drift, computed when asked, equal to the API's."""
+    from adaptive_pilot.sensitivity import sensitivity
+
+    _open(page, app)
+    assert "Rebuilds this design" in page.inner_text("#design-sensitivity_panel")
+    page.click("#design-sensitivity_run")
+    page.wait_for_selector(".ap-sensitivity", timeout=60_000)
+    expected = sensitivity(load_design(DESIGN))
+    text = page.inner_text(".ap-sensitivity")
+    assert f"at most {expected.null_range['max_alpha']:.4f}" in text
+    assert "Drift" in text and page.locator(".ap-sensitivity svg").count() == 1
+    # a changed design hides the stale check until asked again
+    _set_p0(page, "0.06")
+    page.wait_for_selector(".ap-sensitivity", state="detached", timeout=20_000)

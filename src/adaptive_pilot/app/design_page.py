@@ -167,6 +167,13 @@ def design_ui() -> Any:
         ui.output_ui("map_panel"),
         ui.card(ui.card_header("Figures"), ui.output_ui("figures_panel")),
         ui.card(
+            ui.card_header("Prior sensitivity"),
+            ui.input_action_button(
+                "sensitivity_run", "Check the prior's influence", class_="btn-secondary"
+            ),
+            ui.output_ui("sensitivity_panel"),
+        ),
+        ui.card(
             ui.card_header("Calibration"),
             ui.output_ui("criterion"),
             ui.input_action_button("calibrate", "Run the calibration", class_="btn-secondary"),
@@ -358,6 +365,60 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
                 "shrinkage estimate, and the MAP prior's 95% interval",
             ),
             class_="ap-map",
+        )
+
+    #: the last prior-sensitivity check, with the hash of the design it was made for
+    checked: reactive.Value[dict[str, Any] | None] = reactive.value(None)
+
+    @reactive.effect
+    @reactive.event(input.sensitivity_run)
+    def _sensitivity() -> None:
+        from ..sensitivity import sensitivity
+
+        state = current()
+        if "resolved" not in state:
+            return
+        resolved = state["resolved"]
+        try:
+            checked.set({"result": sensitivity(resolved), "hash": resolved.design_hash()})
+        except InputError as error:
+            checked.set({"error": error, "hash": resolved.design_hash()})
+
+    @render.ui
+    def sensitivity_panel() -> Any:
+        """The design rebuilt under other priors, and the drift table (on request)."""
+        state = evaluated()
+        stored = checked()
+        if stored is None or stored["hash"] != state["resolved"].design_hash():
+            return tags.p(
+                "Rebuilds this design under a vague, a sceptical, an enthusiastic and robustified "
+                "priors, gives the type I error over the whole null range, and the drift of the "
+                "true rate from the prior's mean (exact, a second or so).",
+                class_="small text-muted mt-2",
+            )
+        if "error" in stored:
+            return error_box(stored["error"])
+        result = stored["result"]
+        summary = result.summary()
+        frame = result.frame
+        designed = (float(frame["p_go_p0"].iloc[0]), float(frame["p_go_p1"].iloc[0]))
+        drawing = drawings.get(
+            "tornado",
+            lambda: figures.tornado_figure(
+                list(frame["scenario"][1:]), list(frame["p_go_p0"][1:]),
+                list(frame["p_go_p1"][1:]), designed=designed,
+            ),
+            frame.to_numpy(dtype=str),
+        )  # fmt: skip
+        return tags.div(
+            *(tags.p(line, class_="small") for line in summary.header),
+            *(table_html(table) for table in summary.tables),
+            figure_html(
+                drawing,
+                "Prior sensitivity: the change in type I error and power under each "
+                "alternative prior",
+            ),
+            class_="ap-sensitivity mt-2",
         )
 
     @render.ui
