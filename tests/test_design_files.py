@@ -52,7 +52,12 @@ def test_motivating_trial_file():
 
 
 def test_calibrated_values_in_shipped_files_are_what_calibration_chooses():
-    for name in ("motivating_trial.yaml", "bop2_example.yaml", "go_consider_nogo.yaml"):
+    for name in (
+        "motivating_trial.yaml",
+        "bop2_example.yaml",
+        "go_consider_nogo.yaml",
+        "g12c_crc_map_gng.yaml",
+    ):
         resolved = load_design(REPO / "designs" / name)
         chosen = resolved.calibrate().design
         assert chosen.boundary_table == resolved.boundary_table(), name

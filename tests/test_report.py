@@ -524,3 +524,28 @@ def test_a_go_consider_nogo_design_is_described_with_its_three_outcomes():
     assert f"CONSIDER if {lo} <= x <= {hi}" in text
     assert any(r.startswith("Lalonde RL") for r in report.references)
     assert any(r.startswith("Frewer P") for r in report.references)
+
+
+def test_a_wrapping_latex_column_is_never_narrower_than_its_longest_word():
+    """A mixture prior's '0.0227*Beta(1.36015,' cannot break: the column holds it."""
+    import re
+
+    import pandas as pd
+
+    from adaptive_pilot.reports.latex import _longtable
+    from adaptive_pilot.results import Table
+
+    word = "0.0227*Beta(1.36015,"
+    frame = pd.DataFrame(
+        {
+            "scenario": ["as designed", "robust weight 0.25"],
+            "prior": [f"0.28*Beta(7.5, 77.0) + {word} 4.15346) + 0.5*Beta(1, 1)"] * 2,
+            **{f"col{k}": [0.123456789, 0.5] for k in range(9)},
+        }
+    )
+    tex = _longtable(Table(frame, title="t"))
+    share = float(re.search(r"p\{([0-9.]+)\\textwidth\}", tex).group(1))
+    capacity = {"": 80, "\\small": 92, "\\footnotesize": 104, "\\scriptsize": 124}[
+        next((s for s in ("\\small", "\\footnotesize", "\\scriptsize") if s in tex), "")
+    ]
+    assert share * capacity / 0.95 >= len(word) + 2 - 1e-9

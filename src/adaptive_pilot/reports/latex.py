@@ -88,7 +88,13 @@ def _longtable(table: Table) -> str:
     ]
     wraps = [bool(rows) and max(len(c) for c in column[1:]) > 45 for column in columns]
     fixed = sum(w for w, wrap in zip(widths, wraps, strict=True) if not wrap)
-    least = 18 * sum(wraps)  # a wrapping column keeps at least about 18 characters
+    # a wrapping column keeps at least about 18 characters, and its longest word
+    words = [
+        max((len(word) for cell in column[1:] for word in cell.split()), default=0) + 2
+        for column, wrap in zip(columns, wraps, strict=True)
+        if wrap
+    ]
+    least = max([18, *words]) * sum(wraps)
     width = fixed + least if any(wraps) else fixed
     # a font size (and column gap) at which the table's widest rows fit the text width
     capacity, size = next(((limit, size) for limit, size in _SIZES if width <= limit), _SMALLEST)
