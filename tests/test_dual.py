@@ -450,3 +450,16 @@ def test_an_interim_call_with_borrowing_nogo_says_consider(tmp_path):
         assert call.decision == expected, (x_a, prob)
         outcomes.add(call.decision)
     assert outcomes == {"go", "consider", "no_go"}
+
+
+def test_a_dual_cohort_cut_short_must_be_no_go(tmp_path):
+    design = tmp_path / "dual.yaml"
+    design.write_text(DUAL_TRIAL.replace("BORROWING", "").replace(
+        "accrual: {rate: 3, assessment_delay: 1}",
+        "accrual: {rate: 3, assessment_delay: 1, max_duration: 12}"))  # fmt: skip
+    with pytest.raises(InputError) as caught:
+        ap.load_design(design).trial()
+    assert caught.value.field.endswith("accrual.incomplete") and "no_go" in str(caught.value)
+    design.write_text(design.read_text().replace("max_duration: 12", "max_duration: 12, "
+                                                 "incomplete: no_go"))  # fmt: skip
+    assert ap.load_design(design).trial().decides_consider(0)

@@ -312,6 +312,15 @@ class TrialDesign:
     plan_hash: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
+        cut_short = self.accrual.max_duration is not None and self.accrual.incomplete == "analyse"
+        three = [j for j in range(len(self.cohorts)) if self.decides_consider(j)]
+        if cut_short and three:
+            raise InputError(
+                "accrual.incomplete",
+                f"cohort {self.cohorts[three[0]].name} decides Go / Consider / No-Go, and a "
+                "cohort cut short by max_duration is analysed at the n it reached with the "
+                "GO bound only (never CONSIDER): set accrual.incomplete: no_go",
+            )
         if self.borrowing is None:
             return
         for i, cohort in enumerate(self.cohorts):
