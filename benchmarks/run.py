@@ -502,6 +502,19 @@ def exact_benchmarks() -> list[tuple[str, float, float, float | None]]:
     median, best = timed(bop2, repeats=5)
     rows.append(("BOP2 search: 50 lambda x 59 gamma, 4 looks", median, best, None))
 
+    def dual() -> None:
+        from adaptive_pilot.designs.calibration import calibrate_dual
+        from adaptive_pilot.rules import dual as dual_rules
+
+        dual_rules._tails.cache_clear()  # each repeat computes its posteriors afresh
+        rule = ap.DualRule(ap.BetaPrior(0.3, 0.7), 0.15, "P(p > LRV) > 0.9 and P(p > TV) > 0.5",
+                           "P(p < TV) > 0.9", tv=0.3)  # fmt: skip
+        calibrate_dual(rule, (10, 20, 30, 40), alpha=0.1, beta=0.2, go=grid(0.50, 0.99, 0.01),
+                       nogo=grid(0.50, 0.99, 0.01))  # fmt: skip
+
+    median, best = timed(dual, repeats=3)
+    rows.append(("Go / Consider / No-Go search: 50 x 50 thresholds, 4 looks", median, best, None))
+
     ten_looks = ap.BoundaryTable(
         looks=tuple(range(10, 101, 10)),
         futility=(0, 1, 2, 3, 5, 6, 7, 8, 9, 13),
