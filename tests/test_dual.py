@@ -363,15 +363,10 @@ def test_a_dual_calibration_grid_needs_a_dual_rule(tmp_path):
 def test_oc_command_takes_a_consider_band(capsys):
     import json
 
-    from adaptive_pilot.cli import main
+    from test_cli import run as cli
 
     def run(*argv):
-        try:
-            code = main(list(argv))
-        except SystemExit as stop:
-            code = stop.code
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
+        return cli(capsys, *argv)
 
     args = ["oc", "--looks", "15,30", "--futility", "2,5", "--efficacy", "never,10",
             "--p", "0.15,0.3", "--json"]  # fmt: skip

@@ -401,15 +401,9 @@ def design_server(input: Any, output: Any, session: Any) -> Any:
         result = stored["result"]
         summary = result.summary()
         frame = result.frame
-        designed = (float(frame["p_go_p0"].iloc[0]), float(frame["p_go_p1"].iloc[0]))
         drawing = drawings.get(
-            "tornado",
-            lambda: figures.tornado_figure(
-                list(frame["scenario"][1:]), list(frame["p_go_p0"][1:]),
-                list(frame["p_go_p1"][1:]), designed=designed,
-            ),
-            frame.to_numpy(dtype=str),
-        )  # fmt: skip
+            "tornado", lambda: figures.prior_sensitivity_figure(frame), frame.to_numpy(dtype=str)
+        )
         return tags.div(
             *(tags.p(line, class_="small") for line in summary.header),
             *(table_html(table) for table in summary.tables),

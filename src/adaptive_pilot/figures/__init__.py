@@ -31,6 +31,7 @@ _EXPORTS = {
     "scenario_figure": "simulation",
     "stopping_figure": "design",
     "svg": "_render",
+    "prior_sensitivity_figure": "sensitivity",
     "tornado_figure": "sensitivity",
 }
 
@@ -45,6 +46,7 @@ __all__ = [
     "pdf",
     "pdf_pages",
     "png",
+    "prior_sensitivity_figure",
     "sample_size_figure",
     "scenario_figure",
     "stopping_figure",
@@ -62,5 +64,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .design import OCCurve, oc_figure, sample_size_figure, stopping_figure
     from .interim import cohort_figure
     from .prior import forest_figure
-    from .sensitivity import tornado_figure
+    from .sensitivity import prior_sensitivity_figure, tornado_figure
     from .simulation import OUTCOME_COLOURS, scenario_figure

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from ._render import COLOURS, new_figure, style
 
-__all__ = ["tornado_figure"]
+__all__ = ["prior_sensitivity_figure", "tornado_figure"]
 
 
 def tornado_figure(
@@ -38,3 +39,15 @@ def tornado_figure(
             axes.set_xlabel("probability")
         left.set_yticks(y, [labels[k] for k in order])
     return figure
+
+
+def prior_sensitivity_figure(frame: Any) -> Figure:
+    """The tornado of a prior-sensitivity frame (its first row is the design as planned):
+    ``scenario``, ``p_go_p0`` and ``p_go_p1`` per alternative prior."""
+    designed = (float(frame["p_go_p0"].iloc[0]), float(frame["p_go_p1"].iloc[0]))
+    return tornado_figure(
+        list(frame["scenario"][1:]),
+        list(frame["p_go_p0"][1:]),
+        list(frame["p_go_p1"][1:]),
+        designed=designed,
+    )

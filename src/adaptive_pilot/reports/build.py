@@ -344,10 +344,7 @@ def _sensitivity_blocks(resolved: ResolvedDesign) -> tuple[Paragraph | Table | F
         f"{worst['at']:.3g}). All numbers are exact."
     )
     table = result.summary().tables[0]
-    figure = figures.tornado_figure(
-        list(frame["scenario"][1:]), list(frame["p_go_p0"][1:]), list(frame["p_go_p1"][1:]),
-        designed=designed,
-    )  # fmt: skip
+    figure = figures.prior_sensitivity_figure(frame)
     caption = (
         "Prior sensitivity: type I error and power under each alternative prior, against "
         "the design as planned (exact)."

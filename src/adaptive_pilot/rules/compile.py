@@ -79,18 +79,17 @@ class Cutoffs:
     go_inclusive: bool = False
 
 
-@runtime_checkable
-class Rule(Protocol):
-    """What a stopping rule provides to be compiled and evaluated at any (n, x)."""
+class _RuleBasics(Protocol):
+    """What every rule provides: its name, p0, words and the number shown beside a call."""
 
     @property
     def name(self) -> str:
-        """Short name: posterior, predictive, bop2..."""
+        """Short name: posterior, predictive, bop2, dual..."""
         ...
 
     @property
     def p0(self) -> float:
-        """The uninteresting response rate."""
+        """The uninteresting response rate (a dual rule's LRV)."""
         ...
 
     @property
@@ -102,20 +101,8 @@ class Rule(Protocol):
         """The monitored statistic at (n, x), vectorised."""
         ...
 
-    def look_statistics(self, looks: Sequence[int]) -> np.ndarray:
-        """S(n_k, x) for x = 0..N on every look: shape (K, N + 1), NaN beyond n_k."""
-        ...
-
     def final_statistics(self, n: int) -> np.ndarray:
-        """The statistic that decides GO at a final analysis with n patients, x = 0..n."""
-        ...
-
-    def cutoffs(self, looks: Sequence[int]) -> Cutoffs:
-        """Cut-offs at each look (the last one is the final analysis)."""
-        ...
-
-    def statistic_key(self) -> Hashable:
-        """Rules with equal keys have equal statistics on any look schedule."""
+        """The statistic at a final analysis with n patients, x = 0..n."""
         ...
 
     def describe(self) -> str:
@@ -128,33 +115,28 @@ class Rule(Protocol):
 
 
 @runtime_checkable
-class SetRule(Protocol):
+class Rule(_RuleBasics, Protocol):
+    """What a stopping rule provides to be compiled and evaluated at any (n, x): a
+    statistic compared with per-look cut-offs."""
+
+    def look_statistics(self, looks: Sequence[int]) -> np.ndarray:
+        """S(n_k, x) for x = 0..N on every look: shape (K, N + 1), NaN beyond n_k."""
+        ...
+
+    def cutoffs(self, looks: Sequence[int]) -> Cutoffs:
+        """Cut-offs at each look (the last one is the final analysis)."""
+        ...
+
+    def statistic_key(self) -> Hashable:
+        """Rules with equal keys have equal statistics on any look schedule."""
+        ...
+
+
+@runtime_checkable
+class SetRule(_RuleBasics, Protocol):
     """A rule that states its decision sets (a Go / Consider / No-Go rule)."""
 
     three_outcomes: ClassVar[bool]
-
-    @property
-    def name(self) -> str:
-        """Short name (``dual``)."""
-        ...
-
-    @property
-    def p0(self) -> float:
-        """The rate at which a GO is false (the LRV)."""
-        ...
-
-    @property
-    def go_field(self) -> str:
-        """The parameter to blame when the final analysis never or always says GO."""
-        ...
-
-    def statistic(self, n: Any, x: Any) -> np.ndarray:
-        """The number shown beside a decision, at (n, x)."""
-        ...
-
-    def final_statistics(self, n: int) -> np.ndarray:
-        """That number at a final analysis with n patients, x = 0..n."""
-        ...
 
     def interim_sets(self, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
         """(stop for futility, stop for efficacy) at an interim look with n patients."""
@@ -162,14 +144,6 @@ class SetRule(Protocol):
 
     def final_sets(self, n: int, x: Any) -> tuple[np.ndarray, np.ndarray]:
         """(GO, NO-GO) at a final analysis with n patients."""
-        ...
-
-    def describe(self) -> str:
-        """The rule in words."""
-        ...
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready parameters."""
         ...
 
 
