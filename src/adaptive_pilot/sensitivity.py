@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from .errors import InputError
 from .ess import effective_sample_size
@@ -209,6 +208,7 @@ def drift_frame(designs: dict[str, Any], centre: float) -> pd.DataFrame:
     ``designs``: the compiled designs by scenario name (those of ``_DRIFT_SCENARIOS``
     present are used). Shifts that leave (0, 1) are skipped.
     """
+    from ._binomial import binomial_pmf_matrix
     from .conflict import CONFLICT_LEVEL, box_p_values
 
     shifts = [s for s in DRIFT_SHIFTS if 0.0 < centre + s < 1.0]
@@ -220,13 +220,7 @@ def drift_frame(designs: dict[str, Any], centre: float) -> pd.DataFrame:
         alt = designs[label]
         n = alt.table.n_max
         flagged = box_p_values(alt.prior, n) < CONFLICT_LEVEL
-        x = np.arange(n + 1)
-        binom = np.exp(
-            special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
-            + special.xlogy(x[None, :], rates[:, None])
-            + special.xlog1py(n - x[None, :], -rates[:, None])
-        )  # fmt: skip
-        p_conflict = binom[:, flagged].sum(axis=1)
+        p_conflict = binomial_pmf_matrix(n, rates)[:, flagged].sum(axis=1)
         p_go = exact_oc(alt.table, rates).p_go
         for shift, rate, go, conflict in zip(shifts, rates, p_go, p_conflict, strict=True):
             rows.append(
