@@ -107,7 +107,8 @@ def test_no_import_cycle_in_the_package():
 LAYERS: list[set[str]] = [
     # numerics and the boundary table, in four steps
     {"errors", "_limits", "glossary", "_lazy"},
-    {"_validate", "_files", "_grid", "_binomial", "provenance", "priors", "kaplan_meier"},
+    {"_validate", "_files", "_grid", "_binomial", "_lattice", "provenance", "priors",
+     "kaplan_meier"},
     {"results", "ess", "conflict"},
     {"boundary_table", "prior_information"},
     {"rules"},  # stopping rules and the one compile path
@@ -247,7 +248,34 @@ def _results() -> list[object]:
         ap.bayesian_oc(table, ap.BetaPrior(2, 8), 0.1, 0.3),
         _sensitivity(),
         _tau_sensitivity(),
+        _endpoint_oc(),
+        _endpoint_calibration(),
     ]
+
+
+def _endpoint_rule():
+    from adaptive_pilot.priors import DirichletPrior
+    from adaptive_pilot.rules.endpoints import Endpoint, MultiEndpointRule
+
+    prior = DirichletPrior(("CR/PR", "SD", "PD"), (0.1, 0.25, 0.65))
+    endpoints = (Endpoint("ORR", ("CR/PR",), 0.1), Endpoint("DCR", ("CR/PR", "SD"), 0.35))
+    return MultiEndpointRule(prior, endpoints, "any", 30, 0.8, 1.0)
+
+
+def _endpoint_oc():
+    from adaptive_pilot.designs.multi_endpoint import MultiEndpointDesign
+
+    design = MultiEndpointDesign(_endpoint_rule(), (15, 30))
+    return design.oc({"null": (0.1, 0.25, 0.65), "target": (0.25, 0.3, 0.45)})
+
+
+def _endpoint_calibration():
+    from adaptive_pilot.designs.endpoint_calibration import calibrate_endpoints
+
+    return calibrate_endpoints(
+        _endpoint_rule(), looks=(15, 30), null=(0.1, 0.25, 0.65), alternative=(0.25, 0.3, 0.45),
+        alpha=0.1, lam=(0.7, 0.8, 0.9), gamma=(0.5, 1.0),
+    )  # fmt: skip
 
 
 def _sensitivity():

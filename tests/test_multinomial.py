@@ -30,7 +30,7 @@ def _brute(looks, probs, rules, k):
 def _masks(looks, rules, k):
     masks = []
     for look, n in enumerate(looks):
-        grid = count_grid(n, k)
+        grid = count_grid(n, k - 1)
         last = n - sum(grid)
         masks.append([np.asarray(rule(*grid, last), dtype=bool) for rule in rules[look]])
     return masks
@@ -66,7 +66,7 @@ def test_two_categories_are_the_binomial_recursion():
     table = ap.BoundaryTable(looks=(10, 29), futility=(1, 5), efficacy=(None, 6))
     masks = []
     for k, n in enumerate(table.looks):
-        (x,) = count_grid(n, 2)
+        (x,) = count_grid(n, 1)
         masks.append([x <= table.futility[k], x >= table.efficacy[k]])
     rates = np.array([0.1, 0.3])
     stopped, _ = multinomial_stopping_probabilities(table.looks, np.c_[rates, 1 - rates], masks)
@@ -76,7 +76,7 @@ def test_two_categories_are_the_binomial_recursion():
 
 
 def test_inputs_are_refused_in_one_line():
-    grid = count_grid(2, 3)
+    grid = count_grid(2, 2)
     with pytest.raises(InputError, match="sum to 1"):
         multinomial_stopping_probabilities([2], [[0.5, 0.4, 0.2]], [[grid[0] == 0]])
     with pytest.raises(InputError, match="count cells"):

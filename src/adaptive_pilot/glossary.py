@@ -400,6 +400,12 @@ FIELDS: dict[str, Term] = {
     "eta": Term("eta", "BOP2-FE efficacy cut-off exponent", ".3f"),
     "feasible": Term("feasible", "whether the design meets the error targets", ""),
     "scenario": Term("scenario", "scenario name", ""),
+    "endpoint_rates": Term(
+        "endpoint rates",
+        "a scenario's true rate of each endpoint of a multi-endpoint design (sums of its "
+        "category probabilities), e.g. ORR 0.3, DCR 0.6",
+        "",
+    ),
     "cohort": Term("cohort", "cohort name ('ALL': the whole trial)", ""),
     "metric": Term("metric", "name of the metric (from this glossary)", ""),
     "method": Term(

@@ -20,7 +20,14 @@ from scipy import special
 
 from .errors import InputError
 
-__all__ = ["BetaMixturePrior", "BetaPrior", "Prior", "prior_from_historical", "robustify"]
+__all__ = [
+    "BetaMixturePrior",
+    "BetaPrior",
+    "DirichletPrior",
+    "Prior",
+    "prior_from_historical",
+    "robustify",
+]
 
 
 class _BetaFamily:
@@ -247,6 +254,83 @@ class BetaMixturePrior(_BetaFamily):
 
 
 Prior = BetaPrior | BetaMixturePrior
+
+
+@dataclass(frozen=True)
+class DirichletPrior:
+    """Dirichlet prior on the probabilities of K outcome categories.
+
+    With counts c_1..c_K among n patients the posterior is Dirichlet(a + c). The
+    probability of any group S of categories (an endpoint such as ORR = CR + PR) is
+    Beta(a_S, A - a_S) a priori, with a_S the sum of a over S and A the sum of all a,
+    and Beta(a_S + c_S, A - a_S + n - c_S) a posteriori (the aggregation property).
+
+    Parameters
+    ----------
+    categories : sequence of str
+        Category names, at least two, each once.
+    concentration : sequence of float
+        Positive a_j, one per category; A = sum a_j is the prior effective sample size.
+
+    Examples
+    --------
+    BOP2's default prior puts the null rates on an effective sample size of 1:
+
+    >>> prior = DirichletPrior(("CR", "PR", "SD", "PD"), (0.05, 0.15, 0.3, 0.5))
+    >>> print(prior.marginal(("CR", "PR")))
+    Beta(0.2, 0.8)
+    """
+
+    categories: tuple[str, ...]
+    concentration: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        names = tuple(self.categories)
+        if len(names) < 2 or not all(isinstance(c, str) and c.strip() for c in names):
+            raise InputError("categories", f"needs at least two category names (got {names!r})")
+        if len(set(names)) != len(names):
+            raise InputError("categories", f"names must be distinct (got {list(names)})")
+        values = tuple(self.concentration)
+        if len(values) != len(names):
+            raise InputError(
+                "prior",
+                f"needs one concentration per category ({len(names)}, got {len(values)})",
+            )
+        for name, value in zip(names, values, strict=True):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InputError(f"prior.{name}", f"must be a positive number (got {value!r})")
+            if not (math.isfinite(value) and value > 0):
+                raise InputError(f"prior.{name}", f"must be a positive number (got {value})")
+        object.__setattr__(self, "categories", names)
+        object.__setattr__(self, "concentration", tuple(float(v) for v in values))
+
+    @property
+    def total(self) -> float:
+        """A = sum of the concentrations (the prior effective sample size)."""
+        return float(sum(self.concentration))
+
+    def members(self, categories: Sequence[str]) -> np.ndarray:
+        """0/1 indicator over this prior's categories of a group of them."""
+        unknown = [c for c in categories if c not in self.categories]
+        if unknown:
+            raise InputError(
+                "categories",
+                f"{unknown[0]!r} is not a category; the categories are "
+                + ", ".join(self.categories),
+            )
+        return np.array([int(c in categories) for c in self.categories])
+
+    def marginal(self, categories: Sequence[str]) -> BetaPrior:
+        """Beta prior of the probability of a group of categories."""
+        a = float(self.members(categories) @ np.array(self.concentration))
+        return BetaPrior(a, self.total - a)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: {category: concentration}."""
+        return dict(zip(self.categories, self.concentration, strict=True))
+
+    def __str__(self) -> str:
+        return "Dirichlet(" + ", ".join(f"{v:g}" for v in self.concentration) + ")"
 
 
 def prior_from_historical(

@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,9 @@ from ..rules.dual import DualRule, with_thresholds
 from ..rules.predictive import PredictiveRule
 from .bayesian import BayesianDesign
 from .looks import look_schedule
+
+if TYPE_CHECKING:
+    from .multi_endpoint import MultiEndpointDesign
 
 __all__ = [
     "BOP2_CRITERIA",
@@ -105,8 +108,8 @@ class CalibrationResult(ResultMixin):
     Attributes
     ----------
     method : str
-        ``"predictive"``, ``"bop2"`` or ``"dual"``.
-    design : BayesianDesign or None
+        ``"predictive"``, ``"bop2"``, ``"dual"`` or ``"bop2_endpoints"``.
+    design : BayesianDesign, MultiEndpointDesign or None
         The chosen design (None when no design is feasible).
     table : pandas.DataFrame
         Every valid candidate with its exact alpha, power, EN(p0), EN(p1),
@@ -118,7 +121,7 @@ class CalibrationResult(ResultMixin):
     """
 
     method: str
-    design: BayesianDesign | None
+    design: BayesianDesign | MultiEndpointDesign | None
     table: pd.DataFrame = field(repr=False)
     grids: dict[str, Any]
     n_invalid: int = 0
@@ -155,7 +158,7 @@ class CalibrationResult(ResultMixin):
         return {
             "method": self.method,
             "chosen": None if self.design is None else json_safe(self.design.to_dict()),
-            "boundaries": None if self.design is None else self.design.boundary_table.to_dict(),
+            "boundaries": None if self.design is None else self.design.to_dict()["boundaries"],
             "feasible": records(feasible),
             "n_evaluated": len(self.table),
             "n_invalid": self.n_invalid,
@@ -589,6 +592,8 @@ def criterion_words(method: str, criterion: str, targets: dict[str, Any]) -> str
             f"designs with {limits}; ties: the smaller E[N | p0]"
         )
     size = f"a type I error P(GO | p0) of at most {alpha:g}"
+    if method == "bop2_endpoints":
+        size = f"a type I error (the largest P(GO) over the null scenarios) of at most {alpha:g}"
     both = size + (f" and a power P(GO | p1) of at least {1 - beta:g}" if beta is not None else "")
     if criterion == "power":
         return (

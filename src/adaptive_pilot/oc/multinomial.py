@@ -1,47 +1,50 @@
 """Exact stopping probabilities of a design whose patients fall into K outcome categories.
 
-The groundwork of multinomial endpoints (issue 27): each patient's outcome is one of K
-categories (e.g. CR/PR, SD, PD/NE; or response x toxicity, four cells) with
-probabilities p = (p_1, ..., p_K). Among n patients the category counts
-c = (c_1, ..., c_K), sum n, are multinomial. A design stops at look k when the counts
-fall in a set given as a boolean mask on the count lattice.
+Each patient's outcome is one of K categories (e.g. CR/PR, SD, PD/NE; or response x
+toxicity, four cells) with probabilities p = (p_1, ..., p_K). A design decides on D
+counts that each patient moves by a fixed step: with steps ``b_j`` in {0, 1}^D for
+category j, the counts after n patients are s = sum_i b_{j_i}. The default steps track
+c_1, ..., c_{K-1} (category K moves nothing); a rule on endpoints (ORR = CR + PR,
+DCR = CR + PR + SD; responses and toxicities) tracks one count per endpoint, so D is
+the number of endpoints, whatever K.
 
-The forward recursion carries, for every p at once, the distribution of the counts among
-trials still running, on a dense grid over (c_1, ..., c_{K-1}) (c_K = n - the rest;
-cells with a sum above n are empty). Between looks it adds one patient at a time:
-``S'(c) = p_K S(c) + sum_j p_j S(c - e_j)``, which is exact (no FFT rounding). At each
-look the masked mass stops.
+The forward recursion carries, for every p at once, the distribution of s among
+trials still running on the dense lattice {0..N}^D, adding one patient at a time:
+``S'(s) = sum_j p_j S(s - b_j)`` (categories with the same step are merged first). It
+is exact: no FFT, no Monte Carlo. At each look the masked mass stops.
 
-Cost: O(N (N + 1)^(K - 1) K) per rate, memory (N + 1)^(K - 1) per rate; a lattice above
-:data:`CELL_LIMIT` cells is refused. For K = 3 and N = 60 that is 3,721 cells; for
-K = 4 and N = 60, 226,981.
+Cost: O(N (N + 1)^D J) per rate and design, J the number of distinct steps; memory
+(N + 1)^D per rate and design. A lattice above :data:`CELL_LIMIT` cells is refused.
+For D = 2 and N = 60 that is 3,721 cells; for D = 3 and N = 60, 226,981.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .._lattice import add_patient, count_grid, default_steps, merge_steps
 from .._validate import increasing_looks
 from ..errors import InputError
 
-__all__ = ["CELL_LIMIT", "count_grid", "multinomial_stopping_probabilities"]
+__all__ = [
+    "CELL_LIMIT",
+    "count_grid",
+    "designs_stopping_probabilities",
+    "multinomial_stopping_probabilities",
+]
 
-#: Largest count lattice (cells per rate) the recursion accepts.
+#: Largest count lattice (cells per rate and design) the recursion accepts.
 CELL_LIMIT = 20_000_000
-
-
-def count_grid(n: int, k: int) -> tuple[np.ndarray, ...]:
-    """The counts c_1..c_{K-1} on the lattice of n patients (``np.indices`` of shape
-    (n + 1,) * (K - 1)); c_K = n - their sum (negative: not a cell)."""
-    return tuple(np.indices((n + 1,) * (k - 1)))
 
 
 def multinomial_stopping_probabilities(
     looks: Sequence[int],
     probabilities: np.ndarray,
     stops: Sequence[Sequence[np.ndarray]],
+    *,
+    steps: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact probability that a K-category design stops at each look, for each reason.
 
@@ -52,10 +55,12 @@ def multinomial_stopping_probabilities(
     probabilities : array_like, shape (P, K)
         Category probabilities of each scenario; rows sum to 1.
     stops : sequence of sequences of ndarray of bool
-        For each look, one mask per stopping reason, each of shape (n_k + 1,) * (K - 1)
-        over (c_1, ..., c_{K-1}); a cell stops for the first reason whose mask holds.
-        Cells with c_1 + ... + c_{K-1} > n_k are ignored. To end every trial at the
-        final look, its masks must cover every cell.
+        For each look, one mask per stopping reason over the D counts at that look,
+        of shape (n_k + 1,) * D. A cell stops for the first reason whose mask holds.
+        To end every trial at the final look, its masks must cover every cell.
+    steps : array_like of int, shape (K, D), optional
+        What one patient of each category adds to the D counts (0 or 1 per count);
+        default: the counts c_1..c_{K-1}.
 
     Returns
     -------
@@ -67,10 +72,48 @@ def multinomial_stopping_probabilities(
     --------
     Three categories, one look of two patients, stop if no patient is in category 1:
 
-    >>> c1, c2 = count_grid(2, 3)
+    >>> c1, c2 = count_grid(2, 2)
     >>> stopped, _ = multinomial_stopping_probabilities([2], [[0.5, 0.3, 0.2]], [[c1 == 0]])
     >>> round(float(stopped[0, 0, 0]), 4)
     0.25
+    """
+    if len(stops) != len(increasing_looks("looks", looks)):
+        raise InputError("stops", f"needs one list of masks per look ({len(looks)})")
+    keys = np.zeros((1, len(looks)), dtype=int)
+    stopped, running = designs_stopping_probabilities(
+        looks, probabilities, keys, lambda k, _key: stops[k], steps=steps
+    )
+    return stopped[0], running[0]
+
+
+def designs_stopping_probabilities(
+    looks: Sequence[int],
+    probabilities: np.ndarray,
+    keys: np.ndarray,
+    masks_for: Callable[[int, int], Sequence[np.ndarray]],
+    *,
+    steps: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stopping probabilities of B designs on one schedule, sharing common prefixes.
+
+    Designs whose stopping sets agree at looks 1..k share the distribution of the
+    counts up to look k + 1, so the recursion runs once per distinct prefix: a
+    depth-first walk of the tree of prefixes. The last stretch (look K - 1 to K) runs
+    once per distinct prefix of K - 1 looks, whatever the designs' final sets. Exact.
+
+    Parameters
+    ----------
+    looks, probabilities, steps
+        As in :func:`multinomial_stopping_probabilities`.
+    keys : ndarray of int, shape (B, K_looks)
+        Per design and look, an id of its stopping sets there (equal ids, equal sets).
+    masks_for : callable
+        ``masks_for(k, key)``: the list of reason masks at look k for that id, each of
+        shape (n_k + 1,) * D.
+
+    Returns
+    -------
+    (stopped, running) : ndarrays of shape (B, P, K_looks, R) and (B, P)
     """
     looks = increasing_looks("looks", looks)
     probs = np.atleast_2d(np.asarray(probabilities, dtype=float))
@@ -78,55 +121,67 @@ def multinomial_stopping_probabilities(
         raise InputError("probabilities", "needs one row of K >= 2 category probabilities")
     if np.any(probs < 0) or not np.allclose(probs.sum(axis=1), 1.0, atol=1e-12):
         raise InputError("probabilities", "each row must be non-negative and sum to 1")
-    n_rates, k = probs.shape
+    k = probs.shape[1]
+    step = default_steps(k) if steps is None else np.asarray(steps)
+    if step.ndim != 2 or step.shape[0] != k or not np.isin(step, (0, 1)).all():
+        raise InputError("steps", f"needs one row of 0/1 per category ({k}), one column per count")
+    dims = step.shape[1]
     n_max = looks[-1]
-    cells = (n_max + 1) ** (k - 1)
+    cells = (n_max + 1) ** dims
     if cells > CELL_LIMIT:
         raise InputError(
             "looks",
-            f"{k} categories and N = {n_max} make {cells:,} count cells per rate; at most "
-            f"{CELL_LIMIT:,} are allowed (fewer patients or categories)",
+            f"{dims} tracked counts and N = {n_max} make {cells:,} count cells per rate; at "
+            f"most {CELL_LIMIT:,} are allowed (fewer patients or endpoints)",
         )
-    if len(stops) != len(looks):
-        raise InputError("stops", f"needs one list of masks per look ({len(looks)})")
-    n_reasons = max(len(masks) for masks in stops)
-    shape = (n_max + 1,) * (k - 1)
-    state = np.zeros((n_rates, *shape))
-    state[(slice(None), *(0,) * (k - 1))] = 1.0
-    stopped = np.zeros((n_rates, len(looks), n_reasons))
-    previous = 0
-    for look, n in enumerate(looks):
-        for _ in range(n - previous):
-            state = _add_patient(state, probs)
-        previous = n
-        inside = np.sum(np.indices(shape), axis=0) <= n
-        for reason, mask in enumerate(stops[look]):
-            full = _padded(np.asarray(mask, dtype=bool), n, shape) & inside
-            hit = state * full
-            stopped[:, look, reason] = hit.reshape(n_rates, -1).sum(axis=1)
-            state = state - hit
-    running = np.clip(state.reshape(n_rates, -1).sum(axis=1), 0.0, 1.0)
+    keys = np.asarray(keys)
+    merged_steps, merged_probs = merge_steps(step, probs)
+    shape = (n_max + 1,) * dims
+    n_rates = probs.shape[0]
+    start = np.zeros((1, n_rates, *shape))
+    start[(0, slice(None), *(0,) * dims)] = 1.0
+    found: dict[tuple[int, int], np.ndarray] = {}  # (design, look) -> (P, reasons)
+    running = np.zeros((len(keys), n_rates))
+    cache: dict[tuple[int, int], list[np.ndarray]] = {}
+
+    def masks(look: int, key: int) -> list[np.ndarray]:
+        if (look, key) not in cache:
+            n = looks[look]
+            cache[look, key] = [
+                _padded(np.asarray(m, dtype=bool), n, shape) for m in masks_for(look, key)
+            ]
+        return cache[look, key]
+
+    def walk(look: int, state: np.ndarray, members: list[int], previous: int) -> None:
+        for _ in range(looks[look] - previous):
+            state = add_patient(state, merged_steps, merged_probs)
+        groups: dict[int, list[int]] = {}
+        for b in members:
+            groups.setdefault(int(keys[b, look]), []).append(b)
+        for key, group in groups.items():
+            rest = state
+            hits = []
+            for mask in masks(look, key):
+                hit = rest * mask
+                hits.append(hit.reshape(n_rates, -1).sum(axis=1))
+                rest = rest - hit
+            for b in group:
+                found[b, look] = np.stack(hits, axis=1) if hits else np.zeros((n_rates, 0))
+            if look + 1 < len(looks):
+                walk(look + 1, rest, group, looks[look])
+            else:
+                running[group] = np.clip(rest.reshape(n_rates, -1).sum(axis=1), 0.0, 1.0)
+
+    walk(0, start, list(range(len(keys))), 0)
+    n_reasons = max(v.shape[1] for v in found.values())
+    stopped = np.zeros((len(keys), n_rates, len(looks), n_reasons))
+    for (b, look), value in found.items():
+        stopped[b, :, look, : value.shape[1]] = value
     return stopped, running
 
 
-def _add_patient(state: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """One more patient: S'(c) = p_K S(c) + sum_j p_j S(c - e_j) (exact)."""
-    k = probs.shape[1]
-    extra = (slice(None),) + (None,) * (k - 1)
-    out = state * probs[:, k - 1][extra]
-    for j in range(k - 1):
-        axis = j + 1
-        shifted = np.zeros_like(state)
-        dest = [slice(None)] * state.ndim
-        src = [slice(None)] * state.ndim
-        dest[axis], src[axis] = slice(1, None), slice(None, -1)
-        shifted[tuple(dest)] = state[tuple(src)]
-        out += shifted * probs[:, j][extra]
-    return out
-
-
 def _padded(mask: np.ndarray, n: int, shape: tuple[int, ...]) -> np.ndarray:
-    """A look's mask (n + 1,) * (K - 1) placed on the full lattice (False beyond n)."""
+    """A look's mask placed on the full lattice (False beyond n)."""
     want = (n + 1,) * len(shape)
     if mask.shape != want:
         raise InputError(

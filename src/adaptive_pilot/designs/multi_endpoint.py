@@ -1,0 +1,157 @@
+"""A multi-endpoint BOP2 design: the rule on a look schedule, compiled to endpoint bounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .._validate import increasing_looks
+from ..errors import InputError
+from ..oc.endpoints import EndpointOperatingCharacteristics, endpoint_oc, scenario_cells
+from ..provenance import design_hash
+from ..rules.endpoint_bounds import EndpointBounds, check_schedule, compile_endpoint_rules
+from ..rules.endpoints import MultiEndpointRule
+from .bayesian import _switches
+
+__all__ = ["EndpointDecision", "MultiEndpointDesign"]
+
+
+@dataclass(frozen=True)
+class EndpointDecision:
+    """The rule's call at one look, with each endpoint's count and posterior probability."""
+
+    n: int
+    counts: dict[str, int]
+    statistics: dict[str, float]
+    action: str  # "continue", "stop_futility", "stop_efficacy", "go", "no_go"
+    final: bool
+
+
+@dataclass(frozen=True)
+class MultiEndpointDesign:
+    """A :class:`~adaptive_pilot.rules.endpoints.MultiEndpointRule` on a look schedule.
+
+    Parameters
+    ----------
+    rule : MultiEndpointRule
+        The rule; its N is the last look.
+    looks : sequence of int
+        Look schedule.
+    futility_on, efficacy_on : sequence of bool, optional
+        Per-look switches for interim stopping (default: on). The final look decides.
+
+    Examples
+    --------
+    >>> from adaptive_pilot.priors import DirichletPrior
+    >>> from adaptive_pilot.rules.endpoints import Endpoint, MultiEndpointRule
+    >>> prior = DirichletPrior(("CR/PR", "SD", "PD"), (0.1, 0.25, 0.65))
+    >>> rule = MultiEndpointRule(prior, (Endpoint("ORR", ("CR/PR",), 0.1),
+    ...     Endpoint("DCR", ("CR/PR", "SD"), 0.35)), "any", n_max=30, lam=0.9, gamma=1.0)
+    >>> design = MultiEndpointDesign(rule, (15, 30))
+    >>> print(design.bounds.describe())
+    n = 15: stop for futility if ORR <= 1 and DCR <= 5
+    final (n=30): NO-GO if ORR <= 5 and DCR <= 14; otherwise GO
+    """
+
+    rule: MultiEndpointRule
+    looks: tuple[int, ...]
+    futility_on: tuple[bool, ...] | None = None
+    efficacy_on: tuple[bool, ...] | None = None
+
+    def __post_init__(self) -> None:
+        looks = increasing_looks("looks", self.looks)
+        check_schedule(self.rule, looks)
+        object.__setattr__(self, "looks", looks)
+        object.__setattr__(
+            self, "futility_on", _switches("futility_on", self.futility_on, len(looks))
+        )
+        object.__setattr__(
+            self, "efficacy_on", _switches("efficacy_on", self.efficacy_on, len(looks))
+        )
+
+    @property
+    def n_max(self) -> int:
+        """Maximum sample size."""
+        return self.looks[-1]
+
+    @cached_property
+    def bounds(self) -> EndpointBounds:
+        """The compiled bounds (raises the rule's problem on this schedule, if any)."""
+        fut, eff, problems = compile_endpoint_rules(
+            [self.rule], self.looks, self.futility_on, self.efficacy_on
+        )
+        if problems[0] is not None:
+            raise InputError(*problems[0])
+        return EndpointBounds(
+            self.looks,
+            self.rule.endpoint_names,
+            tuple(bool(v) for v in self.rule.lower_is_better),
+            self.rule.require,
+            self.rule.groups,
+            tuple(tuple(int(v) for v in row) for row in fut[0]),
+            tuple(tuple(int(v) for v in row) for row in eff[0]),
+        )
+
+    def oc(self, scenarios: Any) -> EndpointOperatingCharacteristics:
+        """Exact OC at scenarios of category probabilities (see
+        :func:`~adaptive_pilot.oc.endpoints.scenario_cells` for the accepted forms)."""
+        cells, labels = scenario_cells(self.rule.categories, scenarios)
+        return endpoint_oc(
+            self.bounds, self.rule.membership, cells, categories=self.rule.categories,
+            labels=labels, design=self.to_dict(),
+        )  # fmt: skip
+
+    def decide(self, n: int, counts: Any) -> EndpointDecision:
+        """The rule's call at n patients from category counts (a {category: count} map
+        or one count per category); n is a look or any number up to N."""
+        if not 1 <= n <= self.n_max:
+            raise InputError("n", f"must be between 1 and N = {self.n_max} (got {n})")
+        values = self.rule.endpoint_counts(counts)
+        category_total = (
+            sum(int(v) for v in counts.values())
+            if isinstance(counts, dict)
+            else int(np.sum(counts))
+        )
+        if category_total != n:
+            raise InputError(
+                "counts", f"the category counts add up to {category_total}, not n = {n}"
+            )
+        action = self.rule.decide(n, values)
+        k = self.looks.index(n) if n in self.looks else None
+        if k is not None and n < self.n_max:
+            fut_on, eff_on = self.futility_on, self.efficacy_on
+            assert fut_on is not None and eff_on is not None
+            if (action == "stop_futility" and not fut_on[k]) or (
+                action == "stop_efficacy" and not eff_on[k]
+            ):
+                action = "continue"
+        q = self.rule.statistics(n, values)
+        names = self.rule.endpoint_names
+        return EndpointDecision(
+            n,
+            {name: int(v) for name, v in zip(names, values, strict=True)},
+            {name: float(v) for name, v in zip(names, q, strict=True)},
+            action,
+            n == self.n_max,
+        )
+
+    def describe(self) -> str:
+        """The rule in words, then its compiled bounds."""
+        return self.rule.describe() + "\n" + self.bounds.describe()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready design (rule, looks, switches, bounds)."""
+        return {
+            "rule": self.rule.to_dict(),
+            "looks": list(self.looks),
+            "futility_on": list(self.futility_on or ()),
+            "efficacy_on": list(self.efficacy_on or ()),
+            "boundaries": self.bounds.to_dict(),
+        }
+
+    def design_hash(self) -> str:
+        """Hash of the resolved design."""
+        return design_hash(self.to_dict())
