@@ -28,6 +28,7 @@ shiny = pytest.importorskip("shiny")
 
 import adaptive_pilot as ap  # noqa: E402
 from adaptive_pilot import simon_designs  # noqa: E402
+from adaptive_pilot.app.common import single_endpoint_designs  # noqa: E402
 from adaptive_pilot.app.form import apply_form, form_values  # noqa: E402
 from adaptive_pilot.results import Table  # noqa: E402
 from adaptive_pilot.spec import design_from_document, load_design  # noqa: E402
@@ -200,7 +201,7 @@ def _cli_decisions():
 
 
 # --------------------------------------------------------- without browser
-@pytest.mark.parametrize("name", sorted(p.name for p in (EXAMPLES / "designs").glob("*.[yt]*ml")))
+@pytest.mark.parametrize("name", sorted(single_endpoint_designs()))
 def test_the_form_keeps_every_shipped_design_as_it_is(name):
     document, _ = read_document(EXAMPLES / "designs" / name, "design file")
     again = design_from_document(apply_form(document, form_values(document)))

@@ -250,6 +250,7 @@ def _results() -> list[object]:
         _tau_sensitivity(),
         _endpoint_oc(),
         _endpoint_calibration(),
+        ap.load_design(REPO / "designs" / "orr_dcr_toxicity.yaml").evaluate_endpoints(),
     ]
 
 

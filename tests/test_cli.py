@@ -284,6 +284,36 @@ def test_calibrate_command(capsys):
     assert code == 0 and "Chosen design" in out
 
 
+def test_design_and_calibrate_with_several_endpoints(capsys, tmp_path):
+    path = REPO / "designs" / "orr_dcr_toxicity.yaml"
+    code, out, err = run(capsys, "design", str(path), "--json")
+    assert code == 0 and err == ""
+    payload = json.loads(out)
+    assert [row["scenario"] for row in payload["oc"]] == [
+        "null: futile and toxic", "null: futile and safe", "null: effective and toxic",
+        "alternative",
+    ]  # fmt: skip
+    assert max(row["p_go"] for row in payload["oc"][:3]) <= 0.10
+    assert payload["boundaries"]["require"] == "(ORR or DCR) and toxicity"
+    assert payload["boundary_table"][0]["stop_futility_if"] == (
+        "(ORR <= 0 and DCR <= 2) or toxicity >= 5"
+    )
+    code, out, _ = run(capsys, "design", str(path))
+    assert code == 0 and "Stopping bounds" in out
+    code, out, err = run(capsys, "design", str(path), "--p", "0.1,0.3")
+    assert code == 2 and out == "" and "--p" in err and len(err.strip().splitlines()) == 1
+    written = tmp_path / "calibrated.yaml"
+    code, out, _ = run(capsys, "calibrate", str(path), "--top", "2", "--write", str(written))
+    assert code == 0 and "bop2_endpoints" in out
+    assert written.read_text() == path.read_text()  # the shipped values are the calibrated ones
+    for command in (
+        ["report", str(path), "--out", str(tmp_path / "r")],
+        ["sensitivity", str(path)],
+    ):
+        code, out, err = run(capsys, *command)
+        assert code == 2 and "outcome" in err and len(err.strip().splitlines()) == 1, err
+
+
 def test_calculators(capsys):
     code, out, _ = run(capsys, "predprob", "--x", "16", "--n", "23", "--n-max", "40", "--p0", "0.6",
                        "--prior", "0.6,0.4", "--theta-t", "0.9", "--json")  # fmt: skip

@@ -33,8 +33,15 @@ def write(tmp_path, text, name="design.yaml"):
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
 def test_shipped_designs_compile_and_meet_their_targets(path):
     resolved = load_design(path)
+    errors = resolved.spec.errors
+    if resolved.is_multi_endpoint:  # every null scenario, every alternative
+        oc = resolved.evaluate_endpoints().oc
+        nulls, _ = resolved.endpoint_scenarios()
+        assert oc.p_go[: len(nulls)].max() <= errors.alpha + 1e-12
+        assert oc.p_go[len(nulls) :].min() >= 1 - errors.beta - 1e-12
+        return
     table = resolved.boundary_table()
-    hyp, errors = resolved.spec.hypotheses, resolved.spec.errors
+    hyp = resolved.spec.hypotheses
     oc = exact_oc(table, [hyp.p0, hyp.p1])
     assert oc.p_go[0] <= errors.alpha + 1e-12
     if table.three_outcomes:  # Go / Consider / No-Go: beta bounds the false NO-GO at p1
@@ -61,6 +68,9 @@ def test_calibrated_values_in_shipped_files_are_what_calibration_chooses():
         resolved = load_design(REPO / "designs" / name)
         chosen = resolved.calibrate().design
         assert chosen.boundary_table == resolved.boundary_table(), name
+    resolved = load_design(REPO / "designs" / "orr_dcr_toxicity.yaml")
+    chosen = resolved.calibrate().design
+    assert chosen.bounds == resolved.endpoint_design.bounds
 
 
 def test_toml_and_yaml_describe_the_same_design(tmp_path):
@@ -201,3 +211,58 @@ def test_calibrate_write_keeps_the_source_files_comments(tmp_path, capsys):
     out = tmp_path / "calibrated.yaml"
     assert main(["calibrate", str(source), "--write", str(out), "--format", "json"]) == 0
     assert _comment_lines(out.read_text()) == _comment_lines(source.read_text())
+
+
+OUTCOME = """\
+outcome:
+  categories: [OR, SD, PD]
+  endpoints:
+    ORR: {categories: [OR]}
+    DCR: {categories: [OR, SD]}
+  nulls: {OR: 0.1, SD: 0.25, PD: 0.65}
+  alternatives: {OR: 0.25, SD: 0.3, PD: 0.45}
+n_max: 30
+looks: [15, 30]
+rule: {type: bop2, lambda: 0.8, gamma: 1.0}
+"""
+
+
+def test_an_outcome_file_resolves_to_the_multi_endpoint_design(tmp_path):
+    resolved = load_design(write(tmp_path, OUTCOME))
+    design = resolved.endpoint_design
+    assert resolved.is_multi_endpoint and design.rule.require == "any"
+    assert [e.threshold for e in design.rule.endpoints] == [0.1, 0.35]  # from the null
+    assert design.rule.prior.concentration == (0.1, 0.25, 0.65)  # BOP2's default prior
+    evaluation = resolved.evaluate_endpoints()
+    assert list(evaluation.to_frame()["scenario"]) == ["null", "alternative"]
+    assert evaluation.provenance.design_hash == resolved.design_hash()
+    with pytest.raises(InputError, match="outcome: a design with several endpoints"):
+        resolved.design  # noqa: B018 - the binary surfaces refuse in one line
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (("n_max: 30", "hypotheses: {p0: 0.1, p1: 0.3}\nn_max: 30"), "leave out hypotheses"),
+        (("  nulls: {OR: 0.1, SD: 0.25, PD: 0.65}", "  nulls: {OR: 0.1, SD: 0.25, PD: 0.6}"),
+         "sum to 0.95"),
+        (("  nulls: {OR: 0.1, SD: 0.25, PD: 0.65}", "  nulls: {OR: 0.1, SD: 0.9}"),
+         "misses 'PD'"),
+        (("    DCR: {categories: [OR, SD]}", "    DCR: {categories: [OR, CR]}"),
+         "'CR', which is not one of the categories"),
+        (("n_max: 30", "require: ORR and toxicity\nn_max: 30"), "outcome"),
+        (("rule: {type: bop2, lambda: 0.8, gamma: 1.0}",
+          "rule: {type: posterior, theta_final: 0.9}"), "rule type bop2"),
+        (("n_max: 30", "prior: {a: 1, b: 2}\nn_max: 30"), "outcome.prior"),
+        (("  nulls:", "  require: ORR and tox\n  nulls:"), "not an endpoint"),
+        (("lambda: 0.8", "lambda: 0.01"), "never"),
+    ],
+)  # fmt: skip
+def test_bad_outcome_files_give_one_line_errors(tmp_path, change, fragment):
+    text = OUTCOME.replace(*change)
+    assert text != OUTCOME
+    with pytest.raises(InputError) as info:
+        resolved = load_design(write(tmp_path, text))
+        resolved.endpoint_design  # noqa: B018
+    message = str(info.value)
+    assert "\n" not in message and fragment in message, message

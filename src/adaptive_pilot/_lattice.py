@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["add_patient", "count_grid", "default_steps", "merge_steps", "reachable_cells"]
+__all__ = [
+    "add_patient",
+    "count_grid",
+    "default_steps",
+    "earlier_patient",
+    "merge_steps",
+    "reachable_cells",
+]
 
 
 def count_grid(n: int, dims: int) -> tuple[np.ndarray, ...]:
@@ -32,16 +39,37 @@ def merge_steps(step: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def add_patient(state: np.ndarray, steps: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """One more patient: S'(s) = sum_j p_j S(s - b_j) (exact); state is (B, P, lattice)."""
-    extra = (None, slice(None)) + (None,) * steps.shape[1]
-    out = np.zeros_like(state)
+    """One more patient: S'(s) = sum_j p_j S(s - b_j) (exact).
+
+    ``state`` is (B, P, (n + 1,) * D) on the lattice of n patients; the result is on the
+    lattice of n + 1, one larger along every count, so the work grows with n.
+    """
+    dims = steps.shape[1]
+    extra = (None, slice(None), *(None,) * dims)
+    out = np.zeros((*state.shape[:2], *(m + 1 for m in state.shape[2:])))
     for j, step in enumerate(steps):
-        dest = [slice(None), slice(None)]
-        src = [slice(None), slice(None)]
-        for moves in step:
-            dest.append(slice(1, None) if moves else slice(None))
-            src.append(slice(None, -1) if moves else slice(None))
-        out[tuple(dest)] += state[tuple(src)] * probs[:, j][extra]
+        dest = (
+            slice(None),
+            slice(None),
+            *(slice(1, None) if moves else slice(None, -1) for moves in step),
+        )
+        out[dest] += state * probs[:, j][extra]
+    return out
+
+
+def earlier_patient(value: np.ndarray, steps: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """One patient earlier: V(s) = sum_j p_j V(s + b_j), the adjoint of :func:`add_patient`.
+
+    ``value`` is (P, (n + 2,) * D) on the lattice of n + 1 patients (a function of the
+    counts, e.g. the probability of ending in a set); the result is on the lattice of n.
+    """
+    extra = (slice(None), *(None,) * steps.shape[1])
+    out: np.ndarray | None = None
+    for j, step in enumerate(steps):
+        src = (slice(None), *(slice(1, None) if moves else slice(None, -1) for moves in step))
+        term = value[src] * probs[:, j][extra]
+        out = term if out is None else out + term
+    assert out is not None
     return out
 
 
@@ -49,16 +77,13 @@ def reachable_cells(looks: tuple[int, ...] | list[int], steps: np.ndarray) -> li
     """Per look, the cells of the (n_k + 1,) * D lattice some outcome sequence reaches."""
     steps = np.asarray(steps)
     dims = steps.shape[1]
-    shape = (looks[-1] + 1,) * dims
     uniform = np.full((1, steps.shape[0]), 1.0 / steps.shape[0])
     merged, probs = merge_steps(steps, uniform)
-    state = np.zeros((1, 1, *shape))
-    state[(0, 0, *(0,) * dims)] = 1.0
+    state = np.ones((1, 1, *(1,) * dims))
     out, previous = [], 0
     for n in looks:
         for _ in range(n - previous):
-            state = add_patient(state, merged, probs) > 0
-            state = state.astype(float)
+            state = (add_patient(state, merged, probs) > 0).astype(float)
         previous = n
-        out.append(state[0, 0][tuple(slice(0, n + 1) for _ in shape)] > 0)
+        out.append(state[0, 0] > 0)
     return out

@@ -29,6 +29,7 @@ __all__ = [
     "report_bytes",
     "report_controls",
     "report_suffix",
+    "single_endpoint_designs",
     "table_html",
 ]
 
@@ -47,6 +48,19 @@ def example_files(
     """Shipped example files (``kind``: "designs" or "simulations"), by file name."""
     folder = Path(str(resources.files("adaptive_pilot") / "examples" / kind))
     return {p.name: p for p in sorted(folder.iterdir()) if p.suffix in suffixes and p.is_file()}
+
+
+def single_endpoint_designs() -> dict[str, Path]:
+    """Shipped design files with one binary endpoint (the pages' designs so far); a file
+    with an outcome section (several endpoints) is left out."""
+    from ..spec.reading import read_document
+
+    out = {}
+    for name, path in example_files("designs").items():
+        document, _ = read_document(path, "design file")
+        if "outcome" not in document:
+            out[name] = path
+    return out
 
 
 def error_box(error: Exception) -> Tag:

@@ -18,7 +18,6 @@ from .common import (
     ACCEPTED,
     enable_downloads,
     error_box,
-    example_files,
     field_message,
     figure_html,
     mark_fields,
@@ -26,6 +25,7 @@ from .common import (
     report_bytes,
     report_controls,
     report_suffix,
+    single_endpoint_designs,
     table_html,
 )
 from .form import (
@@ -69,7 +69,7 @@ _TEXT_FIELDS = tuple(form_key for _, form_key, _, _ in DUAL_CRITERIA)
 
 
 def _starts() -> dict[str, str]:
-    choices = {name: f"Shipped: {name}" for name in example_files("designs")}
+    choices = {name: f"Shipped: {name}" for name in single_endpoint_designs()}
     choices |= {f"{_NEW}{key}": f"New {label} design" for key, label in FAMILIES.items()}
     return choices
 
@@ -605,12 +605,12 @@ def _suffix(state: dict[str, Any]) -> str:
 
 
 def _shipped_source(name: str) -> tuple[str, str]:
-    path = example_files("designs")[name]
+    path = single_endpoint_designs()[name]
     return path.read_text(encoding="utf-8"), path.suffix.lower()
 
 
 def _shipped_document(name: str) -> dict[str, Any]:
-    document, _ = read_document(example_files("designs")[name], "design file")
+    document, _ = read_document(single_endpoint_designs()[name], "design file")
     return document
 
 

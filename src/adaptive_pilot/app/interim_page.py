@@ -23,6 +23,7 @@ from .common import (
     example_files,
     figure_html,
     provenance_line,
+    single_endpoint_designs,
     table_html,
 )
 
@@ -37,7 +38,7 @@ _UPLOAD = "upload:"
 
 
 def _plans() -> dict[str, str]:
-    choices = {name: name for name in example_files("designs")}
+    choices = {name: name for name in single_endpoint_designs()}
     return choices | {_UPLOAD: "a plan file of my own (upload)"}
 
 
@@ -121,7 +122,7 @@ def interim_server(
             copy = folder / f"uploaded-plan{source.suffix.lower()}"
             shutil.copyfile(source, copy)
             return _plan_state(copy, str(files[0]["name"]), None)
-        return _plan_state(example_files("designs")[choice], choice, None)
+        return _plan_state(single_endpoint_designs()[choice], choice, None)
 
     @reactive.effect
     @reactive.event(input.from_design)

@@ -104,6 +104,16 @@ def run_design(args: argparse.Namespace) -> str:
     from ..spec import load_design
 
     resolved = load_design(args.file)
+    if resolved.is_multi_endpoint:
+        from ..errors import InputError
+
+        if args.p is not None:
+            raise InputError(
+                "--p",
+                "a design with several endpoints is evaluated at its outcome section's null "
+                "and alternative scenarios (category probabilities), not at response rates",
+            )
+        return _render(resolved.evaluate_endpoints(), args.format)
     rates = None if args.p is None else parse_rate_grid(args.p)
     return _render(resolved.evaluate(rates), args.format)
 

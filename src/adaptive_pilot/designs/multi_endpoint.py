@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .._validate import increasing_looks
 from ..errors import InputError
 from ..oc.endpoints import EndpointOperatingCharacteristics, endpoint_oc, scenario_cells
-from ..provenance import design_hash
+from ..provenance import Provenance, design_hash
+from ..results import ResultMixin, Summary, Table, json_safe, records
 from ..rules.endpoint_bounds import EndpointBounds, check_schedule, compile_endpoint_rules
 from ..rules.endpoints import MultiEndpointRule
 from .bayesian import _switches
 
-__all__ = ["EndpointDecision", "MultiEndpointDesign"]
+__all__ = [
+    "EndpointDecision",
+    "MultiEndpointDesign",
+    "MultiEndpointEvaluation",
+    "evaluate_endpoints",
+]
 
 
 @dataclass(frozen=True)
@@ -155,3 +162,83 @@ class MultiEndpointDesign:
     def design_hash(self) -> str:
         """Hash of the resolved design."""
         return design_hash(self.to_dict())
+
+
+@dataclass(frozen=True)
+class MultiEndpointEvaluation(ResultMixin):
+    """Bounds and exact OC of a multi-endpoint design at its null and target scenarios.
+
+    Attributes
+    ----------
+    name, title : str
+        The design's name and title.
+    design : MultiEndpointDesign
+        The design.
+    oc : EndpointOperatingCharacteristics
+        Exact OC at the scenarios (the file's null and alternative ones first).
+    provenance : Provenance
+        Exact; the plan's design hash.
+    """
+
+    name: str
+    title: str
+    design: MultiEndpointDesign
+    oc: EndpointOperatingCharacteristics
+    provenance: Provenance
+
+    def to_frame(self) -> pd.DataFrame:
+        """The OC table, one row per scenario."""
+        return self.oc.to_frame()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: design, rule in words, bounds, OC rows, scenarios, provenance."""
+        oc = self.oc.to_dict()
+        return json_safe(
+            {
+                "design": self.name,
+                "rule": self.design.rule.describe(),
+                "boundaries": self.design.bounds.to_dict(),
+                "boundary_table": records(self.design.bounds.to_frame()),
+                "oc": oc["oc"],
+                "by_look": oc["by_look"],
+                "scenarios": oc["scenarios"],
+                "provenance": self.provenance.to_dict(),
+            }
+        )
+
+    def summary(self) -> Summary:
+        """Rule, bounds per look and the OC table."""
+        oc = self.oc.summary()
+        return Summary(
+            f"Design: {self.title or self.name}",
+            header=(self.design.rule.describe(),),
+            tables=(
+                Table(self.design.bounds.to_frame(), title="Stopping bounds (endpoint counts)"),
+                Table(oc.tables[0].frame, title="Exact operating characteristics"),
+            ),
+            notes=(
+                *oc.header[1:],
+                "Exact: no Monte Carlo error. GO counts early efficacy stops and the final GO.",
+            ),
+            provenance=self.provenance,
+        )
+
+
+def evaluate_endpoints(
+    design: MultiEndpointDesign,
+    scenarios: Any,
+    *,
+    name: str = "design",
+    title: str = "",
+    plan_hash: str = "",
+) -> MultiEndpointEvaluation:
+    """Bounds and exact OC of ``design`` at ``scenarios`` (any form
+    :func:`~adaptive_pilot.oc.endpoints.scenario_cells` accepts); ``plan_hash`` is the
+    design file's hash (default: the design's own)."""
+    digest = plan_hash or design.design_hash()
+    oc = design.oc(scenarios)
+    oc = replace(oc, provenance=replace(oc.provenance, design_hash=digest))
+    provenance = Provenance(
+        "exact", digest, details={"algorithm": "forward recursion over the endpoint counts"}
+    )
+    return MultiEndpointEvaluation(name, title, design, oc, provenance)

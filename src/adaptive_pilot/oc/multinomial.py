@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .._lattice import add_patient, count_grid, default_steps, merge_steps
+from .._lattice import add_patient, count_grid, default_steps, earlier_patient, merge_steps
 from .._validate import increasing_looks
 from ..errors import InputError
 
@@ -97,9 +97,11 @@ def designs_stopping_probabilities(
     """Stopping probabilities of B designs on one schedule, sharing common prefixes.
 
     Designs whose stopping sets agree at looks 1..k share the distribution of the
-    counts up to look k + 1, so the recursion runs once per distinct prefix: a
+    counts up to look k + 1, so the forward recursion runs once per distinct prefix: a
     depth-first walk of the tree of prefixes. The last stretch (look K - 1 to K) runs
-    once per distinct prefix of K - 1 looks, whatever the designs' final sets. Exact.
+    backwards instead, once per distinct final set: the probability of ending in each
+    final set from every cell at look K - 1 (V(s) = sum_j p_j V(s + b_j)), then a sum
+    against each prefix's distribution. Exact.
 
     Parameters
     ----------
@@ -136,10 +138,8 @@ def designs_stopping_probabilities(
         )
     keys = np.asarray(keys)
     merged_steps, merged_probs = merge_steps(step, probs)
-    shape = (n_max + 1,) * dims
     n_rates = probs.shape[0]
-    start = np.zeros((1, n_rates, *shape))
-    start[(0, slice(None), *(0,) * dims)] = 1.0
+    start = np.ones((1, n_rates, *(1,) * dims))  # no patient yet: all mass at 0
     found: dict[tuple[int, int], np.ndarray] = {}  # (design, look) -> (P, reasons)
     running = np.zeros((len(keys), n_rates))
     cache: dict[tuple[int, int], list[np.ndarray]] = {}
@@ -148,17 +148,38 @@ def designs_stopping_probabilities(
         if (look, key) not in cache:
             n = looks[look]
             cache[look, key] = [
-                _padded(np.asarray(m, dtype=bool), n, shape) for m in masks_for(look, key)
+                _checked(np.asarray(m, dtype=bool), n, dims) for m in masks_for(look, key)
             ]
         return cache[look, key]
+
+    last = len(looks) - 1
+    values: dict[int, list[np.ndarray]] = {}
+
+    def final_values(key: int) -> list[np.ndarray]:
+        """Per final reason r: P(the final counts fall in its set | counts at look K - 1),
+        shape (P, lattice at n_{K-1}), by the backward recursion (once per final key)."""
+        if key not in values:
+            taken = np.zeros((looks[last] + 1,) * dims, dtype=bool)
+            out = []
+            for mask in masks(last, key):
+                value: np.ndarray = np.broadcast_to(mask & ~taken, (n_rates, *mask.shape))
+                taken = taken | mask
+                for _ in range(looks[last] - looks[last - 1]):
+                    value = earlier_patient(value, merged_steps, merged_probs)
+                out.append(value)
+            values[key] = out
+        return values[key]
+
+    def groups_at(look: int, members: list[int]) -> dict[int, list[int]]:
+        groups: dict[int, list[int]] = {}
+        for b in members:
+            groups.setdefault(int(keys[b, look]), []).append(b)
+        return groups
 
     def walk(look: int, state: np.ndarray, members: list[int], previous: int) -> None:
         for _ in range(looks[look] - previous):
             state = add_patient(state, merged_steps, merged_probs)
-        groups: dict[int, list[int]] = {}
-        for b in members:
-            groups.setdefault(int(keys[b, look]), []).append(b)
-        for key, group in groups.items():
+        for key, group in groups_at(look, members).items():
             rest = state
             hits = []
             for mask in masks(look, key):
@@ -167,10 +188,20 @@ def designs_stopping_probabilities(
                 rest = rest - hit
             for b in group:
                 found[b, look] = np.stack(hits, axis=1) if hits else np.zeros((n_rates, 0))
-            if look + 1 < len(looks):
-                walk(look + 1, rest, group, looks[look])
+            left = rest.reshape(n_rates, -1).sum(axis=1)
+            if look == last:
+                running[group] = np.clip(left, 0.0, 1.0)
+            elif look + 1 == last:  # the last stretch backwards, once per final key
+                flat = rest.reshape(n_rates, -1)
+                for final_key, final_group in groups_at(last, group).items():
+                    ends = [
+                        (flat * v.reshape(n_rates, -1)).sum(axis=1) for v in final_values(final_key)
+                    ]
+                    for b in final_group:
+                        found[b, last] = np.stack(ends, axis=1)
+                    running[final_group] = np.clip(left - sum(ends), 0.0, 1.0)
             else:
-                running[group] = np.clip(rest.reshape(n_rates, -1).sum(axis=1), 0.0, 1.0)
+                walk(look + 1, rest, group, looks[look])
 
     walk(0, start, list(range(len(keys))), 0)
     n_reasons = max(v.shape[1] for v in found.values())
@@ -180,13 +211,11 @@ def designs_stopping_probabilities(
     return stopped, running
 
 
-def _padded(mask: np.ndarray, n: int, shape: tuple[int, ...]) -> np.ndarray:
-    """A look's mask placed on the full lattice (False beyond n)."""
-    want = (n + 1,) * len(shape)
+def _checked(mask: np.ndarray, n: int, dims: int) -> np.ndarray:
+    """A look's mask, checked to cover the lattice of n patients."""
+    want = (n + 1,) * dims
     if mask.shape != want:
         raise InputError(
             "stops", f"a mask at n = {n} must have shape {want} (got {tuple(mask.shape)})"
         )
-    out = np.zeros(shape, dtype=bool)
-    out[tuple(slice(0, n + 1) for _ in shape)] = mask
-    return out
+    return mask

@@ -33,14 +33,22 @@ from ..designs.calibration import (
     calibrate_predictive,
 )
 from ..designs.design import CohortDesign, Design, Endpoint
+from ..designs.endpoint_calibration import calibrate_endpoints
 from ..designs.evaluation import DesignEvaluation
 from ..designs.looks import look_schedule
+from ..designs.multi_endpoint import (
+    MultiEndpointDesign,
+    MultiEndpointEvaluation,
+    evaluate_endpoints,
+)
 from ..designs.simon import simon_designs
 from ..errors import InputError
-from ..priors import BetaMixturePrior, BetaPrior
+from ..priors import BetaMixturePrior, BetaPrior, DirichletPrior
 from ..provenance import design_hash
 from ..rules.bop2 import BOP2Rule
 from ..rules.dual import DualRule
+from ..rules.endpoints import Endpoint as RuleEndpoint
+from ..rules.endpoints import MultiEndpointRule
 from ..rules.posterior import PosteriorRule
 from ..rules.predictive import PredictiveRule
 from ..rules.toxicity import ToxicityRule
@@ -55,7 +63,9 @@ from .schema import (
     DesignSpec,
     DualRuleSpec,
     ExnexSpec,
+    HypothesesSpec,
     LooksSpec,
+    OutcomeSpec,
     PosteriorRuleSpec,
     PosteriorVsStandardRuleSpec,
     PredictiveRuleSpec,
@@ -148,6 +158,13 @@ class ResolvedDesign:
     @cached_property
     def _resolved(self) -> tuple[Design, tuple[CohortDesign, ...], str]:
         """(top-level design, cohorts, file hash), built together once."""
+        if self.is_multi_endpoint:
+            raise InputError(
+                self._field("outcome"),
+                "a design with several endpoints (an outcome section) is supported by the "
+                "design and calibrate commands (and the Python API) so far; this command "
+                "needs a single binary endpoint (hypotheses p0, p1)",
+            )
         built: dict[str, Any] = {}
         main = _build_design(self.spec, self.source, built)
         if self.spec.cohorts:
@@ -191,7 +208,37 @@ class ResolvedDesign:
         toxicity rules): every input that can change a printed number changes it,
         and every command, page, report and audit record of the file shows it.
         """
+        if self.is_multi_endpoint:
+            return self._resolved_endpoints[1]
         return self._resolved[2]
+
+    # ------------------------------------------------------------ several endpoints
+    @property
+    def is_multi_endpoint(self) -> bool:
+        """Whether the file has an outcome section (several endpoints of one outcome)."""
+        return self.spec.outcome is not None
+
+    @cached_property
+    def _resolved_endpoints(self) -> tuple[MultiEndpointDesign, str]:
+        """(the multi-endpoint design, file hash), built once."""
+        design = _endpoint_design(self.spec, self.source)
+        digest = design_hash(
+            {"file": self.spec.model_dump(mode="json", by_alias=True), "design": design.to_dict()}
+        )
+        return design, digest
+
+    @property
+    def endpoint_design(self) -> MultiEndpointDesign:
+        """The design of a file with an outcome section (several endpoints)."""
+        if not self.is_multi_endpoint:
+            raise InputError(self._field("outcome"), "is missing: this design has one endpoint")
+        return self._resolved_endpoints[0]
+
+    def endpoint_scenarios(self) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+        """The outcome section's ({label: cells} null, {label: cells} alternative) scenarios."""
+        outcome = self.spec.outcome
+        assert outcome is not None
+        return outcome.scenarios("nulls"), outcome.scenarios("alternatives")
 
     @property
     def has_cohorts(self) -> bool:
@@ -253,6 +300,19 @@ class ResolvedDesign:
     def to_dict(self) -> dict[str, Any]:
         """The resolved single-cohort design: name, design (rule, looks, bounds), toxicity rule."""
         return self.design.to_dict()
+
+    def evaluate_endpoints(self) -> MultiEndpointEvaluation:
+        """Bounds and exact OC of a multi-endpoint design at its null and alternative
+        scenarios."""
+        null, alternative = self.endpoint_scenarios()
+        scenarios = {f"null: {k}" if k != "null" else k: v for k, v in null.items()}
+        scenarios |= {
+            f"alternative: {k}" if k != "alternative" else k: v for k, v in alternative.items()
+        }
+        return evaluate_endpoints(
+            self.endpoint_design, scenarios, name=self.name, title=self.title,
+            plan_hash=self.design_hash(),
+        )  # fmt: skip
 
     def evaluate(
         self, rates: Sequence[float] | np.ndarray | None = None, *, joint: bool = True
@@ -390,7 +450,32 @@ class ResolvedDesign:
 
     def _calibrate(self) -> CalibrationResult:
         grids = self.calibration_grids()
-        hyp, errors = self.spec.hypotheses, self.spec.errors
+        if self.is_multi_endpoint:
+            null, alternative = self.endpoint_scenarios()
+            design = self.endpoint_design if _rule_complete(self.spec) else None
+            rule = (
+                design.rule
+                if design is not None
+                else _endpoint_rule(self.spec, self.source, lam=0.5, gamma=1.0, eta=1.0)
+            )
+            try:
+                return calibrate_endpoints(
+                    rule,
+                    looks=_looks(self.spec, _n_max(self.spec, self.source)),
+                    null=null,
+                    alternative=alternative,
+                    alpha=self.spec.errors.alpha,
+                    lam=grids["lam"],
+                    gamma=grids["gamma"],
+                    eta=grids["eta"],
+                    criterion=grids["criterion"],
+                    beta=self.spec.errors.beta,
+                    futility_on=self.spec.futility_on,
+                    efficacy_on=self.spec.efficacy_on,
+                )
+            except InputError as error:
+                raise InputError(self._field(error.field), error.message) from None
+        hyp, errors = _hypotheses(self.spec), self.spec.errors
         switches = {"futility_on": self.spec.futility_on, "efficacy_on": self.spec.efficacy_on}
         try:
             if grids["method"] == "predictive":
@@ -455,7 +540,7 @@ class ResolvedDesign:
             data["n_max"] = rule.n_max
             if isinstance(data.get("looks"), list):
                 data["looks"] = list(result.design.looks)
-        elif isinstance(rule, BOP2Rule):
+        elif isinstance(rule, BOP2Rule | MultiEndpointRule):
             section.update({"lambda": rule.lam, "gamma": rule.gamma})
             if rule.eta is not None:
                 section["eta"] = rule.eta
@@ -703,7 +788,7 @@ def _build_design(spec: DesignSpec, source: str, built: dict[str, Any]) -> Desig
     Cohorts that share a rule share its compiled table: each distinct design is
     compiled (or searched) once per file.
     """
-    hyp, errors, rule = spec.hypotheses, spec.errors, spec.rule
+    hyp, errors, rule = _hypotheses(spec), spec.errors, spec.rule
     prior = spec.prior.build()
     key = json.dumps(
         spec.model_dump(
@@ -753,6 +838,12 @@ def _field(source: str, name: str) -> str:
     return f"{source}: {name}" if source else name
 
 
+def _hypotheses(spec: DesignSpec) -> HypothesesSpec:
+    """The binary design's hypotheses (an outcome design never reaches the binary path)."""
+    assert spec.hypotheses is not None, "an outcome design has no p0 / p1"
+    return spec.hypotheses
+
+
 def _n_max(spec: DesignSpec, source: str) -> int:
     """Maximum sample size: n_max, or the last explicit look."""
     if spec.n_max is not None:
@@ -785,7 +876,7 @@ def _bayesian_design(
     rule = spec.rule
     n_max = _n_max(spec, source)
     looks = _looks(spec, n_max)
-    p0 = spec.hypotheses.p0
+    p0 = _hypotheses(spec).p0
     built: PosteriorRule | PosteriorVsStandardRule | PredictiveRule | BOP2Rule | DualRule
     if isinstance(rule, PosteriorVsStandardRuleSpec):
         built = PosteriorVsStandardRule(
@@ -850,10 +941,10 @@ def _dual_rule(
     try:
         return DualRule(
             prior,
-            spec.hypotheses.p0 if rule.lrv is None else rule.lrv,
+            _hypotheses(spec).p0 if rule.lrv is None else rule.lrv,
             rule.go,  # type: ignore[arg-type]
             rule.nogo,  # type: ignore[arg-type]
-            tv=spec.hypotheses.p1 if rule.tv is None else rule.tv,
+            tv=_hypotheses(spec).p1 if rule.tv is None else rule.tv,
             interim=rule.interim,
             n_max=n_max,
             pp_go=rule.pp_go,
@@ -883,12 +974,102 @@ def _toxicity_rule(spec: DesignSpec, source: str, looks: tuple[int, ...]) -> Tox
     return ToxicityRule(tox.threshold, tox.probability, tox.prior.build(), tox_looks)
 
 
+def _rule_complete(spec: DesignSpec) -> bool:
+    """Whether the file's BOP2 rule has its lambda and gamma (and eta when needed)."""
+    rule = spec.rule
+    assert isinstance(rule, BOP2RuleSpec)
+    return (
+        rule.lambda_ is not None
+        and rule.gamma is not None
+        and (rule.efficacy != "power" or rule.eta is not None)
+    )
+
+
+def _endpoint_rule(
+    spec: DesignSpec,
+    source: str,
+    *,
+    lam: float | None = None,
+    gamma: float | None = None,
+    eta: float | None = None,
+) -> MultiEndpointRule:
+    """The outcome section's rule; ``lam``/``gamma``/``eta`` stand in for missing values
+    (a calibration replaces them)."""
+    outcome, rule = spec.outcome, spec.rule
+    assert isinstance(outcome, OutcomeSpec) and isinstance(rule, BOP2RuleSpec)
+    null = outcome.scenarios("nulls")
+    first = dict(zip(outcome.categories, next(iter(null.values())), strict=True))
+    concentration = outcome.prior or first
+    if outcome.prior is None and min(concentration.values()) <= 0:
+        zero = min(concentration, key=lambda c: concentration[c])
+        raise InputError(
+            _field(source, "outcome.prior"),
+            f"is needed: the default prior (the first null scenario on one patient) has "
+            f"{zero} = 0, and Dirichlet concentrations must be positive",
+        )
+    prior = DirichletPrior(
+        tuple(outcome.categories), tuple(concentration[c] for c in outcome.categories)
+    )
+    endpoints = []
+    for name, e in outcome.endpoints.items():
+        threshold = e.threshold
+        if threshold is None:
+            threshold = sum(first[c] for c in e.categories)
+        try:
+            endpoints.append(RuleEndpoint(name, tuple(e.categories), threshold, e.better))
+        except InputError as error:
+            raise InputError(
+                _field(source, f"outcome.{error.field}"),
+                error.message
+                + (
+                    " (its default threshold is its rate under the first null)"
+                    if e.threshold is None
+                    else ""
+                ),
+            ) from None
+    n_max = _n_max(spec, source)
+    value_lam = rule.lambda_ if rule.lambda_ is not None else lam
+    value_gamma = rule.gamma if rule.gamma is not None else gamma
+    value_eta = rule.eta if rule.eta is not None else (eta if rule.efficacy == "power" else None)
+    try:
+        return MultiEndpointRule(
+            prior,
+            tuple(endpoints),
+            outcome.require,
+            n_max,
+            _required(spec, source, value_lam, "rule.lambda"),
+            _required(spec, source, value_gamma, "rule.gamma"),
+            rule.efficacy,
+            value_eta,
+        )
+    except InputError as error:
+        field = error.field if error.field.startswith("rule.") else f"outcome.{error.field}"
+        if error.field in ("lambda", "gamma", "eta", "efficacy"):
+            field = f"rule.{error.field}"
+        raise InputError(_field(source, field), error.message) from None
+
+
+def _endpoint_design(spec: DesignSpec, source: str) -> MultiEndpointDesign:
+    """The multi-endpoint design of a file with an outcome section."""
+    rule = _endpoint_rule(spec, source)
+    looks = _looks(spec, _n_max(spec, source))
+    try:
+        design = MultiEndpointDesign(
+            rule, looks, _as_tuple(spec.futility_on), _as_tuple(spec.efficacy_on)
+        )
+        _ = design.bounds  # compiled once, here: a rule that makes no design is refused now
+    except InputError as error:
+        field = error.field if "." in error.field else f"rule.{error.field}"
+        raise InputError(_field(source, field), error.message) from None
+    return design
+
+
 def _simon_table(spec: DesignSpec, rule: SimonRuleSpec) -> BoundaryTable:
     if rule.search is None:
         n1, n, r1, r = rule.n1, rule.n, rule.r1, rule.r
         assert n1 is not None and n is not None and r1 is not None and r is not None
         return BoundaryTable(looks=(n1, n), futility=(r1, r), efficacy=(n1 + 1, r + 1))
-    hyp, errors = spec.hypotheses, spec.errors
+    hyp, errors = _hypotheses(spec), spec.errors
     search = simon_designs(
         hyp.p0,
         hyp.p1,

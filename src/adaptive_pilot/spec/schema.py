@@ -42,6 +42,87 @@ class EndpointSpec(_Spec):
     definition: str = ""
 
 
+class OutcomeEndpointSpec(_Spec):
+    """One endpoint of a categorical outcome: the categories whose probabilities add up
+    to its rate, which way it is better, and the rate it is judged against."""
+
+    categories: Annotated[list[str], Field(min_length=1)]
+    better: Literal["higher", "lower"] = "higher"
+    #: the rate that is not promising (higher) or not acceptable (lower); default: the
+    #: endpoint's rate under the (first) null scenario, as BOP2 sets it
+    threshold: Probability | None = None
+
+
+Cells = dict[str, Annotated[float, Field(ge=0, le=1)]]
+
+
+class OutcomeSpec(_Spec):
+    """Several endpoints of one categorical outcome per patient (issue 27).
+
+    Each patient falls in one of ``categories`` (e.g. CR/PR, SD, PD; or response x
+    toxicity cells); ``endpoints`` are groups of categories (ORR, DCR, toxicity) and
+    ``require`` joins them (``any``, ``all`` or ``(ORR or DCR) and toxicity``). The rule
+    is BOP2's on each endpoint's Dirichlet-multinomial posterior. ``nulls`` and
+    ``alternatives`` are category probabilities: one scenario, or named scenarios (the
+    type I error is the largest P(GO) over the null ones, the power the smallest over
+    the alternatives). ``prior`` gives the
+    Dirichlet concentrations; by default the first null scenario on an effective sample
+    size of one patient, as BOP2 does.
+    """
+
+    categories: Annotated[list[str], Field(min_length=2)]
+    endpoints: Annotated[dict[str, OutcomeEndpointSpec], Field(min_length=1)]
+    require: str = "any"
+    nulls: Cells | dict[str, Cells]
+    alternatives: Cells | dict[str, Cells]
+    prior: dict[str, Positive] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if len(set(self.categories)) != len(self.categories):
+            raise ValueError(f"outcome categories must be distinct (got {self.categories})")
+        known = set(self.categories)
+        for name, endpoint in self.endpoints.items():
+            unknown = [c for c in endpoint.categories if c not in known]
+            if unknown:
+                raise ValueError(
+                    f"endpoint {name!r} names {unknown[0]!r}, which is not one of the "
+                    f"categories ({', '.join(self.categories)})"
+                )
+        if self.prior is not None and set(self.prior) != known:
+            raise ValueError(
+                "the outcome prior needs one concentration per category ("
+                + ", ".join(self.categories)
+                + ")"
+            )
+        self.scenarios("nulls")
+        self.scenarios("alternatives")
+        return self
+
+    def scenarios(self, which: str) -> dict[str, list[float]]:
+        """{label: category probabilities} of the ``nulls`` or ``alternatives``."""
+        value = getattr(self, which)
+        single = {"nulls": "null", "alternatives": "alternative"}[which]
+        named = value if all(isinstance(v, dict) for v in value.values()) else {single: value}
+        out = {}
+        for label, cells in named.items():
+            missing = [c for c in self.categories if c not in cells]
+            unknown = [c for c in cells if c not in self.categories]
+            if unknown or missing:
+                what = f"{unknown[0]!r} is not a category" if unknown else f"misses {missing[0]!r}"
+                raise ValueError(
+                    f"outcome.{which} scenario {label!r} {what}; give one probability per "
+                    f"category ({', '.join(self.categories)})"
+                )
+            total = sum(cells.values())
+            if abs(total - 1.0) > 1e-9:
+                raise ValueError(
+                    f"outcome.{which} scenario {label!r}: probabilities sum to {total:g}, not 1"
+                )
+            out[label] = [float(cells[c]) for c in self.categories]
+        return out
+
+
 class HypothesesSpec(_Spec):
     """Null (uninteresting) and target response rates."""
 
@@ -579,7 +660,9 @@ class DesignSpec(_Spec):
     name: str = "design"
     title: str = ""
     endpoint: EndpointSpec = EndpointSpec()
-    hypotheses: HypothesesSpec
+    #: several endpoints of one categorical outcome (replaces hypotheses p0 / p1)
+    outcome: OutcomeSpec | None = None
+    hypotheses: HypothesesSpec | None = None
     errors: ErrorsSpec = ErrorsSpec()
     prior: PriorSpec = PriorSpec(a=1.0, b=1.0)
     #: the prior of the true rate that Bayesian OC (probability of success, P(H0 | GO))
@@ -595,6 +678,41 @@ class DesignSpec(_Spec):
     cohorts: list[CohortSpec] | None = None
     accrual: AccrualSpec | None = None
     borrowing: BorrowingSpec = BorrowingSpec()
+
+    @model_validator(mode="after")
+    def _outcome_or_hypotheses(self) -> DesignSpec:
+        if self.outcome is None:
+            if self.hypotheses is None:
+                raise ValueError("give hypotheses: {p0, p1} (or an outcome section)")
+            return self
+        if self.hypotheses is not None:
+            raise ValueError(
+                "an outcome section states its nulls and alternatives (category probabilities); "
+                "leave out "
+                "hypotheses"
+            )
+        if self.rule.type != "bop2":
+            raise ValueError(f"an outcome section takes rule type bop2 (got {self.rule.type})")
+        if self.toxicity is not None:
+            raise ValueError(
+                "with an outcome section, monitor toxicity as an endpoint with better: lower "
+                "(leave out the toxicity section)"
+            )
+        if self.cohorts or self.accrual is not None or self.borrowing.model != "independent":
+            raise ValueError(
+                "an outcome section is a single-cohort design for now: cohorts, accrual and "
+                "borrowing with several endpoints are not supported yet"
+            )
+        if self.calibration is not None and (
+            self.calibration.predictive or self.calibration.dual or self.calibration.borrowing
+        ):
+            raise ValueError("an outcome section is calibrated by calibration.bop2")
+        if self.prior != PriorSpec(a=1.0, b=1.0) and "prior" in self.model_fields_set:
+            raise ValueError(
+                "with an outcome section, give the Dirichlet prior as outcome.prior "
+                "(one concentration per category)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _cohorts_consistent(self) -> DesignSpec:
