@@ -250,8 +250,21 @@ def _results() -> list[object]:
         _tau_sensitivity(),
         _endpoint_oc(),
         _endpoint_calibration(),
-        ap.load_design(REPO / "designs" / "orr_dcr_toxicity.yaml").evaluate_endpoints(),
+        ap.load_design(REPO / "designs" / "motivating_trial_endpoints.yaml").evaluate_endpoints(),
+        _endpoint_interim(),
     ]
+
+
+def _endpoint_interim():
+    import datetime as dt
+
+    from adaptive_pilot.dsmb.run import run_interim
+
+    return run_interim(
+        REPO / "designs" / "motivating_trial_endpoints.yaml",
+        data=REPO / "designs" / "motivating_trial_synthetic_patients.csv",
+        as_of=dt.date(2026, 6, 30),
+    )
 
 
 def _endpoint_rule():

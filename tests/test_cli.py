@@ -285,7 +285,7 @@ def test_calibrate_command(capsys):
 
 
 def test_design_and_calibrate_with_several_endpoints(capsys, tmp_path):
-    path = REPO / "designs" / "orr_dcr_toxicity.yaml"
+    path = REPO / "designs" / "motivating_trial_endpoints.yaml"
     code, out, err = run(capsys, "design", str(path), "--json")
     assert code == 0 and err == ""
     payload = json.loads(out)

@@ -68,7 +68,7 @@ def test_calibrated_values_in_shipped_files_are_what_calibration_chooses():
         resolved = load_design(REPO / "designs" / name)
         chosen = resolved.calibrate().design
         assert chosen.boundary_table == resolved.boundary_table(), name
-    resolved = load_design(REPO / "designs" / "orr_dcr_toxicity.yaml")
+    resolved = load_design(REPO / "designs" / "motivating_trial_endpoints.yaml")
     chosen = resolved.calibrate().design
     assert chosen.bounds == resolved.endpoint_design.bounds
 

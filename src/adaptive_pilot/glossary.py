@@ -400,6 +400,29 @@ FIELDS: dict[str, Term] = {
     "eta": Term("eta", "BOP2-FE efficacy cut-off exponent", ".3f"),
     "feasible": Term("feasible", "whether the design meets the error targets", ""),
     "scenario": Term("scenario", "scenario name", ""),
+    "prob_better": Term(
+        "P(better)",
+        "posterior probability that an endpoint's rate is better than its threshold: above it "
+        "for an efficacy endpoint, below it for a toxicity endpoint",
+        ".4f",
+    ),
+    "cutoff": Term(
+        "cut-off",
+        "the BOP2 cut-off lambda (n/N)^gamma an endpoint's P(better) is compared with "
+        "(lambda at the final analysis)",
+        ".4f",
+    ),
+    "threshold": Term(
+        "threshold",
+        "the rate an endpoint is judged against: not promising (efficacy) or not acceptable "
+        "(toxicity)",
+        ".3g",
+    ),
+    "better": Term("better", "which way an endpoint's rate is better: higher or lower", ""),
+    "category": Term("category", "an outcome category (best response x toxicity)", ""),
+    "categories": Term(
+        "categories", "evaluable patients per outcome category (best response x toxicity)", ""
+    ),
     "endpoint_rates": Term(
         "endpoint rates",
         "a scenario's true rate of each endpoint of a multi-endpoint design (sums of its "

@@ -15,6 +15,7 @@ from shiny import module, reactive, render, ui
 from .. import figures
 from ..errors import InputError
 from ..interim.decide import DECISION_LABELS, counted, plain_reason
+from ..interim.endpoints import EndpointInterimResult, plain_words
 from .common import (
     ACCEPTED,
     design_heading,
@@ -23,7 +24,6 @@ from .common import (
     example_files,
     figure_html,
     provenance_line,
-    single_endpoint_designs,
     table_html,
 )
 
@@ -38,7 +38,7 @@ _UPLOAD = "upload:"
 
 
 def _plans() -> dict[str, str]:
-    choices = {name: name for name in single_endpoint_designs()}
+    choices = {name: name for name in example_files("designs")}
     return choices | {_UPLOAD: "a plan file of my own (upload)"}
 
 
@@ -122,7 +122,7 @@ def interim_server(
             copy = folder / f"uploaded-plan{source.suffix.lower()}"
             shutil.copyfile(source, copy)
             return _plan_state(copy, str(files[0]["name"]), None)
-        return _plan_state(single_endpoint_designs()[choice], choice, None)
+        return _plan_state(example_files("designs")[choice], choice, None)
 
     @reactive.effect
     @reactive.event(input.from_design)
@@ -285,6 +285,8 @@ def interim_server(
         if not state or "result" not in state:
             return None
         result = state["result"]
+        if isinstance(result, EndpointInterimResult):
+            return _endpoint_cards(result)
         plan_hash = result.provenance.design_hash
         cards = [
             _card(plan, call, drawings.get("cohort", _drawing(plan, call), plan_hash, call))
@@ -367,6 +369,55 @@ def _card(plan: Any, call: Any, drawing: str) -> Any:
         class_="ap-cohort",
         data_cohort=call.cohort,
     )
+
+
+def _endpoint_cards(result: EndpointInterimResult) -> Any:
+    """A design on several endpoints: per cohort, each endpoint's posterior and the rule."""
+    header: list[Any] = [
+        tags.h2(f"Interim call at the data cut-off {result.as_of.isoformat()}", class_="h4"),
+        tags.p("Rule: " + result.designs[0].rule.describe(), class_="small"),
+    ]
+    header += [tags.p(note, class_="small") for note in result.notes]
+    audit_line = f"audit record #{result.audit.get('id')}" if result.audit else ""
+    header.append(provenance_line(result.provenance.design_hash, audit_line))
+    tables = result.summary().tables
+    header.append(
+        tags.section(
+            tags.h3("All cohorts", class_="h5"),
+            table_html(replace(tables[0], title="")),
+            class_="ap-overview mb-3",
+        )
+    )
+    frame = tables[1].frame
+    cards = []
+    for call in result.calls:
+        rows = frame[frame["cohort"] == call.cohort].drop(columns=["cohort"])
+        counts = ", ".join(f"{name} {k}" for name, k in call.categories.items())
+        cards.append(
+            ui.card(
+                ui.card_header(
+                    tags.h3(f"Cohort {call.cohort}", class_="h6 d-inline me-2"),
+                    tags.span(
+                        DECISION_LABELS.get(call.decision, call.decision),
+                        class_=f"badge {_badge(call.decision)} ap-decision",
+                        data_decision=call.decision,
+                    ),
+                ),
+                tags.p(plain_words(call), class_="ap-plain"),
+                tags.p(
+                    "In the design's terms: " + call.reason, class_="small text-muted ap-reason"
+                ),
+                tags.p(
+                    f"{counted(call.n_evaluable, 'evaluable patient')} ({call.enrolled} "
+                    f"enrolled, {call.pending} pending): {counts}",
+                    class_="small",
+                ),
+                table_html(replace(tables[1], frame=rows.reset_index(drop=True), title="")),
+                class_="ap-cohort",
+                data_cohort=call.cohort,
+            )
+        )
+    return tags.div(*header, *cards, class_="ap-interim")
 
 
 def _toxicity_line(plan: Any, call: Any) -> str:
@@ -455,7 +506,11 @@ def _plan_state(path: Path, name: str, origin: str | None) -> dict[str, Any]:
     return {
         "path": path,
         "name": name,
-        "cohorts": tuple(c.name for c in resolved.cohorts),
+        "cohorts": (
+            tuple(name for name, _ in resolved.endpoint_cohorts)
+            if resolved.is_multi_endpoint
+            else tuple(c.name for c in resolved.cohorts)
+        ),
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "hash": digest,
         "title": resolved.title or resolved.name,

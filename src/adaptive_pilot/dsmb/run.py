@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..interim import audit as audit_trail
 from ..interim.call import interim_analysis
+from ..interim.endpoints import EndpointInterimResult, endpoint_interim
 from ..interim.result import InterimResult
 from ..interim.signing import SigningKey
 from ..patients import read_adam, read_patients
@@ -46,7 +47,7 @@ def run_interim(
     key: SigningKey | None = None,
     lock_timeout: float = audit_trail.LOCK_TIMEOUT,
     plan_origin: str | None = None,
-) -> InterimResult:
+) -> InterimResult | EndpointInterimResult:
     """Decide every cohort of a design from patient files at a data cut-off.
 
     With ``audit`` the call is appended to the audit trail (signed with
@@ -126,14 +127,26 @@ def run_interim(
             "adsl" if adsl is None else "adrs", "ADaM input needs both --adsl and --adrs"
         )
     resolved = design if isinstance(design, ResolvedDesign) else load_design(design)
-    plan = resolved.interim_plan(analysis)
+    if resolved.is_multi_endpoint:
+        if analysis not in (None, "independent"):
+            raise InputError(
+                "analysis",
+                "a design with several endpoints is analysed cohort by cohort (independent) so far",
+            )
+        if check_pymc:
+            raise InputError("check_pymc", "checks a borrowed posterior; this design borrows none")
+        cohort_names: tuple[str, ...] = tuple(name for name, _ in resolved.endpoint_cohorts)
+        definitions, min_grade = resolved.category_definitions()
+    else:
+        plan = resolved.interim_plan(analysis)
+        cohort_names = plan.cohort_names
     if data is not None:
-        patients = read_patients(data, cohorts=plan.cohort_names, today=today, as_of_given=given)
+        patients = read_patients(data, cohorts=cohort_names, today=today, as_of_given=given)
     else:
         assert adsl is not None and adrs is not None
         patients = read_adam(
             adsl, adrs, adae=adae, adtte=adtte, cohort_var=cohort_var,
-            cohorts=plan.cohort_names, today=today, as_of_given=given,
+            cohorts=cohort_names, today=today, as_of_given=given,
         )  # fmt: skip
     names = {str(Path(k)): v for k, v in (names or {}).items()}
     if names:
@@ -143,6 +156,23 @@ def run_interim(
         path = Path(resolved.source)
         shown = names.get(str(path), str(path))
         design_file = SourceFile.of("design", Path(shown), path.read_bytes())
+    result: InterimResult | EndpointInterimResult
+    if resolved.is_multi_endpoint:
+        result = endpoint_interim(
+            resolved.endpoint_cohorts,
+            definitions,
+            patients,
+            as_of=as_of,
+            design_hash=resolved.design_hash(),
+            name=resolved.name,
+            title=resolved.title,
+            min_grade=min_grade,
+            analyst=analyst,
+            design_file=design_file,
+        )
+        if audit is not None or out is not None:
+            result, _ = publish(result, out=out, database=audit, key=key, timeout=lock_timeout)
+        return result
     result = interim_analysis(
         plan,
         patients,

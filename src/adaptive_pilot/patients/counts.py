@@ -21,7 +21,7 @@ import pandas as pd
 
 from .records import RESPONDERS, PatientData
 
-__all__ = ["CohortCounts", "cohort_counts"]
+__all__ = ["CohortCounts", "cohort_counts", "toxicity_status"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def cohort_counts(
     enrolled = frame["enrolled"] <= cutoff
     known = frame["response"].notna() & (frame["response_date"] <= cutoff)
     responder = frame["response"].isin(list(RESPONDERS)).fillna(False).astype(bool)
-    tox_known, tox_event = _toxicity(data, cutoff, min_grade)
+    tox_known, tox_event = toxicity_status(data, cutoff, min_grade)
     rows = []
     for name in cohorts:
         mine = (frame["cohort"] == name).fillna(False).astype(bool)
@@ -74,7 +74,7 @@ def cohort_counts(
     return rows
 
 
-def _toxicity(
+def toxicity_status(
     data: PatientData, cutoff: pd.Timestamp, min_grade: int
 ) -> tuple[pd.Series, pd.Series]:
     """(toxicity status known, toxicity event by the cut-off) per patient."""

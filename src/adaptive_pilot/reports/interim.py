@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from .._files import atomic_write
+from ..interim.endpoints import EndpointInterimResult
 from ..interim.result import InterimResult
 from ..patients.counts import cohort_counts
 from ..results import Summary, Table, format_cell
@@ -47,8 +48,10 @@ figcaption { font-size: 0.85rem; color: #444; }
 """
 
 
-def audit_payload(result: InterimResult) -> dict[str, Any]:
+def audit_payload(result: InterimResult | EndpointInterimResult) -> dict[str, Any]:
     """What the audit record keeps: cut-off, inputs' hashes, decisions, versions."""
+    if isinstance(result, EndpointInterimResult):
+        return _endpoint_audit_payload(result)
     details = result.provenance.details
     return {
         "call": "interim analysis",
@@ -150,8 +153,10 @@ def _page(title: str, banner: str, sections: list[str], *, open_report: bool) ->
     )
 
 
-def closed_report(result: InterimResult) -> str:
+def closed_report(result: InterimResult | EndpointInterimResult) -> str:
     """The DSMB's closed report (self-contained HTML)."""
+    if isinstance(result, EndpointInterimResult):
+        return _endpoint_closed_report(result)
     summary = result.summary()
     detail = Summary(
         "Data and provenance",
@@ -209,8 +214,15 @@ def _figures(result: InterimResult) -> str:
     return "\n".join(parts)
 
 
-def open_report(result: InterimResult) -> str:
+def open_report(result: InterimResult | EndpointInterimResult) -> str:
     """The open report (self-contained HTML): no outcome, no decision."""
+    if isinstance(result, EndpointInterimResult):
+        return _page(
+            f"Open interim report: {result.title or result.name}",
+            "OPEN: accrual and data completeness only; no outcome or decision.",
+            [_endpoint_open_summary(result).as_html()],
+            open_report=True,
+        )
     return _page(
         f"Open interim report: {result.plan.title or result.plan.name}",
         "OPEN: accrual and data completeness only; no outcome or decision.",
@@ -219,7 +231,7 @@ def open_report(result: InterimResult) -> str:
     )
 
 
-def write_outputs(result: InterimResult, folder: str | Path) -> list[Path]:
+def write_outputs(result: InterimResult | EndpointInterimResult, folder: str | Path) -> list[Path]:
     """decision.json, closed_report.html and open_report.html in ``folder`` (each atomic)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -234,3 +246,101 @@ def write_outputs(result: InterimResult, folder: str | Path) -> list[Path]:
         atomic_write(path, text.encode("utf-8"))
         written.append(path)
     return written
+
+
+# ------------------------------------------------------------ several endpoints
+def _endpoint_audit_payload(result: EndpointInterimResult) -> dict[str, Any]:
+    details = result.provenance.details
+    return {
+        "call": "interim analysis",
+        "design": {"name": result.name, "hash": result.provenance.design_hash},
+        "as_of": result.as_of.isoformat(),
+        "inputs": details["inputs"],
+        "analysis": details["analysis"],
+        "decisions": [
+            {
+                "cohort": c.cohort,
+                "decision": c.decision,
+                "n_evaluable": c.n_evaluable,
+                "categories": dict(c.categories),
+                "pending": c.pending,
+                "reason": c.reason,
+            }
+            for c in result.calls
+        ],
+        "versions": details["versions"],
+    }
+
+
+def _endpoint_header(result: EndpointInterimResult) -> tuple[str, ...]:
+    details = result.provenance.details
+    files = "; ".join(f"{s['file']} (SHA-256 {s['sha256']})" for s in details["inputs"])
+    versions = ", ".join(f"{k} {v}" for k, v in details["versions"].items())
+    lines = [
+        f"Design: {result.title or result.name}; design hash {result.provenance.design_hash}",
+        f"Data cut-off: {result.as_of.isoformat()}; analyst: {result.analyst or 'not given'}",
+        f"Inputs: {files}",
+        f"Software: {versions}",
+    ]
+    if result.audit is not None:
+        lines.append(f"Audit record {result.audit['id']}, hash {result.audit['hash']}")
+        signature = result.audit.get("signature")
+        if signature:
+            lines.append(
+                f"Electronic signature: {signature['signer']}, {signature['signed_utc']} (UTC), "
+                f"meaning: {signature['meaning']} ({signature['algorithm']} key "
+                f"{signature['key_fingerprint'][:16]}; signs record hash {result.audit['hash']})"
+            )
+    return tuple(lines)
+
+
+def _endpoint_closed_report(result: EndpointInterimResult) -> str:
+    detail = Summary("Data and provenance", header=_endpoint_header(result))
+    sections = [result.summary().as_html(), detail.as_html()]
+    return _page(
+        f"Closed interim report: {result.title or result.name}",
+        "CLOSED: for the Data Safety Monitoring Board only. Contains outcomes and decisions.",
+        sections,
+        open_report=False,
+    )
+
+
+def _endpoint_open_summary(result: EndpointInterimResult) -> Summary:
+    """Accrual and completeness by cohort, without outcomes or decisions."""
+    frame = result.data.frame
+    cutoff = pd.Timestamp(result.as_of)
+    enrolled = frame[frame["enrolled"] <= cutoff]
+    months = enrolled["enrolled"].dt.strftime("%Y-%m")
+    accrual = (
+        pd.crosstab(months, enrolled["cohort"]).reindex(columns=list(result.cohort_names))
+    ).fillna(0)
+    accrual = accrual.astype(int).reset_index().rename(columns={"enrolled": "month"})
+    status = pd.DataFrame(
+        [
+            {
+                "cohort": c.cohort,
+                "enrolled": c.enrolled,
+                "n_evaluable": c.n_evaluable,
+                "pending": c.pending,
+                "complete": (c.n_evaluable / c.enrolled) if c.enrolled else None,
+            }
+            for c in result.calls
+        ]
+    )
+    return Summary(
+        "Open report: accrual and data completeness",
+        header=_endpoint_header(result),
+        tables=(
+            Table(
+                status,
+                title="Patients by cohort",
+                formats={"complete": ".0%"},
+                labels={"complete": "outcome known"},
+            ),
+            Table(accrual, title="Enrolment by month and cohort", labels={"month": "month"}),
+        ),
+        notes=(
+            "This report shows no outcome and no decision: it may be shared with the trial team.",
+        ),
+        provenance=result.provenance,
+    )

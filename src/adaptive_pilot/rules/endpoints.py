@@ -365,10 +365,7 @@ class MultiEndpointRule:
             return "for every endpoint", "for at least one endpoint"
         parts = [" or ".join(names[i] for i in g) for g in groups]
         keep = "for " + " and for ".join(f"({p})" if " or " in p else p for p in parts)
-        stop = "for " + " or for ".join(
-            "all of " + ", ".join(names[i] for i in g) if len(g) > 1 else names[g[0]]
-            for g in groups
-        )
+        stop = "for " + ", or for ".join(_every(names[i] for i in g) for g in groups)
         return keep, stop
 
     def to_dict(self) -> dict[str, Any]:
@@ -385,6 +382,16 @@ class MultiEndpointRule:
             "efficacy": self.efficacy,
             "eta": self.eta,
         }
+
+
+def _every(names: Any) -> str:
+    """'ORR', 'both ORR and DCR', 'each of A, B and C'."""
+    items = list(names)
+    if len(items) == 1:
+        return items[0]
+    if len(items) == 2:
+        return f"both {items[0]} and {items[1]}"
+    return "each of " + ", ".join(items[:-1]) + f" and {items[-1]}"
 
 
 def with_parameters(

@@ -222,10 +222,13 @@ class ResolvedDesign:
     def _resolved_endpoints(self) -> tuple[MultiEndpointDesign, str]:
         """(the multi-endpoint design, file hash), built once."""
         design = _endpoint_design(self.spec, self.source)
-        digest = design_hash(
-            {"file": self.spec.model_dump(mode="json", by_alias=True), "design": design.to_dict()}
-        )
-        return design, digest
+        content: dict[str, Any] = {
+            "file": self.spec.model_dump(mode="json", by_alias=True),
+            "design": design.to_dict(),
+        }
+        if self.spec.cohorts:
+            content["cohorts"] = [d.to_dict() for _, d in self.endpoint_cohorts]
+        return design, design_hash(content)
 
     @property
     def endpoint_design(self) -> MultiEndpointDesign:
@@ -233,6 +236,33 @@ class ResolvedDesign:
         if not self.is_multi_endpoint:
             raise InputError(self._field("outcome"), "is missing: this design has one endpoint")
         return self._resolved_endpoints[0]
+
+    @cached_property
+    def endpoint_cohorts(self) -> tuple[tuple[str, MultiEndpointDesign], ...]:
+        """(cohort name, its multi-endpoint design) per cohort (the design when no cohorts)."""
+        if not self.spec.cohorts:
+            return ((self.name, self.endpoint_design),)
+        built: dict[str, MultiEndpointDesign] = {}
+        out = []
+        for cohort, spec, source in self._cohort_specs():
+            key = json.dumps(spec.model_dump(mode="json", by_alias=True, exclude={"name"}))
+            if key not in built:
+                built[key] = _endpoint_design(spec, source)
+            out.append((cohort.name, built[key]))
+        return tuple(out)
+
+    def category_definitions(self) -> tuple[dict[str, Any], int]:
+        """({category: CategoryDefinition}, toxicity min grade) for the interim call."""
+        outcome = self.spec.outcome
+        assert outcome is not None
+        definitions = outcome.definitions()
+        if definitions is None:
+            raise InputError(
+                self._field("outcome.categories"),
+                "must say which patients each category holds for an interim call, e.g. "
+                "OR+T: {response: [CR, PR], toxicity: true}",
+            )
+        return definitions, outcome.toxicity_grade
 
     def endpoint_scenarios(self) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
         """The outcome section's ({label: cells} null, {label: cells} alternative) scenarios."""
@@ -998,7 +1028,7 @@ def _endpoint_rule(
     outcome, rule = spec.outcome, spec.rule
     assert isinstance(outcome, OutcomeSpec) and isinstance(rule, BOP2RuleSpec)
     null = outcome.scenarios("nulls")
-    first = dict(zip(outcome.categories, next(iter(null.values())), strict=True))
+    first = dict(zip(outcome.names, next(iter(null.values())), strict=True))
     concentration = outcome.prior or first
     if outcome.prior is None and min(concentration.values()) <= 0:
         zero = min(concentration, key=lambda c: concentration[c])
@@ -1007,9 +1037,7 @@ def _endpoint_rule(
             f"is needed: the default prior (the first null scenario on one patient) has "
             f"{zero} = 0, and Dirichlet concentrations must be positive",
         )
-    prior = DirichletPrior(
-        tuple(outcome.categories), tuple(concentration[c] for c in outcome.categories)
-    )
+    prior = DirichletPrior(tuple(outcome.names), tuple(concentration[c] for c in outcome.names))
     endpoints = []
     for name, e in outcome.endpoints.items():
         threshold = e.threshold

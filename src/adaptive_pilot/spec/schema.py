@@ -56,6 +56,15 @@ class OutcomeEndpointSpec(_Spec):
 Cells = dict[str, Annotated[float, Field(ge=0, le=1)]]
 
 
+class CategorySpec(_Spec):
+    """Which patients of a patient file fall in an outcome category: their best overall
+    response (RECIST 1.1 codes) and, optionally, whether they had a toxicity event."""
+
+    response: Annotated[list[str], Field(min_length=1)]
+    #: true: with a toxicity event; false: without; absent: either
+    toxicity: bool | None = None
+
+
 class OutcomeSpec(_Spec):
     """Several endpoints of one categorical outcome per patient (issue 27).
 
@@ -70,34 +79,68 @@ class OutcomeSpec(_Spec):
     size of one patient, as BOP2 does.
     """
 
-    categories: Annotated[list[str], Field(min_length=2)]
+    #: category names, or {name: {response: [codes], toxicity: true or false}} so that the
+    #: interim call can put each patient of a patient file in one category
+    categories: (
+        Annotated[list[str], Field(min_length=2)]
+        | Annotated[dict[str, CategorySpec], Field(min_length=2)]
+    )
     endpoints: Annotated[dict[str, OutcomeEndpointSpec], Field(min_length=1)]
     require: str = "any"
     nulls: Cells | dict[str, Cells]
     alternatives: Cells | dict[str, Cells]
     prior: dict[str, Positive] | None = None
+    #: the CTCAE grade from which a toxicity counts as an event (when no DLT is given)
+    toxicity_grade: Annotated[int, Field(ge=1, le=5)] = 3
+
+    @property
+    def names(self) -> list[str]:
+        """The category names, in order."""
+        return list(self.categories)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if len(set(self.categories)) != len(self.categories):
-            raise ValueError(f"outcome categories must be distinct (got {self.categories})")
-        known = set(self.categories)
+        if len(set(self.names)) != len(self.names):
+            raise ValueError(f"outcome categories must be distinct (got {self.names})")
+        known = set(self.names)
         for name, endpoint in self.endpoints.items():
             unknown = [c for c in endpoint.categories if c not in known]
             if unknown:
                 raise ValueError(
                     f"endpoint {name!r} names {unknown[0]!r}, which is not one of the "
-                    f"categories ({', '.join(self.categories)})"
+                    f"categories ({', '.join(self.names)})"
                 )
         if self.prior is not None and set(self.prior) != known:
             raise ValueError(
                 "the outcome prior needs one concentration per category ("
-                + ", ".join(self.categories)
+                + ", ".join(self.names)
                 + ")"
             )
         self.scenarios("nulls")
         self.scenarios("alternatives")
+        definitions = self.definitions()
+        if definitions is not None:
+            from ..errors import InputError
+            from ..patients.categories import check_partition
+
+            try:
+                check_partition(definitions, "outcome.categories")
+            except InputError as error:
+                raise ValueError(error.message) from None
         return self
+
+    def definitions(self) -> dict[str, Any] | None:
+        """{category: CategoryDefinition} when the categories say which patients they hold."""
+        if not isinstance(self.categories, dict):
+            return None
+        from ..patients.categories import CategoryDefinition
+
+        return {
+            name: CategoryDefinition(
+                frozenset(code.strip().upper() for code in c.response), c.toxicity
+            )
+            for name, c in self.categories.items()
+        }
 
     def scenarios(self, which: str) -> dict[str, list[float]]:
         """{label: category probabilities} of the ``nulls`` or ``alternatives``."""
@@ -106,20 +149,20 @@ class OutcomeSpec(_Spec):
         named = value if all(isinstance(v, dict) for v in value.values()) else {single: value}
         out = {}
         for label, cells in named.items():
-            missing = [c for c in self.categories if c not in cells]
-            unknown = [c for c in cells if c not in self.categories]
+            missing = [c for c in self.names if c not in cells]
+            unknown = [c for c in cells if c not in self.names]
             if unknown or missing:
                 what = f"{unknown[0]!r} is not a category" if unknown else f"misses {missing[0]!r}"
                 raise ValueError(
                     f"outcome.{which} scenario {label!r} {what}; give one probability per "
-                    f"category ({', '.join(self.categories)})"
+                    f"category ({', '.join(self.names)})"
                 )
             total = sum(cells.values())
             if abs(total - 1.0) > 1e-9:
                 raise ValueError(
                     f"outcome.{which} scenario {label!r}: probabilities sum to {total:g}, not 1"
                 )
-            out[label] = [float(cells[c]) for c in self.categories]
+            out[label] = [float(cells[c]) for c in self.names]
         return out
 
 
@@ -698,10 +741,10 @@ class DesignSpec(_Spec):
                 "with an outcome section, monitor toxicity as an endpoint with better: lower "
                 "(leave out the toxicity section)"
             )
-        if self.cohorts or self.accrual is not None or self.borrowing.model != "independent":
+        if self.borrowing.model != "independent":
             raise ValueError(
-                "an outcome section is a single-cohort design for now: cohorts, accrual and "
-                "borrowing with several endpoints are not supported yet"
+                "borrowing between cohorts is not supported yet for a design with several "
+                "endpoints (an outcome section): use borrowing model independent"
             )
         if self.calibration is not None and (
             self.calibration.predictive or self.calibration.dual or self.calibration.borrowing

@@ -1,0 +1,406 @@
+"""The interim call of a design on several endpoints of one outcome (BOP2's nested and
+co-primary endpoints), per cohort.
+
+Each patient with a known best response (and a known toxicity status, when toxicity is
+part of the outcome) at the cut-off is put in one outcome category
+(:mod:`adaptive_pilot.patients.categories`). With n such patients a cohort's call is
+the rule's at n (:meth:`~adaptive_pilot.rules.endpoints.MultiEndpointRule.decide`):
+each endpoint's posterior probability of being better than its threshold against the
+cut-off lambda (n/N)^gamma, joined as the design says. At a planned look the design's
+per-look switches apply; at an unplanned n the rule is applied at n with both stops
+on, and flagged; from n = N on it is the final analysis (cut-off lambda).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..designs.multi_endpoint import MultiEndpointDesign
+from ..patients.categories import CategoryCounts, CategoryDefinition, category_counts
+from ..patients.records import PatientData, SourceFile
+from ..provenance import Provenance, versions
+from ..results import ResultMixin, Summary, Table, records
+from .decide import DECISION_LABELS
+
+__all__ = ["EndpointCohortCall", "EndpointInterimResult", "endpoint_interim", "plain_words"]
+
+
+@dataclass(frozen=True)
+class EndpointCohortCall:
+    """A cohort's call on several endpoints, with the numbers behind it."""
+
+    cohort: str
+    enrolled: int
+    n_evaluable: int
+    pending: int
+    categories: dict[str, int]
+    endpoints: tuple[dict[str, Any], ...]
+    cutoff: float | None
+    decision: str
+    reason: str
+    planned_look: bool
+    look: int | None
+    final: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready cohort row (glossary keys)."""
+        return {
+            "cohort": self.cohort,
+            "decision": self.decision,
+            "reason": self.reason,
+            "enrolled": self.enrolled,
+            "n_evaluable": self.n_evaluable,
+            "pending": self.pending,
+            "categories": dict(self.categories),
+            "cutoff": self.cutoff,
+            "planned_look": self.planned_look,
+            "look": self.look,
+            "final": self.final,
+        }
+
+
+@dataclass(frozen=True)
+class EndpointInterimResult(ResultMixin):
+    """Decisions per cohort at a data cut-off for a design on several endpoints.
+
+    Attributes
+    ----------
+    name, title : str
+        The design's name and title.
+    calls : tuple of EndpointCohortCall
+        One per cohort, in design order.
+    data : PatientData
+        The validated patient records (closed data: never leaves the session).
+    as_of : date
+        The data cut-off.
+    analyst : str or None
+        Who made the call.
+    provenance : Provenance
+        Design hash, input files' SHA-256, cut-off, versions, analyst, UTC time.
+    notes : tuple of str
+        Flags for the DSMB (unplanned looks, pending patients, data left out).
+    audit : mapping or None
+        The audit record (id and hash) once written to an audit database.
+    designs : tuple of MultiEndpointDesign
+        Each cohort's design (for the words of the rule).
+    """
+
+    name: str
+    title: str
+    calls: tuple[EndpointCohortCall, ...]
+    data: PatientData
+    as_of: dt.date
+    analyst: str | None
+    provenance: Provenance
+    notes: tuple[str, ...] = ()
+    audit: Mapping[str, Any] | None = None
+    designs: tuple[MultiEndpointDesign, ...] = ()
+
+    @property
+    def cohort_names(self) -> tuple[str, ...]:
+        """The cohorts, in design order."""
+        return tuple(c.cohort for c in self.calls)
+
+    def decisions(self) -> dict[str, str]:
+        """{cohort: decision}."""
+        return {c.cohort: c.decision for c in self.calls}
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy: one row per cohort and endpoint."""
+        rows = []
+        for call in self.calls:
+            for e in call.endpoints:
+                rows.append(
+                    {
+                        "cohort": call.cohort,
+                        "endpoint": e["endpoint"],
+                        "n_evaluable": call.n_evaluable,
+                        "x": e["x"],
+                        "threshold": e["threshold"],
+                        "better": e["better"],
+                        "posterior_mean": e["posterior_mean"],
+                        "prob_better": e["prob_better"],
+                        "cutoff": call.cutoff,
+                        "decision": call.decision,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: ``cohorts``, ``endpoints``, ``notes``, ``provenance`` (and ``audit``)."""
+        payload: dict[str, Any] = {
+            "design": {"name": self.name, "title": self.title},
+            "as_of": self.as_of.isoformat(),
+            "analyst": self.analyst,
+            "cohorts": [c.to_dict() for c in self.calls],
+            "endpoints": records(self.to_frame()),
+            "notes": list(self.notes),
+            "provenance": self.provenance.to_dict(),
+        }
+        if self.audit is not None:
+            payload["audit"] = dict(self.audit)
+        return payload
+
+    def with_audit(self, record: Mapping[str, Any]) -> EndpointInterimResult:
+        """A copy that carries its audit record (id, hash)."""
+        return replace(self, audit=dict(record))
+
+    def summary(self) -> Summary:
+        """Decision per cohort, then each endpoint's posterior against the cut-off."""
+        decisions = pd.DataFrame(
+            [
+                {
+                    "cohort": c.cohort,
+                    "n_evaluable": c.n_evaluable,
+                    "pending": c.pending,
+                    "cutoff": c.cutoff,
+                    "decision": DECISION_LABELS.get(c.decision, c.decision),
+                }
+                for c in self.calls
+            ]
+        )
+        frame = self.to_frame()
+        shown = ["cohort", "endpoint", "x", "n_evaluable", "threshold", "better"]
+        shown += ["posterior_mean", "prob_better", "cutoff"]
+        category_table = pd.DataFrame(
+            [
+                {"cohort": c.cohort, "category": name, "n": count}
+                for c in self.calls
+                for name, count in c.categories.items()
+            ]
+        )
+        details = self.provenance.details
+        header = [
+            f"Design: {self.title or self.name} (design {self.provenance.design_hash})",
+            f"Data cut-off: {self.as_of.isoformat()}; analyst: {self.analyst or 'not given'}",
+            "Analysis: each cohort on its own data (several endpoints of one outcome, "
+            "Dirichlet-multinomial, BOP2 cut-off)",
+            "Data: "
+            + "; ".join(f"{s['file']} (SHA-256 {s['sha256'][:16]})" for s in details["inputs"]),
+        ]
+        if self.designs:
+            header.append("Rule: " + self.designs[0].rule.describe())
+        if self.audit is not None:
+            header.append(f"Audit record {self.audit['id']} (hash {self.audit['hash'][:16]})")
+        notes = [
+            f"{c.cohort}: {DECISION_LABELS[c.decision]}. {plain_words(c)} In the design's "
+            f"terms: {c.reason}."
+            for c in self.calls
+        ]
+        return Summary(
+            "Interim analysis (several endpoints)",
+            header=tuple(header),
+            tables=(
+                Table(decisions, title="Decision per cohort"),
+                Table(frame[shown], title="Endpoints: posterior against the cut-off"),
+                Table(
+                    category_table,
+                    title="Evaluable patients by outcome category",
+                    formats={"n": "d"},
+                    wide="category",
+                ),
+            ),
+            notes=(*notes, *self.notes),
+            provenance=self.provenance,
+        )
+
+
+def endpoint_interim(
+    cohorts: Sequence[tuple[str, MultiEndpointDesign]],
+    definitions: Mapping[str, CategoryDefinition],
+    data: PatientData,
+    *,
+    as_of: dt.date,
+    design_hash: str,
+    name: str = "design",
+    title: str = "",
+    min_grade: int = 3,
+    analyst: str | None = None,
+    design_file: SourceFile | None = None,
+) -> EndpointInterimResult:
+    """Decide every cohort of a multi-endpoint design at the data cut-off.
+
+    Parameters
+    ----------
+    cohorts : sequence of (str, MultiEndpointDesign)
+        Each cohort's name and design, in design order.
+    definitions : mapping
+        {category: CategoryDefinition}: which patients each category holds.
+    data : PatientData
+        Validated patient records.
+    as_of : date
+        Data cut-off: only what was known by then counts.
+    design_hash : str
+        The design file's hash.
+    min_grade : int
+        CTCAE grade from which a toxicity is an event (when no DLT is given).
+    analyst, design_file
+        Recorded in the provenance.
+    """
+    counts = category_counts(
+        data, [c for c, _ in cohorts], definitions, as_of=as_of, min_grade=min_grade
+    )
+    calls = [
+        _decide(name_, design, count)
+        for (name_, design), count in zip(cohorts, counts, strict=True)
+    ]
+    inputs = data.to_provenance() + ([design_file.to_dict()] if design_file else [])
+    provenance = Provenance(
+        "exact",
+        design_hash,
+        details={
+            "call": "interim analysis",
+            "as_of": as_of.isoformat(),
+            "analyst": analyst,
+            "data_format": data.format,
+            "inputs": inputs,
+            "analysis": "independent",
+            "versions": versions(),
+        },
+    )
+    return EndpointInterimResult(
+        name, title, tuple(calls), data, as_of, analyst, provenance,
+        tuple([*data.notes, *_notes(calls, counts)]), None, tuple(d for _, d in cohorts),
+    )  # fmt: skip
+
+
+def _decide(cohort: str, design: MultiEndpointDesign, count: CategoryCounts) -> EndpointCohortCall:
+    rule = design.rule
+    n = count.n_evaluable
+    n_max = design.n_max
+    planned = n in design.looks
+    look = design.looks.index(n) + 1 if planned else None
+    final = n >= n_max
+    values = rule.endpoint_counts(count.counts) if n else np.zeros(len(rule.endpoints), int)
+    if n == 0:
+        rows = tuple(
+            {"endpoint": e.name, "x": 0, "threshold": e.threshold, "better": e.better,
+             "posterior_mean": None, "prob_better": None}
+            for e in rule.endpoints
+        )  # fmt: skip
+        return EndpointCohortCall(
+            cohort, count.enrolled, 0, count.pending, dict(count.counts), rows, None,
+            "continue", "no patient has a known outcome yet", planned, look, False,
+        )  # fmt: skip
+    q = rule.statistics(n, values)
+    prior = rule.prior
+    cutoff = float(rule.endpoint_rules()[0].futility_cutoff(min(n, n_max)))
+    rows = tuple(
+        {
+            "endpoint": e.name,
+            "x": int(x),
+            "threshold": e.threshold,
+            "better": e.better,
+            "posterior_mean": float((prior.marginal(e.categories).a + x) / (prior.total + n)),
+            "prob_better": float(p),
+        }
+        for e, x, p in zip(rule.endpoints, values, q, strict=True)
+    )
+    # an over-run final analysis (n > N): the rule at n with the cut-off at N
+    decision = _final_at(rule, n, values) if n > n_max else rule.decide(n, values)
+    if planned and not final:
+        fut_on, eff_on = design.futility_on, design.efficacy_on
+        assert fut_on is not None and eff_on is not None
+        k = design.looks.index(n)
+        if (decision == "stop_futility" and not fut_on[k]) or (
+            decision == "stop_efficacy" and not eff_on[k]
+        ):
+            decision = "continue"
+    reason = _reason(rule, rows, cutoff, decision, n, n_max, planned)
+    return EndpointCohortCall(
+        cohort, count.enrolled, n, count.pending, dict(count.counts), rows, cutoff, decision,
+        reason, planned, look, final,
+    )  # fmt: skip
+
+
+def plain_words(call: EndpointCohortCall) -> str:
+    """The call in plain words: which endpoints look promising (or acceptable), and what
+    follows. E.g. "ORR is not promising (0.021 below the cut-off 0.295); DCR is promising
+    (0.937); toxicity is acceptable (0.998). Continue to the next look."."""
+    if call.cutoff is None:
+        return "No patient has a known outcome yet. Continue."
+    parts = []
+    for e in call.endpoints:
+        good = "promising" if e["better"] == "higher" else "acceptable"
+        q = e["prob_better"]
+        if q >= call.cutoff:
+            parts.append(f"{e['endpoint']} is {good} ({q:.3f})")
+        else:
+            parts.append(
+                f"{e['endpoint']} is not {good} ({q:.3f} below the cut-off {call.cutoff:.3f})"
+            )
+    then = {
+        "continue": "Continue to the next look.",
+        "stop_futility": "Stop the cohort for futility.",
+        "stop_efficacy": "Stop the cohort early for efficacy (GO).",
+        "go": "GO: the final analysis supports further development.",
+        "no_go": "NO-GO at the final analysis.",
+    }[call.decision]
+    return "; ".join(parts) + ". " + then
+
+
+def _final_at(rule: Any, n: int, values: np.ndarray) -> str:
+    """The final call at n > N: every endpoint's q at n against lambda."""
+    q = rule.statistics(n, values)
+    weak = q < rule.lam
+    return "no_go" if any(weak[list(g)].all() for g in rule.groups) else "go"
+
+
+def _reason(
+    rule: Any,
+    rows: tuple[dict[str, Any], ...],
+    cutoff: float,
+    decision: str,
+    n: int,
+    n_max: int,
+    planned: bool,
+) -> str:
+    """The call in words: each endpoint's P(better) against the cut-off, and the join."""
+    words = ", ".join(
+        f"{r['endpoint']} {r['x']}/{n}: P({r['endpoint']} {'>' if r['better'] == 'higher' else '<'}"
+        f" {r['threshold']:g}) = {r['prob_better']:.3f}"
+        for r in rows
+    )
+    where = "final analysis" if n >= n_max else ("planned look" if planned else "unplanned look")
+    cut = f"cut-off {cutoff:.3f} = {rule.lam:g} ({min(n, n_max)}/{n_max})^{rule.gamma:g}"
+    keep, stop = rule.requirement_words()
+    verdict = {
+        "continue": f"continue: the probabilities reach the cut-off {keep}",
+        "stop_futility": f"stop for futility: below the cut-off {stop}",
+        "stop_efficacy": f"stop for efficacy: at or above the efficacy cut-off {keep}",
+        "go": f"GO: at or above the cut-off {keep}",
+        "no_go": f"NO-GO: below the cut-off {stop}",
+    }[decision]
+    return f"{where}, n = {n}; {words}; {cut}; {verdict}"
+
+
+def _notes(calls: list[EndpointCohortCall], counts: list[CategoryCounts]) -> list[str]:
+    notes = []
+    for call, count in zip(calls, counts, strict=True):
+        if call.n_evaluable and not call.planned_look and not call.final:
+            notes.append(
+                f"{call.cohort}: unplanned look at n = {call.n_evaluable}; the rule is applied "
+                "at that n with both stops on"
+            )
+        if count.toxicity_unknown:
+            notes.append(
+                f"{call.cohort}: {count.toxicity_unknown} patient(s) with a known response but "
+                "no toxicity status yet count as pending"
+            )
+        if count.excluded_enrolled_later:
+            notes.append(
+                f"{call.cohort}: {count.excluded_enrolled_later} patient(s) enrolled after the "
+                "cut-off are not in this analysis"
+            )
+        if count.outcomes_after_cutoff:
+            notes.append(
+                f"{call.cohort}: {count.outcomes_after_cutoff} response(s) assessed after the "
+                "cut-off count as pending"
+            )
+    return notes

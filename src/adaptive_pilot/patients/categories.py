@@ -1,0 +1,130 @@
+"""Each patient's outcome category at the data cut-off, for designs on several endpoints.
+
+A design on several endpoints of one outcome defines its categories from what the
+patient file records: the best overall response (RECIST 1.1) and, when toxicity is
+part of the outcome, whether the patient had a toxicity event (a DLT, or a grade at or
+above the design's ``min_grade``; see :mod:`adaptive_pilot.patients.counts`).
+
+At the cut-off a patient is *classified* when their best response is known by then and,
+if any category depends on toxicity, their toxicity status is known. A patient whose
+response is not yet known is *pending*; one with a known response but an unknown
+toxicity status (an empty DLT answer) is *pending* too, never put in a category by
+guess. Toxicity events dated after the cut-off do not count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import InputError
+from .counts import toxicity_status
+from .records import RESPONSE_CODES, PatientData
+
+__all__ = ["CategoryCounts", "CategoryDefinition", "category_counts", "check_partition"]
+
+
+@dataclass(frozen=True)
+class CategoryDefinition:
+    """Which patients fall in a category: best responses, and toxicity (None: either)."""
+
+    responses: frozenset[str]
+    toxicity: bool | None = None
+
+    def describe(self) -> str:
+        """In words, e.g. ``CR or PR, with a toxicity``."""
+        codes = " or ".join(c for c in RESPONSE_CODES if c in self.responses)
+        if self.toxicity is None:
+            return codes
+        return f"{codes}, {'with' if self.toxicity else 'without'} a toxicity"
+
+
+def check_partition(definitions: Mapping[str, CategoryDefinition], field: str) -> None:
+    """Every (best response, toxicity) falls in exactly one category, or one line says not."""
+    for code in definitions.values():
+        unknown = sorted(code.responses - set(RESPONSE_CODES))
+        if unknown:
+            raise InputError(
+                field,
+                f"{unknown[0]!r} is not a RECIST 1.1 best response ({', '.join(RESPONSE_CODES)})",
+            )
+    for response in RESPONSE_CODES:
+        for toxicity in (True, False):
+            hits = [
+                name
+                for name, d in definitions.items()
+                if response in d.responses and d.toxicity in (None, toxicity)
+            ]
+            who = f"a patient with best response {response} {'and' if toxicity else 'without'}"
+            who += " a toxicity"
+            if not hits:
+                raise InputError(field, f"{who} falls in no category; every patient needs one")
+            if len(hits) > 1:
+                raise InputError(
+                    field,
+                    f"{who} falls in two categories ({hits[0]}, {hits[1]}); make them exclusive",
+                )
+
+
+@dataclass(frozen=True)
+class CategoryCounts:
+    """One cohort at the cut-off: enrolled, classified per category, pending."""
+
+    cohort: str
+    enrolled: int
+    counts: dict[str, int]
+    pending: int
+    toxicity_unknown: int
+    excluded_enrolled_later: int
+    outcomes_after_cutoff: int
+
+    @property
+    def n_evaluable(self) -> int:
+        """Patients classified in a category."""
+        return sum(self.counts.values())
+
+
+def category_counts(
+    data: PatientData,
+    cohorts: Sequence[str],
+    definitions: Mapping[str, CategoryDefinition],
+    *,
+    as_of: dt.date,
+    min_grade: int = 3,
+) -> list[CategoryCounts]:
+    """Per-cohort category counts at the cut-off ``as_of`` (design order, empty cohorts too)."""
+    frame = data.frame
+    cutoff = pd.Timestamp(as_of)
+    enrolled = frame["enrolled"] <= cutoff
+    known = frame["response"].notna() & (frame["response_date"] <= cutoff)
+    uses_toxicity = any(d.toxicity is not None for d in definitions.values())
+    tox_known, tox_event = toxicity_status(data, cutoff, min_grade)
+    if not uses_toxicity:
+        tox_known = pd.Series(True, index=frame.index)
+    response = frame["response"].fillna("")
+    rows = []
+    for name in cohorts:
+        mine = (frame["cohort"] == name).fillna(False).astype(bool)
+        now = mine & enrolled
+        classified = now & known & tox_known
+        counts = {}
+        for category, d in definitions.items():
+            member = classified & response.isin(list(d.responses))
+            if d.toxicity is not None:
+                member &= tox_event if d.toxicity else ~tox_event
+            counts[category] = int(member.sum())
+        rows.append(
+            CategoryCounts(
+                cohort=name,
+                enrolled=int(now.sum()),
+                counts=counts,
+                pending=int((now & ~classified).sum()),
+                toxicity_unknown=int((now & known & ~tox_known).sum()),
+                excluded_enrolled_later=int((mine & ~enrolled).sum()),
+                outcomes_after_cutoff=int((now & frame["response"].notna() & ~known).sum()),
+            )
+        )
+    return rows
