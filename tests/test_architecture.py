@@ -252,7 +252,17 @@ def _results() -> list[object]:
         _endpoint_calibration(),
         ap.load_design(REPO / "designs" / "motivating_trial_endpoints.yaml").evaluate_endpoints(),
         _endpoint_interim(),
+        _endpoint_simulation(),
     ]
+
+
+def _endpoint_simulation():
+    from adaptive_pilot.simulation.endpoints import simulate_endpoints
+
+    resolved = ap.load_design(REPO / "designs" / "motivating_trial_endpoints.yaml")
+    cohorts, accrual = resolved.endpoint_trial()
+    scenarios = resolved.endpoint_design_scenarios()[-1:]
+    return simulate_endpoints(cohorts, accrual, scenarios, 200, 1, progress=False)
 
 
 def _endpoint_interim():

@@ -302,10 +302,22 @@ def test_design_and_calibrate_with_several_endpoints(capsys, tmp_path):
     assert code == 0 and "Stopping bounds" in out
     code, out, err = run(capsys, "design", str(path), "--p", "0.1,0.3")
     assert code == 2 and out == "" and "--p" in err and len(err.strip().splitlines()) == 1
+    small = tmp_path / "small.yaml"
+    small.write_text(
+        "outcome:\n  categories: [OR, SD, PD]\n  endpoints:\n    ORR: {categories: [OR]}\n"
+        "    DCR: {categories: [OR, SD]}\n  nulls: {OR: 0.1, SD: 0.25, PD: 0.65}\n"
+        "  alternatives: {OR: 0.25, SD: 0.3, PD: 0.45}\nn_max: 30\nlooks: [15, 30]\n"
+        "rule: {type: bop2}  # to be calibrated\n"
+        "calibration: {bop2: {lambda: {from: 0.5, to: 0.95, by: 0.05}, gamma: {from: 0.5, "
+        "to: 1.5, by: 0.5}}}\n"
+    )
     written = tmp_path / "calibrated.yaml"
-    code, out, _ = run(capsys, "calibrate", str(path), "--top", "2", "--write", str(written))
+    code, out, _ = run(capsys, "calibrate", str(small), "--top", "2", "--write", str(written))
     assert code == 0 and "bop2_endpoints" in out
-    assert written.read_text() == path.read_text()  # the shipped values are the calibrated ones
+    text = written.read_text()
+    assert "# to be calibrated" in text and "lambda:" in text
+    code, out, _ = run(capsys, "design", str(written), "--json")
+    assert code == 0 and json.loads(out)["oc"][0]["p_go"] <= 0.05
     for command in (
         ["report", str(path), "--out", str(tmp_path / "r")],
         ["sensitivity", str(path)],

@@ -509,7 +509,12 @@ COMMANDS: tuple[Command, ...] = (
         handler="run_simulate",
         options=(
             Option("design", help="design file with cohorts and accrual"),
-            Option("--scenarios", help="scenario file (YAML or TOML)", required=True),
+            Option(
+                "--scenarios",
+                help="scenario file (YAML or TOML); a design with several endpoints defaults "
+                "to its own null and alternative scenarios",
+                default=None,
+            ),
             Option(
                 "--n-trials", help="trials per scenario", type=Count(1, MAX_TRIALS), default=10000
             ),

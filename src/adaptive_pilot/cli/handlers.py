@@ -387,10 +387,16 @@ def _number_list(field: str, text: str) -> list[float]:
 
 
 def run_simulate(args: argparse.Namespace) -> str:
+    from ..errors import InputError
     from ..simulation.runner import CHUNK_SIZE, simulate
     from ..spec import load_design, load_scenarios
 
-    trial = load_design(args.design).trial(args.analysis)
+    resolved = load_design(args.design)
+    if resolved.is_multi_endpoint:
+        return _simulate_endpoints(resolved, args)
+    if args.scenarios is None:
+        raise InputError("--scenarios", "is required: a scenario file (YAML or TOML)")
+    trial = resolved.trial(args.analysis)
     scenarios = load_scenarios(args.scenarios, trial)
     result = simulate(
         trial,
@@ -408,6 +414,44 @@ def run_simulate(args: argparse.Namespace) -> str:
     if args.out and args.format == "text":
         output += f"\nResults written to {args.out}/results.csv and {args.out}/results.json"
     return output
+
+
+def _simulate_endpoints(resolved: Any, args: argparse.Namespace) -> str:
+    """``simulate`` for a design on several endpoints (each cohort on its own data)."""
+    from ..errors import InputError
+    from ..simulation.endpoints import CHUNK_SIZE, simulate_endpoints
+    from ..spec.scenarios import load_endpoint_scenarios
+
+    for option, value, allowed in (
+        ("--analysis", args.analysis, (None, "independent")),
+        ("--backend", args.backend, ("loky",)),
+        ("--out", args.out, (None,)),
+        ("--scheduler", args.scheduler, (None,)),
+    ):
+        if value not in allowed:
+            raise InputError(
+                option,
+                "is not available yet for a design with several endpoints (each cohort is "
+                "simulated on its own data, in this process or loky workers)",
+            )
+    cohorts, accrual = resolved.endpoint_trial()
+    if args.scenarios is None:
+        scenarios = resolved.endpoint_design_scenarios()
+    else:
+        categories = cohorts[0].design.rule.categories
+        scenarios = load_endpoint_scenarios(args.scenarios, [c.name for c in cohorts], categories)
+    result = simulate_endpoints(
+        cohorts,
+        accrual,
+        scenarios,
+        args.n_trials,
+        args.seed,
+        design_hash=resolved.design_hash(),
+        n_jobs=args.n_jobs,
+        chunk_size=args.chunk_size or CHUNK_SIZE,
+        progress=False if args.no_progress else None,
+    )
+    return _render(result, args.format)
 
 
 def run_interim(args: argparse.Namespace) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..cohorts.quadrature import row_index
 from ..cohorts.tables import PosteriorTables
-from ..cohorts.trial import TrialDesign, posterior_tables
+from ..cohorts.trial import Accrual, TrialDesign, posterior_tables
 from .compiled import arrival_times, independent_trials
 from .outcomes import ACTIVE as _ACTIVE
 from .outcomes import (
@@ -45,6 +45,7 @@ __all__ = [
     "OUTCOMES",
     "ChunkDraws",
     "TrialOutcomes",
+    "accrual_arrivals",
     "draw",
     "run_trials",
     "shared_tables",
@@ -98,21 +99,33 @@ def shared_tables(trial: TrialDesign) -> PosteriorTables:
 def draw(trial: TrialDesign, rng: np.random.Generator, size: int) -> ChunkDraws:
     """Arrival times and per-patient uniforms for ``size`` trials (one fixed draw order)."""
     n_max = np.array([c.n_max for c in trial.cohorts])
-    width = int(n_max.max())
-    rate = trial.accrual.rate
-    if trial.accrual.allocation == "prevalence":
-        shares = np.array([c.share for c in trial.cohorts])
-        gaps = rng.standard_exponential((size, len(trial.cohorts), width))
-        arrivals = arrival_times(gaps, shares * rate, n_max)
-    else:
-        beyond = np.arange(width)[None, :] >= n_max[:, None]  # (J, width)
-        slots = _fixed_slots(np.array([c.share for c in trial.cohorts]), n_max)
-        clock = np.cumsum(rng.standard_exponential((size, int(slots.max()) + 1)), axis=1) / rate
-        arrivals = clock[:, slots]  # (B, J, width)
-        arrivals[:, beyond] = np.inf
-    response_u = rng.random((size, len(trial.cohorts), width))
+    shares = np.array([c.share for c in trial.cohorts])
+    arrivals = accrual_arrivals(trial.accrual, shares, n_max, rng, size)
+    response_u = rng.random((size, len(trial.cohorts), int(n_max.max())))
     toxicity_u = rng.random(response_u.shape) if trial.monitors_toxicity else None
     return ChunkDraws(arrivals, response_u, toxicity_u)
+
+
+def accrual_arrivals(
+    accrual: Accrual, shares: np.ndarray, n_max: np.ndarray, rng: np.random.Generator, size: int
+) -> np.ndarray:
+    """Arrival times (B, J, max N) of each cohort's patients, sorted, +inf beyond N_j.
+
+    ``allocation: prevalence``: cohort j's arrivals are a Poisson process at rate
+    share_j x rate; ``fixed``: one Poisson clock dealt to the cohorts by smooth weighted
+    round-robin in proportion to the shares.
+    """
+    width = int(n_max.max())
+    rate = accrual.rate
+    if accrual.allocation == "prevalence":
+        gaps = rng.standard_exponential((size, len(shares), width))
+        return arrival_times(gaps, shares * rate, n_max)
+    beyond = np.arange(width)[None, :] >= n_max[:, None]  # (J, width)
+    slots = _fixed_slots(shares, n_max)
+    clock = np.cumsum(rng.standard_exponential((size, int(slots.max()) + 1)), axis=1) / rate
+    arrivals = clock[:, slots]  # (B, J, width)
+    arrivals[:, beyond] = np.inf
+    return arrivals
 
 
 def _fixed_slots(shares: np.ndarray, n_max: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Scenarios: the true response (and toxicity) rates per cohort that a simulation runs under.
+"""Scenarios: the true response (and toxicity) rates per cohort that a simulation runs under,
+and the category probabilities of cohorts deciding on several endpoints.
 
 Scenario files are read by :func:`adaptive_pilot.spec.load_scenarios`.
 """
@@ -6,14 +7,17 @@ Scenario files are read by :func:`adaptive_pilot.spec.load_scenarios`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..provenance import content_hash
+
+if TYPE_CHECKING:
+    from ..designs.multi_endpoint import MultiEndpointDesign
 from .survival import SurvivalScenario
 
-__all__ = ["Scenario", "scenarios_hash"]
+__all__ = ["EndpointCohort", "EndpointScenario", "Scenario", "scenarios_hash"]
 
 
 @dataclass(frozen=True)
@@ -75,3 +79,21 @@ class Scenario:
 def scenarios_hash(scenarios: list[Scenario], cohorts: tuple[str, ...]) -> str:
     """Content hash of the resolved scenarios."""
     return content_hash([s.to_dict(cohorts) for s in scenarios])
+
+
+@dataclass(frozen=True)
+class EndpointCohort:
+    """A cohort: its name, share of accrual and multi-endpoint design."""
+
+    name: str
+    share: float
+    design: MultiEndpointDesign
+
+
+@dataclass(frozen=True)
+class EndpointScenario:
+    """True category probabilities per cohort, shape (J, K), rows summing to 1."""
+
+    name: str
+    cells: np.ndarray
+    description: str = ""

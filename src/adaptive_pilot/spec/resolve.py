@@ -53,6 +53,7 @@ from ..rules.posterior import PosteriorRule
 from ..rules.predictive import PredictiveRule
 from ..rules.toxicity import ToxicityRule
 from ..rules.versus_standard import PosteriorVsStandardRule
+from ..simulation.scenarios import EndpointCohort, EndpointScenario
 from .reading import one_line, read_validated
 
 if TYPE_CHECKING:
@@ -250,6 +251,48 @@ class ResolvedDesign:
                 built[key] = _endpoint_design(spec, source)
             out.append((cohort.name, built[key]))
         return tuple(out)
+
+    def endpoint_trial(self) -> tuple[tuple[EndpointCohort, ...], Accrual]:
+        """The cohorts (with their share of accrual) and the accrual model, to simulate."""
+        accrual = self.accrual
+        if accrual is None:
+            raise InputError(
+                self._field("accrual"), "is required to simulate (rate in patients per month)"
+            )
+        specs = self.spec.cohorts or []
+        if specs:
+            weights = np.array(
+                [
+                    (c.prevalence if accrual.allocation == "prevalence" else c.allocation) or 0.0
+                    for c in specs
+                ],
+                dtype=float,
+            )
+            weights = weights / weights.sum()
+        else:
+            weights = np.ones(1)
+        cohorts = tuple(
+            EndpointCohort(name, float(share), design)
+            for (name, design), share in zip(self.endpoint_cohorts, weights, strict=True)
+        )
+        return cohorts, accrual
+
+    def endpoint_design_scenarios(self) -> list[EndpointScenario]:
+        """The design's own null and alternative scenarios, each for every cohort."""
+        nulls, alternatives = self.endpoint_scenarios()
+        n_cohorts = len(self.endpoint_cohorts)
+        out = []
+        for kind, named in (("null", nulls), ("alternative", alternatives)):
+            for label, cells in named.items():
+                name = label if label == kind else f"{kind}: {label}"
+                out.append(
+                    EndpointScenario(
+                        name,
+                        np.tile(np.asarray(cells, float), (n_cohorts, 1)),
+                        f"every cohort at the design's {kind} scenario",
+                    )
+                )
+        return out
 
     def category_definitions(self) -> tuple[dict[str, Any], int]:
         """({category: CategoryDefinition}, toxicity min grade) for the interim call."""

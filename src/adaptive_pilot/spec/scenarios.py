@@ -20,7 +20,7 @@ Example (YAML)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,11 +29,11 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from ..cohorts.trial import TrialDesign
 from ..errors import InputError
-from ..simulation.scenarios import Scenario
+from ..simulation.scenarios import EndpointScenario, Scenario
 from ..simulation.survival import EventTimeModel, SurvivalScenario
 from .reading import read_validated
 
-__all__ = ["load_scenarios"]
+__all__ = ["load_endpoint_scenarios", "load_scenarios"]
 
 Rate = Annotated[float, Field(ge=0, le=1)]
 OddsRatio = Annotated[float, Field(ge=0.01, le=100)]
@@ -153,6 +153,80 @@ def load_scenarios(path: str | Path, trial: TrialDesign) -> list[Scenario]:
             Scenario(item.name, response, toxicity, item.description, odds, survival, priors)
         )
     return out
+
+
+Cells = dict[str, Rate]
+
+
+class EndpointScenarioSpec(_Spec):
+    """One scenario of a design on several endpoints: category probabilities for every
+    cohort, or per cohort name."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    cells: Cells | dict[str, Cells]
+
+
+class EndpointScenarioFileSpec(_Spec):
+    """A scenario file for a design with an outcome section."""
+
+    design: str | None = None
+    scenarios: Annotated[list[EndpointScenarioSpec], Field(min_length=1)]
+
+
+def load_endpoint_scenarios(
+    path: str | Path, cohorts: Sequence[str], categories: Sequence[str]
+) -> list[EndpointScenario]:
+    """Read a scenario file of category probabilities (``cells``) per cohort.
+
+    Example (YAML)::
+
+        scenarios:
+          - name: G12C-active
+            cells:
+              G12C: {OR+T: 0.05, OR: 0.20, SD+T: 0.06, SD: 0.24, PD+T: 0.09, PD: 0.36}
+              G12D: {OR+T: 0.035, OR: 0.065, ...}
+
+    Raises
+    ------
+    InputError
+        One line naming the file, line and key: unknown or missing cohorts or
+        categories, probabilities that do not sum to 1, repeated scenario names.
+    """
+    path = Path(path)
+    spec, _, _ = read_validated(path, "scenario file", EndpointScenarioFileSpec)
+    names = tuple(cohorts)
+    seen: set[str] = set()
+    out = []
+    for i, item in enumerate(spec.scenarios):
+        where = f"{path}: scenarios[{i}] ({item.name})"
+        if item.name in seen:
+            raise InputError(where, f"repeats the scenario name '{item.name}'")
+        seen.add(item.name)
+        value = item.cells
+        if all(isinstance(v, dict) for v in value.values()):
+            _check_names(value, names, f"{where}.cells", "category probabilities")
+            rows = [_cells(value[n], categories, f"{where}.cells.{n}") for n in names]  # type: ignore[arg-type]
+        else:
+            rows = [_cells(value, categories, f"{where}.cells")] * len(names)  # type: ignore[arg-type]
+        out.append(EndpointScenario(item.name, np.array(rows), item.description))
+    return out
+
+
+def _cells(value: Mapping[str, float], categories: Sequence[str], field: str) -> list[float]:
+    unknown = [c for c in value if c not in categories]
+    missing = [c for c in categories if c not in value]
+    if unknown or missing:
+        what = (
+            f"names {unknown[0]!r}, which is not a category"
+            if unknown
+            else (f"has no probability for {missing[0]!r}")
+        )
+        raise InputError(field, f"{what}; the categories are {', '.join(categories)}")
+    total = sum(value.values())
+    if abs(total - 1.0) > 1e-9:
+        raise InputError(field, f"the category probabilities sum to {total:g}, not 1")
+    return [float(value[c]) for c in categories]
 
 
 def _design_priors(trial: TrialDesign, item: ScenarioSpec, field: str) -> tuple[Any, ...]:

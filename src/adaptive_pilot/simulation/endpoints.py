@@ -1,0 +1,388 @@
+"""Monte Carlo simulation of multi-cohort trials whose cohorts decide on several endpoints.
+
+Each cohort runs a :class:`~adaptive_pilot.designs.multi_endpoint.MultiEndpointDesign`
+on its own data. Patients arrive by the trial's accrual model
+(:func:`~adaptive_pilot.simulation.kernel.accrual_arrivals`, the simulator's); each
+patient's outcome category is drawn from one uniform per patient (shared by every
+scenario: common random numbers) against the scenario's category probabilities for the
+cohort. A look at n evaluable patients happens when the n-th patient's outcome is known
+(arrival + assessment delay); the cohort's endpoint counts then fall in the compiled
+stopping sets (:class:`~adaptive_pilot.rules.endpoint_bounds.EndpointBounds`), so the
+simulated decisions are exactly the exact OC's. A cohort short of its final look when
+enrolment closes is analysed at the n it reached with the final cut-off lambda
+(``incomplete: analyse``) or is a NO-GO (``no_go``). Patients enrolled while a look's
+outcomes are pending are enrolled (over-run) but not in that decision.
+
+Reproducibility: chunks of a fixed size, chunk i seeded by the i-th child of
+``SeedSequence(seed)``, statistics combined in chunk order, so results are bit-identical
+for any number of workers. Loops run over cohorts, looks and scenarios, never over
+patients or trials.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..cohorts.trial import Accrual
+from ..designs.multi_endpoint import MultiEndpointDesign
+from ..errors import InputError
+from ..provenance import Provenance
+from ..results import ResultMixin, Summary, Table, records
+from ..rules.endpoint_bounds import EndpointBounds
+from . import outcomes as ends
+from .kernel import accrual_arrivals
+from .progress import Progress, progress_reporter, stderr_line
+from .scenarios import EndpointCohort, EndpointScenario
+from .workers import run_jobs
+
+__all__ = ["EndpointCohort", "EndpointScenario", "EndpointSimulation", "simulate_endpoints"]
+
+#: Trials per chunk (part of the reproducibility contract).
+CHUNK_SIZE = 2_000
+_ALL = "ALL"
+
+
+@dataclass(frozen=True)
+class EndpointSimulation(ResultMixin):
+    """Simulated OC per scenario and cohort, with Monte Carlo standard errors.
+
+    ``frame`` is tidy: scenario, cohort (``ALL`` for the trial), metric, estimate, mcse.
+    """
+
+    frame: pd.DataFrame
+    provenance: Provenance
+    cohorts: tuple[str, ...]
+    scenarios: tuple[EndpointScenario, ...]
+    categories: tuple[str, ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy table."""
+        return self.frame.copy()
+
+    def estimate(self, scenario: str, cohort: str, metric: str) -> tuple[float, float]:
+        """(estimate, MCSE) of one metric."""
+        row = self.frame[
+            (self.frame["scenario"] == scenario)
+            & (self.frame["cohort"] == cohort)
+            & (self.frame["metric"] == metric)
+        ]
+        if row.empty:
+            raise KeyError((scenario, cohort, metric))
+        return float(row["estimate"].iloc[0]), float(row["mcse"].iloc[0])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: the rows, each scenario's category probabilities, provenance."""
+        return {
+            "results": records(self.frame),
+            "scenarios": [
+                {
+                    "scenario": s.name,
+                    "cells": {
+                        cohort: dict(zip(self.categories, map(float, row), strict=True))
+                        for cohort, row in zip(self.cohorts, s.cells, strict=True)
+                    },
+                }
+                for s in self.scenarios
+            ],
+            "provenance": self.provenance.to_dict(),
+        }
+
+    def summary(self) -> Summary:
+        """One table per scenario: each cohort's P(GO), early stops and sizes (MCSE)."""
+        tables = []
+        for s in self.scenarios:
+            part = self.frame[self.frame["scenario"] == s.name]
+            wide = part.pivot_table(
+                index="cohort", columns="metric", values="estimate", sort=False
+            ).reset_index()
+            errors = part.pivot_table(
+                index="cohort", columns="metric", values="mcse", sort=False
+            ).add_suffix("_mcse")
+            frame = wide.merge(errors, left_on="cohort", right_index=True)
+            shown = ["cohort"] + [m for m in _SHOWN if m in wide.columns]
+            frame = frame[shown + [f"{m}_mcse" for m in shown[1:]]]
+            tables.append(
+                Table(
+                    frame,
+                    title=f"Scenario {s.name}" + (f": {s.description}" if s.description else ""),
+                    errors={m: f"{m}_mcse" for m in shown[1:]},
+                )
+            )
+        n = self.provenance.n_trials
+        return Summary(
+            "Simulated operating characteristics (several endpoints)",
+            header=(
+                f"{n:,} trials per scenario, seed {self.provenance.seed}; each cohort decided "
+                "on its own data by its compiled stopping sets; MCSE in brackets",
+            ),
+            tables=tuple(tables),
+            provenance=self.provenance,
+        )
+
+
+_SHOWN = ["p_go", "p_early_futility", "p_early_efficacy", "p_nogo_final", "p_incomplete",
+          "p_any_go", "en", "duration"]  # fmt: skip
+
+
+def simulate_endpoints(
+    cohorts: Sequence[EndpointCohort],
+    accrual: Accrual,
+    scenarios: Sequence[EndpointScenario],
+    n_trials: int,
+    seed: int,
+    *,
+    design_hash: str = "",
+    n_jobs: int = 1,
+    chunk_size: int = CHUNK_SIZE,
+    progress: bool | Progress | None = None,
+    log: Callable[[str], None] = stderr_line,
+) -> EndpointSimulation:
+    """Simulate every scenario on ``n_trials`` trials (common random numbers).
+
+    Parameters
+    ----------
+    cohorts : sequence of EndpointCohort
+        The cohorts, in design order.
+    accrual : Accrual
+        Accrual rate, allocation, assessment delay, maximum duration.
+    scenarios : sequence of EndpointScenario
+        Category probabilities per cohort.
+    n_trials, seed : int
+        Trials per scenario and the root seed.
+    design_hash : str
+        The design file's hash, for the provenance.
+    n_jobs : int
+        Processes (results are identical for any number).
+    chunk_size : int
+        Trials per chunk (part of the reproducibility contract).
+    progress, log
+        As in :func:`adaptive_pilot.simulation.runner.simulate`.
+    """
+    started = time.perf_counter()
+    for name, value, low in (("n_trials", n_trials, 1), ("chunk_size", chunk_size, 1),
+                             ("seed", seed, 0), ("n_jobs", n_jobs, 1)):  # fmt: skip
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise InputError(name, f"must be an integer >= {low} (got {value!r})")
+    if not scenarios:
+        raise InputError("scenarios", "at least one scenario is needed")
+    k = len(cohorts[0].design.rule.categories)
+    for s in scenarios:
+        if s.cells.shape != (len(cohorts), k):
+            raise InputError(
+                f"scenarios.{s.name}", f"needs {k} category probabilities for each of "
+                f"{len(cohorts)} cohorts",
+            )  # fmt: skip
+    n_chunks = math.ceil(n_trials / chunk_size)
+    sizes = [min(chunk_size, n_trials - i * chunk_size) for i in range(n_chunks)]
+    children = np.random.SeedSequence(int(seed)).spawn(n_chunks)
+    reporter = progress_reporter(
+        progress, n_chunks=n_chunks, total=n_trials, initial_chunks=0, initial=0, log=log
+    )
+    jobs = [(i, children[i], sizes[i]) for i in range(n_chunks)]
+    done: dict[int, list[dict[str, np.ndarray]]] = {}
+    shared = (tuple(cohorts), accrual, tuple(scenarios))
+    for index, stats in run_jobs(_chunk, shared, jobs, n_jobs, None):
+        done[index] = stats
+        reporter.update(sizes[index])
+    reporter.close()
+    totals = [
+        {key: sum(done[i][s][key] for i in range(n_chunks)) for key in done[0][s]}
+        for s in range(len(scenarios))
+    ]
+    frame = _frame(cohorts, scenarios, totals, accrual)
+    provenance = Provenance(
+        "monte carlo",
+        design_hash,
+        int(seed),
+        int(n_trials),
+        details={
+            "algorithm": "categories drawn per patient, decisions by the compiled stopping sets",
+            "chunk_size": chunk_size,
+            "n_chunks": n_chunks,
+            "n_jobs": n_jobs,
+            "numpy_version": np.__version__,
+            "wall_time_s": round(time.perf_counter() - started, 3),
+        },
+    )
+    return EndpointSimulation(
+        frame,
+        provenance,
+        tuple(c.name for c in cohorts),
+        tuple(scenarios),
+        tuple(cohorts[0].design.rule.categories),
+    )
+
+
+# ---------------------------------------------------------------- one chunk
+def _chunk(
+    cohorts: tuple[EndpointCohort, ...],
+    accrual: Accrual,
+    scenarios: tuple[EndpointScenario, ...],
+    index: int,
+    seed: np.random.SeedSequence,
+    size: int,
+) -> tuple[int, list[dict[str, np.ndarray]]]:
+    rng = np.random.Generator(np.random.PCG64(seed))
+    n_max = np.array([c.design.n_max for c in cohorts])
+    shares = np.array([c.share for c in cohorts])
+    arrivals = accrual_arrivals(accrual, shares, n_max, rng, size)
+    uniforms = rng.random(arrivals.shape)
+    stats = []
+    for scenario in scenarios:
+        code = np.empty((size, len(cohorts)), dtype=np.int8)
+        enrolled = np.empty((size, len(cohorts)), dtype=np.int64)
+        end_time = np.empty((size, len(cohorts)))
+        for j, cohort in enumerate(cohorts):
+            code[:, j], enrolled[:, j], end_time[:, j] = _cohort(
+                cohort.design, arrivals[:, j], uniforms[:, j], scenario.cells[j], accrual
+            )
+        stats.append(_statistics(code, enrolled, end_time))
+    return index, stats
+
+
+def _cohort(
+    design: MultiEndpointDesign,
+    arrivals: np.ndarray,
+    uniforms: np.ndarray,
+    cells: np.ndarray,
+    accrual: Accrual,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Outcome code, patients enrolled and end time of one cohort in every trial."""
+    size = arrivals.shape[0]
+    n_max = design.n_max
+    rule = design.rule
+    membership = rule.membership  # (K, E)
+    edges = np.cumsum(cells)[:-1]
+    category = np.searchsorted(edges, uniforms[:, :n_max], side="right")  # (B, N)
+    counts = np.cumsum(membership[category], axis=1)  # (B, N, E)
+    delay = accrual.assessment_delay
+    closes = math.inf if accrual.max_duration is None else accrual.max_duration
+    code = np.full(size, ends.ACTIVE, dtype=np.int8)
+    end_time = np.full(size, math.nan)
+    last = len(design.looks) - 1
+    bounds = design.bounds
+    for k, n in enumerate(design.looks):
+        active = code == ends.ACTIVE
+        if not active.any():
+            break
+        late = active & (arrivals[:, n - 1] > closes)
+        if late.any():
+            _incomplete(design, arrivals, counts, late, code, end_time, accrual, closes)
+            active &= ~late
+        fut, eff = _masks(bounds)[k]
+        at = tuple(counts[:, n - 1, e] for e in range(counts.shape[2]))
+        when = arrivals[:, n - 1] + delay
+        stop_f = active & fut[at]
+        stop_e = active & eff[at]
+        code[stop_f] = ends.NOGO if k == last else ends.FUTILITY
+        code[stop_e] = ends.GO if k == last else ends.EFFICACY
+        end_time[stop_f | stop_e] = when[stop_f | stop_e]
+    assert not (code == ends.ACTIVE).any()
+    # enrolled: every patient who arrived by the decision (over-run), at most N
+    enrolled = (arrivals[:, :n_max] <= np.minimum(end_time, closes)[:, None]).sum(axis=1)
+    reached = (code == ends.INCOMPLETE) | (code == ends.INCOMPLETE_GO)
+    enrolled[reached] = (arrivals[reached, :n_max] <= closes).sum(axis=1)
+    return code, enrolled, end_time
+
+
+@functools.lru_cache(maxsize=64)
+def _masks(bounds: EndpointBounds) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Each look's (futility or NO-GO, efficacy or GO) sets, built once per design."""
+    return tuple(bounds.masks(k) for k in range(len(bounds.looks)))
+
+
+def _incomplete(
+    design: MultiEndpointDesign,
+    arrivals: np.ndarray,
+    counts: np.ndarray,
+    late: np.ndarray,
+    code: np.ndarray,
+    end_time: np.ndarray,
+    accrual: Accrual,
+    closes: float,
+) -> None:
+    """Cohorts whose enrolment closed before this look: NO-GO, or analysed at the n reached
+    with the final cut-off lambda (``incomplete: analyse``)."""
+    n_max = design.n_max
+    reached = (arrivals[:, :n_max] <= closes).sum(axis=1)
+    code[late] = ends.INCOMPLETE
+    for n in np.unique(reached[late]):
+        rows = late & (reached == n)
+        if n == 0:
+            end_time[rows] = closes
+            continue
+        end_time[rows] = arrivals[rows, n - 1] + accrual.assessment_delay
+        if accrual.incomplete != "analyse":
+            continue
+        rule = design.rule
+        q = rule.statistics(int(n), counts[rows, n - 1, :])  # (rows, E)
+        weak = q < rule.lam
+        nogo = np.zeros(int(rows.sum()), bool)
+        for group in rule.groups:
+            nogo |= weak[:, list(group)].all(axis=1)
+        chosen = np.flatnonzero(rows)
+        code[chosen[~nogo]] = ends.INCOMPLETE_GO
+
+
+def _statistics(code: np.ndarray, enrolled: np.ndarray, end_time: np.ndarray) -> dict[str, Any]:
+    """Sums that combine over chunks: outcome counts, sizes and times with their squares."""
+    out: dict[str, Any] = {"trials": np.array([code.shape[0]])}
+    for j in range(code.shape[1]):
+        out[f"outcomes/{j}"] = np.bincount(code[:, j], minlength=len(ends.OUTCOMES))
+        out[f"n/{j}"] = np.array([enrolled[:, j].sum(), (enrolled[:, j] ** 2).sum()], float)
+    go = np.isin(code, ends.GO_CODES)
+    out["any_go"] = np.array([go.any(axis=1).sum()])
+    duration = end_time.max(axis=1)
+    total = enrolled.sum(axis=1)
+    out["duration"] = np.array([duration.sum(), (duration**2).sum()])
+    out["n/all"] = np.array([total.sum(), (total.astype(float) ** 2).sum()])
+    return out
+
+
+def _frame(
+    cohorts: Sequence[EndpointCohort],
+    scenarios: Sequence[EndpointScenario],
+    totals: list[dict[str, Any]],
+    accrual: Accrual,
+) -> pd.DataFrame:
+    rows = []
+    for scenario, stats in zip(scenarios, totals, strict=True):
+        n = int(stats["trials"][0])
+
+        def add(cohort: str, metric: str, estimate: float, mcse: float) -> None:
+            rows.append((scenario.name, cohort, metric, float(estimate), float(mcse)))  # noqa: B023
+
+        for j, cohort in enumerate(cohorts):
+            counts = stats[f"outcomes/{j}"]
+            go = counts[ends.GO] + counts[ends.EFFICACY] + counts[ends.INCOMPLETE_GO]
+            add(cohort.name, "p_go", *_proportion(go, n))
+            add(cohort.name, "p_early_futility", *_proportion(counts[ends.FUTILITY], n))
+            add(cohort.name, "p_early_efficacy", *_proportion(counts[ends.EFFICACY], n))
+            add(cohort.name, "p_nogo_final", *_proportion(counts[ends.NOGO], n))
+            if accrual.max_duration is not None:
+                incomplete = counts[ends.INCOMPLETE] + counts[ends.INCOMPLETE_GO]
+                add(cohort.name, "p_incomplete", *_proportion(incomplete, n))
+            add(cohort.name, "en", *_mean(stats[f"n/{j}"], n))
+        add(_ALL, "p_any_go", *_proportion(stats["any_go"][0], n))
+        add(_ALL, "en", *_mean(stats["n/all"], n))
+        add(_ALL, "duration", *_mean(stats["duration"], n))
+    return pd.DataFrame(rows, columns=["scenario", "cohort", "metric", "estimate", "mcse"])
+
+
+def _proportion(count: float, n: int) -> tuple[float, float]:
+    p = float(count) / n
+    return p, math.sqrt(max(p * (1 - p), 0.0) / n)
+
+
+def _mean(sums: np.ndarray, n: int) -> tuple[float, float]:
+    mean = float(sums[0]) / n
+    variance = max(float(sums[1]) / n - mean**2, 0.0)
+    return mean, math.sqrt(variance / n)

@@ -1,0 +1,117 @@
+"""Simulating a trial whose cohorts decide on several endpoints (issue 27, point 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adaptive_pilot.cli import main
+from adaptive_pilot.errors import InputError
+from adaptive_pilot.simulation.endpoints import simulate_endpoints
+from adaptive_pilot.spec import load_design
+from adaptive_pilot.spec.scenarios import load_endpoint_scenarios
+
+REPO = Path(__file__).resolve().parents[1]
+DESIGN = REPO / "designs" / "motivating_trial_endpoints.yaml"
+
+
+def _design(tmp_path, max_duration="60", incomplete="analyse"):
+    text = DESIGN.read_text()
+    text = text.replace("  max_duration: 60 ", f"  max_duration: {max_duration} ")
+    text = text.replace("  incomplete: analyse ", f"  incomplete: {incomplete} ")
+    if max_duration is None:
+        text = "\n".join(line for line in text.splitlines() if "max_duration" not in line)
+    path = tmp_path / "design.yaml"
+    path.write_text(text)
+    return load_design(path)
+
+
+def test_simulated_oc_agree_with_the_exact_oc_within_4_mcse(tmp_path):
+    resolved = _design(tmp_path, max_duration=None)
+    cohorts, accrual = resolved.endpoint_trial()
+    scenarios = resolved.endpoint_design_scenarios()
+    result = simulate_endpoints(cohorts, accrual, scenarios, 4000, 7, progress=False)
+    exact = resolved.evaluate_endpoints().oc
+    assert [s.name for s in scenarios] == list(exact.labels)
+    for i, scenario in enumerate(scenarios):
+        for cohort in result.cohorts:
+            for metric, value in (
+                ("p_go", exact.p_go[i]),
+                ("p_early_futility", exact.p_early_futility[i]),
+                ("p_nogo_final", exact.p_nogo_final[i]),
+            ):
+                estimate, _ = result.estimate(scenario.name, cohort, metric)
+                mcse = np.sqrt(value * (1 - value) / 4000)
+                assert abs(estimate - value) <= 4 * mcse + 1e-12, (scenario.name, cohort, metric)
+
+
+def test_identical_for_any_number_of_workers_and_reproducible(tmp_path):
+    resolved = _design(tmp_path)
+    cohorts, accrual = resolved.endpoint_trial()
+    scenarios = resolved.endpoint_design_scenarios()[:2]
+    one = simulate_endpoints(cohorts, accrual, scenarios, 1000, 3, chunk_size=500, progress=False)
+    two = simulate_endpoints(
+        cohorts, accrual, scenarios, 1000, 3, chunk_size=500, n_jobs=2, progress=False
+    )
+    assert one.frame.equals(two.frame)
+    other = simulate_endpoints(cohorts, accrual, scenarios, 1000, 4, chunk_size=500,
+                               progress=False)  # fmt: skip
+    assert not one.frame.equals(other.frame)
+
+
+def test_a_short_enrolment_window_leaves_cohorts_incomplete(tmp_path):
+    cohorts, accrual = _design(tmp_path, max_duration="20").endpoint_trial()
+    scenarios = _design(tmp_path).endpoint_design_scenarios()[-1:]  # the alternative
+    analysed = simulate_endpoints(cohorts, accrual, scenarios, 1000, 5, progress=False)
+    cohorts, accrual = _design(tmp_path, "20", "no_go").endpoint_trial()
+    no_go = simulate_endpoints(cohorts, accrual, scenarios, 1000, 5, progress=False)
+    for cohort in ("G12C", "other"):
+        incomplete, _ = analysed.estimate("alternative", cohort, "p_incomplete")
+        assert incomplete > 0.5  # 20 months at 0.9-1.5 patients a month
+        assert (
+            analysed.estimate("alternative", cohort, "p_go")[0]
+            > no_go.estimate("alternative", cohort, "p_go")[0]
+        )
+        assert analysed.estimate("alternative", cohort, "en")[0] <= 30
+
+
+def test_scenario_files_of_category_probabilities(tmp_path):
+    resolved = load_design(DESIGN)
+    names = [name for name, _ in resolved.endpoint_cohorts]
+    categories = resolved.endpoint_design.rule.categories
+    null = "{OR+T: 0.035, OR: 0.065, SD+T: 0.0875, SD: 0.1625, PD+T: 0.2275, PD: 0.4225}"
+    active = "{OR+T: 0.05, OR: 0.20, SD+T: 0.06, SD: 0.24, PD+T: 0.09, PD: 0.36}"
+    path = tmp_path / "scenarios.yaml"
+    path.write_text(
+        "scenarios:\n"
+        f"  - name: all-null\n    cells: {null}\n"
+        f"  - name: G12C-active\n    cells: {{G12D: {null}, G12V: {null}, G12C: {active}, "
+        f"other: {null}}}\n"
+    )
+    scenarios = load_endpoint_scenarios(path, names, categories)
+    assert [s.cells.shape for s in scenarios] == [(4, 6), (4, 6)]
+    assert scenarios[1].cells[2, 1] == 0.20 and scenarios[1].cells[0, 1] == 0.065
+    for text, fragment in (
+        (null.replace("0.4225", "0.5"), "sum to"),
+        (null.replace("PD:", "PX:"), "'PX', which is not a category"),
+        (f"{{G12D: {null}}}", r"has no category probabilities for cohort\(s\): G12V"),
+    ):
+        path.write_text(f"scenarios:\n  - name: bad\n    cells: {text}\n")
+        with pytest.raises(InputError, match=fragment):
+            load_endpoint_scenarios(path, names, categories)
+
+
+def test_the_command_line_simulates_the_shipped_design(capsys):
+    code = main(["simulate", str(DESIGN), "--n-trials", "500", "--no-progress", "--json"])
+    assert code in (0, None)
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["provenance"]["n_trials"] == 500
+    rows = {(r["scenario"], r["cohort"], r["metric"]) for r in payload["results"]}
+    assert ("alternative", "G12D", "p_go") in rows and ("alternative", "ALL", "p_any_go") in rows
+    with pytest.raises(SystemExit) as stop:
+        main(["simulate", str(DESIGN), "--analysis", "hierarchical", "--no-progress"])
+    assert stop.value.code == 2
+    assert "--analysis" in capsys.readouterr().err
