@@ -514,6 +514,7 @@ def exact_benchmarks() -> list[tuple[str, float, float, float | None]]:
 
     median, best = timed(dual, repeats=3)
     rows.append(("Go / Consider / No-Go search: 50 x 50 thresholds, 4 looks", median, best, None))
+    rows += endpoint_benchmarks()
 
     ten_looks = ap.BoundaryTable(
         looks=tuple(range(10, 101, 10)),
@@ -530,6 +531,41 @@ def exact_benchmarks() -> list[tuple[str, float, float, float | None]]:
     median, best = timed(help_text, repeats=5)
     rows.append(("adaptive-pilot --help (a new process)", median, best, 1.0))
 
+    return rows
+
+
+def endpoint_benchmarks() -> list[tuple[str, float, float, float | None]]:
+    """Designs on several endpoints: exact OC, calibration and simulation.
+
+    Limits. The exact OC's recursion adds one patient at a time on the lattice of the E
+    endpoint counts: about N (N + 1)^E / (E + 1) cells x J category steps x scenarios
+    (the lattice grows with n). For the shipped three-endpoint design (N = 50, 6
+    categories, 4 scenarios) that is 50 x 51^3 / 4 x 6 x 4 = 40M multiply-adds, some
+    0.05 s at the 1 G/s a numpy pass over float64 reaches here. The calibration runs the
+    forward recursion once per distinct prefix of bounds and the last stretch backwards
+    once per distinct final bound, so its cost is set by how many distinct bounds the grid
+    makes, not by the grid's size.
+    """
+    from adaptive_pilot.simulation.endpoints import simulate_endpoints
+    from adaptive_pilot.spec import load_design
+
+    rows: list[tuple[str, float, float, float | None]] = []
+    resolved = load_design(ROOT / "designs" / "motivating_trial_endpoints.yaml")
+    design = resolved.endpoint_design
+    nulls, alternatives = resolved.endpoint_scenarios()
+    scenarios = {**nulls, **alternatives}
+    median, best = timed(lambda: design.oc(scenarios), repeats=7)
+    rows.append(("Exact OC, 3 endpoints, N = 50, 5 looks, 4 scenarios", median, best, 0.5))
+    median, best = timed(resolved.calibrate, repeats=3)
+    rows.append(("Three-endpoint calibration: 50 lambda x 37 gamma, N = 50", median, best, 10.0))
+    cohorts, accrual = resolved.endpoint_trial()
+    simulated = resolved.endpoint_design_scenarios()
+    median, best = timed(
+        lambda: simulate_endpoints(cohorts, accrual, simulated, 100_000, 1, progress=False),
+        repeats=3,
+    )
+    rows.append(("Simulation, 4 cohorts x 3 endpoints, 4 scenarios, 100k trials", median, best,
+                 None))  # fmt: skip
     return rows
 
 
