@@ -115,3 +115,27 @@ def test_the_command_line_simulates_the_shipped_design(capsys):
         main(["simulate", str(DESIGN), "--analysis", "hierarchical", "--no-progress"])
     assert stop.value.code == 2
     assert "--analysis" in capsys.readouterr().err
+
+
+def test_the_protocol_report_states_the_exact_oc_and_the_simulation(tmp_path):
+    import csv
+
+    from adaptive_pilot.glossary import is_glossary_name
+    from adaptive_pilot.reports import report, write_report
+
+    resolved = load_design(DESIGN)
+    document = report(resolved, scenarios=resolved.endpoint_design_scenarios()[-1:],
+                      n_trials=400, seed=2)  # fmt: skip
+    written = write_report(document, tmp_path / "out", ("md", "csv"))
+    text = (tmp_path / "out" / "report.md").read_text()
+    oc = resolved.evaluate_endpoints().oc
+    for p in oc.p_go:
+        assert f"{p:.4f}" in text
+    assert "for both ORR and DCR, or for toxicity" in text and "Chen K, Zhou H" in text
+    assert "Simulated operating characteristics" in text and "400 times per scenario" in text
+    for path in (p for p in written if p.suffix == ".csv"):
+        with open(path, newline="") as handle:
+            header = next(csv.reader(handle))
+        assert all(is_glossary_name(c) for c in header), (path.name, header)
+    with pytest.raises(InputError, match="compare"):
+        report(resolved, compare=[REPO / "designs" / "bop2_example.yaml"])

@@ -94,6 +94,9 @@ def report(
     ['Statistical design', 'Stopping boundaries', 'Operating characteristics']
     """
     main = design if isinstance(design, ResolvedDesign) else load_design(design)
+    if main.is_multi_endpoint:
+        return _endpoint_report(main, compare, rates, scenarios, n_trials, seed, n_jobs,
+                                analysis, progress)  # fmt: skip
     simulation = None
     source = None
     if scenarios is not None:
@@ -114,6 +117,45 @@ def report(
         scenario_source=source,
         analysis=analysis,
     )
+
+
+def _endpoint_report(
+    main: ResolvedDesign,
+    compare: Sequence[Any],
+    rates: Any,
+    scenarios: Any,
+    n_trials: int,
+    seed: int,
+    n_jobs: int,
+    analysis: str | None,
+    progress: bool | None,
+) -> Report:
+    """The report of a design on several endpoints (its design's scenarios, no rate grid)."""
+    from .endpoint_report import endpoint_report
+
+    for field, value in (("compare", list(compare)), ("p", rates)):
+        if value:
+            raise InputError(
+                field,
+                "is not available for a design with several endpoints: its OC are given at "
+                "its own null and alternative scenarios",
+            )
+    if analysis not in (None, "independent"):
+        raise InputError("analysis", "a design with several endpoints borrows between no cohorts")
+    simulation = None
+    if scenarios is not None:
+        from ..simulation.endpoints import simulate_endpoints
+        from ..spec.scenarios import load_endpoint_scenarios
+
+        cohorts, accrual = main.endpoint_trial()
+        if isinstance(scenarios, str | Path):
+            categories = cohorts[0].design.rule.categories
+            scenarios = load_endpoint_scenarios(scenarios, [c.name for c in cohorts], categories)
+        simulation = simulate_endpoints(
+            cohorts, accrual, list(scenarios), n_trials, seed, design_hash=main.design_hash(),
+            n_jobs=n_jobs, progress=progress,
+        )  # fmt: skip
+    return endpoint_report(main, simulation)
 
 
 def design_report(

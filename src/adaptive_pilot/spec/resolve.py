@@ -213,6 +213,11 @@ class ResolvedDesign:
             return self._resolved_endpoints[1]
         return self._resolved[2]
 
+    @property
+    def error_targets(self) -> tuple[float, float]:
+        """The file's (alpha, beta) targets."""
+        return self.spec.errors.alpha, self.spec.errors.beta
+
     # ------------------------------------------------------------ several endpoints
     @property
     def is_multi_endpoint(self) -> bool:
