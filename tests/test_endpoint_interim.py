@@ -199,9 +199,37 @@ def test_categories_must_hold_every_patient_once(tmp_path, change, fragment):
     assert fragment in str(info.value) and "\n" not in str(info.value)
 
 
-def test_borrowing_options_are_refused(tmp_path):
-    with pytest.raises(InputError, match="independent"):
-        run_interim(DESIGN, data=PATIENTS, as_of=AS_OF, analysis="hierarchical")
+def test_borrowed_posteriors_are_berrys_model_of_each_endpoint(tmp_path):
+    """Each endpoint's q equals Berry's model fitted to that endpoint's favourable counts
+    (the response count, or patients without a toxicity), computed here directly."""
+    import math
+
+    import numpy as np
+
+    from adaptive_pilot.cohorts.hierarchical import HierarchicalModel
+    from adaptive_pilot.cohorts.prior import HierarchicalPrior
+
+    result = run_interim(DESIGN, data=PATIENTS, as_of=AS_OF, analysis="hierarchical")
+    hand = _by_hand(PATIENTS, AS_OF)
+    cohorts = [c.cohort for c in result.calls]
+    n = np.array([sum(hand[c].values()) for c in cohorts])
+    groups = {"ORR": ("OR+T", "OR"), "DCR": ("OR+T", "OR", "SD+T", "SD"),
+              "toxicity": ("OR+T", "SD+T", "PD+T")}  # fmt: skip
+    for endpoint, categories in groups.items():
+        x = np.array([sum(hand[c].get(k, 0) for k in categories) for c in cohorts])
+        threshold = 0.35 if endpoint != "ORR" else 0.10
+        if endpoint == "toxicity":  # lower is better: patients without a toxicity
+            x, threshold = n - x, 1 - threshold
+        logit = math.log(threshold / (1 - threshold))
+        model = HierarchicalModel(HierarchicalPrior(logit, 2.0, 1.0), [logit])
+        q = model.prob_greater(n, x, [threshold] * len(cohorts))
+        got = [next(r["prob_better"] for r in c.endpoints if r["endpoint"] == endpoint)
+               for c in result.calls]  # fmt: skip
+        assert got == pytest.approx(q, abs=1e-12), endpoint
+    assert result.provenance.details["analysis"] == "hierarchical"
+    assert all(c.reason.startswith("borrowed posteriors") for c in result.calls)
+    with pytest.raises(InputError, match="independent or hierarchical"):
+        run_interim(DESIGN, data=PATIENTS, as_of=AS_OF, analysis="exnex")
 
 
 def test_the_app_card_shows_every_endpoint_and_the_decision():

@@ -112,9 +112,9 @@ def test_the_command_line_simulates_the_shipped_design(capsys):
     rows = {(r["scenario"], r["cohort"], r["metric"]) for r in payload["results"]}
     assert ("alternative", "G12D", "p_go") in rows and ("alternative", "ALL", "p_any_go") in rows
     with pytest.raises(SystemExit) as stop:
-        main(["simulate", str(DESIGN), "--analysis", "hierarchical", "--no-progress"])
+        main(["simulate", str(DESIGN), "--backend", "dask", "--no-progress"])
     assert stop.value.code == 2
-    assert "--analysis" in capsys.readouterr().err
+    assert "--backend" in capsys.readouterr().err
 
 
 def test_the_protocol_report_states_the_exact_oc_and_the_simulation(tmp_path):
@@ -139,3 +139,24 @@ def test_the_protocol_report_states_the_exact_oc_and_the_simulation(tmp_path):
         assert all(is_glossary_name(c) for c in header), (path.name, header)
     with pytest.raises(InputError, match="compare"):
         report(resolved, compare=[REPO / "designs" / "bop2_example.yaml"])
+
+
+def test_borrowing_pools_cohorts_that_share_a_rate(tmp_path):
+    text = DESIGN.read_text().replace("n_max: 50", "n_max: 20")
+    text = text.replace("looks: [10, 20, 30, 40, 50]", "looks: [10, 20]")
+    (tmp_path / "small.yaml").write_text(text)
+    resolved = load_design(tmp_path / "small.yaml")
+    cohorts, accrual = resolved.endpoint_trial()
+    alternative = resolved.endpoint_design_scenarios()[-1:]
+    borrowing = resolved.endpoint_borrowing("hierarchical")
+    alone = simulate_endpoints(cohorts, accrual, alternative, 600, 9, progress=False)
+    pooled = simulate_endpoints(cohorts, accrual, alternative, 600, 9, borrowing=borrowing,
+                                chunk_size=300, progress=False)  # fmt: skip
+    again = simulate_endpoints(cohorts, accrual, alternative, 600, 9, borrowing=borrowing,
+                               chunk_size=300, n_jobs=2, progress=False)  # fmt: skip
+    assert pooled.frame.equals(again.frame)
+    for cohort in alone.cohorts:  # every cohort at the same rates: borrowing adds power
+        with_, se = pooled.estimate("alternative", cohort, "p_go")
+        without, _ = alone.estimate("alternative", cohort, "p_go")
+        assert with_ > without - 2 * se
+    assert "borrowed posterior" in pooled.provenance.details["algorithm"]

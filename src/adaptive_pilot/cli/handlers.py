@@ -423,7 +423,6 @@ def _simulate_endpoints(resolved: Any, args: argparse.Namespace) -> str:
     from ..spec.scenarios import load_endpoint_scenarios
 
     for option, value, allowed in (
-        ("--analysis", args.analysis, (None, "independent")),
         ("--backend", args.backend, ("loky",)),
         ("--out", args.out, (None,)),
         ("--scheduler", args.scheduler, (None,)),
@@ -431,10 +430,11 @@ def _simulate_endpoints(resolved: Any, args: argparse.Namespace) -> str:
         if value not in allowed:
             raise InputError(
                 option,
-                "is not available yet for a design with several endpoints (each cohort is "
-                "simulated on its own data, in this process or loky workers)",
+                "is not available yet for a design with several endpoints (simulated in this "
+                "process or loky workers, without checkpoints)",
             )
     cohorts, accrual = resolved.endpoint_trial()
+    borrowing = resolved.endpoint_borrowing(args.analysis)
     if args.scenarios is None:
         scenarios = resolved.endpoint_design_scenarios()
     else:
@@ -447,6 +447,7 @@ def _simulate_endpoints(resolved: Any, args: argparse.Namespace) -> str:
         args.n_trials,
         args.seed,
         design_hash=resolved.design_hash(),
+        borrowing=borrowing,
         n_jobs=args.n_jobs,
         chunk_size=args.chunk_size or CHUNK_SIZE,
         progress=False if args.no_progress else None,

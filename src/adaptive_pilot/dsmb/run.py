@@ -128,13 +128,11 @@ def run_interim(
         )
     resolved = design if isinstance(design, ResolvedDesign) else load_design(design)
     if resolved.is_multi_endpoint:
-        if analysis not in (None, "independent"):
-            raise InputError(
-                "analysis",
-                "a design with several endpoints is analysed cohort by cohort (independent) so far",
-            )
         if check_pymc:
-            raise InputError("check_pymc", "checks a borrowed posterior; this design borrows none")
+            raise InputError(
+                "check_pymc", "is not available yet for a design with several endpoints"
+            )
+        borrowing = resolved.endpoint_borrowing(analysis)
         cohort_names: tuple[str, ...] = tuple(name for name, _ in resolved.endpoint_cohorts)
         definitions, min_grade = resolved.category_definitions()
     else:
@@ -169,6 +167,7 @@ def run_interim(
             min_grade=min_grade,
             analyst=analyst,
             design_file=design_file,
+            borrowing=borrowing,
         )
         if audit is not None or out is not None:
             result, _ = publish(result, out=out, database=audit, key=key, timeout=lock_timeout)

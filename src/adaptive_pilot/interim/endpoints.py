@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cohorts.endpoint_borrowing import EndpointBorrowing
 from ..designs.multi_endpoint import MultiEndpointDesign
 from ..patients.categories import CategoryCounts, CategoryDefinition, category_counts
 from ..patients.records import PatientData, SourceFile
@@ -223,6 +224,7 @@ def endpoint_interim(
     min_grade: int = 3,
     analyst: str | None = None,
     design_file: SourceFile | None = None,
+    borrowing: EndpointBorrowing | None = None,
 ) -> EndpointInterimResult:
     """Decide every cohort of a multi-endpoint design at the data cut-off.
 
@@ -242,13 +244,19 @@ def endpoint_interim(
         CTCAE grade from which a toxicity is an event (when no DLT is given).
     analyst, design_file
         Recorded in the provenance.
+    borrowing : EndpointBorrowing, optional
+        Berry's model per endpoint between the cohorts: each cohort is decided on its
+        endpoints' borrowed posteriors (default: on its own data).
     """
     counts = category_counts(
         data, [c for c, _ in cohorts], definitions, as_of=as_of, min_grade=min_grade
     )
+    borrowed: list[np.ndarray | None] = [None] * len(cohorts)
+    if borrowing is not None:
+        borrowed = list(_borrowed(cohorts, counts, borrowing))
     calls = [
-        _decide(name_, design, count)
-        for (name_, design), count in zip(cohorts, counts, strict=True)
+        _decide(name_, design, count, q)
+        for (name_, design), count, q in zip(cohorts, counts, borrowed, strict=True)
     ]
     inputs = data.to_provenance() + ([design_file.to_dict()] if design_file else [])
     provenance = Provenance(
@@ -260,7 +268,8 @@ def endpoint_interim(
             "analyst": analyst,
             "data_format": data.format,
             "inputs": inputs,
-            "analysis": "independent",
+            "analysis": "independent" if borrowing is None else "hierarchical",
+            **({} if borrowing is None else {"borrowing": borrowing.to_dict()}),
             "versions": versions(),
         },
     )
@@ -270,7 +279,34 @@ def endpoint_interim(
     )  # fmt: skip
 
 
-def _decide(cohort: str, design: MultiEndpointDesign, count: CategoryCounts) -> EndpointCohortCall:
+def _borrowed(
+    cohorts: Sequence[tuple[str, MultiEndpointDesign]],
+    counts: list[CategoryCounts],
+    borrowing: EndpointBorrowing,
+) -> np.ndarray:
+    """Each cohort's q per endpoint from every cohort's data, shape (J, E)."""
+    n = np.array([c.n_evaluable for c in counts])
+    favourable = np.stack(
+        [
+            design.rule.favourable_counts(c.n_evaluable, design.rule.endpoint_counts(c.counts))
+            for (_, design), c in zip(cohorts, counts, strict=True)
+        ]
+    )  # (J, E)
+    size = len(cohorts)
+    return borrowing.prob_better(
+        np.tile(n, (size, 1)),
+        np.tile(favourable, (size, 1, 1)),
+        np.arange(size),
+        only_n=sorted({int(v) for v in n}),
+    )
+
+
+def _decide(
+    cohort: str,
+    design: MultiEndpointDesign,
+    count: CategoryCounts,
+    borrowed: np.ndarray | None = None,
+) -> EndpointCohortCall:
     rule = design.rule
     n = count.n_evaluable
     n_max = design.n_max
@@ -288,7 +324,7 @@ def _decide(cohort: str, design: MultiEndpointDesign, count: CategoryCounts) -> 
             cohort, count.enrolled, 0, count.pending, dict(count.counts), rows, None,
             "continue", "no patient has a known outcome yet", planned, look, False,
         )  # fmt: skip
-    q = rule.statistics(n, values)
+    q = rule.statistics(n, values) if borrowed is None else borrowed
     prior = rule.prior
     cutoff = float(rule.endpoint_rules()[0].futility_cutoff(min(n, n_max)))
     rows = tuple(
@@ -302,8 +338,7 @@ def _decide(cohort: str, design: MultiEndpointDesign, count: CategoryCounts) -> 
         }
         for e, x, p in zip(rule.endpoints, values, q, strict=True)
     )
-    # an over-run final analysis (n > N): the rule at n with the cut-off at N
-    decision = _final_at(rule, n, values) if n > n_max else rule.decide(n, values)
+    decision = rule.decide_on(n, q)  # from n = N on: the final analysis (cut-off lambda)
     if planned and not final:
         fut_on, eff_on = design.futility_on, design.efficacy_on
         assert fut_on is not None and eff_on is not None
@@ -313,6 +348,8 @@ def _decide(cohort: str, design: MultiEndpointDesign, count: CategoryCounts) -> 
         ):
             decision = "continue"
     reason = _reason(rule, rows, cutoff, decision, n, n_max, planned)
+    if borrowed is not None:
+        reason = "borrowed posteriors (Berry's model per endpoint); " + reason
     return EndpointCohortCall(
         cohort, count.enrolled, n, count.pending, dict(count.counts), rows, cutoff, decision,
         reason, planned, look, final,
@@ -343,13 +380,6 @@ def plain_words(call: EndpointCohortCall) -> str:
         "no_go": "NO-GO at the final analysis.",
     }[call.decision]
     return "; ".join(parts) + ". " + then
-
-
-def _final_at(rule: Any, n: int, values: np.ndarray) -> str:
-    """The final call at n > N: every endpoint's q at n against lambda."""
-    q = rule.statistics(n, values)
-    weak = q < rule.lam
-    return "no_go" if any(weak[list(g)].all() for g in rule.groups) else "go"
 
 
 def _reason(

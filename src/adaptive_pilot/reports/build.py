@@ -140,8 +140,7 @@ def _endpoint_report(
                 "is not available for a design with several endpoints: its OC are given at "
                 "its own null and alternative scenarios",
             )
-    if analysis not in (None, "independent"):
-        raise InputError("analysis", "a design with several endpoints borrows between no cohorts")
+    borrowing = main.endpoint_borrowing(analysis)
     simulation = None
     if scenarios is not None:
         from ..simulation.endpoints import simulate_endpoints
@@ -153,9 +152,9 @@ def _endpoint_report(
             scenarios = load_endpoint_scenarios(scenarios, [c.name for c in cohorts], categories)
         simulation = simulate_endpoints(
             cohorts, accrual, list(scenarios), n_trials, seed, design_hash=main.design_hash(),
-            n_jobs=n_jobs, progress=progress,
+            borrowing=borrowing, n_jobs=n_jobs, progress=progress,
         )  # fmt: skip
-    return endpoint_report(main, simulation)
+    return endpoint_report(main, simulation, borrowing)
 
 
 def design_report(

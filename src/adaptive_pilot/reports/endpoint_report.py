@@ -15,6 +15,7 @@ from .document import Paragraph, Report, Section
 from .protocol import REFERENCES
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from ..cohorts.endpoint_borrowing import EndpointBorrowing
     from ..simulation.endpoints import EndpointSimulation
 
 __all__ = ["ENDPOINT_REFERENCES", "endpoint_report"]
@@ -31,7 +32,9 @@ ENDPOINT_REFERENCES = {
 
 
 def endpoint_report(
-    resolved: ResolvedDesign, simulation: EndpointSimulation | None = None
+    resolved: ResolvedDesign,
+    simulation: EndpointSimulation | None = None,
+    borrowing: EndpointBorrowing | None = None,
 ) -> Report:
     """The protocol report of a file with an outcome section.
 
@@ -41,6 +44,8 @@ def endpoint_report(
         The design file (``resolved.is_multi_endpoint``).
     simulation : EndpointSimulation, optional
         A simulation of the trial: adds the simulated OC per scenario.
+    borrowing : EndpointBorrowing, optional
+        The borrowing model of the analysis (the text then describes it).
     """
     design = resolved.endpoint_design
     rule = design.rule
@@ -54,7 +59,9 @@ def endpoint_report(
     if rule.efficacy is not None:
         cited.append("bop2_fe")
     paragraphs.append(_oc_text(resolved, oc, len(nulls)))
-    paragraphs += _cohort_text(resolved)
+    paragraphs += _cohort_text(resolved, borrowing)
+    if borrowing is not None:
+        cited.append("berry")
     sections = [
         Section("Statistical design", tuple(Paragraph(t) for t in paragraphs)),
         Section(
@@ -190,14 +197,22 @@ def _oc_text(resolved: ResolvedDesign, oc: object, n_nulls: int) -> str:
     )
 
 
-def _cohort_text(resolved: ResolvedDesign) -> list[str]:
+def _cohort_text(resolved: ResolvedDesign, borrowing: EndpointBorrowing | None) -> list[str]:
     cohorts = resolved.endpoint_cohorts
     if len(cohorts) < 2:
         return []
     names = ", ".join(name for name, _ in cohorts)
+    if borrowing is None:
+        return [
+            f"The trial runs {len(cohorts)} cohorts ({names}); each is decided on its own data "
+            "by the rule above (no borrowing between cohorts)."
+        ]
     return [
-        f"The trial runs {len(cohorts)} cohorts ({names}); each is decided on its own data by "
-        "the rule above (no borrowing between cohorts)."
+        f"The trial runs {len(cohorts)} cohorts ({names}). Information is borrowed between "
+        f"them: {borrowing.describe()} (Berry et al. 2013). Each cohort's posterior "
+        "probabilities then come from every cohort's data and go through the same cut-off "
+        "and join; the exact operating characteristics above are those of each cohort on its "
+        "own data, the simulated ones below those of the trial with borrowing."
     ]
 
 

@@ -319,20 +319,42 @@ class MultiEndpointRule:
     def decide(self, n: int, endpoint_counts: Any) -> str:
         """The rule's call at n patients: ``continue``, ``stop_futility``,
         ``stop_efficacy`` (interim) or ``go`` / ``no_go`` (n = N)."""
-        q = self.statistics(n, np.asarray(endpoint_counts))
-        rule = self.endpoint_rules()[0]
-        weak = q < float(rule.futility_cutoff(n))
-        stop = any(weak[list(g)].all() for g in self.groups)
-        if n >= self.n_max:
-            return "no_go" if stop else "go"
-        if stop:
+        return self.decide_on(n, self.statistics(n, np.asarray(endpoint_counts)))
+
+    def decide_on(self, n: int, q: Any) -> str:
+        """The call at n patients from the endpoints' probabilities q (E,): the rule's own
+        posteriors, or borrowed ones. From n = N on it is the final analysis (cut-off
+        lambda)."""
+        final = n >= self.n_max
+        weak, strong = self.stops(n, np.asarray(q, dtype=float)[None, :], final=final)
+        if final:
+            return "no_go" if weak[0] else "go"
+        if weak[0]:
             return "stop_futility"
+        return "stop_efficacy" if strong[0] else "continue"
+
+    def stops(self, n: int, q: np.ndarray, *, final: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(stop for futility, stop for efficacy) for rows of probabilities q (S, E) at n
+        patients; at the final analysis (NO-GO, GO), with the cut-off lambda.
+
+        Futility: in some group every endpoint's q is below lambda (n/N)^gamma.
+        Efficacy (BOP2-FE, interim only): in every group some endpoint's q reaches the
+        efficacy cut-off. The two never both hold.
+        """
+        rule = self.endpoint_rules()[0]
+        weak = q < float(rule.futility_cutoff(self.n_max if final else min(n, self.n_max)))
+        stop = np.zeros(len(q), bool)
+        for group in self.groups:
+            stop |= weak[:, list(group)].all(axis=1)
+        if final:
+            return stop, ~stop
+        strong = np.zeros(len(q), bool)
         cut = float(rule.efficacy_cutoff(n))
         if not math.isnan(cut):
-            strong = q >= cut
-            if all(strong[list(g)].any() for g in self.groups):
-                return "stop_efficacy"
-        return "continue"
+            strong[:] = True
+            for group in self.groups:
+                strong &= (q[:, list(group)] >= cut).any(axis=1)
+        return stop, strong & ~stop
 
     def describe(self) -> str:
         """The rule in words."""

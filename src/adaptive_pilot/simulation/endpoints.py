@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cohorts.endpoint_borrowing import EndpointBorrowing
 from ..cohorts.trial import Accrual
 from ..designs.multi_endpoint import MultiEndpointDesign
 from ..errors import InputError
@@ -140,6 +141,7 @@ def simulate_endpoints(
     seed: int,
     *,
     design_hash: str = "",
+    borrowing: EndpointBorrowing | None = None,
     n_jobs: int = 1,
     chunk_size: int = CHUNK_SIZE,
     progress: bool | Progress | None = None,
@@ -159,6 +161,10 @@ def simulate_endpoints(
         Trials per scenario and the root seed.
     design_hash : str
         The design file's hash, for the provenance.
+    borrowing : EndpointBorrowing, optional
+        Berry's model per endpoint between the cohorts: each look then decides on the
+        endpoints' borrowed posteriors, from every cohort's outcomes known at the time
+        (events in calendar order). Default: each cohort on its own data.
     n_jobs : int
         Processes (results are identical for any number).
     chunk_size : int
@@ -188,7 +194,7 @@ def simulate_endpoints(
     )
     jobs = [(i, children[i], sizes[i]) for i in range(n_chunks)]
     done: dict[int, list[dict[str, np.ndarray]]] = {}
-    shared = (tuple(cohorts), accrual, tuple(scenarios))
+    shared = (tuple(cohorts), accrual, tuple(scenarios), borrowing)
     for index, stats in run_jobs(_chunk, shared, jobs, n_jobs, None):
         done[index] = stats
         reporter.update(sizes[index])
@@ -204,7 +210,12 @@ def simulate_endpoints(
         int(seed),
         int(n_trials),
         details={
-            "algorithm": "categories drawn per patient, decisions by the compiled stopping sets",
+            "algorithm": (
+                "categories drawn per patient, decisions by the compiled stopping sets"
+                if borrowing is None
+                else "categories drawn per patient, events in calendar order, decisions on "
+                "each endpoint's borrowed posterior (" + borrowing.describe() + ")"
+            ),
             "chunk_size": chunk_size,
             "n_chunks": n_chunks,
             "n_jobs": n_jobs,
@@ -226,6 +237,7 @@ def _chunk(
     cohorts: tuple[EndpointCohort, ...],
     accrual: Accrual,
     scenarios: tuple[EndpointScenario, ...],
+    borrowing: EndpointBorrowing | None,
     index: int,
     seed: np.random.SeedSequence,
     size: int,
@@ -237,6 +249,10 @@ def _chunk(
     uniforms = rng.random(arrivals.shape)
     stats = []
     for scenario in scenarios:
+        if borrowing is not None:
+            outcome = _borrowed_trials(cohorts, accrual, arrivals, uniforms, scenario, borrowing)
+            stats.append(_statistics(*outcome))
+            continue
         code = np.empty((size, len(cohorts)), dtype=np.int8)
         enrolled = np.empty((size, len(cohorts)), dtype=np.int64)
         end_time = np.empty((size, len(cohorts)))
@@ -291,6 +307,117 @@ def _cohort(
     reached = (code == ends.INCOMPLETE) | (code == ends.INCOMPLETE_GO)
     enrolled[reached] = (arrivals[reached, :n_max] <= closes).sum(axis=1)
     return code, enrolled, end_time
+
+
+def _borrowed_trials(
+    cohorts: tuple[EndpointCohort, ...],
+    accrual: Accrual,
+    arrivals: np.ndarray,
+    uniforms: np.ndarray,
+    scenario: EndpointScenario,
+    borrowing: EndpointBorrowing,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every cohort of every trial with borrowing: looks in calendar order, each on the
+    endpoints' borrowed posteriors from the outcomes known by then (a stopped cohort
+    keeps the patients it enrolled; later patients of a cohort are not yet known)."""
+    size, n_cohorts, width = arrivals.shape
+    delay = accrual.assessment_delay
+    closes = math.inf if accrual.max_duration is None else accrual.max_duration
+    n_end = borrowing.n_endpoints
+    # favourable counts after i patients, i = 0..width: (B, J, width + 1, E)
+    favourable = np.zeros((size, n_cohorts, width + 1, n_end), dtype=np.int64)
+    for j, cohort in enumerate(cohorts):
+        rule = cohort.design.rule
+        n_j = cohort.design.n_max
+        edges = np.cumsum(scenario.cells[j])[:-1]
+        category = np.searchsorted(edges, uniforms[:, j, :n_j], side="right")
+        counts = np.cumsum(rule.membership[category], axis=1)  # (B, N_j, E)
+        patients = np.arange(1, n_j + 1)[None, :, None]
+        fav = np.where(rule.lower_is_better[None, None, :], patients - counts, counts)
+        favourable[:, j, 1 : n_j + 1] = fav
+        favourable[:, j, n_j + 1 :] = fav[:, -1:]
+    events = [(j, k) for j, c in enumerate(cohorts) for k in range(len(c.design.looks))]
+    ev_cohort = np.array([j for j, _ in events])
+    ev_look = np.array([k for _, k in events])
+    ev_n = np.array([cohorts[j].design.looks[k] for j, k in events])
+    times = arrivals[:, ev_cohort, ev_n - 1] + delay  # (B, events)
+    order = np.argsort(times, axis=1, kind="stable")
+    trials = np.arange(size)
+    code = np.full((size, n_cohorts), ends.ACTIVE, dtype=np.int8)
+    stop_time = np.full((size, n_cohorts), math.inf)
+    for r in range(len(events)):
+        e = order[:, r]
+        ev_j, ev_k, ev_size = ev_cohort[e], ev_look[e], ev_n[e]
+        active = code[trials, ev_j] == ends.ACTIVE
+        late = active & (arrivals[trials, ev_j, ev_size - 1] > closes)
+        code[trials[late], ev_j[late]] = ends.INCOMPLETE
+        active &= ~late
+        if not active.any():
+            continue
+        b, jj, kk, nn = trials[active], ev_j[active], ev_k[active], ev_size[active]
+        known = arrivals[b, jj, nn - 1]  # outcomes known by this look: patients arrived by then
+        limit = np.minimum(np.minimum(stop_time[b], closes), known[:, None])
+        n_eval = np.sum(arrivals[b] <= limit[:, :, None], axis=2)  # (b, J)
+        fav = np.take_along_axis(favourable[b], n_eval[:, :, None, None], axis=2)[:, :, 0]
+        q = borrowing.prob_better(n_eval, fav, jj, np.float32)  # (b, E)
+        when = times[b, e[active]]
+        for c in np.unique(jj):
+            mine = jj == c
+            design = cohorts[c].design
+            for look in np.unique(kk[mine]):
+                rows = mine & (kk == look)
+                outcome = _borrowed_decision(design, int(look), q[rows])
+                decided = outcome != ends.ACTIVE
+                code[b[rows][decided], c] = outcome[decided]
+                stop_time[b[rows][decided], c] = when[rows][decided]
+    incomplete = code == ends.INCOMPLETE
+    enrolled = np.sum(arrivals <= np.minimum(stop_time, closes)[:, :, None], axis=2)
+    end_time = stop_time.copy()
+    if incomplete.any():
+        last = np.take_along_axis(arrivals, np.maximum(enrolled - 1, 0)[:, :, None], axis=2)[
+            :, :, 0
+        ]
+        end_time[incomplete] = np.where(enrolled > 0, last + delay, closes)[incomplete]
+        if accrual.incomplete == "analyse":
+            _analyse_borrowed(cohorts, borrowing, code, enrolled, favourable, incomplete)
+    return code, enrolled, end_time
+
+
+def _borrowed_decision(design: MultiEndpointDesign, k: int, q: np.ndarray) -> np.ndarray:
+    """Outcome codes (ACTIVE: go on) at look k from borrowed q (rows, E), by the rule's
+    :meth:`~MultiEndpointRule.stops` with the design's per-look switches."""
+    final = k == len(design.looks) - 1
+    weak, strong = design.rule.stops(design.looks[k], q, final=final)
+    if final:
+        return np.where(weak, ends.NOGO, ends.GO).astype(np.int8)
+    fut_on, eff_on = design.futility_on, design.efficacy_on
+    assert fut_on is not None and eff_on is not None
+    out = np.full(len(q), ends.ACTIVE, dtype=np.int8)
+    out[weak & fut_on[k]] = ends.FUTILITY
+    out[strong & eff_on[k]] = ends.EFFICACY
+    return out
+
+
+def _analyse_borrowed(
+    cohorts: tuple[EndpointCohort, ...],
+    borrowing: EndpointBorrowing,
+    code: np.ndarray,
+    enrolled: np.ndarray,
+    favourable: np.ndarray,
+    incomplete: np.ndarray,
+) -> None:
+    """Cohorts cut short by the close of enrolment, analysed once every outcome is known:
+    every cohort's data then, the final cut-off lambda at the n reached."""
+    b, j = np.nonzero(incomplete & (enrolled > 0))
+    if b.size == 0:
+        return
+    n_all = np.minimum(enrolled[b], [c.design.n_max for c in cohorts])
+    fav = np.take_along_axis(favourable[b], n_all[:, :, None, None], axis=2)[:, :, 0]
+    q = borrowing.prob_better(n_all, fav, j, np.float32)
+    for c in np.unique(j):
+        rows = j == c
+        nogo, _ = cohorts[c].design.rule.stops(cohorts[c].design.n_max, q[rows], final=True)
+        code[b[rows][~nogo], c] = ends.INCOMPLETE_GO
 
 
 @functools.lru_cache(maxsize=64)

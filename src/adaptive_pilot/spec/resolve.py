@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from ..boundary_table import BoundaryTable
 from ..cohorts.borrowing import BerryBorrowing, Borrowing, ExnexBorrowing
+from ..cohorts.endpoint_borrowing import EndpointBorrowing
 from ..cohorts.exnex import default_nex
 from ..cohorts.plan import InterimPlan
 from ..cohorts.prior import NonExchangeable, hierarchical_prior
@@ -256,6 +257,30 @@ class ResolvedDesign:
                 built[key] = _endpoint_design(spec, source)
             out.append((cohort.name, built[key]))
         return tuple(out)
+
+    def endpoint_borrowing(self, analysis: str | None = None) -> EndpointBorrowing | None:
+        """Berry's model per endpoint between the cohorts (None: each cohort on its own).
+
+        ``analysis`` overrides the file's model: ``independent`` or ``hierarchical``.
+        """
+        model = analysis or self.spec.borrowing.model
+        if model not in ("independent", "hierarchical"):
+            raise InputError(
+                "analysis",
+                f"a design with several endpoints is analysed independent or hierarchical "
+                f"(got {model!r})",
+            )
+        if model == "independent":
+            return None
+        if len(self.endpoint_cohorts) < 2:
+            raise InputError("analysis", "borrowing needs at least two cohorts")
+        b = self.spec.borrowing
+        try:
+            return EndpointBorrowing(
+                tuple(d.rule for _, d in self.endpoint_cohorts), b.mu_sd, b.tau_sd
+            )
+        except InputError as error:
+            raise InputError(self._field(f"borrowing.{error.field}"), error.message) from None
 
     def endpoint_trial(self) -> tuple[tuple[EndpointCohort, ...], Accrual]:
         """The cohorts (with their share of accrual) and the accrual model, to simulate."""

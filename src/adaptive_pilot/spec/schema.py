@@ -684,8 +684,6 @@ class BorrowingSpec(_Spec):
 
     @model_validator(mode="after")
     def _complete(self) -> BorrowingSpec:
-        if self.model in ("hierarchical", "exnex") and self.go is None:
-            raise ValueError(f"{self.model} borrowing needs 'go' (the final-look GO threshold)")
         if self.exnex is not None and self.model != "exnex":
             raise ValueError("'exnex' settings are read only with model: exnex")
         if self.nogo is not None and self.model == "independent":
@@ -741,10 +739,17 @@ class DesignSpec(_Spec):
                 "with an outcome section, monitor toxicity as an endpoint with better: lower "
                 "(leave out the toxicity section)"
             )
-        if self.borrowing.model != "independent":
+        b = self.borrowing
+        if b.model == "exnex":
             raise ValueError(
-                "borrowing between cohorts is not supported yet for a design with several "
-                "endpoints (an outcome section): use borrowing model independent"
+                "a design with several endpoints borrows with model hierarchical (each "
+                "endpoint by Berry's model); exnex is not available for it yet"
+            )
+        given = [k for k in ("go", "nogo", "futility", "efficacy") if getattr(b, k) is not None]
+        if given:
+            raise ValueError(
+                f"with an outcome section the BOP2 cut-off decides on the borrowed posteriors; "
+                f"leave out borrowing.{given[0]}"
             )
         if self.calibration is not None and (
             self.calibration.predictive or self.calibration.dual or self.calibration.borrowing
@@ -755,6 +760,13 @@ class DesignSpec(_Spec):
                 "with an outcome section, give the Dirichlet prior as outcome.prior "
                 "(one concentration per category)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _borrowing_thresholds(self) -> DesignSpec:
+        b = self.borrowing
+        if self.outcome is None and b.model in ("hierarchical", "exnex") and b.go is None:
+            raise ValueError(f"{b.model} borrowing needs 'go' (the final-look GO threshold)")
         return self
 
     @model_validator(mode="after")
