@@ -1126,3 +1126,35 @@ def test_the_design_page_checks_the_priors_influence_on_request(page, app):
     # a changed design hides the stale check until asked again
     _set_p0(page, "0.06")
     page.wait_for_selector(".ap-sensitivity", state="detached", timeout=20_000)
+
+
+def test_the_endpoints_page_shows_the_exact_oc_of_a_design_on_several_endpoints(page, app):
+    """Issue 27: the page shows what `adaptive-pilot design` prints, and recomputes it when
+    lambda changes."""
+    resolved = load_design(REPO / "designs" / "motivating_trial_endpoints.yaml")
+    oc = resolved.evaluate_endpoints().oc
+    _open(page, app)
+    _tab(page, "Endpoints")
+    page.wait_for_selector(".ap-endpoints table", timeout=30_000)
+    key = page.inner_text(".ap-endpoints .ap-key")
+    assert all(f"P(GO) {p:.4f}" in key for p in oc.p_go)
+    assert resolved.design_hash() in page.inner_text("#endpoints-heading")
+    bounds = page.inner_text(".ap-endpoints")
+    assert "(ORR <= 2 and DCR <= 6) or toxicity >= 8" in bounds
+    page.fill("#endpoints-lam", "0.8")
+    page.locator("#endpoints-lam").press("Tab")
+    page.wait_for_function(
+        "p => !document.querySelector('.ap-endpoints .ap-key').textContent.includes(p)",
+        arg=f"P(GO) {oc.p_go[-1]:.4f}", timeout=15_000,
+    )  # fmt: skip
+    changed = resolved.endpoint_design.rule
+    from adaptive_pilot.designs.multi_endpoint import MultiEndpointDesign
+    from adaptive_pilot.rules.endpoints import with_parameters
+
+    nulls, alternatives = resolved.endpoint_scenarios()
+    design = MultiEndpointDesign(
+        with_parameters(changed, 0.8, changed.gamma, None), resolved.endpoint_design.looks
+    )
+    again = design.oc({**nulls, **alternatives})
+    key = page.inner_text(".ap-endpoints .ap-key")
+    assert all(f"P(GO) {p:.4f}" in key for p in again.p_go), key

@@ -16,6 +16,7 @@ from ..provenance import package_version
 from .audit_page import audit_server, audit_ui
 from .common import ACCEPTED
 from .design_page import design_server, design_ui
+from .endpoints_page import endpoints_server, endpoints_ui
 from .guard import AllowedHosts, Guard, parse_allowed_host
 from .interim_page import interim_server, interim_ui
 from .simulate_page import simulate_server, simulate_ui
@@ -156,6 +157,7 @@ def create_app(
     limit = int(max_upload_mb * 1_000_000)  # MB = 10^6 bytes, as browsers show sizes
     page = ui.page_navbar(
         ui.nav_panel("Design", design_ui("design")),
+        ui.nav_panel("Endpoints", endpoints_ui("endpoints")),
         ui.nav_panel("Simulate", simulate_ui("simulate")),
         ui.nav_panel("Interim", interim_ui("interim")),
         ui.nav_panel("Audit", audit_ui("audit")),
@@ -178,6 +180,7 @@ def create_app(
     def server(input: Any, output: Any, session: Any) -> None:
         _limit_uploads(session, limit)
         design = design_server("design")
+        endpoints_server("endpoints")
         simulate_server("simulate", design=design)
         recorded = reactive.value(0)
         interim_server("interim", design=design, audit=database, recorded=recorded)
