@@ -566,6 +566,15 @@ def endpoint_benchmarks() -> list[tuple[str, float, float, float | None]]:
     )
     rows.append(("Simulation, 4 cohorts x 3 endpoints, 4 scenarios, 100k trials", median, best,
                  None))  # fmt: skip
+    borrowing = resolved.endpoint_borrowing("hierarchical")
+    median, best = timed(
+        lambda: simulate_endpoints(
+            cohorts, accrual, simulated[-1:], 20_000, 1, borrowing=borrowing, progress=False
+        ),
+        repeats=3,
+    )
+    rows.append(("The same with borrowing (Berry's model per endpoint), 1 scenario, 20k trials",
+                 median, best, None))  # fmt: skip
     return rows
 
 
