@@ -292,22 +292,7 @@ def interim_server(
             _card(plan, call, drawings.get("cohort", _drawing(plan, call), plan_hash, call))
             for plan, call in zip(result.plan.cohorts, result.calls, strict=True)
         ]
-        header: list[Any] = [
-            tags.h2(f"Interim call at the data cut-off {result.as_of.isoformat()}", class_="h4")
-        ]
-        header += [tags.p(note, class_="small") for note in result.notes]
-        audit_line = ""
-        if result.audit:
-            audit_line = f"audit record #{result.audit.get('id')}"
-        header.append(provenance_line(result.provenance.design_hash, audit_line))
-        # the summary's own table (the same words), under this page's heading
-        overview = replace(result.summary().tables[0], title="")
-        header.append(
-            tags.section(
-                tags.h3("All cohorts", class_="h5"), table_html(overview), class_="ap-overview mb-3"
-            )
-        )
-        return tags.div(*header, *cards, class_="ap-interim")
+        return tags.div(*_call_header(result), *cards, class_="ap-interim")
 
     def _result() -> Any:
         state = outcome()
@@ -356,14 +341,7 @@ def _card(plan: Any, call: Any, drawing: str) -> Any:
         f"({counted(call.responses, 'response')} in {call.n_evaluable})"
     )
     return ui.card(
-        ui.card_header(
-            tags.h3(f"Cohort {call.cohort}", class_="h6 d-inline me-2"),
-            tags.span(
-                DECISION_LABELS.get(call.decision, call.decision),
-                class_=f"badge {_badge(call.decision)} ap-decision",
-                data_decision=call.decision,
-            ),
-        ),
+        _card_header(call.cohort, call.decision),
         *lines,
         figure_html(drawing, label),
         class_="ap-cohort",
@@ -371,23 +349,42 @@ def _card(plan: Any, call: Any, drawing: str) -> Any:
     )
 
 
-def _endpoint_cards(result: EndpointInterimResult) -> Any:
-    """A design on several endpoints: per cohort, each endpoint's posterior and the rule."""
+def _card_header(cohort: str, decision: str) -> Any:
+    """A cohort card's heading: its name and the decision as a badge."""
+    return ui.card_header(
+        tags.h3(f"Cohort {cohort}", class_="h6 d-inline me-2"),
+        tags.span(
+            DECISION_LABELS.get(decision, decision),
+            class_=f"badge {_badge(decision)} ap-decision",
+            data_decision=decision,
+        ),
+    )
+
+
+def _call_header(result: Any, *extra: Any) -> list[Any]:
+    """Above the cards: the cut-off, ``extra`` lines, the notes, the provenance line and the
+    summary's own table of decisions (the same words), under this page's heading."""
     header: list[Any] = [
         tags.h2(f"Interim call at the data cut-off {result.as_of.isoformat()}", class_="h4"),
-        tags.p("Rule: " + result.designs[0].rule.describe(), class_="small"),
+        *extra,
     ]
     header += [tags.p(note, class_="small") for note in result.notes]
     audit_line = f"audit record #{result.audit.get('id')}" if result.audit else ""
     header.append(provenance_line(result.provenance.design_hash, audit_line))
-    tables = result.summary().tables
+    overview = replace(result.summary().tables[0], title="")
     header.append(
         tags.section(
-            tags.h3("All cohorts", class_="h5"),
-            table_html(replace(tables[0], title="")),
-            class_="ap-overview mb-3",
+            tags.h3("All cohorts", class_="h5"), table_html(overview), class_="ap-overview mb-3"
         )
     )
+    return header
+
+
+def _endpoint_cards(result: EndpointInterimResult) -> Any:
+    """A design on several endpoints: per cohort, each endpoint's posterior and the rule."""
+    rule = tags.p("Rule: " + result.designs[0].rule.describe(), class_="small")
+    header = _call_header(result, rule)
+    tables = result.summary().tables
     frame = tables[1].frame
     cards = []
     for call in result.calls:
@@ -395,14 +392,7 @@ def _endpoint_cards(result: EndpointInterimResult) -> Any:
         counts = ", ".join(f"{name} {k}" for name, k in call.categories.items())
         cards.append(
             ui.card(
-                ui.card_header(
-                    tags.h3(f"Cohort {call.cohort}", class_="h6 d-inline me-2"),
-                    tags.span(
-                        DECISION_LABELS.get(call.decision, call.decision),
-                        class_=f"badge {_badge(call.decision)} ap-decision",
-                        data_decision=call.decision,
-                    ),
-                ),
+                _card_header(call.cohort, call.decision),
                 tags.p(plain_words(call), class_="ap-plain"),
                 tags.p(
                     "In the design's terms: " + call.reason, class_="small text-muted ap-reason"

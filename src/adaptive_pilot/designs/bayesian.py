@@ -60,21 +60,7 @@ class BayesianDesign:
     efficacy_on: tuple[bool, ...] | None = None
 
     def __post_init__(self) -> None:
-        looks = increasing_looks("looks", self.looks)
-        n_max = getattr(self.rule, "n_max", None)
-        if n_max is not None and looks[-1] != n_max:
-            raise InputError(
-                "looks",
-                f"the last look ({looks[-1]}) must equal the rule's maximum sample size "
-                f"N = {n_max}",
-            )
-        object.__setattr__(self, "looks", looks)
-        object.__setattr__(
-            self, "futility_on", _switches("futility_on", self.futility_on, len(looks))
-        )
-        object.__setattr__(
-            self, "efficacy_on", _switches("efficacy_on", self.efficacy_on, len(looks))
-        )
+        settle_schedule(self, getattr(self.rule, "n_max", None))
 
     @property
     def n_max(self) -> int:
@@ -138,6 +124,20 @@ class BayesianDesign:
     def design_hash(self) -> str:
         """Hash of the resolved design."""
         return design_hash(self.to_dict())
+
+
+def settle_schedule(design: Any, n_max: int | None) -> None:
+    """Validate a frozen design's ``looks`` (the last one N, when the rule has one) and fill
+    in its per-look switches (default: on)."""
+    looks = increasing_looks("looks", design.looks)
+    if n_max is not None and looks[-1] != n_max:
+        raise InputError(
+            "looks",
+            f"the last look ({looks[-1]}) must equal the rule's maximum sample size N = {n_max}",
+        )
+    object.__setattr__(design, "looks", looks)
+    for name in ("futility_on", "efficacy_on"):
+        object.__setattr__(design, name, _switches(name, getattr(design, name), len(looks)))
 
 
 def _switches(field_name: str, values: Sequence[bool] | None, count: int) -> tuple[bool, ...]:

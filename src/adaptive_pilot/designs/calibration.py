@@ -338,12 +338,7 @@ def calibrate_bop2(
         Per-look switches of the design.
     """
     p0, p1 = response_hypotheses(p0, p1)
-    alpha = open_probability("alpha", alpha)
-    criterion = _criterion(criterion, BOP2_CRITERIA)
-    if criterion == "en0":
-        if beta is None:
-            raise InputError("beta", "is required by the criterion 'en0' (power >= 1 - beta)")
-        beta = open_probability("beta", beta)
+    alpha, criterion, beta = bop2_targets(alpha, criterion, beta)
     lam_grid = _probability_grid("lambda", lam)
     gamma_grid = _positive_grid("gamma", gamma)
     eta_grid: tuple[float | None, ...] = (None,)
@@ -607,6 +602,19 @@ def criterion_words(method: str, criterion: str, targets: dict[str, Any]) -> str
         )
     ties = "the smaller N, then the higher power" if method == "predictive" else "higher power"
     return f"the smallest expected sample size E[N | p0] among designs with {both}; ties: {ties}"
+
+
+def bop2_targets(
+    alpha: float, criterion: str, beta: float | None
+) -> tuple[float, str, float | None]:
+    """A BOP2 search's checked alpha, criterion and beta (required by ``en0``)."""
+    alpha = open_probability("alpha", alpha)
+    criterion = _criterion(criterion, BOP2_CRITERIA)
+    if criterion == "en0":
+        if beta is None:
+            raise InputError("beta", "is required by the criterion 'en0' (power >= 1 - beta)")
+        beta = open_probability("beta", beta)
+    return alpha, criterion, beta
 
 
 def _criterion(value: str, allowed: tuple[str, ...]) -> str:

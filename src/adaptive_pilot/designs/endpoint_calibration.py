@@ -18,25 +18,22 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import open_probability
-from ..errors import InputError
 from ..oc.endpoints import scenario_cells
 from ..oc.multinomial import designs_stopping_probabilities
 from ..rules.endpoint_bounds import check_schedule, compile_endpoint_rules, look_keys, look_masks
 from ..rules.endpoints import MultiEndpointRule, with_parameters
 from .calibration import (
-    BOP2_CRITERIA,
     CalibrationResult,
     Switches,
     _best_feasible,
     _check_size,
     _check_switches,
-    _criterion,
     _finish,
     _list,
     _positive_grid,
     _probability_grid,
     _tuple,
+    bop2_targets,
 )
 from .multi_endpoint import MultiEndpointDesign
 
@@ -92,12 +89,7 @@ def calibrate_endpoints(
     """
     looks_t = tuple(int(n) for n in looks)
     check_schedule(rule, looks_t)
-    alpha = open_probability("alpha", alpha)
-    criterion = _criterion(criterion, BOP2_CRITERIA)
-    if criterion == "en0":
-        if beta is None:
-            raise InputError("beta", "is required by the criterion 'en0' (power >= 1 - beta)")
-        beta = open_probability("beta", beta)
+    alpha, criterion, beta = bop2_targets(alpha, criterion, beta)
     nulls, null_labels = scenario_cells(rule.categories, null, "null")
     alts, alt_labels = scenario_cells(rule.categories, alternative, "alternative")
     lam_grid = _probability_grid("lambda", lam)

@@ -9,14 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import increasing_looks
 from ..errors import InputError
 from ..oc.endpoints import EndpointOperatingCharacteristics, endpoint_oc, scenario_cells
 from ..provenance import Provenance, design_hash
 from ..results import ResultMixin, Summary, Table, json_safe, records
-from ..rules.endpoint_bounds import EndpointBounds, check_schedule, compile_endpoint_rules
+from ..rules.endpoint_bounds import EndpointBounds, compile_endpoint_rules
 from ..rules.endpoints import MultiEndpointRule
-from .bayesian import _switches
+from .bayesian import settle_schedule
 
 __all__ = [
     "EndpointDecision",
@@ -69,15 +68,7 @@ class MultiEndpointDesign:
     efficacy_on: tuple[bool, ...] | None = None
 
     def __post_init__(self) -> None:
-        looks = increasing_looks("looks", self.looks)
-        check_schedule(self.rule, looks)
-        object.__setattr__(self, "looks", looks)
-        object.__setattr__(
-            self, "futility_on", _switches("futility_on", self.futility_on, len(looks))
-        )
-        object.__setattr__(
-            self, "efficacy_on", _switches("efficacy_on", self.efficacy_on, len(looks))
-        )
+        settle_schedule(self, self.rule.n_max)
 
     @property
     def n_max(self) -> int:

@@ -20,13 +20,14 @@ from ..errors import InputError
 from ..provenance import Provenance, design_hash
 from ..results import ResultMixin, Summary, Table, records
 from ..rules.endpoint_bounds import EndpointBounds
+from ._stops import LookStops
 from .multinomial import multinomial_stopping_probabilities
 
 __all__ = ["EndpointOperatingCharacteristics", "endpoint_oc", "scenario_cells"]
 
 
 @dataclass(frozen=True)
-class EndpointOperatingCharacteristics(ResultMixin):
+class EndpointOperatingCharacteristics(LookStops, ResultMixin):
     """Exact OC of a multi-endpoint design, one row per scenario.
 
     Attributes
@@ -56,26 +57,6 @@ class EndpointOperatingCharacteristics(ResultMixin):
     stop_efficacy: np.ndarray
     labels: tuple[str, ...]
     provenance: Provenance
-
-    @property
-    def p_go(self) -> np.ndarray:
-        """P(GO): early efficacy stop or final GO."""
-        return self.stop_efficacy.sum(axis=1)
-
-    @property
-    def p_early_futility(self) -> np.ndarray:
-        """P(stop for futility at an interim look)."""
-        return self.stop_futility[:, :-1].sum(axis=1)
-
-    @property
-    def p_early_efficacy(self) -> np.ndarray:
-        """P(stop for efficacy at an interim look)."""
-        return self.stop_efficacy[:, :-1].sum(axis=1)
-
-    @property
-    def p_nogo_final(self) -> np.ndarray:
-        """P(NO-GO at the final analysis)."""
-        return self.stop_futility[:, -1]
 
     @property
     def pet(self) -> np.ndarray:

@@ -23,6 +23,7 @@ from ..boundary_table import BoundaryTable
 from ..errors import InputError
 from ..provenance import Provenance, design_hash
 from ..results import ResultMixin, Summary, Table, records
+from ._stops import LookStops
 
 __all__ = ["OperatingCharacteristics", "batch_stopping_probabilities", "compare_oc", "exact_oc"]
 
@@ -30,7 +31,7 @@ _SUMMARY_COLUMNS = ["p", "p_go", "p_early_futility", "p_early_efficacy", "pet", 
 
 
 @dataclass(frozen=True)
-class OperatingCharacteristics(ResultMixin):
+class OperatingCharacteristics(LookStops, ResultMixin):
     """Exact operating characteristics of a boundary table over true rates.
 
     Attributes
@@ -75,11 +76,6 @@ class OperatingCharacteristics(ResultMixin):
 
     # -------------------------------------------------------------- summaries
     @property
-    def p_go(self) -> np.ndarray:
-        """P(GO): early efficacy stop or x >= e_K at the final look."""
-        return self.stop_efficacy.sum(axis=1)
-
-    @property
     def p_nogo(self) -> np.ndarray:
         """P(NO-GO): early futility stop or x <= f_K at the final look (1 - P(GO) for a
         two-outcome table)."""
@@ -95,16 +91,6 @@ class OperatingCharacteristics(ResultMixin):
     def three_outcomes(self) -> bool:
         """Whether the table is a Go / Consider / No-Go table."""
         return self.table.three_outcomes
-
-    @property
-    def p_early_futility(self) -> np.ndarray:
-        """P(stop for futility before the final look)."""
-        return self.stop_futility[:, :-1].sum(axis=1)
-
-    @property
-    def p_early_efficacy(self) -> np.ndarray:
-        """P(stop for efficacy before the final look)."""
-        return self.stop_efficacy[:, :-1].sum(axis=1)
 
     @property
     def pet(self) -> np.ndarray:

@@ -22,6 +22,7 @@ from ..errors import InputError
 from ..provenance import Provenance, design_hash
 from ..results import ResultMixin, Summary, Table, records
 from ..rules.toxicity import ToxicityRule
+from ._stops import LookStops
 
 __all__ = ["JointOperatingCharacteristics", "category_probabilities", "joint_oc"]
 
@@ -59,7 +60,7 @@ def category_probabilities(p_response: Any, p_toxicity: Any, odds_ratio: Any = 1
 
 
 @dataclass(frozen=True)
-class JointOperatingCharacteristics(ResultMixin):
+class JointOperatingCharacteristics(LookStops, ResultMixin):
     """Exact OC with toxicity co-monitoring, one row per scenario.
 
     Attributes
@@ -93,29 +94,9 @@ class JointOperatingCharacteristics(ResultMixin):
         return self.cells[:, 0] + self.cells[:, 2]
 
     @property
-    def p_go(self) -> np.ndarray:
-        """P(GO): early efficacy stop or final GO."""
-        return self.stop_efficacy.sum(axis=1)
-
-    @property
     def p_stop_toxicity(self) -> np.ndarray:
         """P(stop for toxicity) at any look, the final one included."""
         return self.stop_toxicity.sum(axis=1)
-
-    @property
-    def p_early_futility(self) -> np.ndarray:
-        """P(stop for futility) at an interim look."""
-        return self.stop_futility[:, :-1].sum(axis=1)
-
-    @property
-    def p_early_efficacy(self) -> np.ndarray:
-        """P(stop for efficacy) at an interim look."""
-        return self.stop_efficacy[:, :-1].sum(axis=1)
-
-    @property
-    def p_nogo_final(self) -> np.ndarray:
-        """P(NO-GO at the final analysis, for lack of efficacy)."""
-        return self.stop_futility[:, -1]
 
     @property
     def _ended(self) -> np.ndarray:

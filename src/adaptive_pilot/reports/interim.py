@@ -78,36 +78,45 @@ def audit_payload(result: InterimResult | EndpointInterimResult) -> dict[str, An
 
 def open_summary(result: InterimResult) -> Summary:
     """Accrual, pending and completeness by cohort: nothing about outcomes or decisions."""
+    counts = cohort_counts(result.data, result.plan.cohort_names, as_of=result.as_of)
+    status = [(c.cohort, c.enrolled, c.n_evaluable, c.pending) for c in counts]
+    return _open_summary(result, status, _header(result), "response known")
+
+
+def _open_summary(
+    result: InterimResult | EndpointInterimResult,
+    status: list[tuple[str, int, int, int]],
+    header: tuple[str, ...],
+    known: str,
+) -> Summary:
+    """The open report's tables: patients by cohort (enrolled, evaluable, pending) and
+    enrolment by month; ``known`` labels the completeness column."""
     frame = result.data.frame
     cutoff = pd.Timestamp(result.as_of)
     enrolled = frame[frame["enrolled"] <= cutoff]
     months = enrolled["enrolled"].dt.strftime("%Y-%m")
-    accrual = (
-        pd.crosstab(months, enrolled["cohort"]).reindex(columns=list(result.plan.cohort_names))
-    ).fillna(0)
+    names = [row[0] for row in status]
+    accrual = (pd.crosstab(months, enrolled["cohort"]).reindex(columns=names)).fillna(0)
     accrual = accrual.astype(int).reset_index().rename(columns={"enrolled": "month"})
-    counts = cohort_counts(result.data, result.plan.cohort_names, as_of=result.as_of)
-    status = pd.DataFrame(
+    table = pd.DataFrame(
         [
             {
-                "cohort": c.cohort,
-                "enrolled": c.enrolled,
-                "n_evaluable": c.n_evaluable,
-                "pending": c.pending,
-                "complete": (c.n_evaluable / c.enrolled) if c.enrolled else None,
+                "cohort": cohort,
+                "enrolled": n_enrolled,
+                "n_evaluable": n_evaluable,
+                "pending": pending,
+                "complete": (n_evaluable / n_enrolled) if n_enrolled else None,
             }
-            for c in counts
+            for cohort, n_enrolled, n_evaluable, pending in status
         ]
     )
     return Summary(
         "Open report: accrual and data completeness",
-        header=_header(result),
+        header=header,
         tables=(
             Table(
-                status,
-                title="Patients by cohort",
-                formats={"complete": ".0%"},
-                labels={"complete": "response known"},
+                table, title="Patients by cohort", formats={"complete": ".0%"},
+                labels={"complete": known},
             ),
             Table(accrual, title="Enrolment by month and cohort", labels={"month": "month"}),
         ),
@@ -115,18 +124,26 @@ def open_summary(result: InterimResult) -> Summary:
             "This report shows no outcome and no decision: it may be shared with the trial team.",
         ),
         provenance=result.provenance,
-    )
+    )  # fmt: skip
 
 
 def _header(result: InterimResult) -> tuple[str, ...]:
+    return _header_lines(
+        result.plan.title or result.plan.name, result, result.plan.analysis_description
+    )
+
+
+def _header_lines(
+    title: str, result: InterimResult | EndpointInterimResult, analysis: str | None
+) -> tuple[str, ...]:
+    """Design, cut-off, analysis, inputs, software, and the audit record and signature."""
     details = result.provenance.details
     files = "; ".join(f"{s['file']} (SHA-256 {s['sha256']})" for s in details["inputs"])
     versions = ", ".join(f"{k} {v}" for k, v in details["versions"].items())
     lines = [
-        f"Design: {result.plan.title or result.plan.name}; design hash "
-        f"{result.provenance.design_hash}",
+        f"Design: {title}; design hash {result.provenance.design_hash}",
         f"Data cut-off: {result.as_of.isoformat()}; analyst: {result.analyst or 'not given'}",
-        f"Analysis: {result.plan.analysis_description}",
+        *([f"Analysis: {analysis}"] if analysis else []),
         f"Inputs: {files}",
         f"Software: {versions}",
     ]
@@ -273,25 +290,8 @@ def _endpoint_audit_payload(result: EndpointInterimResult) -> dict[str, Any]:
 
 
 def _endpoint_header(result: EndpointInterimResult) -> tuple[str, ...]:
-    details = result.provenance.details
-    files = "; ".join(f"{s['file']} (SHA-256 {s['sha256']})" for s in details["inputs"])
-    versions = ", ".join(f"{k} {v}" for k, v in details["versions"].items())
-    lines = [
-        f"Design: {result.title or result.name}; design hash {result.provenance.design_hash}",
-        f"Data cut-off: {result.as_of.isoformat()}; analyst: {result.analyst or 'not given'}",
-        f"Inputs: {files}",
-        f"Software: {versions}",
-    ]
-    if result.audit is not None:
-        lines.append(f"Audit record {result.audit['id']}, hash {result.audit['hash']}")
-        signature = result.audit.get("signature")
-        if signature:
-            lines.append(
-                f"Electronic signature: {signature['signer']}, {signature['signed_utc']} (UTC), "
-                f"meaning: {signature['meaning']} ({signature['algorithm']} key "
-                f"{signature['key_fingerprint'][:16]}; signs record hash {result.audit['hash']})"
-            )
-    return tuple(lines)
+    analysis = "hierarchical" if result.provenance.details["analysis"] == "hierarchical" else ""
+    return _header_lines(result.title or result.name, result, analysis or None)
 
 
 def _endpoint_closed_report(result: EndpointInterimResult) -> str:
@@ -307,40 +307,5 @@ def _endpoint_closed_report(result: EndpointInterimResult) -> str:
 
 def _endpoint_open_summary(result: EndpointInterimResult) -> Summary:
     """Accrual and completeness by cohort, without outcomes or decisions."""
-    frame = result.data.frame
-    cutoff = pd.Timestamp(result.as_of)
-    enrolled = frame[frame["enrolled"] <= cutoff]
-    months = enrolled["enrolled"].dt.strftime("%Y-%m")
-    accrual = (
-        pd.crosstab(months, enrolled["cohort"]).reindex(columns=list(result.cohort_names))
-    ).fillna(0)
-    accrual = accrual.astype(int).reset_index().rename(columns={"enrolled": "month"})
-    status = pd.DataFrame(
-        [
-            {
-                "cohort": c.cohort,
-                "enrolled": c.enrolled,
-                "n_evaluable": c.n_evaluable,
-                "pending": c.pending,
-                "complete": (c.n_evaluable / c.enrolled) if c.enrolled else None,
-            }
-            for c in result.calls
-        ]
-    )
-    return Summary(
-        "Open report: accrual and data completeness",
-        header=_endpoint_header(result),
-        tables=(
-            Table(
-                status,
-                title="Patients by cohort",
-                formats={"complete": ".0%"},
-                labels={"complete": "outcome known"},
-            ),
-            Table(accrual, title="Enrolment by month and cohort", labels={"month": "month"}),
-        ),
-        notes=(
-            "This report shows no outcome and no decision: it may be shared with the trial team.",
-        ),
-        provenance=result.provenance,
-    )
+    status = [(c.cohort, c.enrolled, c.n_evaluable, c.pending) for c in result.calls]
+    return _open_summary(result, status, _endpoint_header(result), "outcome known")
