@@ -253,7 +253,16 @@ def _results() -> list[object]:
         ap.load_design(REPO / "designs" / "motivating_trial_endpoints.yaml").evaluate_endpoints(),
         _endpoint_interim(),
         _endpoint_simulation(),
+        _endpoint_sensitivity(),
     ]
+
+
+def _endpoint_sensitivity():
+    from adaptive_pilot.designs.endpoint_sensitivity import endpoint_prior_sensitivity
+
+    resolved = ap.load_design(REPO / "designs" / "motivating_trial_endpoints.yaml")
+    nulls, alternatives = resolved.endpoint_scenarios()
+    return endpoint_prior_sensitivity(resolved.endpoint_design, {**nulls, **alternatives})
 
 
 def _endpoint_simulation():

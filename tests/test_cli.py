@@ -318,8 +318,8 @@ def test_design_and_calibrate_with_several_endpoints(capsys, tmp_path):
     assert "# to be calibrated" in text and "lambda:" in text
     code, out, _ = run(capsys, "design", str(written), "--json")
     assert code == 0 and json.loads(out)["oc"][0]["p_go"] <= 0.05
-    code, out, err = run(capsys, "sensitivity", str(path))
-    assert code == 2 and "outcome" in err and len(err.strip().splitlines()) == 1, err
+    code, out, err = run(capsys, "sensitivity", str(path), "--scenarios", str(path))
+    assert code == 2 and "--scenarios" in err and len(err.strip().splitlines()) == 1, err
     code, out, err = run(capsys, "report", str(path), "--out", str(tmp_path / "r"), "--format",
                          "md")  # fmt: skip
     assert code == 0 and (tmp_path / "r" / "report.md").is_file()

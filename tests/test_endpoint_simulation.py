@@ -255,3 +255,24 @@ def _replay(cohorts, accrual, borrowing, scenario, arrivals, uniforms, code):
                 assert code[b, j] == (ends.INCOMPLETE if nogo[0] else ends.INCOMPLETE_GO)
             else:
                 assert code[b, j] == expected[state[j]], (b, j, state[j], code[b, j])
+
+
+def test_prior_sensitivity_of_a_design_on_several_endpoints(tmp_path, capsys):
+    resolved = load_design(DESIGN)
+    code = main(["sensitivity", str(DESIGN), "--json"])
+    assert code in (0, None)
+    rows = json.loads(capsys.readouterr().out)["sensitivity"]
+    exact = resolved.evaluate_endpoints().oc
+    designed = [r for r in rows if r["prior"].startswith("as designed")]
+    assert [r["p_go"] for r in designed] == pytest.approx(list(exact.p_go), abs=1e-15)
+    # the ESS x 5 row is the design file with that prior written in it
+    prior = resolved.endpoint_design.rule.prior
+    a = dict(zip(exact.categories, (5 * v for v in prior.concentration), strict=True))
+    text = DESIGN.read_text().replace(
+        "  toxicity_grade: 3\n",
+        "  toxicity_grade: 3\n  prior: {" + ", ".join(f"{k}: {v!r}" for k, v in a.items()) + "}\n",
+    )
+    (tmp_path / "ess5.yaml").write_text(text)
+    again = load_design(tmp_path / "ess5.yaml").evaluate_endpoints().oc
+    five = [r for r in rows if r["prior"].startswith("ESS x 5")]
+    assert [r["p_go"] for r in five] == pytest.approx(list(again.p_go), abs=1e-15)

@@ -247,6 +247,24 @@ def run_sensitivity(args: argparse.Namespace) -> str:
     from ..spec import load_design
 
     resolved = load_design(args.design)
+    if resolved.is_multi_endpoint:
+        from ..designs.endpoint_sensitivity import endpoint_prior_sensitivity
+        from ..errors import InputError
+
+        if args.scenarios is not None:
+            raise InputError(
+                "--scenarios",
+                "the tau sensitivity needs a design with one endpoint; a design with several "
+                "endpoints gets its prior sensitivity",
+            )
+        nulls, alternatives = resolved.endpoint_scenarios()
+        return _render(
+            endpoint_prior_sensitivity(
+                resolved.endpoint_design, {**nulls, **alternatives},
+                design_hash=resolved.design_hash(),
+            ),
+            args.format,
+        )  # fmt: skip
     results: list[tuple[str, Any]] = []
     if resolved.design.bayesian is not None:
         results.append(("prior", sensitivity(resolved)))
