@@ -82,6 +82,8 @@ class Design:
         Response-toxicity odds ratio of the joint OC and of scenarios by default.
     min_grade : int
         CTCAE grade from which a toxicity counts.
+    unconfirmed : {"pending", "count"}
+        How an interim call treats a CR/PR not yet confirmed.
     design_hash : str
         The hash of the plan this design belongs to (the design file's, see
         :attr:`adaptive_pilot.spec.ResolvedDesign.design_hash`); "" for a
@@ -107,6 +109,8 @@ class Design:
     #: the prior of the true rate that Bayesian OC average over (None: not reported)
     design_prior: BetaPrior | BetaMixturePrior | None = None
     design_hash: str = field(default="", compare=False)
+    #: an unconfirmed CR/PR at an interim call: ``pending`` (waits) or ``count``
+    unconfirmed: str = "pending"
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -234,6 +238,7 @@ class Design:
             "odds_ratio": self.odds_ratio,
             "min_grade": self.min_grade,
             "reached_go": list(self.reached_go),
+            "unconfirmed": self.unconfirmed,
         } | ({} if self.design_prior is None else {"design_prior": self.design_prior.to_dict()})
 
     def identity(self) -> str:

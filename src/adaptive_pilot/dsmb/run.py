@@ -168,6 +168,7 @@ def run_interim(
             analyst=analyst,
             design_file=design_file,
             borrowing=borrowing,
+            unconfirmed=resolved.unconfirmed,
         )
         if audit is not None or out is not None:
             result, _ = publish(result, out=out, database=audit, key=key, timeout=lock_timeout)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..cohorts.plan import InterimPlan
 from ..inference import Inference, stagewise_inference
-from ..patients.counts import CohortCounts, cohort_counts
+from ..patients.counts import CohortCounts, apply_unconfirmed, cohort_counts
 from ..patients.records import PatientData, SourceFile
 from ..provenance import Provenance, versions
 from .decide import CohortCall, decide_cohort
@@ -65,7 +65,10 @@ def interim_analysis(
     InterimResult
     """
     counts = [
-        cohort_counts(data, [c.name], as_of=as_of, min_grade=c.min_grade)[0] for c in plan.cohorts
+        apply_unconfirmed(
+            cohort_counts(data, [c.name], as_of=as_of, min_grade=c.min_grade)[0], c.unconfirmed
+        )
+        for c in plan.cohorts
     ]
     checks: dict[str, Any] = {}
     if plan.borrowing is None:
@@ -150,7 +153,23 @@ def _notes(calls: list[CohortCall], counts: list[CohortCounts]) -> list[str]:
                 f"{call.cohort}: {count.outcomes_after_cutoff} response(s) assessed after the "
                 f"cut-off count as pending"
             )
+        notes += unconfirmed_notes(call.cohort, count.unconfirmed, count.unconfirmed_pending)
     return notes
+
+
+def unconfirmed_notes(cohort: str, unconfirmed: int, pending: int) -> list[str]:
+    """What the call did with the cohort's unconfirmed responses, for the DSMB."""
+    if not unconfirmed:
+        return []
+    if pending:
+        return [
+            f"{cohort}: {unconfirmed} unconfirmed response(s) wait for their confirmation and "
+            "count as pending (the design's endpoint.unconfirmed: pending)"
+        ]
+    return [
+        f"{cohort}: {unconfirmed} unconfirmed response(s) count as responses (the design's "
+        "endpoint.unconfirmed: count)"
+    ]
 
 
 def _pymc_note(check: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ from ..patients.categories import CategoryCounts, CategoryDefinition, category_c
 from ..patients.records import PatientData, SourceFile
 from ..provenance import Provenance, versions
 from ..results import ResultMixin, Summary, Table, records
+from .call import unconfirmed_notes
 from .decide import DECISION_LABELS
 
 __all__ = ["EndpointCohortCall", "EndpointInterimResult", "endpoint_interim", "plain_words"]
@@ -225,6 +226,7 @@ def endpoint_interim(
     analyst: str | None = None,
     design_file: SourceFile | None = None,
     borrowing: EndpointBorrowing | None = None,
+    unconfirmed: str = "pending",
 ) -> EndpointInterimResult:
     """Decide every cohort of a multi-endpoint design at the data cut-off.
 
@@ -247,10 +249,13 @@ def endpoint_interim(
     borrowing : EndpointBorrowing, optional
         Berry's model per endpoint between the cohorts: each cohort is decided on its
         endpoints' borrowed posteriors (default: on its own data).
+    unconfirmed : {"pending", "count"}
+        An unconfirmed CR/PR waits for its confirmation, or counts as it stands.
     """
     counts = category_counts(
-        data, [c for c, _ in cohorts], definitions, as_of=as_of, min_grade=min_grade
-    )
+        data, [c for c, _ in cohorts], definitions, as_of=as_of, min_grade=min_grade,
+        unconfirmed=unconfirmed,
+    )  # fmt: skip
     borrowed: list[np.ndarray | None] = [None] * len(cohorts)
     if borrowing is not None:
         borrowed = list(_borrowed(cohorts, counts, borrowing))
@@ -433,4 +438,5 @@ def _notes(calls: list[EndpointCohortCall], counts: list[CategoryCounts]) -> lis
                 f"{call.cohort}: {count.outcomes_after_cutoff} response(s) assessed after the "
                 "cut-off count as pending"
             )
+        notes += unconfirmed_notes(call.cohort, count.unconfirmed, count.unconfirmed_pending)
     return notes

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..errors import InputError
-from .counts import toxicity_status
+from .counts import toxicity_status, unconfirmed_responses
 from .records import RESPONSE_CODES, PatientData
 
 __all__ = ["CategoryCounts", "CategoryDefinition", "category_counts", "check_partition"]
@@ -80,6 +80,10 @@ class CategoryCounts:
     toxicity_unknown: int
     excluded_enrolled_later: int
     outcomes_after_cutoff: int
+    #: CR/PR not (yet) confirmed among the patients with a known outcome
+    unconfirmed: int = 0
+    #: of them, those kept pending (``unconfirmed="pending"``)
+    unconfirmed_pending: int = 0
 
     @property
     def n_evaluable(self) -> int:
@@ -94,8 +98,13 @@ def category_counts(
     *,
     as_of: dt.date,
     min_grade: int = 3,
+    unconfirmed: str = "pending",
 ) -> list[CategoryCounts]:
-    """Per-cohort category counts at the cut-off ``as_of`` (design order, empty cohorts too)."""
+    """Per-cohort category counts at the cut-off ``as_of`` (design order, empty cohorts too).
+
+    ``unconfirmed``: ``pending`` keeps a CR/PR that the ``confirmed`` column does not
+    confirm out of the categories (pending); ``count`` classifies it as it stands.
+    """
     frame = data.frame
     cutoff = pd.Timestamp(as_of)
     enrolled = frame["enrolled"] <= cutoff
@@ -105,11 +114,15 @@ def category_counts(
     if not uses_toxicity:
         tox_known = pd.Series(True, index=frame.index)
     response = frame["response"].fillna("")
+    waiting = unconfirmed_responses(data)
     rows = []
     for name in cohorts:
         mine = (frame["cohort"] == name).fillna(False).astype(bool)
         now = mine & enrolled
         classified = now & known & tox_known
+        unconfirmed_here = int((classified & waiting).sum())
+        if unconfirmed == "pending":
+            classified &= ~waiting
         counts = {}
         for category, d in definitions.items():
             member = classified & response.isin(list(d.responses))
@@ -125,6 +138,8 @@ def category_counts(
                 toxicity_unknown=int((now & known & ~tox_known).sum()),
                 excluded_enrolled_later=int((mine & ~enrolled).sum()),
                 outcomes_after_cutoff=int((now & frame["response"].notna() & ~known).sum()),
+                unconfirmed=unconfirmed_here,
+                unconfirmed_pending=unconfirmed_here if unconfirmed == "pending" else 0,
             )
         )
     return rows

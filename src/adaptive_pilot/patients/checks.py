@@ -29,6 +29,7 @@ _DATES = ("enrolled", "response_date", "toxicity_date")
 _DTYPES: dict[str, Any] = {
     "toxicity_grade": "Int64",
     "dlt": "boolean",
+    "confirmed": "boolean",
     "pfs_event": "boolean",
     "os_event": "boolean",
     "pfs_months": "Float64",

@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from .records import RESPONDERS, PatientData
 
-__all__ = ["CohortCounts", "cohort_counts", "toxicity_status"]
+__all__ = [
+    "CohortCounts",
+    "apply_unconfirmed",
+    "cohort_counts",
+    "toxicity_status",
+    "unconfirmed_responses",
+]
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,11 @@ class CohortCounts:
     toxicities: int
     excluded_enrolled_later: int
     outcomes_after_cutoff: int
+    #: evaluable CR/PR not (yet) confirmed (a ``confirmed`` column saying no or nothing);
+    #: counted in ``responses`` and ``n_evaluable`` until :func:`apply_unconfirmed`
+    unconfirmed: int = 0
+    #: unconfirmed responses moved to pending by :func:`apply_unconfirmed`
+    unconfirmed_pending: int = 0
 
     def to_dict(self) -> dict[str, int | str]:
         return dict(self.__dict__)
@@ -51,6 +62,7 @@ def cohort_counts(
     enrolled = frame["enrolled"] <= cutoff
     known = frame["response"].notna() & (frame["response_date"] <= cutoff)
     responder = frame["response"].isin(list(RESPONDERS)).fillna(False).astype(bool)
+    unconfirmed = unconfirmed_responses(data)
     tox_known, tox_event = toxicity_status(data, cutoff, min_grade)
     rows = []
     for name in cohorts:
@@ -69,9 +81,41 @@ def cohort_counts(
                 toxicities=int((now & tox_known & tox_event).sum()),
                 excluded_enrolled_later=int((mine & ~enrolled).sum()),
                 outcomes_after_cutoff=int(later.sum()),
+                unconfirmed=int((evaluable & responder & unconfirmed).sum()),
             )
         )
     return rows
+
+
+def unconfirmed_responses(data: PatientData) -> pd.Series:
+    """Per patient: a CR/PR the ``confirmed`` column does not confirm (all False without it)."""
+    frame = data.frame
+    if "confirmed" not in data.provided:
+        return pd.Series(False, index=frame.index)
+    responder = frame["response"].isin(list(RESPONDERS)).fillna(False).astype(bool)
+    confirmed = frame["confirmed"].fillna(False).astype(bool)
+    return responder & ~confirmed
+
+
+def apply_unconfirmed(counts: CohortCounts, mode: str) -> CohortCounts:
+    """The design's handling of unconfirmed responses (``endpoint.unconfirmed``).
+
+    ``count``: they count as responses (as read). ``pending``: they wait for their
+    confirmation, out of the evaluable patients and responses, like a response not yet
+    assessed.
+    """
+    if mode == "count" or counts.unconfirmed == 0:
+        return counts
+    if mode != "pending":
+        raise ValueError(f"unknown handling of unconfirmed responses: {mode!r}")
+    u = counts.unconfirmed
+    return replace(
+        counts,
+        n_evaluable=counts.n_evaluable - u,
+        responses=counts.responses - u,
+        pending=counts.pending + u,
+        unconfirmed_pending=u,
+    )
 
 
 def toxicity_status(

@@ -10,6 +10,7 @@ cohort             yes       a cohort name of the design
 enrolled           yes       enrolment date, YYYY-MM-DD
 response           yes       RECIST 1.1 best overall response, empty = pending
 response_date      yes       date of the assessment that set the response
+confirmed          no        CR/PR confirmed by a later assessment: yes / no
 toxicity_grade     no        worst CTCAE grade 0-5 (empty = none recorded)
 dlt                no        yes / no (empty = not yet assessed)
 toxicity_date      no        date of the worst toxicity event
@@ -95,6 +96,7 @@ PARSERS: dict[str, Callable[[np.ndarray], cells.Parsed]] = {
     "response": cells.responses,
     "toxicity_grade": cells.grades,
     "dlt": lambda text: cells.booleans(text, what="a DLT answer"),
+    "confirmed": lambda text: cells.booleans(text, what="a confirmation answer"),
     "pfs_event": _event,
     "os_event": _event,
     "pfs_months": _months,

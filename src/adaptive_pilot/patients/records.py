@@ -13,6 +13,10 @@ Conventions
   Responder = CR or PR. NE (not evaluable) counts as an evaluated
   non-response, as in the usual ORR denominator. An empty response is
   *pending* (not yet evaluable), never a non-response.
+* Confirmation (RECIST 1.1 asks for it in single-arm trials): with a ``confirmed``
+  column, a CR or PR counts as confirmed only when it says yes; no or empty is an
+  unconfirmed response, which the design counts or keeps pending
+  (``endpoint.unconfirmed``). Without the column every CR/PR counts as it stands.
 * Toxicity: the worst CTCAE grade 0-5 (empty = no toxicity recorded) or a
   DLT yes/no (empty = not yet assessed). Which grades are an event is set by
   the design (default grade >= 3).
@@ -52,6 +56,7 @@ COLUMNS = (
     "enrolled",
     "response",
     "response_date",
+    "confirmed",
     "toxicity_grade",
     "dlt",
     "toxicity_date",

@@ -324,6 +324,11 @@ class ResolvedDesign:
                 )
         return out
 
+    @property
+    def unconfirmed(self) -> str:
+        """How an interim call treats an unconfirmed CR/PR: ``pending`` or ``count``."""
+        return self.spec.endpoint.unconfirmed
+
     def category_definitions(self) -> tuple[dict[str, Any], int]:
         """({category: CategoryDefinition}, toxicity min grade) for the interim call."""
         outcome = self.spec.outcome
@@ -934,6 +939,7 @@ def _build_design(spec: DesignSpec, source: str, built: dict[str, Any]) -> Desig
         odds_ratio=1.0 if tox is None else float(tox.odds_ratio),
         min_grade=3 if tox is None else tox.min_grade,
         design_prior=None if spec.design_prior is None else spec.design_prior.build(),
+        unconfirmed=spec.endpoint.unconfirmed,
     )
 
 

@@ -36,10 +36,16 @@ class _Spec(BaseModel):
 
 # ------------------------------------------------------------------ pieces
 class EndpointSpec(_Spec):
-    """The primary binary endpoint."""
+    """The primary binary endpoint.
+
+    ``unconfirmed``: how the interim call treats a CR/PR that the patient file marks as
+    not yet confirmed (RECIST 1.1 asks for confirmation in single-arm trials): ``pending``
+    (default) waits for the confirmation, ``count`` counts it as a response.
+    """
 
     name: str = "response"
     definition: str = ""
+    unconfirmed: Literal["pending", "count"] = "pending"
 
 
 class OutcomeEndpointSpec(_Spec):

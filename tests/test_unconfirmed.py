@@ -1,0 +1,105 @@
+"""Unconfirmed responses at an interim call (issue 27, point 4: count or pending)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from adaptive_pilot.dsmb.run import run_interim
+from adaptive_pilot.errors import InputError
+from adaptive_pilot.patients import DataError
+
+REPO = Path(__file__).resolve().parents[1]
+AS_OF = dt.date(2026, 6, 30)
+
+BINARY = """\
+endpoint: {{name: ORR, unconfirmed: {mode}}}
+hypotheses: {{p0: 0.1, p1: 0.3}}
+prior: {{a: 0.1, b: 0.9}}
+n_max: 20
+looks: [10, 20]
+rule: {{type: bop2, lambda: 0.8, gamma: 1.0}}
+"""
+
+
+def _patients(tmp_path, confirmed=("yes", "no", "")):
+    """Ten evaluable patients: three PR (confirmed as given), seven PD."""
+    rows = ["patient_id,cohort,enrolled,response,response_date,confirmed"]
+    for i, value in enumerate(confirmed):
+        rows.append(f"P{i},design,2026-01-0{i + 1},PR,2026-03-01,{value}")
+    for i in range(len(confirmed), 10):
+        rows.append(f"P{i},design,2026-01-{i + 1:02d},PD,2026-03-01,")
+    path = tmp_path / "patients.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def _design(tmp_path, mode):
+    path = tmp_path / f"design_{mode}.yaml"
+    path.write_text(BINARY.format(mode=mode))
+    return path
+
+
+def test_pending_waits_for_confirmation_and_count_counts(tmp_path):
+    data = _patients(tmp_path)
+    pending = run_interim(_design(tmp_path, "pending"), data=data, as_of=AS_OF).calls[0]
+    counted = run_interim(_design(tmp_path, "count"), data=data, as_of=AS_OF).calls[0]
+    # "no" and an empty answer are both unconfirmed: two of the three PR
+    assert (counted.n_evaluable, counted.responses, counted.pending) == (10, 3, 0)
+    assert (pending.n_evaluable, pending.responses, pending.pending) == (8, 1, 2)
+    result = run_interim(_design(tmp_path, "pending"), data=data, as_of=AS_OF)
+    assert any("2 unconfirmed response(s) wait for their confirmation" in n for n in result.notes)
+    # at the planned look (10 evaluable) with three responses the cohort continues; with
+    # one response in 8 (an unplanned look) the rule decides at n = 8
+    assert counted.planned_look and not pending.planned_look
+
+
+def test_without_the_column_every_response_counts(tmp_path):
+    path = _patients(tmp_path)
+    lines = [line.rsplit(",", 1)[0] for line in path.read_text().strip().splitlines()]
+    path.write_text("\n".join(lines) + "\n")
+    call = run_interim(_design(tmp_path, "pending"), data=path, as_of=AS_OF).calls[0]
+    assert (call.n_evaluable, call.responses, call.pending) == (10, 3, 0)
+
+
+def test_a_bad_confirmation_answer_is_listed_by_row(tmp_path):
+    with pytest.raises(DataError) as info:
+        run_interim(_design(tmp_path, "pending"), data=_patients(tmp_path, ("maybe",)),
+                    as_of=AS_OF)  # fmt: skip
+    text = " ".join(info.value.lines)
+    assert "confirmed" in text and "row" in text and "yes" in text, text
+
+
+def test_weighting_is_refused_until_it_is_built(tmp_path):
+    with pytest.raises(InputError, match=r"pending.*count"):
+        run_interim(_design(tmp_path, "weighted"), data=_patients(tmp_path), as_of=AS_OF)
+
+
+def test_designs_on_several_endpoints_keep_unconfirmed_responses_pending(tmp_path):
+    design = REPO / "designs" / "motivating_trial_endpoints.yaml"
+    patients = REPO / "designs" / "motivating_trial_synthetic_patients.csv"
+    lines = patients.read_text().strip().splitlines()
+    header = lines[0].split(",")
+    at = header.index("response")
+    out = [lines[0] + ",confirmed"]
+    for line in lines[1:]:  # the first PR or CR of each cohort is not yet confirmed
+        out.append(line + ("," + ("no" if line.split(",")[at] in ("PR", "CR") else "yes")))
+    path = tmp_path / "patients.csv"
+    path.write_text("\n".join(out) + "\n")
+    before = run_interim(design, data=patients, as_of=AS_OF)
+    after = run_interim(design, data=path, as_of=AS_OF)
+    for old, new in zip(before.calls, after.calls, strict=True):
+        responders = old.categories["OR+T"] + old.categories["OR"]
+        assert new.categories["OR+T"] + new.categories["OR"] == 0
+        assert new.n_evaluable == old.n_evaluable - responders
+        assert new.pending == old.pending + responders
+    assert any("wait for their confirmation" in n for n in after.notes)
+    counted = design.read_text().replace(
+        "endpoint: {name: ORR / DCR / toxicity,",
+        "endpoint: {unconfirmed: count, name: ORR / DCR / toxicity,",
+    )
+    (tmp_path / "count.yaml").write_text(counted)
+    again = run_interim(tmp_path / "count.yaml", data=path, as_of=AS_OF)
+    assert [c.categories for c in again.calls] == [c.categories for c in before.calls]
