@@ -165,6 +165,7 @@ def test_the_call_is_recorded_signed_and_reported(tmp_path, capsys):
     closed = (out / "closed_report.html").read_text()
     opened = (out / "open_report.html").read_text()
     assert "P(better)" in closed and "CLOSED" in closed
+    assert closed.count("<svg") == 4 and "Figures by cohort" in closed
     assert "OPEN" in opened and "P(better)" not in opened and "continue" not in opened
     assert json.loads((out / "decision.json").read_text())["audit"]["id"] == 1
 
@@ -242,3 +243,4 @@ def test_the_app_card_shows_every_endpoint_and_the_decision():
         assert f'data-cohort="{cohort}"' in page
     assert "P(better)" in page and 'data-decision="continue"' in page
     assert "for both ORR and DCR, or for toxicity" in page
+    assert page.count("<svg") == 4 and 'aria-label="Cohort G12D' in page

@@ -387,7 +387,8 @@ def _endpoint_cards(result: EndpointInterimResult) -> Any:
     tables = result.summary().tables
     frame = tables[1].frame
     cards = []
-    for call in result.calls:
+    borrowed = result.provenance.details["analysis"] == "hierarchical"
+    for design, call in zip(result.designs, result.calls, strict=True):
         rows = frame[frame["cohort"] == call.cohort].drop(columns=["cohort"])
         counts = ", ".join(f"{name} {k}" for name, k in call.categories.items())
         cards.append(
@@ -403,6 +404,10 @@ def _endpoint_cards(result: EndpointInterimResult) -> Any:
                     class_="small",
                 ),
                 table_html(replace(tables[1], frame=rows.reset_index(drop=True), title="")),
+                figure_html(
+                    figures.svg(figures.endpoint_figure(design, call, borrowed)),
+                    f"Cohort {call.cohort}: each endpoint's posterior against its threshold",
+                ),
                 class_="ap-cohort",
                 data_cohort=call.cohort,
             )

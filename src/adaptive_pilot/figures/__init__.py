@@ -23,6 +23,7 @@ _EXPORTS = {
     "boundary_figure": "boundary",
     "forest_figure": "prior",
     "cohort_figure": "interim",
+    "endpoint_figure": "endpoints",
     "oc_figure": "design",
     "pdf": "_render",
     "pdf_pages": "_render",
@@ -41,6 +42,7 @@ __all__ = [
     "SvgCache",
     "boundary_figure",
     "cohort_figure",
+    "endpoint_figure",
     "forest_figure",
     "oc_figure",
     "pdf",
@@ -62,6 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from ._render import SvgCache, pdf, pdf_pages, png, svg
     from .boundary import boundary_figure
     from .design import OCCurve, oc_figure, sample_size_figure, stopping_figure
+    from .endpoints import endpoint_figure
     from .interim import cohort_figure
     from .prior import forest_figure
     from .sensitivity import prior_sensitivity_figure, tornado_figure

@@ -362,21 +362,18 @@ def _decide(
 
 
 def plain_words(call: EndpointCohortCall) -> str:
-    """The call in plain words: which endpoints look promising (or acceptable), and what
-    follows. E.g. "ORR is not promising (0.021 below the cut-off 0.295); DCR is promising
-    (0.937); toxicity is acceptable (0.998). Continue to the next look."."""
+    """The call in plain words: which endpoints clear the cut-off, and what follows. E.g.
+    "ORR is below the cut-off (0.021 < 0.295); DCR clears it (0.937); toxicity clears it
+    (0.998). Continue to the next look."."""
     if call.cutoff is None:
         return "No patient has a known outcome yet. Continue."
     parts = []
     for e in call.endpoints:
-        good = "promising" if e["better"] == "higher" else "acceptable"
         q = e["prob_better"]
         if q >= call.cutoff:
-            parts.append(f"{e['endpoint']} is {good} ({q:.3f})")
+            parts.append(f"{e['endpoint']} clears the cut-off ({q:.3f})")
         else:
-            parts.append(
-                f"{e['endpoint']} is not {good} ({q:.3f} below the cut-off {call.cutoff:.3f})"
-            )
+            parts.append(f"{e['endpoint']} is below the cut-off ({q:.3f} < {call.cutoff:.3f})")
     then = {
         "continue": "Continue to the next look.",
         "stop_futility": "Stop the cohort for futility.",

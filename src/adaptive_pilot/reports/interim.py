@@ -295,8 +295,23 @@ def _endpoint_header(result: EndpointInterimResult) -> tuple[str, ...]:
 
 
 def _endpoint_closed_report(result: EndpointInterimResult) -> str:
+    from .. import figures  # matplotlib only when a report is written
+
     detail = Summary("Data and provenance", header=_endpoint_header(result))
-    sections = [result.summary().as_html(), detail.as_html()]
+    borrowed = result.provenance.details["analysis"] == "hierarchical"
+    parts = ["<h3>Figures by cohort</h3>"]
+    for design, call in zip(result.designs, result.calls, strict=True):
+        drawing = figures.svg(figures.endpoint_figure(design, call, borrowed))
+        caption = (
+            f"Cohort {call.cohort}: each endpoint's posterior from the cohort's own data "
+            "(shaded: the rate better than its threshold), and the probability that decides "
+            "against the cut-off."
+        )
+        parts.append(
+            f'<figure class="ap-figure">{drawing}<figcaption>{html.escape(caption)}'
+            "</figcaption></figure>"
+        )
+    sections = [result.summary().as_html(), "\n".join(parts), detail.as_html()]
     return _page(
         f"Closed interim report: {result.title or result.name}",
         "CLOSED: for the Data Safety Monitoring Board only. Contains outcomes and decisions.",
