@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from adaptive_pilot.cli import main
+from endpoint_designs import small_outcome
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -304,11 +305,10 @@ def test_design_and_calibrate_with_several_endpoints(capsys, tmp_path):
     assert code == 2 and out == "" and "--p" in err and len(err.strip().splitlines()) == 1
     small = tmp_path / "small.yaml"
     small.write_text(
-        "outcome:\n  categories: [OR, SD, PD]\n  endpoints:\n    ORR: {categories: [OR]}\n"
-        "    DCR: {categories: [OR, SD]}\n  nulls: {OR: 0.1, SD: 0.25, PD: 0.65}\n"
-        "  alternatives: {OR: 0.25, SD: 0.3, PD: 0.45}\nn_max: 30\nlooks: [15, 30]\n"
-        "rule: {type: bop2}  # to be calibrated\n"
-        "calibration: {bop2: {lambda: {from: 0.5, to: 0.95, by: 0.05}, gamma: {from: 0.5, "
+        small_outcome().replace(
+            "rule: {type: bop2, lambda: 0.8, gamma: 1.0}", "rule: {type: bop2}  # to be calibrated"
+        )
+        + "calibration: {bop2: {lambda: {from: 0.5, to: 0.95, by: 0.05}, gamma: {from: 0.5, "
         "to: 1.5, by: 0.5}}}\n"
     )
     written = tmp_path / "calibrated.yaml"

@@ -8,6 +8,7 @@ import pytest
 
 from adaptive_pilot import InputError, exact_oc
 from adaptive_pilot.spec import json_schema, load_design
+from endpoint_designs import small_outcome
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((REPO / "designs").glob("*.y*ml")) + sorted((REPO / "designs").glob("*.toml"))
@@ -213,18 +214,7 @@ def test_calibrate_write_keeps_the_source_files_comments(tmp_path, capsys):
     assert _comment_lines(out.read_text()) == _comment_lines(source.read_text())
 
 
-OUTCOME = """\
-outcome:
-  categories: [OR, SD, PD]
-  endpoints:
-    ORR: {categories: [OR]}
-    DCR: {categories: [OR, SD]}
-  nulls: {OR: 0.1, SD: 0.25, PD: 0.65}
-  alternatives: {OR: 0.25, SD: 0.3, PD: 0.45}
-n_max: 30
-looks: [15, 30]
-rule: {type: bop2, lambda: 0.8, gamma: 1.0}
-"""
+OUTCOME = small_outcome()
 
 
 def test_an_outcome_file_resolves_to_the_multi_endpoint_design(tmp_path):
@@ -247,7 +237,7 @@ def test_an_outcome_file_resolves_to_the_multi_endpoint_design(tmp_path):
         (("  nulls: {OR: 0.1, SD: 0.25, PD: 0.65}", "  nulls: {OR: 0.1, SD: 0.25, PD: 0.6}"),
          "sum to 0.95"),
         (("  nulls: {OR: 0.1, SD: 0.25, PD: 0.65}", "  nulls: {OR: 0.1, SD: 0.9}"),
-         "misses 'PD'"),
+         "has no probability for 'PD'"),
         (("    DCR: {categories: [OR, SD]}", "    DCR: {categories: [OR, CR]}"),
          "'CR', which is not one of the categories"),
         (("n_max: 30", "require: ORR and toxicity\nn_max: 30"), "outcome"),

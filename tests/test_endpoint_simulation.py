@@ -13,6 +13,7 @@ from adaptive_pilot.errors import InputError
 from adaptive_pilot.simulation.endpoints import simulate_endpoints
 from adaptive_pilot.spec import load_design
 from adaptive_pilot.spec.scenarios import load_endpoint_scenarios
+from endpoint_designs import small_outcome
 
 REPO = Path(__file__).resolve().parents[1]
 DESIGN = REPO / "designs" / "motivating_trial_endpoints.yaml"
@@ -96,7 +97,7 @@ def test_scenario_files_of_category_probabilities(tmp_path):
     assert scenarios[1].cells[2, 1] == 0.20 and scenarios[1].cells[0, 1] == 0.065
     for text, fragment in (
         (null.replace("0.4225", "0.5"), "sum to"),
-        (null.replace("PD:", "PX:"), "'PX', which is not a category"),
+        (null.replace("PD:", "PX:"), "'PX' is not a category"),
         (f"{{G12D: {null}}}", r"has no category probabilities for cohort\(s\): G12V"),
     ):
         path.write_text(f"scenarios:\n  - name: bad\n    cells: {text}\n")
@@ -162,23 +163,16 @@ def test_borrowing_pools_cohorts_that_share_a_rate(tmp_path):
     assert "borrowed posterior" in pooled.provenance.details["algorithm"]
 
 
-SMALL_BORROWED = """\
-outcome:
-  categories: [OR, SD, PD]
-  endpoints:
-    ORR: {categories: [OR]}
-    DCR: {categories: [OR, SD]}
-  nulls: {OR: 0.1, SD: 0.25, PD: 0.65}
-  alternatives: {OR: 0.25, SD: 0.3, PD: 0.45}
-n_max: 10
-looks: [5, 10]
-rule: {type: bop2, lambda: 0.7, gamma: 1.0}
+SMALL_BORROWED = (
+    small_outcome(10, "[5, 10]", 0.7)
+    + """\
 cohorts:
   - {name: A, prevalence: 0.6}
   - {name: B, prevalence: 0.4}
 accrual: {rate: 2, assessment_delay: 1.5, max_duration: 12}
 borrowing: {model: hierarchical, mu_sd: 2, tau_sd: 1}
 """
+)
 
 
 def test_borrowed_decisions_follow_the_events_trial_by_trial(tmp_path):

@@ -102,20 +102,10 @@ def interim_analysis(
     if "pymc" in checks:
         notes.append(_pymc_note(checks["pymc"]))
     survival = survival_summary(data, [c.name for c in plan.cohorts], as_of=as_of)
-    inputs = data.to_provenance() + ([design_file.to_dict()] if design_file else [])
-    provenance = Provenance(
-        "exact",
-        plan.design_hash(),
-        details={
-            "call": "interim analysis",
-            "as_of": as_of.isoformat(),
-            "analyst": analyst,
-            "data_format": data.format,
-            "inputs": inputs,
-            "analysis": plan.borrowing_name,
-            "versions": versions(*_readers(data), *(("pymc", "arviz") if check_pymc else ())),
-        },
-    )
+    provenance = call_provenance(
+        plan.design_hash(), data, as_of=as_of, analyst=analyst, design_file=design_file,
+        analysis=plan.borrowing_name, packages=("pymc", "arviz") if check_pymc else (),
+    )  # fmt: skip
     return InterimResult(
         plan=plan,
         calls=tuple(calls),
@@ -127,6 +117,36 @@ def interim_analysis(
         notes=tuple(notes),
         checks=checks,
         survival=survival,
+    )
+
+
+def call_provenance(
+    design_hash: str,
+    data: PatientData,
+    *,
+    as_of: dt.date,
+    analyst: str | None,
+    design_file: SourceFile | None,
+    analysis: str,
+    packages: tuple[str, ...] = (),
+    extra: dict[str, Any] | None = None,
+) -> Provenance:
+    """An interim call's provenance: design hash, cut-off, analyst, the inputs' SHA-256,
+    the analysis and the versions of the packages that read the files (and ``packages``)."""
+    inputs = data.to_provenance() + ([design_file.to_dict()] if design_file else [])
+    return Provenance(
+        "exact",
+        design_hash,
+        details={
+            "call": "interim analysis",
+            "as_of": as_of.isoformat(),
+            "analyst": analyst,
+            "data_format": data.format,
+            "inputs": inputs,
+            "analysis": analysis,
+            **(extra or {}),
+            "versions": versions(*_readers(data), *packages),
+        },
     )
 
 

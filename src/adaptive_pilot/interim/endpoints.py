@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,10 +25,11 @@ from ..cohorts.endpoint_borrowing import EndpointBorrowing
 from ..designs.multi_endpoint import MultiEndpointDesign
 from ..patients.categories import CategoryCounts, CategoryDefinition, category_counts
 from ..patients.records import PatientData, SourceFile
-from ..provenance import Provenance, versions
+from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, records
-from .call import unconfirmed_notes
+from .call import call_provenance, unconfirmed_notes
 from .decide import DECISION_LABELS
+from .result import Audited
 
 __all__ = ["EndpointCohortCall", "EndpointInterimResult", "endpoint_interim", "plain_words"]
 
@@ -68,7 +69,7 @@ class EndpointCohortCall:
 
 
 @dataclass(frozen=True)
-class EndpointInterimResult(ResultMixin):
+class EndpointInterimResult(Audited, ResultMixin):
     """Decisions per cohort at a data cut-off for a design on several endpoints.
 
     Attributes
@@ -77,18 +78,8 @@ class EndpointInterimResult(ResultMixin):
         The design's name and title.
     calls : tuple of EndpointCohortCall
         One per cohort, in design order.
-    data : PatientData
-        The validated patient records (closed data: never leaves the session).
-    as_of : date
-        The data cut-off.
-    analyst : str or None
-        Who made the call.
-    provenance : Provenance
-        Design hash, input files' SHA-256, cut-off, versions, analyst, UTC time.
-    notes : tuple of str
-        Flags for the DSMB (unplanned looks, pending patients, data left out).
-    audit : mapping or None
-        The audit record (id and hash) once written to an audit database.
+    data, as_of, analyst, provenance, notes, audit
+        As in :class:`~adaptive_pilot.interim.result.InterimResult`.
     designs : tuple of MultiEndpointDesign
         Each cohort's design (for the words of the rule).
     """
@@ -145,13 +136,7 @@ class EndpointInterimResult(ResultMixin):
             "notes": list(self.notes),
             "provenance": self.provenance.to_dict(),
         }
-        if self.audit is not None:
-            payload["audit"] = dict(self.audit)
-        return payload
-
-    def with_audit(self, record: Mapping[str, Any]) -> EndpointInterimResult:
-        """A copy that carries its audit record (id, hash)."""
-        return replace(self, audit=dict(record))
+        return self._audited(payload)
 
     def summary(self) -> Summary:
         """Decision per cohort, then each endpoint's posterior against the cut-off."""
@@ -263,21 +248,11 @@ def endpoint_interim(
         _decide(name_, design, count, q)
         for (name_, design), count, q in zip(cohorts, counts, borrowed, strict=True)
     ]
-    inputs = data.to_provenance() + ([design_file.to_dict()] if design_file else [])
-    provenance = Provenance(
-        "exact",
-        design_hash,
-        details={
-            "call": "interim analysis",
-            "as_of": as_of.isoformat(),
-            "analyst": analyst,
-            "data_format": data.format,
-            "inputs": inputs,
-            "analysis": "independent" if borrowing is None else "hierarchical",
-            **({} if borrowing is None else {"borrowing": borrowing.to_dict()}),
-            "versions": versions(),
-        },
-    )
+    provenance = call_provenance(
+        design_hash, data, as_of=as_of, analyst=analyst, design_file=design_file,
+        analysis="independent" if borrowing is None else "hierarchical",
+        extra={} if borrowing is None else {"borrowing": borrowing.to_dict()},
+    )  # fmt: skip
     return EndpointInterimResult(
         name, title, tuple(calls), data, as_of, analyst, provenance,
         tuple([*data.notes, *_notes(calls, counts)]), None, tuple(d for _, d in cohorts),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Self
 
 import pandas as pd
 
@@ -16,7 +16,7 @@ from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, json_safe, records
 from .decide import DECISION_LABELS, CohortCall
 
-__all__ = ["COHORT_KEYS", "InterimResult"]
+__all__ = ["COHORT_KEYS", "Audited", "InterimResult"]
 
 #: Keys of each cohort in the JSON output, in order.
 COHORT_KEYS = (
@@ -59,8 +59,24 @@ _SHOWN = [
 ]
 
 
+class Audited:
+    """An interim call that can carry its audit record (frozen dataclasses with ``audit``)."""
+
+    audit: Mapping[str, Any] | None
+
+    def with_audit(self, record: Mapping[str, Any]) -> Self:
+        """A copy that carries its audit record (id, hash)."""
+        return replace(self, audit=dict(record))  # type: ignore[type-var]
+
+    def _audited(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """``payload`` with the audit record, when there is one."""
+        if self.audit is not None:
+            payload["audit"] = dict(self.audit)
+        return payload
+
+
 @dataclass(frozen=True)
-class InterimResult(ResultMixin):
+class InterimResult(Audited, ResultMixin):
     """Decisions per cohort at a data cut-off (see :func:`adaptive_pilot.interim.interim_analysis`).
 
     Attributes
@@ -133,13 +149,7 @@ class InterimResult(ResultMixin):
             "notes": list(self.notes),
             "provenance": self.provenance.to_dict(),
         }
-        if self.audit is not None:
-            payload["audit"] = dict(self.audit)
-        return payload
-
-    def with_audit(self, record: Mapping[str, Any]) -> InterimResult:
-        """A copy that carries its audit record (id, hash)."""
-        return replace(self, audit=dict(record))
+        return self._audited(payload)
 
     def summary(self) -> Summary:
         """Decisions per cohort, reasons, and inference for the cohorts that ended."""

@@ -23,7 +23,12 @@ from ..rules.endpoint_bounds import EndpointBounds
 from ._stops import LookStops
 from .multinomial import multinomial_stopping_probabilities
 
-__all__ = ["EndpointOperatingCharacteristics", "endpoint_oc", "scenario_cells"]
+__all__ = [
+    "EndpointOperatingCharacteristics",
+    "category_row",
+    "endpoint_oc",
+    "scenario_cells",
+]
 
 
 @dataclass(frozen=True)
@@ -155,10 +160,10 @@ def scenario_cells(
         labels = tuple(str(k) for k in scenarios)
         rows = [_any_row(categories, v, f"{field}.{k}") for k, v in scenarios.items()]
     elif isinstance(scenarios, Mapping):
-        labels, rows = ("scenario 1",), [_row(categories, scenarios, field)]
+        labels, rows = ("scenario 1",), [category_row(categories, scenarios, field)]
     elif isinstance(scenarios, Sequence) and scenarios and isinstance(scenarios[0], Mapping):
         labels = tuple(f"scenario {i + 1}" for i in range(len(scenarios)))
-        rows = [_row(categories, v, f"{field}[{i}]") for i, v in enumerate(scenarios)]
+        rows = [category_row(categories, v, f"{field}[{i}]") for i, v in enumerate(scenarios)]
     else:
         array = np.atleast_2d(np.asarray(scenarios, dtype=float))
         if array.ndim != 2 or array.shape[1] != len(categories):
@@ -171,7 +176,7 @@ def scenario_cells(
 def _any_row(categories: Sequence[str], values: Any, field: str) -> np.ndarray:
     """One scenario as a {category: probability} map or one probability per category."""
     if isinstance(values, Mapping):
-        return _row(categories, values, field)
+        return category_row(categories, values, field)
     try:
         row = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
@@ -181,7 +186,12 @@ def _any_row(categories: Sequence[str], values: Any, field: str) -> np.ndarray:
     return _checked(row, field)
 
 
-def _row(categories: Sequence[str], values: Mapping[str, Any], field: str) -> np.ndarray:
+def category_row(categories: Sequence[str], values: Mapping[str, Any], field: str) -> np.ndarray:
+    """One scenario's {category: probability} as a row in the categories' order.
+
+    Every category once and no other, numbers >= 0 summing to 1 (within 1e-9), or one
+    line naming ``field`` says what is wrong.
+    """
     unknown = [c for c in values if c not in categories]
     if unknown:
         raise InputError(
@@ -189,7 +199,11 @@ def _row(categories: Sequence[str], values: Mapping[str, Any], field: str) -> np
         )
     missing = [c for c in categories if c not in values]
     if missing:
-        raise InputError(field, f"needs a probability for every category (missing {missing[0]!r})")
+        raise InputError(
+            field,
+            f"has no probability for {missing[0]!r}; give one per category "
+            f"({', '.join(categories)})",
+        )
     try:
         row = np.array([float(values[c]) for c in categories])
     except (TypeError, ValueError):
@@ -198,10 +212,10 @@ def _row(categories: Sequence[str], values: Mapping[str, Any], field: str) -> np
 
 
 def _checked(row: np.ndarray, field: str) -> np.ndarray:
-    if not np.all(np.isfinite(row)) or np.any(row < 0) or abs(row.sum() - 1.0) > 1e-9:
-        raise InputError(
-            field, f"category probabilities must be >= 0 and sum to 1 (sum {row.sum():.6g})"
-        )
+    if not np.all(np.isfinite(row)) or np.any(row < 0):
+        raise InputError(field, "category probabilities must be numbers >= 0")
+    if abs(row.sum() - 1.0) > 1e-9:
+        raise InputError(field, f"the category probabilities sum to {row.sum():g}, not 1")
     return row / row.sum()
 
 

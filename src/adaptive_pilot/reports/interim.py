@@ -54,12 +54,7 @@ def audit_payload(result: InterimResult | EndpointInterimResult) -> dict[str, An
         return _endpoint_audit_payload(result)
     details = result.provenance.details
     return {
-        "call": "interim analysis",
-        "design": {"name": result.plan.name, "hash": result.provenance.design_hash},
-        "as_of": result.as_of.isoformat(),
-        "inputs": details["inputs"],
-        **({"plan_origin": details["plan_origin"]} if "plan_origin" in details else {}),
-        "analysis": details["analysis"],
+        **_payload_head(result, result.plan.name),
         "decisions": [
             {
                 "cohort": c.cohort,
@@ -73,6 +68,19 @@ def audit_payload(result: InterimResult | EndpointInterimResult) -> dict[str, An
             for c in result.calls
         ],
         "versions": details["versions"],
+    }
+
+
+def _payload_head(result: InterimResult | EndpointInterimResult, name: str) -> dict[str, Any]:
+    """What every audit record starts with: the call, the design, cut-off, inputs, analysis."""
+    details = result.provenance.details
+    return {
+        "call": "interim analysis",
+        "design": {"name": name, "hash": result.provenance.design_hash},
+        "as_of": result.as_of.isoformat(),
+        "inputs": details["inputs"],
+        **({"plan_origin": details["plan_origin"]} if "plan_origin" in details else {}),
+        "analysis": details["analysis"],
     }
 
 
@@ -170,6 +178,24 @@ def _page(title: str, banner: str, sections: list[str], *, open_report: bool) ->
     )
 
 
+def _closed_page(title: str, sections: list[str]) -> str:
+    """The closed report's page around its sections, with the DSMB-only banner."""
+    return _page(
+        f"Closed interim report: {title}",
+        "CLOSED: for the Data Safety Monitoring Board only. Contains outcomes and decisions.",
+        sections,
+        open_report=False,
+    )
+
+
+def _figure_block(drawing: str, caption: str) -> str:
+    """An inline SVG figure with its caption."""
+    return (
+        f'<figure class="ap-figure">{drawing}<figcaption>{html.escape(caption)}'
+        "</figcaption></figure>"
+    )
+
+
 def closed_report(result: InterimResult | EndpointInterimResult) -> str:
     """The DSMB's closed report (self-contained HTML)."""
     if isinstance(result, EndpointInterimResult):
@@ -183,12 +209,7 @@ def closed_report(result: InterimResult | EndpointInterimResult) -> str:
     sections = [summary.as_html(), _figures(result), detail.as_html()]
     for name, inference in result.inference.items():
         sections.append(f"<h3>{html.escape(name)}</h3>" + inference.summary().as_html())
-    return _page(
-        f"Closed interim report: {result.plan.title or result.plan.name}",
-        "CLOSED: for the Data Safety Monitoring Board only. Contains outcomes and decisions.",
-        sections,
-        open_report=False,
-    )
+    return _closed_page(result.plan.title or result.plan.name, sections)
 
 
 def _every_figure(result: InterimResult) -> Table:
@@ -224,10 +245,7 @@ def _figures(result: InterimResult) -> str:
             f"{plan.p0:g}); predictive probability of each way the cohort can end, following "
             "the boundary table; the current position against the stopping regions."
         )
-        parts.append(
-            f'<figure class="ap-figure">{drawing}<figcaption>{html.escape(caption)}'
-            "</figcaption></figure>"
-        )
+        parts.append(_figure_block(drawing, caption))
     return "\n".join(parts)
 
 
@@ -269,11 +287,7 @@ def write_outputs(result: InterimResult | EndpointInterimResult, folder: str | P
 def _endpoint_audit_payload(result: EndpointInterimResult) -> dict[str, Any]:
     details = result.provenance.details
     return {
-        "call": "interim analysis",
-        "design": {"name": result.name, "hash": result.provenance.design_hash},
-        "as_of": result.as_of.isoformat(),
-        "inputs": details["inputs"],
-        "analysis": details["analysis"],
+        **_payload_head(result, result.name),
         "decisions": [
             {
                 "cohort": c.cohort,
@@ -307,17 +321,9 @@ def _endpoint_closed_report(result: EndpointInterimResult) -> str:
             "(shaded: the rate better than its threshold), and the probability that decides "
             "against the cut-off."
         )
-        parts.append(
-            f'<figure class="ap-figure">{drawing}<figcaption>{html.escape(caption)}'
-            "</figcaption></figure>"
-        )
+        parts.append(_figure_block(drawing, caption))
     sections = [result.summary().as_html(), "\n".join(parts), detail.as_html()]
-    return _page(
-        f"Closed interim report: {result.title or result.name}",
-        "CLOSED: for the Data Safety Monitoring Board only. Contains outcomes and decisions.",
-        sections,
-        open_report=False,
-    )
+    return _closed_page(result.title or result.name, sections)
 
 
 def _endpoint_open_summary(result: EndpointInterimResult) -> Summary:

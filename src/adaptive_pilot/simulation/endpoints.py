@@ -42,6 +42,7 @@ from . import outcomes as ends
 from .kernel import accrual_arrivals
 from .progress import Progress, progress_reporter, stderr_line
 from .scenarios import EndpointCohort, EndpointScenario
+from .summary import mean_with_se, outcome_rows, proportion
 from .workers import run_jobs
 
 __all__ = ["EndpointCohort", "EndpointScenario", "EndpointSimulation", "simulate_endpoints"]
@@ -488,28 +489,9 @@ def _frame(
             rows.append((scenario.name, cohort, metric, float(estimate), float(mcse)))  # noqa: B023
 
         for j, cohort in enumerate(cohorts):
-            counts = stats[f"outcomes/{j}"]
-            go = counts[ends.GO] + counts[ends.EFFICACY] + counts[ends.INCOMPLETE_GO]
-            add(cohort.name, "p_go", *_proportion(go, n))
-            add(cohort.name, "p_early_futility", *_proportion(counts[ends.FUTILITY], n))
-            add(cohort.name, "p_early_efficacy", *_proportion(counts[ends.EFFICACY], n))
-            add(cohort.name, "p_nogo_final", *_proportion(counts[ends.NOGO], n))
-            if accrual.max_duration is not None:
-                incomplete = counts[ends.INCOMPLETE] + counts[ends.INCOMPLETE_GO]
-                add(cohort.name, "p_incomplete", *_proportion(incomplete, n))
-            add(cohort.name, "en", *_mean(stats[f"n/{j}"], n))
-        add(_ALL, "p_any_go", *_proportion(stats["any_go"][0], n))
-        add(_ALL, "en", *_mean(stats["n/all"], n))
-        add(_ALL, "duration", *_mean(stats["duration"], n))
+            outcome_rows(add, cohort.name, stats[f"outcomes/{j}"], n, accrual)
+            add(cohort.name, "en", *mean_with_se(stats[f"n/{j}"], n))
+        add(_ALL, "p_any_go", *proportion(stats["any_go"][0], n))
+        add(_ALL, "en", *mean_with_se(stats["n/all"], n))
+        add(_ALL, "duration", *mean_with_se(stats["duration"], n))
     return pd.DataFrame(rows, columns=["scenario", "cohort", "metric", "estimate", "mcse"])
-
-
-def _proportion(count: float, n: int) -> tuple[float, float]:
-    p = float(count) / n
-    return p, math.sqrt(max(p * (1 - p), 0.0) / n)
-
-
-def _mean(sums: np.ndarray, n: int) -> tuple[float, float]:
-    mean = float(sums[0]) / n
-    variance = max(float(sums[1]) / n - mean**2, 0.0)
-    return mean, math.sqrt(variance / n)

@@ -13,6 +13,7 @@ workers. Monte Carlo standard errors:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -350,20 +351,10 @@ def result_frame(
 
         for j, cohort in enumerate(trial.cohorts):
             counts = stats[f"outcomes/{j}"]
-            go = counts[ends.GO] + counts[ends.EFFICACY] + counts[ends.INCOMPLETE_GO]
-            add(cohort.name, "p_go", *_proportion(go, n))
-            add(cohort.name, "p_early_futility", *_proportion(counts[ends.FUTILITY], n))
-            add(cohort.name, "p_early_efficacy", *_proportion(counts[ends.EFFICACY], n))
-            add(cohort.name, "p_nogo_final", *_proportion(counts[ends.NOGO], n))
-            if trial.decides_consider(j):
-                add(cohort.name, "p_consider_final", *_proportion(counts[ends.CONSIDER], n))
-            if cohort.toxicity is not None:
-                add(cohort.name, "p_stop_toxicity", *_proportion(counts[ends.TOXICITY], n))
-            if trial.accrual.max_duration is not None:
-                incomplete = counts[ends.INCOMPLETE] + counts[ends.INCOMPLETE_GO]
-                add(cohort.name, "p_incomplete", *_proportion(incomplete, n))
-                if trial.accrual.incomplete == "analyse":
-                    add(cohort.name, "p_go_incomplete", *_proportion(counts[ends.INCOMPLETE_GO], n))
+            go = outcome_rows(
+                add, cohort.name, counts, n, trial.accrual,
+                consider=trial.decides_consider(j), toxicity=cohort.toxicity is not None,
+            )  # fmt: skip
             if f"h0/{j}" in stats:  # rates drawn from the design prior
                 go_count = int(go)
                 add(cohort.name, "p_h0_given_go", *_ratio(stats[f"go_h0/{j}"][0], go_count))
@@ -371,9 +362,9 @@ def result_frame(
                     *_ratio(stats[f"nogo_h1/{j}"][0], int(stats[f"nogo/{j}"][0])))  # fmt: skip
             _distribution_rows(add, cohort.name, stats[f"n_hist/{j}"], stats[f"time/{j}"], n)
             _survival_rows(add, cohort.name, stats, j, n)
-        add(ALL, "p_any_go", *_proportion(stats["any_go"][0], n))
+        add(ALL, "p_any_go", *proportion(stats["any_go"][0], n))
         if scenario.response_prior is not None or trial.null_cohorts(scenario.response).any():
-            add(ALL, "fwer", *_proportion(stats["false_go"][0], n))
+            add(ALL, "fwer", *proportion(stats["false_go"][0], n))
         _distribution_rows(add, ALL, stats["n_hist/all"], stats["time/all"], n)
     return pd.DataFrame(rows, columns=["scenario", "cohort", "metric", "estimate", "mcse"])
 
@@ -412,7 +403,7 @@ def _survival_rows(add: Any, cohort: str, stats: dict[str, np.ndarray], j: int, 
         count, total, squares = stats[key][:, j]
         add(cohort, metric, *_moments_mean(count, total, squares))
         if field.startswith("median"):
-            add(cohort, f"p_{field}_reached", *_proportion(count, n))
+            add(cohort, f"p_{field}_reached", *proportion(count, n))
 
 
 def _moments_mean(count: float, total: float, squares: float) -> tuple[float, float]:
@@ -440,7 +431,43 @@ def _quantile(cdf: np.ndarray, q: float) -> float:
     return float(np.searchsorted(cdf, q - 1e-12, side="left"))
 
 
-def _proportion(count: float, n: int) -> tuple[float, float]:
+def outcome_rows(
+    add: Callable[[str, str, float, float], None],
+    cohort: str,
+    counts: np.ndarray,
+    n: int,
+    accrual: Any,
+    *,
+    consider: bool = False,
+    toxicity: bool = False,
+) -> float:
+    """A cohort's rows from its outcome counts over n trials: P(GO), early stops, final
+    NO-GO (CONSIDER, toxicity stops and incomplete cohorts where they can happen), each
+    with its MCSE. Returns the number of GO trials."""
+    go = counts[ends.GO] + counts[ends.EFFICACY] + counts[ends.INCOMPLETE_GO]
+    add(cohort, "p_go", *proportion(go, n))
+    add(cohort, "p_early_futility", *proportion(counts[ends.FUTILITY], n))
+    add(cohort, "p_early_efficacy", *proportion(counts[ends.EFFICACY], n))
+    add(cohort, "p_nogo_final", *proportion(counts[ends.NOGO], n))
+    if consider:
+        add(cohort, "p_consider_final", *proportion(counts[ends.CONSIDER], n))
+    if toxicity:
+        add(cohort, "p_stop_toxicity", *proportion(counts[ends.TOXICITY], n))
+    if accrual.max_duration is not None:
+        incomplete = counts[ends.INCOMPLETE] + counts[ends.INCOMPLETE_GO]
+        add(cohort, "p_incomplete", *proportion(incomplete, n))
+        if accrual.incomplete == "analyse":
+            add(cohort, "p_go_incomplete", *proportion(counts[ends.INCOMPLETE_GO], n))
+    return float(go)
+
+
+def mean_with_se(sums: np.ndarray, n: int) -> tuple[float, float]:
+    """Mean and its MCSE from (sum, sum of squares) over n trials."""
+    mean = float(sums[0]) / n
+    return mean, _mean_se(mean, float(sums[1]) / n, n)
+
+
+def proportion(count: float, n: int) -> tuple[float, float]:
     p = float(count) / n
     return p, math.sqrt(p * (1 - p) / n)
 
@@ -460,4 +487,4 @@ def _ratio(hits: float, total: int) -> tuple[float, float]:
     """A conditional proportion hits / total and its MCSE given total (NaN when total is 0)."""
     if total <= 0:
         return math.nan, math.nan
-    return _proportion(hits, total)
+    return proportion(hits, total)

@@ -20,7 +20,7 @@ Example (YAML)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from ..cohorts.trial import TrialDesign
 from ..errors import InputError
+from ..oc.endpoints import category_row
 from ..simulation.scenarios import EndpointScenario, Scenario
 from ..simulation.survival import EventTimeModel, SurvivalScenario
 from .reading import read_validated
@@ -113,13 +114,8 @@ def load_scenarios(path: str | Path, trial: TrialDesign) -> list[Scenario]:
     path = Path(path)
     spec, _, _ = read_validated(path, "scenario file", ScenarioFileSpec)
     names = trial.cohort_names
-    seen: set[str] = set()
     out = []
-    for i, item in enumerate(spec.scenarios):
-        where = f"{path}: scenarios[{i}] ({item.name})"
-        if item.name in seen:
-            raise InputError(where, f"repeats the scenario name '{item.name}'")
-        seen.add(item.name)
+    for item, where in _named(spec.scenarios, path):
         priors = None
         if item.response == "design_prior":
             priors = _design_priors(trial, item, f"{where}.response")
@@ -196,37 +192,29 @@ def load_endpoint_scenarios(
     path = Path(path)
     spec, _, _ = read_validated(path, "scenario file", EndpointScenarioFileSpec)
     names = tuple(cohorts)
-    seen: set[str] = set()
     out = []
-    for i, item in enumerate(spec.scenarios):
-        where = f"{path}: scenarios[{i}] ({item.name})"
-        if item.name in seen:
-            raise InputError(where, f"repeats the scenario name '{item.name}'")
-        seen.add(item.name)
+    for item, where in _named(spec.scenarios, path):
         value = item.cells
         if all(isinstance(v, dict) for v in value.values()):
             _check_names(value, names, f"{where}.cells", "category probabilities")
-            rows = [_cells(value[n], categories, f"{where}.cells.{n}") for n in names]  # type: ignore[arg-type]
+            rows = [category_row(categories, value[n], f"{where}.cells.{n}") for n in names]  # type: ignore[arg-type]
         else:
-            rows = [_cells(value, categories, f"{where}.cells")] * len(names)  # type: ignore[arg-type]
+            rows = [category_row(categories, value, f"{where}.cells")] * len(names)
         out.append(EndpointScenario(item.name, np.array(rows), item.description))
     return out
 
 
-def _cells(value: Mapping[str, float], categories: Sequence[str], field: str) -> list[float]:
-    unknown = [c for c in value if c not in categories]
-    missing = [c for c in categories if c not in value]
-    if unknown or missing:
-        what = (
-            f"names {unknown[0]!r}, which is not a category"
-            if unknown
-            else (f"has no probability for {missing[0]!r}")
-        )
-        raise InputError(field, f"{what}; the categories are {', '.join(categories)}")
-    total = sum(value.values())
-    if abs(total - 1.0) > 1e-9:
-        raise InputError(field, f"the category probabilities sum to {total:g}, not 1")
-    return [float(value[c]) for c in categories]
+def _named[T: (ScenarioSpec, EndpointScenarioSpec)](
+    items: Sequence[T], path: Path
+) -> Iterator[tuple[T, str]]:
+    """Each scenario with where it is in the file; a repeated name is refused."""
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        where = f"{path}: scenarios[{i}] ({item.name})"
+        if item.name in seen:
+            raise InputError(where, f"repeats the scenario name '{item.name}'")
+        seen.add(item.name)
+        yield item, where
 
 
 def _design_priors(trial: TrialDesign, item: ScenarioSpec, field: str) -> tuple[Any, ...]:

@@ -155,20 +155,14 @@ class OutcomeSpec(_Spec):
         named = value if all(isinstance(v, dict) for v in value.values()) else {single: value}
         out = {}
         for label, cells in named.items():
-            missing = [c for c in self.names if c not in cells]
-            unknown = [c for c in cells if c not in self.names]
-            if unknown or missing:
-                what = f"{unknown[0]!r} is not a category" if unknown else f"misses {missing[0]!r}"
-                raise ValueError(
-                    f"outcome.{which} scenario {label!r} {what}; give one probability per "
-                    f"category ({', '.join(self.names)})"
-                )
-            total = sum(cells.values())
-            if abs(total - 1.0) > 1e-9:
-                raise ValueError(
-                    f"outcome.{which} scenario {label!r}: probabilities sum to {total:g}, not 1"
-                )
-            out[label] = [float(cells[c]) for c in self.names]
+            from ..errors import InputError
+            from ..oc.endpoints import category_row
+
+            try:
+                row = category_row(self.names, cells, f"outcome.{which}")
+            except InputError as error:
+                raise ValueError(f"outcome.{which} scenario {label!r}: {error.message}") from None
+            out[label] = [float(v) for v in row]
         return out
 
 
