@@ -108,7 +108,7 @@ LAYERS: list[set[str]] = [
     # numerics and the boundary table, in four steps
     {"errors", "_limits", "glossary", "_lazy"},
     {"_validate", "_files", "_grid", "_binomial", "_lattice", "provenance", "priors",
-     "kaplan_meier"},
+     "kaplan_meier", "_gamma_sum"},
     {"results", "ess", "conflict"},
     {"boundary_table", "prior_information"},
     {"rules"},  # stopping rules and the one compile path
@@ -254,7 +254,27 @@ def _results() -> list[object]:
         _endpoint_interim(),
         _endpoint_simulation(),
         _endpoint_sensitivity(),
+        *_time_to_event(),
     ]
+
+
+def _time_to_event():
+    import datetime as dt
+
+    from adaptive_pilot.dsmb.run import run_interim
+    from adaptive_pilot.simulation.survival_monitoring import simulate_survival_monitoring
+
+    resolved = ap.load_design(REPO / "designs" / "motivating_trial_pfs.yaml")
+    cohorts, accrual = resolved.survival_trial()
+    scenarios = resolved.survival_scenarios()[:1]
+    simulated = simulate_survival_monitoring(
+        cohorts, accrual, scenarios, 50, 1, imputations=20, progress=False
+    )
+    call = run_interim(
+        resolved, data=REPO / "designs" / "motivating_trial_synthetic_patients.csv",
+        as_of=dt.date(2026, 6, 30),
+    )  # fmt: skip
+    return [resolved.survival_summary(), simulated, call]
 
 
 def _endpoint_sensitivity():

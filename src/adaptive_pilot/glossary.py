@@ -60,6 +60,31 @@ METRICS: dict[str, Term] = {
     "p_stop_toxicity": Term(
         "P(toxicity stop)", "probability of stopping for toxicity at any look", ".4f"
     ),
+    "p_expected_success": Term(
+        "P(stop enrolment: expected success)",
+        "time-to-event designs: probability of stopping enrolment at an interim look because "
+        "the patients enrolled are expected to give a GO (they are then followed up and "
+        "analysed, so the GO is not certain)",
+        ".4f",
+    ),
+    "final_events": Term(
+        "events at final",
+        "time-to-event designs: events within the landmark at the final analysis (mean over "
+        "the trials that reach it)",
+        ".2f",
+    ),
+    "pp_now": Term(
+        "PP(now)",
+        "predictive probability of a final GO with the patients enrolled so far, followed to "
+        "the landmark (Goldilocks imputation; Monte Carlo)",
+        ".4f",
+    ),
+    "pp_max": Term(
+        "PP(max)",
+        "predictive probability of a final GO with enrolment continued to the maximum "
+        "(Goldilocks imputation; Monte Carlo)",
+        ".4f",
+    ),
     "p_nogo_final": Term(
         "P(final NO-GO)", "probability of reaching the final look and being NO-GO there", ".4f"
     ),
@@ -386,6 +411,52 @@ FIELDS: dict[str, Term] = {
     "consider0": Term("P(CONSIDER | p0)", "probability of CONSIDER at p0", ".4f"),
     "consider1": Term("P(CONSIDER | p1)", "probability of CONSIDER at p1", ".4f"),
     "n_max": Term("N", "maximum sample size", "d"),
+    "look_at": Term(
+        "at",
+        "time-to-event designs: where an interim look falls, in patients enrolled, events "
+        "within the landmark or months from the first enrolment",
+        "g",
+    ),
+    "expected_success_above": Term(
+        "stop enrolment if PP(now) >",
+        "stop enrolment for expected success if the predictive probability of a final GO "
+        "with the patients enrolled so far exceeds this",
+        "g",
+    ),
+    "futility_below": Term(
+        "futility if below",
+        "stop for futility if the look's statistic (PP(max) or P(better)) is below this",
+        "g",
+    ),
+    "exposure_months": Term(
+        "exposure (months)", "months of follow-up within the landmark, summed over patients", ".1f"
+    ),
+    "goal": Term("goal", "the performance goal for survival at the landmark", "g"),
+    "target": Term("target", "survival at the landmark hoped for (the alternative)", "g"),
+    "breaks": Term(
+        "breaks", "months where a piecewise-exponential hazard may change (none: exponential)", ""
+    ),
+    "success": Term(
+        "success",
+        "final GO if the posterior probability that survival at the landmark beats the goal "
+        "exceeds this",
+        "g",
+    ),
+    "expected_success": Term(
+        "expected success",
+        "the thresholds of PP(now) that stop enrolment for expected success, per interim look",
+        "",
+    ),
+    "imputations": Term("imputations", "imputations per predictive probability", "d"),
+    "s_landmark_mean": Term(
+        "E[S(landmark)]", "posterior mean of survival at the landmark (exact)", ".4f"
+    ),
+    "in_follow_up": Term(
+        "in follow-up",
+        "patients censored before the landmark and still followed (imputed by the predictive "
+        "probabilities)",
+        "d",
+    ),
     "kind": Term("design", "which design of a search: minimax, admissible, optimal", ""),
     "r1": Term("r1", "Simon: stop after stage 1 if x1 <= r1", "d"),
     "n1": Term("n1", "Simon: evaluable patients in stage 1", "d"),
@@ -446,7 +517,8 @@ FIELDS: dict[str, Term] = {
     "decision": Term(
         "decision",
         "continue, stop_futility, stop_efficacy, stop_toxicity, go, consider (Go / Consider / "
-        "No-Go designs) or no_go",
+        "No-Go designs) or no_go; time-to-event designs also stop_enrolment (expected "
+        "success: follow up, then analyse) and follow_up (enrolment complete)",
         "",
     ),
     "reason": Term("reason", "the decision in words, with the bound that applied", ""),

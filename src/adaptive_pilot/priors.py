@@ -24,6 +24,7 @@ __all__ = [
     "BetaMixturePrior",
     "BetaPrior",
     "DirichletPrior",
+    "GammaPrior",
     "Prior",
     "prior_from_historical",
     "robustify",
@@ -331,6 +332,35 @@ class DirichletPrior:
 
     def __str__(self) -> str:
         return "Dirichlet(" + ", ".join(f"{v:g}" for v in self.concentration) + ")"
+
+
+@dataclass(frozen=True)
+class GammaPrior:
+    """Gamma(shape, rate) prior for an event hazard (events per month).
+
+    With d events over E months of exposure the posterior is
+    Gamma(shape + d, rate + E): shape is a prior number of events and rate a prior
+    exposure in months. The default Gamma(0.1, 0.1) is goldilocks' weak prior.
+    """
+
+    shape: float = 0.1
+    rate: float = 0.1
+
+    def __post_init__(self) -> None:
+        for name in ("shape", "rate"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InputError(f"prior.{name}", f"must be a positive number (got {value!r})")
+            if not (math.isfinite(value) and value > 0):
+                raise InputError(f"prior.{name}", f"must be a positive number (got {value})")
+            object.__setattr__(self, name, float(value))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"shape": self.shape, "rate": self.rate}
+
+    def __str__(self) -> str:
+        return f"Gamma({self.shape:g}, {self.rate:g})"
 
 
 def prior_from_historical(

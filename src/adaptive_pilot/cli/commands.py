@@ -512,7 +512,14 @@ COMMANDS: tuple[Command, ...] = (
             Option(
                 "--scenarios",
                 help="scenario file (YAML or TOML); a design with several endpoints defaults "
-                "to its own null and alternative scenarios",
+                "to its own null and alternative scenarios, a time_to_event design uses its own",
+                default=None,
+            ),
+            Option(
+                "--imputations",
+                help="imputations per predictive probability (time_to_event designs; default: "
+                "the design's)",
+                type=Count(10, 100000),
                 default=None,
             ),
             Option(
@@ -595,6 +602,13 @@ COMMANDS: tuple[Command, ...] = (
             ),
             Option(
                 "--level", help="level of the CIs of ended cohorts", type=PROBABILITY, default=0.9
+            ),
+            Option(
+                "--seed",
+                help="seed of the predictive probabilities' imputations (time_to_event designs; "
+                "recorded)",
+                type=Count(0),
+                default=None,
             ),
             Option(
                 "--format",

@@ -104,6 +104,16 @@ def run_design(args: argparse.Namespace) -> str:
     from ..spec import load_design
 
     resolved = load_design(args.file)
+    if resolved.is_time_to_event:
+        from ..errors import InputError
+
+        if args.p is not None:
+            raise InputError(
+                "--p",
+                "a time_to_event design is simulated at its scenarios (adaptive-pilot simulate "
+                "FILE), not evaluated at response rates",
+            )
+        return _render(resolved.survival_summary(), args.format)
     if resolved.is_multi_endpoint:
         from ..errors import InputError
 
@@ -412,6 +422,10 @@ def run_simulate(args: argparse.Namespace) -> str:
     resolved = load_design(args.design)
     if resolved.is_multi_endpoint:
         return _simulate_endpoints(resolved, args)
+    if resolved.is_time_to_event:
+        return _simulate_time_to_event(resolved, args)
+    if args.imputations is not None:
+        raise InputError("--imputations", "is read only for a time_to_event design")
     if args.scenarios is None:
         raise InputError("--scenarios", "is required: a scenario file (YAML or TOML)")
     trial = resolved.trial(args.analysis)
@@ -434,11 +448,9 @@ def run_simulate(args: argparse.Namespace) -> str:
     return output
 
 
-def _simulate_endpoints(resolved: Any, args: argparse.Namespace) -> str:
-    """``simulate`` for a design on several endpoints (each cohort on its own data)."""
+def _only_loky(args: argparse.Namespace, kind: str) -> None:
+    """Refuse the options these simulators do not have yet, in one line."""
     from ..errors import InputError
-    from ..simulation.endpoints import CHUNK_SIZE, simulate_endpoints
-    from ..spec.scenarios import load_endpoint_scenarios
 
     for option, value, allowed in (
         ("--backend", args.backend, ("loky",)),
@@ -448,9 +460,50 @@ def _simulate_endpoints(resolved: Any, args: argparse.Namespace) -> str:
         if value not in allowed:
             raise InputError(
                 option,
-                "is not available yet for a design with several endpoints (simulated in this "
-                "process or loky workers, without checkpoints)",
+                f"is not available yet for {kind} (simulated in this process or loky workers, "
+                "without checkpoints)",
             )
+
+
+def _simulate_time_to_event(resolved: Any, args: argparse.Namespace) -> str:
+    """``simulate`` for a time_to_event design (each cohort on its own data)."""
+    from ..errors import InputError
+    from ..simulation.survival_monitoring import CHUNK_SIZE, simulate_survival_monitoring
+
+    _only_loky(args, "a time_to_event design")
+    if args.scenarios is not None:
+        raise InputError(
+            "--scenarios",
+            "a time_to_event design is simulated at the scenarios of its time_to_event section "
+            "(leave --scenarios out)",
+        )
+    if args.analysis not in (None, "independent"):
+        raise InputError("--analysis", "a time_to_event design decides each cohort on its own")
+    cohorts, accrual = resolved.survival_trial()
+    result = simulate_survival_monitoring(
+        cohorts,
+        accrual,
+        resolved.survival_scenarios(),
+        args.n_trials,
+        args.seed,
+        imputations=args.imputations,
+        design_hash=resolved.design_hash(),
+        n_jobs=args.n_jobs,
+        chunk_size=args.chunk_size or CHUNK_SIZE,
+        progress=False if args.no_progress else None,
+    )
+    return _render(result, args.format)
+
+
+def _simulate_endpoints(resolved: Any, args: argparse.Namespace) -> str:
+    """``simulate`` for a design on several endpoints (each cohort on its own data)."""
+    from ..errors import InputError
+    from ..simulation.endpoints import CHUNK_SIZE, simulate_endpoints
+    from ..spec.scenarios import load_endpoint_scenarios
+
+    _only_loky(args, "a design with several endpoints")
+    if args.imputations is not None:
+        raise InputError("--imputations", "is read only for a time_to_event design")
     cohorts, accrual = resolved.endpoint_trial()
     borrowing = resolved.endpoint_borrowing(args.analysis)
     if args.scenarios is None:
@@ -518,6 +571,7 @@ def run_interim(args: argparse.Namespace) -> str:
         out=args.out,
         key=key,
         lock_timeout=args.lock_timeout,
+        **({} if args.seed is None else {"seed": args.seed}),
     )
     notes = []
     if args.out is not None:

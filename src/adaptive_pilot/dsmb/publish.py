@@ -39,10 +39,8 @@ from .._files import (
 )
 from ..errors import InputError
 from ..interim import audit
-from ..interim.endpoints import EndpointInterimResult
-from ..interim.result import InterimResult
 from ..interim.signing import SigningKey
-from ..reports.interim import audit_payload, write_outputs
+from ..reports.interim import AnyInterim, audit_payload, write_outputs
 
 __all__ = ["check_out_folder", "complete_pending", "publish"]
 
@@ -96,13 +94,13 @@ def _move_outputs(stage: Path, out: Path) -> None:
 
 
 def publish(
-    result: InterimResult | EndpointInterimResult,
+    result: AnyInterim,
     *,
     out: str | Path | None = None,
     database: str | Path | None = None,
     key: SigningKey | None = None,
     timeout: float = audit.LOCK_TIMEOUT,
-) -> tuple[InterimResult | EndpointInterimResult, list[Path]]:
+) -> tuple[AnyInterim, list[Path]]:
     """Record the call (signed with ``key``) and write its reports into ``out``, together.
 
     Returns the result (carrying its audit record, when there is a database)
@@ -166,7 +164,7 @@ def publish(
 FILES = ("decision.json", "closed_report.html", "open_report.html")
 
 
-def _write(result: InterimResult | EndpointInterimResult, stage: Path) -> None:
+def _write(result: AnyInterim, stage: Path) -> None:
     try:
         stage.mkdir()
         write_outputs(result, stage)

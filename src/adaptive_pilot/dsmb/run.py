@@ -17,6 +17,7 @@ from ..interim.call import interim_analysis
 from ..interim.endpoints import EndpointInterimResult, endpoint_interim
 from ..interim.result import InterimResult
 from ..interim.signing import SigningKey
+from ..interim.survival_call import DEFAULT_SEED, SurvivalInterimResult, survival_interim
 from ..patients import read_adam, read_patients
 from ..patients.records import PatientData, SourceFile
 from ..spec import load_design
@@ -47,7 +48,8 @@ def run_interim(
     key: SigningKey | None = None,
     lock_timeout: float = audit_trail.LOCK_TIMEOUT,
     plan_origin: str | None = None,
-) -> InterimResult | EndpointInterimResult:
+    seed: int = DEFAULT_SEED,
+) -> InterimResult | EndpointInterimResult | SurvivalInterimResult:
     """Decide every cohort of a design from patient files at a data cut-off.
 
     With ``audit`` the call is appended to the audit trail (signed with
@@ -88,6 +90,8 @@ def run_interim(
     lock_timeout : float
         Seconds to wait for another program's lock on the audit database.
 
+    seed : int
+        Seed of a time-to-event design's imputations (recorded in the provenance).
     plan_origin : str, optional
         Where the plan came from when it is not a file the analyst chose, e.g. the
         app's Design page and how it differs from the file it was opened from; kept
@@ -127,13 +131,19 @@ def run_interim(
             "adsl" if adsl is None else "adrs", "ADaM input needs both --adsl and --adrs"
         )
     resolved = design if isinstance(design, ResolvedDesign) else load_design(design)
-    if resolved.is_multi_endpoint:
+    if resolved.is_time_to_event:
+        if check_pymc:
+            raise InputError("check_pymc", "is not available for a time_to_event design")
+        if analysis not in (None, "independent"):
+            raise InputError("analysis", "a time_to_event design decides each cohort on its own")
+        cohort_names: tuple[str, ...] = tuple(name for name, _ in resolved.survival_cohorts)
+    elif resolved.is_multi_endpoint:
         if check_pymc:
             raise InputError(
                 "check_pymc", "is not available yet for a design with several endpoints"
             )
         borrowing = resolved.endpoint_borrowing(analysis)
-        cohort_names: tuple[str, ...] = tuple(name for name, _ in resolved.endpoint_cohorts)
+        cohort_names = tuple(name for name, _ in resolved.endpoint_cohorts)
         definitions, min_grade = resolved.category_definitions()
     else:
         plan = resolved.interim_plan(analysis)
@@ -154,7 +164,22 @@ def run_interim(
         path = Path(resolved.source)
         shown = names.get(str(path), str(path))
         design_file = SourceFile.of("design", Path(shown), path.read_bytes())
-    result: InterimResult | EndpointInterimResult
+    result: InterimResult | EndpointInterimResult | SurvivalInterimResult
+    if resolved.is_time_to_event:
+        result = survival_interim(
+            resolved.survival_cohorts,
+            patients,
+            as_of=as_of,
+            design_hash=resolved.design_hash(),
+            name=resolved.name,
+            title=resolved.title,
+            analyst=analyst,
+            design_file=design_file,
+            seed=seed,
+        )
+        if audit is not None or out is not None:
+            result, _ = publish(result, out=out, database=audit, key=key, timeout=lock_timeout)
+        return result
     if resolved.is_multi_endpoint:
         result = endpoint_interim(
             resolved.endpoint_cohorts,

@@ -31,6 +31,7 @@ _EXPORTS = {
     "sample_size_figure": "design",
     "scenario_figure": "simulation",
     "stopping_figure": "design",
+    "survival_figure": "survival",
     "svg": "_render",
     "prior_sensitivity_figure": "sensitivity",
     "tornado_figure": "sensitivity",
@@ -52,6 +53,7 @@ __all__ = [
     "sample_size_figure",
     "scenario_figure",
     "stopping_figure",
+    "survival_figure",
     "svg",
     "tornado_figure",
 ]
@@ -69,3 +71,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .prior import forest_figure
     from .sensitivity import prior_sensitivity_figure, tornado_figure
     from .simulation import OUTCOME_COLOURS, scenario_figure
+    from .survival import survival_figure

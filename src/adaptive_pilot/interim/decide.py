@@ -63,6 +63,8 @@ DECISION_LABELS = {
     "stop_futility": "stop for futility",
     "stop_efficacy": "stop for efficacy (GO)",
     "stop_toxicity": "stop for toxicity",
+    "stop_enrolment": "stop enrolment: expected success (follow up, then the final analysis)",
+    "follow_up": "enrolment complete: follow up to the final analysis",
     "go": "GO",
     "consider": "CONSIDER",
     "no_go": "NO-GO",

@@ -21,8 +21,12 @@ import pandas as pd
 from .._files import atomic_write
 from ..interim.endpoints import EndpointInterimResult
 from ..interim.result import InterimResult
+from ..interim.survival_call import SurvivalInterimResult
 from ..patients.counts import cohort_counts
 from ..results import Summary, Table, format_cell
+
+#: Every interim call's result type.
+AnyInterim = InterimResult | EndpointInterimResult | SurvivalInterimResult
 
 __all__ = ["audit_payload", "open_summary", "write_outputs"]
 
@@ -48,10 +52,12 @@ figcaption { font-size: 0.85rem; color: #444; }
 """
 
 
-def audit_payload(result: InterimResult | EndpointInterimResult) -> dict[str, Any]:
+def audit_payload(result: AnyInterim) -> dict[str, Any]:
     """What the audit record keeps: cut-off, inputs' hashes, decisions, versions."""
     if isinstance(result, EndpointInterimResult):
         return _endpoint_audit_payload(result)
+    if isinstance(result, SurvivalInterimResult):
+        return _survival_audit_payload(result)
     details = result.provenance.details
     return {
         **_payload_head(result, result.plan.name),
@@ -71,7 +77,7 @@ def audit_payload(result: InterimResult | EndpointInterimResult) -> dict[str, An
     }
 
 
-def _payload_head(result: InterimResult | EndpointInterimResult, name: str) -> dict[str, Any]:
+def _payload_head(result: AnyInterim, name: str) -> dict[str, Any]:
     """What every audit record starts with: the call, the design, cut-off, inputs, analysis."""
     details = result.provenance.details
     return {
@@ -92,7 +98,7 @@ def open_summary(result: InterimResult) -> Summary:
 
 
 def _open_summary(
-    result: InterimResult | EndpointInterimResult,
+    result: AnyInterim,
     status: list[tuple[str, int, int, int]],
     header: tuple[str, ...],
     known: str,
@@ -141,9 +147,7 @@ def _header(result: InterimResult) -> tuple[str, ...]:
     )
 
 
-def _header_lines(
-    title: str, result: InterimResult | EndpointInterimResult, analysis: str | None
-) -> tuple[str, ...]:
+def _header_lines(title: str, result: AnyInterim, analysis: str | None) -> tuple[str, ...]:
     """Design, cut-off, analysis, inputs, software, and the audit record and signature."""
     details = result.provenance.details
     files = "; ".join(f"{s['file']} (SHA-256 {s['sha256']})" for s in details["inputs"])
@@ -196,10 +200,12 @@ def _figure_block(drawing: str, caption: str) -> str:
     )
 
 
-def closed_report(result: InterimResult | EndpointInterimResult) -> str:
+def closed_report(result: AnyInterim) -> str:
     """The DSMB's closed report (self-contained HTML)."""
     if isinstance(result, EndpointInterimResult):
         return _endpoint_closed_report(result)
+    if isinstance(result, SurvivalInterimResult):
+        return _survival_closed_report(result)
     summary = result.summary()
     detail = Summary(
         "Data and provenance",
@@ -249,8 +255,15 @@ def _figures(result: InterimResult) -> str:
     return "\n".join(parts)
 
 
-def open_report(result: InterimResult | EndpointInterimResult) -> str:
+def open_report(result: AnyInterim) -> str:
     """The open report (self-contained HTML): no outcome, no decision."""
+    if isinstance(result, SurvivalInterimResult):
+        return _page(
+            f"Open interim report: {result.title or result.name}",
+            "OPEN: accrual and data completeness only; no outcome or decision.",
+            [_survival_open_summary(result).as_html()],
+            open_report=True,
+        )
     if isinstance(result, EndpointInterimResult):
         return _page(
             f"Open interim report: {result.title or result.name}",
@@ -266,7 +279,7 @@ def open_report(result: InterimResult | EndpointInterimResult) -> str:
     )
 
 
-def write_outputs(result: InterimResult | EndpointInterimResult, folder: str | Path) -> list[Path]:
+def write_outputs(result: AnyInterim, folder: str | Path) -> list[Path]:
     """decision.json, closed_report.html and open_report.html in ``folder`` (each atomic)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -281,6 +294,59 @@ def write_outputs(result: InterimResult | EndpointInterimResult, folder: str | P
         atomic_write(path, text.encode("utf-8"))
         written.append(path)
     return written
+
+
+# ------------------------------------------------------------ time to event
+def _survival_audit_payload(result: SurvivalInterimResult) -> dict[str, Any]:
+    details = result.provenance.details
+    return {
+        **_payload_head(result, result.name),
+        "seed": result.provenance.seed,
+        "imputations": details["imputations"],
+        "decisions": [
+            {
+                "cohort": c.cohort,
+                "decision": c.decision,
+                "enrolled": c.enrolled,
+                "events": c.events,
+                "exposure_months": c.exposure_months,
+                "in_follow_up": c.in_follow_up,
+                "prob_better": c.prob_better,
+                "pp_now": c.pp_now,
+                "pp_max": c.pp_max,
+                "reason": c.reason,
+            }
+            for c in result.calls
+        ],
+        "versions": details["versions"],
+    }
+
+
+def _survival_header(result: SurvivalInterimResult) -> tuple[str, ...]:
+    return _header_lines(result.title or result.name, result, None)
+
+
+def _survival_closed_report(result: SurvivalInterimResult) -> str:
+    from .. import figures  # matplotlib only when a report is written
+
+    detail = Summary("Data and provenance", header=_survival_header(result))
+    parts = ["<h3>Figures by cohort</h3>"]
+    for design, call in zip(result.designs, result.calls, strict=True):
+        drawing = figures.svg(figures.survival_figure(design, call))
+        caption = (
+            f"Cohort {call.cohort}: the exact posterior of S({design.landmark:g} months) from the "
+            f"cohort's events and follow-up (shaded: above the goal {design.rule.goal:g})."
+        )
+        parts.append(_figure_block(drawing, caption))
+    sections = [result.summary().as_html(), "\n".join(parts), detail.as_html()]
+    return _closed_page(result.title or result.name, sections)
+
+
+def _survival_open_summary(result: SurvivalInterimResult) -> Summary:
+    """Accrual and follow-up by cohort, without outcomes or decisions."""
+    status = [(c.cohort, c.enrolled, c.enrolled - c.in_follow_up, c.in_follow_up)
+              for c in result.calls]  # fmt: skip
+    return _open_summary(result, status, _survival_header(result), "follow-up complete")
 
 
 # ------------------------------------------------------------ several endpoints

@@ -43,9 +43,10 @@ from ..designs.multi_endpoint import (
     evaluate_endpoints,
 )
 from ..designs.simon import simon_designs
+from ..designs.survival_monitoring import SurvivalDesignDescription, SurvivalMonitoringDesign
 from ..errors import InputError
 from ..priors import BetaMixturePrior, BetaPrior, DirichletPrior
-from ..provenance import design_hash
+from ..provenance import Provenance, design_hash
 from ..rules.bop2 import BOP2Rule
 from ..rules.dual import DualRule
 from ..rules.endpoints import Endpoint as RuleEndpoint
@@ -56,9 +57,14 @@ from ..rules.toxicity import ToxicityRule
 from ..rules.versus_standard import PosteriorVsStandardRule
 from ..simulation.scenarios import EndpointCohort, EndpointScenario
 from .reading import one_line, read_validated
+from .time_to_event import simulator_accrual, survival_cohorts, survival_scenarios
 
 if TYPE_CHECKING:
     from ..simulation.calibration import BorrowingCalibration
+    from ..simulation.survival_monitoring import (
+        SurvivalMonitoringCohort,
+        SurvivalMonitoringScenario,
+    )
 from .schema import (
     BOP2RuleSpec,
     CohortSpec,
@@ -154,12 +160,22 @@ class ResolvedDesign:
 
     @property
     def rule_type(self) -> str:
-        """``simon``, ``posterior``, ``posterior_vs_standard``, ``predictive`` or ``bop2``."""
+        """``simon``, ``posterior``, ``posterior_vs_standard``, ``predictive``, ``bop2``, ``dual``
+        or ``time_to_event``."""
+        if self.spec.rule is None:
+            return "time_to_event"
         return self.spec.rule.type
 
     @cached_property
     def _resolved(self) -> tuple[Design, tuple[CohortDesign, ...], str]:
         """(top-level design, cohorts, file hash), built together once."""
+        if self.is_time_to_event:
+            raise InputError(
+                self._field("time_to_event"),
+                "a design monitoring a time-to-event endpoint is supported by the design, "
+                "simulate and interim commands (and the Python API); this command needs a "
+                "single binary endpoint (hypotheses p0, p1)",
+            )
         if self.is_multi_endpoint:
             raise InputError(
                 self._field("outcome"),
@@ -212,12 +228,65 @@ class ResolvedDesign:
         """
         if self.is_multi_endpoint:
             return self._resolved_endpoints[1]
+        if self.is_time_to_event:
+            return self._resolved_survival[1]
         return self._resolved[2]
 
     @property
     def error_targets(self) -> tuple[float, float]:
         """The file's (alpha, beta) targets."""
         return self.spec.errors.alpha, self.spec.errors.beta
+
+    # ------------------------------------------------------------ time to event
+    @property
+    def is_time_to_event(self) -> bool:
+        """Whether the file has a time_to_event section (an endpoint against a goal)."""
+        return self.spec.time_to_event is not None
+
+    @cached_property
+    def _resolved_survival(
+        self,
+    ) -> tuple[tuple[tuple[str, float, SurvivalMonitoringDesign], ...], str]:
+        """((cohort, share, design) per cohort, file hash), built once."""
+        cohorts = survival_cohorts(self.spec, self.source)
+        content = {
+            "file": self.spec.model_dump(mode="json", by_alias=True),
+            "cohorts": [[name, share, d.to_dict()] for name, share, d in cohorts],
+        }
+        return cohorts, design_hash(content)
+
+    @property
+    def survival_cohorts(self) -> tuple[tuple[str, SurvivalMonitoringDesign], ...]:
+        """(cohort name, its design) per cohort of a time_to_event file."""
+        if not self.is_time_to_event:
+            raise InputError(self._field("time_to_event"), "is missing from this design")
+        return tuple((name, d) for name, _, d in self._resolved_survival[0])
+
+    @property
+    def survival_design(self) -> SurvivalMonitoringDesign:
+        """The first cohort's design (the design itself without cohorts)."""
+        return self.survival_cohorts[0][1]
+
+    def survival_trial(self) -> tuple[tuple[SurvivalMonitoringCohort, ...], Accrual]:
+        """The simulator's cohorts and accrual."""
+        from ..simulation.survival_monitoring import SurvivalMonitoringCohort  # loads numba
+
+        cohorts = tuple(
+            SurvivalMonitoringCohort(name, share, d)
+            for name, share, d in self._resolved_survival[0]
+        )
+        return cohorts, simulator_accrual(self.spec, self.source)
+
+    def survival_summary(self) -> SurvivalDesignDescription:
+        """The design described: rule in words and look table (``adaptive-pilot design``)."""
+        return SurvivalDesignDescription(
+            self.survival_cohorts,
+            Provenance("exact", self.design_hash(), details={"source": self.source}),
+        )
+
+    def survival_scenarios(self) -> list[SurvivalMonitoringScenario]:
+        """The section's scenarios (default: the goal and the target)."""
+        return survival_scenarios(self.spec, self.source)
 
     # ------------------------------------------------------------ several endpoints
     @property
@@ -491,6 +560,12 @@ class ResolvedDesign:
 
     def _calibration_grids(self) -> dict[str, Any]:
         cal = self.spec.calibration
+        if self.is_time_to_event:
+            raise InputError(
+                self._field("time_to_event"),
+                "a time_to_event design has no calibration grid yet: tune its thresholds by "
+                "simulation (adaptive-pilot simulate FILE runs its scenarios)",
+            )
         if cal is None:
             raise InputError(self._field("calibration"), "is missing: add a calibration section")
         if cal.predictive is not None:
@@ -510,7 +585,7 @@ class ResolvedDesign:
                 raise InputError(
                     self._field("calibration.dual"),
                     f"calibrates a Go / Consider / No-Go rule (rule type dual); this file's rule "
-                    f"is {self.spec.rule.type}",
+                    f"is {self.rule_type}",
                 )
             d = cal.dual
             return {
@@ -897,6 +972,7 @@ def _build_design(spec: DesignSpec, source: str, built: dict[str, Any]) -> Desig
     compiled (or searched) once per file.
     """
     hyp, errors, rule = _hypotheses(spec), spec.errors, spec.rule
+    assert rule is not None  # the schema asks for it without a time_to_event section
     prior = spec.prior.build()
     key = json.dumps(
         spec.model_dump(

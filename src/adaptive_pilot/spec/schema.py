@@ -694,6 +694,113 @@ class BorrowingSpec(_Spec):
         return self
 
 
+# ------------------------------------------------------------ time to event
+class GammaPriorSpec(_Spec):
+    """Gamma(shape, rate) prior on each piece's hazard (events per month)."""
+
+    shape: Positive = 0.1
+    rate: Positive = 0.1
+
+
+class TimeToEventLooksSpec(_Spec):
+    """Interim looks: after a number of patients enrolled, of events within the landmark,
+    or at calendar months from the first enrolment."""
+
+    by: Literal["enrolled", "events", "months"] = "enrolled"
+    at: list[Positive] = []
+
+
+class TimeToEventFutilitySpec(_Spec):
+    """Stop for futility if the ``statistic`` is below ``below`` (one number or one per look;
+    null: none): ``predictive`` (of a final GO at the maximum size) or ``posterior``."""
+
+    statistic: Literal["predictive", "posterior"] = "predictive"
+    below: LookThresholds = None
+
+
+class TimeToEventSuccessSpec(_Spec):
+    """Stop enrolment for expected success if the predictive probability of a final GO with
+    the patients enrolled so far exceeds ``above`` (one number or one per look; null: none)."""
+
+    above: LookThresholds = None
+
+
+class TimeToEventScenarioSpec(_Spec):
+    """A true event-time model per cohort (one value, or one per cohort): the survival
+    probability at the landmark (exponential), or a median with a distribution."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    survival_at_landmark: Probability | list[Probability] | None = None
+    median: Positive | list[Positive] | None = None
+    distribution: Literal["exponential", "weibull", "piecewise"] = "exponential"
+    shape: Positive = 1.0
+    breaks: list[Positive] = []
+    hazard_ratios: list[Positive] = []
+
+    @model_validator(mode="after")
+    def _one_truth(self) -> Self:
+        if (self.survival_at_landmark is None) == (self.median is None):
+            raise ValueError(
+                f"scenario {self.name!r}: give survival_at_landmark or median (one of them)"
+            )
+        if self.survival_at_landmark is not None and self.distribution != "exponential":
+            raise ValueError(
+                f"scenario {self.name!r}: survival_at_landmark sets an exponential model; give "
+                "a median for a weibull or piecewise one"
+            )
+        return self
+
+
+class TimeToEventSpec(_Spec):
+    """A time-to-event endpoint monitored against a performance goal (issue 27): the
+    design is GO if P(S(landmark) > goal | data) > ``success`` at the final analysis, under
+    a piecewise-exponential model (``breaks``; none: exponential) with a Gamma prior on
+    each piece's hazard; interim looks stop for futility or stop enrolment for expected
+    success on Goldilocks predictive probabilities."""
+
+    endpoint: Literal["pfs", "os"] = "pfs"
+    landmark: Annotated[float, Field(gt=0, le=240)]
+    goal: Probability
+    target: Probability | None = None
+    breaks: list[Positive] = []
+    prior: GammaPriorSpec = GammaPriorSpec()
+    success: Probability = 0.95
+    looks: TimeToEventLooksSpec = TimeToEventLooksSpec()
+    futility: TimeToEventFutilitySpec = TimeToEventFutilitySpec()
+    expected_success: TimeToEventSuccessSpec = TimeToEventSuccessSpec()
+    imputations: Annotated[int, Field(ge=10, le=100_000)] = 1000
+    # simulated OC: true models, dropout rate per month, months between scans
+    scenarios: list[TimeToEventScenarioSpec] = []
+    dropout: Annotated[float, Field(ge=0, le=10)] = 0.0
+    scan_every: Annotated[float, Field(ge=0, le=60)] = 0.0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.target is not None and self.target <= self.goal:
+            raise ValueError(
+                f"time_to_event.target ({self.target:g}) must exceed the goal ({self.goal:g})"
+            )
+        names = [s.name for s in self.scenarios]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"time_to_event scenario names repeat: {', '.join(repeated)}")
+        for name in ("below",):
+            value = self.futility.below
+            if isinstance(value, list) and len(value) != len(self.looks.at):
+                raise ValueError(
+                    f"time_to_event.futility.{name} needs one threshold per interim look "
+                    f"({len(self.looks.at)}) or one number"
+                )
+        value = self.expected_success.above
+        if isinstance(value, list) and len(value) != len(self.looks.at):
+            raise ValueError(
+                "time_to_event.expected_success.above needs one threshold per interim look "
+                f"({len(self.looks.at)}) or one number"
+            )
+        return self
+
+
 # ------------------------------------------------------------------ design
 class DesignSpec(_Spec):
     """A single-cohort design file."""
@@ -703,6 +810,8 @@ class DesignSpec(_Spec):
     endpoint: EndpointSpec = EndpointSpec()
     #: several endpoints of one categorical outcome (replaces hypotheses p0 / p1)
     outcome: OutcomeSpec | None = None
+    #: a time-to-event endpoint against a performance goal (replaces hypotheses and rule)
+    time_to_event: TimeToEventSpec | None = None
     hypotheses: HypothesesSpec | None = None
     errors: ErrorsSpec = ErrorsSpec()
     prior: PriorSpec = PriorSpec(a=1.0, b=1.0)
@@ -713,7 +822,7 @@ class DesignSpec(_Spec):
     looks: list[Size] | LooksSpec | None = None
     futility_on: list[bool] | None = None
     efficacy_on: list[bool] | None = None
-    rule: RuleSpec
+    rule: RuleSpec | None = None
     toxicity: ToxicitySpec | None = None
     calibration: CalibrationSpec | None = None
     cohorts: list[CohortSpec] | None = None
@@ -721,7 +830,61 @@ class DesignSpec(_Spec):
     borrowing: BorrowingSpec = BorrowingSpec()
 
     @model_validator(mode="after")
+    def _time_to_event(self) -> DesignSpec:
+        if self.time_to_event is None:
+            if self.rule is None:
+                raise ValueError("give a rule section (or a time_to_event section)")
+            return self
+        present = [
+            name
+            for name in ("outcome", "hypotheses", "rule", "toxicity", "calibration", "looks",
+                         "futility_on", "efficacy_on", "design_prior")
+            if getattr(self, name) is not None
+        ]  # fmt: skip
+        if "prior" in self.model_fields_set:
+            present.append("prior")
+        if present:
+            raise ValueError(
+                f"a time_to_event section states its own model, prior, goal and looks; leave "
+                f"out {present[0]}"
+            )
+        if self.n_max is None:
+            raise ValueError("a time_to_event design needs n_max (the maximum sample size)")
+        if self.borrowing.model != "independent":
+            raise ValueError(
+                "a time_to_event design decides each cohort on its own data (borrowing model "
+                "independent); borrowing between cohorts is not available for it yet"
+            )
+        for cohort in self.cohorts or []:
+            if cohort.design:
+                raise ValueError(
+                    f"cohort {cohort.name!r}: a time_to_event design takes max_size per cohort, "
+                    "not design overrides"
+                )
+        if self.accrual is not None and self.accrual.max_duration is not None:
+            raise ValueError(
+                "a time_to_event design stops enrolment by its looks; leave out "
+                "accrual.max_duration"
+            )
+        if self.accrual is not None and self.accrual.assessment_delay:
+            raise ValueError(
+                "a time_to_event design follows event times, not assessments; leave out "
+                "accrual.assessment_delay"
+            )
+        for scenario in self.time_to_event.scenarios:
+            for key in ("survival_at_landmark", "median"):
+                value = getattr(scenario, key)
+                if isinstance(value, list) and len(value) != len(self.cohorts or [None]):
+                    raise ValueError(
+                        f"time_to_event scenario {scenario.name!r}: {key} needs one value per "
+                        f"cohort ({len(self.cohorts or [None])}) or one number"
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _outcome_or_hypotheses(self) -> DesignSpec:
+        if self.time_to_event is not None:
+            return self
         if self.outcome is None:
             if self.hypotheses is None:
                 raise ValueError("give hypotheses: {p0, p1} (or an outcome section)")
@@ -732,6 +895,7 @@ class DesignSpec(_Spec):
                 "leave out "
                 "hypotheses"
             )
+        assert self.rule is not None  # _time_to_event has checked
         if self.rule.type != "bop2":
             raise ValueError(f"an outcome section takes rule type bop2 (got {self.rule.type})")
         if self.toxicity is not None:
