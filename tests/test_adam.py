@@ -230,3 +230,25 @@ def test_cli_interim_reads_adam_xpt(tmp_path, frames):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "adsl.xpt column ARM: the variable ARM is missing" in done.stderr
     assert not (tmp_path / "out2").exists()
+
+
+def test_a_pfs_monitored_design_reads_adtte_as_the_minimal_file(tmp_path, frames):
+    """Issue 27, point 3: the time-to-event call from ADaM (ADTTE PARAMCD PFS) equals the
+    minimal file's, with the same seed."""
+    from adaptive_pilot.interim.survival_call import survival_interim
+
+    resolved = ap.load_design(Path(DESIGN).parent / "motivating_trial_pfs.yaml")
+    data = _read(write_csv(frames, tmp_path))
+    from_minimal = read_patients(PATIENTS, cohorts=COHORTS, today=TODAY, as_of_given=True)
+    calls = [
+        survival_interim(
+            resolved.survival_cohorts, d, as_of=AS_OF, design_hash="x", seed=3, imputations=200
+        ).calls  # fmt: skip
+        for d in (data, from_minimal)
+    ]
+    for adam, minimal in zip(*calls, strict=True):
+        assert (adam.decision, adam.events, adam.in_follow_up) == (
+            minimal.decision, minimal.events, minimal.in_follow_up,
+        )  # fmt: skip
+        assert adam.exposure_months == pytest.approx(minimal.exposure_months, abs=1e-9)
+        assert adam.prob_better == pytest.approx(minimal.prob_better, abs=1e-9)

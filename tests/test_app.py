@@ -1158,3 +1158,29 @@ def test_the_endpoints_page_shows_the_exact_oc_of_a_design_on_several_endpoints(
     again = design.oc({**nulls, **alternatives})
     key = page.inner_text(".ap-endpoints .ap-key")
     assert all(f"P(GO) {p:.4f}" in key for p in again.p_go), key
+
+
+def test_a_pfs_monitored_design_gets_its_cards_and_equals_the_cli(page, app, tmp_path):
+    """Issue 27, point 3: the time-to-event design's interim call in the browser equals the
+    CLI's (same seed), with the posterior figure on each card."""
+    _open(page, app)
+    _tab(page, "Interim")
+    page.select_option("#interim-plan", "motivating_trial_pfs.yaml")
+    _wait_text(page, "#interim-design_line", "motivating_trial_pfs.yaml")
+    _interim_call(page)
+    decisions = _decisions(page)
+    done = subprocess.run(
+        [sys.executable, "-m", "adaptive_pilot.cli", "interim",
+         str(EXAMPLES / "designs" / "motivating_trial_pfs.yaml"), "--data", str(PATIENTS),
+         "--as-of", AS_OF, "--format", "json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    cli = json.loads(done.stdout)["cohorts"]
+    assert decisions == {c["cohort"]: c["decision"] for c in cli}
+    for call in cli:
+        card = page.locator(f".ap-cohort[data-cohort='{call['cohort']}']")
+        text = card.inner_text()
+        assert f"{call['events']} event" in text
+        assert f"{call['prob_better']:.3f}" in text or call["prob_better"] < 0.0005
+        assert "S(6 months)" in card.locator("svg").first.get_attribute("aria-label")
+    page.screenshot(path=str(tmp_path / "pfs_cards.png"), full_page=True)

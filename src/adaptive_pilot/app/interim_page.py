@@ -16,6 +16,7 @@ from .. import figures
 from ..errors import InputError
 from ..interim.decide import DECISION_LABELS, counted, plain_reason
 from ..interim.endpoints import EndpointInterimResult, plain_words
+from ..interim.survival_call import SurvivalInterimResult
 from .common import (
     ACCEPTED,
     design_heading,
@@ -287,6 +288,8 @@ def interim_server(
         result = state["result"]
         if isinstance(result, EndpointInterimResult):
             return _endpoint_cards(result)
+        if isinstance(result, SurvivalInterimResult):
+            return _survival_cards(result)
         plan_hash = result.provenance.design_hash
         cards = [
             _card(plan, call, drawings.get("cohort", _drawing(plan, call), plan_hash, call))
@@ -415,6 +418,42 @@ def _endpoint_cards(result: EndpointInterimResult) -> Any:
     return tags.div(*header, *cards, class_="ap-interim")
 
 
+def _survival_cards(result: SurvivalInterimResult) -> Any:
+    """A time-to-event design: per cohort, the posterior of S(landmark) and the look's rule."""
+    design = result.designs[0]
+    rule = tags.p("Rule: " + design.describe(), class_="small")
+    header = _call_header(result, rule)
+    numbers = result.summary().tables[1]
+    frame = numbers.frame
+    cards = []
+    for design, call in zip(result.designs, result.calls, strict=True):
+        shown = frame.drop(columns=["cohort", "events", "exposure_months"])  # in the line above
+        rows = shown[frame["cohort"] == call.cohort]
+        cards.append(
+            ui.card(
+                _card_header(call.cohort, call.decision),
+                tags.p(call.reason[:1].upper() + call.reason[1:] + ".", class_="ap-plain"),
+                tags.p(
+                    f"{counted(call.enrolled, 'patient')} enrolled, "
+                    f"{counted(call.events, 'event')} within {design.landmark:g} months over "
+                    f"{call.exposure_months:.1f} months of follow-up, "
+                    f"{call.in_follow_up} still in follow-up; P(S({design.landmark:g}) > "
+                    f"{design.rule.goal:g} | data) = {_probability(call.prob_better)}",
+                    class_="small",
+                ),
+                table_html(replace(numbers, frame=rows.reset_index(drop=True), title="")),
+                figure_html(
+                    figures.svg(figures.survival_figure(design, call)),
+                    f"Cohort {call.cohort}: the posterior of S({design.landmark:g} months) "
+                    "against the goal",
+                ),
+                class_="ap-cohort",
+                data_cohort=call.cohort,
+            )
+        )
+    return tags.div(*header, *cards, class_="ap-interim")
+
+
 def _toxicity_line(plan: Any, call: Any) -> str:
     """Toxicity on the card: events, the stopping bound at this size, P(rate > limit)."""
     rule = plan.toxicity
@@ -504,6 +543,8 @@ def _plan_state(path: Path, name: str, origin: str | None) -> dict[str, Any]:
         "cohorts": (
             tuple(name for name, _ in resolved.endpoint_cohorts)
             if resolved.is_multi_endpoint
+            else tuple(name for name, _ in resolved.survival_cohorts)
+            if resolved.is_time_to_event
             else tuple(c.name for c in resolved.cohorts)
         ),
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),

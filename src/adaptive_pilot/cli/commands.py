@@ -278,7 +278,8 @@ COMMANDS: tuple[Command, ...] = (
             ),
             Option(
                 "--n-trials",
-                help="simulated trials per scenario",
+                help="simulated trials per scenario (default 10,000; a time_to_event design, "
+                "always simulated at its own scenarios: 1,000)",
                 type=Count(1, MAX_TRIALS),
                 default=None,
             ),

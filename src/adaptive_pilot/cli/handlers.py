@@ -133,22 +133,26 @@ def run_report(args: argparse.Namespace) -> str:
     from ..errors import InputError
     from ..reports import parse_formats, write_report
     from ..reports import report as build_report
+    from ..spec import load_design
 
     formats = parse_formats(args.format)
     rates = None if args.p is None else parse_rate_grid(args.p)
-    if args.scenarios is None:
+    resolved = load_design(args.file)
+    simulated_anyway = resolved.is_time_to_event  # its OC come from simulation only
+    if args.scenarios is None and not simulated_anyway:
         for name in ("n_trials", "seed"):
             if getattr(args, name) is not None:
                 raise InputError(name, "is used only with --scenarios (a simulation)")
         if args.n_jobs != 1:
             raise InputError("n_jobs", "is used only with --scenarios (a simulation)")
     _check_output_folder(args.out)
+    default_trials = 1_000 if simulated_anyway else 10_000
     report = build_report(
-        args.file,
+        resolved,
         compare=args.compare,
         rates=rates,
         scenarios=args.scenarios,
-        n_trials=10_000 if args.n_trials is None else args.n_trials,
+        n_trials=default_trials if args.n_trials is None else args.n_trials,
         seed=1 if args.seed is None else args.seed,
         n_jobs=args.n_jobs,
         analysis=args.analysis,

@@ -94,6 +94,9 @@ def report(
     ['Statistical design', 'Stopping boundaries', 'Operating characteristics']
     """
     main = design if isinstance(design, ResolvedDesign) else load_design(design)
+    if main.is_time_to_event:
+        return _survival_report(main, compare, rates, scenarios, n_trials, seed, n_jobs,
+                                analysis, progress)  # fmt: skip
     if main.is_multi_endpoint:
         return _endpoint_report(main, compare, rates, scenarios, n_trials, seed, n_jobs,
                                 analysis, progress)  # fmt: skip
@@ -117,6 +120,38 @@ def report(
         scenario_source=source,
         analysis=analysis,
     )
+
+
+def _survival_report(
+    main: ResolvedDesign,
+    compare: Sequence[Any],
+    rates: Any,
+    scenarios: Any,
+    n_trials: int,
+    seed: int,
+    n_jobs: int,
+    analysis: str | None,
+    progress: bool | None,
+) -> Report:
+    """The report of a time-to-event design: always simulated, at its own scenarios."""
+    from ..simulation.survival_monitoring import simulate_survival_monitoring
+    from .survival_report import survival_report
+
+    for field, value in (("compare", list(compare)), ("p", rates), ("scenarios", scenarios)):
+        if value:
+            raise InputError(
+                field,
+                "is not available for a time_to_event design: its OC are simulated at the "
+                "scenarios of its time_to_event section",
+            )
+    if analysis not in (None, "independent"):
+        raise InputError("analysis", "a time_to_event design decides each cohort on its own")
+    cohorts, accrual = main.survival_trial()
+    simulation = simulate_survival_monitoring(
+        cohorts, accrual, main.survival_scenarios(), n_trials, seed,
+        design_hash=main.design_hash(), n_jobs=n_jobs, progress=progress,
+    )  # fmt: skip
+    return survival_report(main, simulation)
 
 
 def _endpoint_report(

@@ -340,15 +340,19 @@ class SurvivalGoalRule:
         shape, rate = self.posterior(d_obs, e_obs)
         rates = rng.standard_gamma(shape[:, None, :], size=(shape.shape[0], m, model.pieces))
         rates = rates / rate[:, None, :]  # (R, M, J)
-        # patients still in follow-up: times drawn given survival to their follow-up
-        residual = rng.standard_exponential((time.shape[0], m, time.shape[1]))
-        t_new, ev_new = model.event_times(
-            rates, np.broadcast_to(time[:, None, :], residual.shape), residual
-        )
         closed = present & ~open_
         d_closed, e_closed = model.events_and_exposure(time, event, closed)
+        # patients still in follow-up, moved to the front of each row (the rest are not
+        # drawn): times drawn given survival to their follow-up
+        order = np.argsort(~open_, axis=1, kind="stable")[:, : max(int(open_.sum(axis=1).max()), 1)]
+        start = np.take_along_axis(time, order, axis=1)
+        drawn = np.take_along_axis(open_, order, axis=1)
+        residual = rng.standard_exponential((time.shape[0], m, start.shape[1]))
+        t_new, ev_new = model.event_times(
+            rates, np.broadcast_to(start[:, None, :], residual.shape), residual
+        )
         d_open, e_open = model.events_and_exposure(
-            t_new, ev_new, np.broadcast_to(open_[:, None, :], t_new.shape)
+            t_new, ev_new, np.broadcast_to(drawn[:, None, :], t_new.shape)
         )
         d_now = d_closed[:, None, :] + d_open
         e_now = e_closed[:, None, :] + e_open
