@@ -243,7 +243,7 @@ def test_a_pfs_monitored_design_reads_adtte_as_the_minimal_file(tmp_path, frames
     calls = [
         survival_interim(
             resolved.survival_cohorts, d, as_of=AS_OF, design_hash="x", seed=3, imputations=200
-        ).calls  # fmt: skip
+        ).calls
         for d in (data, from_minimal)
     ]
     for adam, minimal in zip(*calls, strict=True):

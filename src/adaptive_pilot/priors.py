@@ -31,6 +31,18 @@ __all__ = [
 ]
 
 
+def _positive_fields(prior: Any, names: tuple[str, ...]) -> None:
+    """Check that each named field of a frozen prior is a positive finite number; store
+    it as a float."""
+    for name in names:
+        value = getattr(prior, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"prior.{name}", f"must be a positive number (got {value!r})")
+        if not (math.isfinite(value) and value > 0):
+            raise InputError(f"prior.{name}", f"must be a positive number (got {value})")
+        object.__setattr__(prior, name, float(value))
+
+
 class _BetaFamily:
     """Computations shared by Beta and Beta-mixture priors (internal)."""
 
@@ -167,13 +179,7 @@ class BetaPrior(_BetaFamily):
     b: float
 
     def __post_init__(self) -> None:
-        for name in ("a", "b"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InputError(f"prior.{name}", f"must be a positive number (got {value!r})")
-            if not (math.isfinite(value) and value > 0):
-                raise InputError(f"prior.{name}", f"must be a positive number (got {value})")
-            object.__setattr__(self, name, float(value))
+        _positive_fields(self, ("a", "b"))
 
     def components(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(weights, a, b) arrays: a single component of weight 1."""
@@ -347,13 +353,7 @@ class GammaPrior:
     rate: float = 0.1
 
     def __post_init__(self) -> None:
-        for name in ("shape", "rate"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InputError(f"prior.{name}", f"must be a positive number (got {value!r})")
-            if not (math.isfinite(value) and value > 0):
-                raise InputError(f"prior.{name}", f"must be a positive number (got {value})")
-            object.__setattr__(self, name, float(value))
+        _positive_fields(self, ("shape", "rate"))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

@@ -104,25 +104,20 @@ def run_design(args: argparse.Namespace) -> str:
     from ..spec import load_design
 
     resolved = load_design(args.file)
-    if resolved.is_time_to_event:
+    if resolved.is_time_to_event or resolved.is_multi_endpoint:
         from ..errors import InputError
 
         if args.p is not None:
             raise InputError(
                 "--p",
                 "a time_to_event design is simulated at its scenarios (adaptive-pilot simulate "
-                "FILE), not evaluated at response rates",
+                "FILE), not evaluated at response rates"
+                if resolved.is_time_to_event
+                else "a design with several endpoints is evaluated at its outcome section's "
+                "null and alternative scenarios (category probabilities), not at response rates",
             )
-        return _render(resolved.survival_summary(), args.format)
-    if resolved.is_multi_endpoint:
-        from ..errors import InputError
-
-        if args.p is not None:
-            raise InputError(
-                "--p",
-                "a design with several endpoints is evaluated at its outcome section's null "
-                "and alternative scenarios (category probabilities), not at response rates",
-            )
+        if resolved.is_time_to_event:
+            return _render(resolved.survival_summary(), args.format)
         return _render(resolved.evaluate_endpoints(), args.format)
     rates = None if args.p is None else parse_rate_grid(args.p)
     return _render(resolved.evaluate(rates), args.format)

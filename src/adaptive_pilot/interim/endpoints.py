@@ -95,15 +95,6 @@ class EndpointInterimResult(Audited, ResultMixin):
     audit: Mapping[str, Any] | None = None
     designs: tuple[MultiEndpointDesign, ...] = ()
 
-    @property
-    def cohort_names(self) -> tuple[str, ...]:
-        """The cohorts, in design order."""
-        return tuple(c.cohort for c in self.calls)
-
-    def decisions(self) -> dict[str, str]:
-        """{cohort: decision}."""
-        return {c.cohort: c.decision for c in self.calls}
-
     def to_frame(self) -> pd.DataFrame:
         """Tidy: one row per cohort and endpoint."""
         rows = []

@@ -60,9 +60,20 @@ _SHOWN = [
 
 
 class Audited:
-    """An interim call that can carry its audit record (frozen dataclasses with ``audit``)."""
+    """An interim call that can carry its audit record (frozen dataclasses with ``audit``)
+    and holds one call per cohort (``calls``, each with ``cohort`` and ``decision``)."""
 
     audit: Mapping[str, Any] | None
+    calls: tuple[Any, ...]
+
+    @property
+    def cohort_names(self) -> tuple[str, ...]:
+        """The cohorts, in design order."""
+        return tuple(c.cohort for c in self.calls)
+
+    def decisions(self) -> dict[str, str]:
+        """{cohort: decision}."""
+        return {c.cohort: c.decision for c in self.calls}
 
     def with_audit(self, record: Mapping[str, Any]) -> Self:
         """A copy that carries its audit record (id, hash)."""
@@ -124,10 +135,6 @@ class InterimResult(Audited, ResultMixin):
             if c.cohort == cohort:
                 return c
         raise KeyError(cohort)
-
-    def decisions(self) -> dict[str, str]:
-        """{cohort: decision}."""
-        return {c.cohort: c.decision for c in self.calls}
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy: one row per cohort with the keys of :data:`COHORT_KEYS`."""

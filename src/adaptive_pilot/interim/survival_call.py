@@ -140,15 +140,6 @@ class SurvivalInterimResult(Audited, ResultMixin):
     audit: Mapping[str, Any] | None = None
     designs: tuple[SurvivalMonitoringDesign, ...] = ()
 
-    @property
-    def cohort_names(self) -> tuple[str, ...]:
-        """The cohorts, in design order."""
-        return tuple(c.cohort for c in self.calls)
-
-    def decisions(self) -> dict[str, str]:
-        """{cohort: decision}."""
-        return {c.cohort: c.decision for c in self.calls}
-
     def to_frame(self) -> pd.DataFrame:
         """One row per cohort."""
         return pd.DataFrame([c.to_dict() for c in self.calls])

@@ -258,23 +258,15 @@ def _figures(result: InterimResult) -> str:
 def open_report(result: AnyInterim) -> str:
     """The open report (self-contained HTML): no outcome, no decision."""
     if isinstance(result, SurvivalInterimResult):
-        return _page(
-            f"Open interim report: {result.title or result.name}",
-            "OPEN: accrual and data completeness only; no outcome or decision.",
-            [_survival_open_summary(result).as_html()],
-            open_report=True,
-        )
-    if isinstance(result, EndpointInterimResult):
-        return _page(
-            f"Open interim report: {result.title or result.name}",
-            "OPEN: accrual and data completeness only; no outcome or decision.",
-            [_endpoint_open_summary(result).as_html()],
-            open_report=True,
-        )
+        title, summary = result.title or result.name, _survival_open_summary(result)
+    elif isinstance(result, EndpointInterimResult):
+        title, summary = result.title or result.name, _endpoint_open_summary(result)
+    else:
+        title, summary = result.plan.title or result.plan.name, open_summary(result)
     return _page(
-        f"Open interim report: {result.plan.title or result.plan.name}",
+        f"Open interim report: {title}",
         "OPEN: accrual and data completeness only; no outcome or decision.",
-        [open_summary(result).as_html()],
+        [summary.as_html()],
         open_report=True,
     )
 

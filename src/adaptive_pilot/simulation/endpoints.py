@@ -36,13 +36,13 @@ from ..cohorts.trial import Accrual
 from ..designs.multi_endpoint import MultiEndpointDesign
 from ..errors import InputError
 from ..provenance import Provenance
-from ..results import ResultMixin, Summary, Table, records
+from ..results import ResultMixin, Summary, records
 from ..rules.endpoint_bounds import EndpointBounds
 from . import outcomes as ends
 from .kernel import accrual_arrivals
 from .progress import Progress, progress_reporter, stderr_line
 from .scenarios import EndpointCohort, EndpointScenario
-from .summary import mean_with_se, outcome_rows, proportion
+from .summary import CohortMetrics, mean_with_se, outcome_rows, proportion
 from .workers import run_jobs
 
 __all__ = ["EndpointCohort", "EndpointScenario", "EndpointSimulation", "simulate_endpoints"]
@@ -53,7 +53,7 @@ _ALL = "ALL"
 
 
 @dataclass(frozen=True)
-class EndpointSimulation(ResultMixin):
+class EndpointSimulation(CohortMetrics, ResultMixin):
     """Simulated OC per scenario and cohort, with Monte Carlo standard errors.
 
     ``frame`` is tidy: scenario, cohort (``ALL`` for the trial), metric, estimate, mcse.
@@ -64,21 +64,6 @@ class EndpointSimulation(ResultMixin):
     cohorts: tuple[str, ...]
     scenarios: tuple[EndpointScenario, ...]
     categories: tuple[str, ...]
-
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy table."""
-        return self.frame.copy()
-
-    def estimate(self, scenario: str, cohort: str, metric: str) -> tuple[float, float]:
-        """(estimate, MCSE) of one metric."""
-        row = self.frame[
-            (self.frame["scenario"] == scenario)
-            & (self.frame["cohort"] == cohort)
-            & (self.frame["metric"] == metric)
-        ]
-        if row.empty:
-            raise KeyError((scenario, cohort, metric))
-        return float(row["estimate"].iloc[0]), float(row["mcse"].iloc[0])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: the rows, each scenario's category probabilities, provenance."""
@@ -99,25 +84,14 @@ class EndpointSimulation(ResultMixin):
 
     def summary(self) -> Summary:
         """One table per scenario: each cohort's P(GO), early stops and sizes (MCSE)."""
-        tables = []
-        for s in self.scenarios:
-            part = self.frame[self.frame["scenario"] == s.name]
-            wide = part.pivot_table(
-                index="cohort", columns="metric", values="estimate", sort=False
-            ).reset_index()
-            errors = part.pivot_table(
-                index="cohort", columns="metric", values="mcse", sort=False
-            ).add_suffix("_mcse")
-            frame = wide.merge(errors, left_on="cohort", right_index=True)
-            shown = ["cohort"] + [m for m in _SHOWN if m in wide.columns]
-            frame = frame[shown + [f"{m}_mcse" for m in shown[1:]]]
-            tables.append(
-                Table(
-                    frame,
-                    title=f"Scenario {s.name}" + (f": {s.description}" if s.description else ""),
-                    errors={m: f"{m}_mcse" for m in shown[1:]},
-                )
+        tables = [
+            self.scenario_table(
+                s.name,
+                _SHOWN,
+                f"Scenario {s.name}" + (f": {s.description}" if s.description else ""),
             )
+            for s in self.scenarios
+        ]
         n = self.provenance.n_trials
         return Summary(
             "Simulated operating characteristics (several endpoints)",

@@ -30,7 +30,7 @@ from .survival import SurvivalOutcomes
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SimulationResult", "chunk_statistics", "combine"]
+__all__ = ["CohortMetrics", "SimulationResult", "chunk_statistics", "combine"]
 
 QUANTILES = (0.1, 0.5, 0.9)
 ALL = "ALL"
@@ -459,6 +459,42 @@ def outcome_rows(
         if accrual.incomplete == "analyse":
             add(cohort, "p_go_incomplete", *proportion(counts[ends.INCOMPLETE_GO], n))
     return float(go)
+
+
+class CohortMetrics:
+    """A simulation result whose ``frame`` is tidy: scenario, cohort, metric, estimate, mcse
+    (shared by the simulators of designs on several endpoints and on time to event)."""
+
+    frame: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy table."""
+        return self.frame.copy()
+
+    def estimate(self, scenario: str, cohort: str, metric: str) -> tuple[float, float]:
+        """(estimate, MCSE) of one metric."""
+        row = self.frame[
+            (self.frame["scenario"] == scenario)
+            & (self.frame["cohort"] == cohort)
+            & (self.frame["metric"] == metric)
+        ]
+        if row.empty:
+            raise KeyError((scenario, cohort, metric))
+        return float(row["estimate"].iloc[0]), float(row["mcse"].iloc[0])
+
+    def scenario_table(self, scenario: str, shown: list[str], title: str) -> Table:
+        """One scenario wide: a row per cohort, the ``shown`` metrics with their MCSE."""
+        part = self.frame[self.frame["scenario"] == scenario]
+        wide = part.pivot_table(
+            index="cohort", columns="metric", values="estimate", sort=False
+        ).reset_index()
+        errors = part.pivot_table(
+            index="cohort", columns="metric", values="mcse", sort=False
+        ).add_suffix("_mcse")
+        frame = wide.merge(errors, left_on="cohort", right_index=True)
+        columns = ["cohort"] + [m for m in shown if m in wide.columns]
+        frame = frame[columns + [f"{m}_mcse" for m in columns[1:]]]
+        return Table(frame, title=title, errors={m: f"{m}_mcse" for m in columns[1:]})
 
 
 def mean_with_se(sums: np.ndarray, n: int) -> tuple[float, float]:

@@ -42,10 +42,10 @@ from ..designs.survival_monitoring import (
 )
 from ..errors import InputError
 from ..provenance import Provenance
-from ..results import ResultMixin, Summary, Table, records
+from ..results import ResultMixin, Summary, records
 from .kernel import accrual_arrivals
 from .progress import Progress, progress_reporter, stderr_line
-from .summary import mean_with_se, proportion
+from .summary import CohortMetrics, mean_with_se, proportion
 from .survival import EventTimeModel
 from .workers import run_jobs
 
@@ -110,7 +110,7 @@ class SurvivalMonitoringScenario:
 
 
 @dataclass(frozen=True)
-class SurvivalMonitoringSimulation(ResultMixin):
+class SurvivalMonitoringSimulation(CohortMetrics, ResultMixin):
     """Simulated OC per scenario and cohort, with Monte Carlo standard errors.
 
     ``frame`` is tidy: scenario, cohort (``ALL`` for the trial), metric, estimate, mcse.
@@ -121,21 +121,6 @@ class SurvivalMonitoringSimulation(ResultMixin):
     cohorts: tuple[str, ...]
     scenarios: tuple[SurvivalMonitoringScenario, ...]
     landmark: float
-
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy table."""
-        return self.frame.copy()
-
-    def estimate(self, scenario: str, cohort: str, metric: str) -> tuple[float, float]:
-        """(estimate, MCSE) of one metric."""
-        row = self.frame[
-            (self.frame["scenario"] == scenario)
-            & (self.frame["cohort"] == cohort)
-            & (self.frame["metric"] == metric)
-        ]
-        if row.empty:
-            raise KeyError((scenario, cohort, metric))
-        return float(row["estimate"].iloc[0]), float(row["mcse"].iloc[0])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: the rows, each scenario's models, provenance."""
@@ -149,25 +134,10 @@ class SurvivalMonitoringSimulation(ResultMixin):
         """One table per scenario: each cohort's P(GO), stops, sizes and duration (MCSE)."""
         tables = []
         for s in self.scenarios:
-            part = self.frame[self.frame["scenario"] == s.name]
-            wide = part.pivot_table(
-                index="cohort", columns="metric", values="estimate", sort=False
-            ).reset_index()
-            errors = part.pivot_table(
-                index="cohort", columns="metric", values="mcse", sort=False
-            ).add_suffix("_mcse")
-            frame = wide.merge(errors, left_on="cohort", right_index=True)
-            shown = ["cohort"] + [m for m in _SHOWN if m in wide.columns]
-            frame = frame[shown + [f"{m}_mcse" for m in shown[1:]]]
             truth = ", ".join(f"{v:.3f}" for v in s.survival_at(self.landmark))
             title = f"Scenario {s.name}: true S({self.landmark:g}) {truth}"
-            tables.append(
-                Table(
-                    frame,
-                    title=title + (f" ({s.description})" if s.description else ""),
-                    errors={m: f"{m}_mcse" for m in shown[1:]},
-                )
-            )
+            title += f" ({s.description})" if s.description else ""
+            tables.append(self.scenario_table(s.name, _SHOWN, title))
         details = self.provenance.details
         return Summary(
             "Simulated operating characteristics (time-to-event endpoint against a goal)",
