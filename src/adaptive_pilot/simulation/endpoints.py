@@ -43,7 +43,7 @@ from .kernel import accrual_arrivals
 from .progress import Progress, progress_reporter, stderr_line
 from .scenarios import EndpointCohort, EndpointScenario
 from .summary import CohortMetrics, mean_with_se, outcome_rows, proportion
-from .workers import run_jobs
+from .workers import check_run_settings, summed_chunks
 
 __all__ = ["EndpointCohort", "EndpointScenario", "EndpointSimulation", "simulate_endpoints"]
 
@@ -148,10 +148,7 @@ def simulate_endpoints(
         As in :func:`adaptive_pilot.simulation.runner.simulate`.
     """
     started = time.perf_counter()
-    for name, value, low in (("n_trials", n_trials, 1), ("chunk_size", chunk_size, 1),
-                             ("seed", seed, 0), ("n_jobs", n_jobs, 1)):  # fmt: skip
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise InputError(name, f"must be an integer >= {low} (got {value!r})")
+    check_run_settings(n_trials, seed, chunk_size, n_jobs)
     if not scenarios:
         raise InputError("scenarios", "at least one scenario is needed")
     k = len(cohorts[0].design.rule.categories)
@@ -161,23 +158,13 @@ def simulate_endpoints(
                 f"scenarios.{s.name}", f"needs {k} category probabilities for each of "
                 f"{len(cohorts)} cohorts",
             )  # fmt: skip
-    n_chunks = math.ceil(n_trials / chunk_size)
-    sizes = [min(chunk_size, n_trials - i * chunk_size) for i in range(n_chunks)]
-    children = np.random.SeedSequence(int(seed)).spawn(n_chunks)
-    reporter = progress_reporter(
-        progress, n_chunks=n_chunks, total=n_trials, initial_chunks=0, initial=0, log=log
-    )
-    jobs = [(i, children[i], sizes[i]) for i in range(n_chunks)]
-    done: dict[int, list[dict[str, np.ndarray]]] = {}
     shared = (tuple(cohorts), accrual, tuple(scenarios), borrowing)
-    for index, stats in run_jobs(_chunk, shared, jobs, n_jobs, None):
-        done[index] = stats
-        reporter.update(sizes[index])
-    reporter.close()
-    totals = [
-        {key: sum(done[i][s][key] for i in range(n_chunks)) for key in done[0][s]}
-        for s in range(len(scenarios))
-    ]
+    totals, n_chunks = summed_chunks(
+        _chunk, shared, n_trials, seed, chunk_size, n_jobs, len(scenarios),
+        lambda chunks: progress_reporter(
+            progress, n_chunks=chunks, total=n_trials, initial_chunks=0, initial=0, log=log
+        ),
+    )  # fmt: skip
     frame = _frame(cohorts, scenarios, totals, accrual)
     provenance = Provenance(
         "monte carlo",

@@ -24,7 +24,6 @@ over cohorts, looks and blocks of imputations, never over patients or trials.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,7 +46,7 @@ from .kernel import accrual_arrivals
 from .progress import Progress, progress_reporter, stderr_line
 from .summary import CohortMetrics, mean_with_se, proportion
 from .survival import EventTimeModel
-from .workers import run_jobs
+from .workers import check_run_settings, summed_chunks
 
 __all__ = [
     "SurvivalMonitoringCohort",
@@ -193,10 +192,7 @@ def simulate_survival_monitoring(
         As in :func:`adaptive_pilot.simulation.runner.simulate`.
     """
     started = time.perf_counter()
-    for name, value, low in (("n_trials", n_trials, 1), ("chunk_size", chunk_size, 1),
-                             ("seed", seed, 0), ("n_jobs", n_jobs, 1)):  # fmt: skip
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise InputError(name, f"must be an integer >= {low} (got {value!r})")
+    check_run_settings(n_trials, seed, chunk_size, n_jobs)
     if imputations is not None and not 10 <= int(imputations) <= 100_000:
         raise InputError("imputations", "must be an integer from 10 to 100000")
     if not scenarios:
@@ -204,23 +200,13 @@ def simulate_survival_monitoring(
     for s in scenarios:
         if len(s.models) != len(cohorts):
             raise InputError(f"scenarios.{s.name}", f"needs one model per cohort ({len(cohorts)})")
-    n_chunks = math.ceil(n_trials / chunk_size)
-    sizes = [min(chunk_size, n_trials - i * chunk_size) for i in range(n_chunks)]
-    children = np.random.SeedSequence(int(seed)).spawn(n_chunks)
-    reporter = progress_reporter(
-        progress, n_chunks=n_chunks, total=n_trials, initial_chunks=0, initial=0, log=log
-    )
-    jobs = [(i, children[i], sizes[i]) for i in range(n_chunks)]
-    done: dict[int, list[dict[str, np.ndarray]]] = {}
     shared = (tuple(cohorts), accrual, tuple(scenarios), imputations)
-    for index, stats in run_jobs(_chunk, shared, jobs, n_jobs, None):
-        done[index] = stats
-        reporter.update(sizes[index])
-    reporter.close()
-    totals = [
-        {key: sum(done[i][s][key] for i in range(n_chunks)) for key in done[0][s]}
-        for s in range(len(scenarios))
-    ]
+    totals, n_chunks = summed_chunks(
+        _chunk, shared, n_trials, seed, chunk_size, n_jobs, len(scenarios),
+        lambda chunks: progress_reporter(
+            progress, n_chunks=chunks, total=n_trials, initial_chunks=0, initial=0, log=log
+        ),
+    )  # fmt: skip
     frame = _frame(cohorts, scenarios, totals)
     used = imputations or cohorts[0].design.rule.imputations
     provenance = Provenance(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import math
 import os
 import socket
 import threading
@@ -25,9 +26,18 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
+
 from .._files import process_alive
 
-__all__ = ["WATCH_INTERVAL_S", "RunOwner", "run_jobs", "stop_workers"]
+__all__ = [
+    "WATCH_INTERVAL_S",
+    "RunOwner",
+    "check_run_settings",
+    "run_jobs",
+    "stop_workers",
+    "summed_chunks",
+]
 
 #: Seconds between two checks that the run's parent process is alive.
 WATCH_INTERVAL_S = 1.0
@@ -247,3 +257,48 @@ def dask_client(scheduler: str | None, n_jobs: int) -> Iterator[Any]:
         raise InputError("scheduler", f"cannot reach {scheduler}: {reason}") from None
     with client:
         yield client
+
+
+def check_run_settings(n_trials: Any, seed: Any, chunk_size: Any, n_jobs: Any) -> None:
+    """Each of a simulation's integer settings, checked in one line each."""
+    from ..errors import InputError
+
+    for name, value, low in (("n_trials", n_trials, 1), ("chunk_size", chunk_size, 1),
+                             ("seed", seed, 0), ("n_jobs", n_jobs, 1)):  # fmt: skip
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise InputError(name, f"must be an integer >= {low} (got {value!r})")
+
+
+def summed_chunks(
+    function: Callable[..., tuple[int, list[dict[str, np.ndarray]]]],
+    shared: tuple[Any, ...],
+    n_trials: int,
+    seed: int,
+    chunk_size: int,
+    n_jobs: int,
+    n_scenarios: int,
+    reporter_of: Callable[[int], Any],
+) -> tuple[list[dict[str, np.ndarray]], int]:
+    """Run ``function(*shared, index, seed, size)`` on every chunk of a simulation and add up
+    each scenario's sums in chunk order (identical for any ``n_jobs``).
+
+    Chunk i has ``min(chunk_size, what is left)`` trials and the i-th child of
+    ``SeedSequence(seed)``; ``function`` returns (i, one dict of sums per scenario).
+    ``reporter_of(n_chunks)`` makes the progress reporter. Returns the totals per
+    scenario and the number of chunks.
+    """
+    n_chunks = math.ceil(n_trials / chunk_size)
+    sizes = [min(chunk_size, n_trials - i * chunk_size) for i in range(n_chunks)]
+    children = np.random.SeedSequence(int(seed)).spawn(n_chunks)
+    reporter = reporter_of(n_chunks)
+    jobs = [(i, children[i], sizes[i]) for i in range(n_chunks)]
+    done: dict[int, list[dict[str, np.ndarray]]] = {}
+    for index, stats in run_jobs(function, shared, jobs, n_jobs, None):
+        done[index] = stats
+        reporter.update(sizes[index])
+    reporter.close()
+    totals: list[dict[str, np.ndarray]] = [
+        {key: np.sum([done[i][s][key] for i in range(n_chunks)], axis=0) for key in done[0][s]}
+        for s in range(n_scenarios)
+    ]
+    return totals, n_chunks
