@@ -1,4 +1,4 @@
-"""Unconfirmed responses at an interim call (issue 27, point 4: count or pending)."""
+"""Unconfirmed responses at an interim call (issue 27, point 4: count, pending or weighted)."""
 
 from __future__ import annotations
 
@@ -72,9 +72,82 @@ def test_a_bad_confirmation_answer_is_listed_by_row(tmp_path):
     assert "confirmed" in text and "row" in text and "yes" in text, text
 
 
-def test_weighting_is_refused_until_it_is_built(tmp_path):
-    with pytest.raises(InputError, match=r"pending.*count"):
-        run_interim(_design(tmp_path, "weighted"), data=_patients(tmp_path), as_of=AS_OF)
+WEIGHTED = """\
+endpoint:
+  name: ORR
+  unconfirmed: weighted
+  confirmation: {c}
+  confirmation_source: share of first responses confirmed in earlier trials of the class
+hypotheses: {{p0: 0.1, p1: 0.3}}
+prior: {{a: 0.1, b: 0.9}}
+n_max: 20
+looks: [10, 20]
+rule: {{type: {rule}}}
+"""
+
+
+def _weighted(tmp_path, c, rule="bop2, lambda: 0.8, gamma: 1.0"):
+    path = tmp_path / f"weighted_{c}.yaml"
+    path.write_text(WEIGHTED.format(c=c, rule=rule))
+    return path
+
+
+@pytest.mark.parametrize("c", [0.0, 0.35, 0.8, 1.0])
+def test_weighted_is_the_mixture_over_the_number_confirmed_by_hand(tmp_path, c):
+    """Three PR among ten, two unconfirmed: with k of the two confirmed (Binomial(2, c)),
+    P(p > p0) and BOP2's statistic P(p > p0 | data) are mixtures over k, computed here from
+    scipy's Beta; the cut-off at the planned look n = 10 is 1 - 0.8 (10/20)^1 = 0.6."""
+    from math import comb
+
+    from scipy import stats
+
+    data = _patients(tmp_path)
+    call = run_interim(_weighted(tmp_path, c), data=data, as_of=AS_OF).calls[0]
+    weights = [comb(2, k) * c**k * (1 - c) ** (2 - k) for k in range(3)]
+    by_k = [stats.beta.sf(0.1, 0.1 + 1 + k, 0.9 + 10 - 1 - k) for k in range(3)]
+    mixed = sum(w * p for w, p in zip(weights, by_k, strict=True))
+    assert call.prob_gt_p0 == pytest.approx(mixed, abs=1e-12)
+    assert (call.n_evaluable, call.responses, call.pending) == (10, 1, 0)
+    cutoff = 0.8 * (10 / 20) ** 1.0
+    # BOP2 stops for futility if P(p <= p0 | data) > 1 - cutoff, i.e. P(p > p0) < cutoff
+    expected = "stop_futility" if mixed < cutoff else "continue"
+    assert call.decision == expected
+    assert f"{mixed:.4f}" in call.reason
+    # c = 1 is "count", c = 0 treats both as non-responders
+    if c == 1.0:
+        counted = run_interim(_design(tmp_path, "count"), data=data, as_of=AS_OF).calls[0]
+        assert call.decision == counted.decision
+        assert call.prob_gt_p0 == pytest.approx(counted.prob_gt_p0, abs=1e-12)
+
+
+def test_weighted_notes_state_the_model_and_its_source(tmp_path):
+    result = run_interim(_weighted(tmp_path, 0.8), data=_patients(tmp_path), as_of=AS_OF)
+    note = next(n for n in result.notes if "weighted" in n)
+    assert "probability 0.8" in note and "earlier trials of the class" in note
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("unconfirmed: weighted\n  confirmation: 0.8\n", "confirmation_source"),
+        ("unconfirmed: weighted\n", "needs endpoint.confirmation"),
+        ("unconfirmed: count\n  confirmation: 0.8\n", "read only with weighted"),
+    ],
+)
+def test_weighted_settings_are_checked_in_one_line(tmp_path, text, message):
+    path = tmp_path / "d.yaml"
+    path.write_text(
+        f"endpoint:\n  name: ORR\n  {text}hypotheses: {{p0: 0.1, p1: 0.3}}\nn_max: 20\n"
+        "looks: [10, 20]\nrule: {type: bop2, lambda: 0.8, gamma: 1.0}\n"
+    )
+    with pytest.raises(InputError, match=message):
+        run_interim(path, data=_patients(tmp_path), as_of=AS_OF)
+
+
+def test_weighted_is_refused_for_count_only_rules(tmp_path):
+    path = _weighted(tmp_path, 0.8, rule="simon, r1: 1, n1: 10, r: 3, n: 20")
+    with pytest.raises(InputError, match="decides on counts only"):
+        run_interim(path, data=_patients(tmp_path), as_of=AS_OF)
 
 
 def test_designs_on_several_endpoints_keep_unconfirmed_responses_pending(tmp_path):

@@ -82,8 +82,12 @@ class Design:
         Response-toxicity odds ratio of the joint OC and of scenarios by default.
     min_grade : int
         CTCAE grade from which a toxicity counts.
-    unconfirmed : {"pending", "count"}
+    unconfirmed : {"pending", "count", "weighted"}
         How an interim call treats a CR/PR not yet confirmed.
+    confirmation : float, optional
+        ``weighted``: the probability that an unconfirmed response is confirmed.
+    confirmation_source : str
+        Where that probability comes from (stated in the call's notes).
     design_hash : str
         The hash of the plan this design belongs to (the design file's, see
         :attr:`adaptive_pilot.spec.ResolvedDesign.design_hash`); "" for a
@@ -109,8 +113,10 @@ class Design:
     #: the prior of the true rate that Bayesian OC average over (None: not reported)
     design_prior: BetaPrior | BetaMixturePrior | None = None
     design_hash: str = field(default="", compare=False)
-    #: an unconfirmed CR/PR at an interim call: ``pending`` (waits) or ``count``
+    #: an unconfirmed CR/PR at an interim call: ``pending`` (waits), ``count`` or ``weighted``
     unconfirmed: str = "pending"
+    confirmation: float | None = None
+    confirmation_source: str = ""
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -239,6 +245,11 @@ class Design:
             "min_grade": self.min_grade,
             "reached_go": list(self.reached_go),
             "unconfirmed": self.unconfirmed,
+            **(
+                {"confirmation": self.confirmation, "confirmation_source": self.confirmation_source}
+                if self.unconfirmed == "weighted"
+                else {}
+            ),
         } | ({} if self.design_prior is None else {"design_prior": self.design_prior.to_dict()})
 
     def identity(self) -> str:

@@ -80,7 +80,7 @@ def interim_analysis(
         if check_pymc:
             checks["pymc"] = _pymc_check(plan, calls, draws=pymc_draws, seed=seed)
     inference: dict[str, Inference] = {}
-    notes = [*data.notes, *_notes(calls, counts)]
+    notes = [*data.notes, *_notes(calls, counts, {c.name: c for c in plan.cohorts})]
     for cohort, call in zip(plan.cohorts, calls, strict=True):
         if not call.ended:
             continue
@@ -160,7 +160,10 @@ def _readers(data: PatientData) -> tuple[str, ...]:
     )
 
 
-def _notes(calls: list[CohortCall], counts: list[CohortCounts]) -> list[str]:
+def _notes(
+    calls: list[CohortCall], counts: list[CohortCounts], plans: dict[str, Any] | None = None
+) -> list[str]:
+    plans = plans or {}
     notes = []
     for call, count in zip(calls, counts, strict=True):
         if count.excluded_enrolled_later:
@@ -173,14 +176,24 @@ def _notes(calls: list[CohortCall], counts: list[CohortCounts]) -> list[str]:
                 f"{call.cohort}: {count.outcomes_after_cutoff} response(s) assessed after the "
                 f"cut-off count as pending"
             )
-        notes += unconfirmed_notes(call.cohort, count.unconfirmed, count.unconfirmed_pending)
+        notes += unconfirmed_notes(
+            call.cohort, count.unconfirmed, count.unconfirmed_pending, plans.get(call.cohort)
+        )
     return notes
 
 
-def unconfirmed_notes(cohort: str, unconfirmed: int, pending: int) -> list[str]:
+def unconfirmed_notes(cohort: str, unconfirmed: int, pending: int, plan: Any = None) -> list[str]:
     """What the call did with the cohort's unconfirmed responses, for the DSMB."""
     if not unconfirmed:
         return []
+    if plan is not None and getattr(plan, "unconfirmed", "") == "weighted":
+        return [
+            f"{cohort}: {unconfirmed} unconfirmed response(s) are weighted: each is taken to be "
+            f"confirmed with probability {plan.confirmation:g} (source: "
+            f"{plan.confirmation_source}), independently; the posterior and the decision "
+            "statistic are mixtures over the number confirmed (the design's "
+            "endpoint.unconfirmed: weighted)"
+        ]
     if pending:
         return [
             f"{cohort}: {unconfirmed} unconfirmed response(s) wait for their confirmation and "

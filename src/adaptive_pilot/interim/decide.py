@@ -23,6 +23,7 @@ with a starting point; no simulation).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ from ..conflict import PriorDataConflict, prior_data_conflict
 from ..designs.design import Design
 from ..inference import SampleSpace
 from ..patients.counts import CohortCounts
-from ..rules.compile import decide_sets, final_go, final_nogo
+from ..rules.compile import decide_sets, decide_weighted, final_go, final_nogo, is_set_rule
 
 __all__ = [
     "Bounds",
@@ -209,21 +210,42 @@ def bounds_at(plan: Design, n: int) -> Bounds:
 
 
 def decide_cohort(plan: Design, counts: CohortCounts) -> CohortCall:
-    """The call for one cohort analysed on its own design."""
+    """The call for one cohort analysed on its own design.
+
+    With ``unconfirmed: weighted`` and u unconfirmed responses, each is confirmed with
+    probability c (the design's ``confirmation``), independently: k of them are
+    responses with probability Binomial(k; u, c). The posterior probability and the
+    rule's statistic are then mixtures over k, and the statistic is compared with the
+    rule's cut-offs at n (:func:`~adaptive_pilot.rules.compile.decide_weighted`); the
+    predictive figures are mixtures too; the figure shows the confirmed responses.
+    """
     n, x = counts.n_evaluable, counts.responses
     bounds = bounds_at(plan, n) if n > 0 else None
-    prob_gt_p0 = float(plan.prior.prob_greater(plan.p0, x, n))
+    weights = confirmation_weights(plan, counts)
+    ks = np.arange(len(weights)) if weights is not None else np.zeros(1, int)
+    w = weights if weights is not None else np.ones(1)
+    prob_gt_p0 = float(np.dot(w, [plan.prior.prob_greater(plan.p0, x + k, n) for k in ks]))
     tox_bound, prob_tox, tox_stop = toxicity_call(plan, counts)
+    weighted_note = ""
     if tox_stop:
         decision = "stop_toxicity"
     elif bounds is None:
         decision = "continue"
+    elif weights is not None:
+        decision, weighted_note = _weighted_decision(plan, bounds, n, x, weights)
     else:
         decision = efficacy_decision(bounds, x)
     outcomes = predictive_outcomes(plan, n, x) if decision == "continue" else None
     forward = forward_probabilities(decision, outcomes)
     nogo_forward = predictive_nogo(decision, outcomes)
+    if weights is not None and decision == "continue":
+        each = [predictive_outcomes(plan, n, x + int(k)) for k in ks]
+        parts = np.array([forward_probabilities("continue", o) for o in each], dtype=float)
+        forward = tuple(float(v) for v in w @ parts)  # type: ignore[assignment]
+        nogo_forward = float(w @ np.array([predictive_nogo("continue", o) for o in each]))
     reason = reason_text(plan, counts, bounds, decision, tox_bound, prob_tox)
+    if weighted_note:
+        reason = weighted_note
     if decision == "continue" and forward[1] is not None and forward[1] >= 1.0 - 1e-12:
         reason += (
             "; a final GO is already certain (P(final GO) = 1 whatever the remaining patients "
@@ -250,6 +272,51 @@ def decide_cohort(plan: Design, counts: CohortCounts) -> CohortCall:
         own_go_probabilities=None if outcomes is None else go_probabilities(outcomes),
         conflict=own_conflict(plan, counts),
         predictive_nogo=nogo_forward,
+    )
+
+
+def confirmation_weights(plan: Design, counts: CohortCounts) -> np.ndarray | None:
+    """Binomial(k; u, c), k = 0..u, for u unconfirmed responses under ``weighted`` (else None)."""
+    u = counts.unconfirmed
+    if plan.unconfirmed != "weighted" or u == 0:
+        return None
+    c = float(plan.confirmation if plan.confirmation is not None else 1.0)
+    return np.array([math.comb(u, k) * c**k * (1.0 - c) ** (u - k) for k in range(u + 1)])
+
+
+def _weighted_decision(
+    plan: Design, bounds: Bounds, n: int, x: int, weights: np.ndarray
+) -> tuple[str, str]:
+    """The decision on the mixture statistic, and the reason in the design's terms."""
+    assert plan.bayesian is not None  # the schema refuses weighted for Simon designs
+    rule = plan.bayesian.rule
+    assert not is_set_rule(rule)  # and for Go / Consider / No-Go rules
+    u = len(weights) - 1
+    data = (
+        f"{counted(x, 'confirmed response')} and {u} unconfirmed in {n} evaluable patients "
+        f"(each confirmed with probability {plan.confirmation:g})"
+    )
+    n_max = plan.table.n_max
+    if bounds.final:
+        go, _, mixed = decide_weighted(
+            rule, n, x, weights, final=True, cutoff_at=n_max if n > n_max else None
+        )
+        decision = "go" if go else "no_go"
+        return decision, (
+            f"{data}; final analysis on the mixture of the rule's statistic over the number "
+            f"confirmed: {mixed:.4f}, {'GO' if go else 'NO-GO'}"
+        )
+    futility, efficacy, mixed = decide_weighted(rule, n, x, weights, final=False)
+    if bounds.planned and bounds.look is not None:
+        f_on, e_on = plan.bayesian.switches
+        futility = futility and bool(f_on[bounds.look - 1])
+        efficacy = efficacy and bool(e_on[bounds.look - 1])
+    decision = "stop_futility" if futility else "stop_efficacy" if efficacy else "continue"
+    words = {"stop_futility": "stop for futility", "stop_efficacy": "stop for efficacy (GO)",
+             "continue": "continue"}[decision]  # fmt: skip
+    return decision, (
+        f"{data}; the rule's statistic mixed over the number confirmed is {mixed:.4f} "
+        f"against its cut-offs at n = {n} ({bounds.basis}): {words}"
     )
 
 

@@ -102,10 +102,13 @@ def apply_unconfirmed(counts: CohortCounts, mode: str) -> CohortCounts:
 
     ``count``: they count as responses (as read). ``pending``: they wait for their
     confirmation, out of the evaluable patients and responses, like a response not yet
-    assessed.
+    assessed. ``weighted``: they stay evaluable but out of the (confirmed) responses; the
+    decision weighs them (:func:`adaptive_pilot.interim.decide.decide_cohort`).
     """
     if mode == "count" or counts.unconfirmed == 0:
         return counts
+    if mode == "weighted":
+        return replace(counts, responses=counts.responses - counts.unconfirmed)
     if mode != "pending":
         raise ValueError(f"unknown handling of unconfirmed responses: {mode!r}")
     u = counts.unconfirmed

@@ -47,6 +47,7 @@ __all__ = [
     "SetRule",
     "compile_rules",
     "decide_sets",
+    "decide_weighted",
     "final_nogo",
     "is_set_rule",
     "lower_bounds",
@@ -231,6 +232,33 @@ def final_go(rule: AnyRule, n: int, x: Any, *, cutoff_at: int | None = None) -> 
     s = np.asarray(rule.final_statistics(n), dtype=float)[np.asarray(x)]
     cut = rule.cutoffs((n if cutoff_at is None else cutoff_at,))
     return _above(s, np.asarray(cut.go), np.asarray(cut.go_inclusive))
+
+
+def decide_weighted(
+    rule: Rule, n: int, x: int, weights: np.ndarray, *, final: bool, cutoff_at: int | None = None
+) -> tuple[bool, bool, float]:
+    """A decision when x responses are certain and k more are responses with probability
+    ``weights[k]`` (unconfirmed responses each confirmed with a known probability).
+
+    The rule's statistic becomes its mixture, sum_k weights[k] S(n, x + k), compared with
+    the rule's cut-offs at n: at an interim look (stop for futility, stop for efficacy);
+    at a final analysis (GO, NO-GO), with ``cutoff_at`` as in :func:`final_go`. Returns the
+    two decisions and the mixture statistic.
+    """
+    ks = x + np.arange(len(weights))
+    if final:
+        values = np.asarray(rule.final_statistics(n), dtype=float)[ks]
+    else:
+        values = np.asarray(rule.statistic(n, ks), dtype=float)
+    mixed = float(np.dot(np.asarray(weights, dtype=float), values))
+    if final:
+        cut = rule.cutoffs((n if cutoff_at is None else cutoff_at,))
+        go = bool(_above(np.asarray(mixed), np.asarray(cut.go), np.asarray(cut.go_inclusive)))
+        return go, not go, mixed
+    cut = rule.cutoffs((n,))
+    futility = bool(_below(np.asarray(mixed), cut.futility[0]))
+    efficacy = bool(_above(np.asarray(mixed), cut.efficacy[0], np.asarray(cut.efficacy_inclusive)))
+    return futility, efficacy, mixed
 
 
 def final_nogo(rule: AnyRule, n: int, x: Any, *, cutoff_at: int | None = None) -> np.ndarray:

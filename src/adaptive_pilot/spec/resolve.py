@@ -1016,6 +1016,8 @@ def _build_design(spec: DesignSpec, source: str, built: dict[str, Any]) -> Desig
         min_grade=3 if tox is None else tox.min_grade,
         design_prior=None if spec.design_prior is None else spec.design_prior.build(),
         unconfirmed=spec.endpoint.unconfirmed,
+        confirmation=spec.endpoint.confirmation,
+        confirmation_source=spec.endpoint.confirmation_source,
     )
 
 

@@ -40,12 +40,32 @@ class EndpointSpec(_Spec):
 
     ``unconfirmed``: how the interim call treats a CR/PR that the patient file marks as
     not yet confirmed (RECIST 1.1 asks for confirmation in single-arm trials): ``pending``
-    (default) waits for the confirmation, ``count`` counts it as a response.
+    (default) waits for the confirmation, ``count`` counts it as a response, ``weighted``
+    counts each as confirmed with probability ``confirmation`` (independently; the
+    decision statistic is then the mixture over the number confirmed), whose source
+    ``confirmation_source`` states.
     """
 
     name: str = "response"
     definition: str = ""
-    unconfirmed: Literal["pending", "count"] = "pending"
+    unconfirmed: Literal["pending", "count", "weighted"] = "pending"
+    confirmation: ClosedProbability | None = None
+    confirmation_source: str = ""
+
+    @model_validator(mode="after")
+    def _confirmation(self) -> Self:
+        if (self.unconfirmed == "weighted") != (self.confirmation is not None):
+            raise ValueError(
+                "endpoint.unconfirmed: weighted needs endpoint.confirmation (the probability "
+                "that an unconfirmed response is confirmed), and confirmation is read only "
+                "with weighted"
+            )
+        if self.unconfirmed == "weighted" and not self.confirmation_source.strip():
+            raise ValueError(
+                "endpoint.confirmation_source: state where the probability of confirmation "
+                "comes from (e.g. the share of first responses confirmed in earlier trials)"
+            )
+        return self
 
 
 class OutcomeEndpointSpec(_Spec):
@@ -923,6 +943,28 @@ class DesignSpec(_Spec):
             raise ValueError(
                 "with an outcome section, give the Dirichlet prior as outcome.prior "
                 "(one concentration per category)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _weighted_confirmation(self) -> DesignSpec:
+        if self.endpoint.unconfirmed != "weighted":
+            return self
+        if self.outcome is not None:
+            raise ValueError(
+                "endpoint.unconfirmed: weighted is not available yet for a design with several "
+                "endpoints (use pending or count)"
+            )
+        if self.rule is not None and self.rule.type in ("simon", "dual"):
+            raise ValueError(
+                "endpoint.unconfirmed: weighted needs a rule with a posterior or predictive "
+                "statistic (posterior, posterior_vs_standard, predictive, bop2); a "
+                f"{self.rule.type} rule decides on counts only (use pending or count)"
+            )
+        if self.borrowing.model != "independent":
+            raise ValueError(
+                "endpoint.unconfirmed: weighted is not available yet with borrowing between "
+                "cohorts (use pending or count)"
             )
         return self
 
