@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,21 @@ def write(tmp_path, text, name="design.yaml"):
 def test_shipped_designs_compile_and_meet_their_targets(path):
     resolved = load_design(path)
     errors = resolved.spec.errors
+    if resolved.is_time_to_event:  # OC simulated: the file's comment gives the full run
+        from adaptive_pilot.simulation.survival_monitoring import simulate_survival_monitoring
+
+        assert len(resolved.survival_summary().to_frame()) > 0
+        cohorts, accrual = resolved.survival_trial()
+        goal, target = (
+            dataclasses.replace(s, models=s.models[:1]) for s in resolved.survival_scenarios()[:2]
+        )
+        result = simulate_survival_monitoring(
+            cohorts[:1], accrual, [goal, target], 300, 1, imputations=50, progress=False
+        )
+        name = cohorts[0].name
+        assert result.estimate("goal", name, "p_go")[0] < 0.15
+        assert result.estimate("target", name, "p_go")[0] > 0.6
+        return
     if resolved.is_multi_endpoint:  # every null scenario, every alternative
         oc = resolved.evaluate_endpoints().oc
         nulls, _ = resolved.endpoint_scenarios()

@@ -52,13 +52,13 @@ def example_files(
 
 def single_endpoint_designs() -> dict[str, Path]:
     """Shipped design files with one binary endpoint (the pages' designs so far); a file
-    with an outcome section (several endpoints) is left out."""
+    with an outcome section (several endpoints) or a time_to_event section is left out."""
     from ..spec.reading import read_document
 
     out = {}
     for name, path in example_files("designs").items():
         document, _ = read_document(path, "design file")
-        if "outcome" not in document:
+        if "outcome" not in document and "time_to_event" not in document:
             out[name] = path
     return out
 

@@ -326,6 +326,8 @@ def _allowed_keys(loc: tuple[Any, ...], model: type[BaseModel]) -> list[str]:
             node = resolve(node["properties"][part])
             if "anyOf" in node:
                 objects = [resolve(o) for o in node["anyOf"] if "$ref" in o or "properties" in o]
+                if not objects:  # an optional union (e.g. rule: RuleSpec | None)
+                    objects = [resolve(o) for o in node["anyOf"] if o.get("type") != "null"]
                 if len(objects) == 1:
                     node = objects[0]
             continue
