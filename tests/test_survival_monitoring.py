@@ -415,3 +415,66 @@ def test_design_object_checks():
     with pytest.raises(InputError, match="imputations"):
         _rule(imputations=5)
     assert load_design(DESIGN).rule_type == "time_to_event"
+
+
+def _replay(design, arrivals, event_time, lost):
+    """The simulator's trials replayed one at a time with plain loops and scipy (posterior
+    futility only, so no imputation): look times, data at each look, final analysis."""
+    landmark, goal = design.landmark, design.rule.goal
+    rows = []
+    for a, t, drop in zip(arrivals, event_time, lost, strict=True):
+        n_max = len(a)
+
+        def prob(now, enrolled, a=a, t=t, drop=drop):
+            d = e = 0.0
+            for i in range(enrolled):
+                followed = now - a[i]
+                end = min(t[i], drop[i], landmark, followed)
+                e += max(end, 0.0)
+                d += t[i] <= min(drop[i], landmark, followed)
+            return stats.gamma.cdf(-math.log(goal) / landmark, 0.1 + d, scale=1 / (0.1 + e))
+
+        stopped = None
+        for k, at in enumerate(design.looks):
+            if design.look_kind == "months":
+                when = at
+            else:
+                seen = sorted(a[i] + t[i] for i in range(n_max) if t[i] <= min(drop[i], landmark))
+                if len(seen) < at:
+                    continue
+                when = seen[int(at) - 1]
+            if when >= a[-1]:
+                continue
+            enrolled = sum(1 for i in range(n_max) if a[i] <= when)
+            if prob(when, enrolled) < design.rule.futility[k]:
+                stopped = (when, enrolled)
+                break
+        if stopped is not None:
+            rows.append((False, True, stopped[1]))
+            continue
+        final = prob(math.inf, n_max)
+        rows.append((bool(final > design.rule.success), False, n_max))
+    return rows
+
+
+@pytest.mark.parametrize(("kind", "looks"), [("events", (6.0, 12.0)), ("months", (8.0, 12.0))])
+def test_event_and_calendar_looks_replayed_trial_by_trial(kind, looks):
+    from adaptive_pilot.simulation.survival_monitoring import cohort_trials
+
+    rule = SurvivalGoalRule(
+        PiecewiseExponential(6.0), goal=0.3, success=0.9, futility=(0.3, 0.3),
+        futility_on="posterior", expected_success=(math.nan, math.nan), imputations=10,
+    )  # fmt: skip
+    design = SurvivalMonitoringDesign(rule, 20, kind, looks)
+    rng = np.random.default_rng(4)
+    size = 300
+    arrivals = np.cumsum(rng.exponential(1 / 2.0, (size, 20)), axis=1)
+    event_time = np.ceil(rng.exponential(6.0 / 1.2, (size, 20)) / 2.0) * 2.0  # scans
+    lost = rng.exponential(1 / 0.03, (size, 20))
+    out = cohort_trials(design, arrivals, event_time, lost, np.random.default_rng(0))
+    replay = _replay(design, arrivals, event_time, lost)
+    assert [tuple(map(int, r)) for r in replay] == [
+        (int(g), int(f), int(n))
+        for g, f, n in zip(out["go"], out["futility"], out["enrolled"], strict=True)
+    ]
+    assert 0 < out["futility"].sum() < size and out["go"].sum() > 0  # every path is met
