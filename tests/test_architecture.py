@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import re
 import subprocess
@@ -274,7 +275,14 @@ def _time_to_event():
         resolved, data=REPO / "designs" / "motivating_trial_synthetic_patients.csv",
         as_of=dt.date(2026, 6, 30),
     )  # fmt: skip
-    return [resolved.survival_summary(), simulated, call]
+    from adaptive_pilot.simulation.survival_calibration import calibrate_survival
+
+    calibration = calibrate_survival(
+        cohorts[:1], accrual, *(dataclasses.replace(s, models=s.models[:1])
+                                for s in resolved.survival_scenarios()[:2]),
+        (0.8, 0.9), alpha=0.1, beta=0.2, n_trials=100, seed=1, imputations=10, progress=False,
+    )  # fmt: skip
+    return [resolved.survival_summary(), simulated, call, calibration]
 
 
 def _endpoint_sensitivity():

@@ -398,8 +398,10 @@ def test_bad_design_files_get_one_line(capsys, tmp_path, edit, message):
 def test_commands_refuse_what_these_designs_do_not_have(capsys, tmp_path):
     code, _, err = _run(capsys, "simulate", str(DESIGN), "--scenarios", "x.yaml")
     assert code == 2 and "--scenarios" in err
-    code, _, err = _run(capsys, "calibrate", str(DESIGN))
-    assert code == 2 and "time_to_event" in err
+    code, _, err = _run(capsys, "calibrate", str(DESIGN), "--borrowing")
+    assert code == 2 and "does not borrow" in err
+    code, _, err = _run(capsys, "report", str(DESIGN), "--out", "x", "--analysis", "hierarchical")
+    assert code == 2 and "on its own" in err
     missing = tmp_path / "p.csv"
     missing.write_text(
         "patient_id,cohort,enrolled,response,response_date\nP1,G12D,2026-01-05,PR,2026-02-20\n"
@@ -478,3 +480,48 @@ def test_event_and_calendar_looks_replayed_trial_by_trial(kind, looks):
         for g, f, n in zip(out["go"], out["futility"], out["enrolled"], strict=True)
     ]
     assert 0 < out["futility"].sum() < size and out["go"].sum() > 0  # every path is met
+
+
+def test_calibration_rows_are_the_simulations_of_each_threshold(tmp_path, capsys):
+    """Each candidate's row is the simulation of the design with that threshold (same seed);
+    the choice is the smallest threshold whose P(GO) at the goal is within alpha; --write
+    puts it in the file with the record."""
+    import dataclasses
+
+    from adaptive_pilot.simulation.survival_calibration import calibrate_survival
+
+    design = _single(looks=(20,), futility=(0.05,), expected=(0.9,), n_max=30)
+    cohorts = [SurvivalMonitoringCohort("A", 1.0, design)]
+    null, alternative = (SurvivalMonitoringScenario(name, (EventTimeModel(_median(s)),))
+                         for name, s in (("goal", 0.3), ("target", 0.5)))  # fmt: skip
+    kwargs = {"n_trials": 200, "seed": 3, "imputations": 20}
+    result = calibrate_survival(cohorts, Accrual(3.0), null, alternative, (0.8, 0.95),
+                                alpha=0.1, beta=0.2, progress=False, **kwargs)  # fmt: skip
+    for success in (0.8, 0.95):
+        rule = dataclasses.replace(design.rule, success=success)
+        one = [SurvivalMonitoringCohort("A", 1.0, dataclasses.replace(design, rule=rule))]
+        direct = simulate_survival_monitoring(one, Accrual(3.0), [null, alternative],
+                                              progress=False, **kwargs)  # fmt: skip
+        row = result.frame[result.frame["success"] == success].iloc[0]
+        assert row["p_go_null"] == direct.estimate("goal", "A", "p_go")[0]
+        assert row["p_go_alt"] == direct.estimate("target", "A", "p_go")[0]
+    feasible = result.frame[result.frame["p_go_null"] <= 0.1]["success"]
+    assert result.chosen == (None if feasible.empty else feasible.min())
+    # the command line: --write keeps the file's comments and writes the choice
+    text = (
+        DESIGN.read_text()
+        .replace("n_trials: 1000", "n_trials: 100")
+        .replace("{from: 0.70, to: 0.95, by: 0.05}", "[0.85, 0.95]")
+        .replace("imputations: 200", "imputations: 10")
+    )
+    source = tmp_path / "pfs.yaml"
+    source.write_text(text)
+    written = tmp_path / "calibrated.yaml"
+    code, out, err = _run(capsys, "calibrate", str(source), "--write", str(written),
+                          "--no-progress")  # fmt: skip
+    assert code == 0, err
+    calibrated = load_design(written)
+    chosen = calibrated.spec.time_to_event.success
+    assert f"Calibrated final threshold: {chosen:g}" in out
+    assert calibrated.spec.time_to_event.calibration.calibrated["n_trials"] == 100
+    assert "# Progression-free survival monitored" in written.read_text()

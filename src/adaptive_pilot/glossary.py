@@ -67,6 +67,20 @@ METRICS: dict[str, Term] = {
         "analysed, so the GO is not certain)",
         ".4f",
     ),
+    "p_go_null": Term(
+        "P(GO) at the goal",
+        "time-to-event calibration: P(GO) with every cohort at the goal, the largest over "
+        "cohorts (Monte Carlo)",
+        ".4f",
+    ),
+    "p_go_alt": Term(
+        "P(GO) at the target",
+        "time-to-event calibration: P(GO) with every cohort at the target, the smallest over "
+        "cohorts (Monte Carlo)",
+        ".4f",
+    ),
+    "en_null": Term("E[N] at the goal", "mean sample size per cohort at the goal", ".1f"),
+    "en_alt": Term("E[N] at the target", "mean sample size per cohort at the target", ".1f"),
     "final_events": Term(
         "events at final",
         "time-to-event designs: events within the landmark at the final analysis (mean over "

@@ -315,13 +315,13 @@ COMMANDS: tuple[Command, ...] = (
             ),
             Option(
                 "--n-trials",
-                help="trials per scenario (borrowing; default: the file's)",
+                help="trials per scenario (borrowing or time_to_event; default: the file's)",
                 type=Count(100, MAX_TRIALS),
                 default=None,
             ),
             Option(
                 "--seed",
-                help="root random seed (borrowing; default: the file's)",
+                help="root random seed (borrowing or time_to_event; default: the file's)",
                 type=Count(0),
                 default=None,
             ),

@@ -171,6 +171,23 @@ def run_calibrate(args: argparse.Namespace) -> str:
     resolved = load_design(args.file)
     if args.write is not None:
         _check_writable_file(args.write, "write")
+    if resolved.is_time_to_event:
+        if args.borrowing:
+            from ..errors import InputError
+
+            raise InputError("--borrowing", "a time_to_event design does not borrow yet")
+        calibration = resolved.calibrate_survival(
+            n_trials=args.n_trials, seed=args.seed, n_jobs=args.n_jobs,
+            progress=False if args.no_progress else None,
+        )  # fmt: skip
+        output = _render(calibration, args.format)
+        if args.write is not None:
+            _write_document(
+                args.write, resolved.survival_calibrated_document(calibration), args.file
+            )
+            if args.format == "text":
+                output += f"\n\nCalibrated design file written to {args.write}"
+        return output
     if args.borrowing or (
         resolved.has_borrowing_calibration() and not resolved.has_single_cohort_calibration()
     ):

@@ -57,10 +57,11 @@ from ..rules.toxicity import ToxicityRule
 from ..rules.versus_standard import PosteriorVsStandardRule
 from ..simulation.scenarios import EndpointCohort, EndpointScenario
 from .reading import one_line, read_validated
-from .time_to_event import simulator_accrual, survival_cohorts, survival_scenarios
+from .time_to_event import scenario_of, simulator_accrual, survival_cohorts, survival_scenarios
 
 if TYPE_CHECKING:
     from ..simulation.calibration import BorrowingCalibration
+    from ..simulation.survival_calibration import SurvivalCalibration
     from ..simulation.survival_monitoring import (
         SurvivalMonitoringCohort,
         SurvivalMonitoringScenario,
@@ -78,6 +79,7 @@ from .schema import (
     PosteriorVsStandardRuleSpec,
     PredictiveRuleSpec,
     SimonRuleSpec,
+    TimeToEventScenarioSpec,
     grid_values,
 )
 
@@ -283,6 +285,59 @@ class ResolvedDesign:
             self.survival_cohorts,
             Provenance("exact", self.design_hash(), details={"source": self.source}),
         )
+
+    def calibrate_survival(
+        self,
+        *,
+        n_trials: int | None = None,
+        seed: int | None = None,
+        n_jobs: int = 1,
+        progress: bool | None = None,
+    ) -> SurvivalCalibration:
+        """Simulate the time_to_event.calibration grid (``adaptive-pilot calibrate``)."""
+        from ..simulation.survival_calibration import calibrate_survival
+
+        tte = self.spec.time_to_event
+        assert tte is not None
+        cal = tte.calibration
+        if cal is None:
+            raise InputError(
+                self._field("time_to_event.calibration"),
+                "is missing: add a calibration section with a grid of success thresholds",
+            )
+        assert tte.target is not None  # the schema asks for it with a calibration section
+        cohorts, accrual = self.survival_trial()
+        n_cohorts = len(cohorts)
+        null, alternative = (
+            scenario_of(
+                TimeToEventScenarioSpec(name=name, survival_at_landmark=value), tte, n_cohorts,
+                self.source,
+            )
+            for name, value in (("goal", tte.goal), ("target", tte.target))
+        )  # fmt: skip
+        return calibrate_survival(
+            cohorts, accrual, null, alternative, grid_values(cal.success),
+            alpha=self.spec.errors.alpha, beta=self.spec.errors.beta,
+            n_trials=cal.n_trials if n_trials is None else n_trials,
+            seed=cal.seed if seed is None else seed, imputations=cal.imputations,
+            design_hash=self.design_hash(), n_jobs=n_jobs, progress=progress,
+        )  # fmt: skip
+
+    def survival_calibrated_document(self, result: SurvivalCalibration) -> dict[str, Any]:
+        """The design file's content with the calibrated final threshold and its record."""
+        if result.chosen is None:
+            raise InputError(
+                self._field("time_to_event.calibration.success"),
+                "no candidate keeps P(GO) at the goal within alpha: nothing to write",
+            )
+        data = copy.deepcopy(self.data)
+        section = dict(data["time_to_event"])
+        section["success"] = result.chosen
+        calibration = dict(section.get("calibration", {}))
+        calibration["calibrated"] = result.record()
+        section["calibration"] = calibration
+        data["time_to_event"] = section
+        return data
 
     def survival_scenarios(self) -> list[SurvivalMonitoringScenario]:
         """The section's scenarios (default: the goal and the target)."""

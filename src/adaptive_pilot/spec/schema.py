@@ -772,6 +772,19 @@ class TimeToEventScenarioSpec(_Spec):
         return self
 
 
+class TimeToEventCalibrationSpec(_Spec):
+    """Candidate final thresholds (``success``), simulated under the goal and the target
+    with common random numbers; the smallest with P(GO) <= errors.alpha at the goal in
+    every cohort is chosen (``adaptive-pilot calibrate``)."""
+
+    success: Grid
+    n_trials: Annotated[int, Field(ge=100, le=1_000_000)] = 1000
+    seed: Annotated[int, Field(ge=0)] = 1
+    imputations: Annotated[int, Field(ge=10, le=100_000)] | None = 200
+    # written by `adaptive-pilot calibrate --write` (a record; decisions do not read it)
+    calibrated: dict[str, Any] | None = None
+
+
 class TimeToEventSpec(_Spec):
     """A time-to-event endpoint monitored against a performance goal (issue 27): the
     design is GO if P(S(landmark) > goal | data) > ``success`` at the final analysis, under
@@ -794,9 +807,15 @@ class TimeToEventSpec(_Spec):
     scenarios: list[TimeToEventScenarioSpec] = []
     dropout: Annotated[float, Field(ge=0, le=10)] = 0.0
     scan_every: Annotated[float, Field(ge=0, le=60)] = 0.0
+    calibration: TimeToEventCalibrationSpec | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        if self.calibration is not None and self.target is None:
+            raise ValueError(
+                "time_to_event.calibration simulates the goal and the target: give "
+                "time_to_event.target"
+            )
         if self.target is not None and self.target <= self.goal:
             raise ValueError(
                 f"time_to_event.target ({self.target:g}) must exceed the goal ({self.goal:g})"
