@@ -81,6 +81,16 @@ def test_gamma_sum_of_three_terms_against_nested_quadrature():
     assert gamma_sum_cdf(x, (2.0, 3.0), (0.1, 0.1)) == pytest.approx(
         stats.gamma.cdf(x, 5.0, scale=0.1), abs=1e-13
     )
+    # four terms, three of one scale: Gamma(12, 2) + Gamma(1, 1/16); the series' weights
+    # are then a convolution of three pieces (the FFT must not wrap them round)
+    for x in (3.0, 6.0):
+
+        def density(t, x=x):
+            return stats.gamma.pdf(t, 1, scale=0.0625) * stats.gamma.cdf(x - t, 12, scale=2)
+
+        reference = integrate.quad(density, 0, x, epsabs=1e-16)[0]
+        value = gamma_sum_cdf(x, (1.0, 1.0, 1.0, 10.0), (2.0, 2.0, 0.0625, 2.0))
+        assert value == pytest.approx(reference, rel=1e-7, abs=1e-14)
 
 
 @settings(max_examples=60, deadline=None)

@@ -142,7 +142,9 @@ def _mixture_weights(a: np.ndarray, q: np.ndarray, terms: int, fast: bool = Fals
     a = np.take_along_axis(a, order, axis=1)
     q = np.take_along_axis(q, order, axis=1)
     k = np.arange(terms - 1, dtype=float)
-    size = 1 << int(np.ceil(np.log2(2 * terms)))
+    # a linear (not circular) convolution of the pieces' first terms: the FFT needs at
+    # least (pieces x terms) points, or the terms beyond would wrap onto the first ones
+    size = 1 << int(np.ceil(np.log2(max(a.shape[1], 2) * terms)))
     spectrum: np.ndarray | None = None
     for j in range(a.shape[1]):
         aj, qj = a[:, j : j + 1], q[:, j : j + 1]
