@@ -93,10 +93,14 @@ def test_gamma_sum_of_three_terms_against_nested_quadrature():
         assert value == pytest.approx(reference, rel=1e-7, abs=1e-14)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
-    st.lists(st.floats(0.1, 60), min_size=1, max_size=4),
-    st.lists(st.floats(0.005, 2.0), min_size=4, max_size=4),
+    st.lists(st.floats(0.1, 60), min_size=1, max_size=5),
+    st.lists(
+        st.sampled_from([0.005, 0.03, 0.25, 0.6, 2.0]) | st.floats(0.005, 2.0),
+        min_size=5,
+        max_size=5,
+    ),
     st.floats(0.01, 5.0),
     st.floats(0.02, 0.98),
 )
