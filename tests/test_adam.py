@@ -252,3 +252,40 @@ def test_a_pfs_monitored_design_reads_adtte_as_the_minimal_file(tmp_path, frames
         )  # fmt: skip
         assert adam.exposure_months == pytest.approx(minimal.exposure_months, abs=1e-9)
         assert adam.prob_better == pytest.approx(minimal.prob_better, abs=1e-9)
+
+
+def test_cbor_records_confirm_responses_as_the_minimal_files_column(tmp_path, frames):
+    """Issue 27, point 4: ADRS's confirmed best overall response (PARAMCD CBOR) gives the
+    confirmation: a CR/PR is confirmed when its CBOR is CR/PR, unconfirmed when it is not or
+    when the subject has no CBOR record; the counts equal the minimal file's with the
+    same patients marked in a confirmed column."""
+    from adaptive_pilot.patients.counts import unconfirmed_responses
+
+    adrs = frames["adrs"]
+    bor = adrs[(adrs["PARAMCD"] == "BOR") & (adrs["ANL01FL"] == "Y")]
+    responders = bor[bor["AVALC"].isin(["CR", "PR"])]["USUBJID"].tolist()
+    assert len(responders) >= 3
+    # the first responder confirmed, the second not (CBOR SD), the third without a record
+    cbor = pd.DataFrame(
+        [(responders[0], "CBOR", "Confirmed BOR", "PR", bor["ADT"].iloc[0], "Y"),
+         (responders[1], "CBOR", "Confirmed BOR", "SD", bor["ADT"].iloc[0], "Y")],
+        columns=adrs.columns,
+    )  # fmt: skip
+    changed = dict(frames, adrs=pd.concat([adrs, cbor], ignore_index=True))
+    data = _read(write_csv(changed, tmp_path))
+    waiting = set(data.frame.loc[unconfirmed_responses(data), "patient_id"])
+    assert waiting == set(responders[1:])
+    # the same patients in a minimal file with a confirmed column
+    minimal = pd.read_csv(PATIENTS, dtype=str, keep_default_na=False)
+    minimal["confirmed"] = ["yes" if p == responders[0] else "no" for p in minimal["patient_id"]]
+    path = tmp_path / "patients.csv"
+    minimal.to_csv(path, index=False)
+    from_minimal = read_patients(path, cohorts=COHORTS, today=TODAY, as_of_given=True)
+    assert set(from_minimal.frame.loc[unconfirmed_responses(from_minimal), "patient_id"]) == waiting
+    assert cohort_counts(data, COHORTS, as_of=AS_OF) == cohort_counts(
+        from_minimal, COHORTS, as_of=AS_OF
+    )
+    # without CBOR records nothing is unconfirmed
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert not unconfirmed_responses(_read(write_csv(frames, plain))).any()

@@ -7,7 +7,11 @@
   when that flag exists); ``AVALC`` is the best overall response, ``ADT`` its
   date. A file without any such record is refused (it is not what is read,
   e.g. only visit-level responses); a subject of ADSL without one is pending,
-  and the call says how many there are per cohort.
+  and the call says how many there are per cohort. Records with ``PARAMCD =
+  CBOR`` (the confirmed best overall response), when there are any, give the
+  confirmation: a CR/PR is confirmed when its CBOR is CR or PR, and a subject
+  without a CBOR record has no confirmed response (the ``confirmed`` column of
+  the minimal file).
 * **ADAE** (optional): treatment-emergent records (``TRTEMFL = Y`` when the
   flag exists); the worst ``ATOXGR`` (or ``AETOXGR``) per subject, dated by
   ``ASTDT``. A subject without a record had no toxicity recorded.
@@ -232,7 +236,36 @@ def _responses(
     # bad cells of rows not used (unknown subjects, second records) are not repeated
     has_record = np.zeros(patients.count, dtype=bool)
     has_record[at[use]] = True
+    _confirmations(adrs, subjects, variables, problems, flagged)
     return _pending_notes(subjects, has_record, adrs.name, cohorts)
+
+
+def _confirmations(
+    adrs: RawTable, subjects: _Subjects, variables: _Variables, problems: Problems, flagged: bool
+) -> None:
+    """Confirmed responses from ``PARAMCD = CBOR`` records (the confirmed best overall
+    response, when the ADRS derives one): a CR/PR whose CBOR is CR or PR is confirmed; a
+    subject without a CBOR record has none confirmed. Without any CBOR record the
+    confirmation is not given (every CR/PR counts as it stands)."""
+    keep = variables.upper("PARAMCD") == "CBOR"
+    if flagged:
+        keep &= variables.upper("ANL01FL") == "Y"
+    if not keep.any():
+        return
+    at, rows = subjects.rows_of(adrs, keep, variables, problems)
+    subject_ids = variables.text("USUBJID", keep).astype(object)
+    use = subjects.once(at, rows, subject_ids, "CBOR", adrs, problems,
+                        "keep one (or flag it with ANL01FL = Y)")  # fmt: skip
+    text = variables.text("AVALC", keep)
+    read = cells.responses(text)
+    confirmed = pd.Series(pd.array(read.typed.isin(["CR", "PR"]).to_numpy(), dtype="boolean"))
+    parsed = cells.Parsed(confirmed, read.bad, read.why)
+    patients = subjects.patients
+    patients.parsed(
+        "confirmed", parsed.subset(use), text[use], file=adrs.name,
+        column=variables.names["AVALC"], rows=rows[use], problems=problems, at=at[use],
+        base=pd.Series(pd.array([False] * patients.count, dtype="boolean")),
+    )  # fmt: skip
 
 
 def _pending_notes(
