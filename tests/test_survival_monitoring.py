@@ -539,3 +539,16 @@ def test_calibration_rows_are_the_simulations_of_each_threshold(tmp_path, capsys
     assert f"Calibrated final threshold: {chosen:g}" in out
     assert calibrated.spec.time_to_event.calibration.calibrated["n_trials"] == 100
     assert "# Progression-free survival monitored" in written.read_text()
+
+
+def test_the_protocol_report_has_the_text_looks_simulated_oc_and_figures():
+    from adaptive_pilot.reports.build import report
+
+    document = report(load_design(DESIGN), n_trials=20, seed=2, progress=False)
+    assert [s.title for s in document.sections] == [
+        "Statistical design", "Interim looks", "Simulated operating characteristics",
+    ]  # fmt: skip
+    text = " ".join(b.text for b in document.sections[0].blocks)  # type: ignore[union-attr]
+    assert "Goldilocks" in text and "Moschopoulos" in text and "P(S(6) > 0.25 | data) > 0.85" in text
+    assert len(document.figures()) == 3  # one per scenario
+    assert "monte carlo; seed 2; 20 trials" in document.footer()

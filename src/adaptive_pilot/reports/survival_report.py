@@ -11,7 +11,7 @@ from ..designs.survival_monitoring import LOOK_KINDS
 from ..provenance import Provenance
 from ..results import Table
 from ..spec.resolve import ResolvedDesign
-from .document import Paragraph, Report, Section
+from .document import FigureBlock, Paragraph, Report, Section
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from ..simulation.survival_monitoring import SurvivalMonitoringSimulation
@@ -60,7 +60,7 @@ def survival_report(
     ]
     if simulation is not None:
         prov = simulation.provenance
-        blocks: list[Paragraph | Table] = [
+        blocks: list[Paragraph | Table | FigureBlock] = [
             Paragraph(
                 f"Operating characteristics were simulated with {prov.n_trials:,} trials per "
                 f"scenario (seed {prov.seed}, {prov.details.get('imputations')} imputations per "
@@ -69,17 +69,61 @@ def survival_report(
                 "are given in brackets."
             ),
             *simulation.summary().tables,
+            *_scenario_figures(resolved, simulation),
         ]
         sections.append(Section("Simulated operating characteristics", tuple(blocks), prov))
-    provenance = Provenance(
-        "exact", resolved.design_hash(), details={"design": resolved.name, "report": "protocol"}
-    )
+    # its only computed figures are simulated: the footer says so, with trials and seed
+    provenance = (
+        Provenance("exact", resolved.design_hash()) if simulation is None else simulation.provenance
+    ).with_details(design=resolved.name, report="protocol")
     return Report(
         f"Statistical design: {resolved.title or resolved.name}",
         tuple(sections),
         tuple(SURVIVAL_REFERENCES.values()),
         provenance,
     )
+
+
+def _scenario_figures(
+    resolved: ResolvedDesign, simulation: SurvivalMonitoringSimulation
+) -> list[FigureBlock]:
+    """Per scenario: how each cohort ends and how many patients it enrols."""
+    from .. import figures  # matplotlib only when a report is written
+    from .document import slug
+
+    names = list(simulation.cohorts)
+    n_max = [design.n_max for _, design in resolved.survival_cohorts]
+    blocks = []
+    for scenario in simulation.scenarios:
+
+        def get(metric: str, scenario: str = scenario.name) -> list[float]:
+            return [simulation.estimate(scenario, c, metric)[0] for c in names]
+
+        go, futility, final_nogo = get("p_go"), get("p_early_futility"), get("p_nogo_final")
+        truth = scenario.survival_at(simulation.landmark)
+        labels = [
+            f"{c} (S({simulation.landmark:g}) = {s:.2f})" for c, s in zip(names, truth, strict=True)
+        ]
+        drawing = figures.scenario_figure(
+            f"Scenario {scenario.name}",
+            labels,
+            {"GO at the final look": go, "NO-GO at the final look": final_nogo,
+             "early futility (NO-GO)": futility},
+            get("en"),
+            list(zip(get("n_q10"), get("n_q90"), strict=True)),
+            n_max,
+        )  # fmt: skip
+        blocks.append(
+            FigureBlock(
+                f"scenario_{slug(scenario.name)}",
+                drawing,
+                f"Scenario {scenario.name}: how each cohort ends (left: GO and NO-GO at the final "
+                "analysis, which follows a stop of enrolment for expected success too, and "
+                "early futility) and the patients it enrols (right: mean, with the 10th to "
+                "90th percentiles).",
+            )
+        )
+    return blocks
 
 
 def _design_text(resolved: ResolvedDesign) -> str:

@@ -360,12 +360,12 @@ def result_frame(
                 add(cohort.name, "p_h0_given_go", *_ratio(stats[f"go_h0/{j}"][0], go_count))
                 add(cohort.name, "p_h1_given_nogo",
                     *_ratio(stats[f"nogo_h1/{j}"][0], int(stats[f"nogo/{j}"][0])))  # fmt: skip
-            _distribution_rows(add, cohort.name, stats[f"n_hist/{j}"], stats[f"time/{j}"], n)
+            distribution_rows(add, cohort.name, stats[f"n_hist/{j}"], stats[f"time/{j}"], n)
             _survival_rows(add, cohort.name, stats, j, n)
         add(ALL, "p_any_go", *proportion(stats["any_go"][0], n))
         if scenario.response_prior is not None or trial.null_cohorts(scenario.response).any():
             add(ALL, "fwer", *proportion(stats["false_go"][0], n))
-        _distribution_rows(add, ALL, stats["n_hist/all"], stats["time/all"], n)
+        distribution_rows(add, ALL, stats["n_hist/all"], stats["time/all"], n)
     return pd.DataFrame(rows, columns=["scenario", "cohort", "metric", "estimate", "mcse"])
 
 
@@ -413,7 +413,9 @@ def _moments_mean(count: float, total: float, squares: float) -> tuple[float, fl
     return mean, _mean_se(mean, squares / count, int(count))
 
 
-def _distribution_rows(add: Any, cohort: str, hist: np.ndarray, time: np.ndarray, n: int) -> None:
+def distribution_rows(add: Any, cohort: str, hist: np.ndarray, time: np.ndarray, n: int) -> None:
+    """A cohort's E[N], duration and sample-size quantiles (each with its MCSE) from the
+    histogram of patients enrolled and the (sum, sum of squares) of its end times."""
     values = np.arange(hist.size)
     mean = float(hist @ values) / n
     second = float(hist @ values.astype(float) ** 2) / n

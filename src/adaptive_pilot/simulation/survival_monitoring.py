@@ -44,7 +44,7 @@ from ..provenance import Provenance
 from ..results import ResultMixin, Summary, records
 from .kernel import accrual_arrivals
 from .progress import Progress, progress_reporter, stderr_line
-from .summary import CohortMetrics, mean_with_se, proportion
+from .summary import CohortMetrics, distribution_rows, mean_with_se, proportion
 from .survival import EventTimeModel
 from .workers import check_run_settings, summed_chunks
 
@@ -287,10 +287,10 @@ def cohort_trials(
     """One cohort in every trial of a chunk.
 
     ``arrivals``, ``event_time`` (seen, months from enrolment) and ``lost`` (dropout
-    time) are (B, N). Returns per trial: ``code`` (GO 1 / NO-GO 0 at the final
-    analysis, or the interim decision code for a futility stop), ``futility``,
-    ``expected_success``, ``enrolled``, ``end_time`` and ``events`` at the final
-    analysis.
+    time) are (B, N). Returns per trial: ``go`` (GO at the final analysis), ``futility``
+    (stopped for futility at a look), ``expected_success`` (enrolment stopped for
+    expected success), ``enrolled``, ``end_time`` (the final analysis, or the futility
+    stop) and ``events`` within the landmark at the final analysis; and ``n_max``.
     """
     rule = design.rule
     size, n_max = arrivals.shape
@@ -348,6 +348,7 @@ def cohort_trials(
         "futility": futile,
         "expected_success": decision == EXPECTED_SUCCESS,
         "enrolled": enrolled,
+        "n_max": np.array(n_max),
         "end_time": end_time,
         "events": np.where(futile, np.nan, events.sum(axis=1)),
     }
@@ -361,8 +362,9 @@ def _statistics(outcome: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         out[f"go/{j}"] = np.array([o["go"].sum()])
         out[f"futility/{j}"] = np.array([o["futility"].sum()])
         out[f"expected/{j}"] = np.array([o["expected_success"].sum()])
-        n = o["enrolled"].astype(float)
-        out[f"n/{j}"] = np.array([n.sum(), (n**2).sum()])
+        out[f"nhist/{j}"] = np.bincount(o["enrolled"], minlength=int(o["n_max"]) + 1)
+        end = o["end_time"]
+        out[f"time/{j}"] = np.array([end.sum(), (end**2).sum()])
         ev = o["events"][~o["futility"]]
         out[f"events/{j}"] = np.array([ev.sum(), (ev**2).sum(), ev.size], float)
     go = np.column_stack([o["go"] for o in outcome])
@@ -392,7 +394,7 @@ def _frame(
             add(cohort.name, "p_early_futility", *proportion(futile, n))
             add(cohort.name, "p_expected_success", *proportion(stats[f"expected/{j}"][0], n))
             add(cohort.name, "p_nogo_final", *proportion(n - go - futile, n))
-            add(cohort.name, "en", *mean_with_se(stats[f"n/{j}"], n))
+            distribution_rows(add, cohort.name, stats[f"nhist/{j}"], stats[f"time/{j}"], n)
             ev = stats[f"events/{j}"]
             if ev[2] > 0:
                 add(cohort.name, "final_events", *mean_with_se(ev[:2], int(ev[2])))
