@@ -286,7 +286,7 @@ def test_goldilocks_operating_characteristics_within_4_mcse():
     scenarios = [
         SurvivalMonitoringScenario(f"{s}", (EventTimeModel(_median(s)),)) for s in GOLDILOCKS
     ]
-    result = simulate_survival_monitoring(cohorts, Accrual(3.0), scenarios, 3000, 8, progress=False)
+    result = simulate_survival_monitoring(cohorts, Accrual(3.0), scenarios, 2000, 8, progress=False)
     for s, reference in GOLDILOCKS.items():
         for metric, value in reference.items():
             ours, mcse = result.estimate(f"{s}", "A", metric)
@@ -549,6 +549,8 @@ def test_the_protocol_report_has_the_text_looks_simulated_oc_and_figures():
         "Statistical design", "Interim looks", "Simulated operating characteristics",
     ]  # fmt: skip
     text = " ".join(b.text for b in document.sections[0].blocks)  # type: ignore[union-attr]
-    assert "Goldilocks" in text and "Moschopoulos" in text and "P(S(6) > 0.25 | data) > 0.85" in text
+    assert (
+        "Goldilocks" in text and "Moschopoulos" in text and "P(S(6) > 0.25 | data) > 0.85" in text
+    )
     assert len(document.figures()) == 3  # one per scenario
     assert "monte carlo; seed 2; 20 trials" in document.footer()
