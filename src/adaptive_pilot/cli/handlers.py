@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -171,45 +172,34 @@ def run_calibrate(args: argparse.Namespace) -> str:
     resolved = load_design(args.file)
     if args.write is not None:
         _check_writable_file(args.write, "write")
+    progress = False if args.no_progress else None
     if resolved.is_time_to_event:
         if args.borrowing:
             from ..errors import InputError
 
             raise InputError("--borrowing", "a time_to_event design does not borrow yet")
         calibration = resolved.calibrate_survival(
-            n_trials=args.n_trials, seed=args.seed, n_jobs=args.n_jobs,
-            progress=False if args.no_progress else None,
-        )  # fmt: skip
+            n_trials=args.n_trials, seed=args.seed, n_jobs=args.n_jobs, progress=progress
+        )
         output = _render(calibration, args.format)
-        if args.write is not None:
-            _write_document(
-                args.write, resolved.survival_calibrated_document(calibration), args.file
-            )
-            if args.format == "text":
-                output += f"\n\nCalibrated design file written to {args.write}"
-        return output
+        return _calibrated(args, output, lambda: resolved.survival_calibrated_document(calibration))
     if args.borrowing or (
         resolved.has_borrowing_calibration() and not resolved.has_single_cohort_calibration()
     ):
         borrowing = resolved.calibrate_borrowing(
-            n_trials=args.n_trials,
-            seed=args.seed,
-            n_jobs=args.n_jobs,
-            progress=False if args.no_progress else None,
+            n_trials=args.n_trials, seed=args.seed, n_jobs=args.n_jobs, progress=progress
         )
         output = _render(borrowing, args.format, summary={"top": args.top})
-        if args.write is not None:
-            _write_document(
-                args.write, resolved.borrowing_calibrated_document(borrowing), args.file
-            )
-            if args.format == "text":
-                output += f"\n\nCalibrated design file written to {args.write}"
-        return output
+        return _calibrated(args, output, lambda: resolved.borrowing_calibrated_document(borrowing))
     result = resolved.calibrate()
     output = _render(result, args.format, dict={"top": args.top}, summary={"top": args.top})
+    return _calibrated(args, output, lambda: resolved.calibrated_document(result))
+
+
+def _calibrated(args: argparse.Namespace, output: str, document: Callable[[], Any]) -> str:
+    """Write the calibrated design file when --write asks for it, and say so."""
     if args.write is not None:
-        document = resolved.calibrated_document(result)
-        _write_document(args.write, document, args.file)
+        _write_document(args.write, document(), args.file)
         if args.format == "text":
             output += f"\n\nCalibrated design file written to {args.write}"
     return output

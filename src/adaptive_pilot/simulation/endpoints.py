@@ -43,7 +43,7 @@ from .kernel import accrual_arrivals
 from .progress import Progress, progress_reporter, stderr_line
 from .scenarios import EndpointCohort, EndpointScenario
 from .summary import CohortMetrics, mean_with_se, outcome_rows, proportion
-from .workers import check_run_settings, summed_chunks
+from .workers import check_run_settings, run_provenance, summed_chunks
 
 __all__ = ["EndpointCohort", "EndpointScenario", "EndpointSimulation", "simulate_endpoints"]
 
@@ -166,25 +166,14 @@ def simulate_endpoints(
         ),
     )  # fmt: skip
     frame = _frame(cohorts, scenarios, totals, accrual)
-    provenance = Provenance(
-        "monte carlo",
-        design_hash,
-        int(seed),
-        int(n_trials),
-        details={
-            "algorithm": (
-                "categories drawn per patient, decisions by the compiled stopping sets"
-                if borrowing is None
-                else "categories drawn per patient, events in calendar order, decisions on "
-                "each endpoint's borrowed posterior (" + borrowing.describe() + ")"
-            ),
-            "chunk_size": chunk_size,
-            "n_chunks": n_chunks,
-            "n_jobs": n_jobs,
-            "numpy_version": np.__version__,
-            "wall_time_s": round(time.perf_counter() - started, 3),
-        },
-    )
+    provenance = run_provenance(
+        design_hash, seed, n_trials,
+        "categories drawn per patient, decisions by the compiled stopping sets"
+        if borrowing is None
+        else "categories drawn per patient, events in calendar order, decisions on each "
+        "endpoint's borrowed posterior (" + borrowing.describe() + ")",
+        started=started, chunk_size=chunk_size, n_chunks=n_chunks, n_jobs=n_jobs,
+    )  # fmt: skip
     return EndpointSimulation(
         frame,
         provenance,

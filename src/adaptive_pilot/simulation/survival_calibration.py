@@ -30,6 +30,7 @@ from .survival_monitoring import (
     SurvivalMonitoringScenario,
     simulate_survival_monitoring,
 )
+from .workers import run_provenance
 
 __all__ = ["SurvivalCalibration", "calibrate_survival"]
 
@@ -211,17 +212,10 @@ def calibrate_survival(
     feasible = frame[frame["feasible"]]
     chosen = None if feasible.empty else float(feasible["success"].min())
     used = imputations or cohorts[0].design.rule.imputations
-    provenance = Provenance(
-        "monte carlo",
-        design_hash,
-        int(seed),
-        int(n_trials),
-        details={
-            "algorithm": "each candidate threshold simulated under the goal and the target "
-            "with the same seed (common random numbers)",
-            "imputations": int(used),
-            "n_jobs": n_jobs,
-            "wall_time_s": round(time.perf_counter() - started, 3),
-        },
-    )
+    provenance = run_provenance(
+        design_hash, seed, n_trials,
+        "each candidate threshold simulated under the goal and the target with the same seed "
+        "(common random numbers)",
+        started=started, n_jobs=n_jobs, imputations=int(used),
+    )  # fmt: skip
     return SurvivalCalibration(frame, chosen, alpha, beta, provenance)

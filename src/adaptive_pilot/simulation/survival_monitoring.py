@@ -46,7 +46,7 @@ from .kernel import accrual_arrivals
 from .progress import Progress, progress_reporter, stderr_line
 from .summary import CohortMetrics, distribution_rows, mean_with_se, proportion
 from .survival import EventTimeModel
-from .workers import check_run_settings, summed_chunks
+from .workers import check_run_settings, run_provenance, summed_chunks
 
 __all__ = [
     "SurvivalMonitoringCohort",
@@ -209,22 +209,13 @@ def simulate_survival_monitoring(
     )  # fmt: skip
     frame = _frame(cohorts, scenarios, totals)
     used = imputations or cohorts[0].design.rule.imputations
-    provenance = Provenance(
-        "monte carlo",
-        design_hash,
-        int(seed),
-        int(n_trials),
-        details={
-            "algorithm": "event times drawn per patient; at each look the exact posterior "
-            "of S(landmark) and Goldilocks predictive probabilities by imputation",
-            "imputations": int(used),
-            "chunk_size": chunk_size,
-            "n_chunks": n_chunks,
-            "n_jobs": n_jobs,
-            "numpy_version": np.__version__,
-            "wall_time_s": round(time.perf_counter() - started, 3),
-        },
-    )
+    provenance = run_provenance(
+        design_hash, seed, n_trials,
+        "event times drawn per patient; at each look the exact posterior of S(landmark) and "
+        "Goldilocks predictive probabilities by imputation",
+        started=started, chunk_size=chunk_size, n_chunks=n_chunks, n_jobs=n_jobs,
+        imputations=int(used),
+    )  # fmt: skip
     return SurvivalMonitoringSimulation(
         frame,
         provenance,

@@ -35,6 +35,7 @@ __all__ = [
     "RunOwner",
     "check_run_settings",
     "run_jobs",
+    "run_provenance",
     "stop_workers",
     "summed_chunks",
 ]
@@ -302,3 +303,36 @@ def summed_chunks(
         for s in range(n_scenarios)
     ]
     return totals, n_chunks
+
+
+def run_provenance(
+    design_hash: str,
+    seed: int,
+    n_trials: int,
+    algorithm: str,
+    *,
+    started: float,
+    chunk_size: int | None = None,
+    n_chunks: int | None = None,
+    n_jobs: int = 1,
+    **more: Any,
+) -> Any:
+    """A simulation's provenance: method, seed, trials, the algorithm in words, the chunking
+    (part of the reproducibility contract), numpy's version and the wall time."""
+    from ..provenance import Provenance
+
+    chunks = {} if chunk_size is None else {"chunk_size": chunk_size, "n_chunks": n_chunks}
+    return Provenance(
+        "monte carlo",
+        design_hash,
+        int(seed),
+        int(n_trials),
+        details={
+            "algorithm": algorithm,
+            **more,
+            **chunks,
+            "n_jobs": n_jobs,
+            "numpy_version": np.__version__,
+            "wall_time_s": round(time.perf_counter() - started, 3),
+        },
+    )
