@@ -231,6 +231,27 @@ def stop_workers() -> None:
     executor.shutdown(wait=False, kill_workers=idle)
 
 
+def _refused_at_once(scheduler: str) -> None:
+    """A TCP scheduler address whose port refuses the connection is said at once (the
+    client would retry until its 5-second timeout); anything else is left to the client."""
+    from ..errors import InputError
+
+    if not scheduler.startswith("tcp://"):
+        return
+    host, _, port = scheduler.removeprefix("tcp://").rstrip("/").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=5):
+            pass
+    except ConnectionRefusedError:
+        raise InputError(
+            "scheduler", f"cannot reach {scheduler}: the connection was refused"
+        ) from None
+    except OSError:  # unresolved or unreachable: the client says it, after its timeout
+        return
+
+
 @contextlib.contextmanager
 def dask_client(scheduler: str | None, n_jobs: int) -> Iterator[Any]:
     """A dask.distributed client: on ``scheduler``, or on a local cluster of ``n_jobs``."""
@@ -251,6 +272,7 @@ def dask_client(scheduler: str | None, n_jobs: int) -> Iterator[Any]:
         ):
             yield client
         return
+    _refused_at_once(scheduler)
     try:
         client = Client(scheduler, timeout="5s")
     except (OSError, TimeoutError, ValueError) as error:
