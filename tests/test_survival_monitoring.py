@@ -251,12 +251,12 @@ def test_without_looks_the_simulated_p_go_is_a_plain_computations():
     rng = np.random.default_rng(99)
     for s in (0.3, 0.45):
         rate = -math.log(s) / 6.0
-        times = rng.exponential(1 / rate, size=(400_000, 40))
+        times = rng.exponential(1 / rate, size=(100_000, 40))
         d = (times <= 6.0).sum(axis=1)
         e = np.minimum(times, 6.0).sum(axis=1)
         plain = (stats.gamma.cdf(-math.log(0.3) / 6, 0.1 + d, scale=1 / (0.1 + e)) > 0.95).mean()
         ours, mcse = result.estimate(f"s{s}", "A", "p_go")
-        assert abs(ours - plain) < 4 * math.hypot(mcse, math.sqrt(plain * (1 - plain) / 400_000))
+        assert abs(ours - plain) < 4 * math.hypot(mcse, math.sqrt(plain * (1 - plain) / 100_000))
         assert result.estimate(f"s{s}", "A", "en")[0] == 40.0
 
 
