@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from adaptive_pilot._gamma_sum import gamma_sum_cdf, gamma_sum_cdf_above
-from adaptive_pilot.cli import main
 from adaptive_pilot.cohorts.trial import Accrual
 from adaptive_pilot.designs.survival_monitoring import SurvivalMonitoringDesign
 from adaptive_pilot.errors import InputError
@@ -32,6 +31,7 @@ from adaptive_pilot.simulation.survival_monitoring import (
     simulate_survival_monitoring,
 )
 from adaptive_pilot.spec import load_design
+from test_cli import run
 
 REPO = Path(__file__).resolve().parents[1]
 DESIGN = REPO / "designs" / "motivating_trial_pfs.yaml"
@@ -317,25 +317,16 @@ def test_the_simulation_is_the_same_for_any_number_of_processes_and_reproducible
 
 
 # ------------------------------------------------------------------ design files and commands
-def _run(capsys, *args):
-    try:
-        code = main(list(args))
-    except SystemExit as stop:
-        code = stop.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def test_the_shipped_design_describes_simulates_and_calls(capsys, tmp_path):
-    code, out, _ = _run(capsys, "design", str(DESIGN))
+    code, out, _ = run(capsys, "design", str(DESIGN))
     assert code == 0 and "PP(max)" in out and "0.25" in out
-    code, out, _ = _run(capsys, "simulate", str(DESIGN), "--n-trials", "100", "--imputations", "20",
+    code, out, _ = run(capsys, "simulate", str(DESIGN), "--n-trials", "100", "--imputations", "20",
                         "--no-progress", "--format", "json")  # fmt: skip
     assert code == 0
     payload = json.loads(out)
     assert {r["scenario"] for r in payload["results"]} == {"goal", "target", "mixed"}
     out_dir = tmp_path / "call"
-    code, out, err = _run(capsys, "interim", str(DESIGN), "--data", str(PATIENTS), "--as-of",
+    code, out, err = run(capsys, "interim", str(DESIGN), "--data", str(PATIENTS), "--as-of",
                           "2026-03-01", "--out", str(out_dir), "--audit", str(tmp_path / "a.db"),
                           "--analyst", "Dr Test")  # fmt: skip
     assert code == 0, err
@@ -345,7 +336,7 @@ def test_the_shipped_design_describes_simulates_and_calls(capsys, tmp_path):
     assert "<svg" in (out_dir / "closed_report.html").read_text()
     opened = (out_dir / "open_report.html").read_text()
     assert "P(better)" not in opened and "PP(now)" not in opened and "stop" not in opened.lower()
-    code, out, _ = _run(capsys, "audit", "verify", "--audit", str(tmp_path / "a.db"))
+    code, out, _ = run(capsys, "audit", "verify", "--audit", str(tmp_path / "a.db"))
     assert code == 0
 
 
@@ -354,7 +345,7 @@ def test_the_interim_call_counts_follow_up_by_hand(capsys):
     import datetime as dt
 
     as_of = dt.date(2026, 3, 1)
-    code, out, _ = _run(capsys, "interim", str(DESIGN), "--data", str(PATIENTS), "--as-of",
+    code, out, _ = run(capsys, "interim", str(DESIGN), "--data", str(PATIENTS), "--as-of",
                         as_of.isoformat(), "--format", "json")  # fmt: skip
     assert code == 0
     cohorts = {c["cohort"]: c for c in json.loads(out)["cohorts"]}
@@ -383,8 +374,8 @@ def test_the_interim_call_counts_follow_up_by_hand(capsys):
 def test_the_interim_call_is_reproducible_with_its_seed(capsys):
     args = ["interim", str(DESIGN), "--data", str(PATIENTS), "--as-of", "2026-03-01", "--format",
             "json"]  # fmt: skip
-    first = json.loads(_run(capsys, *args, "--seed", "7")[1])["cohorts"]
-    again = json.loads(_run(capsys, *args, "--seed", "7")[1])["cohorts"]
+    first = json.loads(run(capsys, *args, "--seed", "7")[1])["cohorts"]
+    again = json.loads(run(capsys, *args, "--seed", "7")[1])["cohorts"]
     assert first == again
 
 
@@ -404,23 +395,23 @@ def test_the_interim_call_is_reproducible_with_its_seed(capsys):
 def test_bad_design_files_get_one_line(capsys, tmp_path, edit, message):
     path = tmp_path / "bad.yaml"
     path.write_text(DESIGN.read_text().replace(*edit))
-    code, out, err = _run(capsys, "design", str(path))
+    code, out, err = run(capsys, "design", str(path))
     assert code == 2 and out == ""
     assert message in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_commands_refuse_what_these_designs_do_not_have(capsys, tmp_path):
-    code, _, err = _run(capsys, "simulate", str(DESIGN), "--scenarios", "x.yaml")
+    code, _, err = run(capsys, "simulate", str(DESIGN), "--scenarios", "x.yaml")
     assert code == 2 and "--scenarios" in err
-    code, _, err = _run(capsys, "calibrate", str(DESIGN), "--borrowing")
+    code, _, err = run(capsys, "calibrate", str(DESIGN), "--borrowing")
     assert code == 2 and "does not borrow" in err
-    code, _, err = _run(capsys, "report", str(DESIGN), "--out", "x", "--analysis", "hierarchical")
+    code, _, err = run(capsys, "report", str(DESIGN), "--out", "x", "--analysis", "hierarchical")
     assert code == 2 and "on its own" in err
     missing = tmp_path / "p.csv"
     missing.write_text(
         "patient_id,cohort,enrolled,response,response_date\nP1,G12D,2026-01-05,PR,2026-02-20\n"
     )
-    code, _, err = _run(capsys, "interim", str(DESIGN), "--data", str(missing), "--as-of",
+    code, _, err = run(capsys, "interim", str(DESIGN), "--data", str(missing), "--as-of",
                         "2026-03-01")  # fmt: skip
     assert code == 2 and "pfs_months" in err and len(err.strip().splitlines()) == 1
 
@@ -531,7 +522,7 @@ def test_calibration_rows_are_the_simulations_of_each_threshold(tmp_path, capsys
     source = tmp_path / "pfs.yaml"
     source.write_text(text)
     written = tmp_path / "calibrated.yaml"
-    code, out, err = _run(capsys, "calibrate", str(source), "--write", str(written),
+    code, out, err = run(capsys, "calibrate", str(source), "--write", str(written),
                           "--no-progress")  # fmt: skip
     assert code == 0, err
     calibrated = load_design(written)

@@ -177,10 +177,7 @@ def run_interim(
             design_file=design_file,
             seed=seed,
         )
-        if audit is not None or out is not None:
-            result, _ = publish(result, out=out, database=audit, key=key, timeout=lock_timeout)
-        return result
-    if resolved.is_multi_endpoint:
+    elif resolved.is_multi_endpoint:
         result = endpoint_interim(
             resolved.endpoint_cohorts,
             definitions,
@@ -195,25 +192,23 @@ def run_interim(
             borrowing=borrowing,
             unconfirmed=resolved.unconfirmed,
         )
-        if audit is not None or out is not None:
-            result, _ = publish(result, out=out, database=audit, key=key, timeout=lock_timeout)
-        return result
-    result = interim_analysis(
-        plan,
-        patients,
-        as_of=as_of,
-        analyst=analyst,
-        design_file=design_file,
-        level=level,
-        check_pymc=check_pymc,
-        pymc_draws=pymc_draws,
-    )
-    if plan_origin is not None:  # the plan's story goes into the provenance, the record and notes
-        result = dataclasses.replace(
-            result,
-            provenance=result.provenance.with_details(plan_origin=plan_origin),
-            notes=(*result.notes, f"Analysis plan: {plan_origin}."),
+    else:
+        result = interim_analysis(
+            plan,
+            patients,
+            as_of=as_of,
+            analyst=analyst,
+            design_file=design_file,
+            level=level,
+            check_pymc=check_pymc,
+            pymc_draws=pymc_draws,
         )
+        if plan_origin is not None:  # the plan's story: provenance, audit record and notes
+            result = dataclasses.replace(
+                result,
+                provenance=result.provenance.with_details(plan_origin=plan_origin),
+                notes=(*result.notes, f"Analysis plan: {plan_origin}."),
+            )
     if audit is not None or out is not None:
         result, _ = publish(result, out=out, database=audit, key=key, timeout=lock_timeout)
     return result

@@ -25,11 +25,10 @@ from ..cohorts.endpoint_borrowing import EndpointBorrowing
 from ..designs.multi_endpoint import MultiEndpointDesign
 from ..patients.categories import CategoryCounts, CategoryDefinition, category_counts
 from ..patients.records import PatientData, SourceFile
-from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, records
 from .call import call_provenance, unconfirmed_notes
 from .decide import DECISION_LABELS
-from .result import Audited
+from .result import DesignCall
 
 __all__ = ["EndpointCohortCall", "EndpointInterimResult", "endpoint_interim", "plain_words"]
 
@@ -69,31 +68,13 @@ class EndpointCohortCall:
 
 
 @dataclass(frozen=True)
-class EndpointInterimResult(Audited, ResultMixin):
+class EndpointInterimResult(DesignCall, ResultMixin):
     """Decisions per cohort at a data cut-off for a design on several endpoints.
 
-    Attributes
-    ----------
-    name, title : str
-        The design's name and title.
-    calls : tuple of EndpointCohortCall
-        One per cohort, in design order.
-    data, as_of, analyst, provenance, notes, audit
-        As in :class:`~adaptive_pilot.interim.result.InterimResult`.
-    designs : tuple of MultiEndpointDesign
-        Each cohort's design (for the words of the rule).
+    The fields of :class:`~adaptive_pilot.interim.result.DesignCall`: ``calls`` holds an
+    :class:`EndpointCohortCall` per cohort and ``designs`` each cohort's
+    :class:`~adaptive_pilot.designs.multi_endpoint.MultiEndpointDesign`.
     """
-
-    name: str
-    title: str
-    calls: tuple[EndpointCohortCall, ...]
-    data: PatientData
-    as_of: dt.date
-    analyst: str | None
-    provenance: Provenance
-    notes: tuple[str, ...] = ()
-    audit: Mapping[str, Any] | None = None
-    designs: tuple[MultiEndpointDesign, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy: one row per cohort and endpoint."""
@@ -118,16 +99,7 @@ class EndpointInterimResult(Audited, ResultMixin):
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: ``cohorts``, ``endpoints``, ``notes``, ``provenance`` (and ``audit``)."""
-        payload: dict[str, Any] = {
-            "design": {"name": self.name, "title": self.title},
-            "as_of": self.as_of.isoformat(),
-            "analyst": self.analyst,
-            "cohorts": [c.to_dict() for c in self.calls],
-            "endpoints": records(self.to_frame()),
-            "notes": list(self.notes),
-            "provenance": self.provenance.to_dict(),
-        }
-        return self._audited(payload)
+        return self._payload([c.to_dict() for c in self.calls], endpoints=records(self.to_frame()))
 
     def summary(self) -> Summary:
         """Decision per cohort, then each endpoint's posterior against the cut-off."""

@@ -87,6 +87,39 @@ class Audited:
 
 
 @dataclass(frozen=True)
+class DesignCall(Audited):
+    """The fields of an interim call on a design without a boundary-table plan (several
+    endpoints, a time-to-event endpoint): its name and title, one call per cohort in
+    design order, the data, cut-off, analyst, provenance, notes, audit record, and each
+    cohort's design. The results build on it."""
+
+    name: str
+    title: str
+    calls: tuple[Any, ...]
+    data: PatientData
+    as_of: dt.date
+    analyst: str | None
+    provenance: Provenance
+    notes: tuple[str, ...] = ()
+    audit: Mapping[str, Any] | None = None
+    designs: tuple[Any, ...] = ()
+
+    def _payload(self, cohorts: list[dict[str, Any]], **more: Any) -> dict[str, Any]:
+        """The JSON payload: design, cut-off, analyst, ``cohorts``, ``more``, notes,
+        provenance (and the audit record)."""
+        payload: dict[str, Any] = {
+            "design": {"name": self.name, "title": self.title},
+            "as_of": self.as_of.isoformat(),
+            "analyst": self.analyst,
+            "cohorts": cohorts,
+            **more,
+            "notes": list(self.notes),
+            "provenance": self.provenance.to_dict(),
+        }
+        return self._audited(payload)
+
+
+@dataclass(frozen=True)
 class InterimResult(Audited, ResultMixin):
     """Decisions per cohort at a data cut-off (see :func:`adaptive_pilot.interim.interim_analysis`).
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,11 +47,10 @@ from ..designs.survival_monitoring import (
     SurvivalMonitoringDesign,
 )
 from ..patients.records import PatientData, SourceFile
-from ..provenance import Provenance
 from ..results import ResultMixin, Summary, Table, records
 from .call import call_provenance
 from .decide import DECISION_LABELS
-from .result import Audited
+from .result import DesignCall
 
 __all__ = ["SurvivalCohortCall", "SurvivalInterimResult", "survival_interim"]
 
@@ -114,31 +113,13 @@ class SurvivalCohortCall:
 
 
 @dataclass(frozen=True)
-class SurvivalInterimResult(Audited, ResultMixin):
+class SurvivalInterimResult(DesignCall, ResultMixin):
     """Decisions per cohort at a data cut-off for a time-to-event design.
 
-    Attributes
-    ----------
-    name, title : str
-        The design's name and title.
-    calls : tuple of SurvivalCohortCall
-        One per cohort, in design order.
-    data, as_of, analyst, provenance, notes, audit
-        As in :class:`~adaptive_pilot.interim.result.InterimResult`.
-    designs : tuple of SurvivalMonitoringDesign
-        Each cohort's design.
+    The fields of :class:`~adaptive_pilot.interim.result.DesignCall`: ``calls`` holds a
+    :class:`SurvivalCohortCall` per cohort and ``designs`` each cohort's
+    :class:`~adaptive_pilot.designs.survival_monitoring.SurvivalMonitoringDesign`.
     """
-
-    name: str
-    title: str
-    calls: tuple[SurvivalCohortCall, ...]
-    data: PatientData
-    as_of: dt.date
-    analyst: str | None
-    provenance: Provenance
-    notes: tuple[str, ...] = ()
-    audit: Mapping[str, Any] | None = None
-    designs: tuple[SurvivalMonitoringDesign, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per cohort."""
@@ -146,15 +127,7 @@ class SurvivalInterimResult(Audited, ResultMixin):
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: ``cohorts``, ``notes``, ``provenance`` (and ``audit``)."""
-        payload: dict[str, Any] = {
-            "design": {"name": self.name, "title": self.title},
-            "as_of": self.as_of.isoformat(),
-            "analyst": self.analyst,
-            "cohorts": records(self.to_frame()),
-            "notes": list(self.notes),
-            "provenance": self.provenance.to_dict(),
-        }
-        return self._audited(payload)
+        return self._payload(records(self.to_frame()))
 
     def summary(self) -> Summary:
         """Decision per cohort, then the posterior and predictive probabilities."""

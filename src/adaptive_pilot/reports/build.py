@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,12 +95,17 @@ def report(
     ['Statistical design', 'Stopping boundaries', 'Operating characteristics']
     """
     main = design if isinstance(design, ResolvedDesign) else load_design(design)
+    run = _Run(n_trials, seed, n_jobs, progress)
     if main.is_time_to_event:
-        return _survival_report(main, compare, rates, scenarios, n_trials, seed, n_jobs,
-                                analysis, progress)  # fmt: skip
+        _refuse({"compare": list(compare), "p": rates, "scenarios": scenarios},
+                "is not available for a time_to_event design: its OC are simulated at the "
+                "scenarios of its time_to_event section")  # fmt: skip
+        return _survival_report(main, run, analysis)
     if main.is_multi_endpoint:
-        return _endpoint_report(main, compare, rates, scenarios, n_trials, seed, n_jobs,
-                                analysis, progress)  # fmt: skip
+        _refuse({"compare": list(compare), "p": rates},
+                "is not available for a design with several endpoints: its OC are given at its "
+                "own null and alternative scenarios")  # fmt: skip
+        return _endpoint_report(main, run, scenarios, analysis)
     simulation = None
     source = None
     if scenarios is not None:
@@ -122,59 +128,44 @@ def report(
     )
 
 
-def _survival_report(
-    main: ResolvedDesign,
-    compare: Sequence[Any],
-    rates: Any,
-    scenarios: Any,
-    n_trials: int,
-    seed: int,
-    n_jobs: int,
-    analysis: str | None,
-    progress: bool | None,
-) -> Report:
+@dataclass(frozen=True)
+class _Run:
+    """How to simulate a report's trial: trials per scenario, seed, workers, progress."""
+
+    n_trials: int
+    seed: int
+    n_jobs: int
+    progress: bool | None
+
+
+def _refuse(given: dict[str, Any], message: str) -> None:
+    """The first option given that the design does not take, in one line."""
+    for field, value in given.items():
+        if value:
+            raise InputError(field, message)
+
+
+def _survival_report(main: ResolvedDesign, run: _Run, analysis: str | None) -> Report:
     """The report of a time-to-event design: always simulated, at its own scenarios."""
     from ..simulation.survival_monitoring import simulate_survival_monitoring
     from .survival_report import survival_report
 
-    for field, value in (("compare", list(compare)), ("p", rates), ("scenarios", scenarios)):
-        if value:
-            raise InputError(
-                field,
-                "is not available for a time_to_event design: its OC are simulated at the "
-                "scenarios of its time_to_event section",
-            )
     if analysis not in (None, "independent"):
         raise InputError("analysis", "a time_to_event design decides each cohort on its own")
     cohorts, accrual = main.survival_trial()
     simulation = simulate_survival_monitoring(
-        cohorts, accrual, main.survival_scenarios(), n_trials, seed,
-        design_hash=main.design_hash(), n_jobs=n_jobs, progress=progress,
+        cohorts, accrual, main.survival_scenarios(), run.n_trials, run.seed,
+        design_hash=main.design_hash(), n_jobs=run.n_jobs, progress=run.progress,
     )  # fmt: skip
     return survival_report(main, simulation)
 
 
 def _endpoint_report(
-    main: ResolvedDesign,
-    compare: Sequence[Any],
-    rates: Any,
-    scenarios: Any,
-    n_trials: int,
-    seed: int,
-    n_jobs: int,
-    analysis: str | None,
-    progress: bool | None,
+    main: ResolvedDesign, run: _Run, scenarios: Any, analysis: str | None
 ) -> Report:
     """The report of a design on several endpoints (its design's scenarios, no rate grid)."""
     from .endpoint_report import endpoint_report
 
-    for field, value in (("compare", list(compare)), ("p", rates)):
-        if value:
-            raise InputError(
-                field,
-                "is not available for a design with several endpoints: its OC are given at "
-                "its own null and alternative scenarios",
-            )
     borrowing = main.endpoint_borrowing(analysis)
     simulation = None
     if scenarios is not None:
@@ -186,8 +177,9 @@ def _endpoint_report(
             categories = cohorts[0].design.rule.categories
             scenarios = load_endpoint_scenarios(scenarios, [c.name for c in cohorts], categories)
         simulation = simulate_endpoints(
-            cohorts, accrual, list(scenarios), n_trials, seed, design_hash=main.design_hash(),
-            borrowing=borrowing, n_jobs=n_jobs, progress=progress,
+            cohorts, accrual, list(scenarios), run.n_trials, run.seed,
+            design_hash=main.design_hash(), borrowing=borrowing, n_jobs=run.n_jobs,
+            progress=run.progress,
         )  # fmt: skip
     return endpoint_report(main, simulation, borrowing)
 

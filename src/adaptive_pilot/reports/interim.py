@@ -58,22 +58,30 @@ def audit_payload(result: AnyInterim) -> dict[str, Any]:
         return _endpoint_audit_payload(result)
     if isinstance(result, SurvivalInterimResult):
         return _survival_audit_payload(result)
-    details = result.provenance.details
+    decisions = [
+        {
+            "cohort": c.cohort,
+            "decision": c.decision,
+            "n_evaluable": c.n_evaluable,
+            "responses": c.responses,
+            "toxicities": c.toxicities,
+            "pending": c.pending,
+            "reason": c.reason,
+        }
+        for c in result.calls
+    ]
+    return _audit_record(result, result.plan.name, decisions)
+
+
+def _audit_record(
+    result: AnyInterim, name: str, decisions: list[dict[str, Any]], **more: Any
+) -> dict[str, Any]:
+    """An audit record: the head, ``more``, the decisions and the software versions."""
     return {
-        **_payload_head(result, result.plan.name),
-        "decisions": [
-            {
-                "cohort": c.cohort,
-                "decision": c.decision,
-                "n_evaluable": c.n_evaluable,
-                "responses": c.responses,
-                "toxicities": c.toxicities,
-                "pending": c.pending,
-                "reason": c.reason,
-            }
-            for c in result.calls
-        ],
-        "versions": details["versions"],
+        **_payload_head(result, name),
+        **more,
+        "decisions": decisions,
+        "versions": result.provenance.details["versions"],
     }
 
 
@@ -290,28 +298,25 @@ def write_outputs(result: AnyInterim, folder: str | Path) -> list[Path]:
 
 # ------------------------------------------------------------ time to event
 def _survival_audit_payload(result: SurvivalInterimResult) -> dict[str, Any]:
-    details = result.provenance.details
-    return {
-        **_payload_head(result, result.name),
-        "seed": result.provenance.seed,
-        "imputations": details["imputations"],
-        "decisions": [
-            {
-                "cohort": c.cohort,
-                "decision": c.decision,
-                "enrolled": c.enrolled,
-                "events": c.events,
-                "exposure_months": c.exposure_months,
-                "in_follow_up": c.in_follow_up,
-                "prob_better": c.prob_better,
-                "pp_now": c.pp_now,
-                "pp_max": c.pp_max,
-                "reason": c.reason,
-            }
-            for c in result.calls
-        ],
-        "versions": details["versions"],
-    }
+    decisions = [
+        {
+            "cohort": c.cohort,
+            "decision": c.decision,
+            "enrolled": c.enrolled,
+            "events": c.events,
+            "exposure_months": c.exposure_months,
+            "in_follow_up": c.in_follow_up,
+            "prob_better": c.prob_better,
+            "pp_now": c.pp_now,
+            "pp_max": c.pp_max,
+            "reason": c.reason,
+        }
+        for c in result.calls
+    ]
+    return _audit_record(
+        result, result.name, decisions, seed=result.provenance.seed,
+        imputations=result.provenance.details["imputations"],
+    )  # fmt: skip
 
 
 def _survival_header(result: SurvivalInterimResult) -> tuple[str, ...]:
@@ -343,22 +348,18 @@ def _survival_open_summary(result: SurvivalInterimResult) -> Summary:
 
 # ------------------------------------------------------------ several endpoints
 def _endpoint_audit_payload(result: EndpointInterimResult) -> dict[str, Any]:
-    details = result.provenance.details
-    return {
-        **_payload_head(result, result.name),
-        "decisions": [
-            {
-                "cohort": c.cohort,
-                "decision": c.decision,
-                "n_evaluable": c.n_evaluable,
-                "categories": dict(c.categories),
-                "pending": c.pending,
-                "reason": c.reason,
-            }
-            for c in result.calls
-        ],
-        "versions": details["versions"],
-    }
+    decisions = [
+        {
+            "cohort": c.cohort,
+            "decision": c.decision,
+            "n_evaluable": c.n_evaluable,
+            "categories": dict(c.categories),
+            "pending": c.pending,
+            "reason": c.reason,
+        }
+        for c in result.calls
+    ]
+    return _audit_record(result, result.name, decisions)
 
 
 def _endpoint_header(result: EndpointInterimResult) -> tuple[str, ...]:

@@ -35,7 +35,6 @@ from ..cohorts.endpoint_borrowing import EndpointBorrowing
 from ..cohorts.trial import Accrual
 from ..designs.multi_endpoint import MultiEndpointDesign
 from ..errors import InputError
-from ..provenance import Provenance
 from ..results import ResultMixin, Summary, records
 from ..rules.endpoint_bounds import EndpointBounds
 from . import outcomes as ends
@@ -54,14 +53,10 @@ _ALL = "ALL"
 
 @dataclass(frozen=True)
 class EndpointSimulation(CohortMetrics, ResultMixin):
-    """Simulated OC per scenario and cohort, with Monte Carlo standard errors.
-
-    ``frame`` is tidy: scenario, cohort (``ALL`` for the trial), metric, estimate, mcse.
+    """Simulated OC per scenario and cohort, with Monte Carlo standard errors (the frame,
+    provenance and cohorts of :class:`~adaptive_pilot.simulation.summary.CohortMetrics`).
     """
 
-    frame: pd.DataFrame
-    provenance: Provenance
-    cohorts: tuple[str, ...]
     scenarios: tuple[EndpointScenario, ...]
     categories: tuple[str, ...]
 

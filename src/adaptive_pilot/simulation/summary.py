@@ -463,11 +463,15 @@ def outcome_rows(
     return float(go)
 
 
+@dataclass(frozen=True)
 class CohortMetrics:
-    """A simulation result whose ``frame`` is tidy: scenario, cohort, metric, estimate, mcse
-    (shared by the simulators of designs on several endpoints and on time to event)."""
+    """A simulation result whose ``frame`` is tidy: scenario, cohort (``ALL`` for the
+    trial), metric, estimate, mcse; with its provenance and cohort names (shared by the
+    simulators of designs on several endpoints and on time to event)."""
 
     frame: pd.DataFrame
+    provenance: Provenance
+    cohorts: tuple[str, ...]
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table."""

@@ -40,7 +40,6 @@ from ..designs.survival_monitoring import (
     SurvivalMonitoringDesign,
 )
 from ..errors import InputError
-from ..provenance import Provenance
 from ..results import ResultMixin, Summary, records
 from .kernel import accrual_arrivals
 from .progress import Progress, progress_reporter, stderr_line
@@ -110,14 +109,10 @@ class SurvivalMonitoringScenario:
 
 @dataclass(frozen=True)
 class SurvivalMonitoringSimulation(CohortMetrics, ResultMixin):
-    """Simulated OC per scenario and cohort, with Monte Carlo standard errors.
-
-    ``frame`` is tidy: scenario, cohort (``ALL`` for the trial), metric, estimate, mcse.
+    """Simulated OC per scenario and cohort, with Monte Carlo standard errors (the frame,
+    provenance and cohorts of :class:`~adaptive_pilot.simulation.summary.CohortMetrics`).
     """
 
-    frame: pd.DataFrame
-    provenance: Provenance
-    cohorts: tuple[str, ...]
     scenarios: tuple[SurvivalMonitoringScenario, ...]
     landmark: float
 
