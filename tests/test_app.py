@@ -1162,16 +1162,17 @@ def test_the_endpoints_page_shows_the_exact_oc_of_a_design_on_several_endpoints(
 
 def test_a_pfs_monitored_design_gets_its_cards_and_equals_the_cli(page, app, tmp_path):
     """Issue 27, point 3: the time-to-event design's interim call in the browser equals the
-    CLI's (same seed), with the posterior figure on each card."""
+    CLI's (same seed), with the posterior figure on each card; the design borrows between
+    its cohorts (model averaging), so each card shows P(pooled) too."""
     _open(page, app)
     _tab(page, "Interim")
-    page.select_option("#interim-plan", "motivating_trial_pfs.yaml")
-    _wait_text(page, "#interim-design_line", "motivating_trial_pfs.yaml")
+    page.select_option("#interim-plan", "motivating_trial_pfs_borrowing.yaml")
+    _wait_text(page, "#interim-design_line", "motivating_trial_pfs_borrowing.yaml")
     _interim_call(page)
     decisions = _decisions(page)
     done = subprocess.run(
         [sys.executable, "-m", "adaptive_pilot.cli", "interim",
-         str(EXAMPLES / "designs" / "motivating_trial_pfs.yaml"), "--data", str(PATIENTS),
+         str(EXAMPLES / "designs" / "motivating_trial_pfs_borrowing.yaml"), "--data", str(PATIENTS),
          "--as-of", AS_OF, "--format", "json"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
@@ -1183,4 +1184,5 @@ def test_a_pfs_monitored_design_gets_its_cards_and_equals_the_cli(page, app, tmp
         assert f"{call['events']} event" in text
         assert f"{call['prob_better']:.3f}" in text or call["prob_better"] < 0.0005
         assert "S(6 months)" in card.locator("svg").first.get_attribute("aria-label")
+        assert "P(pooled)" in text and f"{call['p_pooled']:.3f}" in text
     page.screenshot(path=str(tmp_path / "pfs_cards.png"), full_page=True)

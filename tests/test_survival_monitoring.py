@@ -404,9 +404,9 @@ def test_commands_refuse_what_these_designs_do_not_have(capsys, tmp_path):
     code, _, err = run(capsys, "simulate", str(DESIGN), "--scenarios", "x.yaml")
     assert code == 2 and "--scenarios" in err
     code, _, err = run(capsys, "calibrate", str(DESIGN), "--borrowing")
-    assert code == 2 and "does not borrow" in err
+    assert code == 2 and "leave --borrowing out" in err
     code, _, err = run(capsys, "report", str(DESIGN), "--out", "x", "--analysis", "hierarchical")
-    assert code == 2 and "on its own" in err
+    assert code == 2 and "model averaging" in err
     missing = tmp_path / "p.csv"
     missing.write_text(
         "patient_id,cohort,enrolled,response,response_date\nP1,G12D,2026-01-05,PR,2026-02-20\n"

@@ -150,17 +150,22 @@ def test_weighted_is_refused_for_count_only_rules(tmp_path):
         run_interim(path, data=_patients(tmp_path), as_of=AS_OF)
 
 
-def test_designs_on_several_endpoints_keep_unconfirmed_responses_pending(tmp_path):
-    design = REPO / "designs" / "motivating_trial_endpoints.yaml"
+def _unconfirmed_patients(tmp_path):
+    """The shipped synthetic patients with every CR/PR not (yet) confirmed."""
     patients = REPO / "designs" / "motivating_trial_synthetic_patients.csv"
     lines = patients.read_text().strip().splitlines()
-    header = lines[0].split(",")
-    at = header.index("response")
+    at = lines[0].split(",").index("response")
     out = [lines[0] + ",confirmed"]
-    for line in lines[1:]:  # the first PR or CR of each cohort is not yet confirmed
+    for line in lines[1:]:
         out.append(line + ("," + ("no" if line.split(",")[at] in ("PR", "CR") else "yes")))
     path = tmp_path / "patients.csv"
     path.write_text("\n".join(out) + "\n")
+    return patients, path
+
+
+def test_designs_on_several_endpoints_keep_unconfirmed_responses_pending(tmp_path):
+    design = REPO / "designs" / "motivating_trial_endpoints.yaml"
+    patients, path = _unconfirmed_patients(tmp_path)
     before = run_interim(design, data=patients, as_of=AS_OF)
     after = run_interim(design, data=path, as_of=AS_OF)
     for old, new in zip(before.calls, after.calls, strict=True):
@@ -176,3 +181,69 @@ def test_designs_on_several_endpoints_keep_unconfirmed_responses_pending(tmp_pat
     (tmp_path / "count.yaml").write_text(counted)
     again = run_interim(tmp_path / "count.yaml", data=path, as_of=AS_OF)
     assert [c.categories for c in again.calls] == [c.categories for c in before.calls]
+
+
+@pytest.mark.parametrize("c", [0.0, 0.6, 1.0])
+def test_weighted_on_several_endpoints_is_the_mixture_over_each_patients_confirmation(tmp_path, c):
+    """Every CR/PR unconfirmed; each is confirmed with probability c, otherwise its best
+    response is SD (RECIST 1.1), in the same toxicity row. Brute force: the 2^u ways the
+    cohort's u unconfirmed patients may turn out, one by one, each endpoint's P(better)
+    from the rule on those counts, weighted by c^k (1 - c)^(u - k)."""
+    import itertools
+
+    import numpy as np
+
+    from adaptive_pilot.spec import load_design
+
+    design = REPO / "designs" / "motivating_trial_endpoints.yaml"
+    _, path = _unconfirmed_patients(tmp_path)
+    text = design.read_text().replace(
+        "endpoint: {name: ORR / DCR / toxicity,",
+        f"endpoint: {{unconfirmed: weighted, confirmation: {c}, confirmation_source: "
+        "earlier trials of the class, name: ORR / DCR / toxicity,",
+    )
+    weighted_file = tmp_path / "weighted.yaml"
+    weighted_file.write_text(text)
+    counted = run_interim(_count_design(tmp_path, design), data=path, as_of=AS_OF)
+    weighted = run_interim(weighted_file, data=path, as_of=AS_OF)
+    rule = load_design(weighted_file).endpoint_cohorts[0][1].rule
+    names = list(rule.categories)
+    checked = 0
+    for full, call in zip(counted.calls, weighted.calls, strict=True):
+        # each unconfirmed responder: OR -> SD, OR+T -> SD+T when not confirmed
+        unconfirmed = ["OR+T"] * full.categories["OR+T"] + ["OR"] * full.categories["OR"]
+        assert call.n_evaluable == full.n_evaluable
+        if not unconfirmed:
+            continue
+        checked += 1
+        n = full.n_evaluable
+        q = np.zeros(len(rule.endpoints))
+        for outcome in itertools.product((True, False), repeat=len(unconfirmed)):
+            counts = dict(full.categories)
+            for confirmed, cat in zip(outcome, unconfirmed, strict=True):
+                if not confirmed:
+                    counts[cat] -= 1
+                    counts["SD+T" if cat == "OR+T" else "SD"] += 1
+            k = sum(outcome)
+            weight = c**k * (1 - c) ** (len(unconfirmed) - k)
+            q += weight * rule.statistics(n, rule.endpoint_counts([counts[x] for x in names]))
+        shown = [e["prob_better"] for e in call.endpoints]
+        assert shown == pytest.approx(list(q), abs=1e-12)
+        if call.planned_look or call.final:
+            assert call.decision == rule.decide_on(n, q)
+        if c == 1.0:
+            assert shown == pytest.approx([e["prob_better"] for e in full.endpoints], abs=1e-12)
+    assert checked >= 2
+    note = next(n for n in weighted.notes if "weighted" in n)
+    assert "best response SD" in note and "earlier trials of the class" in note
+
+
+def _count_design(tmp_path, design):
+    path = tmp_path / "count.yaml"
+    path.write_text(
+        design.read_text().replace(
+            "endpoint: {name: ORR / DCR / toxicity,",
+            "endpoint: {unconfirmed: count, name: ORR / DCR / toxicity,",
+        )
+    )
+    return path

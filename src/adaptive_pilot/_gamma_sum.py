@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["gamma_sum_cdf", "gamma_sum_cdf_above"]
+__all__ = ["gamma_sum_cdf", "gamma_sum_cdf_above", "gamma_sum_cdf_bounds"]
 
 #: Largest number of mixture terms summed for one row before refusing.
 MAX_TERMS = 1 << 18
@@ -228,6 +228,51 @@ def gamma_sum_cdf_above(
     if rest.size:
         out[rest] = gamma_sum_cdf(xs[rest], a[rest], s[rest]) > level
     return out.reshape(batch)
+
+
+def gamma_sum_cdf_bounds(
+    x: np.ndarray | float, shape: np.ndarray, scale: np.ndarray, *, width: float = 1e-3
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rigorous cheap bounds (low, high) of P(sum_j X_j <= x), for mixtures of such sums.
+
+    The Chernoff bounds of :func:`gamma_sum_cdf_above` first; a row they leave wider
+    than ``width`` gets the 32-term series bracket (less the rounding allowance). The
+    exact value lies in [low, high]; callers compute it where the bounds do not settle
+    their question.
+    """
+    shape = np.asarray(shape, dtype=float)
+    scale = np.asarray(scale, dtype=float)
+    batch = np.broadcast_shapes(np.shape(x), shape.shape[:-1])
+    xs = np.broadcast_to(np.asarray(x, dtype=float), batch).reshape(-1)
+    a = np.broadcast_to(shape, (*batch, shape.shape[-1])).reshape(xs.size, -1)
+    s = np.broadcast_to(scale, (*batch, scale.shape[-1])).reshape(xs.size, -1)
+    mean = np.sum(a * s, axis=1)
+    low = np.zeros(xs.size)
+    high = np.ones(xs.size)
+    upper = xs > mean
+    if np.any(upper):  # F = 1 - P(Y > x) >= 1 - P(Y >= x) bound
+        rows = np.flatnonzero(upper)
+        low[rows] = 1.0 - _chernoff(a[rows], s[rows], xs[rows], upper=True)
+    if np.any(~upper):
+        rows = np.flatnonzero(~upper)
+        high[rows] = _chernoff(a[rows], s[rows], xs[rows], upper=False)
+    rest = np.flatnonzero(high - low > width)
+    if rest.size:
+        from scipy.special import gammainc
+
+        s1 = s[rest].min(axis=1)
+        q = s1[:, None] / s[rest]
+        rho = a[rest].sum(axis=1)
+        y = xs[rest] / s1
+        alone = np.all(q >= 1.0 - 1e-15, axis=1)
+        weights = _mixture_weights(a[rest], q, _BRACKET_TERMS, fast=True)
+        part = np.where(alone, gammainc(rho, y), _mixture_cdf(weights, rho, y))
+        left = np.where(alone, 0.0, np.maximum(1.0 - weights.sum(axis=1), 0.0))
+        low[rest] = np.maximum(low[rest], part - _MARGIN)
+        high[rest] = np.minimum(
+            high[rest], part + left * gammainc(rho + _BRACKET_TERMS, y) + _MARGIN
+        )
+    return np.clip(low, 0.0, 1.0).reshape(batch), np.clip(high, 0.0, 1.0).reshape(batch)
 
 
 #: Series terms of the bracket tried before the full series.

@@ -330,7 +330,7 @@ METRICS: dict[str, Term] = {
     ),
     "worst_null_scenario": Term(
         "worst null scenario",
-        "the null scenario (the cohort at its p0) with the cohort's largest P(GO)",
+        "the null scenario (the cohort at its p0, or at its goal) with the largest P(GO)",
         "",
     ),
     "false_go_worst_null": Term(
@@ -470,6 +470,12 @@ FIELDS: dict[str, Term] = {
         "patients censored before the landmark and still followed (imputed by the predictive "
         "probabilities)",
         "d",
+    ),
+    "p_pooled": Term(
+        "P(pooled)",
+        "with borrowing by model averaging: posterior probability that the cohort shares its "
+        "hazards with at least one other cohort",
+        ".4f",
     ),
     "kind": Term("design", "which design of a search: minimax, admissible, optimal", ""),
     "r1": Term("r1", "Simon: stop after stage 1 if x1 <= r1", "d"),

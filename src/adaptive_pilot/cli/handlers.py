@@ -177,7 +177,11 @@ def run_calibrate(args: argparse.Namespace) -> str:
         if args.borrowing:
             from ..errors import InputError
 
-            raise InputError("--borrowing", "a time_to_event design does not borrow yet")
+            raise InputError(
+                "--borrowing",
+                "a time_to_event design calibrates time_to_event.calibration (with the file's "
+                "borrowing, if any): leave --borrowing out",
+            )
         calibration = resolved.calibrate_survival(
             n_trials=args.n_trials, seed=args.seed, n_jobs=args.n_jobs, progress=progress
         )
@@ -472,7 +476,7 @@ def _only_loky(args: argparse.Namespace, kind: str) -> None:
 
 
 def _simulate_time_to_event(resolved: Any, args: argparse.Namespace) -> str:
-    """``simulate`` for a time_to_event design (each cohort on its own data)."""
+    """``simulate`` for a time_to_event design (with the file's borrowing, if any)."""
     from ..errors import InputError
     from ..simulation.survival_monitoring import CHUNK_SIZE, simulate_survival_monitoring
 
@@ -483,8 +487,7 @@ def _simulate_time_to_event(resolved: Any, args: argparse.Namespace) -> str:
             "a time_to_event design is simulated at the scenarios of its time_to_event section "
             "(leave --scenarios out)",
         )
-    if args.analysis not in (None, "independent"):
-        raise InputError("--analysis", "a time_to_event design decides each cohort on its own")
+    borrowing = resolved.survival_borrowing(args.analysis)
     cohorts, accrual = resolved.survival_trial()
     result = simulate_survival_monitoring(
         cohorts,
@@ -493,6 +496,7 @@ def _simulate_time_to_event(resolved: Any, args: argparse.Namespace) -> str:
         args.n_trials,
         args.seed,
         imputations=args.imputations,
+        borrowing=borrowing,
         design_hash=resolved.design_hash(),
         n_jobs=args.n_jobs,
         chunk_size=args.chunk_size or CHUNK_SIZE,

@@ -236,7 +236,12 @@ class SurvivalDesignDescription(ResultMixin):
         kind = LOOK_KINDS[first.look_kind]
         return Summary(
             f"Time-to-event design: {first.endpoint.upper()} against a performance goal",
-            header=(first.describe(), f"Cohorts: {sizes}."),
+            header=(
+                first.describe(),
+                f"Cohorts: {sizes}.",
+                "Borrowing between cohorts: "
+                + str(self.provenance.details.get("borrowing", "none (each on its own data)")),
+            ),
             tables=(
                 Table(
                     frame,

@@ -134,8 +134,7 @@ def run_interim(
     if resolved.is_time_to_event:
         if check_pymc:
             raise InputError("check_pymc", "is not available for a time_to_event design")
-        if analysis not in (None, "independent"):
-            raise InputError("analysis", "a time_to_event design decides each cohort on its own")
+        survival_borrowing = resolved.survival_borrowing(analysis)
         cohort_names: tuple[str, ...] = tuple(name for name, _ in resolved.survival_cohorts)
     elif resolved.is_multi_endpoint:
         if check_pymc:
@@ -176,6 +175,7 @@ def run_interim(
             analyst=analyst,
             design_file=design_file,
             seed=seed,
+            borrowing=survival_borrowing,
         )
     elif resolved.is_multi_endpoint:
         result = endpoint_interim(
@@ -191,6 +191,8 @@ def run_interim(
             design_file=design_file,
             borrowing=borrowing,
             unconfirmed=resolved.unconfirmed,
+            confirmation=resolved.spec.endpoint.confirmation,
+            confirmation_source=resolved.spec.endpoint.confirmation_source or "",
         )
     else:
         result = interim_analysis(

@@ -182,8 +182,19 @@ def _notes(
     return notes
 
 
-def unconfirmed_notes(cohort: str, unconfirmed: int, pending: int, plan: Any = None) -> list[str]:
-    """What the call did with the cohort's unconfirmed responses, for the DSMB."""
+def unconfirmed_notes(
+    cohort: str,
+    unconfirmed: int,
+    pending: int,
+    plan: Any = None,
+    *,
+    fallback: str = "",
+) -> list[str]:
+    """What the call did with the cohort's unconfirmed responses, for the DSMB.
+
+    ``plan``: anything with ``unconfirmed``, ``confirmation`` and ``confirmation_source``;
+    ``fallback``: what a response not confirmed becomes (designs on several endpoints).
+    """
     if not unconfirmed:
         return []
     if plan is not None and getattr(plan, "unconfirmed", "") == "weighted":
@@ -191,8 +202,9 @@ def unconfirmed_notes(cohort: str, unconfirmed: int, pending: int, plan: Any = N
             f"{cohort}: {unconfirmed} unconfirmed response(s) are weighted: each is taken to be "
             f"confirmed with probability {plan.confirmation:g} (source: "
             f"{plan.confirmation_source}), independently; the posterior and the decision "
-            "statistic are mixtures over the number confirmed (the design's "
-            "endpoint.unconfirmed: weighted)"
+            "statistic are mixtures over the number confirmed"
+            + (f"; one not confirmed {fallback}" if fallback else "")
+            + " (the design's endpoint.unconfirmed: weighted)"
         ]
     if pending:
         return [

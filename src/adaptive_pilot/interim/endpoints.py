@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..cohorts.endpoint_borrowing import EndpointBorrowing
 from ..designs.multi_endpoint import MultiEndpointDesign
+from ..errors import InputError
 from ..patients.categories import CategoryCounts, CategoryDefinition, category_counts
 from ..patients.records import PatientData, SourceFile
 from ..results import ResultMixin, Summary, Table, records
@@ -175,6 +176,8 @@ def endpoint_interim(
     design_file: SourceFile | None = None,
     borrowing: EndpointBorrowing | None = None,
     unconfirmed: str = "pending",
+    confirmation: float | None = None,
+    confirmation_source: str = "",
 ) -> EndpointInterimResult:
     """Decide every cohort of a multi-endpoint design at the data cut-off.
 
@@ -197,18 +200,32 @@ def endpoint_interim(
     borrowing : EndpointBorrowing, optional
         Berry's model per endpoint between the cohorts: each cohort is decided on its
         endpoints' borrowed posteriors (default: on its own data).
-    unconfirmed : {"pending", "count"}
-        An unconfirmed CR/PR waits for its confirmation, or counts as it stands.
+    unconfirmed : {"pending", "count", "weighted"}
+        An unconfirmed CR/PR waits for its confirmation, counts as it stands, or is
+        confirmed with probability ``confirmation`` (otherwise its best response is SD):
+        each endpoint's P(better) and posterior mean are then mixtures over the ways the
+        unconfirmed responses may turn out, and the rule decides on the mixed P(better).
+    confirmation : float, optional
+        The probability that an unconfirmed response is confirmed (``weighted``).
+    confirmation_source : str
+        Where that probability comes from (for the notes).
     """
+    if unconfirmed == "weighted" and borrowing is not None:
+        raise InputError(
+            "endpoint.unconfirmed", "weighted is not available with borrowing between cohorts"
+        )
+    if unconfirmed == "weighted" and confirmation is None:
+        raise InputError("endpoint.confirmation", "weighted needs the confirmation probability")
     counts = category_counts(
         data, [c for c, _ in cohorts], definitions, as_of=as_of, min_grade=min_grade,
         unconfirmed=unconfirmed,
     )  # fmt: skip
+    weighting = _Weighting(unconfirmed, confirmation, confirmation_source)
     borrowed: list[np.ndarray | None] = [None] * len(cohorts)
     if borrowing is not None:
         borrowed = list(_borrowed(cohorts, counts, borrowing))
     calls = [
-        _decide(name_, design, count, q)
+        _decide(name_, design, count, q, confirmation)
         for (name_, design), count, q in zip(cohorts, counts, borrowed, strict=True)
     ]
     provenance = call_provenance(
@@ -218,7 +235,8 @@ def endpoint_interim(
     )  # fmt: skip
     return EndpointInterimResult(
         name, title, tuple(calls), data, as_of, analyst, provenance,
-        tuple([*data.notes, *_notes(calls, counts)]), None, tuple(d for _, d in cohorts),
+        tuple([*data.notes, *_notes(calls, counts, weighting)]), None,
+        tuple(d for _, d in cohorts),
     )  # fmt: skip
 
 
@@ -244,11 +262,44 @@ def _borrowed(
     )
 
 
+def confirmation_mixture(
+    count: CategoryCounts, categories: Sequence[str], confirmation: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(weights (M,), category counts (M, K)): every way the unconfirmed responses may turn
+    out, each confirmed independently with probability ``confirmation``.
+
+    ``count.counts`` holds them as not confirmed; a confirmed one moves from that category
+    to its confirmed one (``count.unconfirmed_moves``).
+    """
+    import math
+
+    base = np.array([count.counts.get(c, 0) for c in categories], dtype=np.int64)
+    weights = np.ones(1)
+    table = base[None, :]
+    for (to, fro), u in sorted((count.unconfirmed_moves or {}).items()):
+        k = np.arange(u + 1)
+        w = np.array([math.comb(u, int(i)) * confirmation**i * (1 - confirmation) ** (u - i)
+                      for i in k])  # fmt: skip
+        step = np.zeros((u + 1, len(categories)), dtype=np.int64)
+        step[:, categories.index(to)] += k
+        step[:, categories.index(fro)] -= k
+        weights = (weights[:, None] * w[None, :]).reshape(-1)
+        table = (table[:, None, :] + step[None, :, :]).reshape(-1, len(categories))
+        if weights.size > 200_000:
+            raise InputError(
+                "endpoint.unconfirmed",
+                "too many ways for the unconfirmed responses to turn out (over 200,000): "
+                "use pending or count",
+            )
+    return weights, table
+
+
 def _decide(
     cohort: str,
     design: MultiEndpointDesign,
     count: CategoryCounts,
     borrowed: np.ndarray | None = None,
+    confirmation: float | None = None,
 ) -> EndpointCohortCall:
     rule = design.rule
     n = count.n_evaluable
@@ -269,6 +320,12 @@ def _decide(
         )  # fmt: skip
     q = rule.statistics(n, values) if borrowed is None else borrowed
     prior = rule.prior
+    expected = values.astype(float)  # each endpoint's count (its mean over the mixture)
+    if count.unconfirmed_moves and confirmation is not None:
+        weights, table = confirmation_mixture(count, list(rule.categories), confirmation)
+        outcomes = rule.endpoint_counts(table)  # (M, E)
+        q = weights @ rule.statistics(n, outcomes)
+        expected = weights @ outcomes
     cutoff = float(rule.endpoint_rules()[0].futility_cutoff(min(n, n_max)))
     rows = tuple(
         {
@@ -276,10 +333,10 @@ def _decide(
             "x": int(x),
             "threshold": e.threshold,
             "better": e.better,
-            "posterior_mean": float((prior.marginal(e.categories).a + x) / (prior.total + n)),
+            "posterior_mean": float((prior.marginal(e.categories).a + m) / (prior.total + n)),
             "prob_better": float(p),
         }
-        for e, x, p in zip(rule.endpoints, values, q, strict=True)
+        for e, x, m, p in zip(rule.endpoints, values, expected, q, strict=True)
     )
     decision = rule.decide_on(n, q)  # from n = N on: the final analysis (cut-off lambda)
     if planned and not final:
@@ -293,6 +350,11 @@ def _decide(
     reason = _reason(rule, rows, cutoff, decision, n, n_max, planned)
     if borrowed is not None:
         reason = "borrowed posteriors (Berry's model per endpoint); " + reason
+    if count.unconfirmed_moves and confirmation is not None:
+        reason = (
+            f"{count.unconfirmed} unconfirmed response(s) weighted (each confirmed with "
+            f"probability {confirmation:g}; counts shown as not confirmed); " + reason
+        )
     return EndpointCohortCall(
         cohort, count.enrolled, n, count.pending, dict(count.counts), rows, cutoff, decision,
         reason, planned, look, final,
@@ -350,7 +412,18 @@ def _reason(
     return f"{where}, n = {n}; {words}; {cut}; {verdict}"
 
 
-def _notes(calls: list[EndpointCohortCall], counts: list[CategoryCounts]) -> list[str]:
+@dataclass(frozen=True)
+class _Weighting:
+    """How unconfirmed responses were treated (what the notes say)."""
+
+    unconfirmed: str
+    confirmation: float | None
+    confirmation_source: str
+
+
+def _notes(
+    calls: list[EndpointCohortCall], counts: list[CategoryCounts], weighting: _Weighting
+) -> list[str]:
     notes = []
     for call, count in zip(calls, counts, strict=True):
         if call.n_evaluable and not call.planned_look and not call.final:
@@ -373,5 +446,8 @@ def _notes(calls: list[EndpointCohortCall], counts: list[CategoryCounts]) -> lis
                 f"{call.cohort}: {count.outcomes_after_cutoff} response(s) assessed after the "
                 "cut-off count as pending"
             )
-        notes += unconfirmed_notes(call.cohort, count.unconfirmed, count.unconfirmed_pending)
+        notes += unconfirmed_notes(
+            call.cohort, count.unconfirmed, count.unconfirmed_pending, weighting,
+            fallback="has best response SD (RECIST 1.1)",
+        )  # fmt: skip
     return notes

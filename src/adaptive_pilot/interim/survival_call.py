@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cohorts.survival_borrowing import BorrowedCohort, SurvivalModelAveraging
 from ..designs.survival_monitoring import (
     CONTINUE,
     EXPECTED_SUCCESS,
@@ -84,6 +85,8 @@ class SurvivalCohortCall:
     final: bool
     decision: str
     reason: str
+    #: with borrowing: P(the cohort shares its hazards with another | data)
+    p_pooled: float | None = None
     #: the posterior density of S(landmark) on a grid (for the figure; not in the JSON)
     density: tuple[np.ndarray, np.ndarray] | None = dataclasses.field(default=None, compare=False)
 
@@ -109,6 +112,7 @@ class SurvivalCohortCall:
             "look_at": self.look_count,
             "planned_look": self.planned_look,
             "final": self.final,
+            "p_pooled": self.p_pooled,
         }
 
 
@@ -140,11 +144,19 @@ class SurvivalInterimResult(DesignCall, ResultMixin):
             ["cohort", "events", "exposure_months", "s_landmark_mean", "credible_low",
              "credible_high", "prob_better", "pp_now", "pp_now_mcse", "pp_max", "pp_max_mcse"]
         ]  # fmt: skip
+        if frame["p_pooled"].notna().any():
+            numbers = numbers.assign(p_pooled=frame["p_pooled"])
         details = self.provenance.details
         header = [
             f"Design: {self.title or self.name} (design {self.provenance.design_hash})",
             f"Data cut-off: {self.as_of.isoformat()}; analyst: {self.analyst or 'not given'}",
-            "Analysis: each cohort on its own data; " + design.describe(),
+            "Analysis: "
+            + (
+                f"{details['borrowing']}; each cohort's posterior uses every cohort's data. "
+                if details.get("borrowing")
+                else "each cohort on its own data; "
+            )
+            + design.describe(),
             "Data: "
             + "; ".join(f"{s['file']} (SHA-256 {s['sha256'][:16]})" for s in details["inputs"]),
             f"Predictive probabilities: {details['imputations']} imputations, seed "
@@ -163,7 +175,11 @@ class SurvivalInterimResult(DesignCall, ResultMixin):
                     numbers,
                     title=f"Posterior of S({landmark:g} months) and predictive probabilities",
                     formats={"events": "d", "credible_low": ".3f", "credible_high": ".3f"},
-                    labels={"credible_low": "95% CrI from", "credible_high": "95% CrI to"},
+                    labels={
+                        "credible_low": "95% CrI from",
+                        "credible_high": "95% CrI to",
+                        "p_pooled": "P(pooled)",
+                    },
                     errors={"pp_now": "pp_now_mcse", "pp_max": "pp_max_mcse"},
                 ),
             ),
@@ -184,6 +200,7 @@ def survival_interim(
     design_file: SourceFile | None = None,
     seed: int = DEFAULT_SEED,
     imputations: int | None = None,
+    borrowing: SurvivalModelAveraging | None = None,
 ) -> SurvivalInterimResult:
     """Decide every cohort of a time-to-event design at the data cut-off.
 
@@ -203,6 +220,9 @@ def survival_interim(
         Seed of the imputations (each cohort draws from its own child stream).
     imputations : int, optional
         Default: the design's.
+    borrowing : SurvivalModelAveraging, optional
+        Borrowing between the cohorts (each cohort's posterior uses every cohort's data;
+        its imputations hold the other cohorts' data as seen); default: each on its own.
     """
     from ..errors import InputError
 
@@ -224,31 +244,40 @@ def survival_interim(
     start = frame.loc[enrolled_mask, "enrolled"].min()
     trial_months = 0.0 if pd.isna(start) else (cutoff - start).days / DAYS_PER_MONTH
     streams = np.random.SeedSequence(int(seed)).spawn(len(cohorts))
-    calls = []
+    seen_data = []
     missing = 0
-    for (cohort, design), stream in zip(cohorts, streams, strict=True):
+    for cohort, design in cohorts:
         mine = enrolled_mask & (frame["cohort"] == cohort).fillna(False).astype(bool)
         part = frame.loc[mine]
         available = ((cutoff - part["enrolled"]).dt.days / DAYS_PER_MONTH).to_numpy(float)
         recorded = part[time_col].astype(float).to_numpy()
         missing += int(np.isnan(recorded).sum())
         event_flag = part[event_col].fillna(False).astype(bool).to_numpy()
-        calls.append(
-            _call(
-                cohort,
-                design,
-                np.nan_to_num(recorded, nan=0.0),
-                event_flag & ~np.isnan(recorded),
-                available,
-                trial_months,
-                np.random.Generator(np.random.PCG64(stream)),
-                imputations,
-            )
+        seen_data.append(_seen(design, np.nan_to_num(recorded, nan=0.0),
+                               event_flag & ~np.isnan(recorded), available))  # fmt: skip
+    # every cohort's events and exposure per piece, (1, J, K): the borrowed posterior's data
+    events = np.stack([d.events for d in seen_data], axis=1)
+    exposure = np.stack([d.exposure for d in seen_data], axis=1)
+    calls = [
+        _call(
+            cohort,
+            design,
+            data_j,
+            trial_months,
+            np.random.Generator(np.random.PCG64(stream)),
+            imputations,
+            _posterior(design, data_j, borrowing, j, events, exposure),
         )
+        for j, ((cohort, design), data_j, stream) in enumerate(
+            zip(cohorts, seen_data, streams, strict=True)
+        )
+    ]
     used = imputations or cohorts[0][1].rule.imputations
     provenance = call_provenance(
         design_hash, data, as_of=as_of, analyst=analyst, design_file=design_file,
-        analysis="independent", extra={"imputations": int(used), "endpoint": endpoint},
+        analysis="independent" if borrowing is None else "model_averaging",
+        extra={"imputations": int(used), "endpoint": endpoint,
+               **({} if borrowing is None else {"borrowing": borrowing.describe()})},
     )  # fmt: skip
     provenance = dataclasses.replace(provenance, method="monte carlo", seed=int(seed))
     notes = list(data.notes)
@@ -274,32 +303,94 @@ def survival_interim(
     )  # fmt: skip
 
 
-def _call(
-    cohort: str,
+@dataclass(frozen=True)
+class _Seen:
+    """A cohort's data at the cut-off."""
+
+    followed: np.ndarray
+    seen: np.ndarray
+    open_: np.ndarray
+    events: np.ndarray  # (1, K)
+    exposure: np.ndarray  # (1, K)
+
+
+def _seen(
     design: SurvivalMonitoringDesign,
     recorded: np.ndarray,
     event_flag: np.ndarray,
     available: np.ndarray,
-    trial_months: float,
-    rng: np.random.Generator,
-    imputations: int | None,
-) -> SurvivalCohortCall:
-    rule = design.rule
+) -> _Seen:
     landmark = design.landmark
     seen = event_flag & (recorded <= available) & (recorded <= landmark)
     followed = np.minimum(np.minimum(recorded, available), landmark)
     open_ = ~seen & (followed < landmark)
-    n = int(recorded.size)
-    events, exposure = rule.model.events_and_exposure(followed[None, :], seen[None, :])
-    prob = float(rule.prob_better(events, exposure)[0])
-    mean = float(rule.mean_survival(events, exposure)[0])
-    low = float(rule.survival_quantile(events, exposure, 0.025)[0])
-    high = float(rule.survival_quantile(events, exposure, 0.975)[0])
+    events, exposure = design.rule.model.events_and_exposure(followed[None, :], seen[None, :])
+    return _Seen(followed, seen, open_, events, exposure)
+
+
+@dataclass(frozen=True)
+class _Posterior:
+    """A cohort's posterior summaries (its own, or borrowed) and the imputations' model."""
+
+    prob: float
+    mean: float
+    low: float
+    high: float
+    density: tuple[np.ndarray, np.ndarray]
+    pooled: float | None = None
+    borrowed: BorrowedCohort | None = None
+
+
+def _posterior(
+    design: SurvivalMonitoringDesign,
+    data: _Seen,
+    borrowing: SurvivalModelAveraging | None,
+    j: int,
+    events: np.ndarray,
+    exposure: np.ndarray,
+) -> _Posterior:
+    rule = design.rule
+    if borrowing is None:
+        d, e = data.events, data.exposure
+        return _Posterior(
+            float(rule.prob_better(d, e)[0]),
+            float(rule.mean_survival(d, e)[0]),
+            float(rule.survival_quantile(d, e, 0.025)[0]),
+            float(rule.survival_quantile(d, e, 0.975)[0]),
+            rule.survival_density(d[0], e[0]),
+        )
+    return _Posterior(
+        float(borrowing.prob_better_for(events, exposure, j)[0]),
+        float(borrowing.mean_survival(events, exposure)[0, j]),
+        borrowing.survival_quantile(events[0], exposure[0], j, 0.025),
+        borrowing.survival_quantile(events[0], exposure[0], j, 0.975),
+        borrowing.survival_density(events[0], exposure[0], j),
+        float(borrowing.pooled_probability(events, exposure)[0, j]),
+        BorrowedCohort(borrowing, j, events, exposure),
+    )
+
+
+def _call(
+    cohort: str,
+    design: SurvivalMonitoringDesign,
+    data: _Seen,
+    trial_months: float,
+    rng: np.random.Generator,
+    imputations: int | None,
+    posterior: _Posterior,
+) -> SurvivalCohortCall:
+    rule = design.rule
+    landmark = design.landmark
+    followed, seen, open_ = data.followed, data.seen, data.open_
+    n = int(followed.size)
+    prob = posterior.prob
+    exposure = data.exposure
     to_come = max(design.n_max - n, 0)
     m = int(imputations or rule.imputations)
     pp_now_arr, pp_max_arr = rule.predictive(
         followed[None, :], seen[None, :], open_[None, :], np.ones((1, n), bool),
         np.array([to_come]), rng, imputations=m, with_max=to_come > 0,
+        borrowed=posterior.borrowed,
     )  # fmt: skip
     pp_now = float(pp_now_arr[0])
     pp_max = None if to_come == 0 else float(pp_max_arr[0])
@@ -349,10 +440,10 @@ def _call(
             decision = _DECISION_OF[code]
             reason = _look_reason(design, k, decision, prob, pp_now, pp_max)
     return SurvivalCohortCall(
-        cohort, n, n_events, float(exposure.sum()), int(open_.sum()), prob, mean, low, high,
-        pp_now, _mcse(pp_now, m), pp_max, None if pp_max is None else _mcse(pp_max, m),
-        look, count, planned, final, decision, reason,
-        rule.survival_density(events[0], exposure[0]),
+        cohort, n, n_events, float(exposure.sum()), int(open_.sum()), prob, posterior.mean,
+        posterior.low, posterior.high, pp_now, _mcse(pp_now, m), pp_max,
+        None if pp_max is None else _mcse(pp_max, m), look, count, planned, final, decision,
+        reason, posterior.pooled, posterior.density,
     )  # fmt: skip
 
 

@@ -84,6 +84,9 @@ class CategoryCounts:
     unconfirmed: int = 0
     #: of them, those kept pending (``unconfirmed="pending"``)
     unconfirmed_pending: int = 0
+    #: ``unconfirmed="weighted"``: (category if confirmed, category if not) -> patients;
+    #: ``counts`` then holds them in the second (their best response taken as SD)
+    unconfirmed_moves: dict[tuple[str, str], int] | None = None
 
     @property
     def n_evaluable(self) -> int:
@@ -103,7 +106,10 @@ def category_counts(
     """Per-cohort category counts at the cut-off ``as_of`` (design order, empty cohorts too).
 
     ``unconfirmed``: ``pending`` keeps a CR/PR that the ``confirmed`` column does not
-    confirm out of the categories (pending); ``count`` classifies it as it stands.
+    confirm out of the categories (pending); ``count`` classifies it as it stands;
+    ``weighted`` classifies it as if not confirmed (best response SD, RECIST 1.1's best
+    response when a response is not confirmed) and records, in ``unconfirmed_moves``,
+    the category it moves to if confirmed.
     """
     frame = data.frame
     cutoff = pd.Timestamp(as_of)
@@ -124,10 +130,19 @@ def category_counts(
         if unconfirmed == "pending":
             classified &= ~waiting
         counts = {}
+        moves: dict[tuple[str, str], int] | None = None
+        as_recorded = response
+        if unconfirmed == "weighted":
+            as_recorded = response.where(~(classified & waiting), "SD")
+            moves = {}
+            for category, d in definitions.items():
+                member = classified & waiting & _member(d, response, tox_event)
+                for fallback, f in definitions.items():
+                    moved = int((member & _member(f, as_recorded, tox_event)).sum())
+                    if moved:
+                        moves[(category, fallback)] = moved
         for category, d in definitions.items():
-            member = classified & response.isin(list(d.responses))
-            if d.toxicity is not None:
-                member &= tox_event if d.toxicity else ~tox_event
+            member = classified & _member(d, as_recorded, tox_event)
             counts[category] = int(member.sum())
         rows.append(
             CategoryCounts(
@@ -140,6 +155,15 @@ def category_counts(
                 outcomes_after_cutoff=int((now & frame["response"].notna() & ~known).sum()),
                 unconfirmed=unconfirmed_here,
                 unconfirmed_pending=unconfirmed_here if unconfirmed == "pending" else 0,
+                unconfirmed_moves=moves,
             )
         )
     return rows
+
+
+def _member(d: CategoryDefinition, response: pd.Series, tox_event: pd.Series) -> pd.Series:
+    """Patients whose (best response, toxicity) falls in the category."""
+    member = response.isin(list(d.responses))
+    if d.toxicity is not None:
+        member &= tox_event if d.toxicity else ~tox_event
+    return member

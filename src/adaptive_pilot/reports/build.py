@@ -150,14 +150,14 @@ def _survival_report(main: ResolvedDesign, run: _Run, analysis: str | None) -> R
     from ..simulation.survival_monitoring import simulate_survival_monitoring
     from .survival_report import survival_report
 
-    if analysis not in (None, "independent"):
-        raise InputError("analysis", "a time_to_event design decides each cohort on its own")
+    borrowing = main.survival_borrowing(analysis)
     cohorts, accrual = main.survival_trial()
     simulation = simulate_survival_monitoring(
         cohorts, accrual, main.survival_scenarios(), run.n_trials, run.seed,
-        design_hash=main.design_hash(), n_jobs=run.n_jobs, progress=run.progress,
+        borrowing=borrowing, design_hash=main.design_hash(), n_jobs=run.n_jobs,
+        progress=run.progress,
     )  # fmt: skip
-    return survival_report(main, simulation)
+    return survival_report(main, simulation, borrowing)
 
 
 def _endpoint_report(

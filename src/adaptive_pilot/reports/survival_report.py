@@ -14,6 +14,7 @@ from ..spec.resolve import ResolvedDesign
 from .document import FigureBlock, Paragraph, Report, Section
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from ..cohorts.survival_borrowing import SurvivalModelAveraging
     from ..simulation.survival_monitoring import SurvivalMonitoringSimulation
 
 __all__ = ["SURVIVAL_REFERENCES", "survival_report"]
@@ -25,13 +26,17 @@ SURVIVAL_REFERENCES = {
     "24(3): 685-705.",
     "moschopoulos": "Moschopoulos PG. The distribution of the sum of independent gamma random "
     "variables. Annals of the Institute of Statistical Mathematics 1985; 37: 541-544.",
+    "psioda": "Psioda MA, Xu J, Jiang Q, Ke C, Yang Z, Ibrahim JG. Bayesian adaptive basket "
+    "trial design using model averaging. Biostatistics 2021; 22(1): 19-34.",
     "goldilocks": "Hickey GL, Wan Y, Chandereng T. goldilocks: Goldilocks adaptive trial designs "
     "for time-to-event endpoints. R package version 0.4.0, 2025.",
 }
 
 
 def survival_report(
-    resolved: ResolvedDesign, simulation: SurvivalMonitoringSimulation | None = None
+    resolved: ResolvedDesign,
+    simulation: SurvivalMonitoringSimulation | None = None,
+    borrowing: SurvivalModelAveraging | None = None,
 ) -> Report:
     """The protocol report of a file with a time_to_event section.
 
@@ -41,10 +46,16 @@ def survival_report(
         The design file (``resolved.is_time_to_event``).
     simulation : SurvivalMonitoringSimulation, optional
         The trial simulated at the design's scenarios: adds the operating characteristics.
+    borrowing : SurvivalModelAveraging, optional
+        The borrowing between cohorts the simulation used (None: each cohort on its own).
     """
     description = resolved.survival_summary()
     design = resolved.survival_design
-    paragraphs = [_design_text(resolved), _decision_text(resolved), _cohort_text(resolved)]
+    paragraphs = [
+        _design_text(resolved),
+        _decision_text(resolved),
+        _cohort_text(resolved, borrowing),
+    ]
     sections = [
         Section("Statistical design", tuple(Paragraph(t) for t in paragraphs)),
         Section(
@@ -65,8 +76,13 @@ def survival_report(
                 f"Operating characteristics were simulated with {prov.n_trials:,} trials per "
                 f"scenario (seed {prov.seed}, {prov.details.get('imputations')} imputations per "
                 "predictive probability), with the design file's accrual, dropout and scan "
-                "schedule; each cohort is decided on its own data. Monte Carlo standard errors "
-                "are given in brackets."
+                "schedule; "
+                + (
+                    "each cohort is decided on its own data. "
+                    if borrowing is None
+                    else "each cohort is decided with borrowing between the cohorts (above). "
+                )
+                + "Monte Carlo standard errors are given in brackets."
             ),
             *simulation.summary().tables,
             *_scenario_figures(resolved, simulation),
@@ -79,7 +95,7 @@ def survival_report(
     return Report(
         f"Statistical design: {resolved.title or resolved.name}",
         tuple(sections),
-        tuple(SURVIVAL_REFERENCES.values()),
+        tuple(v for k, v in SURVIVAL_REFERENCES.items() if k != "psioda" or borrowing),
         provenance,
     )
 
@@ -193,12 +209,26 @@ def _decision_text(resolved: ResolvedDesign) -> str:
     )
 
 
-def _cohort_text(resolved: ResolvedDesign) -> str:
+def _cohort_text(resolved: ResolvedDesign, borrowing: SurvivalModelAveraging | None) -> str:
     cohorts = resolved.survival_cohorts
     if len(cohorts) == 1:
         return "The design is applied to one cohort."
     names = ", ".join(name for name, _ in cohorts)
+    if borrowing is None:
+        return (
+            f"The design is applied to each of {len(cohorts)} cohorts ({names}), each decided "
+            "on its own data; no information is borrowed between cohorts."
+        )
+    landmark = resolved.survival_design.landmark
     return (
-        f"The design is applied to each of {len(cohorts)} cohorts ({names}), each decided on "
-        "its own data; no information is borrowed between cohorts."
+        f"The design is applied to each of {len(cohorts)} cohorts ({names}), with information "
+        "borrowed between them by Bayesian model averaging (Psioda et al. 2021): each of the "
+        f"{borrowing.partitions} partitions of the cohorts into groups is a model in which the "
+        "cohorts of a group share their piece hazards (each group's hazards with the prior "
+        "above), with prior probability proportional to exp(delta x number of groups), "
+        f"delta = {borrowing.delta:g}. A cohort's posterior of S({landmark:g}) is the average "
+        "of its group's posterior over the models, weighted by their posterior "
+        "probabilities; every term is computed exactly. At an interim look, the predictive "
+        "probabilities impute the cohort's own patients and hold the other cohorts' data as "
+        "seen at the look; a cohort's final analysis uses every cohort's data seen by then."
     )

@@ -36,6 +36,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -43,7 +44,21 @@ from .._gamma_sum import gamma_sum_cdf, gamma_sum_cdf_above
 from ..errors import InputError
 from ..priors import GammaPrior
 
-__all__ = ["PiecewiseExponential", "SurvivalGoalRule"]
+__all__ = ["BorrowedPosterior", "PiecewiseExponential", "SurvivalGoalRule"]
+
+
+class BorrowedPosterior(Protocol):
+    """A cohort's posterior with borrowing, as the predictive step uses it (rows: a slice
+    of the datasets)."""
+
+    def draw(self, rows: slice, rng: np.random.Generator, m: int) -> np.ndarray:
+        """(R, m, J) draws of the piece hazards."""
+        ...
+
+    def succeeds(self, rows: slice, events: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+        """Final GO for the completed data (R, M, J)."""
+        ...
+
 
 #: Imputations processed at once (bounds memory: rows x imputations x patients).
 _ROWS_PER_BLOCK = 64
@@ -285,6 +300,7 @@ class SurvivalGoalRule:
         *,
         imputations: int | None = None,
         with_max: bool = True,
+        borrowed: BorrowedPosterior | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(pp_now, pp_max) per dataset, by imputation (see the module).
 
@@ -301,6 +317,11 @@ class SurvivalGoalRule:
             Default: the rule's.
         with_max : bool
             Compute ``pp_max`` (NaN otherwise).
+        borrowed : optional
+            With borrowing between cohorts: draws this cohort's hazards and decides the
+            completed data's final analysis
+            (:class:`~adaptive_pilot.cohorts.survival_borrowing.BorrowedCohort`);
+            default: this cohort's own data.
         """
         m = int(imputations or self.imputations)
         time = np.atleast_2d(np.asarray(time, float))
@@ -316,7 +337,7 @@ class SurvivalGoalRule:
             part = slice(start, min(start + _ROWS_PER_BLOCK, rows))
             now, full = self._predictive_block(
                 time[part], event[part], open_[part], present[part], n_future[part],
-                width_future, rng, m, with_max,
+                width_future, rng, m, with_max, part, borrowed,
             )  # fmt: skip
             pp_now[part] = now
             if with_max:
@@ -334,12 +355,24 @@ class SurvivalGoalRule:
         rng: np.random.Generator,
         m: int,
         with_max: bool,
+        part: slice,
+        borrowed: BorrowedPosterior | None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         model = self.model
-        d_obs, e_obs = model.events_and_exposure(time, event, present)  # (R, J)
-        shape, rate = self.posterior(d_obs, e_obs)
-        rates = rng.standard_gamma(shape[:, None, :], size=(shape.shape[0], m, model.pieces))
-        rates = rates / rate[:, None, :]  # (R, M, J)
+        if borrowed is None:
+            d_obs, e_obs = model.events_and_exposure(time, event, present)  # (R, J)
+            shape, rate = self.posterior(d_obs, e_obs)
+            rates = rng.standard_gamma(shape[:, None, :], size=(shape.shape[0], m, model.pieces))
+            rates = rates / rate[:, None, :]  # (R, M, J)
+
+            def succeeds(d: np.ndarray, e: np.ndarray) -> np.ndarray:
+                return self.succeeds(d, e)
+        else:
+            rates = borrowed.draw(part, rng, m)
+
+            def succeeds(d: np.ndarray, e: np.ndarray) -> np.ndarray:
+                return borrowed.succeeds(part, d, e)
+
         closed = present & ~open_
         d_closed, e_closed = model.events_and_exposure(time, event, closed)
         # patients still in follow-up, moved to the front of each row (the rest are not
@@ -356,14 +389,14 @@ class SurvivalGoalRule:
         )
         d_now = d_closed[:, None, :] + d_open
         e_now = e_closed[:, None, :] + e_open
-        succeed_now = self.succeeds(d_now, e_now)
+        succeed_now = succeeds(d_now, e_now)
         if not with_max:
             return succeed_now.mean(axis=1), None
         fresh = rng.standard_exponential((time.shape[0], m, width_future))
         coming = np.arange(width_future)[None, None, :] < n_future[:, None, None]
         t_f, ev_f = model.event_times(rates, np.zeros_like(fresh), fresh)
         d_f, e_f = model.events_and_exposure(t_f, ev_f, np.broadcast_to(coming, t_f.shape))
-        succeed_max = self.succeeds(d_now + d_f, e_now + e_f)
+        succeed_max = succeeds(d_now + d_f, e_now + e_f)
         return succeed_now.mean(axis=1), succeed_max.mean(axis=1)
 
     def describe(self) -> str:

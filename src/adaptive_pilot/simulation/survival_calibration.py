@@ -7,6 +7,11 @@ goal (the null) and at the target (the alternative), with the same seed for ever
 candidate (common random numbers: the candidates differ only by the threshold). The
 calibrated threshold is the smallest (the most powerful) whose estimated P(GO) under the
 null is at most alpha in every cohort; its MCSE is reported beside it.
+
+With borrowing between cohorts, a cohort at the goal may be pulled up by cohorts above
+it: the design's scenarios where some cohorts are at (or below) the goal and others
+above it (mixed nulls) are simulated too, and a cohort's P(GO) in a scenario where its
+own truth is at or below the goal counts as a false GO like the global null's.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cohorts.survival_borrowing import SurvivalModelAveraging
 from ..cohorts.trial import Accrual
 from ..errors import InputError
 from ..provenance import Provenance
@@ -83,7 +89,7 @@ class SurvivalCalibration(ResultMixin):
         prov = self.provenance
         chosen = (
             f"Calibrated final threshold: {self.chosen:g} (the smallest with P(GO) <= "
-            f"{self.alpha:g} at the goal in every cohort)"
+            f"{self.alpha:g} in every cohort at the goal)"
             if self.chosen is not None
             else f"No candidate keeps P(GO) <= {self.alpha:g} at the goal: widen the grid"
         )
@@ -108,15 +114,20 @@ class SurvivalCalibration(ResultMixin):
             header=(
                 f"{prov.n_trials:,} trials per candidate and scenario, seed {prov.seed} for every "
                 f"candidate (common random numbers), {prov.details['imputations']} imputations "
-                "per predictive probability; null: every cohort at the goal, alternative: at "
-                "the target",
+                "per predictive probability; null: every cohort at the goal"
+                + (
+                    f" and the mixed nulls ({', '.join(prov.details['mixed_nulls'])})"
+                    if prov.details.get("mixed_nulls")
+                    else ""
+                )
+                + "; alternative: every cohort at the target",
                 chosen,
             ),
             tables=(
                 Table(
                     self.frame,
-                    title="Candidates (P(GO) at the goal: the largest over cohorts; at the "
-                    "target: the smallest)",
+                    title="Candidates (P(GO) at the goal: the largest over cohorts and null "
+                    "scenarios; at the target: the smallest)",
                     errors={"p_go_null": "p_go_null_mcse", "p_go_alt": "p_go_alt_mcse"},
                 ),
             ),
@@ -142,6 +153,8 @@ def calibrate_survival(
     n_trials: int,
     seed: int,
     imputations: int | None = None,
+    borrowing: SurvivalModelAveraging | None = None,
+    mixed: Sequence[SurvivalMonitoringScenario] = (),
     design_hash: str = "",
     n_jobs: int = 1,
     progress: bool | None = None,
@@ -160,7 +173,10 @@ def calibrate_survival(
     alpha, beta : float
         The error targets: feasible if P(GO | null) <= alpha in every cohort; the report
         flags a chosen design whose power is below 1 - beta.
-    n_trials, seed, imputations, design_hash, n_jobs, progress, log
+    mixed : sequence of SurvivalMonitoringScenario
+        Mixed nulls (with borrowing): a cohort whose true S(landmark) is at or below its
+        goal in one of them adds a false-GO rate to the check.
+    n_trials, seed, imputations, borrowing, design_hash, n_jobs, progress, log
         As in :func:`~adaptive_pilot.simulation.survival_monitoring.simulate_survival_monitoring`.
     """
     started = time.perf_counter()
@@ -180,23 +196,32 @@ def calibrate_survival(
             )
             for c in cohorts
         ]
+        model = (
+            None
+            if borrowing is None
+            else dataclasses.replace(borrowing, rule=candidate[0].design.rule)
+        )
         result = simulate_survival_monitoring(
-            candidate, accrual, [null, alternative], n_trials, seed, imputations=imputations,
-            design_hash=design_hash, n_jobs=n_jobs, progress=False,
+            candidate, accrual, [null, alternative, *mixed], n_trials, seed,
+            imputations=imputations, borrowing=model, design_hash=design_hash, n_jobs=n_jobs,
+            progress=False,
         )  # fmt: skip
-        null_go = [result.estimate(null.name, c.name, "p_go") for c in cohorts]
+        goal = cohorts[0].design.rule.goal
+        false_go = [
+            (result.estimate(s.name, c.name, "p_go"), s.name)
+            for s in (null, *mixed)
+            for c, truth in zip(cohorts, s.survival_at(cohorts[0].design.landmark), strict=True)
+            if truth <= goal + 1e-12
+        ]
+        worst_null = max(false_go, key=lambda item: item[0][0])
         alt_go = [result.estimate(alternative.name, c.name, "p_go") for c in cohorts]
-        {
-            name: float(np.mean([result.estimate(name, c.name, "en")[0] for c in cohorts]))
-            for name in (null.name, alternative.name)
-        }
-        worst = max(range(len(cohorts)), key=lambda j: null_go[j][0])
         weakest = min(range(len(cohorts)), key=lambda j: alt_go[j][0])
         rows.append(
             {
                 "success": success,
-                "p_go_null": null_go[worst][0],
-                "p_go_null_mcse": null_go[worst][1],
+                "p_go_null": worst_null[0][0],
+                "p_go_null_mcse": worst_null[0][1],
+                **({"worst_null_scenario": worst_null[1]} if mixed else {}),
                 "p_go_alt": alt_go[weakest][0],
                 "p_go_alt_mcse": alt_go[weakest][1],
                 "en_null": float(
@@ -205,7 +230,7 @@ def calibrate_survival(
                 "en_alt": float(
                     np.mean([result.estimate(alternative.name, c.name, "en")[0] for c in cohorts])
                 ),
-                "feasible": null_go[worst][0] <= alpha,
+                "feasible": worst_null[0][0] <= alpha,
             }
         )
     frame = pd.DataFrame(rows)
@@ -217,5 +242,6 @@ def calibrate_survival(
         "each candidate threshold simulated under the goal and the target with the same seed "
         "(common random numbers)",
         started=started, n_jobs=n_jobs, imputations=int(used),
+        analysis="independent" if borrowing is None else borrowing.describe(),
     )  # fmt: skip
     return SurvivalCalibration(frame, chosen, alpha, beta, provenance)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cohorts.survival_borrowing import SurvivalModelAveraging
 from ..cohorts.trial import Accrual
 from ..designs.survival_monitoring import (
     CONTINUE,
@@ -45,6 +46,7 @@ from .kernel import accrual_arrivals
 from .progress import Progress, progress_reporter, stderr_line
 from .summary import CohortMetrics, distribution_rows, mean_with_se, proportion
 from .survival import EventTimeModel
+from .survival_joint import joint_cohort_trials, state_at
 from .workers import check_run_settings, run_provenance, summed_chunks
 
 __all__ = [
@@ -139,6 +141,7 @@ class SurvivalMonitoringSimulation(CohortMetrics, ResultMixin):
                 f"{self.provenance.n_trials:,} trials per scenario, seed {self.provenance.seed}, "
                 f"{details.get('imputations')} imputations per predictive probability; MCSE "
                 "in brackets",
+                "Analysis: " + str(details.get("analysis", "independent")),
             ),
             tables=tuple(tables),
             provenance=self.provenance,
@@ -157,6 +160,7 @@ def simulate_survival_monitoring(
     seed: int,
     *,
     imputations: int | None = None,
+    borrowing: SurvivalModelAveraging | None = None,
     design_hash: str = "",
     n_jobs: int = 1,
     chunk_size: int = CHUNK_SIZE,
@@ -177,6 +181,9 @@ def simulate_survival_monitoring(
         Trials per scenario and the root seed.
     imputations : int, optional
         Imputations per predictive probability (default: each design's).
+    borrowing : SurvivalModelAveraging, optional
+        Borrowing between the cohorts (they then run together:
+        :mod:`adaptive_pilot.simulation.survival_joint`); default: each on its own.
     design_hash : str
         The design file's hash, for the provenance.
     n_jobs : int
@@ -195,7 +202,13 @@ def simulate_survival_monitoring(
     for s in scenarios:
         if len(s.models) != len(cohorts):
             raise InputError(f"scenarios.{s.name}", f"needs one model per cohort ({len(cohorts)})")
-    shared = (tuple(cohorts), accrual, tuple(scenarios), imputations)
+    if borrowing is not None and (
+        borrowing.cohorts != len(cohorts) or any(c.design.rule != borrowing.rule for c in cohorts)
+    ):
+        raise InputError(
+            "borrowing", "the borrowing model needs every cohort's rule, one per cohort"
+        )
+    shared = (tuple(cohorts), accrual, tuple(scenarios), imputations, borrowing)
     totals, n_chunks = summed_chunks(
         _chunk, shared, n_trials, seed, chunk_size, n_jobs, len(scenarios),
         lambda chunks: progress_reporter(
@@ -204,12 +217,13 @@ def simulate_survival_monitoring(
     )  # fmt: skip
     frame = _frame(cohorts, scenarios, totals)
     used = imputations or cohorts[0].design.rule.imputations
+    analysis = "independent" if borrowing is None else borrowing.describe()
     provenance = run_provenance(
         design_hash, seed, n_trials,
         "event times drawn per patient; at each look the exact posterior of S(landmark) and "
         "Goldilocks predictive probabilities by imputation",
         started=started, chunk_size=chunk_size, n_chunks=n_chunks, n_jobs=n_jobs,
-        imputations=int(used),
+        imputations=int(used), analysis=analysis,
     )  # fmt: skip
     return SurvivalMonitoringSimulation(
         frame,
@@ -226,6 +240,7 @@ def _chunk(
     accrual: Accrual,
     scenarios: tuple[SurvivalMonitoringScenario, ...],
     imputations: int | None,
+    borrowing: SurvivalModelAveraging | None,
     index: int,
     seed: np.random.SeedSequence,
     size: int,
@@ -240,7 +255,7 @@ def _chunk(
     stats = []
     for scenario, own in zip(scenarios, scenario_seeds, strict=True):
         imputer = np.random.Generator(np.random.PCG64(own))
-        outcome = []
+        times, losses = [], []
         for j, cohort in enumerate(cohorts):
             n = cohort.design.n_max
             true_time = scenario.models[j].sample(
@@ -248,16 +263,23 @@ def _chunk(
             )[:, 0]
             if scenario.scan_every > 0:
                 true_time = np.ceil(true_time / scenario.scan_every) * scenario.scan_every
-            lost = (
+            times.append(true_time)
+            losses.append(
                 dropout[:, j, :n] / scenario.dropout
                 if scenario.dropout > 0
                 else np.full((size, n), np.inf)
             )
-            outcome.append(
-                cohort_trials(
-                    cohort.design, arrivals[:, j, :n], true_time, lost, imputer, imputations
-                )
-            )
+        entered = [arrivals[:, j, : c.design.n_max] for j, c in enumerate(cohorts)]
+        if borrowing is None:
+            outcome = [
+                cohort_trials(c.design, a, t, lo, imputer, imputations)
+                for c, a, t, lo in zip(cohorts, entered, times, losses, strict=True)
+            ]
+        else:
+            outcome = joint_cohort_trials(
+                [c.design for c in cohorts], borrowing, entered, times, losses, imputer,
+                imputations,
+            )  # fmt: skip
         stats.append(_statistics(outcome))
     return index, stats
 
@@ -301,13 +323,9 @@ def cohort_trials(
         if not held.any():
             continue
         rows = np.flatnonzero(held)
-        t = tau[rows, None]
-        present = arrivals[rows] <= t
-        followed = t - arrivals[rows]
-        seen = event_full[rows] & (event_time[rows] <= followed)
-        gone = (lost[rows] < np.minimum(event_time[rows], landmark)) & (lost[rows] <= followed)
-        y = np.where(present, np.minimum(follow_full[rows], np.maximum(followed, 0.0)), 0.0)
-        open_ = present & ~seen & ~gone & (y < landmark)
+        y, seen, present, open_ = state_at(
+            tau[rows], np.inf, arrivals[rows], event_time[rows], lost[rows], landmark
+        )
         events, exposure = rule.model.events_and_exposure(y, seen, present)
         prob = rule.prob_better(events, exposure)
         want_now, want_max = design.needs_predictive(k)

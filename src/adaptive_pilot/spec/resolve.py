@@ -60,6 +60,7 @@ from .reading import one_line, read_validated
 from .time_to_event import scenario_of, simulator_accrual, survival_cohorts, survival_scenarios
 
 if TYPE_CHECKING:
+    from ..cohorts.survival_borrowing import SurvivalModelAveraging
     from ..simulation.calibration import BorrowingCalibration
     from ..simulation.survival_calibration import SurvivalCalibration
     from ..simulation.survival_monitoring import (
@@ -269,6 +270,31 @@ class ResolvedDesign:
         """The first cohort's design (the design itself without cohorts)."""
         return self.survival_cohorts[0][1]
 
+    def survival_borrowing(self, analysis: str | None = None) -> SurvivalModelAveraging | None:
+        """The borrowing model of a time_to_event file (None: each cohort on its own).
+
+        ``analysis``: ``"independent"`` analyses each cohort alone whatever the file says
+        (the other borrowing models are for response rates and are refused).
+        """
+        from ..cohorts.survival_borrowing import SurvivalModelAveraging
+
+        if analysis not in (None, "independent"):
+            raise InputError(
+                "analysis",
+                "a time_to_event design borrows by model averaging (the file's borrowing.model) "
+                f"or not at all: use independent, not {analysis}",
+            )
+        b = self.spec.borrowing
+        if analysis == "independent" or b.model != "model_averaging":
+            return None
+        cohorts = self.survival_cohorts
+        try:
+            return SurvivalModelAveraging(
+                cohorts[0][1].rule, len(cohorts), 1.0 if b.delta is None else b.delta
+            )
+        except InputError as error:
+            raise InputError(self._field(error.field), error.message) from None
+
     def survival_trial(self) -> tuple[tuple[SurvivalMonitoringCohort, ...], Accrual]:
         """The simulator's cohorts and accrual."""
         from ..simulation.survival_monitoring import SurvivalMonitoringCohort  # loads numba
@@ -283,7 +309,14 @@ class ResolvedDesign:
         """The design described: rule in words and look table (``adaptive-pilot design``)."""
         return SurvivalDesignDescription(
             self.survival_cohorts,
-            Provenance("exact", self.design_hash(), details={"source": self.source}),
+            Provenance(
+                "exact",
+                self.design_hash(),
+                details={
+                    "source": self.source,
+                    **({"borrowing": b.describe()} if (b := self.survival_borrowing()) else {}),
+                },
+            ),
         )
 
     def calibrate_survival(
@@ -315,12 +348,20 @@ class ResolvedDesign:
             )
             for name, value in (("goal", tte.goal), ("target", tte.target))
         )  # fmt: skip
+        borrowing = self.survival_borrowing()
+        mixed = []
+        if borrowing is not None:  # some cohorts at or below the goal, others above
+            for scenario in self.survival_scenarios():
+                truth = scenario.survival_at(tte.landmark)
+                if (truth <= tte.goal + 1e-12).any() and (truth > tte.goal + 1e-12).any():
+                    mixed.append(scenario)
         return calibrate_survival(
             cohorts, accrual, null, alternative, grid_values(cal.success),
             alpha=self.spec.errors.alpha, beta=self.spec.errors.beta,
             n_trials=cal.n_trials if n_trials is None else n_trials,
             seed=cal.seed if seed is None else seed, imputations=cal.imputations,
-            design_hash=self.design_hash(), n_jobs=n_jobs, progress=progress,
+            borrowing=borrowing, mixed=mixed, design_hash=self.design_hash(), n_jobs=n_jobs,
+            progress=progress,
         )  # fmt: skip
 
     def survival_calibrated_document(self, result: SurvivalCalibration) -> dict[str, Any]:
@@ -450,7 +491,8 @@ class ResolvedDesign:
 
     @property
     def unconfirmed(self) -> str:
-        """How an interim call treats an unconfirmed CR/PR: ``pending`` or ``count``."""
+        """How an interim call treats an unconfirmed CR/PR: ``pending``, ``count`` or
+        ``weighted``."""
         return self.spec.endpoint.unconfirmed
 
     def category_definitions(self) -> tuple[dict[str, Any], int]:

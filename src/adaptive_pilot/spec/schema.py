@@ -681,7 +681,7 @@ class BorrowingSpec(_Spec):
     NO-GO below it, CONSIDER between it and ``go``.
     """
 
-    model: Literal["independent", "hierarchical", "exnex"] = "independent"
+    model: Literal["independent", "hierarchical", "exnex", "model_averaging"] = "independent"
     mu_mean: Annotated[float, Field(ge=_MU_MEAN[0], le=_MU_MEAN[1])] | None = None
     mu_sd: Annotated[float, Field(ge=_MU_SD[0], le=_MU_SD[1])] = 2.0
     tau_sd: Annotated[float, Field(ge=_TAU_SD[0], le=_TAU_SD[1])] = 1.0
@@ -692,6 +692,9 @@ class BorrowingSpec(_Spec):
     nogo: Probability | list[Probability] | None = None
     # model: exnex only; its mixture weight and non-exchangeable priors
     exnex: ExnexSpec | None = None
+    # model: model_averaging only (time_to_event designs): prior P(partition) proportional
+    # to exp(delta x its number of blocks); 0: every partition equally likely
+    delta: Annotated[float, Field(ge=-10, le=10)] | None = None
     # per_cohort: each cohort analysed when its own look's outcome is known; joint: all
     # running cohorts together, at each look when the slowest has reached it
     analysis_timing: Literal["per_cohort", "joint"] = "per_cohort"
@@ -706,6 +709,8 @@ class BorrowingSpec(_Spec):
     def _complete(self) -> BorrowingSpec:
         if self.exnex is not None and self.model != "exnex":
             raise ValueError("'exnex' settings are read only with model: exnex")
+        if self.delta is not None and self.model != "model_averaging":
+            raise ValueError("'delta' is read only with model: model_averaging")
         if self.nogo is not None and self.model == "independent":
             raise ValueError(
                 "'nogo' is a threshold of hierarchical or exnex borrowing; cohorts analysed "
@@ -889,11 +894,24 @@ class DesignSpec(_Spec):
             )
         if self.n_max is None:
             raise ValueError("a time_to_event design needs n_max (the maximum sample size)")
-        if self.borrowing.model != "independent":
+        b = self.borrowing
+        if b.model not in ("independent", "model_averaging"):
             raise ValueError(
-                "a time_to_event design decides each cohort on its own data (borrowing model "
-                "independent); borrowing between cohorts is not available for it yet"
+                f"a time_to_event design borrows between cohorts with model: model_averaging "
+                f"(or independent); {b.model} is for response rates"
             )
+        given = [
+            k
+            for k in ("go", "nogo", "futility", "efficacy", "mu_mean")
+            if getattr(b, k) is not None
+        ]
+        if given:
+            raise ValueError(
+                f"a time_to_event design decides by its own thresholds (success, futility, "
+                f"expected_success) on the borrowed posterior; leave out borrowing.{given[0]}"
+            )
+        if b.model == "model_averaging" and len(self.cohorts or []) < 2:
+            raise ValueError("borrowing between cohorts needs at least two cohorts")
         for cohort in self.cohorts or []:
             if cohort.design:
                 raise ValueError(
@@ -924,6 +942,11 @@ class DesignSpec(_Spec):
     def _outcome_or_hypotheses(self) -> DesignSpec:
         if self.time_to_event is not None:
             return self
+        if self.borrowing.model == "model_averaging":
+            raise ValueError(
+                "borrowing model model_averaging is for time_to_event designs; response "
+                "rates borrow with hierarchical or exnex"
+            )
         if self.outcome is None:
             if self.hypotheses is None:
                 raise ValueError("give hypotheses: {p0, p1} (or an outcome section)")
@@ -969,11 +992,6 @@ class DesignSpec(_Spec):
     def _weighted_confirmation(self) -> DesignSpec:
         if self.endpoint.unconfirmed != "weighted":
             return self
-        if self.outcome is not None:
-            raise ValueError(
-                "endpoint.unconfirmed: weighted is not available yet for a design with several "
-                "endpoints (use pending or count)"
-            )
         if self.rule is not None and self.rule.type in ("simon", "dual"):
             raise ValueError(
                 "endpoint.unconfirmed: weighted needs a rule with a posterior or predictive "
