@@ -1186,3 +1186,35 @@ def test_a_pfs_monitored_design_gets_its_cards_and_equals_the_cli(page, app, tmp
         assert "S(6 months)" in card.locator("svg").first.get_attribute("aria-label")
         assert "P(pooled)" in text and f"{call['p_pooled']:.3f}" in text
     page.screenshot(path=str(tmp_path / "pfs_cards.png"), full_page=True)
+
+
+def test_the_time_to_event_page_simulates_a_pfs_design_as_the_library_does(page, app):
+    """Issue 27, point 3: the Time to event page shows the design's looks and simulates its
+    scenarios (the same numbers as the library with the same settings), with a figure per
+    scenario, and its results download."""
+    _open(page, app)
+    _tab(page, "Time to event")
+    page.select_option("#survival-start", "motivating_trial_pfs.yaml")
+    _wait_text(page, "#survival-heading", "motivating_trial_pfs.yaml")
+    assert "PP(max)" in page.inner_text(".ap-survival-design")
+    for field, value in (("n_trials", "20"), ("imputations", "20"), ("seed", "5")):
+        page.fill(f"#survival-{field}", value)
+    page.click("#survival-run")
+    page.wait_for_selector(".ap-survival table", timeout=60_000)
+    resolved = load_design(REPO / "designs" / "motivating_trial_pfs.yaml")
+    cohorts, accrual = resolved.survival_trial()
+    from adaptive_pilot.simulation.survival_monitoring import simulate_survival_monitoring
+
+    expected = simulate_survival_monitoring(
+        cohorts, accrual, resolved.survival_scenarios(), 20, 5, imputations=20, progress=False
+    )
+    text = page.inner_text(".ap-survival")
+    for scenario in ("goal", "target"):
+        for cohort in ("G12D", "G12C"):
+            value = expected.estimate(scenario, cohort, "p_go")[0]
+            assert f"{value:.4f}" in text or f"{value:.3f}" in text
+    assert page.locator(".ap-survival svg").count() == len(expected.scenarios)
+    with page.expect_download() as download:
+        page.click("#survival-results_json")
+    payload = json.loads(Path(download.value.path()).read_text())
+    assert payload["results"] == json.loads(json.dumps(expected.to_dict()["results"]))

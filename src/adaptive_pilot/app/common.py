@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import tempfile
+import threading
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,7 @@ from ..results import Table, html_table
 
 __all__ = [
     "ACCEPTED",
+    "TaskProgress",
     "design_heading",
     "enable_downloads",
     "error_box",
@@ -182,3 +184,24 @@ def field_message(error: InputError) -> str:
     if message.startswith(("must", "is ")):
         message = "This value " + message
     return message[:1].upper() + message[1:]
+
+
+class TaskProgress:
+    """Chunks done, shared between the simulation thread and the page (thread-safe)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self._lock = threading.Lock()
+
+    def update(self, trials: int) -> None:
+        with self._lock:
+            self.done += trials
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def fraction(self) -> float:
+        """Share of the work done, 0 to 1."""
+        with self._lock:
+            return min(self.done / self.total, 1.0) if self.total else 1.0

@@ -1,4 +1,4 @@
-"""The app: four pages over the library, behind the guard; started by ``adaptive-pilot app``."""
+"""The app: its pages over the library, behind the guard; started by ``adaptive-pilot app``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from .endpoints_page import endpoints_server, endpoints_ui
 from .guard import AllowedHosts, Guard, parse_allowed_host
 from .interim_page import interim_server, interim_ui
 from .simulate_page import simulate_server, simulate_ui
+from .survival_page import survival_server, survival_ui
 
 __all__ = ["TOKEN_VARIABLE", "create_app", "serve"]
 
@@ -158,6 +159,7 @@ def create_app(
     page = ui.page_navbar(
         ui.nav_panel("Design", design_ui("design")),
         ui.nav_panel("Endpoints", endpoints_ui("endpoints")),
+        ui.nav_panel("Time to event", survival_ui("survival")),
         ui.nav_panel("Simulate", simulate_ui("simulate")),
         ui.nav_panel("Interim", interim_ui("interim")),
         ui.nav_panel("Audit", audit_ui("audit")),
@@ -181,6 +183,7 @@ def create_app(
         _limit_uploads(session, limit)
         design = design_server("design")
         endpoints_server("endpoints")
+        survival_server("survival")
         simulate_server("simulate", design=design)
         recorded = reactive.value(0)
         interim_server("interim", design=design, audit=database, recorded=recorded)

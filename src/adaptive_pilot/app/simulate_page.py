@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from ..errors import InputError
 from ..spec import load_scenarios
 from .common import (
     ACCEPTED,
+    TaskProgress,
     design_heading,
     enable_downloads,
     error_box,
@@ -59,35 +59,17 @@ def simulate_ui() -> Any:
     )  # fmt: skip
 
 
-class _Progress:
-    """Chunks done, shared between the simulation thread and the page (thread-safe)."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self._lock = threading.Lock()
-
-    def update(self, trials: int) -> None:
-        with self._lock:
-            self.done += trials
-
-    def close(self) -> None:
-        """Nothing to close."""
-
-    def fraction(self) -> float:
-        with self._lock:
-            return self.done / self.total if self.total else 1.0
-
-
 @module.server
 def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
     """``design``: the Design page's current design (a reactive calc)."""
-    progress: reactive.Value[_Progress | None] = reactive.value(None)
+    progress: reactive.Value[TaskProgress | None] = reactive.value(None)
     outcome: reactive.Value[dict[str, Any] | None] = reactive.value(None)
 
     @ui.bind_task_button(button_id="run")
     @reactive.extended_task
-    async def task(trial: Any, scenarios: list[Any], n: int, seed: int, tracker: _Progress) -> Any:
+    async def task(
+        trial: Any, scenarios: list[Any], n: int, seed: int, tracker: TaskProgress
+    ) -> Any:
         from ..simulation import simulate
 
         return await asyncio.to_thread(simulate, trial, scenarios, n, seed, progress=tracker)
@@ -128,7 +110,7 @@ def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
         except InputError as error:
             outcome.set({"error": _renamed(error, input)})
             return
-        tracker = _Progress(int(n) * 1)
+        tracker = TaskProgress(int(n) * 1)
         progress.set(tracker)
         outcome.set({"pending": True, "resolved": resolved, "source": name})
         task.invoke(trial, scenarios, int(n), int(seed), tracker)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from ..cohorts.survival_borrowing import SurvivalModelAveraging
     from ..simulation.survival_monitoring import SurvivalMonitoringSimulation
 
-__all__ = ["SURVIVAL_REFERENCES", "survival_report"]
+__all__ = ["SURVIVAL_REFERENCES", "scenario_figures", "survival_report"]
 
 #: Works the text cites.
 SURVIVAL_REFERENCES = {
@@ -85,7 +85,7 @@ def survival_report(
                 + "Monte Carlo standard errors are given in brackets."
             ),
             *simulation.summary().tables,
-            *_scenario_figures(resolved, simulation),
+            *scenario_figures(resolved, simulation),
         ]
         sections.append(Section("Simulated operating characteristics", tuple(blocks), prov))
     # its only computed figures are simulated: the footer says so, with trials and seed
@@ -100,7 +100,7 @@ def survival_report(
     )
 
 
-def _scenario_figures(
+def scenario_figures(
     resolved: ResolvedDesign, simulation: SurvivalMonitoringSimulation
 ) -> list[FigureBlock]:
     """Per scenario: how each cohort ends and how many patients it enrols."""
