@@ -138,6 +138,14 @@ def test_the_protocol_report_states_the_exact_oc_and_the_simulation(tmp_path):
         with open(path, newline="") as handle:
             header = next(csv.reader(handle))
         assert all(is_glossary_name(c) for c in header), (path.name, header)
+    # the exact OC figure: one row per scenario, its percentiles of N from the exact stops
+    (figure,) = [block for _, block in document.figures()]
+    assert figure.name == "exact_oc" and "exact, no Monte Carlo error" in figure.caption
+    stops = oc.stop_futility + oc.stop_efficacy
+    for s in range(len(oc.labels)):
+        below = [n for n, c in zip(oc.looks, np.cumsum(stops[s]), strict=True) if c >= 0.9]
+        assert oc.n_quantiles(oc.looks, 0.9)[s] == below[0]
+    assert (tmp_path / "out" / "report.md").read_text().count("exact_oc") >= 1
     with pytest.raises(InputError, match="compare"):
         report(resolved, compare=[REPO / "designs" / "bop2_example.yaml"])
 

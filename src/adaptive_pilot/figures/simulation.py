@@ -32,6 +32,8 @@ def scenario_figure(
     expected_n: Sequence[float],
     n_range: Sequence[tuple[float, float]],
     n_max: Sequence[int],
+    *,
+    exact: bool = False,
 ) -> Figure:
     """Stacked shares of each cohort's ending and its expected number of patients.
 
@@ -50,6 +52,9 @@ def scenario_figure(
         10th and 90th percentiles of the number enrolled per cohort (whiskers).
     n_max : sequence of int
         Each cohort's maximum sample size (a tick on its row).
+    exact : bool
+        The rows are scenarios of exact operating characteristics (probabilities, not
+        shares of simulated trials).
     """
     rows = len(cohorts)
     with style():
@@ -66,8 +71,8 @@ def scenario_figure(
         ends.set_yticks(y, list(cohorts))
         ends.set_xlim(0, 1)
         ends.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ends.set_xlabel("share of simulated trials")
-        ends.set_title("How each cohort ends")
+        ends.set_xlabel("probability (exact)" if exact else "share of simulated trials")
+        ends.set_title("How the trial ends" if exact else "How each cohort ends")
         low = np.array([lo for lo, _ in n_range])
         high = np.array([hi for _, hi in n_range])
         mean = np.asarray(expected_n, dtype=float)

@@ -36,3 +36,10 @@ class LookStops:
     def p_nogo_final(self) -> np.ndarray:
         """P(NO-GO at the final analysis)."""
         return self.stop_futility[:, -1]
+
+    def n_quantiles(self, looks: tuple[int, ...], level: float) -> np.ndarray:
+        """The ``level`` quantile of the number of patients, per scenario: the first look
+        where P(stopped by then) reaches it (N is always a look)."""
+        stops = np.cumsum(self.stop_futility + self.stop_efficacy, axis=1)
+        first = np.argmax(stops >= level - 1e-12, axis=1)
+        return np.asarray(looks, dtype=float)[first]

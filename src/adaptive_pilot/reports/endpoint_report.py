@@ -11,11 +11,12 @@ import pandas as pd
 from ..provenance import Provenance
 from ..results import Table
 from ..spec.resolve import ResolvedDesign
-from .document import Paragraph, Report, Section
+from .document import FigureBlock, Paragraph, Report, Section
 from .protocol import REFERENCES
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from ..cohorts.endpoint_borrowing import EndpointBorrowing
+    from ..oc.endpoints import EndpointOperatingCharacteristics
     from ..simulation.endpoints import EndpointSimulation
 
 __all__ = ["ENDPOINT_REFERENCES", "endpoint_report"]
@@ -78,6 +79,7 @@ def endpoint_report(
                     oc.summary().tables[0].frame,
                     title="Exact operating characteristics by scenario",
                 ),
+                _oc_figure(oc, design.n_max),
                 Table(
                     _cells_frame(oc),
                     title="Scenarios: category probabilities",
@@ -110,6 +112,31 @@ def endpoint_report(
         tuple(sections),
         tuple(every[key] for key in cited),
         provenance,
+    )
+
+
+def _oc_figure(oc: EndpointOperatingCharacteristics, n_max: int) -> FigureBlock:
+    """How the trial ends in each scenario and how many patients it takes (exact)."""
+    from .. import figures  # matplotlib only when a report is written
+
+    drawing = figures.scenario_figure(
+        "Exact operating characteristics",
+        list(oc.labels),
+        {"GO at the final look": list(oc.p_go - oc.p_early_efficacy),
+         "early efficacy (GO)": list(oc.p_early_efficacy),
+         "NO-GO at the final look": list(oc.p_nogo_final),
+         "early futility (NO-GO)": list(oc.p_early_futility)},
+        list(oc.en),
+        list(zip(oc.n_quantiles(oc.looks, 0.1), oc.n_quantiles(oc.looks, 0.9), strict=True)),
+        [n_max] * len(oc.labels),
+        exact=True,
+    )  # fmt: skip
+    return FigureBlock(
+        "exact_oc",
+        drawing,
+        "Each scenario (exact, no Monte Carlo error): how the trial ends (left: GO and NO-GO "
+        "at the final look, early efficacy and early futility stops) and the patients it "
+        "takes (right: expected number, with the 10th to 90th percentiles).",
     )
 
 
