@@ -210,17 +210,7 @@ def gamma_sum_cdf_above(
         settled[rows[sure]] = True
     rest = np.flatnonzero(~settled)
     if rest.size:  # the series' first terms bracket F: F_K <= F <= F_K + (mass left) P(rho+K)
-        from scipy.special import gammainc
-
-        s1 = s[rest].min(axis=1)
-        q = s1[:, None] / s[rest]
-        rho = a[rest].sum(axis=1)
-        y = xs[rest] / s1
-        alone = np.all(q >= 1.0 - 1e-15, axis=1)
-        weights = _mixture_weights(a[rest], q, _BRACKET_TERMS, fast=True)
-        low = np.where(alone, gammainc(rho, y), _mixture_cdf(weights, rho, y))
-        left = np.where(alone, 0.0, np.maximum(1.0 - weights.sum(axis=1), 0.0))
-        high = low + left * gammainc(rho + _BRACKET_TERMS, y)
+        low, high = _bracket(a[rest], s[rest], xs[rest])
         sure_above = low > level + _MARGIN
         sure_below = high <= level - _MARGIN
         out[rest[sure_above]] = True
@@ -258,20 +248,9 @@ def gamma_sum_cdf_bounds(
         high[rows] = _chernoff(a[rows], s[rows], xs[rows], upper=False)
     rest = np.flatnonzero(high - low > width)
     if rest.size:
-        from scipy.special import gammainc
-
-        s1 = s[rest].min(axis=1)
-        q = s1[:, None] / s[rest]
-        rho = a[rest].sum(axis=1)
-        y = xs[rest] / s1
-        alone = np.all(q >= 1.0 - 1e-15, axis=1)
-        weights = _mixture_weights(a[rest], q, _BRACKET_TERMS, fast=True)
-        part = np.where(alone, gammainc(rho, y), _mixture_cdf(weights, rho, y))
-        left = np.where(alone, 0.0, np.maximum(1.0 - weights.sum(axis=1), 0.0))
-        low[rest] = np.maximum(low[rest], part - _MARGIN)
-        high[rest] = np.minimum(
-            high[rest], part + left * gammainc(rho + _BRACKET_TERMS, y) + _MARGIN
-        )
+        part_low, part_high = _bracket(a[rest], s[rest], xs[rest])
+        low[rest] = np.maximum(low[rest], part_low - _MARGIN)
+        high[rest] = np.minimum(high[rest], part_high + _MARGIN)
     return np.clip(low, 0.0, 1.0).reshape(batch), np.clip(high, 0.0, 1.0).reshape(batch)
 
 
@@ -279,6 +258,22 @@ def gamma_sum_cdf_bounds(
 _BRACKET_TERMS = 32
 #: Rounding allowance of the bracket (the FFT's and the recurrence's, far below it).
 _MARGIN = 1e-11
+
+
+def _bracket(a: np.ndarray, s: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first :data:`_BRACKET_TERMS` terms of the series bracket F per row: F_K <= F <=
+    F_K + (the mass left out) P(rho + K, x / s_1) (before the rounding allowance)."""
+    from scipy.special import gammainc
+
+    s1 = s.min(axis=1)
+    q = s1[:, None] / s
+    rho = a.sum(axis=1)
+    y = x / s1
+    alone = np.all(q >= 1.0 - 1e-15, axis=1)
+    weights = _mixture_weights(a, q, _BRACKET_TERMS, fast=True)
+    low = np.where(alone, gammainc(rho, y), _mixture_cdf(weights, rho, y))
+    left = np.where(alone, 0.0, np.maximum(1.0 - weights.sum(axis=1), 0.0))
+    return low, low + left * gammainc(rho + _BRACKET_TERMS, y)
 
 
 def _chernoff(a: np.ndarray, s: np.ndarray, x: np.ndarray, *, upper: bool) -> np.ndarray:

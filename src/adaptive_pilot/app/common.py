@@ -20,6 +20,7 @@ from ..results import Table, html_table
 __all__ = [
     "ACCEPTED",
     "TaskProgress",
+    "current_result",
     "design_heading",
     "enable_downloads",
     "error_box",
@@ -27,12 +28,16 @@ __all__ = [
     "field_message",
     "figure_html",
     "mark_fields",
+    "monte_carlo_line",
+    "progress_status",
     "provenance_line",
+    "register_result_downloads",
     "report_bytes",
     "report_controls",
     "report_suffix",
     "single_endpoint_designs",
     "table_html",
+    "take_task_result",
 ]
 
 #: File types the app accepts from the browser, by page.
@@ -205,3 +210,75 @@ class TaskProgress:
         """Share of the work done, 0 to 1."""
         with self._lock:
             return min(self.done / self.total, 1.0) if self.total else 1.0
+
+
+def take_task_result(task: Any, outcome: Any) -> None:
+    """Inside a reactive effect: move a finished simulation task's result (or its one-line
+    refusal) into ``outcome``, the page's state."""
+    from shiny import reactive
+
+    status = task.status()
+    if status == "success":
+        with reactive.isolate():
+            state = dict(outcome() or {})
+        state.pop("pending", None)
+        state["result"] = task.result()
+        outcome.set(state)
+    elif status == "error":
+        try:
+            task.result()
+        except InputError as error:
+            outcome.set({"error": error})
+
+
+def progress_status(state: dict[str, Any] | None, tracker: Any, element_id: str) -> Tag | None:
+    """The page's status while a simulation runs: its refusal, or a progress bar (redrawn
+    every 0.4 s)."""
+    from shiny import reactive
+
+    if state is None or "error" in state:
+        return error_box(state["error"]) if state else None
+    if not state.get("pending"):
+        return None
+    reactive.invalidate_later(0.4)
+    share = 0.0 if tracker is None else tracker.fraction()
+    return tags.div(
+        tags.p(f"Simulating... {100 * share:.0f} %"),
+        tags.div(
+            tags.div(class_="progress-bar", style=f"width: {100 * share:.1f}%",
+                     role="progressbar", aria_valuenow=f"{100 * share:.0f}"),
+            class_="progress", id=element_id,
+        ),
+    )  # fmt: skip
+
+
+def current_result(state: dict[str, Any] | None) -> Any:
+    """The simulation result on the page, or a one-line refusal before there is one."""
+    if not state or "result" not in state:
+        raise InputError("simulation", "run the simulation first")
+    return state["result"]
+
+
+def monte_carlo_line(result: Any) -> TagList:
+    """The provenance line under simulated results."""
+    provenance = result.provenance
+    return provenance_line(
+        provenance.design_hash,
+        f"monte carlo, seed {provenance.seed}, {provenance.n_trials:,} trials",
+    )
+
+
+def register_result_downloads(outcome: Any, stem: str) -> None:
+    """The ``results_csv`` and ``results_json`` downloads of a page's simulation (called
+    inside the page's server function)."""
+    import json
+
+    from shiny import render
+
+    @render.download_button(filename=f"{stem}.csv")
+    def results_csv() -> Any:
+        yield current_result(outcome()).to_frame().to_csv(index=False)
+
+    @render.download_button(filename=f"{stem}.json")
+    def results_json() -> Any:
+        yield json.dumps(current_result(outcome()).to_dict(), indent=2, allow_nan=False)

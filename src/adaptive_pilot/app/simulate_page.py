@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +14,19 @@ from ..spec import load_scenarios
 from .common import (
     ACCEPTED,
     TaskProgress,
+    current_result,
     design_heading,
     enable_downloads,
     error_box,
     example_files,
-    provenance_line,
+    monte_carlo_line,
+    progress_status,
+    register_result_downloads,
     report_bytes,
     report_controls,
     report_suffix,
     table_html,
+    take_task_result,
 )
 
 __all__ = ["simulate_server", "simulate_ui"]
@@ -117,37 +120,11 @@ def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
 
     @reactive.effect
     def _finished() -> None:
-        status = task.status()
-        if status == "success":
-            with reactive.isolate():
-                state = dict(outcome() or {})
-            state.pop("pending", None)
-            state["result"] = task.result()
-            outcome.set(state)
-        elif status == "error":
-            try:
-                task.result()
-            except InputError as error:
-                outcome.set({"error": error})
+        take_task_result(task, outcome)
 
     @render.ui
     def status() -> Any:
-        state = outcome()
-        if state is None or "error" in state:
-            return error_box(state["error"]) if state else None
-        if state.get("pending"):
-            reactive.invalidate_later(0.4)
-            tracker = progress()
-            share = 0.0 if tracker is None else tracker.fraction()
-            return tags.div(
-                tags.p(f"Simulating... {100 * share:.0f} %"),
-                tags.div(
-                    tags.div(class_="progress-bar", style=f"width: {100 * share:.1f}%",
-                             role="progressbar", aria_valuenow=f"{100 * share:.0f}"),
-                    class_="progress", id="simulate-progress",
-                ),
-            )  # fmt: skip
-        return None
+        return progress_status(outcome(), progress(), "simulate-progress")
 
     @render.ui
     def results() -> Any:
@@ -163,13 +140,7 @@ def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
         for table in summary.tables:
             parts.append(ui.card(ui.card_header(table.title), table_html(_untitled(table))))
         parts += [tags.p(n, class_="small") for n in summary.notes]
-        provenance = result.provenance
-        parts.append(
-            provenance_line(
-                provenance.design_hash,
-                f"monte carlo, seed {provenance.seed}, {provenance.n_trials:,} trials",
-            )
-        )
+        parts.append(monte_carlo_line(result))
         return tags.div(*parts, class_="ap-simulation")
 
     @reactive.effect
@@ -184,18 +155,9 @@ def simulate_server(input: Any, output: Any, session: Any, design: Any) -> None:
             await session.send_custom_message("ap-collapse-on-phone", {"id": session.ns("sidebar")})
 
     def _result() -> Any:
-        state = outcome()
-        if not state or "result" not in state:
-            raise InputError("simulation", "run the simulation first")
-        return state["result"]
+        return current_result(outcome())
 
-    @render.download_button(filename="simulation_results.csv")
-    def results_csv() -> Any:
-        yield _result().to_frame().to_csv(index=False)
-
-    @render.download_button(filename="simulation_results.json")
-    def results_json() -> Any:
-        yield json.dumps(_result().to_dict(), indent=2, allow_nan=False)
+    register_result_downloads(outcome, "simulation_results")
 
     @render.download_button(
         filename=lambda: f"simulation_report.{report_suffix(input.report_format())}"

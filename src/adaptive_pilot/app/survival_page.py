@@ -6,7 +6,6 @@ number comes from the resolved design and the simulator."""
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,16 +19,20 @@ from ..spec.reading import read_document
 from .common import (
     ACCEPTED,
     TaskProgress,
+    current_result,
     design_heading,
     enable_downloads,
     error_box,
     example_files,
     figure_html,
-    provenance_line,
+    monte_carlo_line,
+    progress_status,
+    register_result_downloads,
     report_bytes,
     report_controls,
     report_suffix,
     table_html,
+    take_task_result,
 )
 
 __all__ = ["survival_designs", "survival_server", "survival_ui"]
@@ -191,39 +194,11 @@ def survival_server(input: Any, output: Any, session: Any) -> None:
 
     @reactive.effect
     def _finished() -> None:
-        status = task.status()
-        if status == "success":
-            with reactive.isolate():
-                state = dict(outcome() or {})
-            state.pop("pending", None)
-            state["result"] = task.result()
-            outcome.set(state)
-        elif status == "error":
-            try:
-                task.result()
-            except InputError as error:
-                outcome.set({"error": error})
+        take_task_result(task, outcome)
 
     @render.ui
     def status() -> Any:
-        state = outcome()
-        if state is None:
-            return None
-        if "error" in state:
-            return error_box(state["error"])
-        if state.get("pending"):
-            reactive.invalidate_later(0.4)
-            tracker = progress()
-            share = 0.0 if tracker is None else tracker.fraction()
-            return tags.div(
-                tags.p(f"Simulating... {100 * share:.0f} %"),
-                tags.div(
-                    tags.div(class_="progress-bar", style=f"width: {100 * share:.1f}%",
-                             role="progressbar", aria_valuenow=f"{100 * share:.0f}"),
-                    class_="progress", id="survival-progress",
-                ),
-            )  # fmt: skip
-        return None
+        return progress_status(outcome(), progress(), "survival-progress")
 
     @render.ui
     def results() -> Any:
@@ -246,13 +221,7 @@ def survival_server(input: Any, output: Any, session: Any) -> None:
                     figure_html(svg(figure.figure), figure.caption),
                 )
             )
-        provenance = result.provenance
-        parts.append(
-            provenance_line(
-                provenance.design_hash,
-                f"monte carlo, seed {provenance.seed}, {provenance.n_trials:,} trials",
-            )
-        )
+        parts.append(monte_carlo_line(result))
         return tags.div(*parts, class_="ap-survival")
 
     @reactive.effect
@@ -263,18 +232,9 @@ def survival_server(input: Any, output: Any, session: Any) -> None:
         await enable_downloads(session, ("results_csv", "results_json", "report"), reason)
 
     def _result() -> Any:
-        state = outcome()
-        if not state or "result" not in state:
-            raise InputError("simulation", "run the simulation first")
-        return state["result"]
+        return current_result(outcome())
 
-    @render.download_button(filename="survival_results.csv")
-    def results_csv() -> Any:
-        yield _result().to_frame().to_csv(index=False)
-
-    @render.download_button(filename="survival_results.json")
-    def results_json() -> Any:
-        yield json.dumps(_result().to_dict(), indent=2, allow_nan=False)
+    register_result_downloads(outcome, "survival_results")
 
     @render.download_button(
         filename=lambda: f"survival_report.{report_suffix(input.report_format())}"

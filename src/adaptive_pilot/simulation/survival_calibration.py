@@ -239,9 +239,10 @@ def calibrate_survival(
     used = imputations or cohorts[0].design.rule.imputations
     provenance = run_provenance(
         design_hash, seed, n_trials,
-        "each candidate threshold simulated under the goal and the target with the same seed "
-        "(common random numbers)",
+        "each candidate threshold simulated under the goal, the target (and the mixed nulls) "
+        "with the same seed (common random numbers)",
         started=started, n_jobs=n_jobs, imputations=int(used),
         analysis="independent" if borrowing is None else borrowing.describe(),
+        mixed_nulls=[m.name for m in mixed],
     )  # fmt: skip
     return SurvivalCalibration(frame, chosen, alpha, beta, provenance)
