@@ -1,13 +1,14 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   create .venv, install, run the motivating-trial design
 #   make test   create .venv, install, run the whole test suite
+#   make docs   the documentation site in site/ (its examples run; a warning fails it)
 # PYTHON may be set to an interpreter >= 3.12; otherwise scripts/find-python.sh finds one.
 
 VENV     := .venv
 VPY      := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint format bench clean venv screenshots
+.PHONY: demo test test-fast lint format bench clean venv screenshots docs
 
 venv: $(STAMP)
 
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml
 		"$$py" -m venv $(VENV) || exit 1; \
 	fi
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -e ".[dev,app]"
+	$(VPY) -m pip install --quiet -e ".[dev,app,docs]"
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -49,6 +50,9 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format src tests benchmarks
 	$(VENV)/bin/ruff check --fix src tests benchmarks
 
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 screenshots: $(STAMP)
 	$(VPY) scripts/app_screenshots.py --out docs/screenshots
 
@@ -56,4 +60,4 @@ bench: $(STAMP)
 	$(VPY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist site *.egg-info src/*.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,4 +1,4 @@
-"""Screenshots of the web app's pages, made in headless Chromium (for the README and reviews).
+"""Screenshots of the web app's pages, made in headless Chromium (for the docs and reviews).
 
     .venv/bin/python scripts/app_screenshots.py [--out docs/screenshots]
 

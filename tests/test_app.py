@@ -370,7 +370,7 @@ def test_requests_naming_another_host_or_from_another_site_get_403(app):
 
 
 def test_the_documented_reverse_proxy_set_up_still_works(app):
-    """What nginx sends with the README's configuration: Host $host, the public Origin."""
+    """What nginx sends with the documented configuration: Host $host, the public Origin."""
     from websockets.sync.client import connect
 
     public = {"Host": PROXY_NAME, "X-Forwarded-Proto": "https"}
@@ -398,7 +398,7 @@ http {{
     scgi_temp_path {folder}/scgi;
     server {{
         listen 127.0.0.1:{port};
-        # the README's configuration, word for word
+        # the documentation's configuration (docs/guide/app.md), word for word
         location /adaptive-pilot/ {{
             proxy_pass http://127.0.0.1:{app_port}/;
             proxy_http_version 1.1;
@@ -415,7 +415,7 @@ http {{
 
 
 def test_the_documented_nginx_reverse_proxy_serves_the_app_to_a_browser(page, app, tmp_path):
-    """nginx with the README's location block in front of an app started --allowed-host."""
+    """nginx with the documented location block in front of an app started --allowed-host."""
     nginx = system_binary("nginx", ("nginx-light",))
     port = _free_port()
     app_port = int(app.rstrip("/").rsplit(":", 1)[1])

@@ -380,7 +380,7 @@ def test_the_shipped_borrowing_design_describes_simulates_calls_calibrates_repor
     small.write_text(
         DESIGN.read_text()
         .replace("imputations: 1000", "imputations: 100")
-        .replace("{from: 0.90, to: 0.96, by: 0.02}", "[0.9]")
+        .replace("{from: 0.88, to: 0.94, by: 0.02}", "[0.9]")
         .replace("imputations: 200", "imputations: 10")
     )
     code, out, err = run(capsys, "simulate", str(small), "--n-trials", "40", "--imputations",

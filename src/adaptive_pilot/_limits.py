@@ -1,4 +1,4 @@
-"""Limits stated in the README and applied by every command: sample sizes, and prior ranges.
+"""Limits stated in the documentation and applied by every command: sample sizes, prior ranges.
 
 :data:`N_LIMIT` bounds every maximum sample size, look and cohort size (design
 files, ``oc``, ``inference``, ``borrow``, the simulator), so that no input can

@@ -3,8 +3,8 @@
 Every column of a result's ``to_frame()``, every key of its ``to_dict()``
 records and every metric in a simulation's tidy table is a name listed here,
 with the label shown in printed tables and a one-line definition. A test fails
-when a result uses a name that is not here; the README's glossary is generated
-from :data:`GLOSSARY`.
+when a result uses a name that is not here; the documentation's glossary page is
+generated from :data:`GLOSSARY`.
 
 Conventions: ``p_*`` are probabilities over trials (exact, or Monte Carlo with
 an MCSE); "early" means at an interim look, before the final analysis; GO

@@ -478,7 +478,7 @@ def _only_loky(args: argparse.Namespace, kind: str) -> None:
 def _simulate_time_to_event(resolved: Any, args: argparse.Namespace) -> str:
     """``simulate`` for a time_to_event design (with the file's borrowing, if any)."""
     from ..errors import InputError
-    from ..simulation.survival_monitoring import CHUNK_SIZE, simulate_survival_monitoring
+    from ..simulation.survival_monitoring import simulate_survival_monitoring
 
     _only_loky(args, "a time_to_event design")
     if args.scenarios is not None:
@@ -499,7 +499,7 @@ def _simulate_time_to_event(resolved: Any, args: argparse.Namespace) -> str:
         borrowing=borrowing,
         design_hash=resolved.design_hash(),
         n_jobs=args.n_jobs,
-        chunk_size=args.chunk_size or CHUNK_SIZE,
+        chunk_size=args.chunk_size,
         progress=False if args.no_progress else None,
     )
     return _render(result, args.format)

@@ -191,8 +191,8 @@ def run_interim(
             design_file=design_file,
             borrowing=borrowing,
             unconfirmed=resolved.unconfirmed,
-            confirmation=resolved.spec.endpoint.confirmation,
-            confirmation_source=resolved.spec.endpoint.confirmation_source or "",
+            confirmation=resolved.confirmation[0],
+            confirmation_source=resolved.confirmation[1],
         )
     else:
         result = interim_analysis(

@@ -27,7 +27,7 @@ Faults, handled:
   refused on one line, never half-read.
 
 The tool never updates or deletes a record; triggers refuse both. What each
-protection covers is stated in the README's security section: the chain
+protection covers is stated in the documentation's security page (docs/guide/security.md): the chain
 detects changes made without recomputing every later hash, the head hash
 kept outside the database detects a cut-off tail, and signatures detect
 records made without an analyst's private key.

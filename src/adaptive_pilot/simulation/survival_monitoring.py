@@ -50,6 +50,8 @@ from .survival_joint import joint_cohort_trials, state_at
 from .workers import check_run_settings, run_provenance, summed_chunks
 
 __all__ = [
+    "BORROWING_CHUNK_SIZE",
+    "CHUNK_SIZE",
     "SurvivalMonitoringCohort",
     "SurvivalMonitoringScenario",
     "SurvivalMonitoringSimulation",
@@ -58,6 +60,9 @@ __all__ = [
 
 #: Trials per chunk (part of the reproducibility contract).
 CHUNK_SIZE = 500
+#: Trials per chunk with borrowing, whose trials cost some ten times more: smaller chunks
+#: keep every worker busy (also part of the reproducibility contract).
+BORROWING_CHUNK_SIZE = 100
 _ALL = "ALL"
 
 
@@ -163,7 +168,7 @@ def simulate_survival_monitoring(
     borrowing: SurvivalModelAveraging | None = None,
     design_hash: str = "",
     n_jobs: int = 1,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
     progress: bool | Progress | None = None,
     log: Callable[[str], None] = stderr_line,
 ) -> SurvivalMonitoringSimulation:
@@ -188,12 +193,15 @@ def simulate_survival_monitoring(
         The design file's hash, for the provenance.
     n_jobs : int
         Processes (results are identical for any number).
-    chunk_size : int
-        Trials per chunk (part of the reproducibility contract).
+    chunk_size : int, optional
+        Trials per chunk (part of the reproducibility contract); default
+        :data:`CHUNK_SIZE`, or :data:`BORROWING_CHUNK_SIZE` with borrowing.
     progress, log
         As in :func:`adaptive_pilot.simulation.runner.simulate`.
     """
     started = time.perf_counter()
+    if chunk_size is None:
+        chunk_size = CHUNK_SIZE if borrowing is None else BORROWING_CHUNK_SIZE
     check_run_settings(n_trials, seed, chunk_size, n_jobs)
     if imputations is not None and not 10 <= int(imputations) <= 100_000:
         raise InputError("imputations", "must be an integer from 10 to 100000")

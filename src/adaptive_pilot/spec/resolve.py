@@ -495,6 +495,12 @@ class ResolvedDesign:
         ``weighted``."""
         return self.spec.endpoint.unconfirmed
 
+    @property
+    def confirmation(self) -> tuple[float | None, str]:
+        """(probability that an unconfirmed response is confirmed, its stated source), for
+        ``unconfirmed: weighted``."""
+        return self.spec.endpoint.confirmation, self.spec.endpoint.confirmation_source
+
     def category_definitions(self) -> tuple[dict[str, Any], int]:
         """({category: CategoryDefinition}, toxicity min grade) for the interim call."""
         outcome = self.spec.outcome
