@@ -36,10 +36,10 @@ demo: $(STAMP)
 	@echo "Open reports/motivating_trial/report.html (or report.docx) to read the protocol report."
 
 test: $(STAMP)
-	$(VPY) -m pytest -q -n 2
+	$(VPY) -m pytest -q -n 2 --dist worksteal
 
 test-fast: $(STAMP)
-	$(VPY) -m pytest -q -n 2 -m "not slow"
+	$(VPY) -m pytest -q -n 2 --dist worksteal -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -1184,7 +1184,7 @@ def test_a_pfs_monitored_design_gets_its_cards_and_equals_the_cli(page, app, tmp
         assert f"{call['events']} event" in text
         assert f"{call['prob_better']:.3f}" in text or call["prob_better"] < 0.0005
         assert "S(6 months)" in card.locator("svg").first.get_attribute("aria-label")
-        assert "P(pooled)" in text and f"{call['p_pooled']:.3f}" in text
+        assert "P(pooled)" in text and f"{call['p_pooled']:.4f}" in text, text
     page.screenshot(path=str(tmp_path / "pfs_cards.png"), full_page=True)
 
 
