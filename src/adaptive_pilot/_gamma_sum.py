@@ -58,10 +58,7 @@ def gamma_sum_cdf(
         raise InputError("shape", "shape and scale must be arrays of one shape (..., terms)")
     if not (np.all(shape > 0) and np.all(scale > 0)):
         raise InputError("shape", "every Gamma shape and scale must be positive")
-    batch = np.broadcast_shapes(np.shape(x), shape.shape[:-1])
-    xs = np.broadcast_to(np.asarray(x, dtype=float), batch).reshape(-1)
-    a = np.broadcast_to(shape, (*batch, shape.shape[-1])).reshape(xs.size, -1)
-    s = np.broadcast_to(scale, (*batch, scale.shape[-1])).reshape(xs.size, -1)
+    batch, xs, a, s = _rows(x, shape, scale)
     s1 = s.min(axis=1)
     q = s1[:, None] / s  # success probabilities, 1 for the smallest scale
     rho = a.sum(axis=1)
@@ -186,12 +183,7 @@ def gamma_sum_cdf_above(
     with very unequal scales) get :func:`gamma_sum_cdf`. The answer is the exact
     comparison's: the bounds are rigorous.
     """
-    shape = np.asarray(shape, dtype=float)
-    scale = np.asarray(scale, dtype=float)
-    batch = np.broadcast_shapes(np.shape(x), shape.shape[:-1])
-    xs = np.broadcast_to(np.asarray(x, dtype=float), batch).reshape(-1)
-    a = np.broadcast_to(shape, (*batch, shape.shape[-1])).reshape(xs.size, -1)
-    s = np.broadcast_to(scale, (*batch, scale.shape[-1])).reshape(xs.size, -1)
+    batch, xs, a, s = _rows(x, shape, scale)
     mean = np.sum(a * s, axis=1)
     out = np.zeros(xs.size, dtype=bool)
     settled = np.zeros(xs.size, dtype=bool)
@@ -230,12 +222,7 @@ def gamma_sum_cdf_bounds(
     exact value lies in [low, high]; callers compute it where the bounds do not settle
     their question.
     """
-    shape = np.asarray(shape, dtype=float)
-    scale = np.asarray(scale, dtype=float)
-    batch = np.broadcast_shapes(np.shape(x), shape.shape[:-1])
-    xs = np.broadcast_to(np.asarray(x, dtype=float), batch).reshape(-1)
-    a = np.broadcast_to(shape, (*batch, shape.shape[-1])).reshape(xs.size, -1)
-    s = np.broadcast_to(scale, (*batch, scale.shape[-1])).reshape(xs.size, -1)
+    batch, xs, a, s = _rows(x, shape, scale)
     mean = np.sum(a * s, axis=1)
     low = np.zeros(xs.size)
     high = np.ones(xs.size)
@@ -258,6 +245,20 @@ def gamma_sum_cdf_bounds(
 _BRACKET_TERMS = 32
 #: Rounding allowance of the bracket (the FFT's and the recurrence's, far below it).
 _MARGIN = 1e-11
+
+
+def _rows(
+    x: np.ndarray | float, shape: np.ndarray, scale: np.ndarray
+) -> tuple[tuple[int, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """(batch shape, points (R,), shapes (R, J), scales (R, J)): the arguments broadcast and
+    flattened to one row per distribution function."""
+    shape = np.asarray(shape, dtype=float)
+    scale = np.asarray(scale, dtype=float)
+    batch = np.broadcast_shapes(np.shape(x), shape.shape[:-1])
+    xs = np.broadcast_to(np.asarray(x, dtype=float), batch).reshape(-1)
+    a = np.broadcast_to(shape, (*batch, shape.shape[-1])).reshape(xs.size, -1)
+    s = np.broadcast_to(scale, (*batch, scale.shape[-1])).reshape(xs.size, -1)
+    return batch, xs, a, s
 
 
 def _bracket(a: np.ndarray, s: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
