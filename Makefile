@@ -2,13 +2,14 @@
 #   make demo   create .venv, install, run the motivating-trial design
 #   make test   create .venv, install, run the whole test suite
 #   make docs   the documentation site in site/ (its examples run; a warning fails it)
+#   make release-check  the wheel, installed alone in a fresh venv, runs demo, interim, report, app
 # PYTHON may be set to an interpreter >= 3.12; otherwise scripts/find-python.sh finds one.
 
 VENV     := .venv
 VPY      := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint format bench clean venv screenshots docs
+.PHONY: demo test test-fast lint format bench clean venv screenshots docs release-check test-lower
 
 venv: $(STAMP)
 
@@ -53,6 +54,23 @@ format: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
+# build the sdist and wheel, twine check, install the wheel alone in a fresh venv outside
+# the repository and run the demo, an interim call, a report and the app from it
+release-check: $(STAMP)
+	bash scripts/check-release.sh
+
+# the dependencies at the lower bounds pyproject.toml states, on the oldest Python it
+# supports (PYTHON_LOWER= to choose): a separate .venv-lower, the suite without slow tests
+PYTHON_LOWER ?= $(shell sh scripts/find-python.sh --oldest)
+test-lower: $(STAMP)
+	rm -rf .venv-lower
+	"$(PYTHON_LOWER)" -m venv .venv-lower
+	$(VPY) scripts/lower_bounds.py > .venv-lower/constraints.txt
+	.venv-lower/bin/python -m pip install --quiet --upgrade pip
+	.venv-lower/bin/python -m pip install --quiet -c .venv-lower/constraints.txt -e ".[dev,app]"
+	.venv-lower/bin/python -m pip list --format=freeze > .venv-lower/installed.txt
+	.venv-lower/bin/python -m pytest -q -n 2 --dist worksteal -m "not slow" -p no:cacheprovider
+
 screenshots: $(STAMP)
 	$(VPY) scripts/app_screenshots.py --out docs/screenshots
 
@@ -60,4 +78,4 @@ bench: $(STAMP)
 	$(VPY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build dist site *.egg-info src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-lower build dist site *.egg-info src/*.egg-info .pytest_cache .ruff_cache .hypothesis

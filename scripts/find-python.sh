@@ -1,5 +1,6 @@
 #!/bin/sh
 # Print the path of a Python interpreter >= 3.12, or explain what to install.
+# With --oldest: the oldest such interpreter found (for testing the lower bounds).
 #
 # Order: a working python3.14/python3.13/python3.12/python3 on PATH (pyenv shims
 # that fail because pyenv selects another version are skipped), then the
@@ -8,6 +9,21 @@ ok() {
     "$1" -c 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 12) else 1)' \
         >/dev/null 2>&1
 }
+
+if [ "${1:-}" = "--oldest" ]; then
+    best="" best_version=""
+    pyenv_root=${PYENV_ROOT:-$HOME/.pyenv}
+    for path in $(command -v python3.12 python3.13 python3.14 python3 2>/dev/null) \
+                "$pyenv_root"/versions/3.*/bin/python3 /usr/local/bin/python3.1[2-9] \
+                /usr/bin/python3.1[2-9]; do
+        [ -x "$path" ] && ok "$path" || continue
+        version=$("$path" -c 'import sys; print("%d.%03d.%03d" % sys.version_info[:3])')
+        if [ -z "$best" ] || [ "$version" \< "$best_version" ]; then
+            best=$path best_version=$version
+        fi
+    done
+    if [ -n "$best" ]; then echo "$best"; exit 0; fi
+fi
 
 for candidate in python3.14 python3.13 python3.12 python3; do
     path=$(command -v "$candidate" 2>/dev/null) || continue
