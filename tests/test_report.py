@@ -99,7 +99,7 @@ def test_html_docx_and_csv_tables_equal_the_library_tables(written):
     assert word == [_typeset(_shown(t)) for t in tables]
 
     for _, stem, table in report.tables():
-        back = pd.read_csv(folder / "tables" / f"{stem}.csv")
+        back = pd.read_csv(folder / "tables" / f"{stem}.csv", float_precision="round_trip")
         assert list(back.columns) == list(table.frame.columns)
         for column in table.frame.columns:
             mine = table.frame[column].reset_index(drop=True)
