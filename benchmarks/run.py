@@ -319,6 +319,28 @@ def report_benchmarks() -> list[tuple[str, float, float, float | None]]:
     return rows
 
 
+def validate_benchmarks() -> list[tuple[str, float, float, float | None]]:
+    """``adaptive-pilot validate``, quick and full, end to end (start-up and report included)."""
+    import subprocess
+    import sys
+
+    rows: list[tuple[str, float, float, float | None]] = []
+    for name, options, target in (
+        ("validate --quick, HTML, DOCX and JSON report (start-up included)", ["--quick"], 20.0),
+        ("validate (every set and cross-check), HTML, DOCX and JSON report", [], 120.0),
+    ):
+
+        def run(options: list[str] = options) -> None:
+            with tempfile.TemporaryDirectory() as folder:
+                command = [sys.executable, "-m", "adaptive_pilot.cli", "validate", *options,
+                           "--no-progress", "--out", str(Path(folder) / "v")]  # fmt: skip
+                subprocess.run(command, check=True, capture_output=True)
+
+        median, best = timed(run, repeats=3 if options else 1)
+        rows.append((name, median, best, target))
+    return rows
+
+
 def app_benchmarks() -> list[tuple[str, float, float, float | None]]:
     """The web app: start-up, and the Design page's answer to a change of p0 (N = 30, 100)."""
     import shutil
@@ -421,7 +443,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--only",
-        choices=("all", "exact", "simulation", "interim", "report", "app"),
+        choices=("all", "exact", "simulation", "interim", "report", "app", "validate"),
         default="all",
         help="run one group of benchmarks",
     )
@@ -443,6 +465,8 @@ def main() -> None:
         rows += report_benchmarks()
     if only in ("all", "app"):
         rows += app_benchmarks()
+    if only in ("all", "validate"):
+        rows += validate_benchmarks()
     report(rows)
 
 

@@ -2,7 +2,8 @@
 # The release check: build the sdist and the wheel, check them with twine, install the
 # wheel alone in a fresh virtual environment outside the repository, and run from an
 # empty folder what a new user runs: the demo, an interim call on the shipped example
-# patients, a protocol report and the web app (a page must answer). Nothing of the
+# patients, a protocol report, the validation of the installation (every reference
+# number and cross-check) and the web app (a page must answer). Nothing of the
 # repository is on the path: the shipped designs, scenarios and patients come from the
 # installed package's data.
 #
@@ -57,6 +58,12 @@ step "adaptive-pilot report"
 "$bin/adaptive-pilot" report "$examples/designs/motivating_trial.yaml" --format html,docx,md \
     --out report
 test -s report/report.html && test -s report/report.docx
+
+step "adaptive-pilot validate (every reference set and cross-check)"
+"$bin/adaptive-pilot" validate --out validation --format html,docx,json --no-progress \
+    | sed -n 2p
+test -s validation/report.html && test -s validation/report.docx
+"$bin/python" -c 'import json, sys; sys.exit(0 if json.load(open("validation/validation.json"))["passed"] else 1)'
 
 step "adaptive-pilot app answers"
 port=$("$bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

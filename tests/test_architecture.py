@@ -123,6 +123,7 @@ LAYERS: list[set[str]] = [
     {"reports"},  # protocol and interim reports
     {"dsmb"},  # the interim call end to end: read, decide, record, report
     {"demo"},  # surfaces: the demo, the web app, the command line
+    {"validation"},  # the installation's validation: reference numbers and cross-checks
     {"app"},
     {"cli"},
 ]  # fmt: skip
@@ -269,6 +270,7 @@ def _results() -> list[object]:
         _endpoint_simulation(),
         _endpoint_sensitivity(),
         *_time_to_event(),
+        ap.validate(only=["lee_liu_2008", "simon_1989_oc"]),
     ]
 
 

@@ -1,11 +1,7 @@
-"""Prior-data conflict against SAMprior and RBesT, and at the interim call.
+"""Prior-data conflict: properties, and at the interim call.
 
-References (R 4.2.2 on this machine): SAMprior 2.0.0 ``SAM_weight`` (its R/SAM_weight.R
-sourced, with RBesT 1.8-2's sources for ``mixbeta``), for each case
-``SAM_weight(MIX, delta = D, n = N, r = X, method.w = "LRT")`` and with
-``method.w = "PPR", prior.odds = 3``; Box's p-value computed in R from RBesT's
-beta-binomial predictive, ``d <- dmix(preddist(MIX, n = N), 0:N); sum(d[d <= d[X + 1]])``;
-the posterior component weights ``postmix(MIX, n = N, r = X)[1, ]``.
+SAMprior's SAM_weight and RBesT's predictive: ``validation/references/samprior_conflict.yaml``
+(run by test_validation.py and ``adaptive-pilot validate``).
 """
 
 from __future__ import annotations
@@ -23,30 +19,6 @@ def _mix(*components):
         return BetaPrior(*components[0][1:])
     return BetaMixturePrior([BetaPrior(a, b) for _, a, b in components],
                             [w for w, _, _ in components])  # fmt: skip
-
-
-#: (prior, n, x, delta) -> (Box p, SAM LRT, SAM PPR with prior odds 3, posterior weights)
-R_REFERENCE = [
-    ((_mix((1, 20, 80)), 20, 12, 0.15),
-     (0.000429147655, 0.006341523414, 0.018786302685, (1.0,))),
-    ((_mix((1, 20, 80)), 20, 4, 0.15), (1.0, 0.747206131403, 0.898655938970, (1.0,))),
-    ((_mix((0.8, 6.79, 19.94), (0.2, 1, 1)), 30, 3, 0.2),
-     (0.339857739917, 0.027110709032, 0.077148998969, (0.874973572447, 0.125026427553))),
-    ((_mix((0.6, 16.6, 50.3), (0.4, 3.1, 8.1)), 40, 25, 0.1),
-     (0.010143445272, 0.002547740782, 0.007604473888, (0.012246053510, 0.987753946490))),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("case", "expected"), R_REFERENCE)
-def test_conflict_measures_reproduce_samprior_and_rbest(case, expected):
-    prior, n, x, delta = case
-    check = prior_data_conflict(prior, x, n, delta=delta, prior_odds=3)
-    box, lrt, ppr, weights = expected
-    assert check.box_p == pytest.approx(box, rel=1e-9, abs=1e-12)
-    assert check.sam_weight == pytest.approx(lrt, rel=1e-9)
-    assert check.sam_weight_ppr == pytest.approx(ppr, rel=1e-9)
-    assert check.posterior_weights == pytest.approx(weights, rel=1e-9)
-    assert check.conflict == (box < 0.05)
 
 
 def test_the_sentence_says_conflict_or_agreement_in_words():

@@ -1,16 +1,8 @@
 """Go / Consider / No-Go rules: compiled bounds, exact three-outcome OC, third-party numbers.
 
-References
-----------
-* RBesT 1.8-2 (its R sources, R 4.2.2 here; RBesT itself needs rstan >= 2.32): for each
-  case ``go <- decision1S(c(0.9, 0.5), c(LRV, TV), lower.tail = FALSE)`` (GO if
-  P(p > LRV) > 0.9 and P(p > TV) > 0.5) and ``nogo <- decision1S(0.9, TV, lower.tail =
-  TRUE)`` (NO-GO if P(p <= TV) > 0.9); ``decision1S_boundary(PRIOR, N, go)`` (largest r
-  that is not GO), ``decision1S_boundary(PRIOR, N, nogo)`` (largest r that is NO-GO) and
-  ``oc1S(PRIOR, N, dec)(c(0.1, 0.3, 0.5))``.
-* phase1b (Genentech/phase1b, its testthat files ``test-boundsPostProb.R``,
-  ``test-boundsPredprob.R`` and ``test-ocPostprob.R``; the package could not be installed
-  here, the expected values are those its tests assert).
+Third-party numbers (RBesT's decision1S, phase1b's bounds and OC):
+``validation/references/rbest_dual_criterion.yaml`` and ``phase1b_*.yaml`` (run by
+test_validation.py and ``adaptive-pilot validate``).
 """
 
 from __future__ import annotations
@@ -34,87 +26,7 @@ def _mix(*components):
 
 
 # ------------------------------------------------------------------ RBesT
-RBEST = [
-    ((ap.BetaPrior(1, 1), 40, 0.15, 0.30),
-     (11, 8, (0.000380834267, 0.559392896097, 0.996786711952),
-      (0.984504694586, 0.111009175250, 0.000091082915))),
-    ((ap.BetaPrior(0.5, 0.5), 30, 0.10, 0.25),
-     (7, 4, (0.007783619238, 0.718623291813, 0.997388560325),
-      (0.824505120966, 0.030154943102, 0.000029738061))),
-    ((_mix((0.8, 6.79, 19.94), (0.2, 1, 1)), 30, 0.20, 0.35),
-     (12, 8, (0.000002302323, 0.084470060360, 0.819202695973),
-      (0.997980170995, 0.431517906283, 0.008062400855))),
-    ((_mix((0.6, 16.6, 50.3), (0.4, 3.1, 8.1)), 25, 0.15, 0.30),
-     (9, 5, (0.000078981901, 0.189436023505, 0.885238528252),
-      (0.966600055389, 0.193488442088, 0.002038657665))),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("case", "expected"), RBEST)
-def test_dual_criterion_equals_rbest_decision1s(case, expected):
-    prior, n, lrv, tv = case
-    go_boundary, nogo_boundary, p_go, p_nogo = expected
-    rule = DualRule(prior, lrv, GO_LALONDE, "P(p <= TV) > 0.9", tv=tv)
-    table = ap.BayesianDesign(rule, (n,)).boundary_table
-    assert (table.efficacy[-1] - 1, table.futility[-1]) == (go_boundary, nogo_boundary)
-    oc = ap.exact_oc(table, [0.1, 0.3, 0.5])
-    assert oc.p_go == pytest.approx(p_go, abs=1e-12)
-    assert oc.p_nogo == pytest.approx(p_nogo, abs=1e-12)
-    assert oc.p_consider == pytest.approx(1 - np.array(p_go) - np.array(p_nogo), abs=1e-12)
-
-
 # ----------------------------------------------------------------- phase1b
-@pytest.mark.parametrize(
-    ("p0", "p1", "t_l", "t_u", "x_l", "x_u", "post_l", "post_u"),
-    [  # test-boundsPostProb.R, the current and an earlier version of the package
-        (0.15, 0.2, 0.70, 0.60, (0, 1, 3, 4), (2, 5, 7, 9),
-         (0.8327, 0.8450, 0.7039, 0.7567), (0.6174, 0.7693, 0.7300, 0.7040)),
-        (0.2, 0.2, 0.60, 0.60, (1, 3, 5, 6), (2, 5, 7, 9),
-         (0.6779, 0.6296, 0.6069, 0.739), (0.6174, 0.7693, 0.73, 0.704)),
-    ],
-)  # fmt: skip
-def test_bounds_equal_phase1b_bounds_postprob(p0, p1, t_l, t_u, x_l, x_u, post_l, post_u):
-    # phase1b: futility at the largest x with P(p < p0 | x) >= tL, efficacy at the least x
-    # with P(p > p1 | x) >= tU, at every look (the final one: its gray zone between)
-    looks = (10, 20, 30, 40)
-    rule = DualRule(ap.BetaPrior(1, 1), p0, f"P(p > {p1}) >= {t_u}", f"P(p < LRV) >= {t_l}")
-    table = ap.BayesianDesign(rule, looks).boundary_table
-    assert table.futility == x_l
-    assert table.efficacy == x_u
-    prior = ap.BetaPrior(1, 1)
-    at_l = 1 - prior.prob_greater(p0, np.array(x_l), np.array(looks))
-    at_u = prior.prob_greater(p1, np.array(x_u), np.array(looks))
-    assert at_l == pytest.approx(post_l, abs=5e-5)
-    assert at_u == pytest.approx(post_u, abs=5e-5)
-
-
-def test_predictive_bounds_equal_phase1b_bounds_predprob():
-    # test-boundsPredprob.R: looks 10..40, p0 = 0.2, tT = 0.8, phiL = 0.1, phiU = 0.9,
-    # Beta(1, 1): xL = (0, 2, 5, 9), xU = (4, 7, 9, 10); Lee & Liu's rule
-    rule = ap.PredictiveRule(0.2, ap.BetaPrior(1, 1), 40, 0.8, 0.1, 0.9)
-    table = ap.BayesianDesign(rule, (10, 20, 30, 40)).boundary_table
-    assert table.futility == (0, 2, 5, 9)
-    assert table.efficacy == (4, 7, 9, 10)
-    post_u = ap.BetaPrior(1, 1).prob_greater(
-        0.2, np.array([4, 7, 9, 10]), np.array([10, 20, 30, 40])
-    )
-    assert post_u == pytest.approx((0.9496, 0.9569, 0.9254, 0.8177), abs=5e-5)
-
-
-def test_gray_zone_oc_agrees_with_phase1b_simulation():
-    # test-ocPostprob.R: N = 40, truep = 0.5, p0 = p1 = 0.45, tL = 0.9, tU = 0.7, 50,000
-    # simulated trials: PrEfficacy 0.56226, PrFutility 0.01998 (GO at >= 20, NO-GO <= 13)
-    rule = DualRule(ap.BetaPrior(1, 1), 0.45, "P(p > LRV) > 0.7", "P(p < LRV) > 0.9")
-    table = ap.BayesianDesign(rule, (40,)).boundary_table
-    assert (table.futility[-1], table.efficacy[-1]) == (13, 20)
-    oc = ap.exact_oc(table, 0.5)
-    assert oc.p_go[0] == pytest.approx(stats.binom.sf(19, 40, 0.5), abs=1e-14)
-    assert oc.p_nogo[0] == pytest.approx(stats.binom.cdf(13, 40, 0.5), abs=1e-14)
-    for exact, simulated in ((oc.p_go[0], 0.56226), (oc.p_nogo[0], 0.01998)):
-        mcse = np.sqrt(exact * (1 - exact) / 50_000)
-        assert abs(simulated - exact) < 4 * mcse
-
-
 # ------------------------------------------------------------- brute force
 def _enumerate(rule, looks, futility_on, efficacy_on, rates):
     """P(outcome, look) by listing every response sequence and applying the *rule*."""

@@ -1,11 +1,7 @@
-"""Multi-endpoint BOP2 designs (issue 27): BOP2FE's bounds and OC, brute force, calibration.
+"""Multi-endpoint BOP2 designs (issue 27): brute force, calibration, bad input.
 
-Reference numbers: BOP2FE 1.0.3 (Xu et al. 2025; github.com/belayb/BOP2FE at a208063),
-run in R 4.2.2 with the calls in each case below, n = c(10, 5, 5, 5, 5, 5, 5) (looks 10,
-15, ..., 40), prior a = H0, nsim = 20000. Its bounds are enumerated (exact); its OC are
-simulated, so ours (exact) must lie within 4 MCSE. BOP2FE reports the largest count of
-each endpoint inside the joint futility region and the smallest inside the efficacy
-region; for these designs those are the per-endpoint bounds.
+BOP2FE's bounds and OC: ``validation/references/bop2fe.yaml`` (run by test_validation.py
+and ``adaptive-pilot validate``).
 """
 
 from __future__ import annotations
@@ -24,7 +20,6 @@ from adaptive_pilot.rules.endpoint_bounds import look_keys, look_masks
 from adaptive_pilot.rules.endpoints import Endpoint, MultiEndpointRule
 
 LOOKS = (10, 15, 20, 25, 30, 35, 40)
-NSIM = 20_000
 
 
 def _nested(lam, gamma, efficacy, eta=None, looks=LOOKS):
@@ -44,88 +39,6 @@ def _efftox(lam, gamma, efficacy, eta=None):
     )
     rule = MultiEndpointRule(prior, endpoints, "all", 40, lam, gamma, efficacy, eta)
     return MultiEndpointDesign(rule, LOOKS)
-
-
-def _coprimary(lam, gamma, efficacy, eta=None):
-    h0 = (0.05, 0.05, 0.15, 0.75)  # (response, PFS6), (response), (PFS6), neither
-    prior = DirichletPrior(("R+P", "R", "P", "none"), h0)
-    endpoints = (Endpoint("response", ("R+P", "R"), 0.10), Endpoint("PFS6", ("R+P", "P"), 0.20))
-    rule = MultiEndpointRule(prior, endpoints, "any", 40, lam, gamma, efficacy, eta)
-    return MultiEndpointDesign(rule, LOOKS)
-
-
-# (design, futility bounds, efficacy bounds, [(cells, early futility, early efficacy,
-#  E[N], P(reject H0))]) from BOP2FE; the bounds are on each endpoint's own count
-BOP2FE_CASES = {
-    # get_boundary_nested(H0=c(.15,.15,.70), a=H0, n, lambda=0.9, gamma=1, eta=1,
-    #   method="power"); get_oc_nested(p1, p2, p3, n, nsim=20000, fb, sb, seed=1)
-    "nested-power": (
-        lambda: _nested(0.9, 1.0, "power", 1.0),
-        [[0, 1, 3, 4, 5, 7, 9], [2, 3, 5, 7, 10, 12, 15]],
-        [[5, 6, 7, 7, 8, 9, 10], [7, 8, 10, 12, 13, 15, 16]],
-        [((0.15, 0.15, 0.70), 0.7475, 0.17685, 23.2915, 0.1962),
-         ((0.25, 0.25, 0.50), 0.06505, 0.89075, 19.4685, 0.91965),
-         ((0.10, 0.30, 0.60), 0.3783, 0.5028, 23.7565, 0.55965)],
-    ),
-    # get_boundary_nested(..., lambda=0.95, gamma=0.8, method="OF"); seed=2
-    "nested-obrien-fleming": (
-        lambda: _nested(0.95, 0.8, "obrien-fleming"),
-        [[1, 2, 3, 4, 6, 7, 10], [2, 4, 6, 8, 10, 13, 17]],
-        [[8, 8, 8, 9, 10, 10, 11], [9, 11, 12, 13, 15, 16, 18]],
-        [((0.15, 0.15, 0.70), 0.83785, 0.05685, 21.18125, 0.0665),
-         ((0.25, 0.25, 0.50), 0.12615, 0.76255, 26.05625, 0.8042)],
-    ),
-    # get_boundary_jointefftox(H0=c(.15,.30,.15,.40), a=H0, n, lambda=0.7, gamma=1, eta=1,
-    #   method="power"); get_oc_jointefftox(p1, p2, p3, p4, n, nsim=20000, fb, sb, seed=3).
-    # Toxicity: stop if toxicities >= f, efficacy stop needs toxicities <= e.
-    "efficacy-toxicity": (
-        lambda: _efftox(0.7, 1.0, "power", 1.0),
-        [[3, 5, 8, 10, 13, 16, 19], [5, 6, 7, 8, 9, 10, 11]],
-        [[7, 10, 12, 14, 16, 18, 20], [1, 2, 4, 5, 7, 8, 10]],
-        [((0.15, 0.30, 0.15, 0.40), 0.893, 0.08235, 17.88325, 0.09085),
-         ((0.18, 0.42, 0.02, 0.38), 0.2981, 0.66085, 22.0835, 0.6894),
-         ((0.05, 0.25, 0.25, 0.45), 0.99, 0.0079, 12.979, 0.00815)],
-    ),
-    # get_boundary_coprimary(H0=c(.05,.05,.15,.75), a=H0, n, lambda=0.95, gamma=1,
-    #   method="OF"); get_oc_coprimary(p1, p2, p3, p4, n, nsim=20000, fb, sb, seed=4)
-    "co-primary": (
-        lambda: _coprimary(0.95, 1.0, "obrien-fleming"),
-        [[0, 1, 2, 3, 4, 5, 7], [1, 2, 4, 5, 7, 9, 12]],
-        [[7, 7, 7, 7, 7, 8, 8], [8, 9, 10, 11, 11, 12, 13]],
-        [((0.05, 0.05, 0.15, 0.75), 0.80985, 0.0626, 23.85925, 0.0828),
-         ((0.15, 0.15, 0.20, 0.50), 0.0231, 0.93455, 23.646, 0.96335)],
-    ),
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("case", BOP2FE_CASES, ids=str)
-def test_bounds_equal_bop2fe(case):
-    make, futility, efficacy, _ = BOP2FE_CASES[case]
-    fut, eff = make().bounds.natural()
-    if case.startswith("nested"):
-        # BOP2FE's CR bound is the largest CR count in the joint region: CR <= ORR
-        fut = np.vstack([np.minimum(fut[0], fut[1]), fut[1]])
-    assert fut.tolist() == futility
-    assert eff.tolist() == efficacy
-
-
-@pytest.mark.parametrize("case", BOP2FE_CASES, ids=str)
-def test_exact_oc_within_4_mcse_of_bop2fe(case):
-    make, _, _, scenarios = BOP2FE_CASES[case]
-    design = make()
-    oc = design.oc([s[0] for s in scenarios])
-    looks = np.asarray(design.looks, float)
-    for i, (_, fut, eff, en, go) in enumerate(scenarios):
-        for exact, simulated in (
-            (oc.p_early_futility[i], fut),
-            (oc.p_early_efficacy[i], eff),
-            (oc.p_go[i], go),
-        ):
-            mcse = np.sqrt(exact * (1 - exact) / NSIM)
-            assert abs(exact - simulated) <= 4 * mcse + 1e-12, (i, exact, simulated)
-        ended = oc.stop_futility[i] + oc.stop_efficacy[i]
-        sd = np.sqrt(ended @ looks**2 - oc.en[i] ** 2)
-        assert abs(oc.en[i] - en) <= 4 * sd / np.sqrt(NSIM)
 
 
 # ----------------------------------------------------------------- brute force

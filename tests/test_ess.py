@@ -1,14 +1,7 @@
-"""Effective sample size of Beta mixtures against RBesT, and the prior description.
+"""Effective sample size of Beta mixtures, and the prior description.
 
-Reference numbers: RBesT 1.8-2 (CRAN, Novartis), its R sources (R/mixess.R, R/robustify.R
-and what they call) sourced into R 4.2.2 on this machine, since the package itself needs
-rstan >= 2.32 (not in Debian). The calls, for each mixture below:
-
-    sapply(c("elir", "moment", "morita"), function(m) ess(MIX, method = m))
-
-with MIX = mixbeta(c(1, 3, 12)), mixbeta(c(0.2, 1, 1), c(0.8, 10, 2)),
-robustify(that, weight = W, mean = 0.5) for W in 0, 0.2, 0.5, 0.9, and the others named in
-``RBEST``. ELIR is refused (NA here) where a component has a or b below 1.
+RBesT's ess: ``validation/references/rbest_ess.yaml`` (run by test_validation.py and
+``adaptive-pilot validate``).
 """
 
 from __future__ import annotations
@@ -30,32 +23,6 @@ def _mix(*components):
 
 
 BASE = _mix((0.2, 1, 1), (0.8, 10, 2))
-
-#: (prior, (elir, moment, morita)) from RBesT 1.8-2; None where RBesT refuses ELIR
-RBEST = [
-    (BetaPrior(3, 12), (14.9999999984, 15.0, 14.9919715630)),
-    (BetaPrior(1, 1), (0.0, 2.0, 1.9998981831)),
-    (BASE, (7.6515201847, 3.1610337972, 8.4876027188)),
-    (_mix((0.8, 2, 18), (0.2, 1, 1)), (13.3548639254, 2.2300958733, 11.0814237973)),
-    (robustify(BASE, 0.2), (5.2782727763, 2.2750917155, 6.7443973274)),
-    (robustify(BASE, 0.5), (2.5251517536, 1.8690601901, 4.8949171923)),
-    (robustify(BASE, 0.9), (0.2482299025, 1.9088841904, 2.7335567616)),
-    (_mix((0.6, 4.1, 25.3), (0.3, 12.2, 60.1), (0.1, 1, 1)),
-     (27.8924255948, 5.6748868663, 34.8015896310)),
-    (_mix((0.5, 0.5, 3), (0.5, 4, 2)), (None, 1.4566473988, 3.6448842630)),
-    (robustify(BetaPrior(6, 24), 0.3, mean=0.2), (None, 7.1578947368, 27.2936460556)),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("prior", "expected"), RBEST, ids=lambda v: str(v)[:40])
-def test_ess_reproduces_rbest(prior, expected):
-    for method, value in zip(("elir", "moment", "morita"), expected, strict=True):
-        if value is None:
-            with pytest.raises(InputError, match="ELIR is not defined"):
-                effective_sample_size(prior, method)
-            continue
-        # RBesT's quadrature and mode search (optimise, tol 1.2e-4) limit the agreement
-        assert effective_sample_size(prior, method) == pytest.approx(value, rel=1e-5, abs=1e-6)
 
 
 def test_elir_of_a_beta_is_a_plus_b_and_robustifying_lowers_it():

@@ -41,10 +41,7 @@ def test_simon_closed_form():
     np.testing.assert_allclose(oc.p_go, reject, rtol=1e-12)
     np.testing.assert_allclose(oc.pet, stats.binom.cdf(r1, n1, p), rtol=1e-12)
     np.testing.assert_allclose(oc.en, n1 + (1 - stats.binom.cdf(r1, n1, p)) * (n - n1), rtol=1e-12)
-    # Simon (1989): alpha 0.047, power 0.805, PET(p0) 0.736, EN(p0) 15.0
-    assert round(oc.p_go[0], 3) == 0.047
-    assert round(oc.pet[0], 3) == 0.736
-    assert round(oc.en[0], 1) == 15.0
+    # Simon (1989)'s printed OC of this design: validation/references/simon_1989_oc.yaml
 
 
 def test_summaries_and_views():

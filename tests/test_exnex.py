@@ -1,4 +1,8 @@
-"""EXNEX: fast posterior, exact assignment sum, PyMC, published numbers, design files."""
+"""EXNEX: fast posterior, exact assignment sum, PyMC, design files.
+
+bhmbasket's published numbers: ``validation/references/bhmbasket_exnex.yaml`` and
+``bhmbasket_exnex_oc.yaml`` (run by test_validation.py and ``adaptive-pilot validate``).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ from adaptive_pilot import InputError
 from adaptive_pilot.cohorts.exnex import ExnexModel, ExnexPrior, default_nex
 from adaptive_pilot.cohorts.hierarchical import (
     HierarchicalModel,
-    HierarchicalPrior,
     NonExchangeable,
     PosteriorTables,
     hierarchical_prior,
@@ -165,85 +168,6 @@ def test_pymc_agrees_within_001(exnex):
 # ------------------------------------------------------------ published numbers
 def _logit(p):
     return math.log(p / (1 - p))
-
-
-@pytest.mark.slow
-def test_chugh_sarcoma_analysis_matches_bhmbasket():
-    """Neuenschwander et al. 2016, Appendix 5.3 (imatinib in 10 sarcoma subtypes), as
-    bhmbasket's vignette 'reproduceExNex' fits it by JAGS (50,000 iterations): posterior
-    means and SDs of p_j. The EX component of weight 0 there is left out here."""
-    n = [15, 13, 12, 28, 29, 29, 26, 5, 2, 20]
-    x = [2, 0, 1, 6, 7, 3, 5, 1, 0, 3]
-    mean = [0.1508, 0.0529, 0.1270, 0.1885, 0.2051, 0.1314, 0.1767, 0.1786, 0.1302, 0.1573]
-    sd = [0.0629, 0.0590, 0.0678, 0.0601, 0.0655, 0.0509, 0.0573, 0.1040, 0.1138, 0.0581]
-    prior = ExnexPrior(
-        (HierarchicalPrior(-1.735, 0.146**-0.5, 1.0),),
-        ((0.5, 0.5),) * 10,
-        (-1.734,) * 10,
-        (0.128**-0.5,) * 10,
-    )
-    got = ExnexModel(prior, [_logit(0.1)]).posterior(n, x, 0.1).posterior_mean
-    # JAGS' Monte Carlo error: SD / sqrt(ESS), ESS taken as at least 10,000
-    np.testing.assert_array_less(np.abs(got - mean), 4 * np.array(sd) / 100 + 5e-5)
-
-
-@pytest.mark.slow
-def test_neuenschwander_2016_operating_characteristics():
-    """Section 3.1 / Table V: four strata (n 20, 20, 10, 10), two EX components and NEX
-    with weights 0.25, 0.25, 0.5; GO if P(p_j > 0.1) > 0.9 (strata 1-2) or 0.8 (3-4) and
-    E(p_j) > 0.2. Exact here (every outcome with probability > 1e-8 in some scenario;
-    the mass left out is below 1e-5); bhmbasket's vignette simulated 10,000 trials per
-    scenario and printed GO in whole percent and E(p_j) x 100 to two decimals."""
-    from scipy import stats
-
-    prior = ExnexPrior(
-        (HierarchicalPrior(_logit(0.1), 3.18, 1.0), HierarchicalPrior(_logit(0.3), 1.94, 1.0)),
-        ((0.25, 0.25, 0.5),) * 4,
-        (_logit(0.2),) * 4,
-        (2.5,) * 4,
-    )
-    model = ExnexModel(prior, [_logit(0.1)])
-    n = np.array([20, 20, 10, 10])
-    scenarios = {1: (0.1, 0.1, 0.1, 0.1), 3: (0.1, 0.1, 0.3, 0.3), 4: (0.1, 0.1, 0.1, 0.5)}
-    go_published = {1: (5, 5, 8, 8), 3: (10, 10, 69, 68), 4: (7, 7, 15, 95)}
-    mean_published = {
-        1: (10.76, 10.61, 11.54, 11.62),
-        3: (11.19, 11.34, 28.75, 28.82),
-        4: (11.15, 11.07, 12.21, 46.73),
-    }
-    grid = np.array(list(itertools.product(range(21), range(21), range(11), range(11))))
-    prob = np.array(
-        [np.prod([stats.binom.pmf(grid[:, j], n[j], r[j]) for j in range(4)], axis=0)
-         for r in scenarios.values()]
-    )  # fmt: skip
-    keep = prob.max(axis=0) > 1e-8
-    assert np.all(1 - prob[:, keep].sum(axis=1) < 1e-5)
-    # strata 1-2 and 3-4 are exchangeable in the model: evaluate one order of each pair
-    ordered = keep & (grid[:, 0] <= grid[:, 1]) & (grid[:, 2] <= grid[:, 3])
-    p_gt, p_mean = model._evaluate(n, grid[ordered], [0.1] * 4)
-    lookup = {tuple(row): i for i, row in enumerate(grid[ordered])}
-    kept = grid[keep]
-    index, perm = [], []
-    for row in kept:
-        a, b = sorted(row[:2]), sorted(row[2:])
-        index.append(lookup[(a[0], a[1], b[0], b[1])])
-        perm.append([0 if row[0] <= row[1] else 1, 1 if row[0] <= row[1] else 0,
-                     2 if row[2] <= row[3] else 3, 3 if row[2] <= row[3] else 2])  # fmt: skip
-    index, perm = np.array(index), np.array(perm)
-    q = np.take_along_axis(p_gt[index], perm, axis=1)
-    m = np.take_along_axis(p_mean[index], perm, axis=1)
-    go = (q > np.array([0.9, 0.9, 0.8, 0.8])) & (m > 0.2)
-    for s, (key, rates) in enumerate(scenarios.items()):
-        w = prob[s, keep]
-        exact_go = w @ go
-        exact_mean = w @ m
-        published = np.array(go_published[key]) / 100
-        # 4 MCSE of 10,000 simulated trials, plus rounding to whole percent
-        tol = 4 * np.sqrt(published * (1 - published) / 10_000) + 0.005
-        assert np.all(np.abs(exact_go - published) <= tol), (key, exact_go, published)
-        sd = np.sqrt(w @ (m - exact_mean) ** 2)
-        diff = np.abs(exact_mean - np.array(mean_published[key]) / 100)
-        assert np.all(diff <= 4 * sd / 100 + 5e-5), (key, exact_mean, rates)
 
 
 # ------------------------------------------------------------ design files, simulator

@@ -1,11 +1,13 @@
-"""Exact inference after a cohort ended: clinfun, desmon, Nhacolo; K stages by brute force."""
+"""Exact inference after a cohort ended: K stages by brute force, properties.
+
+clinfun's twostage.inference, desmon's twocon and Nhacolo's pk:
+``validation/references/two_stage_inference.yaml`` (run by test_validation.py and
+``adaptive-pilot validate``).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,72 +16,9 @@ from scipy.optimize import brentq
 import adaptive_pilot as ap
 from adaptive_pilot.inference import SampleSpace, stagewise_inference
 
-# Reference values computed in R 4.2.2 with the published functions (clinfun's
-# twostage.inference, desmon's twocon, Nhacolo's pk); see the CSV's header.
-REFERENCE = pd.read_csv(
-    Path(__file__).parent / "reference" / "two_stage_inference.csv", comment="#"
-)
-CASES = [row._asdict() for row in REFERENCE.itertuples(index=False)]
-
 
 def _simon_table(n1: int, r1: int, n: int, r: int) -> ap.BoundaryTable:
     return ap.BoundaryTable(looks=(n1, n), futility=(r1, r), efficacy=(None, r + 1))
-
-
-def _ended(n1: int, r1: int, n: int, x: int) -> int:
-    return n1 if x <= r1 else n
-
-
-def _case_id(case: dict) -> str:
-    return f"{case['n1']}-{case['r1']}-{case['n']}-x{case['x']}"
-
-
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
-def test_two_stage_agrees_with_clinfun_desmon_and_nhacolo(case):
-    n1, r1, n, p0, x = (case[k] for k in ("n1", "r1", "n", "p0", "x"))
-    umvue, p_value = case["clinfun_umvue"], case["clinfun_p_value"]
-    kc_low, kc_high = case["clinfun_lcl"], case["clinfun_ucl"]
-    lo0, hi0, bc = case["desmon_lower_dp0"], case["desmon_upper_dp0"], case["desmon_bcmle"]
-    lo1, hi1, ube = case["desmon_lower_dp1"], case["desmon_upper_dp1"], case["desmon_unbiased"]
-    med = case["nhacolo_pk"]
-    table = _simon_table(n1, r1, n, n - 1)  # the final bound does not change any of these
-    m = _ended(n1, r1, n, x)
-    stage = stagewise_inference(table, m, x, p0=p0, level=0.90)
-    assert stage.umvue == pytest.approx(umvue, abs=1e-9)
-    assert stage.umvue == pytest.approx(ube, abs=1e-9)
-    assert stage.p_value == pytest.approx(p_value, abs=1e-9)
-    # desmon at uniroot's default tolerance
-    assert stage.ci_low == pytest.approx(lo0, abs=2e-4)
-    assert stage.ci_high == pytest.approx(hi0, abs=2e-4)
-    assert stage.bias_adjusted == pytest.approx(bc, abs=2e-4)
-    mle = stagewise_inference(table, m, x, p0=p0, level=0.90, ordering="mle")
-    assert mle.ci_low == pytest.approx(lo1, abs=2e-4)
-    assert mle.ci_high == pytest.approx(hi1, abs=2e-4)
-    # clinfun's grid: LCL is the first grid point above the limit, UCL the last below
-    kc = stagewise_inference(table, m, x, p0=p0, level=0.90, interval="koyama_chen")
-    if np.isnan(kc_low):  # clinfun: NA
-        assert kc.ci_low is None and kc.ci_high is None
-    else:
-        assert kc.ci_low <= kc_low + 1e-12 and kc_low - kc.ci_low <= 1e-4 + 1e-12
-        assert kc.ci_high >= kc_high - 1e-12 and kc.ci_high - kc_high <= 1e-4 + 1e-12
-    # Nhacolo's grid: the first 1e-6 grid point at which the p-value exceeds 1/2
-    assert med - 1e-6 - 1e-9 <= stage.median_unbiased <= med + 1e-9
-
-
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
-def test_two_stage_agrees_with_desmon_to_full_precision(case):
-    n1, r1, n, x = (case[k] for k in ("n1", "r1", "n", "x"))
-    names = ("lower_dp0", "upper_dp0", "bcmle", "lower_dp1", "upper_dp1")
-    lo0, hi0, bc, lo1, hi1 = (case[f"tight_{name}"] for name in names)
-    table = _simon_table(n1, r1, n, n - 1)
-    m = _ended(n1, r1, n, x)
-    stage = stagewise_inference(table, m, x, p0=0.1, level=0.90)
-    mle = stagewise_inference(table, m, x, p0=0.1, level=0.90, ordering="mle")
-    np.testing.assert_allclose(
-        [stage.ci_low, stage.ci_high, stage.bias_adjusted, mle.ci_low, mle.ci_high],
-        [lo0, hi0, bc, lo1, hi1],
-        atol=1e-9,
-    )
 
 
 # ------------------------------------------------------------ brute force, K stages

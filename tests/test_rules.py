@@ -25,12 +25,6 @@ from adaptive_pilot.rules import (
 )
 
 
-def test_lee_liu_table_1_predictive_probability():
-    # Lee & Liu (2008), Table 1: x = 16, n = 23, N = 40, Beta(0.6, 0.4), p0 = 0.6, theta_T = 0.9.
-    pp = predictive_probability(16, 23, 40, 0.6, BetaPrior(0.6, 0.4), 0.9)
-    assert round(float(pp), 4) == 0.5656
-
-
 def test_predictive_probability_by_explicit_sum():
     prior = BetaPrior(0.6, 0.4)
     m = 17

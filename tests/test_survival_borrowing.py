@@ -1,9 +1,10 @@
 """Borrowing between cohorts for PFS designs: Bayesian model averaging (issue 27, point 3).
 
-Checked against bmabasket 0.1.2 (R; Psioda et al.'s own package) for the averaging over
-partitions, against a brute-force enumeration with scipy for the survival posterior,
-and, for the simulator's coupling of the cohorts in calendar time, against a
-trial-by-trial replay with plain loops.
+Checked against a brute-force enumeration with scipy for the survival posterior, and,
+for the simulator's coupling of the cohorts in calendar time, against a trial-by-trial
+replay with plain loops. bmabasket 0.1.2 (R) for the averaging over partitions:
+``validation/references/bmabasket.yaml`` (run by test_validation.py and
+``adaptive-pilot validate``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import integrate, special, stats
+from scipy import integrate, stats
 
 from adaptive_pilot.cohorts.survival_borrowing import (
     MAX_COHORTS,
@@ -68,56 +69,6 @@ def test_set_partitions_are_every_partition_once():
 
 
 # ------------------------------------------------------------------ bmabasket (R)
-class _BetaBinomialAveraging(SurvivalModelAveraging):
-    """The same averaging over partitions with Beta-binomial blocks (bmabasket's model):
-    "events" are responses, "exposure" patients; Beta(mu0 phi0, (1 - mu0) phi0) prior."""
-
-    mu0: float = 0.5
-    phi0: float = 1.0
-
-    def _log_marginal(self, d, e):
-        a, b = self.mu0 * self.phi0, (1 - self.mu0) * self.phi0
-        return (special.betaln(a + d, b + e - d) - special.betaln(a, b)).sum(axis=-1)
-
-
-# bmabasket 0.1.2 (CRAN, Psioda & Alt), R 4.2.2:
-#   bma(pi0 = 0.2, y = c(2, 5, 9, 1), n = c(15, 15, 15, 15), mu0 = 0.3, phi0 = 2, pmp0 = 1)
-#   bma(pi0 = c(0.1, 0.2, 0.3), y = c(0, 7, 4), n = c(10, 20, 12), mu0 = 0.5, phi0 = 1,
-#       pmp0 = 0)
-BMABASKET = [
-    {
-        "pi0": [0.2] * 4, "y": [2, 5, 9, 1], "n": [15] * 4, "mu0": 0.3, "phi0": 2.0,
-        "pmp0": 1.0,
-        "probs": [0.269835896965622, 0.840418349476247, 0.998922678384480, 0.116932295885935],
-        "means": [0.156021310967802, 0.332990435944871, 0.536484315084312, 0.110365259122382],
-    },
-    {
-        "pi0": [0.1, 0.2, 0.3], "y": [0, 7, 4], "n": [10, 20, 12], "mu0": 0.5, "phi0": 1.0,
-        "pmp0": 0.0,
-        "probs": [0.280939488244586, 0.946560002411570, 0.624529847375578],
-        "means": [0.0787638192264098, 0.3398934856843114, 0.3333183687597315],
-    },
-]  # fmt: skip
-
-
-@pytest.mark.parametrize("case", BMABASKET)
-def test_the_averaging_over_partitions_is_bmabaskets(case):
-    j = len(case["y"])
-    model = _BetaBinomialAveraging(_rule(), j, case["pmp0"])
-    object.__setattr__(model, "mu0", case["mu0"])
-    object.__setattr__(model, "phi0", case["phi0"])
-    y = np.array(case["y"], float)[:, None]
-    n = np.array(case["n"], float)[:, None]
-    a, b = case["mu0"] * case["phi0"], (1 - case["mu0"]) * case["phi0"]
-    for cohort in range(j):
-        pi, d, e = model.block_weights(y, n, cohort)
-        assert pi.sum() == pytest.approx(1.0, abs=1e-14)
-        tail = stats.beta.sf(case["pi0"][cohort], a + d[:, 0], b + e[:, 0] - d[:, 0])
-        mean = (a + d[:, 0]) / (a + b + e[:, 0])
-        assert pi @ tail == pytest.approx(case["probs"][cohort], abs=1e-12)
-        assert pi @ mean == pytest.approx(case["means"][cohort], abs=1e-12)
-
-
 # ------------------------------------------------------------------ brute force
 def _brute_force(rule, delta, events, exposure, cohort, cdf_of_block):
     """P(S_j > goal), E[S_j] and P(pooled) by enumerating partitions with plain loops."""

@@ -2,8 +2,9 @@
 
 Checked against independent computations: scipy's Gamma distribution and quadrature
 for the posterior of S(landmark), direct posterior draws, a loop-by-loop Goldilocks
-imputation, a plain simulation of the final analysis, and goldilocks 0.4.0 (R) on the
-same design.
+imputation and a plain simulation of the final analysis. goldilocks 0.4.0 (R) on the
+same design: ``validation/references/goldilocks.yaml`` (run by test_validation.py and
+``adaptive-pilot validate``).
 """
 
 from __future__ import annotations
@@ -258,43 +259,6 @@ def test_without_looks_the_simulated_p_go_is_a_plain_computations():
         ours, mcse = result.estimate(f"s{s}", "A", "p_go")
         assert abs(ours - plain) < 4 * math.hypot(mcse, math.sqrt(plain * (1 - plain) / 100_000))
         assert result.estimate(f"s{s}", "A", "en")[0] == 40.0
-
-
-#: goldilocks 0.4.0 (CRAN; R 4.2.2), single arm, exponential, the same design:
-#:   sim_trials(hazard_treatment = -log(S)/6, cutpoints = 0, N_total = 40, lambda = 3,
-#:     lambda_time = 0, interim_look = c(20, 30), end_of_study = 6, prior = c(0.1, 0.1),
-#:     prop_loss = 0, alternative = "less", h0 = 0.7, Fn = 0.05, Sn = 0.9, prob_ha = 0.95,
-#:     N_impute = 100, N_mcmc = 2000, method = "bayes", N_trials = 500, ncores = 1)
-#: with set.seed(2026) for S = 0.5 and set.seed(2027) for S = 0.3; summarise_sims() gave
-#:   S = 0.5: power 0.828, stop_success 0.504, stop_futility 0.036, mean_N 31.4, sd_N 8.70
-#:   S = 0.3: power 0.058, stop_success 0.046, stop_futility 0.568, mean_N 30.6, sd_N 8.43
-#: (power: no futility stop and a final posterior probability above 0.95, our p_go).
-GOLDILOCKS = {
-    0.5: {"p_go": 0.828, "p_early_futility": 0.036, "p_expected_success": 0.504, "en": 31.4},
-    0.3: {"p_go": 0.058, "p_early_futility": 0.568, "p_expected_success": 0.046, "en": 30.6},
-}
-GOLDILOCKS_SD_N = {0.5: 8.70, 0.3: 8.43}
-GOLDILOCKS_TRIALS = 500
-
-
-def test_goldilocks_operating_characteristics_within_4_mcse():
-    """goldilocks draws its posterior probabilities (2,000 draws) where ours are exact, and
-    its accrual is monthly Poisson counts spread uniformly (ours a Poisson process of the
-    same rate): the same design otherwise, so its OC must agree within Monte Carlo error."""
-    design = _single(looks=(20, 30), futility=(0.05, 0.05), expected=(0.9, 0.9))
-    cohorts = [SurvivalMonitoringCohort("A", 1.0, design)]
-    scenarios = [
-        SurvivalMonitoringScenario(f"{s}", (EventTimeModel(_median(s)),)) for s in GOLDILOCKS
-    ]
-    result = simulate_survival_monitoring(cohorts, Accrual(3.0), scenarios, 2000, 8, progress=False)
-    for s, reference in GOLDILOCKS.items():
-        for metric, value in reference.items():
-            ours, mcse = result.estimate(f"{s}", "A", metric)
-            if metric == "en":
-                theirs_se = GOLDILOCKS_SD_N[s] / math.sqrt(GOLDILOCKS_TRIALS)
-            else:
-                theirs_se = math.sqrt(max(value * (1 - value), 1e-4) / GOLDILOCKS_TRIALS)
-            assert abs(ours - value) < 4 * math.hypot(mcse, theirs_se), (s, metric, ours, value)
 
 
 def test_the_simulation_is_the_same_for_any_number_of_processes_and_reproducible():

@@ -1,9 +1,7 @@
-"""Repeated-significance toxicity boundaries against clinfun's ``toxbdry`` and enumeration.
+"""Repeated-significance toxicity boundaries: enumeration and properties.
 
-Reference values: clinfun's ``toxbdry`` (getBoundary and bdrycross.prob as published
-in clinfun 1.1.x) run in R 4.2.2 for the four calls below; ``lo.bdry``/``hi.bdry`` are
-its maximum acceptable toxicity counts (stop if the count exceeds them), so the
-stopping counts here are those plus one.
+clinfun's ``toxbdry``: ``validation/references/clinfun_toxbdry.yaml`` (run by
+test_validation.py and ``adaptive-pilot validate``).
 """
 
 from __future__ import annotations
@@ -16,57 +14,6 @@ import pytest
 from adaptive_pilot import InputError, toxicity_boundary
 from adaptive_pilot.oc.joint import joint_oc
 from adaptive_pilot.rules.toxicity import ToxicityBoundary
-
-CLINFUN = [
-    # (args, kwargs, lo.bdry, hi.bdry, pcross.lo at p_lo and p_hi, ess.hi at p_lo and p_hi)
-    (
-        (0.2, 0.35, [20, 40, 60, 75]),
-        {},
-        [7, 12, 17, 20],
-        [7, 12, 17, 21],
-        (0.1013009077, 0.9350679743),
-        (71.95657684, 39.92659774),
-    ),
-    (
-        (0.2, 0.3, [20, 40, 60, 75]),
-        {"priority": "alt"},
-        [5, 10, 15, 18],
-        [6, 10, 15, 18],
-        (0.3162151710, 0.9002339118),
-        (66.13209388, 40.61778129),
-    ),
-    (
-        (0.1, 0.3, list(range(5, 41))),
-        {"shape": 0.5},
-        [4] * 12 + [5] * 12 + [6] * 11 + [7],
-        [4] * 12 + [5] * 12 + [6] * 10 + [7, 7],
-        (0.1037760437, 0.9731742153),
-        (38.74622136, 18.42534894),
-    ),
-    (
-        (0.25, 0.4, [10, 20, 30, 40, 50, 60]),
-        {"cp0": 0.05, "shape": 0.25},
-        [6, 10, 13, 15, 18, 21],
-        [7, 10, 13, 15, 18, 21],
-        (0.05144198572, 0.78338598271),
-        (59.15727288, 42.93615066),
-    ),
-]
-
-
-@pytest.mark.parametrize(("args", "kwargs", "lo", "hi", "pcross_lo", "ess_hi"), CLINFUN)
-def test_matches_clinfun_toxbdry(args, kwargs, lo, hi, pcross_lo, ess_hi):
-    search = toxicity_boundary(*args, **kwargs)
-    assert search.lower is not None and search.upper is not None
-    assert [c - 1 for c in search.lower.counts] == lo
-    assert [c - 1 for c in search.upper.counts] == hi
-    frame = search.to_frame()
-    lower = frame[frame.boundary == "lower"].p_stop_toxicity.to_numpy()
-    upper_en = frame[frame.boundary == "upper"].en.to_numpy()
-    np.testing.assert_allclose([lower[0], lower[-1]], pcross_lo, atol=5e-10)
-    np.testing.assert_allclose([upper_en[0], upper_en[-1]], ess_hi, atol=5e-8)
-    expected = "upper" if kwargs.get("priority", "null") == "null" else "lower"
-    assert search.recommended_name == expected
 
 
 def test_the_pair_brackets_the_target_and_is_adjacent():

@@ -69,6 +69,7 @@ _EXPORTS: dict[str, str] = {
     "simulate": "simulation.runner",
     "stagewise_inference": "inference",
     "toxicity_boundary": "designs.toxicity_boundary",
+    "validate": "validation",
     "write_report": "reports",
 }
 
@@ -114,6 +115,7 @@ __all__ = [
     "simulate",
     "stagewise_inference",
     "toxicity_boundary",
+    "validate",
     "write_report",
 ]
 
@@ -156,3 +158,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .simulation.runner import simulate
     from .simulation.scenarios import Scenario
     from .spec import load_design, load_scenarios
+    from .validation import validate

@@ -576,6 +576,38 @@ FIELDS: dict[str, Term] = {
     "setting": Term("setting", "a setting of the run (seed, trials, software, ...)", ""),
     "value": Term("value", "the setting's (or the figure's) value", ""),
     "figure": Term("figure", "a figure's name, in a table with one column per cohort", ""),
+    # validation (adaptive-pilot validate)
+    "reference_set": Term(
+        "check",
+        "a reference set (numbers from one third-party source, shipped with the package) or a "
+        "cross-check (two computations run on this installation)",
+        "",
+    ),
+    "check_type": Term("type", "reference (third-party numbers) or cross-check", ""),
+    "software": Term("software", "the program or paper that produced the reference numbers", ""),
+    "case": Term("case", "one call of the computation a reference set checks", ""),
+    "cases": Term("cases", "calls of the computation in a reference set", "d"),
+    "quantity": Term("quantity", "the figure compared (a list's element: [k], 1-based)", ""),
+    "reference_value": Term("reference", "the reference's value, as it was recorded", ""),
+    "computed_value": Term("value", "the value computed by this installation", ""),
+    "difference": Term("difference", "value - reference", ".3g"),
+    "allowed_difference": Term(
+        "allowed",
+        "the largest |difference| that passes: absolute + relative x |reference| + k x MCSE "
+        "(empty for exact comparisons and one-sided grid bounds)",
+        ".3g",
+    ),
+    "tolerance": Term("tolerance", "how close the value must be, in words", ""),
+    "passed": Term("passed", "whether the value is within its tolerance of the reference", ""),
+    "checks": Term("checks", "figures compared", "d"),
+    "checks_passed": Term("within", "figures within their tolerance", "d"),
+    "seconds": Term("seconds", "wall time", ".2f"),
+    "title": Term("title", "what a reference set's numbers are", ""),
+    "source": Term("source", "the paper or package that produced a reference set's numbers", ""),
+    "produced_by": Term(
+        "produced by", "the R call, paper table or program run that produced the numbers", ""
+    ),
+    "error": Term("error", "why a computation failed (empty when it ran)", ""),
 }
 
 GLOSSARY: dict[str, Term] = {**METRICS, **FIELDS}

@@ -701,6 +701,49 @@ COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
+        "validate",
+        summary="rerun every third-party reference number and cross-check; a signable report",
+        description=(
+            "Validate this installation: rerun every reference number the test suite "
+            "reproduces (papers and R packages: clinfun, desmon, ph2bayes, phase1b, RBesT, "
+            "SAMprior, BOP2FE, bhmbasket, bmabasket, goldilocks; shipped with the package "
+            "with their source, the call that produced them and their tolerance) and the "
+            "cross-checks (the simulator against exact OC, quadrature against PyMC's NUTS). "
+            "Prints the verdict and a table of the checks; with --out, writes a dated report "
+            "with the platform, the versions, every check and a sign-off table. Exit status 1 "
+            "when any check fails."
+        ),
+        example="adaptive-pilot validate --out validation --format html,docx,json",
+        handler="run_validate",
+        options=(
+            Option("--out", help="folder to write the report into", default=None),
+            Option(
+                "--format",
+                help="comma-separated report formats: html, docx, json, md, csv, tex",
+                default="html,docx,json",
+            ),
+            Option(
+                "--quick",
+                help="only the quick subset (a few seconds): the fast reference sets and the "
+                "simulator cross-check",
+                action="store_true",
+            ),
+            Option(
+                "--only",
+                help="only these reference sets or cross-checks (see --list)",
+                nargs="+",
+                default=None,
+                metavar="ID",
+            ),
+            Option(
+                "--list",
+                help="list the reference sets and cross-checks; run nothing",
+                action="store_true",
+            ),
+            Option("--no-progress", help="no progress lines", action="store_true"),
+        ),
+    ),
+    Command(
         "schema",
         summary="JSON Schema of design files (for editors)",
         description="Print the JSON Schema of design files.",

@@ -768,6 +768,79 @@ def _check_audit_target(path: str, timeout: float = 30.0) -> None:
         audit.read_records(target, timeout=timeout)  # refuses a file that is not an audit database
 
 
+def run_validate(args: argparse.Namespace) -> str:
+    from ..errors import InputError
+    from ..validation import validate
+    from ..validation.report import validation_report
+
+    if args.list:
+        return _validation_list()
+    formats = _validation_formats(args.format)
+    if args.out is None and args.format != "html,docx,json":
+        raise InputError("format", "is used only with --out (a folder to write the report into)")
+    if args.out is not None:
+        _check_output_folder(args.out)
+    log = None if args.no_progress else (lambda line: print(line, file=sys.stderr, flush=True))
+    result = validate(quick=args.quick, only=args.only, progress=log)
+    lines = [result.summary().as_text()]
+    if args.out is not None:
+        from ..reports import write_report
+
+        report_formats = [f for f in formats if f != "json"]
+        extra = {}
+        if "json" in formats:
+            extra["validation.json"] = json.dumps(result.to_dict(), indent=2).encode("utf-8")
+        report = validation_report(result)
+        written = write_report(report, args.out, report_formats, extra)
+        lines.append("")
+        lines += [f"Written: {p}" for p in written if p.parent == Path(args.out)]
+        if any(p.parent.name == "tables" for p in written):
+            lines.append(f"Tables: CSV files in {Path(args.out) / 'tables'}")
+    output = "\n".join(lines)
+    if not result.passed:
+        raise ExitStatus(output, 1)
+    return output
+
+
+def _validation_formats(text: str) -> tuple[str, ...]:
+    from ..errors import InputError
+    from ..reports import FORMATS
+
+    allowed = ("html", "docx", "json", "md", "csv", "tex")
+    chosen = tuple(dict.fromkeys(p.strip().lower() for p in text.split(",") if p.strip()))
+    unknown = [f for f in chosen if f not in allowed]
+    if unknown or not chosen:
+        problem = f"unknown format {unknown[0]!r}" if unknown else "no format given"
+        raise InputError("format", f"{problem}; allowed: {', '.join(allowed)}")
+    assert set(allowed) - {"json"} <= set(FORMATS)
+    return chosen
+
+
+def _validation_list() -> str:
+    import pandas as pd
+
+    from ..results import Summary, Table
+    from ..validation.catalogue import reference_sets
+    from ..validation.cross_checks import CROSS_CHECKS
+
+    rows = [
+        {"reference_set": r.id, "check_type": "reference", "software": r.software,
+         "cases": len(r.cases), "title": r.title, "quick": r.quick}
+        for r in reference_sets()
+    ] + [
+        {"reference_set": c.id, "check_type": "cross-check", "software": "this installation",
+         "cases": None, "title": c.title, "quick": c.quick}
+        for c in CROSS_CHECKS
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    summary = Summary(
+        "Reference sets and cross-checks",
+        header=("quick: part of --quick; run one with --only ID",),
+        tables=(Table(frame, labels={"quick": "quick"}),),
+    )
+    return summary.as_text()
+
+
 def run_schema(args: argparse.Namespace) -> str:
     from ..spec import json_schema
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import figures
@@ -34,10 +34,16 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return chosen
 
 
-def write_report(report: Report, folder: str | Path, formats: Sequence[str]) -> list[Path]:
+def write_report(
+    report: Report,
+    folder: str | Path,
+    formats: Sequence[str],
+    extra: Mapping[str, bytes] | None = None,
+) -> list[Path]:
     """Write the report in ``formats`` to ``folder``; return the files written.
 
-    Every figure is also written as PNG and SVG under ``figures/``. The files
+    Every figure is also written as PNG and SVG under ``figures/``; ``extra`` files
+    (name -> bytes, e.g. a result's JSON) are written beside the report. The files
     are made in a temporary folder next to ``folder`` and moved in only when
     all are done: a failure leaves nothing half-written.
     """
@@ -55,7 +61,7 @@ def write_report(report: Report, folder: str | Path, formats: Sequence[str]) -> 
     except OSError as error:
         raise InputError("out", f"cannot write in {parent}: {error.strerror}") from None
     try:
-        names = _write_all(report, staging, formats)
+        names = _write_all(report, staging, formats, extra or {})
         if folder.exists() and not folder.is_dir():
             raise InputError("out", f"{folder} is a file, not a folder")
         folder.mkdir(exist_ok=True)
@@ -68,7 +74,9 @@ def write_report(report: Report, folder: str | Path, formats: Sequence[str]) -> 
     return [folder / name for name in names]
 
 
-def _write_all(report: Report, root: Path, formats: Sequence[str]) -> list[str]:
+def _write_all(
+    report: Report, root: Path, formats: Sequence[str], extra: Mapping[str, bytes]
+) -> list[str]:
     written: list[str] = []
 
     def put(name: str, data: bytes) -> None:
@@ -109,4 +117,6 @@ def _write_all(report: Report, root: Path, formats: Sequence[str]) -> list[str]:
     if "csv" in formats:
         for _, stem, table in report.tables():
             put(f"tables/{stem}.csv", table.frame.to_csv(index=False).encode("utf-8"))
+    for name, data in extra.items():
+        put(name, data)
     return written
