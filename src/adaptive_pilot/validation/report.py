@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..glossary import GLOSSARY, label
 from ..reports.document import Paragraph, Report, Section
 from ..results import Table
 from .catalogue import reference_sets
@@ -49,6 +50,7 @@ def validation_report(result: ValidationResult) -> Report:
     failed = result.to_frame()
     if len(failed) and not failed["passed"].all():
         rows = failed[~failed["passed"]].reset_index(drop=True)
+        rows["quantity"] = [_shown_quantity(q) for q in rows["quantity"]]
         sections.append(
             Section(
                 "Failed checks",
@@ -82,12 +84,16 @@ def _verdict(result: ValidationResult) -> Section:
             "date": [result.created[:10], "", ""],
         }
     )
-    scope = (
-        "The quick subset was run (the sets marked quick); a full run adds the slower "
-        "reference sets and cross-checks."
-        if result.quick
-        else "Every shipped reference set and cross-check was run."
-    )
+    if result.selected:
+        names = ", ".join(o.id for o in result.outcomes)
+        scope = f"Only a selection was run: {names}. A full run checks every shipped set."
+    elif result.quick:
+        scope = (
+            "The quick subset was run (the sets marked quick); a full run adds the slower "
+            "reference sets and cross-checks."
+        )
+    else:
+        scope = "Every shipped reference set and cross-check was run."
     return Section(
         "Verdict and sign-off",
         (
@@ -129,11 +135,25 @@ def _overview(result: ValidationResult) -> Section:
     )
 
 
+def _shown_quantity(quantity: str) -> str:
+    """An operating characteristic by its glossary label (``p_go`` -> ``P(GO)``: the report's
+    formula typesetting would read ``p_go`` as p with subscript go); other names as they are
+    in the reference files (the JSON and CSV keep every name as it is)."""
+    prefix, dot, rest = quantity.rpartition(".")
+    base, bracket, index = rest.partition("[")
+    if (base.startswith(("p_", "prob_")) or base in ("en", "pet")) and base in GLOSSARY:
+        base = label(base)
+    return f"{prefix}{dot}{base}{bracket}{index}"
+
+
 def _detail(outcome: SetOutcome) -> Section:
     frame = pd.DataFrame([{k: getattr(c, k) for k in _CHECK_LABELS} for c in outcome.checks])
+    if len(frame):
+        frame["quantity"] = [_shown_quantity(q) for q in frame["quantity"]]
+    how = "What is compared" if outcome.kind == "cross-check" else "How the numbers were produced"
     blocks: list[Paragraph | Table] = [
         Paragraph(f"Source: {outcome.source}"),
-        Paragraph(f"How the reference numbers were produced: {outcome.produced_by}"),
+        Paragraph(f"{how}: {outcome.produced_by}"),
     ]
     if outcome.error:
         blocks.append(Paragraph(f"The computation failed: {outcome.error}"))

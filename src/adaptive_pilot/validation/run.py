@@ -59,6 +59,8 @@ class ValidationResult(ResultMixin):
         One per reference set and cross-check, in the order run.
     quick : bool
         Whether only the quick subset ran.
+    selected : bool
+        Whether only some sets ran, chosen by id (``only``).
     platform : dict
         Operating system, machine, Python, where the package is installed.
     versions : dict
@@ -69,6 +71,7 @@ class ValidationResult(ResultMixin):
 
     outcomes: tuple[SetOutcome, ...]
     quick: bool
+    selected: bool
     platform: dict[str, str]
     versions: dict[str, str]
     seconds: float
@@ -93,9 +96,13 @@ class ValidationResult(ResultMixin):
         """One sentence: passed or failed, how many checks, on what."""
         n = len(self.checks)
         subset = "the quick subset of " if self.quick else ""
+        subset = "a selection of " if self.selected else subset
         sets = sum(o.kind == "reference" for o in self.outcomes)
         cross = len(self.outcomes) - sets
-        what = f"{subset}{sets} reference sets and {cross} cross-checks ({n:,} compared figures)"
+        what = (
+            f"{subset}{_count(sets, 'reference set')} and {_count(cross, 'cross-check')} "
+            f"({_count(n, 'compared figure')})"
+        )
         where = (
             f"adaptive_pilot {self.versions['adaptive-pilot']} on {self.platform['system']}, "
             f"Python {self.platform['python']}"
@@ -140,6 +147,7 @@ class ValidationResult(ResultMixin):
                 "verdict": self.verdict(),
                 "passed": self.passed,
                 "quick": self.quick,
+                "selected": self.selected,
                 "created": self.created,
                 "seconds": round(self.seconds, 2),
                 "platform": self.platform,
@@ -183,6 +191,10 @@ class ValidationResult(ResultMixin):
             notes=tuple(errors),
             provenance=self.provenance,
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _platform() -> dict[str, str]:
@@ -297,7 +309,8 @@ def validate(
         details={"kind": "validation", "quick": quick, "seeds": _seeds(references, crosses)},
     )
     return ValidationResult(
-        tuple(outcomes), quick, _platform(), _versions(), time.perf_counter() - started,
+        tuple(outcomes), quick, only is not None, _platform(), _versions(),
+        time.perf_counter() - started,
         provenance,
     )  # fmt: skip
 
