@@ -385,6 +385,27 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def _exnex_model(
+    j: int,
+    p0: float,
+    ex: Sequence[Mapping[str, float]],
+    weights: Sequence[float],
+    nex_mean: float,
+    nex_sd: float,
+) -> Any:
+    """EXNEX with the same EX components, weights and NEX prior for each of j cohorts."""
+    from ..cohorts.exnex import ExnexModel, ExnexPrior
+    from ..cohorts.hierarchical import HierarchicalPrior
+
+    prior = ExnexPrior(
+        tuple(HierarchicalPrior(c["mu_mean"], c["mu_sd"], c["tau_sd"]) for c in ex),
+        (tuple(weights),) * j,
+        (nex_mean,) * j,
+        (nex_sd,) * j,
+    )
+    return ExnexModel(prior, [_logit(p0)])
+
+
 @_computation
 def exnex_posterior(
     n: Sequence[int],
@@ -396,17 +417,8 @@ def exnex_posterior(
     nex_sd: float,
 ) -> dict[str, Any]:
     """EXNEX posterior means of each cohort's rate (Neuenschwander et al. 2016)."""
-    from ..cohorts.exnex import ExnexModel, ExnexPrior
-    from ..cohorts.hierarchical import HierarchicalPrior
-
-    j = len(n)
-    prior = ExnexPrior(
-        tuple(HierarchicalPrior(c["mu_mean"], c["mu_sd"], c["tau_sd"]) for c in ex),
-        (tuple(weights),) * j,
-        (nex_mean,) * j,
-        (nex_sd,) * j,
-    )
-    posterior = ExnexModel(prior, [_logit(p0)]).posterior(list(n), list(x), p0)
+    model = _exnex_model(len(n), p0, ex, weights, nex_mean, nex_sd)
+    posterior = model.posterior(list(n), list(x), p0)
     return {"posterior_mean": [float(v) for v in posterior.posterior_mean]}
 
 
@@ -522,17 +534,8 @@ def exnex_operating_characteristics(
 
     from scipy import stats
 
-    from ..cohorts.exnex import ExnexModel, ExnexPrior
-    from ..cohorts.hierarchical import HierarchicalPrior
-
     j = len(n)
-    prior = ExnexPrior(
-        tuple(HierarchicalPrior(c["mu_mean"], c["mu_sd"], c["tau_sd"]) for c in ex),
-        (tuple(weights),) * j,
-        (nex_mean,) * j,
-        (nex_sd,) * j,
-    )
-    model = ExnexModel(prior, [_logit(p0)])
+    model = _exnex_model(j, p0, ex, weights, nex_mean, nex_sd)
     grid = np.array(list(itertools.product(*[range(k + 1) for k in n])))
     rates = {name: np.asarray(r, float) for name, r in scenarios.items()}
     prob = np.array(
