@@ -15,7 +15,7 @@ import docx
 import pytest
 
 import adaptive_pilot as ap
-from adaptive_pilot.validation import catalogue, run
+from adaptive_pilot.validation import catalogue, cross_checks, run
 from adaptive_pilot.validation.catalogue import Expected, Tolerance, reference_sets
 from adaptive_pilot.validation.compare import compare
 from adaptive_pilot.validation.computations import COMPUTATIONS, Figure
@@ -54,7 +54,9 @@ def test_every_reference_set_is_reproduced(set_id):
     [pytest.param(c, marks=pytest.mark.slow) if not c.quick else c for c in CROSS_CHECKS],
     ids=lambda c: c.id,
 )
-def test_every_cross_check_passes(check):
+def test_every_cross_check_passes(check, monkeypatch):
+    # NUTS with a quarter of validate's draws: the tolerance follows the ESS (test time)
+    monkeypatch.setattr(cross_checks, "NUTS_DRAWS", 1000)
     outcome = run._run_cross_check(check)
     assert len(outcome.checks) >= 4
     assert outcome.passed, "\n".join(_failures(outcome))
@@ -164,7 +166,7 @@ def test_unknown_set_names_are_refused():
 # ------------------------------------------------------------------ the command
 def test_validate_quick_writes_a_dated_signable_report(capsys, tmp_path):
     out = tmp_path / "validation"
-    chosen = ["simon_1989", "two_stage_inference", "simulator_vs_exact_oc"]
+    chosen = ["clinfun_toxbdry", "simon_1989", "simulator_vs_exact_oc"]  # in run order
     code, stdout, stderr = run_cli(capsys, "validate", "--only", *chosen, "--out", str(out),
                                    "--format", "html,docx,json,csv")  # fmt: skip
     assert code == 0, stderr
@@ -180,7 +182,7 @@ def test_validate_quick_writes_a_dated_signable_report(capsys, tmp_path):
             assert {"reference_value", "computed_value", "difference", "tolerance"} <= set(check)
     html = (out / "report.html").read_text()
     for text in ("Verdict and sign-off", "Reviewed by (QA)", "numpy version", "PASSED",
-                 "clinfun::twostage.inference", "Reference set simon_1989"):  # fmt: skip
+                 "b &lt;- toxbdry(pLo, pHi, n", "Reference set simon_1989"):  # fmt: skip
         assert text in html, text
     document = docx.Document(str(out / "report.docx"))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
