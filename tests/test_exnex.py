@@ -1,7 +1,8 @@
-"""EXNEX: fast posterior, exact assignment sum, PyMC, design files.
+"""EXNEX: fast posterior, exact assignment sum, design files.
 
-bhmbasket's published numbers: ``validation/references/bhmbasket_exnex.yaml`` and
-``bhmbasket_exnex_oc.yaml`` (run by test_validation.py and ``adaptive-pilot validate``).
+bhmbasket's published numbers (``validation/references/bhmbasket_exnex.yaml`` and
+``bhmbasket_exnex_oc.yaml``) and PyMC's NUTS (the cross-check exnex_quadrature_vs_nuts):
+run by test_validation.py and ``adaptive-pilot validate``.
 """
 
 from __future__ import annotations
@@ -153,19 +154,11 @@ def test_default_nex_prior_is_the_papers():
     assert sds[1] == pytest.approx(1 / math.sqrt(0.125 * 0.875))
 
 
-@pytest.mark.slow
-def test_pymc_agrees_within_001(exnex):
-    n, x = [20, 20, 20], [1, 2, 9]
-    fast = exnex.posterior(n, x, list(P0))
-    nuts = exnex.pymc_posterior(n, x, list(P0), draws=5000, tune=1000, chains=2, seed=11)
-    d = nuts.diagnostics
-    assert d["max_r_hat"] < 1.01 and d["divergences"] == 0
-    for name in ("prob_gt_p0", "posterior_mean", "credible_low", "credible_high"):
-        np.testing.assert_allclose(getattr(nuts, name), getattr(fast, name), atol=0.01)
-    assert np.all(np.abs(nuts.prob_gt_p0 - fast.prob_gt_p0) <= 4 * np.array(d["mcse_prob_gt_p0"]))
+# Against PyMC's NUTS on the mixture model: the cross-check exnex_quadrature_vs_nuts of
+# adaptive_pilot.validation (this module's prior, NEX and first dataset), run by
+# test_validation.py and `adaptive-pilot validate`.
 
 
-# ------------------------------------------------------------ published numbers
 def _logit(p):
     return math.log(p / (1 - p))
 

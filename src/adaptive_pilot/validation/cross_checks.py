@@ -4,7 +4,7 @@ No stored numbers here: both sides are computed on the user's installation.
 
 * the Monte Carlo simulator against the exact OC (the motivating trial's cohorts, with
   toxicity monitoring; Berry's model analysed jointly against an exact enumeration);
-* the fast quadrature posterior of hierarchical borrowing against PyMC's NUTS.
+* the fast posteriors of hierarchical borrowing (Berry's model, EXNEX) against PyMC's NUTS.
 """
 
 from __future__ import annotations
@@ -136,51 +136,78 @@ def _joint_borrowing_vs_enumeration() -> list[Check]:
     return rows
 
 
+Dataset = tuple[list[int], list[int], float | list[float]]
+
+
 def _quadrature_vs_nuts() -> list[Check]:
-    """Berry's hierarchical posterior by the package's quadrature against PyMC's NUTS:
-    P(p_j > p0_j), posterior means."""
+    """Berry's hierarchical posterior by the package's quadrature against PyMC's NUTS."""
     from ..cohorts.hierarchical import HierarchicalModel, HierarchicalPrior
 
     logit = [math.log(p / (1 - p)) for p in (0.1, 0.15, 0.2, 0.3)]
     model = HierarchicalModel(HierarchicalPrior(mu_mean=logit[2], mu_sd=2.0, tau_sd=1.0), logit)
-    datasets: list[tuple[list[int], list[int], float | list[float]]] = [
+    datasets: list[Dataset] = [
         ([20, 20, 20, 20], [2, 3, 8, 9], 0.2),
+        ([10, 15, 25, 12], [0, 6, 5, 4], 0.2),
         ([30, 30, 30], [3, 4, 20], [0.1, 0.15, 0.3]),
     ]
-    import pymc  # noqa: F401 - imported before its loggers are quietened (it sets their level)
+    return _against_nuts("quadrature_vs_nuts", model, datasets)
 
+
+def _exnex_quadrature_vs_nuts() -> list[Check]:
+    """The EXNEX posterior (a sum over the cohorts' EX/NEX assignments of quadratures)
+    against PyMC's NUTS on the mixture model."""
+    from ..cohorts.exnex import ExnexModel, ExnexPrior
+    from ..cohorts.hierarchical import NonExchangeable
+    from ..cohorts.prior import hierarchical_prior
+
+    p0 = [0.1, 0.1, 0.2]
+    nex = NonExchangeable((0.5, 0.3, 0.8), (-1.5, -1.5, -1.0), (2.0, 2.0, 2.0))
+    prior = ExnexPrior.single(hierarchical_prior(p0), nex)
+    model = ExnexModel(prior, [math.log(p / (1 - p)) for p in p0])
+    return _against_nuts("exnex_quadrature_vs_nuts", model, [([20, 20, 20], [1, 2, 9], p0)])
+
+
+def _against_nuts(check_id: str, model: Any, datasets: list[Dataset]) -> list[Check]:
+    """P(p_j > p0_j), posterior means and 90% credible limits of the fast posterior against
+    NUTS, each within 4 of its Monte Carlo standard errors (by NUTS' bulk ESS) + 0.001;
+    NUTS converged (R-hat below 1.02, no divergent transition)."""
+    import pymc  # noqa: F401 - imported before its loggers are quietened (it sets their level)
+    from scipy import stats
+
+    tol = Tolerance(mcse=4, absolute=1e-3, why="4 Monte Carlo standard errors of NUTS (bulk ESS)")
+    z = float(stats.norm.ppf(0.95))
+    quantile_factor = math.sqrt(0.05 * 0.95) / float(stats.norm.pdf(z))
     rows: list[Check] = []
     for n, x, p0 in datasets:
-        fast = model.posterior(n, x, p0)
+        fast = model.posterior(n, x, p0, level=0.90)
         with warnings.catch_warnings(), _Quiet("pymc", "pytensor", "arviz"):
             warnings.simplefilter("ignore")
             nuts = model.pymc_posterior(
-                n, x, p0, draws=NUTS_DRAWS, tune=1000, chains=2, seed=NUTS_SEED
+                n, x, p0, draws=NUTS_DRAWS, tune=1000, chains=2, seed=NUTS_SEED, level=0.90
             )
         ess = float(nuts.diagnostics["min_ess_bulk"])
-        name = f"n {n}, x {x}"
-        tol = Tolerance(
-            mcse=4, absolute=1e-3, why="4 Monte Carlo standard errors of NUTS (by its bulk ESS)"
-        )
+        sd = (nuts.credible_high - nuts.credible_low) / (2 * z)  # the posterior SD, about
+        case = f"n {n}, x {x}"
         for j in range(len(n)):
             p = float(np.clip(nuts.prob_gt_p0[j], 1e-3, 1 - 1e-3))
-            se = math.sqrt(p * (1 - p) / ess)
-            rows += compare(
-                "quadrature_vs_nuts", name, f"prob_gt_p0[{j + 1}]",
-                Expected(float(nuts.prob_gt_p0[j]), se=se), float(fast.prob_gt_p0[j]), tol,
-            )  # fmt: skip
-        draws_sd = (nuts.credible_high - nuts.credible_low) / (2 * 1.645)  # ~ posterior SD
-        for j in range(len(n)):
-            se = float(draws_sd[j]) / math.sqrt(ess)
-            rows += compare(
-                "quadrature_vs_nuts", name, f"posterior_mean[{j + 1}]",
-                Expected(float(nuts.posterior_mean[j]), se=se), float(fast.posterior_mean[j]),
-                tol,
-            )  # fmt: skip
+            for name, se in (
+                ("prob_gt_p0", math.sqrt(p * (1 - p) / ess)),
+                ("posterior_mean", float(sd[j]) / math.sqrt(ess)),
+                ("credible_low", quantile_factor * float(sd[j]) / math.sqrt(ess)),
+                ("credible_high", quantile_factor * float(sd[j]) / math.sqrt(ess)),
+            ):
+                rows += compare(
+                    check_id, case, f"{name}[{j + 1}]",
+                    Expected(float(getattr(nuts, name)[j]), se=se),
+                    float(getattr(fast, name)[j]), tol,
+                )  # fmt: skip
         rows += compare(
-            "quadrature_vs_nuts", name, "max_r_hat",
-            Expected(1.0), float(nuts.diagnostics["max_r_hat"]),
+            check_id, case, "max_r_hat", Expected(1.0), float(nuts.diagnostics["max_r_hat"]),
             Tolerance(absolute=0.02, why="NUTS converged: R-hat below 1.02"),
+        )  # fmt: skip
+        rows += compare(
+            check_id, case, "divergences", Expected(0), int(nuts.diagnostics["divergences"]),
+            Tolerance(why="no divergent transition"),
         )  # fmt: skip
     return rows
 
@@ -226,11 +253,25 @@ CROSS_CHECKS: tuple[CrossCheck, ...] = (
     CrossCheck(
         "quadrature_vs_nuts",
         "Hierarchical posterior: quadrature against PyMC's NUTS",
-        "Berry's model (mu ~ N(logit 0.2, 2^2), tau ~ HalfNormal(1)) on two datasets: the "
+        "Berry's model (mu ~ N(logit 0.2, 2^2), tau ~ HalfNormal(1)) on three datasets: the "
         f"package's quadrature against NUTS (PyMC, 2 chains x {NUTS_DRAWS:,} draws after 1,000 "
-        f"tuning steps, seed {NUTS_SEED}), within 4 MCSE (bulk ESS) + 0.001.",
+        f"tuning steps, seed {NUTS_SEED}): P(p_j > p0_j), posterior means and 90% credible "
+        "limits within 4 MCSE (by NUTS' bulk ESS; a quantile's by its normal approximation) "
+        "+ 0.001; R-hat below 1.02 and no divergent transition.",
         False,
         _quadrature_vs_nuts,
+        NUTS_SEED,
+    ),
+    CrossCheck(
+        "exnex_quadrature_vs_nuts",
+        "EXNEX posterior: sum over assignments against PyMC's NUTS",
+        "EXNEX with one EX component (mu ~ N(mean logit p0, 2^2), tau ~ HalfNormal(1)), EX "
+        "weights 0.5, 0.3, 0.8 and NEX N(-1.5, 2^2), N(-1.5, 2^2), N(-1, 2^2), three cohorts "
+        "(1, 2, 9 of 20; p0 0.1, 0.1, 0.2): the package's exact sum over the EX/NEX "
+        f"assignments against NUTS on the mixture model (2 chains x {NUTS_DRAWS:,} draws, seed "
+        f"{NUTS_SEED}), with the tolerances of the cross-check above.",
+        False,
+        _exnex_quadrature_vs_nuts,
         NUTS_SEED,
     ),
 )

@@ -18,8 +18,9 @@ _PURPOSE = (
     "package's test suite reproduces (from published papers and from R packages; each with "
     "its source, the call or table that produced it and its tolerance, shipped with the "
     "package) and cross-checks computed on this installation: the Monte Carlo simulator "
-    "against the exact operating characteristics, and the quadrature posterior of "
-    "hierarchical borrowing against PyMC's NUTS. A check passes when the computed value is "
+    "against the exact operating characteristics, and the fast posteriors of hierarchical "
+    "borrowing (Berry's model, EXNEX) against PyMC's NUTS. A check passes when the computed "
+    "value is "
     "within its stated tolerance of the reference."
 )
 
