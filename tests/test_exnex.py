@@ -1,8 +1,9 @@
 """EXNEX: fast posterior, exact assignment sum, design files.
 
-bhmbasket's published numbers (``validation/references/bhmbasket_exnex.yaml`` and
-``bhmbasket_exnex_oc.yaml``) and PyMC's NUTS (the cross-check exnex_quadrature_vs_nuts):
-run by test_validation.py and ``adaptive-pilot validate``.
+bhmbasket's published numbers: ``validation/references/bhmbasket_exnex.yaml`` and
+``bhmbasket_exnex_oc.yaml``, run by test_validation.py and ``adaptive-pilot validate``.
+PyMC's NUTS: the cross-check exnex_quadrature_vs_nuts, run by ``adaptive-pilot validate``
+(in CI: make release-check on the installed wheel, and make docs).
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def test_default_nex_prior_is_the_papers():
 
 # Against PyMC's NUTS on the mixture model: the cross-check exnex_quadrature_vs_nuts of
 # adaptive_pilot.validation (this module's prior, NEX and first dataset), run by
-# test_validation.py and `adaptive-pilot validate`.
+# `adaptive-pilot validate` (in CI: make release-check on the installed wheel, and make docs).
 
 
 def _logit(p):

@@ -81,7 +81,7 @@ def test_borrowing_shrinks_towards_the_other_cohorts(model):
 
 # Against PyMC's NUTS (three datasets: P(p > p0), posterior means and credible limits within
 # 4 MCSE): the cross-check quadrature_vs_nuts of adaptive_pilot.validation, run by
-# test_validation.py and `adaptive-pilot validate`.
+# `adaptive-pilot validate` (in CI: make release-check on the installed wheel, and make docs).
 
 
 @pytest.mark.parametrize(
