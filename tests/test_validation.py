@@ -63,7 +63,7 @@ NUTS_CHECKS = {"quadrature_vs_nuts", "exnex_quadrature_vs_nuts"}
 )  # fmt: skip
 def test_every_cross_check_passes(check):
     outcome = run._run_cross_check(check)
-    assert len(outcome.checks) >= 4
+    assert outcome.checks
     assert outcome.passed, "\n".join(_failures(outcome))
 
 
@@ -213,10 +213,12 @@ def test_quick_runs_the_quick_subset(monkeypatch):
     monkeypatch.setattr(run, "_run_cross_check", record)
     assert ap.validate(quick=True).quick
     quick = [r.id for r in SETS.values() if r.quick] + [c.id for c in CROSS_CHECKS if c.quick]
-    assert ran == quick and "simulator_vs_exact_oc" in ran and "goldilocks" not in ran
+    assert ran[0] == "installed_files"  # the installation first
+    assert sorted(ran) == sorted(quick) and "goldilocks" not in ran
+    assert "simulator_vs_exact_oc" in ran
     ran.clear()
     ap.validate()
-    assert ran == [*SETS, *(c.id for c in CROSS_CHECKS)]
+    assert sorted(ran) == sorted([*SETS, *(c.id for c in CROSS_CHECKS)])
 
 
 def test_validate_exits_1_when_a_check_fails(capsys, tmp_path, monkeypatch):
@@ -252,3 +254,35 @@ def test_list_names_every_set_and_cross_check(capsys):
     assert code == 0
     for name in [*SETS, *(c.id for c in CROSS_CHECKS)]:
         assert name in stdout
+
+
+# ------------------------------------------------------------------ the installed files
+def test_a_changed_or_missing_installed_file_is_named(tmp_path, monkeypatch):
+    import base64
+    import hashlib
+    from importlib import metadata
+
+    from adaptive_pilot.validation import installation
+
+    site = tmp_path / "site-packages"
+    info = site / "adaptive_pilot-9.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: adaptive-pilot\nVersion: 9.0\n")
+    (site / "kept.py").write_text("x = 1\n")
+    (site / "changed.py").write_text("x = 1\n")
+    digest = base64.urlsafe_b64encode(hashlib.sha256(b"x = 1\n").digest()).rstrip(b"=").decode()
+    (info / "RECORD").write_text(
+        "".join(f"{name},sha256={digest},6\n" for name in ("kept.py", "changed.py", "gone.py"))
+        + "adaptive_pilot-9.0.dist-info/RECORD,,\n"
+    )
+    monkeypatch.setattr(metadata, "distribution", lambda name: metadata.PathDistribution(info))
+    (site / "changed.py").write_text("x = 2\n")
+    rows = installation.installed_files()
+    assert [(r.case, r.quantity, r.passed) for r in rows] == [
+        ("RECORD", "files matching their recorded hash", False),
+        ("changed.py", "sha256", False),
+        ("gone.py", "sha256", False),
+    ]
+    assert (rows[0].reference_value, rows[0].computed_value) == ("3", "1")
+    assert rows[2].computed_value == "missing"
+    assert "a regular install" in installation.describe_installation()

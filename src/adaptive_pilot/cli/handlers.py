@@ -828,7 +828,7 @@ def _validation_list() -> str:
          "cases": len(r.cases), "title": r.title, "quick": r.quick}
         for r in reference_sets()
     ] + [
-        {"reference_set": c.id, "check_type": "cross-check", "software": "this installation",
+        {"reference_set": c.id, "check_type": c.kind, "software": "this installation",
          "cases": None, "title": c.title, "quick": c.quick}
         for c in CROSS_CHECKS
     ]  # fmt: skip

@@ -21,6 +21,7 @@ import numpy as np
 from .catalogue import Expected, Tolerance
 from .compare import Check, compare
 from .computations import Figure
+from .installation import describe_installation, installed_files
 
 __all__ = ["CROSS_CHECKS", "CrossCheck"]
 
@@ -40,6 +41,8 @@ class CrossCheck:
     quick: bool
     run: Callable[[], list[Check]]
     seed: int | None = None
+    kind: str = "cross-check"
+    source: str = "independent computation on this installation"
 
 
 def _simulator_vs_exact_oc() -> list[Check]:
@@ -229,6 +232,15 @@ class _Quiet:
 
 
 CROSS_CHECKS: tuple[CrossCheck, ...] = (
+    CrossCheck(
+        "installed_files",
+        "The installed files are the files the installer recorded",
+        describe_installation(),
+        True,
+        installed_files,
+        kind="installation",
+        source="the installer's RECORD file (pip)",
+    ),
     CrossCheck(
         "simulator_vs_exact_oc",
         "Monte Carlo simulator against exact OC (efficacy and toxicity monitoring)",

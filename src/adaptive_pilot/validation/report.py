@@ -151,7 +151,7 @@ def _detail(outcome: SetOutcome) -> Section:
     frame = pd.DataFrame([{k: getattr(c, k) for k in _CHECK_LABELS} for c in outcome.checks])
     if len(frame):
         frame["quantity"] = [_shown_quantity(q) for q in frame["quantity"]]
-    how = "What is compared" if outcome.kind == "cross-check" else "How the numbers were produced"
+    how = "How the numbers were produced" if outcome.kind == "reference" else "What is compared"
     blocks: list[Paragraph | Table] = [
         Paragraph(f"Source: {outcome.source}"),
         Paragraph(f"{how}: {outcome.produced_by}"),
@@ -167,5 +167,5 @@ def _detail(outcome: SetOutcome) -> Section:
                 labels=_CHECK_LABELS,
             )
         )
-    kind = "Cross-check" if outcome.kind == "cross-check" else "Reference set"
+    kind = {"reference": "Reference set", "cross-check": "Cross-check"}.get(outcome.kind, "Check")
     return Section(f"{kind} {outcome.id}: {outcome.title}", tuple(blocks))

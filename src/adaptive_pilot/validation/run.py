@@ -34,7 +34,7 @@ class SetOutcome:
     """What one reference set or cross-check gave."""
 
     id: str
-    kind: str  # "reference" or "cross-check"
+    kind: str  # "reference", "cross-check" or "installation"
     title: str
     source: str
     produced_by: str
@@ -98,9 +98,11 @@ class ValidationResult(ResultMixin):
         subset = "the quick subset of " if self.quick else ""
         subset = "a selection of " if self.selected else subset
         sets = sum(o.kind == "reference" for o in self.outcomes)
-        cross = len(self.outcomes) - sets
+        cross = sum(o.kind == "cross-check" for o in self.outcomes)
+        files = any(o.kind == "installation" for o in self.outcomes)
         what = (
-            f"{subset}{_count(sets, 'reference set')} and {_count(cross, 'cross-check')} "
+            f"{subset}{'the check of its installed files, ' if files else ''}"
+            f"{_count(sets, 'reference set')} and {_count(cross, 'cross-check')} "
             f"({_count(n, 'compared figure')})"
         )
         where = (
@@ -108,7 +110,7 @@ class ValidationResult(ResultMixin):
             f"Python {self.platform['python']}"
         )
         if self.passed:
-            return f"PASSED: {where} reproduced {what}; every figure is within its tolerance."
+            return f"PASSED: {where} ran {what}; every figure is within its tolerance."
         return (
             f"FAILED: {where} ran {what}; {self.n_failed} did not pass (listed under "
             "'Failed checks')."
@@ -249,9 +251,8 @@ def _run_cross_check(check: CrossCheck) -> SetOutcome:
     except Exception as failure:  # a failed computation is a failed check
         rows, error = [], f"{type(failure).__name__}: {failure}"
     return SetOutcome(
-        check.id, "cross-check", check.title, "independent computation on this installation",
-        check.method, "this installation", len({r.case for r in rows}), tuple(rows),
-        time.perf_counter() - started, error,
+        check.id, check.kind, check.title, check.source, check.method, "this installation",
+        len({r.case for r in rows}), tuple(rows), time.perf_counter() - started, error,
     )  # fmt: skip
 
 
@@ -293,7 +294,12 @@ def validate(
             raise InputError("only", f"unknown check {unknown[0]!r}; allowed: {', '.join(known)}")
         references = [r for r in reference_sets() if r.id in only]
         crosses = [c for c in CROSS_CHECKS if c.id in only]
-    jobs: list[ReferenceSet | CrossCheck] = [*references, *crosses]
+    installation = [c for c in crosses if c.kind == "installation"]
+    jobs: list[ReferenceSet | CrossCheck] = [
+        *installation,
+        *references,
+        *(c for c in crosses if c.kind != "installation"),
+    ]
     outcomes = []
     for k, job in enumerate(jobs, start=1):
         if progress is not None:
