@@ -704,7 +704,8 @@ COMMANDS: tuple[Command, ...] = (
         "validate",
         summary="rerun every third-party reference number and cross-check; a signable report",
         description=(
-            "Validate this installation: rerun every reference number the test suite "
+            "Validate this installation: check its files against the hashes pip recorded, "
+            "rerun every reference number the test suite "
             "reproduces (papers and R packages: clinfun, desmon, ph2bayes, phase1b, RBesT, "
             "SAMprior, BOP2FE, bhmbasket, bmabasket, goldilocks; shipped with the package "
             "with their source, the call that produced them and their tolerance) and the "
