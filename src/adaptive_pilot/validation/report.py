@@ -14,14 +14,14 @@ __all__ = ["validation_report"]
 
 _PURPOSE = (
     "This report records an installation qualification and operational check of "
-    "adaptive_pilot on the machine named below. It reruns every third-party number the "
+    "adaptive_pilot on the machine named below. It checks that the installed files are those "
+    "the installer recorded (their SHA-256 hashes), then reruns every third-party number the "
     "package's test suite reproduces (from published papers and from R packages; each with "
     "its source, the call or table that produced it and its tolerance, shipped with the "
     "package) and cross-checks computed on this installation: the Monte Carlo simulator "
     "against the exact operating characteristics, and the fast posteriors of hierarchical "
     "borrowing (Berry's model, EXNEX) against PyMC's NUTS. A check passes when the computed "
-    "value is "
-    "within its stated tolerance of the reference."
+    "value is within its stated tolerance of the reference."
 )
 
 _CHECK_LABELS = {
